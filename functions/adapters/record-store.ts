@@ -1,0 +1,388 @@
+/**
+ * The records' persistence: creation as one transaction holding every invariant, and the reads
+ * the record capabilities need. Identity, contact and representatives are sealed with the record's
+ * data key before they leave this module; nothing here holds an INS, a name or a phone number in
+ * clear.
+ */
+import {
+  GetItemCommand,
+  QueryCommand,
+  type DynamoDBClient,
+  type QueryCommandInput,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
+import type { Channel } from '#domain/creation';
+import { B, BOOL, N, S, bin, bool, num, required, str, epochSeconds, type Item } from './attributes.ts';
+import { openJson, sealJson, type DataKey, type WrappedKey } from './envelope.ts';
+import { outboxPut, type OutboxMessage } from './outbox-store.ts';
+import { GSI1, keys } from './table.ts';
+import { transact } from './transactions.ts';
+
+export interface Identity {
+  familyName: string;
+  givenNames: string;
+  birthDate: string;
+  sex: 'F' | 'M' | 'U';
+}
+export interface Contact {
+  mobile?: string | undefined;
+  email?: string | undefined;
+}
+export interface Representative {
+  familyName: string;
+  givenNames: string;
+  relationship: string;
+  mobile?: string | undefined;
+  loginId: string;
+}
+export interface EmergencyAccess {
+  breakGlass: boolean;
+  regulation: boolean;
+}
+
+export interface LoginToCreate {
+  loginId: string;
+  actor: 'patient' | 'representative';
+  passwordHash: string;
+  mustChangePassword: boolean;
+}
+
+export interface NewRecord {
+  dmpId: string;
+  channel: Channel;
+  createdAt: Date;
+  createdBy: string;
+  minor: boolean;
+  emergencyAccess: EmergencyAccess;
+  identity: Identity;
+  contact: Contact;
+  representatives: Representative[];
+  logins: LoginToCreate[];
+  insHash: string;
+  /** The creating professional holds the patient's consent: an authorization from the start. */
+  authorizedProfessional?: string | undefined;
+  ledger?: { finess: string; month: string } | undefined;
+  creationCode?: { hash: string; insHash: string } | undefined;
+  notifications: { message: OutboxMessage; id: string }[];
+  /** Extra parts of the same transaction (the idempotency record). */
+  extra?: { label: string; item: TransactWriteItem }[];
+}
+
+export interface StoredRecord {
+  dmpId: string;
+  status: 'active' | 'closed';
+  channel: Channel;
+  createdAt: string;
+  createdBy: string;
+  closedAt?: string | undefined;
+  retainUntil?: string | undefined;
+  minor: boolean;
+  emergencyAccess: EmergencyAccess;
+  wrappedKey: WrappedKey;
+  sealed: { identity: Uint8Array; contact: Uint8Array; representatives: Uint8Array };
+}
+
+export interface Authorization {
+  professionalId: string;
+  status: 'authorized' | 'blocked';
+  attendingPhysician: boolean;
+  since: string;
+  expiresAt?: string | undefined;
+}
+
+const META = 'META';
+
+export class RecordStore {
+  private readonly db: DynamoDBClient;
+  private readonly table: string;
+  constructor(db: DynamoDBClient, tableName: string) {
+    this.db = db;
+    this.table = tableName;
+  }
+
+  /**
+   * Everything a creation writes, in one transaction: the record, its wrapped key, the INS index
+   * entry (one DMP per INS), logins, the creator's authorization, the creation code's use, the
+   * pharmacy ledger entry and the notifications. Any refused condition cancels all of it.
+   */
+  async create(key: DataKey, wrapped: WrappedKey, r: NewRecord): Promise<void> {
+    const t = this.table;
+    const createdAt = r.createdAt.toISOString();
+    const day = createdAt.slice(0, 10);
+    const rec = keys.record(r.dmpId);
+    const notExists = 'attribute_not_exists(pk)';
+    const writes: { label: string; item: TransactWriteItem }[] = [
+      {
+        label: 'record',
+        item: {
+          Put: {
+            TableName: t,
+            ConditionExpression: notExists,
+            Item: {
+              pk: S(rec.pk),
+              sk: S(rec.sk),
+              dmpId: S(r.dmpId),
+              status: S('active'),
+              channel: S(r.channel),
+              createdAt: S(createdAt),
+              createdBy: S(r.createdBy),
+              minor: BOOL(r.minor),
+              breakGlass: BOOL(r.emergencyAccess.breakGlass),
+              regulation: BOOL(r.emergencyAccess.regulation),
+              keyVersion: N(wrapped.version),
+              identity: B(sealJson(key, META, 'identity', r.identity)),
+              contact: B(sealJson(key, META, 'contact', r.contact)),
+              representatives: B(sealJson(key, META, 'representatives', r.representatives)),
+              gsi1pk: S(`CREATED#${day}`),
+              gsi1sk: S(`${createdAt}#${r.dmpId}`),
+              revision: N(1),
+            },
+          },
+        },
+      },
+      {
+        label: 'key',
+        item: {
+          Put: {
+            TableName: t,
+            ConditionExpression: notExists,
+            Item: {
+              ...keyAttrs(keys.dataKey(r.dmpId)),
+              wrapped: B(wrapped.ciphertext),
+              masterKeyId: S(wrapped.masterKeyId),
+              version: N(wrapped.version),
+            },
+          },
+        },
+      },
+      {
+        label: 'ins',
+        item: {
+          Put: {
+            TableName: t,
+            ConditionExpression: notExists,
+            Item: { ...keyAttrs(keys.insIndex(r.insHash)), dmpId: S(r.dmpId), createdAt: S(createdAt) },
+          },
+        },
+      },
+    ];
+    for (const login of r.logins) {
+      writes.push({
+        label: 'login',
+        item: {
+          Put: {
+            TableName: t,
+            ConditionExpression: notExists,
+            Item: {
+              ...keyAttrs(keys.login(login.loginId)),
+              dmpId: S(r.dmpId),
+              actor: S(login.actor),
+              passwordHash: S(login.passwordHash),
+              mustChangePassword: BOOL(login.mustChangePassword),
+              failedAttempts: N(0),
+              createdAt: S(createdAt),
+            },
+          },
+        },
+      });
+      writes.push({
+        label: 'login-ref',
+        item: { Put: { TableName: t, Item: { ...keyAttrs(keys.loginRef(r.dmpId, login.loginId)), actor: S(login.actor) } } },
+      });
+    }
+    if (r.authorizedProfessional) {
+      writes.push({
+        label: 'authorization',
+        item: {
+          Put: {
+            TableName: t,
+            Item: {
+              ...keyAttrs(keys.authorization(r.dmpId, r.authorizedProfessional)),
+              professionalId: S(r.authorizedProfessional),
+              status: S('authorized'),
+              attendingPhysician: BOOL(false),
+              since: S(createdAt),
+              source: S('creation'),
+            },
+          },
+        },
+      });
+    }
+    if (r.ledger) {
+      writes.push({
+        label: 'ledger',
+        item: {
+          Put: {
+            TableName: t,
+            ConditionExpression: notExists,
+            Item: {
+              ...keyAttrs(keys.ledger(r.ledger.finess, r.ledger.month, r.dmpId)),
+              dmpId: S(r.dmpId),
+              createdAt: S(createdAt),
+              amountCents: N(100),
+            },
+          },
+        },
+      });
+    }
+    if (r.creationCode) {
+      writes.push({
+        label: 'creation-code',
+        item: {
+          Update: {
+            TableName: t,
+            Key: keyAttrs(keys.creationCode(r.creationCode.hash)),
+            UpdateExpression: 'SET usedAt = :now, usedBy = :dmpId',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(usedAt) AND insHash = :insHash AND expiresAt > :now',
+            ExpressionAttributeValues: { ':now': S(createdAt), ':dmpId': S(r.dmpId), ':insHash': S(r.creationCode.insHash) },
+          },
+        },
+      });
+    }
+    for (const n of r.notifications) {
+      writes.push({ label: 'notification', item: outboxPut(t, key, n.message, r.createdAt, n.id) });
+    }
+    writes.push(...(r.extra ?? []));
+    await transact(this.db, writes);
+  }
+
+  async dmpIdByInsHash(insHash: string): Promise<string | undefined> {
+    const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: keyAttrs(keys.insIndex(insHash)) }));
+    return out.Item ? str(out.Item, 'dmpId') : undefined;
+  }
+
+  /** META and KEY of a record in one Query (KEY < LOGINREF# < META in sort order). */
+  async load(dmpId: string): Promise<StoredRecord | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': S(keys.record(dmpId).pk), ':from': S('KEY'), ':to': S(META) },
+        ConsistentRead: true,
+      }),
+    );
+    const items = out.Items ?? [];
+    const meta = items.find((i) => i.sk?.S === META);
+    const key = items.find((i) => i.sk?.S === 'KEY');
+    if (!meta || !key) return undefined;
+    return toStoredRecord(meta, key);
+  }
+
+  async authorization(dmpId: string, professionalId: string): Promise<Authorization | undefined> {
+    const out = await this.db.send(
+      new GetItemCommand({ TableName: this.table, Key: keyAttrs(keys.authorization(dmpId, professionalId)), ConsistentRead: true }),
+    );
+    return out.Item ? toAuthorization(out.Item) : undefined;
+  }
+
+  async authorizations(dmpId: string): Promise<Authorization[]> {
+    const items = await this.queryAll({
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :pro)',
+      ExpressionAttributeValues: { ':pk': S(keys.record(dmpId).pk), ':pro': S('PRO#') },
+    });
+    return items.map(toAuthorization);
+  }
+
+  async creationCodeExists(hash: string): Promise<boolean> {
+    const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: keyAttrs(keys.creationCode(hash)), ProjectionExpression: 'pk' }));
+    return out.Item !== undefined;
+  }
+
+  async putCreationCode(hash: string, insHash: string, createdAt: Date, expiresAt: Date, createdBy: string): Promise<void> {
+    await transact(this.db, [
+      {
+        label: 'creation-code',
+        item: {
+          Put: {
+            TableName: this.table,
+            ConditionExpression: 'attribute_not_exists(pk)',
+            Item: {
+              ...keyAttrs(keys.creationCode(hash)),
+              insHash: S(insHash),
+              createdAt: S(createdAt.toISOString()),
+              createdBy: S(createdBy),
+              expiresAt: S(expiresAt.toISOString()),
+              ttl: N(epochSeconds(expiresAt) + 86_400),
+            },
+          },
+        },
+      },
+    ]);
+  }
+
+  async ledger(finess: string, month: string): Promise<{ dmpId: string; createdAt: string; amountCents: number }[]> {
+    const items = await this.queryAll({
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': S(`PHARM#${finess}#${month}`) },
+    });
+    return items.map((i) => ({
+      dmpId: required(str(i, 'dmpId'), 'dmpId'),
+      createdAt: required(str(i, 'createdAt'), 'createdAt'),
+      amountCents: required(num(i, 'amountCents'), 'amountCents'),
+    }));
+  }
+
+  /** Channels of the DMPs created on one day, from the sparse creations index. */
+  async creationsOn(day: string): Promise<Channel[]> {
+    const items = await this.queryAll({
+      TableName: this.table,
+      IndexName: GSI1,
+      KeyConditionExpression: 'gsi1pk = :day',
+      ExpressionAttributeValues: { ':day': S(`CREATED#${day}`) },
+      ProjectionExpression: 'channel',
+    });
+    return items.map((i) => required(str(i, 'channel'), 'channel') as Channel);
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await this.db.send(new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }));
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}
+
+export const keyAttrs = (k: { pk: string; sk: string }): Item => ({ pk: S(k.pk), sk: S(k.sk) });
+
+const toStoredRecord = (meta: Item, key: Item): StoredRecord => ({
+  dmpId: required(str(meta, 'dmpId'), 'dmpId'),
+  status: required(str(meta, 'status'), 'status') as StoredRecord['status'],
+  channel: required(str(meta, 'channel'), 'channel') as Channel,
+  createdAt: required(str(meta, 'createdAt'), 'createdAt'),
+  createdBy: required(str(meta, 'createdBy'), 'createdBy'),
+  closedAt: str(meta, 'closedAt'),
+  retainUntil: str(meta, 'retainUntil'),
+  minor: bool(meta, 'minor') ?? false,
+  emergencyAccess: { breakGlass: bool(meta, 'breakGlass') ?? true, regulation: bool(meta, 'regulation') ?? true },
+  wrappedKey: {
+    ciphertext: required(bin(key, 'wrapped'), 'wrapped key'),
+    masterKeyId: required(str(key, 'masterKeyId'), 'masterKeyId'),
+    version: required(num(key, 'version'), 'key version'),
+  },
+  sealed: {
+    identity: required(bin(meta, 'identity'), 'identity'),
+    contact: required(bin(meta, 'contact'), 'contact'),
+    representatives: required(bin(meta, 'representatives'), 'representatives'),
+  },
+});
+
+const toAuthorization = (i: Item): Authorization => ({
+  professionalId: required(str(i, 'professionalId'), 'professionalId'),
+  status: required(str(i, 'status'), 'status') as Authorization['status'],
+  attendingPhysician: bool(i, 'attendingPhysician') ?? false,
+  since: required(str(i, 'since'), 'since'),
+  expiresAt: str(i, 'expiresAt'),
+});
+
+/** Opens the sealed parts of a record with its data key. */
+export const openRecord = (key: DataKey, r: StoredRecord) => ({
+  identity: openJson<Identity>(key, META, 'identity', r.sealed.identity),
+  contact: openJson<Contact>(key, META, 'contact', r.sealed.contact),
+  representatives: openJson<Representative[]>(key, META, 'representatives', r.sealed.representatives),
+});

@@ -1,0 +1,47 @@
+/**
+ * The single DynamoDB table: its definition (shared by the CDK stack and the local runtime, so the
+ * two cannot drift) and its key layout. Partition keys are opaque: a dmpId, a keyed hash, a
+ * random login id; never an INS, a name or a phone number.
+ *
+ *   REC#<dmpId>            META                 the record (identity and contact sealed)
+ *   REC#<dmpId>            KEY                  the record's data key, wrapped by KMS
+ *   REC#<dmpId>            PRO#<professionalId> a professional's authorization
+ *   REC#<dmpId>            OUTBOX#<at>#<id>     a notification to send (recipient sealed)
+ *   REC#<dmpId>            LOGINREF#<loginId>   pointer to a login, so destruction finds it
+ *   INS#<hmac(ins)>        INS                  one DMP per INS
+ *   LOGIN#<loginId>        LOGIN                password hash of a patient or representative
+ *   CCODE#<hmac(code)>     CCODE                a single-use online creation code
+ *   IDEM#<scope>#<key>     IDEM                 an idempotent write's first response (sealed)
+ *   PHARM#<finess>#<month> DMP#<dmpId>          the pharmacy's remuneration ledger
+ *   SYS                    INS_INDEX_KEY        the keyed-hash secret, wrapped by KMS
+ *
+ * GSI1 (sparse, overloaded): CREATED#<day> → creations by day (projects `channel`);
+ * OUTBOX#PENDING#<shard> → notifications still to send, by next attempt time.
+ */
+export const TABLE_DEFINITION = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  timeToLiveAttribute: 'ttl',
+  globalSecondaryIndexes: [
+    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', nonKeyAttributes: ['channel'] },
+  ],
+} as const;
+
+export const GSI1 = 'gsi1';
+export const OUTBOX_SHARDS = 8;
+
+export const keys = {
+  record: (dmpId: string) => ({ pk: `REC#${dmpId}`, sk: 'META' }),
+  dataKey: (dmpId: string) => ({ pk: `REC#${dmpId}`, sk: 'KEY' }),
+  authorization: (dmpId: string, professionalId: string) => ({ pk: `REC#${dmpId}`, sk: `PRO#${professionalId}` }),
+  loginRef: (dmpId: string, loginId: string) => ({ pk: `REC#${dmpId}`, sk: `LOGINREF#${loginId}` }),
+  outbox: (dmpId: string, at: string, id: string) => ({ pk: `REC#${dmpId}`, sk: `OUTBOX#${at}#${id}` }),
+  insIndex: (insHash: string) => ({ pk: `INS#${insHash}`, sk: 'INS' }),
+  login: (loginId: string) => ({ pk: `LOGIN#${loginId}`, sk: 'LOGIN' }),
+  creationCode: (codeHash: string) => ({ pk: `CCODE#${codeHash}`, sk: 'CCODE' }),
+  idempotency: (scope: string, key: string) => ({ pk: `IDEM#${scope}#${key}`, sk: 'IDEM' }),
+  ledger: (finess: string, month: string, dmpId: string) => ({ pk: `PHARM#${finess}#${month}`, sk: `DMP#${dmpId}` }),
+  insIndexSecret: () => ({ pk: 'SYS', sk: 'INS_INDEX_KEY' }),
+};
+
+export const dmpIdOfPk = (pk: string): string => pk.slice('REC#'.length);

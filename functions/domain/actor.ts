@@ -1,0 +1,25 @@
+/** Who is calling, as established from a verified token (or no token at all). */
+export type Actor =
+  | { kind: 'professional'; id: string; profession: string; structure?: string; role?: string }
+  | { kind: 'agent'; id: string; organisation: string }
+  | { kind: 'patient'; dmpId: string }
+  | { kind: 'representative'; dmpId: string; loginId: string }
+  | { kind: 'anonymous' };
+
+export type ActorKind = Actor['kind'];
+
+/** The stable reference of an actor kept in traces and idempotency scopes: ids only, never names. */
+export const actorRef = (actor: Actor): string => {
+  switch (actor.kind) {
+    case 'professional':
+      return `professional:${actor.id}`;
+    case 'agent':
+      return `agent:${actor.id}`;
+    case 'patient':
+      return `patient:${actor.dmpId}`;
+    case 'representative':
+      return `representative:${actor.loginId}`;
+    case 'anonymous':
+      return 'anonymous';
+  }
+};

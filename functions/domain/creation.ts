@@ -1,0 +1,83 @@
+/**
+ * Rules of DMP creation: who creates through which channel, express consent, minors and their
+ * legal representatives, what the online channel needs. Pure: the clock is passed in.
+ */
+import type { Actor } from './actor.ts';
+import { isMinorOn } from './dates.ts';
+import { refuse } from './errors.ts';
+import { PHARMACIST } from './reference-data.ts';
+
+export type Channel = 'pharmacy' | 'professional' | 'agent' | 'online';
+export const CHANNELS: readonly Channel[] = ['pharmacy', 'professional', 'agent', 'online'];
+
+export interface CreationRequest {
+  identity: { birthDate: string };
+  contact?: { mobile?: string; email?: string };
+  consent: { expressConsent: boolean };
+  representatives?: readonly unknown[];
+  creationCode?: string;
+  password?: string;
+}
+
+export interface CreationPlan {
+  channel: Channel;
+  minor: boolean;
+  /** The pharmacy whose remuneration ledger gets the 1 € entry. */
+  pharmacyFiness?: string;
+}
+
+export const channelOf = (actor: Actor): Channel => {
+  switch (actor.kind) {
+    case 'professional':
+      return actor.profession === PHARMACIST && actor.structure ? 'pharmacy' : 'professional';
+    case 'agent':
+      return 'agent';
+    case 'anonymous':
+      return 'online';
+    default:
+      return refuse('forbidden', 'creator-not-allowed', 'This caller may not create a DMP.');
+  }
+};
+
+export const planCreation = (actor: Actor, request: CreationRequest, now: Date): CreationPlan => {
+  const channel = channelOf(actor);
+  if (request.consent.expressConsent !== true) {
+    refuse('refused', 'express-consent-required', 'A DMP is created only with the express consent of the person.');
+  }
+  if (request.identity.birthDate > now.toISOString().slice(0, 10)) {
+    refuse('invalid', 'birth-date-in-future', 'identity.birthDate is in the future.');
+  }
+  const minor = isMinorOn(request.identity.birthDate, now);
+  if (channel === 'online') {
+    if (minor) refuse('forbidden', 'minor-online', "A minor's DMP is created by a health professional or at a CPAM desk, not online.");
+    if (!request.creationCode || !request.password) {
+      refuse('invalid', 'online-credentials-required', 'Online creation needs creationCode and password.');
+    }
+    if (!request.contact?.mobile) {
+      refuse('invalid', 'online-mobile-required', 'Online creation needs contact.mobile, where login codes are sent.');
+    }
+  } else if (request.creationCode !== undefined || request.password !== undefined) {
+    refuse('invalid', 'online-only-fields', 'creationCode and password are for the online channel only.');
+  }
+  if (minor && (request.representatives?.length ?? 0) === 0) {
+    refuse('refused', 'minor-without-representative', "A minor's DMP needs at least one legal representative.");
+  }
+  const plan: CreationPlan = { channel, minor };
+  if (channel === 'pharmacy' && actor.kind === 'professional') plan.pharmacyFiness = actor.structure;
+  return plan;
+};
+
+/** Password policy in the spirit of NIST SP 800-63B: length over composition, no common passwords. */
+export const PASSWORD_MIN = 12;
+export const PASSWORD_MAX = 128;
+const COMMON = new Set([
+  'motdepasse123', 'azertyuiop12', 'password1234', '123456789012', 'qwertyuiop12', 'azerty123456',
+  'motdepasse1234', 'password12345', '000000000000', '111111111111', 'abcdefghijkl', 'soleil123456',
+]);
+export const passwordProblem = (password: string): string | undefined => {
+  const chars = [...password];
+  if (chars.length < PASSWORD_MIN) return `The password needs at least ${PASSWORD_MIN} characters.`;
+  if (chars.length > PASSWORD_MAX) return `The password has at most ${PASSWORD_MAX} characters.`;
+  if (COMMON.has(password.toLowerCase()) || new Set(chars).size < 4) return 'This password is too common or too simple.';
+  return undefined;
+};

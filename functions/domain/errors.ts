@@ -1,0 +1,20 @@
+/**
+ * A rule of the domain said no. The kind says how a caller should read the refusal; the message
+ * is written for the client and must never contain identity or health content.
+ */
+export type ViolationKind = 'invalid' | 'refused' | 'forbidden' | 'not-found' | 'conflict' | 'too-large';
+
+export class RuleViolation extends Error {
+  override readonly name = 'RuleViolation';
+  readonly kind: ViolationKind;
+  readonly code: string;
+  constructor(kind: ViolationKind, code: string, message: string) {
+    super(message);
+    this.kind = kind;
+    this.code = code;
+  }
+}
+
+export const refuse = (kind: ViolationKind, code: string, message: string): never => {
+  throw new RuleViolation(kind, code, message);
+};

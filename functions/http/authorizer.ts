@@ -1,0 +1,30 @@
+/**
+ * API Gateway REQUEST authorizer for the routes that need a token: refuses unauthenticated
+ * traffic at the edge with the same verification the handlers run again (defence in depth; the
+ * handler's check is the one that decides, and is the one the local runtime exercises).
+ */
+import type { APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult } from 'aws-lambda';
+import { systemClock } from '#domain/ports';
+import { TokenVerifier } from '#adapters/tokens';
+import { configFromEnv } from '#platform/config';
+
+const verifier = new TokenVerifier(configFromEnv().issuers, systemClock);
+
+export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+  const header = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
+  const token = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header ?? '')?.[1];
+  if (!token) throw new Error('Unauthorized'); // API Gateway answers 401
+  try {
+    const actor = await verifier.verify(token);
+    // The policy covers the whole API so that the authorizer cache serves every route; each
+    // handler still checks which caller kinds its route admits.
+    const [arnPrefix, stage] = event.methodArn.split('/');
+    return {
+      principalId: actor.kind,
+      policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${arnPrefix}/${stage}/*` }] },
+      context: { actorKind: actor.kind },
+    };
+  } catch {
+    throw new Error('Unauthorized');
+  }
+};

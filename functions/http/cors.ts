@@ -1,0 +1,7 @@
+/** The CORS policy, shared by the middy middleware, API Gateway's preflight and the local server. */
+export const CORS = {
+  allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+  allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+  exposeHeaders: ['X-Request-Id', 'Retry-After'],
+  maxAgeSeconds: 600,
+} as const;

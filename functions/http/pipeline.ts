@@ -1,0 +1,176 @@
+/**
+ * The request pipeline every capability shares (middy): route → authentication → content type,
+ * size and JSON → zod validation (unknown fields refused) → use case → JSON response; CORS and
+ * security headers on every answer; one error middleware that turns every failure into a
+ * problem document. Logs carry ids, route and status only: never a body.
+ */
+import middy from '@middy/core';
+import httpCors from '@middy/http-cors';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { IdentityProviderUnavailable, InvalidToken } from '#adapters/tokens';
+import type { Actor } from '#domain/actor';
+import { RuleViolation } from '#domain/errors';
+import { IDEMPOTENCY_KEY } from '#domain/identifiers';
+import type { HttpDeps } from '#platform/deps';
+import { HttpProblem, STATUS_OF, type FieldError } from '#platform/problem';
+import { CORS } from './cors.ts';
+import { routeKey, routesOf, type Capability, type Route } from './routes.ts';
+
+export interface Call {
+  actor: Actor;
+  body: unknown;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  idempotencyKey: string | undefined;
+  requestId: string;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  /** A ready body with its content type (the docs page). */
+  raw?: { contentType: string; text: string };
+  headers?: Record<string, string>;
+}
+
+export type RouteImpl<D> = (call: Call, deps: D) => Promise<Reply>;
+
+export interface CapabilityDef<D> {
+  name: Capability;
+  routes: Record<string, RouteImpl<D>>;
+}
+
+export type HttpHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+const header = (event: APIGatewayProxyEvent, name: string): string | undefined => {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === wanted) return v ?? undefined;
+  return undefined;
+};
+
+const zodErrors = (error: z.ZodError, where: string): FieldError[] =>
+  error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
+
+const validate = <T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T | Record<string, string> => {
+  if (!schema) return {};
+  const out = schema.safeParse(value);
+  if (!out.success) throw new HttpProblem(400, `The ${where} does not match the contract.`, { errors: zodErrors(out.error, where) });
+  return out.data;
+};
+
+const authenticate = async (route: Route, event: APIGatewayProxyEvent, deps: HttpDeps): Promise<Actor> => {
+  const authorization = header(event, 'authorization');
+  if (!authorization) {
+    if (route.callers.includes('anonymous')) return { kind: 'anonymous' };
+    throw new HttpProblem(401, 'A bearer token is required.', { headers: { 'WWW-Authenticate': 'Bearer' } });
+  }
+  const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(authorization);
+  if (!match?.[1]) throw new HttpProblem(401, 'The Authorization header must be a bearer token.', { headers: { 'WWW-Authenticate': 'Bearer' } });
+  const actor = await deps.tokens.verify(match[1]);
+  if (!route.callers.includes(actor.kind)) throw new HttpProblem(403, 'This kind of caller may not use this operation.');
+  return actor;
+};
+
+const readBody = (route: Route, event: APIGatewayProxyEvent): unknown => {
+  const raw = event.body ?? '';
+  if (!route.body) return undefined;
+  const size = event.isBase64Encoded ? Math.floor((raw.length * 3) / 4) : Buffer.byteLength(raw, 'utf8');
+  if (route.maxBodyBytes !== undefined && size > route.maxBodyBytes) {
+    throw new HttpProblem(413, `The body may hold at most ${route.maxBodyBytes} bytes.`);
+  }
+  const contentType = header(event, 'content-type') ?? '';
+  if (!/^application\/json\s*(;\s*charset=utf-8\s*)?$/i.test(contentType)) {
+    throw new HttpProblem(415, 'The body must be application/json (UTF-8).');
+  }
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpProblem(400, 'The body is not valid JSON.');
+  }
+};
+
+const queryOf = (event: APIGatewayProxyEvent): Record<string, string> => {
+  const multi = event.multiValueQueryStringParameters ?? {};
+  for (const [name, values] of Object.entries(multi)) {
+    if ((values?.length ?? 0) > 1) throw new HttpProblem(400, `The query parameter ${name.slice(0, 40)} is repeated.`);
+  }
+  return Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
+};
+
+const toProblem = (error: unknown): HttpProblem => {
+  if (error instanceof HttpProblem) return error;
+  if (error instanceof RuleViolation) return new HttpProblem(STATUS_OF[error.kind], error.message, { code: error.code });
+  if (error instanceof InvalidToken) return new HttpProblem(401, 'The bearer token is not valid.', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
+  if (error instanceof IdentityProviderUnavailable || isAwsServiceError(error)) {
+    return new HttpProblem(503, 'A service the request depends on is unavailable. Retry later, with the same Idempotency-Key.', { headers: { 'Retry-After': '1' } });
+  }
+  return new HttpProblem(500, 'The request failed. Retry later, with the same Idempotency-Key.');
+};
+
+/** Errors of the AWS SDK (service faults, throttling, networking): the client may retry. */
+const isAwsServiceError = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && ('$metadata' in error || '$fault' in error || (error as Error).name === 'TimeoutError');
+
+export const makeHttpHandler = <D extends HttpDeps>(capability: CapabilityDef<D>, deps: D): HttpHandler => {
+  const routes = new Map(routesOf(capability.name).map((r) => [routeKey(r.method, r.path), r]));
+  const log = deps.logger;
+
+  const core = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const started = performance.now();
+    const requestId = event.requestContext?.requestId ?? 'local';
+    const route = routes.get(routeKey(event.httpMethod, event.resource));
+    let status = 500;
+    try {
+      if (!route) throw new HttpProblem(404, 'No such operation.');
+      const impl = capability.routes[route.id];
+      if (!impl) throw new Error(`route ${route.id} has no implementation in ${capability.name}`);
+      const actor = await authenticate(route, event, deps);
+      const body = validate(route.body, readBody(route, event), 'body');
+      const params = validate(route.params, event.pathParameters ?? {}, 'params') as Record<string, string>;
+      const query = validate(route.query, queryOf(event), 'query') as Record<string, string>;
+      const idempotencyKey = route.idempotent ? header(event, 'idempotency-key') : undefined;
+      if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+        throw new HttpProblem(400, 'Idempotency-Key has 8 to 64 characters among A-Z, a-z, 0-9, _ and -.');
+      }
+      const reply = await impl({ actor, body, params, query, idempotencyKey, requestId }, deps);
+      status = reply.status;
+      if (deps.config.checkResponses) checkResponse(route, reply);
+      return {
+        statusCode: reply.status,
+        headers: { 'Content-Type': reply.raw?.contentType ?? 'application/json', 'X-Request-Id': requestId, ...reply.headers },
+        body: reply.raw ? reply.raw.text : reply.body === undefined ? '' : JSON.stringify(reply.body),
+      };
+    } catch (error) {
+      const problem = toProblem(error);
+      status = problem.status;
+      if (status >= 500) {
+        log.error('request failed', { requestId, route: route?.id, errorName: (error as Error)?.name, stack: (error as Error)?.stack });
+      }
+      return {
+        statusCode: problem.status,
+        headers: { 'Content-Type': 'application/problem+json', 'X-Request-Id': requestId, ...problem.headers },
+        body: JSON.stringify(problem.toDocument(requestId)),
+      };
+    } finally {
+      log.info('request', { requestId, route: route?.id ?? 'unknown', status, durationMs: Math.round(performance.now() - started) });
+    }
+  };
+
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+    .use(httpCors({ origins: [deps.config.allowedOrigin], headers: CORS.allowHeaders.join(','), methods: CORS.allowMethods.join(','), maxAge: CORS.maxAgeSeconds, exposeHeaders: CORS.exposeHeaders.join(',') }))
+    .use(httpSecurityHeaders({ contentSecurityPolicy: { 'default-src': "'none'", 'frame-ancestors': "'none'", 'style-src': "'unsafe-inline'" } }))
+    .handler(core) as unknown as HttpHandler;
+};
+
+/** Local runtime and tests: a response that does not match the contract is a bug, not a reply. */
+const checkResponse = (route: Route, reply: Reply): void => {
+  const declared = route.responses[reply.status];
+  if (!declared) throw new Error(`route ${route.id} answered ${reply.status}, which the manifest does not declare`);
+  if (declared.schema) {
+    const out = declared.schema.safeParse(reply.body);
+    if (!out.success) throw new Error(`route ${route.id} answered a body outside its schema: ${out.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+  }
+};

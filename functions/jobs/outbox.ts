@@ -1,0 +1,44 @@
+/**
+ * Lambda entry of the outbox dispatcher. Two triggers: the table's stream (new outbox items, sent
+ * within a second) and a schedule (every minute: retries and anything the stream missed).
+ */
+import type { DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-lambda';
+import { dynamoClient, kmsClient, snsClient } from '#adapters/aws';
+import { DataKeyCache } from '#adapters/envelope';
+import { KeyRing } from '#adapters/keyring';
+import { OutboxDispatcher } from '#adapters/outbox-dispatch';
+import { SmsSender } from '#adapters/sms';
+import { systemClock } from '#domain/ports';
+import { configFromEnv } from '#platform/config';
+import { makeLogger } from '#platform/deps';
+
+const config = configFromEnv();
+const logger = makeLogger();
+const dispatcher = new OutboxDispatcher({
+  db: dynamoClient(config),
+  tableName: config.tableName,
+  keyRing: new KeyRing(kmsClient(config), config.dataKeyId, new DataKeyCache(systemClock)),
+  sms: new SmsSender(snsClient(config), config.smsSenderId),
+  logger,
+});
+
+export const handler = async (event: DynamoDBStreamEvent | { source?: string }): Promise<DynamoDBBatchResponse | void> => {
+  const now = systemClock.now();
+  if ('Records' in event && Array.isArray(event.Records)) {
+    const failures: { itemIdentifier: string }[] = [];
+    for (const record of event.Records) {
+      const pk = record.dynamodb?.Keys?.pk?.S;
+      const sk = record.dynamodb?.Keys?.sk?.S;
+      if (!pk || !sk?.startsWith('OUTBOX#')) continue;
+      try {
+        await dispatcher.dispatch(pk, sk, now);
+      } catch (error) {
+        logger.error('dispatch failed', { errorName: (error as Error).name });
+        failures.push({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' });
+      }
+    }
+    return { batchItemFailures: failures };
+  }
+  const report = await dispatcher.sweep(now);
+  logger.info('outbox sweep', { ...report });
+};

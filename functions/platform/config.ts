@@ -1,0 +1,42 @@
+/** Runtime configuration, read once from the environment (Lambda) or given by the local runtime. */
+import type { IssuerConfig } from '#adapters/tokens';
+
+export interface Config {
+  region: string;
+  endpoint?: string | undefined;
+  /** Empty for functions that use no table (docs). */
+  tableName: string;
+  /** Empty for functions that use no patient data key. */
+  dataKeyId: string;
+  issuers: IssuerConfig[];
+  allowedOrigin: string;
+  smsSenderId: string;
+  /** Validate responses against the contract's schemas (local runtime and tests). */
+  checkResponses: boolean;
+}
+
+const need = (env: NodeJS.ProcessEnv, name: string): string => {
+  const value = env[name];
+  if (!value) throw new Error(`missing configuration: ${name}`);
+  return value;
+};
+
+export const configFromEnv = (env: NodeJS.ProcessEnv = process.env): Config => {
+  const issuers: IssuerConfig[] = [];
+  if (env.PSC_ISSUER) {
+    issuers.push({ kind: 'professional', issuer: env.PSC_ISSUER, jwksUrl: need(env, 'PSC_JWKS_URL'), audience: need(env, 'PSC_AUDIENCE') });
+  }
+  if (env.AGENT_ISSUER) {
+    issuers.push({ kind: 'agent', issuer: env.AGENT_ISSUER, jwksUrl: need(env, 'AGENT_JWKS_URL'), audience: need(env, 'AGENT_AUDIENCE') });
+  }
+  return {
+    region: env.AWS_REGION ?? 'eu-west-3',
+    endpoint: env.DMP_AWS_ENDPOINT || undefined,
+    tableName: env.TABLE_NAME ?? '',
+    dataKeyId: env.DATA_KEY_ID ?? '',
+    issuers,
+    allowedOrigin: env.ALLOWED_ORIGIN ?? 'https://www.dmp.fr',
+    smsSenderId: env.SMS_SENDER_ID ?? 'DMP',
+    checkResponses: env.CHECK_RESPONSES === 'true',
+  };
+};

@@ -1,0 +1,40 @@
+/**
+ * The ports capabilities are built from, in layers, so that each Lambda bundle imports only the
+ * AWS SDK clients its capability uses (cold start). Lambda entries build them once per process
+ * from the environment; the local runtime and the tests build them from their own configuration.
+ * Handlers receive them through `makeHttpHandler(capability, deps)`, never from module scope.
+ */
+import { randomBytes } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { TokenVerifier } from '#adapters/tokens';
+import { systemClock, type Clock, type Random } from '#domain/ports';
+import type { Config } from './config.ts';
+
+export interface HttpDeps {
+  config: Config;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  tokens: TokenVerifier;
+}
+
+export interface Overrides {
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+}
+
+export const systemRandom: Random = { bytes: (n) => randomBytes(n) };
+
+export const makeLogger = (): Logger => new Logger({ serviceName: 'dmp' });
+
+export const httpDeps = (config: Config, o: Overrides = {}): HttpDeps => {
+  const clock = o.clock ?? systemClock;
+  return {
+    config,
+    clock,
+    random: o.random ?? systemRandom,
+    logger: o.logger ?? makeLogger(),
+    tokens: new TokenVerifier(config.issuers, clock),
+  };
+};
