@@ -23,8 +23,7 @@ export const pendingPartition = (shard: number): string => `OUTBOX#PENDING#${sha
 
 /** The SMS texts: no names, no health content, no secrets. */
 export const TEXTS: Record<Template, string> = {
-  'record-created':
-    'Votre Dossier Medical Partage (DMP) vient d\'etre cree. Vos identifiants vous ont ete remis en main propre ou a la creation en ligne. Connectez-vous sur dmp.fr.',
+  'record-created': 'Votre DMP (Dossier Medical Partage) a ete cree. Connectez-vous sur dmp.fr avec les identifiants qui vous ont ete remis.',
 };
 
 export const outboxPut = (tableName: string, key: DataKey, message: OutboxMessage, at: Date, id: string): TransactWriteItem => {

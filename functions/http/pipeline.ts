@@ -140,7 +140,7 @@ export const makeHttpHandler = <D extends HttpDeps>(capability: CapabilityDef<D>
       if (deps.config.checkResponses) checkResponse(route, reply);
       return {
         statusCode: reply.status,
-        headers: { 'Content-Type': reply.raw?.contentType ?? 'application/json', 'X-Request-Id': requestId, ...reply.headers },
+        headers: { 'Content-Type': reply.raw?.contentType ?? 'application/json', 'Cache-Control': 'no-store', 'X-Request-Id': requestId, ...reply.headers },
         body: reply.raw ? reply.raw.text : reply.body === undefined ? '' : JSON.stringify(reply.body),
       };
     } catch (error) {
@@ -151,7 +151,7 @@ export const makeHttpHandler = <D extends HttpDeps>(capability: CapabilityDef<D>
       }
       return {
         statusCode: problem.status,
-        headers: { 'Content-Type': 'application/problem+json', 'X-Request-Id': requestId, ...problem.headers },
+        headers: { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store', 'X-Request-Id': requestId, ...problem.headers },
         body: JSON.stringify(problem.toDocument(requestId)),
       };
     } finally {

@@ -1,0 +1,60 @@
+/**
+ * Creates, on the AWS emulator (or any endpoint named by AWS_ENDPOINT_URL), what the stack creates
+ * in AWS: the table (from the same TABLE_DEFINITION the CDK stack uses) and the patient data KMS
+ * key. Idempotent: an existing table or key alias is reused.
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, NotFoundException, type KMSClient } from '@aws-sdk/client-kms';
+import { TABLE_DEFINITION } from '#adapters/table';
+
+export const ensureTable = async (db: DynamoDBClient, tableName: string): Promise<void> => {
+  const d = TABLE_DEFINITION;
+  const gsiAttributes = d.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey]);
+  try {
+    await db.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [d.partitionKey, d.sortKey, ...gsiAttributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        KeySchema: [
+          { AttributeName: d.partitionKey, KeyType: 'HASH' },
+          { AttributeName: d.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: d.globalSecondaryIndexes.map((g) => ({
+          IndexName: g.indexName,
+          KeySchema: [
+            { AttributeName: g.partitionKey, KeyType: 'HASH' },
+            { AttributeName: g.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...g.nonKeyAttributes] },
+        })),
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      }),
+    );
+    await db.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: d.timeToLiveAttribute } }));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await db.send(new DescribeTableCommand({ TableName: tableName }));
+};
+
+/** The data key's id: the aliased key if it exists, else a new symmetric key under that alias. */
+export const ensureDataKey = async (kms: KMSClient, alias: string): Promise<string> => {
+  try {
+    const existing = await kms.send(new DescribeKeyCommand({ KeyId: alias }));
+    if (existing.KeyMetadata?.KeyId) return existing.KeyMetadata.KeyId;
+  } catch (error) {
+    if (!(error instanceof NotFoundException)) throw error;
+  }
+  const created = await kms.send(new CreateKeyCommand({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Description: 'DMP patient data keys (local)' }));
+  const keyId = created.KeyMetadata?.KeyId;
+  if (!keyId) throw new Error('KMS created no key');
+  await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyId }));
+  return keyId;
+};

@@ -1,0 +1,281 @@
+/**
+ * The local runtime behind `npm start`: the whole contract on http://localhost:3000, served by
+ * calling the very handlers Lambda runs (built from the same route manifest), against the AWS
+ * emulator. Adds the `/_local` endpoints of CONTRACT.md: a stand-in identity provider, the SMS the
+ * emulator recorded, and the scheduled jobs on demand. Also used in-process by the e2e tests.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { OutboxDispatcher } from '#adapters/outbox-dispatch';
+import { SmsSender } from '#adapters/sms';
+import { snsClient } from '#adapters/aws';
+import { systemClock, type Clock } from '#domain/ports';
+import { records } from '#http/capabilities/records';
+import { reporting } from '#http/capabilities/reporting';
+import { docs } from '#http/capabilities/docs';
+import { CORS } from '#http/cors';
+import { makeHttpHandler, type HttpHandler } from '#http/pipeline';
+import { ROUTES, type Capability, type Route } from '#http/routes';
+import type { Config } from '#platform/config';
+import { cryptoDeps, type CryptoDeps } from '#platform/deps-data';
+import { HttpProblem } from '#platform/problem';
+import { ensureDataKey, ensureTable } from './local-aws.ts';
+import { createLocalIdp, TokenRequest, type LocalIdp } from './local-idp.ts';
+import { startMoto, type Emulator } from './moto.ts';
+
+export interface LocalOptions {
+  port?: number;
+  host?: string;
+  /** An AWS endpoint to use; otherwise AWS_ENDPOINT_URL; otherwise a moto_server started here. */
+  endpoint?: string;
+  tableName?: string;
+  clock?: Clock;
+  /** Sweep the outbox every N ms (0: only through /_local/jobs/outbox). */
+  dispatchIntervalMs?: number;
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  allowedOrigin?: string;
+}
+
+export interface LocalRuntime {
+  url: string;
+  endpoint: string;
+  config: Config;
+  deps: CryptoDeps;
+  idp: LocalIdp;
+  dispatcher: OutboxDispatcher;
+  stop(): Promise<void>;
+}
+
+const MAX_LOCAL_BODY = 8 * 1024 * 1024;
+
+interface CompiledRoute {
+  route: Route;
+  pattern: RegExp;
+  names: string[];
+}
+
+const compile = (route: Route): CompiledRoute => {
+  const names: string[] = [];
+  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp(`^${source}$`), names };
+};
+
+const send = (res: ServerResponse, status: number, headers: Record<string, string | number | boolean>, body: string): void => {
+  res.writeHead(status, Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])));
+  res.end(body);
+};
+
+const sendProblem = (res: ServerResponse, problem: HttpProblem): void =>
+  send(res, problem.status, { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store', ...problem.headers }, JSON.stringify(problem.toDocument()));
+
+const readBody = (req: IncomingMessage): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_LOCAL_BODY) {
+        reject(new HttpProblem(413, `The body may hold at most ${MAX_LOCAL_BODY} bytes.`));
+        req.pause();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+
+const JobBody = z.strictObject({ now: z.iso.datetime().optional() });
+
+export const startLocal = async (options: LocalOptions = {}): Promise<LocalRuntime> => {
+  let emulator: Emulator | undefined;
+  const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL ?? (emulator = await startMoto()).endpoint;
+  const tableName = options.tableName ?? 'dmp-local';
+  const clock = options.clock ?? systemClock;
+  const logger = new Logger({ serviceName: 'dmp-local', logLevel: options.logLevel ?? 'INFO' });
+
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://localhost:${port}`;
+  const idp = await createLocalIdp(url);
+
+  const bootstrap: Config = {
+    region: process.env.AWS_REGION ?? 'eu-west-3',
+    endpoint,
+    tableName,
+    dataKeyId: 'pending',
+    issuers: idp.issuers,
+    allowedOrigin: options.allowedOrigin ?? process.env.ALLOWED_ORIGIN ?? 'http://localhost:5173',
+    smsSenderId: 'DMP',
+    checkResponses: true,
+  };
+  const early = cryptoDeps(bootstrap, { logger, clock });
+  await ensureTable(early.db, tableName);
+  const config: Config = { ...bootstrap, dataKeyId: await ensureDataKey(early.kms, `alias/${tableName}-patient-data`) };
+  const deps = cryptoDeps(config, { logger, clock, db: early.db, kms: early.kms });
+
+  const sentAt = new Map<string, string>();
+  const sns = snsClient(config);
+  const sms = new SmsSender(sns, config.smsSenderId);
+  const recordingSms = {
+    send: async (to: string, message: string) => {
+      const id = await sms.send(to, message);
+      if (id) sentAt.set(id, clock.now().toISOString());
+      return id;
+    },
+  } as SmsSender;
+  const dispatcher = new OutboxDispatcher({ db: deps.db, tableName, keyRing: deps.keyRing, sms: recordingSms, logger });
+
+  const handlers: Record<Capability, HttpHandler> = {
+    records: makeHttpHandler(records, deps),
+    reporting: makeHttpHandler(reporting, deps),
+    docs: makeHttpHandler(docs, deps),
+  };
+  const compiled = [...ROUTES].map(compile).sort((a, b) => a.names.length - b.names.length);
+
+  const jobs: Record<string, (now: Date) => Promise<unknown>> = {
+    outbox: (now) => dispatcher.sweep(now),
+  };
+
+  const local = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> => {
+    const json = (status: number, body: unknown) => send(res, status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, JSON.stringify(body));
+    const parseJson = async (): Promise<unknown> => {
+      const text = await readBody(req);
+      try {
+        return text ? JSON.parse(text) : {};
+      } catch {
+        throw new HttpProblem(400, 'The body is not valid JSON.');
+      }
+    };
+    if (req.method === 'GET' && path === '/_local/jwks.json') return json(200, idp.jwks);
+    if (req.method === 'POST' && path === '/_local/tokens') {
+      const parsed = TokenRequest.safeParse(await parseJson());
+      if (!parsed.success) throw new HttpProblem(400, 'Not a token request.', { errors: parsed.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message })) });
+      return json(200, { accessToken: await idp.issue(parsed.data) });
+    }
+    if (req.method === 'GET' && path === '/_local/sms') {
+      const to = query.get('to') ?? undefined;
+      const data = (await (await fetch(`${endpoint}/moto-api/data.json`)).json()) as { sns?: { SMS?: { message: string; message_id: string; phone_number: string }[] } };
+      const items = (data.sns?.SMS ?? [])
+        .filter((m) => to === undefined || m.phone_number === to)
+        .map((m) => {
+          if (!sentAt.has(m.message_id)) sentAt.set(m.message_id, clock.now().toISOString());
+          return { to: m.phone_number, message: m.message, sentAt: sentAt.get(m.message_id) as string };
+        });
+      return json(200, { items });
+    }
+    const job = /^\/_local\/jobs\/([a-z-]+)$/.exec(path)?.[1];
+    if (req.method === 'POST' && job) {
+      const run = jobs[job];
+      if (!run) throw new HttpProblem(404, `No job named ${job.slice(0, 40)}. Jobs: ${Object.keys(jobs).join(', ')}.`);
+      const body = JobBody.safeParse(await parseJson());
+      if (!body.success) throw new HttpProblem(400, 'The body is { "now"?: instant }.');
+      const result = await run(body.data.now ? new Date(body.data.now) : clock.now());
+      return json(200, { job, result });
+    }
+    throw new HttpProblem(404, 'No such local endpoint.');
+  };
+
+  const api = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> => {
+    if (req.method === 'OPTIONS') {
+      const origin = req.headers.origin;
+      const allowed = origin === config.allowedOrigin;
+      return send(
+        res,
+        204,
+        allowed
+          ? {
+              'Access-Control-Allow-Origin': origin,
+              'Access-Control-Allow-Methods': CORS.allowMethods.join(','),
+              'Access-Control-Allow-Headers': CORS.allowHeaders.join(','),
+              'Access-Control-Max-Age': CORS.maxAgeSeconds,
+              Vary: 'Origin',
+            }
+          : { Vary: 'Origin' },
+        '',
+      );
+    }
+    const matches = compiled.filter((c) => c.pattern.test(path));
+    const hit = matches.find((c) => c.route.method === req.method);
+    if (!hit) throw new HttpProblem(matches.length > 0 ? 405 : 404, matches.length > 0 ? 'Method not allowed on this path.' : 'No such operation.');
+    const values = hit.pattern.exec(path)?.slice(1) ?? [];
+    let pathParameters: Record<string, string>;
+    try {
+      pathParameters = Object.fromEntries(hit.names.map((n, i) => [n, decodeURIComponent(values[i] ?? '')]));
+    } catch {
+      throw new HttpProblem(400, 'The path is not valid.');
+    }
+    const multi: Record<string, string[]> = {};
+    for (const [k, v] of query) (multi[k] ??= []).push(v);
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));
+    const body = await readBody(req);
+    const requestId = randomUUID();
+    const event = {
+      resource: hit.route.path,
+      path,
+      httpMethod: req.method ?? 'GET',
+      headers,
+      multiValueHeaders: {},
+      queryStringParameters: Object.keys(multi).length ? Object.fromEntries(Object.entries(multi).map(([k, v]) => [k, v[v.length - 1] as string])) : null,
+      multiValueQueryStringParameters: Object.keys(multi).length ? multi : null,
+      pathParameters: hit.names.length ? pathParameters : null,
+      stageVariables: null,
+      body: body.length ? body : null,
+      isBase64Encoded: false,
+      requestContext: { requestId, httpMethod: req.method ?? 'GET', path, resourcePath: hit.route.path, stage: 'local' },
+    } as unknown as APIGatewayProxyEvent;
+    const context = { awsRequestId: requestId, functionName: `dmp-${hit.route.capability}` } as Context;
+    const result = await handlers[hit.route.capability](event, context);
+    send(res, result.statusCode, { ...(result.headers ?? {}) }, result.body);
+  };
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const parsed = new URL(req.url ?? '/', 'http://localhost');
+    const route = parsed.pathname.startsWith('/_local/') ? local : api;
+    route(req, res, parsed.pathname, parsed.searchParams).catch((error: unknown) => {
+      if (res.headersSent) return res.destroy();
+      if (error instanceof HttpProblem) return sendProblem(res, error);
+      logger.error('local runtime error', { errorName: (error as Error)?.name, stack: (error as Error)?.stack });
+      sendProblem(res, new HttpProblem(500, 'The local runtime failed.'));
+    });
+  });
+
+  let sweeping = false;
+  const interval =
+    (options.dispatchIntervalMs ?? 1000) > 0
+      ? setInterval(() => {
+          if (sweeping) return;
+          sweeping = true;
+          dispatcher
+            .sweep(clock.now())
+            .catch((error: unknown) => logger.warn('outbox sweep failed', { errorName: (error as Error).name }))
+            .finally(() => (sweeping = false));
+        }, options.dispatchIntervalMs ?? 1000)
+      : undefined;
+
+  return {
+    url,
+    endpoint,
+    config,
+    deps,
+    idp,
+    dispatcher,
+    stop: async () => {
+      if (interval) clearInterval(interval);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await emulator?.stop();
+    },
+  };
+};

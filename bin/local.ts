@@ -1,0 +1,27 @@
+/** `npm start`: the local runtime on http://localhost:3000 (PORT overrides), Ctrl-C stops it all. */
+import { MotoMissing } from './moto.ts';
+import { startLocal } from './local-runtime.ts';
+
+const port = Number(process.env.PORT ?? 3000);
+try {
+  const runtime = await startLocal({ port, host: process.env.HOST ?? '127.0.0.1' });
+  console.log(`DMP API listening on ${runtime.url}  (AWS emulator: ${runtime.endpoint}, table ${runtime.config.tableName})`);
+  console.log(`  API reference: ${runtime.url}/docs   OpenAPI: ${runtime.url}/openapi.json`);
+  console.log(`  Local tokens:  POST ${runtime.url}/_local/tokens   SMS: GET ${runtime.url}/_local/sms?to=+33...`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('Stopping…');
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+} catch (error) {
+  if (error instanceof MotoMissing) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}

@@ -1,0 +1,82 @@
+/**
+ * Starts the local runtime in-process for one test file, on the shared emulator and a table of its
+ * own, and gives the tests a small HTTP client (real HTTP, through fetch).
+ */
+import { randomUUID } from 'node:crypto';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { inject } from 'vitest';
+import { startLocal, type LocalOptions, type LocalRuntime } from '../../bin/local-runtime.ts';
+
+export interface Answer<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export interface TestApi {
+  runtime: LocalRuntime;
+  call<T = any>(method: string, path: string, opts?: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> }): Promise<Answer<T>>;
+  professional(opts?: { professionalId?: string; profession?: string; structure?: string; role?: string }): Promise<string>;
+  agent(agentId?: string): Promise<string>;
+  sms(to: string): Promise<{ to: string; message: string; sentAt: string }[]>;
+  runJob(job: string, now?: string): Promise<Answer>;
+  scanAll(): Promise<Record<string, any>[]>;
+  stop(): Promise<void>;
+}
+
+export const startTestApi = async (options: LocalOptions = {}): Promise<TestApi> => {
+  const runtime = await startLocal({
+    endpoint: inject('awsEndpoint'),
+    port: 0,
+    tableName: `t-${randomUUID().slice(0, 12)}`,
+    logLevel: 'SILENT',
+    dispatchIntervalMs: 0,
+    allowedOrigin: 'https://www.dmp.fr',
+    ...options,
+  });
+  const call: TestApi['call'] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let payload: string | undefined = opts.raw;
+    if (opts.body !== undefined) {
+      payload = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(`${runtime.url}${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+    const text = await res.text();
+    let body: any = text;
+    if ((res.headers.get('content-type') ?? '').includes('json') && text) body = JSON.parse(text);
+    return { status: res.status, headers: res.headers, body };
+  };
+  const tokenFor = async (request: unknown): Promise<string> => {
+    const res = await call('POST', '/_local/tokens', { body: request });
+    if (res.status !== 200) throw new Error(`token request refused: ${JSON.stringify(res.body)}`);
+    return res.body.accessToken as string;
+  };
+  return {
+    runtime,
+    call,
+    professional: (o = {}) =>
+      tokenFor({
+        kind: 'professional',
+        professionalId: o.professionalId ?? `8${String(Math.floor(Math.random() * 1e11)).padStart(11, '0')}`,
+        profession: o.profession ?? '10',
+        ...(o.structure ? { structure: o.structure } : {}),
+        ...(o.role ? { role: o.role } : {}),
+      }),
+    agent: (agentId = `agent-${randomUUID().slice(0, 8)}`) => tokenFor({ kind: 'agent', agentId, organisation: 'CPAM 75' }),
+    sms: async (to) => (await call('GET', `/_local/sms?to=${encodeURIComponent(to)}`)).body.items,
+    runJob: (job, now) => call('POST', `/_local/jobs/${job}`, { body: now ? { now } : {} }),
+    scanAll: async () => {
+      const items: Record<string, any>[] = [];
+      let start: Record<string, any> | undefined;
+      do {
+        const out = await runtime.deps.db.send(new ScanCommand({ TableName: runtime.config.tableName, ExclusiveStartKey: start }));
+        items.push(...(out.Items ?? []));
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return items;
+    },
+    stop: () => runtime.stop(),
+  };
+};

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { Actor } from '../../functions/domain/actor.ts';
+import { channelOf, passwordProblem, planCreation, type CreationRequest } from '../../functions/domain/creation.ts';
+import { RuleViolation } from '../../functions/domain/errors.ts';
+
+const now = new Date('2026-11-23T10:00:00Z');
+const doctor: Actor = { kind: 'professional', id: '810000000001', profession: '10' };
+const pharmacist: Actor = { kind: 'professional', id: '810000000002', profession: '21', structure: '750000001' };
+const pharmacistWithoutStructure: Actor = { kind: 'professional', id: '810000000003', profession: '21' };
+const agent: Actor = { kind: 'agent', id: 'a1', organisation: 'CPAM 75' };
+const online: Actor = { kind: 'anonymous' };
+const patient: Actor = { kind: 'patient', dmpId: 'abcdefgh' };
+
+const adult = (extra: Partial<CreationRequest> = {}): CreationRequest => ({
+  identity: { birthDate: '1970-01-01' },
+  consent: { expressConsent: true },
+  ...extra,
+});
+const minor = (extra: Partial<CreationRequest> = {}): CreationRequest => adult({ identity: { birthDate: '2015-06-01' }, ...extra });
+const onlineFields = { creationCode: 'ABCDEFGH12345678', password: 'a long passphrase', contact: { mobile: '+33612345678' } };
+
+const violation = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof RuleViolation) return { kind: e.kind, code: e.code };
+    throw e;
+  }
+  return undefined;
+};
+
+describe('creation channels', () => {
+  it.each([
+    ['a doctor', doctor, 'professional'],
+    ['a pharmacist with a structure', pharmacist, 'pharmacy'],
+    ['a pharmacist without a structure', pharmacistWithoutStructure, 'professional'],
+    ['an agent', agent, 'agent'],
+    ['nobody (online)', online, 'online'],
+  ] as const)('%s creates through the %s channel', (_who, actor, channel) => {
+    expect(channelOf(actor)).toBe(channel);
+  });
+
+  it('refuses a patient as creator', () => {
+    expect(violation(() => channelOf(patient))).toEqual({ kind: 'forbidden', code: 'creator-not-allowed' });
+  });
+
+  it('books the pharmacy of a pharmacy creation', () => {
+    expect(planCreation(pharmacist, adult(), now)).toEqual({ channel: 'pharmacy', minor: false, pharmacyFiness: '750000001' });
+    expect(planCreation(doctor, adult(), now).pharmacyFiness).toBeUndefined();
+  });
+});
+
+describe('creation rules', () => {
+  const table: [string, Actor, CreationRequest, { kind: string; code: string } | undefined][] = [
+    ['adult by a doctor', doctor, adult(), undefined],
+    ['consent not given', doctor, adult({ consent: { expressConsent: false } }), { kind: 'refused', code: 'express-consent-required' }],
+    ['minor by a doctor with a representative', doctor, minor({ representatives: [{}] }), undefined],
+    ['minor by an agent with a representative', agent, minor({ representatives: [{}] }), undefined],
+    ['minor by a pharmacist with a representative', pharmacist, minor({ representatives: [{}] }), undefined],
+    ['minor without representative', doctor, minor(), { kind: 'refused', code: 'minor-without-representative' }],
+    ['minor with an empty representative list', agent, minor({ representatives: [] }), { kind: 'refused', code: 'minor-without-representative' }],
+    ['minor online, even with a representative', online, minor({ ...onlineFields, representatives: [{}] }), { kind: 'forbidden', code: 'minor-online' }],
+    ['adult online with code, password and mobile', online, adult(onlineFields), undefined],
+    ['online without a code', online, adult({ ...onlineFields, creationCode: undefined }), { kind: 'invalid', code: 'online-credentials-required' }],
+    ['online without a password', online, adult({ ...onlineFields, password: undefined }), { kind: 'invalid', code: 'online-credentials-required' }],
+    ['online without a mobile', online, adult({ ...onlineFields, contact: {} }), { kind: 'invalid', code: 'online-mobile-required' }],
+    ['a creation code from a professional', doctor, adult({ creationCode: 'ABCDEFGH12345678' }), { kind: 'invalid', code: 'online-only-fields' }],
+    ['a password from an agent', agent, adult({ password: 'whatever' }), { kind: 'invalid', code: 'online-only-fields' }],
+    ['a birth date in the future', doctor, adult({ identity: { birthDate: '2027-01-01' } }), { kind: 'invalid', code: 'birth-date-in-future' }],
+    ['born today (a minor)', doctor, adult({ identity: { birthDate: '2026-11-23' } }), { kind: 'refused', code: 'minor-without-representative' }],
+  ];
+  it.each(table)('%s', (_case, actor, request, expected) => {
+    expect(violation(() => planCreation(actor, request, now))).toEqual(expected);
+  });
+
+  it('consent is checked before anything else the request says', () => {
+    expect(violation(() => planCreation(online, minor({ consent: { expressConsent: false } }), now))?.code).toBe('express-consent-required');
+  });
+});
+
+describe('password policy', () => {
+  it.each([
+    ['short', 'abc12', true],
+    ['common', 'motdepasse123', true],
+    ['one repeated character', 'aaaaaaaaaaaaaaa', true],
+    ['long passphrase', 'cheval agrafe pile correcte', false],
+    ['twelve varied characters', 'x7!Kp2#qLm9z', false],
+    ['too long', 'a'.repeat(60) + 'bcdefgh'.repeat(10), true],
+  ])('%s', (_case, password, refused) => {
+    expect(passwordProblem(password) !== undefined).toBe(refused);
+  });
+});
