@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { OutboxDispatcher } from '#adapters/outbox-dispatch';
 import { SmsSender } from '#adapters/sms';
 import { snsClient } from '#adapters/aws';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { systemClock, type Clock } from '#domain/ports';
 import { records } from '#http/capabilities/records';
 import { reporting } from '#http/capabilities/reporting';
@@ -47,6 +48,8 @@ export interface LocalRuntime {
   deps: CryptoDeps;
   idp: LocalIdp;
   dispatcher: OutboxDispatcher;
+  /** The SNS client the dispatcher sends SMS with. */
+  sns: SNSClient;
   stop(): Promise<void>;
 }
 
@@ -245,6 +248,12 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
     const route = parsed.pathname.startsWith('/_local/') ? local : api;
     route(req, res, parsed.pathname, parsed.searchParams).catch((error: unknown) => {
       if (res.headersSent) return res.destroy();
+      if (error instanceof HttpProblem && error.status === 413) {
+        // The rest of the upload is not read: answer, then close this connection.
+        res.setHeader('Connection', 'close');
+        sendProblem(res, error);
+        return res.once('finish', () => req.destroy());
+      }
       if (error instanceof HttpProblem) return sendProblem(res, error);
       logger.error('local runtime error', { errorName: (error as Error)?.name, stack: (error as Error)?.stack });
       sendProblem(res, new HttpProblem(500, 'The local runtime failed.'));
@@ -271,6 +280,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
     deps,
     idp,
     dispatcher,
+    sns,
     stop: async () => {
       if (interval) clearInterval(interval);
       server.closeAllConnections();

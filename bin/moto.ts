@@ -1,11 +1,15 @@
 /**
- * Starts `moto_server` (the AWS emulator standing in for DynamoDB, KMS and SNS) on a free loopback
- * port, and stops it. Shared by `npm start` and the test suite's global setup.
+ * Starts moto_server (the AWS emulator standing in for DynamoDB, KMS and SNS) on a free loopback
+ * port, and stops it. Shared by `npm start`, the test suite's global setup and the benchmarks.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 export const INSTALL_HINT = "moto_server was not found: install it with `pip install 'moto[server]'` (Python 3), then run this again.";
+
+/** moto's server application behind one lock (see bin/moto_server.py for why). */
+const LAUNCHER = fileURLToPath(new URL('./moto_server.py', import.meta.url));
 
 export class MotoMissing extends Error {
   override readonly name = 'MotoMissing';
@@ -44,10 +48,11 @@ const ready = async (endpoint: string, child: ChildProcess, timeoutMs: number): 
 };
 
 export const startMoto = async (timeoutMs = 30_000): Promise<Emulator> => {
-  const which = spawnSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' });
-  if (which.status !== 0) throw new MotoMissing(INSTALL_HINT);
+  const python = process.env.PYTHON ?? 'python3';
+  const probe = spawnSync(python, ['-c', 'import moto.server, werkzeug'], { encoding: 'utf8' });
+  if (probe.status !== 0) throw new MotoMissing(INSTALL_HINT);
   const port = await freePort();
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(python, [LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

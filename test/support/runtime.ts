@@ -36,7 +36,7 @@ export const startTestApi = async (options: LocalOptions = {}): Promise<TestApi>
   });
   const call: TestApi['call'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    if (opts.token && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) headers.authorization = `Bearer ${opts.token}`;
     let payload: string | undefined = opts.raw;
     if (opts.body !== undefined) {
       payload = JSON.stringify(opts.body);

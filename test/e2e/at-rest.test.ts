@@ -1,0 +1,107 @@
+/**
+ * No identity or health data in clear at rest, in logs, or in KMS encryption contexts: plant unique
+ * canary values, then search the raw table, everything the service logged, and every KMS call.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canary, minorBirthDate, randomIns, randomMobile } from '../support/fixtures.ts';
+import { recordCalls } from '../support/faults.ts';
+import { startTestApi, type TestApi } from '../support/runtime.ts';
+
+let api: TestApi;
+const logged: string[] = [];
+const kmsCalls: ReturnType<typeof recordCalls>[] = [];
+const planted = {
+  ins: randomIns(),
+  repIns: randomIns(),
+  familyName: canary('Family'),
+  givenNames: canary('Given'),
+  repName: canary('Rep'),
+  email: `${canary('mail').toLowerCase()}@example.org`,
+  mobile: randomMobile(),
+  repMobile: randomMobile(),
+};
+
+beforeAll(async () => {
+  api = await startTestApi({ logLevel: 'DEBUG' });
+  kmsCalls.push(recordCalls(api.runtime.deps.kms));
+  const write = process.stdout.write.bind(process.stdout);
+  const writeErr = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: any[]) => (logged.push(String(chunk)), write(chunk, ...rest))) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: any[]) => (logged.push(String(chunk)), writeErr(chunk, ...rest))) as typeof process.stderr.write;
+
+  const doctor = await api.professional();
+  const agent = await api.agent();
+  const created = await api.call('POST', '/v1/records', {
+    token: doctor,
+    body: {
+      ins: planted.ins,
+      identity: { familyName: planted.familyName, givenNames: planted.givenNames, birthDate: minorBirthDate(), sex: 'M' },
+      contact: { mobile: planted.mobile, email: planted.email },
+      consent: { expressConsent: true },
+      representatives: [{ familyName: planted.repName, givenNames: planted.givenNames, relationship: 'MTH', mobile: planted.repMobile }],
+    },
+    headers: { 'Idempotency-Key': 'at-rest-key-1' },
+  });
+  expect(created.status).toBe(201);
+  const code = await api.call('POST', '/v1/creation-codes', { token: agent, body: { ins: planted.repIns } });
+  expect(code.status).toBe(201);
+  await api.call('POST', '/v1/records/search', { token: doctor, body: { ins: planted.ins } });
+  await api.call('GET', `/v1/records/${created.body.dmpId}`, { token: doctor });
+  // Failing requests log too: make some.
+  await api.call('POST', '/v1/records', { token: doctor, body: { ins: planted.ins, identity: { familyName: planted.familyName } } });
+  await api.call('POST', '/v1/records', { token: doctor, body: { ins: planted.ins, identity: { familyName: planted.familyName, givenNames: 'x', birthDate: '1970-01-01', sex: 'F' }, consent: { expressConsent: true } } });
+  await api.runJob('outbox');
+  process.stdout.write = write;
+  process.stderr.write = writeErr;
+});
+afterAll(() => api.stop());
+
+/** Every way a value could show: text, numbers, bytes read as UTF-8 and Latin-1. */
+const renderings = (value: any): string[] => {
+  if (value === null || typeof value !== 'object') return [String(value)];
+  if (value instanceof Uint8Array) return [Buffer.from(value).toString('utf8'), Buffer.from(value).toString('latin1')];
+  return Object.values(value).flatMap(renderings);
+};
+
+const needles = () => [
+  planted.ins,
+  planted.ins.slice(0, 13),
+  planted.repIns,
+  planted.familyName,
+  planted.givenNames,
+  planted.repName,
+  planted.email,
+  planted.mobile,
+  planted.mobile.slice(3),
+  planted.repMobile.slice(3),
+];
+
+describe('nothing personal in clear', () => {
+  it('the raw table holds no INS, name, e-mail or phone number, in any attribute or key', async () => {
+    const items = await api.scanAll();
+    expect(items.length).toBeGreaterThan(5);
+    const haystack = items.flatMap(renderings).join('\n');
+    // The scan did see the items of this record: its sealed attributes are there.
+    expect(items.some((i) => i.identity?.B instanceof Uint8Array)).toBe(true);
+    for (const needle of needles()) expect(haystack).not.toContain(needle);
+  });
+
+  it('the logs hold no INS, name, e-mail or phone number, yet the service did log its requests', () => {
+    const text = logged.join('');
+    expect(text).toContain('"route":"createRecord"');
+    for (const needle of needles()) expect(text).not.toContain(needle);
+  });
+
+  it('KMS calls carry an encryption context naming the opaque record id or the index purpose only', () => {
+    const calls = kmsCalls[0]!.calls;
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls) {
+      const context = call.input.EncryptionContext ?? call.input.SourceEncryptionContext;
+      expect(context).toBeDefined();
+      expect(Object.keys(context).length).toBe(1);
+      if ('dmpId' in context) expect(context.dmpId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      else expect(context).toEqual({ purpose: 'keyed-index' });
+      expect(JSON.stringify(call.input.EncryptionContext ?? {})).not.toContain(planted.ins);
+    }
+  });
+});
