@@ -12,7 +12,7 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { OutboxDispatcher } from '#adapters/outbox-dispatch';
 import { SmsSender } from '#adapters/sms';
-import { snsClient } from '#adapters/aws';
+import { dynamoClient, kmsClient, snsClient } from '#adapters/aws';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { systemClock, type Clock } from '#domain/ports';
 import { records } from '#http/capabilities/records';
@@ -113,20 +113,20 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
   const url = `http://localhost:${port}`;
   const idp = await createLocalIdp(url);
 
-  const bootstrap: Config = {
-    region: process.env.AWS_REGION ?? 'eu-west-3',
-    endpoint,
+  const aws = { region: process.env.AWS_REGION ?? 'eu-west-3', endpoint };
+  const db = dynamoClient(aws);
+  const kms = kmsClient(aws);
+  await ensureTable(db, tableName);
+  const config: Config = {
+    ...aws,
     tableName,
-    dataKeyId: 'pending',
+    dataKeyId: await ensureDataKey(kms, `alias/${tableName}-patient-data`),
     issuers: idp.issuers,
     allowedOrigin: options.allowedOrigin ?? process.env.ALLOWED_ORIGIN ?? 'http://localhost:5173',
     smsSenderId: 'DMP',
     checkResponses: true,
   };
-  const early = cryptoDeps(bootstrap, { logger, clock });
-  await ensureTable(early.db, tableName);
-  const config: Config = { ...bootstrap, dataKeyId: await ensureDataKey(early.kms, `alias/${tableName}-patient-data`) };
-  const deps = cryptoDeps(config, { logger, clock, db: early.db, kms: early.kms });
+  const deps = cryptoDeps(config, { logger, clock, db, kms });
 
   const sentAt = new Map<string, string>();
   const sns = snsClient(config);
