@@ -6,6 +6,7 @@
  * profession matrix extend it (same module) as the documents capability arrives.
  */
 import type { Actor } from './actor.ts';
+import { PHARMACIST } from './reference-data.ts';
 
 export interface RecordFacts {
   dmpId: string;
@@ -57,4 +58,11 @@ export const decideRecordRead = (actor: Actor, record: RecordFacts, relation: Re
     case 'anonymous':
       return deny('not-found', 'anonymous');
   }
+};
+
+/** A pharmacy's remuneration ledger: its own pharmacists and the Assurance Maladie's agents. */
+export const decideLedgerRead = (actor: Actor, finess: string): Decision => {
+  if (actor.kind === 'agent') return allow;
+  if (actor.kind === 'professional' && actor.profession === PHARMACIST && actor.structure === finess) return allow;
+  return deny('forbidden', 'not a pharmacist of this pharmacy');
 };

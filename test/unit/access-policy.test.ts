@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authorizationState, decideRecordRead, searchAuthorization, type Relation } from '../../functions/domain/access-policy.ts';
+import { authorizationState, decideLedgerRead, decideRecordRead, searchAuthorization, type Relation } from '../../functions/domain/access-policy.ts';
 import type { Actor } from '../../functions/domain/actor.ts';
 
 const now = new Date('2026-11-23T10:00:00Z');
@@ -60,5 +60,19 @@ describe('search authorization', () => {
     ['agent', agent, record, undefined, 'NON_EXISTE'],
   ] as const)('%s → %s', (_c, actor, rec, relation, expected) => {
     expect(searchAuthorization(actor, rec, relation, now)).toBe(expected);
+  });
+});
+
+describe('pharmacy ledger decisions', () => {
+  const pharmacist = (structure?: string): Actor => ({ kind: 'professional', id: '810000000009', profession: '21', ...(structure ? { structure } : {}) });
+  it.each([
+    ['a pharmacist of this pharmacy', pharmacist('750000001'), true],
+    ['a pharmacist of another pharmacy', pharmacist('750000002'), false],
+    ['a pharmacist without a structure', pharmacist(), false],
+    ['a doctor of this structure', { kind: 'professional', id: '810000000010', profession: '10', structure: '750000001' } as Actor, false],
+    ['an agent', agent, true],
+    ['a patient', patient, false],
+  ] as const)('%s → %s', (_c, actor, allowed) => {
+    expect(decideLedgerRead(actor, '750000001').allow).toBe(allowed);
   });
 });

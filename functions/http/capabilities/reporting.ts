@@ -2,7 +2,7 @@
 import { CHANNELS, type Channel } from '#domain/creation';
 import { daysBetween, isoWeek } from '#domain/dates';
 import { refuse } from '#domain/errors';
-import { PHARMACIST } from '#domain/reference-data';
+import { decideLedgerRead } from '#domain/access-policy';
 import type { DataDeps } from '#platform/deps-data';
 import type { CapabilityDef, Call, Reply } from '../pipeline.ts';
 
@@ -12,9 +12,9 @@ const PARALLEL_QUERIES = 8;
 const pharmacyCreations = async (call: Call, deps: DataDeps): Promise<Reply> => {
   const { finess } = call.params as { finess: string };
   const { month } = call.query as { month: string };
-  const a = call.actor;
-  const ownPharmacy = a.kind === 'professional' && a.profession === PHARMACIST && a.structure === finess;
-  if (!ownPharmacy && a.kind !== 'agent') refuse('forbidden', 'not-this-pharmacy', 'Only a pharmacist of this pharmacy or an agent may read its creations.');
+  if (!decideLedgerRead(call.actor, finess).allow) {
+    refuse('forbidden', 'not-this-pharmacy', 'Only a pharmacist of this pharmacy or an agent may read its creations.');
+  }
   const entries = await deps.records.ledger(finess, month);
   entries.sort((x, y) => x.createdAt.localeCompare(y.createdAt));
   const cents = entries.reduce((sum, e) => sum + e.amountCents, 0);
