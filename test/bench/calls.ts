@@ -64,11 +64,16 @@ interface Scenario {
   attempts: number;
 }
 
-export const measureCalls = async (bench: Bench, perScenario: number): Promise<CallsResult> => {
-  const { runtime } = bench;
+/** Counts on the runtime's own clients; attach once per runtime. */
+export const countRuntimeCalls = (bench: Bench): CallCounter => {
   const counter = new CallCounter();
-  counter.attach('dynamodb', runtime.deps.db);
-  counter.attach('kms', runtime.deps.kms);
+  counter.attach('dynamodb', bench.runtime.deps.db);
+  counter.attach('kms', bench.runtime.deps.kms);
+  return counter;
+};
+
+export const measureCalls = async (bench: Bench, counter: CallCounter, perScenario: number): Promise<CallsResult> => {
+  const { runtime } = bench;
   const token = await bench.professionalToken();
 
   const scenario = (name: string, target: string, check?: Check): Scenario => ({ name, target, check, samples: [], attempts: 0 });

@@ -6,7 +6,7 @@
  * to the unavoidable SDK cost.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { summarize, type Summary } from './report.ts';
@@ -14,11 +14,11 @@ import { summarize, type Summary } from './report.ts';
 export const ROOT = resolve(import.meta.dirname, '../..');
 
 /**
- * The esbuild options of the Lambda bundles. They mirror lib/dmp-function.ts (the NodejsFunction
- * subclass holding the team defaults): ESM, minify, target node24, platform node, source maps, and
- * the createRequire banner (CommonJS dependencies that `require` Node built-ins inside an ESM
- * bundle). `mainFields: module,main` is what NodejsFunction passes to esbuild for ESM output.
- * Everything is bundled (the AWS SDK included): no external modules.
+ * The esbuild options of the Lambda bundles. They mirror lib/dmp-function.ts (DmpFunction, the
+ * NodejsFunction subclass that holds the team defaults): ESM, `mainFields: module,main`, minify,
+ * target node24, platform node (NodejsFunction's), source maps without `sourcesContent`, the
+ * createRequire banner (same text), and `bundleAwsSDK: true`, so nothing is external.
+ * `checkMirror` warns when that file stops saying so.
  */
 export const LAMBDA_BUNDLING = {
   bundle: true,
@@ -27,12 +27,42 @@ export const LAMBDA_BUNDLING = {
   target: 'node24',
   minify: true,
   sourcemap: true,
+  sourcesContent: false,
   mainFields: ['module', 'main'],
-  banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+  banner: { js: "import { createRequire } from 'module';const require = createRequire(import.meta.url);" },
 } as const satisfies BuildOptions;
 
-/** What a function reads from its environment at module scope (dummies: nothing is fetched at import). */
+/** What lib/dmp-function.ts must still say for LAMBDA_BUNDLING and LAMBDA_ENV to mirror it. */
+const MIRRORED: [string, RegExp][] = [
+  ['format ESM', /format:\s*OutputFormat\.ESM/],
+  ['mainFields module,main', /mainFields:\s*\[\s*'module',\s*'main'\s*\]/],
+  ['minify', /minify:\s*true/],
+  ["target 'node24'", /target:\s*'node24'/],
+  ['source maps', /sourceMap:\s*true/],
+  ['sourcesContent false', /sourcesContent:\s*false/],
+  ['AWS SDK bundled', /bundleAwsSDK:\s*true/],
+  ['createRequire banner', /"import \{ createRequire \} from 'module';const require = createRequire\(import\.meta\.url\);"/],
+  ['NODE_OPTIONS --enable-source-maps', /NODE_OPTIONS:\s*'--enable-source-maps'/],
+  ['runtime Node 24', /Runtime\.NODEJS_24_X/],
+];
+
+/** The mirrored options lib/dmp-function.ts no longer shows (empty: in step; undefined: no such file). */
+export const checkMirror = async (): Promise<string[] | undefined> => {
+  const text = await readFile(join(ROOT, 'lib/dmp-function.ts'), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  return MIRRORED.filter(([, re]) => !re.test(text)).map(([label]) => label);
+};
+
+/**
+ * What a function reads from its environment at module scope (dummies: nothing is fetched at
+ * import), plus what Lambda sets for it: NODE_OPTIONS from lib/dmp-function.ts (source maps are
+ * read when the bundle loads), and the JSON log format and level of its logging config.
+ */
 export const LAMBDA_ENV: Record<string, string> = {
+  NODE_OPTIONS: '--enable-source-maps',
+  AWS_LAMBDA_LOG_FORMAT: 'JSON',
+  AWS_LAMBDA_LOG_LEVEL: 'INFO',
+  AWS_LAMBDA_FUNCTION_NAME: 'dmp-bench',
   TABLE_NAME: 'bench-table',
   DATA_KEY_ID: 'arn:aws:kms:eu-west-3:111122223333:key/00000000-0000-4000-8000-000000000000',
   AWS_REGION: 'eu-west-3',
@@ -107,6 +137,8 @@ export interface Bundle {
   name: string;
   file: string;
   bytes: number;
+  /** Environment of the importing process, over LAMBDA_ENV. */
+  env?: Record<string, string>;
   /** Bytes in the output by origin (package, our code, reference data). */
   composition: Record<string, number>;
 }
@@ -118,7 +150,7 @@ export const GROUPS = ['AWS SDK', 'zod', 'jose', 'powertools', 'middy', OUR_CODE
 const groupOf = (input: string): string => {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
   if (pkg) {
-    if (/^@(aws-sdk|smithy|aws-crypto|aws)\//.test(pkg) || ['mnemonist', 'obliterator', 'fast-xml-parser', 'strnum', 'tslib', 'bowser', 'uuid'].includes(pkg)) return 'AWS SDK';
+    if (/^@(aws-sdk|smithy|aws-crypto)\//.test(pkg) || ['mnemonist', 'obliterator', 'fast-xml-parser', 'strnum', 'tslib', 'bowser', 'uuid'].includes(pkg)) return 'AWS SDK';
     if (pkg === 'zod') return 'zod';
     if (pkg === 'jose') return 'jose';
     if (pkg.startsWith('@aws-lambda-powertools/')) return 'powertools';
@@ -171,6 +203,9 @@ export const buildBundles = async (outDir: string): Promise<Bundles> => {
   );
   const empty = await bundle('empty', outDir, { source: floorSource([]) });
   const dependencies = await Promise.all(DEPENDENCIES.map((d, i) => bundle(`dep-${i}`, outDir, { source: d.source }).then((b) => ({ ...b, name: d.name }))));
+  // The records bundle as deployed, and without the source maps Lambda loads with it.
+  const records = pairs[0]!.fn;
+  dependencies.push({ ...records, name: 'records bundle, as deployed' }, { ...records, name: 'records bundle, NODE_OPTIONS unset (no source maps)', env: { NODE_OPTIONS: '' } });
   return { outDir, probe, pairs, empty, dependencies };
 };
 
@@ -185,7 +220,7 @@ const sampleOnce = (b: Bundles, target: Bundle): Promise<Sample> =>
   new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [b.probe, target.file], {
       cwd: b.outDir,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...LAMBDA_ENV },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...LAMBDA_ENV, ...target.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -11,6 +11,8 @@ export type Counts = Record<string, number>;
 export class CallCounter {
   calls: Counts = {};
   attempts = 0;
+  /** Sum of the calls' durations (parallel calls overlap: this can exceed the wall time). */
+  callMs = 0;
 
   attach(service: string, client: DynamoDBClient | KMSClient): void {
     const stack = client.middlewareStack as DynamoDBClient['middlewareStack'];
@@ -18,7 +20,12 @@ export class CallCounter {
       (next, context) => async (args) => {
         const name = `${service}.${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`;
         this.calls[name] = (this.calls[name] ?? 0) + 1;
-        return next(args);
+        const t0 = performance.now();
+        try {
+          return await next(args);
+        } finally {
+          this.callMs += performance.now() - t0;
+        }
       },
       { step: 'initialize', name: 'benchCountCalls', priority: 'high' },
     );
@@ -34,11 +41,12 @@ export class CallCounter {
   reset(): void {
     this.calls = {};
     this.attempts = 0;
+    this.callMs = 0;
   }
 
   /** The counts since the last reset, and a reset. */
-  take(): { calls: Counts; attempts: number } {
-    const out = { calls: { ...this.calls }, attempts: this.attempts };
+  take(): { calls: Counts; attempts: number; callMs: number } {
+    const out = { calls: { ...this.calls }, attempts: this.attempts, callMs: this.callMs };
     this.reset();
     return out;
   }

@@ -7,7 +7,8 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { hashPassword } from '#adapters/passwords';
 import { dynamoClient } from '#adapters/aws';
 import { keys } from '#adapters/table';
-import { summarize, type Summary } from './report.ts';
+import type { CallCounter } from './counting.ts';
+import { round, summarize, type Summary } from './report.ts';
 import { creationBody, expectStatus, type Bench } from './harness.ts';
 
 export interface LatencyRow {
@@ -16,6 +17,9 @@ export interface LatencyRow {
   summary: Summary;
   /** Median over the bare GetItem median. */
   ratio: number;
+  /** Per request, the summed durations of the runtime's AWS calls (emulator round trips). */
+  awsMs: Summary | undefined;
+  samples: number[];
 }
 
 export interface LatencyResult {
@@ -30,13 +34,14 @@ const timed = async (op: () => Promise<unknown>): Promise<number> => {
   return performance.now() - t0;
 };
 
-export const measureLatency = async (bench: Bench, rounds: number, warmupRounds: number): Promise<LatencyResult> => {
+export const measureLatency = async (bench: Bench, counter: CallCounter, rounds: number, warmupRounds: number): Promise<LatencyResult> => {
   const { runtime } = bench;
   const token = await bench.professionalToken();
   const bare = dynamoClient(runtime.config);
   try {
     const names = ['post', 'get', 'getItem', 'jwks', 'scrypt'] as const;
     const samples: Record<(typeof names)[number], number[]> = { post: [], get: [], getItem: [], jwks: [], scrypt: [] };
+    const awsMs: Record<'post' | 'get', number[]> = { post: [], get: [] };
     let last: string | undefined;
     const ops: Record<(typeof names)[number], () => Promise<unknown>> = {
       post: async () => {
@@ -57,21 +62,25 @@ export const measureLatency = async (bench: Bench, rounds: number, warmupRounds:
       const rest = names.filter((n) => n !== 'post');
       const rotated = [...rest.slice(r % rest.length), ...rest.slice(0, r % rest.length)];
       for (const name of ['post' as const, ...rotated]) {
+        counter.reset();
         const elapsed = await timed(ops[name]);
-        if (r >= warmupRounds) samples[name].push(elapsed);
+        const aws = counter.take().callMs;
+        if (r < warmupRounds) continue;
+        samples[name].push(elapsed);
+        if (name === 'post' || name === 'get') awsMs[name].push(aws);
       }
     }
     const baseline = summarize(samples.getItem);
-    const row = (name: string, note: string, xs: number[]): LatencyRow => {
+    const row = (name: string, note: string, xs: number[], aws?: number[]): LatencyRow => {
       const summary = summarize(xs);
-      return { name, note, summary, ratio: summary.median / baseline.median };
+      return { name, note, summary, ratio: summary.median / baseline.median, awsMs: aws ? summarize(aws) : undefined, samples: xs.map((x) => round(x, 1)) };
     };
     return {
       warmupRounds,
       baseline,
       rows: [
-        row('POST /v1/records', 'HTTP; fresh INS; includes scrypt N=2^15 of the provisional password', samples.post),
-        row('GET /v1/records/{dmpId}', 'HTTP; by the creating professional; data key cached', samples.get),
+        row('POST /v1/records', 'HTTP; fresh INS; includes scrypt N=2^15 of the provisional password', samples.post, awsMs.post),
+        row('GET /v1/records/{dmpId}', 'HTTP; by the creating professional; data key cached', samples.get, awsMs.get),
         row('DynamoDB GetItem (bare)', 'SDK → emulator, same client config; the baseline', samples.getItem),
         row('GET /_local/jwks.json', 'HTTP to the local runtime, no AWS call: the HTTP floor', samples.jwks),
         row('scrypt hashPassword (in-process)', 'N=2^15, r=8, p=1: the deliberate cost inside each POST', samples.scrypt),
