@@ -1,0 +1,81 @@
+/**
+ * The route manifest (functions/http/routes.ts) in API Gateway's terms: request models from the
+ * routes' zod bodies, required path and query parameters, per-route throttling. Pure functions,
+ * so that the stack and its tests read the manifest the same way.
+ */
+import { z } from 'zod';
+import { ROUTES, type Route } from '../functions/http/routes.ts';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * API Gateway validates with a JSON Schema draft 4 validator whose regular expressions are
+ * ECMAScript 5: no Unicode property escapes (`\p{Cc}` would read as the letters p, {, C, c, }).
+ * Such patterns are left to the function's own zod validation, which always runs; `format` is
+ * dropped too, since zod states every format it emits as a `pattern` as well. The gateway's check
+ * is therefore never stricter than the contract, only earlier.
+ */
+const UNICODE_PROPERTY_ESCAPE = /\\[pP]\{/;
+
+const forGateway = (node: Json): Json => {
+  if (Array.isArray(node)) return node.map(forGateway);
+  if (node === null || typeof node !== 'object') return node;
+  const out: { [key: string]: Json } = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'format' && typeof value === 'string') continue;
+    if (key === 'pattern' && typeof value === 'string' && UNICODE_PROPERTY_ESCAPE.test(value)) continue;
+    out[key] = forGateway(value);
+  }
+  return out;
+};
+
+/** The request model of a route with a body: its zod schema as JSON Schema draft 4. */
+export const requestModelSchema = (body: z.ZodType): Record<string, Json> => {
+  const schema = forGateway(z.toJSONSchema(body, { target: 'draft-4', io: 'input' }) as Json);
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) throw new Error('a request body schema must be an object');
+  return schema;
+};
+
+const isRequired = (schema: z.ZodType): boolean => !schema.safeParse(undefined).success;
+
+/**
+ * `method.request.path.x` / `method.request.querystring.x` → required? Path parameters always are;
+ * a query parameter is when its schema refuses `undefined`.
+ */
+export const requestParameters = (route: Route): Record<string, boolean> => {
+  const parameters: Record<string, boolean> = {};
+  for (const name of Object.keys(route.params?.shape ?? {})) parameters[`method.request.path.${name}`] = true;
+  for (const [name, schema] of Object.entries(route.query?.shape ?? {})) {
+    parameters[`method.request.querystring.${name}`] = isRequired(schema as z.ZodType);
+  }
+  return parameters;
+};
+
+export const isAnonymous = (route: Route): boolean => route.callers.includes('anonymous');
+
+/** `createRecord` → `CreateRecord`: construct ids and model names (alphanumeric only). */
+export const pascalCase = (id: string): string => id.charAt(0).toUpperCase() + id.slice(1);
+
+export interface Throttle {
+  rateLimit: number;
+  burstLimit: number;
+}
+
+/** Requests per second for the whole stage; a hospital or a CPAM behind one address stays well under it. */
+export const STAGE_THROTTLE: Throttle = { rateLimit: 100, burstLimit: 200 };
+
+/**
+ * Tighter limits on the writes that create something nobody can take back in a minute: a DMP (and
+ * its SMS), a creation code. Keyed by route id; an id the manifest no longer has is an error.
+ */
+const ROUTE_THROTTLES: Record<string, Throttle> = {
+  createRecord: { rateLimit: 10, burstLimit: 20 },
+  createCreationCode: { rateLimit: 5, burstLimit: 10 },
+};
+
+export const routeThrottles = (): { route: Route; throttle: Throttle }[] =>
+  Object.entries(ROUTE_THROTTLES).map(([id, throttle]) => {
+    const route = ROUTES.find((r) => r.id === id);
+    if (!route) throw new Error(`throttle for unknown route ${id}: update lib/api-manifest.ts`);
+    return { route, throttle };
+  });

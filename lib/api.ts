@@ -1,0 +1,253 @@
+/**
+ * The REST API, generated from the route manifest (functions/http/routes.ts): one resource and
+ * method per route, served by its capability's function (one function per capability, not per
+ * route), token-protected by a Lambda REQUEST authorizer unless the route admits anonymous callers,
+ * with request validation, problem-document gateway responses, CORS preflight, access and
+ * execution logs (never bodies), tracing, throttling and a WAF.
+ *
+ * REGIONAL endpoint: TLS ends in the region (Paris), not at CloudFront edges around the world.
+ */
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { CORS } from '../functions/http/cors.ts';
+import { CAPABILITIES, ROUTES, type Capability, type Route } from '../functions/http/routes.ts';
+import {
+  isAnonymous,
+  pascalCase,
+  requestModelSchema,
+  requestParameters,
+  routeThrottles,
+  STAGE_THROTTLE,
+  type Throttle,
+} from './api-manifest.ts';
+import type { Data, DataKeyContext, DataKeyOperation, ItemAction } from './data.ts';
+import { DmpFunction, type LogSettings } from './dmp-function.ts';
+import { Firewall } from './firewall.ts';
+import { addProblemResponses } from './gateway-responses.ts';
+import type { IssuerSettings, Settings } from './settings.ts';
+
+/** Paths start with /v1 already (the manifest's), so the stage does not repeat a version. */
+export const STAGE_NAME = 'api';
+const HTTP_TIMEOUT = Duration.seconds(10);
+
+/**
+ * What each capability's function needs. Typed by Capability: a capability added to the manifest
+ * does not compile until it is described here.
+ */
+interface CapabilityNeeds {
+  description: string;
+  memorySize: 512 | 1024;
+  /** Item calls on the table (transactions are checked item by item: Put, Update, ConditionCheck). */
+  items?: ItemAction[];
+  /** Queries on GSI1. */
+  indexQuery?: boolean;
+  dataKey?: { operations: DataKeyOperation[]; contexts: DataKeyContext[] };
+}
+
+const CAPABILITY_NEEDS: Record<Capability, CapabilityNeeds> = {
+  records: {
+    description: 'DMP records: creation, creation codes, search, reading',
+    // scrypt password hashes (32 MiB, CPU-bound) and AES-GCM: more memory buys more CPU.
+    memorySize: 1024,
+    items: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query'],
+    dataKey: { operations: ['GenerateDataKey', 'Decrypt'], contexts: ['record', 'keyedIndex'] },
+  },
+  reporting: {
+    description: 'DMP reporting: pharmacy creation ledger, creation statistics',
+    memorySize: 512,
+    items: ['Query'],
+    indexQuery: true,
+  },
+  docs: {
+    description: 'DMP API documentation: OpenAPI document and reference page',
+    memorySize: 512,
+  },
+};
+
+/** The variables functions/platform/config.ts reads to verify tokens. */
+const issuerEnvironment = (prefix: 'PSC' | 'AGENT', issuer: IssuerSettings | undefined): Record<string, string> =>
+  issuer ? { [`${prefix}_ISSUER`]: issuer.issuer, [`${prefix}_JWKS_URL`]: issuer.jwksUrl, [`${prefix}_AUDIENCE`]: issuer.audience } : {};
+
+/** Stage settings of every method: execution logs at ERROR level, never request or response data. */
+const methodSettings = (throttle: Throttle): apigw.MethodDeploymentOptions => ({
+  loggingLevel: apigw.MethodLoggingLevel.ERROR,
+  dataTraceEnabled: false,
+  metricsEnabled: true,
+  cachingEnabled: false,
+  throttlingRateLimit: throttle.rateLimit,
+  throttlingBurstLimit: throttle.burstLimit,
+});
+
+export interface ApiProps {
+  settings: Settings;
+  data: Data;
+}
+
+export class Api extends Construct {
+  readonly restApi: apigw.RestApi;
+  readonly functions: Record<Capability, DmpFunction>;
+  readonly authorizerFunction: DmpFunction;
+  /** The methods of the manifest's routes, by route id. */
+  readonly methods = new Map<string, apigw.Method>();
+  readonly firewall: Firewall;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    const { settings, data } = props;
+    const logSettings: LogSettings = { encryptionKey: data.logsKey, retention: settings.logRetention };
+    const tokenEnvironment = {
+      ...issuerEnvironment('PSC', settings.professionalIssuer),
+      ...issuerEnvironment('AGENT', settings.agentIssuer),
+    };
+
+    this.functions = Object.fromEntries(
+      CAPABILITIES.map((capability) => [capability, this.capabilityFunction(capability, { ...tokenEnvironment, ALLOWED_ORIGIN: settings.allowedOrigin }, data, logSettings)]),
+    ) as Record<Capability, DmpFunction>;
+    this.authorizerFunction = new DmpFunction(this, 'Authorizer', {
+      entry: 'functions/http/authorizer.ts',
+      description: 'DMP API authorizer: verifies bearer tokens (Pro Santé Connect, Assurance Maladie, patients)',
+      memorySize: 512,
+      timeout: HTTP_TIMEOUT,
+      environment: tokenEnvironment,
+      logs: logSettings,
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { encryptionKey: data.logsKey, retention: settings.logRetention });
+    this.restApi = new apigw.RestApi(this, 'RestApi', {
+      restApiName: `${Stack.of(this).stackName}-api`,
+      description: 'DMP API v1, generated from functions/http/routes.ts',
+      endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+      failOnWarnings: true,
+      // Access and execution logs need API Gateway's account-level CloudWatch role (one per account
+      // and region): created here, and kept when the stack goes, since other APIs may rely on it.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      defaultCorsPreflightOptions: {
+        allowOrigins: [settings.allowedOrigin],
+        allowMethods: [...CORS.allowMethods],
+        allowHeaders: [...CORS.allowHeaders],
+        exposeHeaders: [...CORS.exposeHeaders],
+        maxAge: Duration.seconds(CORS.maxAgeSeconds),
+      },
+      deployOptions: {
+        stageName: STAGE_NAME,
+        tracingEnabled: true,
+        ...methodSettings(STAGE_THROTTLE),
+        methodOptions: Object.fromEntries(routeThrottles().map(({ route, throttle }) => [`${route.path}/${route.method}`, methodSettings(throttle)])),
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: accessLogFormat(),
+      },
+    });
+
+    // API Gateway creates the execution log group on first use, unencrypted and kept forever;
+    // creating it first, under the name API Gateway will use, gives it our key and retention.
+    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.restApi.restApiId}/${STAGE_NAME}`,
+      encryptionKey: data.logsKey,
+      retention: settings.logRetention,
+    });
+    this.restApi.deploymentStage.node.addDependency(executionLogs);
+
+    this.addRoutes();
+    addProblemResponses(this.restApi, settings.allowedOrigin);
+    this.firewall = new Firewall(this, 'Firewall', { stage: this.restApi.deploymentStage, logs: logSettings });
+  }
+
+  /** The CORS preflight methods (OPTIONS), which browsers send without credentials. */
+  get preflightMethods(): apigw.Method[] {
+    return this.restApi.methods.filter((m) => m.httpMethod === 'OPTIONS');
+  }
+
+  private capabilityFunction(capability: Capability, environment: Record<string, string>, data: Data, logSettings: LogSettings): DmpFunction {
+    const needs = CAPABILITY_NEEDS[capability];
+    const fn = new DmpFunction(this, pascalCase(capability), {
+      entry: `functions/http/${capability}.ts`,
+      description: needs.description,
+      memorySize: needs.memorySize,
+      timeout: HTTP_TIMEOUT,
+      environment: {
+        ...environment,
+        ...(needs.items || needs.indexQuery ? { TABLE_NAME: data.table.tableName } : {}),
+        ...(needs.dataKey ? { DATA_KEY_ID: data.dataKey.keyArn } : {}),
+      },
+      logs: logSettings,
+    });
+    if (needs.items) data.grantItems(fn, needs.items);
+    if (needs.indexQuery) data.grantIndexQuery(fn);
+    if (needs.dataKey) data.grantDataKey(fn, needs.dataKey.operations, needs.dataKey.contexts);
+    return fn;
+  }
+
+  private addRoutes(): void {
+    const api = this.restApi;
+    // One integration per function, shared by its routes. No test-invoke permission: only the
+    // deployed stage may invoke.
+    const integrations = Object.fromEntries(
+      CAPABILITIES.map((capability) => [capability, new apigw.LambdaIntegration(this.functions[capability], { allowTestInvoke: false })]),
+    ) as Record<Capability, apigw.LambdaIntegration>;
+    // Tokens are verified again by the handlers (which decide): a token that expires within the
+    // cache's five minutes is refused there.
+    const authorizer = new apigw.RequestAuthorizer(this, 'BearerAuthorizer', {
+      handler: this.authorizerFunction,
+      identitySources: [apigw.IdentitySource.header('Authorization')],
+      resultsCacheTtl: Duration.minutes(5),
+    });
+    const bodyValidator = api.addRequestValidator('BodyAndParameters', { validateRequestBody: true, validateRequestParameters: true });
+    const parameterValidator = api.addRequestValidator('Parameters', { validateRequestBody: false, validateRequestParameters: true });
+
+    for (const route of ROUTES) {
+      const parameters = requestParameters(route);
+      const hasParameters = Object.keys(parameters).length > 0;
+      const method = api.root.resourceForPath(route.path).addMethod(route.method, integrations[route.capability], {
+        operationName: route.id,
+        ...(isAnonymous(route)
+          ? { authorizationType: apigw.AuthorizationType.NONE }
+          : { authorizationType: apigw.AuthorizationType.CUSTOM, authorizer }),
+        ...(hasParameters ? { requestParameters: parameters } : {}),
+        ...(route.body
+          ? { requestValidator: bodyValidator, requestModels: { 'application/json': this.requestModel(route, route.body) } }
+          : hasParameters
+            ? { requestValidator: parameterValidator }
+            : {}),
+      });
+      this.methods.set(route.id, method);
+    }
+  }
+
+  private requestModel(route: Route, body: NonNullable<Route['body']>): apigw.Model {
+    const name = `${pascalCase(route.id)}Request`;
+    return this.restApi.addModel(name, {
+      modelName: name,
+      contentType: 'application/json',
+      description: `Body of ${route.method} ${route.path}`,
+      // zod's output is a JSON Schema draft 4 document, which is what CDK's JsonSchema type models.
+      schema: requestModelSchema(body) as apigw.JsonSchema,
+    });
+  }
+}
+
+/**
+ * One JSON line per request: who (address, actor kind), what (method, resource template: no ids,
+ * no query string), outcome and timings. Never a body or a header value.
+ */
+const accessLogFormat = (): apigw.AccessLogFormat =>
+  apigw.AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: apigw.AccessLogField.contextRequestId(),
+      requestTime: apigw.AccessLogField.contextRequestTime(),
+      ip: apigw.AccessLogField.contextIdentitySourceIp(),
+      httpMethod: apigw.AccessLogField.contextHttpMethod(),
+      resourcePath: apigw.AccessLogField.contextResourcePath(),
+      protocol: apigw.AccessLogField.contextProtocol(),
+      status: apigw.AccessLogField.contextStatus(),
+      responseLength: apigw.AccessLogField.contextResponseLength(),
+      responseLatency: apigw.AccessLogField.contextResponseLatency(),
+      integrationLatency: apigw.AccessLogField.contextIntegrationLatency(),
+      actorKind: apigw.AccessLogField.contextAuthorizerPrincipalId(),
+      errorType: apigw.AccessLogField.contextErrorResponseType(),
+      wafStatus: apigw.AccessLogField.contextWafResponseCode(),
+      xrayTraceId: apigw.AccessLogField.contextXrayTraceId(),
+    }),
+  );

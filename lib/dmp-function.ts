@@ -1,0 +1,89 @@
+/**
+ * Every Lambda function of the DMP, with the team defaults in one place: Node 24 on arm64, one
+ * minified ESM bundle per entry (AWS SDK included, so what runs is what was tested), source maps,
+ * structured JSON logs in an encrypted log group of bounded retention, active X-Ray tracing, and an
+ * execution role of its own that starts empty: no AWS managed policy, only the log group it writes
+ * to, then whatever each function is granted explicitly.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/** The repository root: entries, package-lock.json and tsconfig.json are found from here. */
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * ESM bundles have no `require`; a CommonJS dependency bundled into one still calls it (for Node
+ * built-ins), so the bundle recreates it.
+ */
+const ESM_REQUIRE_SHIM = "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
+
+export interface LogSettings {
+  encryptionKey: kms.IKey;
+  retention: logs.RetentionDays;
+}
+
+export interface DmpFunctionProps {
+  /** The Lambda entry, relative to the repository root (exports `handler`). */
+  entry: string;
+  description: string;
+  /** 1024 MB where the work is CPU-bound (scrypt, AES-GCM), 512 MB otherwise. */
+  memorySize: 512 | 1024;
+  timeout: Duration;
+  environment: Record<string, string>;
+  logs: LogSettings;
+}
+
+export class DmpFunction extends NodejsFunction {
+  /** The function's execution role (never undefined, unlike `Function.role`). */
+  readonly executionRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: DmpFunctionProps) {
+    // Created beside the function, before it, because the function is built with them.
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      encryptionKey: props.logs.encryptionKey,
+      retention: props.logs.retention,
+    });
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${props.entry}`,
+    });
+    super(scope, id, {
+      entry: join(REPO_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      bundling: {
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_SHIM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        // Stack traces need the mappings, not a copy of the sources inside the bundle.
+        sourcesContent: false,
+        bundleAwsSDK: true,
+      },
+    });
+    this.executionRole = role;
+    logGroup.grantWrite(role);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Background jobs (functions/jobs): functions driven by the table's stream and by schedules.
+ *
+ * The outbox dispatcher sends the notifications that state changes wrote in their own transaction:
+ * at once from the stream (new OUTBOX# items), and every minute from a schedule (retries with
+ * back-off, and anything the stream did not deliver). Claims with a lease in the table keep the two
+ * triggers from sending a message twice.
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Data } from './data.ts';
+import { DmpFunction, type LogSettings } from './dmp-function.ts';
+import type { Messaging } from './messaging.ts';
+import type { Settings } from './settings.ts';
+
+export interface JobsProps {
+  settings: Settings;
+  data: Data;
+  messaging: Messaging;
+}
+
+export class Jobs extends Construct {
+  readonly outbox: DmpFunction;
+  /** Stream batches the dispatcher gave up on (positions in the stream, not their content). */
+  readonly outboxFailures: sqs.Queue;
+  readonly outboxSchedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: JobsProps) {
+    super(scope, id);
+    const { settings, data, messaging } = props;
+    const logSettings: LogSettings = { encryptionKey: data.logsKey, retention: settings.logRetention };
+
+    this.outbox = new DmpFunction(this, 'Outbox', {
+      entry: 'functions/jobs/outbox.ts',
+      description: 'DMP outbox dispatcher: sends pending notifications (SMS)',
+      memorySize: 512,
+      // Below the dispatcher's 60 s claim lease, so a claim never outlives its invocation.
+      timeout: Duration.seconds(50),
+      environment: {
+        TABLE_NAME: data.table.tableName,
+        DATA_KEY_ID: data.dataKey.keyArn,
+        SMS_SENDER_ID: settings.smsSenderId,
+      },
+      logs: logSettings,
+    });
+    // Claim, mark and reschedule are updates; the wrapped data key is a GetItem; the sweep
+    // queries the pending-notifications index. Opening a recipient needs the record's data key.
+    data.grantItems(this.outbox, ['GetItem', 'UpdateItem']);
+    data.grantIndexQuery(this.outbox);
+    data.grantDataKey(this.outbox, ['Decrypt'], ['record']);
+    messaging.grantSmsSend(this.outbox);
+
+    // Lambda's on-failure record for a stream batch holds its shard and sequence numbers only.
+    this.outboxFailures = new sqs.Queue(this, 'OutboxFailures', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.outbox.addEventSource(
+      new DynamoEventSource(data.table, {
+        startingPosition: lambda.StartingPosition.LATEST,
+        batchSize: 25,
+        bisectBatchOnError: true,
+        retryAttempts: 5,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.outboxFailures),
+        // Only new notifications wake the dispatcher; every other write to the table is ignored
+        // before it costs an invocation.
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.isEqual('INSERT'),
+            dynamodb: { Keys: { sk: { S: lambda.FilterRule.beginsWith('OUTBOX#') } } },
+          }),
+        ],
+      }),
+    );
+
+    this.outboxSchedule = new events.Rule(this, 'OutboxSweep', {
+      description: 'Every minute: send the notifications whose next attempt is due',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      // A missed sweep is replaced by the next one a minute later: no retry, no dead letters.
+      targets: [new targets.LambdaFunction(this.outbox, { retryAttempts: 0 })],
+    });
+
+    // Later jobs go here, each a DmpFunction with its own explicit grants and an events.Rule:
+    // retention (daily: destroy records whose retainUntil has passed, data key first) and
+    // visibility (reveal documents whose notice period has ended).
+  }
+}

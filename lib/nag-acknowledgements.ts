@@ -1,0 +1,160 @@
+/**
+ * Every cdk-nag finding (AWS Solutions, HIPAA Security) that this stack accepts, with the reason,
+ * in one list that release notes can quote. Each is acknowledged on the narrowest construct that
+ * raises it, and for the rules that report several findings per resource (IAM4, IAM5) on the one
+ * finding id (`Rule[Finding]`), so a new finding of the same rule elsewhere still fails the build.
+ */
+import { Validations } from 'aws-cdk-lib';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import type { IConstruct } from 'constructs';
+import { ROUTES } from '../functions/http/routes.ts';
+import { isAnonymous } from './api-manifest.ts';
+import type { DmpFunction } from './dmp-function.ts';
+import type { DmpStack } from './dmp-stack.ts';
+
+export interface Acknowledgement {
+  rule: string;
+  reason: string;
+  on: (stack: DmpStack) => IConstruct[];
+}
+
+/**
+ * Why each anonymous route has no authorizer. A route that the manifest makes anonymous without a
+ * reason here stops the synthesis: admitting anonymous callers is a decision to write down.
+ */
+const ANONYMOUS_ROUTE_REASONS: Record<string, string> = {
+  createRecord:
+    'POST /v1/records admits the insured person creating a DMP online, who has no token yet: the function requires a single-use creation code issued by the Assurance Maladie, verifies any bearer token that is sent, and the method is throttled (10 req/s) behind the WAF rate limit.',
+  openapi: 'GET /openapi.json is the public description of the API (the contract clients code against); it holds no data.',
+  docs: 'GET /docs is the public reference page of the API; it holds no data.',
+};
+
+const httpFunctions = (stack: DmpStack): DmpFunction[] => [...Object.values(stack.api.functions), stack.api.authorizerFunction];
+const allFunctions = (stack: DmpStack): DmpFunction[] => [...httpFunctions(stack), stack.jobs.outbox];
+const defaultPolicy = (fn: DmpFunction): IConstruct => fn.executionRole.node.findChild('DefaultPolicy');
+
+/** CDK's shared provider function of AwsCustomResource (one per stack, named after its UUID). */
+const customResourceProvider = (stack: DmpStack): IConstruct =>
+  stack.node.findChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
+
+const anonymousRouteIds = (): string[] => ROUTES.filter(isAnonymous).map((r) => r.id);
+
+const routeMethod = (stack: DmpStack, routeId: string): IConstruct => {
+  const method = stack.api.methods.get(routeId);
+  if (!method) throw new Error(`no API method for route ${routeId}`);
+  return method;
+};
+
+export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
+  // --- IAM ---------------------------------------------------------------------------------------
+  {
+    rule: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'X-Ray active tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permission. For the outbox dispatcher also: dynamodb:ListStreams (the stream event source) has none either, and sns:Publish of an SMS to a phone number has no resource to name; that grant is bound to this region (aws:RequestedRegion) and an explicit deny keeps it from publishing to any topic.',
+    on: (stack) => allFunctions(stack).map(defaultPolicy),
+  },
+  {
+    rule: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'sns:SetSMSAttributes changes the account-level SMS settings and supports no resource-level permission; the policy grants that one action only, at deployment.',
+    on: (stack) => [stack.messaging.smsSettings.node.findChild('CustomResourcePolicy')],
+  },
+  {
+    rule: 'HIPAA.Security-IAMNoInlinePolicy',
+    reason:
+      'Each of these policies belongs to exactly one role of this stack and lives and dies with it: a customer managed policy would add a shareable object and no control. Their statements are written action by action and checked by test/infra.',
+    on: (stack) => [...allFunctions(stack).map(defaultPolicy), stack.messaging.smsSettings.node.findChild('CustomResourcePolicy')],
+  },
+  {
+    rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+    reason:
+      'The role AWS Backup assumes to back up the table uses AWSBackupServiceRolePolicyForBackup, the policy AWS documents and maintains for that service; only backup.amazonaws.com can assume the role.',
+    on: (stack) => [stack.data.backupSelection],
+  },
+  {
+    rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+    reason:
+      'API Gateway writes access and execution logs with one account-level role (AWS::ApiGateway::Account) that serves every API of the account and region, so it cannot be scoped to this API; it uses the AWS maintained policy documented for it and only apigateway.amazonaws.com can assume it.',
+    on: (stack) => [stack.api.restApi.node.findChild('CloudWatchRole')],
+  },
+
+  // --- CDK's custom resource provider (sets the SMS attributes at deployment) --------------------
+  {
+    rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason:
+      'The provider function of AwsCustomResource is created by CDK, not by us: its role has AWSLambdaBasicExecutionRole for its logs. It runs only during deployments, with one permission besides: sns:SetSMSAttributes.',
+    on: (stack) => [customResourceProvider(stack)],
+  },
+  ...['HIPAA.Security-LambdaConcurrency', 'HIPAA.Security-LambdaDLQ', 'HIPAA.Security-LambdaInsideVPC'].map(
+    (rule): Acknowledgement => ({
+      rule,
+      reason:
+        'The provider function of AwsCustomResource is created and configured by CDK and runs only when CloudFormation deploys the stack, which waits for its answer (a failure fails the deployment); it reaches only the SNS API.',
+      on: (stack) => [customResourceProvider(stack)],
+    }),
+  ),
+
+  // --- Lambda ------------------------------------------------------------------------------------
+  {
+    rule: 'HIPAA.Security-LambdaConcurrency',
+    reason:
+      'Load is bounded before the functions: API Gateway stage and method throttling and the WAF rate limit for the API, the stream shards for the outbox dispatcher. Reserved concurrency carves a slice of the account-wide quota and is sized per environment once that quota is known (a new account cannot reserve any): it is configuration, not code.',
+    on: allFunctions,
+  },
+  {
+    rule: 'HIPAA.Security-LambdaDLQ',
+    reason:
+      'API Gateway invokes these functions synchronously: a failure is answered to the client (a problem document), never queued. A dead-letter queue only applies to asynchronous invocations.',
+    on: httpFunctions,
+  },
+  {
+    rule: 'HIPAA.Security-LambdaDLQ',
+    reason:
+      'Stream batches the outbox dispatcher gives up on go to its on-failure destination (the OutboxFailures queue); its asynchronous invocations are the one-minute sweep, which holds no data and is replaced by the next sweep a minute later, so there is nothing to dead-letter.',
+    on: (stack) => [stack.jobs.outbox],
+  },
+  {
+    rule: 'HIPAA.Security-LambdaInsideVPC',
+    reason:
+      'The functions reach only AWS regional endpoints (DynamoDB, KMS, SNS) over TLS with SigV4 and the identity providers\' JWKS over HTTPS; nothing they use is reachable only inside a network. A VPC would add NAT gateways for those calls and protect no resource.',
+    on: allFunctions,
+  },
+
+  // --- API Gateway -------------------------------------------------------------------------------
+  ...anonymousRouteIds().map((id): Acknowledgement => {
+    const reason = ANONYMOUS_ROUTE_REASONS[id];
+    if (!reason) throw new Error(`route ${id} admits anonymous callers: give the reason in lib/nag-acknowledgements.ts`);
+    return { rule: 'AwsSolutions-APIG4', reason, on: (stack) => [routeMethod(stack, id)] };
+  }),
+  {
+    rule: 'AwsSolutions-COG4',
+    reason:
+      'Callers hold tokens of the national identity providers (Pro Santé Connect for health professionals, the Assurance Maladie provider for CPAM agents) or of this API (patients after password and SMS code); a Lambda REQUEST authorizer verifies them against their issuers\' keys. A Cognito user pool cannot be the authority for those tokens. Anonymous routes are listed under AwsSolutions-APIG4.',
+    on: (stack) => ROUTES.map((r) => routeMethod(stack, r.id)),
+  },
+  {
+    rule: 'HIPAA.Security-APIGWCacheEnabledAndEncrypted',
+    reason:
+      'Response caching is off on purpose: every answer is one caller\'s view of health data under the access policy, and a cache would keep it outside the table\'s encryption and could serve it to another caller. Only token verifications are cached (authorizer, 5 minutes).',
+    on: (stack) => [stack.api.restApi.deploymentStage],
+  },
+  {
+    rule: 'HIPAA.Security-APIGWSSLEnabled',
+    reason:
+      'The rule asks for a client certificate that API Gateway would present to an HTTP backend. The only backends are Lambda functions, invoked through the AWS API (TLS, SigV4), where such a certificate does not apply; clients reach the stage over HTTPS only.',
+    on: (stack) => [stack.api.restApi.deploymentStage],
+  },
+
+  // --- SQS ---------------------------------------------------------------------------------------
+  {
+    rule: 'AwsSolutions-SQS3',
+    reason:
+      'OutboxFailures is itself a dead-letter destination (the outbox stream consumer\'s on-failure destination); a queue behind it would only move the same records. Operators read them within its 14-day retention.',
+    on: (stack) => [stack.jobs.outboxFailures],
+  },
+];
+
+export const acknowledgeNagFindings = (stack: DmpStack): void => {
+  for (const a of ACKNOWLEDGEMENTS) {
+    for (const construct of a.on(stack)) Validations.of(construct).acknowledge({ id: a.rule, reason: a.reason });
+  }
+};
