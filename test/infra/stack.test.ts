@@ -1,0 +1,410 @@
+/**
+ * The synthesized template, asserted property by property (no snapshot): what the manifest asks
+ * of API Gateway, what each function may do, how data and logs are protected, and cdk-nag's AWS
+ * Solutions and HIPAA Security packs with nothing left unacknowledged. The app is synthesized once,
+ * without bundling the functions (`npx cdk synth` does that).
+ */
+import { readFileSync } from 'node:fs';
+import { App, type CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CURRENT_VERSION_EXPIRED_FLAGS } from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { CAPABILITIES, ROUTES } from '../../functions/http/routes.ts';
+import { isAnonymous } from '../../lib/api-manifest.ts';
+import { DmpStack } from '../../lib/dmp-stack.ts';
+import { GATEWAY_PROBLEMS } from '../../lib/gateway-responses.ts';
+import { readSettings } from '../../lib/settings.ts';
+
+type Json = Record<string, any>; // CloudFormation documents, as Template.toJSON() returns them
+
+// The project's own context (cdk.json), without the CDK v1 flags that bin/dmp.ts also unsets.
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
+const context = Object.fromEntries(Object.entries(cdkJson.context).filter(([key]) => !CURRENT_VERSION_EXPIRED_FLAGS.includes(key)));
+const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+const settings = readSettings(app.node);
+const stack = new DmpStack(app, 'Dmp', { env: { region: settings.region }, settings });
+const template = Template.fromStack(stack);
+const resources = template.toJSON().Resources as Record<string, Json>;
+
+const logicalId = (construct: IConstruct): string => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const ofType = (type: string): [string, Json][] => Object.entries(resources).filter(([, r]) => r.Type === type);
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+const ref = (id: string) => ({ Ref: id });
+const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+
+/** All statements of one function's execution role. */
+const statementsOf = (fnConstruct: { executionRole: IConstruct }): Json[] =>
+  ofType('AWS::IAM::Policy')
+    .filter(([, p]) => (p.Properties.Roles as Json[]).some((r) => r.Ref === logicalId(fnConstruct.executionRole)))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Json[]);
+const actionsOf = (statements: Json[]): string[] => statements.flatMap((s) => asArray(s.Action as string | string[])).sort();
+
+/** "/v1/records/{dmpId}" of an AWS::ApiGateway::Resource, from its PathPart and ParentId chain. */
+const pathOf = (resourceId: Json): string => {
+  if (resourceId['Fn::GetAtt']?.[1] === 'RootResourceId') return '';
+  const resource = resources[resourceId.Ref as string];
+  if (!resource) throw new Error(`unknown resource ${JSON.stringify(resourceId)}`);
+  return `${pathOf(resource.Properties.ParentId)}/${resource.Properties.PathPart}`;
+};
+const methodsByRoute = new Map(
+  ofType('AWS::ApiGateway::Method').map(([id, m]) => [`${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId) || '/'}`, { id, ...m.Properties }]),
+);
+
+const ourFunctions = [...CAPABILITIES.map((c) => stack.api.functions[c]), stack.api.authorizerFunction, stack.jobs.outbox];
+
+describe('functions', () => {
+  it('are one per capability, plus the authorizer and the outbox dispatcher, all Node 24 on arm64', () => {
+    const arm64 = template.findResources('AWS::Lambda::Function', { Properties: { Architectures: ['arm64'] } });
+    expect(Object.keys(arm64).sort()).toEqual(ourFunctions.map(logicalId).sort());
+    expect(Object.keys(arm64)).toHaveLength(CAPABILITIES.length + 2);
+    for (const fn of ourFunctions) {
+      expect(resources[logicalId(fn)]?.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
+        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
+        Role: arnOf(logicalId(fn.executionRole)),
+      });
+      expect([512, 1024]).toContain(resources[logicalId(fn)]?.Properties.MemorySize);
+      const logGroup = resources[logicalId(fn)]?.Properties.LoggingConfig.LogGroup.Ref as string;
+      expect(resources[logGroup]?.Type).toBe('AWS::Logs::LogGroup');
+    }
+  });
+
+  it('have execution roles with no AWS managed policy', () => {
+    for (const fn of ourFunctions) expect(resources[logicalId(fn.executionRole)]?.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('get the configuration functions/platform/config.ts reads, and no more than they need', () => {
+    const env = (fn: IConstruct): Record<string, unknown> => resources[logicalId(fn)]?.Properties.Environment.Variables;
+    const issuers = { PSC_ISSUER: settings.professionalIssuer?.issuer, PSC_JWKS_URL: settings.professionalIssuer?.jwksUrl, AGENT_ISSUER: settings.agentIssuer?.issuer };
+    const table = ref(logicalId(stack.data.table));
+    const dataKey = arnOf(logicalId(stack.data.dataKey));
+    expect(env(stack.api.functions.records)).toMatchObject({ ...issuers, ALLOWED_ORIGIN: settings.allowedOrigin, TABLE_NAME: table, DATA_KEY_ID: dataKey });
+    expect(env(stack.api.functions.reporting)).toMatchObject({ ...issuers, TABLE_NAME: table });
+    expect(env(stack.api.functions.reporting)).not.toHaveProperty('DATA_KEY_ID');
+    expect(env(stack.api.functions.docs)).not.toHaveProperty('TABLE_NAME');
+    expect(env(stack.api.authorizerFunction)).toMatchObject(issuers);
+    expect(env(stack.jobs.outbox)).toMatchObject({ TABLE_NAME: table, DATA_KEY_ID: dataKey, SMS_SENDER_ID: settings.smsSenderId });
+  });
+});
+
+describe('least privilege', () => {
+  const beyondLogsAndTracing = (fn: { executionRole: IConstruct }) =>
+    actionsOf(statementsOf(fn)).filter((a) => !a.startsWith('xray:') && !a.startsWith('logs:'));
+
+  it('no Allow statement anywhere grants every action or every action of a service', () => {
+    const documents = [
+      ...ofType('AWS::IAM::Policy').map(([, r]) => r.Properties.PolicyDocument),
+      ...ofType('AWS::IAM::ManagedPolicy').map(([, r]) => r.Properties.PolicyDocument),
+      ...ofType('AWS::IAM::Role').flatMap(([, r]) => [r.Properties.AssumeRolePolicyDocument, ...(r.Properties.Policies ?? []).map((p: Json) => p.PolicyDocument)]),
+      ...ofType('AWS::KMS::Key').map(([, r]) => r.Properties.KeyPolicy),
+      ...ofType('AWS::SNS::TopicPolicy').map(([, r]) => r.Properties.PolicyDocument),
+      ...ofType('AWS::SQS::QueuePolicy').map(([, r]) => r.Properties.PolicyDocument),
+    ] as Json[];
+    const wildcards = documents
+      .flatMap((d) => d.Statement as Json[])
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap((s) => asArray((s.Action ?? []) as string | string[]))
+      .filter((a) => a === '*' || /^[a-z0-9-]+:\*$/i.test(a));
+    expect(wildcards).toEqual([]);
+  });
+
+  it('records: item calls on the table, data key GenerateDataKey/Decrypt', () => {
+    expect(beyondLogsAndTracing(stack.api.functions.records)).toEqual([
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+      'kms:GenerateDataKey',
+    ]);
+    const tableStatement = statementsOf(stack.api.functions.records).find((s) => asArray(s.Action).includes('dynamodb:GetItem'));
+    expect(tableStatement?.Resource).toEqual(arnOf(logicalId(stack.data.table)));
+  });
+
+  it('reporting: Query on the table and on GSI1 by its exact ARN, nothing else', () => {
+    const statements = statementsOf(stack.api.functions.reporting);
+    expect(beyondLogsAndTracing(stack.api.functions.reporting)).toEqual(['dynamodb:Query', 'kms:Decrypt', 'kms:DescribeKey']);
+    const query = statements.find((s) => asArray(s.Action).includes('dynamodb:Query'));
+    expect(asArray(query?.Resource)).toEqual([
+      arnOf(logicalId(stack.data.table)),
+      { 'Fn::Join': ['', [arnOf(logicalId(stack.data.table)), '/index/gsi1']] },
+    ]);
+    // The table key only through DynamoDB.
+    const kms = statements.find((s) => asArray(s.Action).includes('kms:Decrypt'));
+    expect(kms?.Condition).toEqual({ StringEquals: { 'kms:ViaService': `dynamodb.${settings.region}.amazonaws.com` } });
+  });
+
+  it('docs and authorizer: logs and tracing only', () => {
+    expect(beyondLogsAndTracing(stack.api.functions.docs)).toEqual([]);
+    expect(beyondLogsAndTracing(stack.api.authorizerFunction)).toEqual([]);
+  });
+
+  it('outbox: claims and reads items, queries GSI1, decrypts data keys, sends SMS but never to a topic, reads the stream', () => {
+    const statements = statementsOf(stack.jobs.outbox);
+    expect(actionsOf(statements)).toEqual(
+      expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:GetRecords', 'kms:Decrypt', 'sns:Publish', 'sqs:SendMessage']),
+    );
+    expect(actionsOf(statements)).not.toContain('dynamodb:PutItem');
+    const onDataKey = statements.filter((st) => JSON.stringify(st.Resource) === JSON.stringify(arnOf(logicalId(stack.data.dataKey))));
+    expect(actionsOf(onDataKey)).toEqual(['kms:Decrypt']);
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Allow', Action: 'sns:Publish', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': settings.region } } }),
+    );
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish' }));
+  });
+});
+
+describe('data', () => {
+  it('one table: keys and GSI1 from TABLE_DEFINITION, on demand, PITR, stream, TTL, KMS, protected and retained', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: arnOf(logicalId(stack.data.tableKey)) },
+        DeletionProtectionEnabled: true,
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'gsi1',
+            KeySchema: [
+              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['channel'] },
+          },
+        ],
+      },
+    });
+  });
+
+  it('is backed up daily by AWS Backup', () => {
+    template.hasResourceProperties('AWS::Backup::BackupSelection', {
+      BackupSelection: { Resources: [arnOf(logicalId(stack.data.table))] },
+    });
+  });
+
+  it('every KMS key rotates and is retained', () => {
+    for (const [, key] of ofType('AWS::KMS::Key')) {
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      expect(key.DeletionPolicy).toBe('Retain');
+    }
+  });
+
+  it('the patient data key: only records and the outbox may use it, with an encryption context of opaque ids', () => {
+    const policy = resources[logicalId(stack.data.dataKey)]?.Properties.KeyPolicy.Statement as Json[];
+    const crypto = policy.filter((s) => asArray(s.Action).some((a: string) => ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'].includes(a)));
+    expect(crypto).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { AWS: arnOf(logicalId(stack.api.functions.records.executionRole)) },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: '*',
+        Condition: {
+          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['dmpId', 'purpose'] },
+          Null: { 'kms:EncryptionContextKeys': 'false' },
+          StringEqualsIfExists: { 'kms:EncryptionContext:purpose': 'keyed-index' },
+        },
+      },
+      {
+        Effect: 'Allow',
+        Principal: { AWS: arnOf(logicalId(stack.jobs.outbox.executionRole)) },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: { 'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['dmpId'] }, Null: { 'kms:EncryptionContextKeys': 'false' } },
+      },
+    ]);
+    // The roles' own grants carry the same conditions.
+    for (const [fn, statement] of [
+      [stack.api.functions.records, crypto[0]],
+      [stack.jobs.outbox, crypto[1]],
+    ] as const) {
+      expect(statementsOf(fn)).toContainEqual({
+        Effect: 'Allow',
+        Action: statement?.Action,
+        Resource: arnOf(logicalId(stack.data.dataKey)),
+        Condition: statement?.Condition,
+      });
+    }
+  });
+});
+
+describe('logs', () => {
+  it('every log group is encrypted with the logs key and expires', () => {
+    const groups = ofType('AWS::Logs::LogGroup');
+    expect(groups.length).toBeGreaterThanOrEqual(ourFunctions.length + 3); // + access, execution, WAF
+    for (const [, group] of groups) {
+      expect(group.Properties).toMatchObject({ KmsKeyId: arnOf(logicalId(stack.data.logsKey)), RetentionInDays: settings.logRetention });
+    }
+  });
+});
+
+describe('API', () => {
+  it('has a method for every route of the manifest, token-protected unless the route admits anonymous callers', () => {
+    const authorizer = ofType('AWS::ApiGateway::Authorizer');
+    expect(authorizer).toHaveLength(1);
+    for (const route of ROUTES) {
+      const method = methodsByRoute.get(`${route.method} ${route.path}`);
+      expect(method, `${route.method} ${route.path}`).toBeDefined();
+      expect(method).toMatchObject(
+        isAnonymous(route)
+          ? { AuthorizationType: 'NONE', OperationName: route.id }
+          : { AuthorizationType: 'CUSTOM', AuthorizerId: ref(authorizer[0]![0]), OperationName: route.id },
+      );
+      // Served by its capability's function.
+      expect(JSON.stringify(method?.Integration.Uri)).toContain(logicalId(stack.api.functions[route.capability]));
+    }
+    // Nothing but the manifest's routes and their CORS preflights.
+    expect([...methodsByRoute.keys()].filter((k) => !k.startsWith('OPTIONS ')).sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+  });
+
+  it('verifies bearer tokens with a cached REQUEST authorizer', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'REQUEST',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: 300,
+    });
+    const [, authorizer] = ofType('AWS::ApiGateway::Authorizer')[0]!;
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(logicalId(stack.api.authorizerFunction));
+  });
+
+  it('validates bodies against models generated from the zod schemas, and required parameters', () => {
+    for (const route of ROUTES) {
+      const method = methodsByRoute.get(`${route.method} ${route.path}`)!;
+      for (const name of Object.keys(route.params?.shape ?? {})) expect(method.RequestParameters).toMatchObject({ [`method.request.path.${name}`]: true });
+      for (const name of Object.keys(route.query?.shape ?? {})) expect(method.RequestParameters).toHaveProperty(`method.request.querystring.${name}`);
+      if (!route.body) continue;
+      const validator = resources[method.RequestValidatorId.Ref]?.Properties;
+      expect(validator).toMatchObject({ ValidateRequestBody: true, ValidateRequestParameters: true });
+      const model = resources[method.RequestModels['application/json'].Ref]?.Properties;
+      expect(model).toMatchObject({ ContentType: 'application/json', Schema: { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object', additionalProperties: false } });
+      // No regular expression API Gateway's ECMAScript 5 engine would misread.
+      expect(JSON.stringify(model?.Schema)).not.toMatch(/\\\\p\{/);
+    }
+    template.hasResourceProperties('AWS::ApiGateway::Model', { Schema: Match.objectLike({ required: ['ins', 'identity', 'consent'] }) });
+  });
+
+  it('answers problem documents from the gateway too', () => {
+    for (const problem of GATEWAY_PROBLEMS) {
+      const [, response] = ofType('AWS::ApiGateway::GatewayResponse').find(([, r]) => r.Properties.ResponseType === problem.type.responseType) ?? [];
+      expect(response, problem.type.responseType).toBeDefined();
+      const body = JSON.parse(response?.Properties.ResponseTemplates['application/json']);
+      expect(body).toMatchObject({ type: expect.stringMatching(/^urn:dmp:problem:/), title: expect.any(String), detail: expect.any(String) });
+      if (problem.status !== undefined) {
+        expect(response?.Properties.StatusCode).toBe(String(problem.status));
+        expect(body.status).toBe(problem.status);
+      }
+      expect(response?.Properties.ResponseParameters).toMatchObject({
+        'gatewayresponse.header.Content-Type': "'application/problem+json'",
+        'gatewayresponse.header.X-Content-Type-Options': "'nosniff'",
+        'gatewayresponse.header.Access-Control-Allow-Origin': `'${settings.allowedOrigin}'`,
+      });
+    }
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'THROTTLED',
+      StatusCode: '429',
+      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Retry-After': "'1'" }),
+    });
+  });
+
+  it('stage: access logs in JSON without bodies, tracing, no data trace, throttling, no cache', () => {
+    template.resourceCountIs('AWS::ApiGateway::Stage', 1);
+    const [, stage] = ofType('AWS::ApiGateway::Stage')[0]!;
+    expect(stage.Properties).toMatchObject({ StageName: 'api', TracingEnabled: true, AccessLogSetting: { DestinationArn: expect.anything() } });
+    const format = JSON.parse(stage.Properties.AccessLogSetting.Format);
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      ip: '$context.identity.sourceIp',
+      httpMethod: '$context.httpMethod',
+      resourcePath: '$context.resourcePath',
+      status: '$context.status',
+      responseLatency: '$context.responseLatency',
+    });
+    expect(stage.Properties.AccessLogSetting.Format).not.toMatch(/body|header/i);
+    const settingsFor = (path: string, method: string) =>
+      (stage.Properties.MethodSettings as Json[]).find((s) => s.ResourcePath === path && s.HttpMethod === method);
+    expect(settingsFor('/*', '*')).toMatchObject({ LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: true, CachingEnabled: false, ThrottlingRateLimit: expect.any(Number) });
+    expect(settingsFor('/~1v1~1records', 'POST')).toMatchObject({ DataTraceEnabled: false, ThrottlingRateLimit: expect.any(Number) });
+    expect(settingsFor('/~1v1~1creation-codes', 'POST')).toMatchObject({ DataTraceEnabled: false, ThrottlingRateLimit: expect.any(Number) });
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
+  });
+
+  it('sits behind a WAF web ACL with AWS managed rules and a rate limit', () => {
+    const [[aclId, acl]] = ofType('AWS::WAFv2::WebACL') as [[string, Json]];
+    const rules = acl.Properties.Rules as Json[];
+    const managed = rules.map((r) => r.Statement.ManagedRuleGroupStatement?.Name).filter(Boolean);
+    expect(managed.sort()).toEqual(['AWSManagedRulesAmazonIpReputationList', 'AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet']);
+    expect(rules.some((r) => r.Statement.RateBasedStatement?.AggregateKeyType === 'IP')).toBe(true);
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { WebACLArn: arnOf(aclId) });
+    template.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', { ResourceArn: arnOf(aclId), RedactedFields: [{ SingleHeader: { Name: 'authorization' } }] });
+  });
+});
+
+describe('jobs and messaging', () => {
+  it('the outbox dispatcher reads new OUTBOX# items from the stream, with retries and a failure queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: ref(logicalId(stack.jobs.outbox)),
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.data.table), 'StreamArn'] },
+      StartingPosition: 'LATEST',
+      BatchSize: 25,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: arnOf(logicalId(stack.jobs.outboxFailures)) } },
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: [{ prefix: 'OUTBOX#' }] } } } }) }] },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+  });
+
+  it('and sweeps every minute', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: arnOf(logicalId(stack.jobs.outbox)) })],
+    });
+  });
+
+  it('SMS are transactional, capped and signed with the sender id; the professional topic is encrypted', () => {
+    template.hasResourceProperties('Custom::SnsSmsSettings', {
+      Create: Match.serializedJson(
+        Match.objectLike({
+          service: 'SNS',
+          action: 'SetSMSAttributes',
+          parameters: { attributes: { DefaultSMSType: 'Transactional', MonthlySpendLimit: settings.smsMonthlySpendLimitUsd, DefaultSenderID: settings.smsSenderId } },
+        }),
+      ),
+    });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  it('exports the API URL and the table name', () => {
+    template.hasOutput('ApiUrl', {});
+    template.hasOutput('TableName', { Value: ref(logicalId(stack.data.table)) });
+  });
+});
+
+describe('cdk-nag', () => {
+  for (const pack of [new AwsSolutionsChecks(), new HIPAASecurityChecks()]) {
+    it(`${pack.readPackName}: no finding left unacknowledged`, () => {
+      const report = pack.validateScope(app);
+      const findings = report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+      expect(findings).toEqual([]);
+    });
+  }
+});
