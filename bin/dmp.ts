@@ -21,4 +21,3 @@ new DmpStack(app, 'Dmp', {
   settings,
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app));
-app.synth();

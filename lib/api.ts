@@ -29,7 +29,7 @@ import { addProblemResponses } from './gateway-responses.ts';
 import type { IssuerSettings, Settings } from './settings.ts';
 
 /** Paths start with /v1 already (the manifest's), so the stage does not repeat a version. */
-export const STAGE_NAME = 'api';
+const STAGE_NAME = 'api';
 const HTTP_TIMEOUT = Duration.seconds(10);
 
 /**
@@ -91,7 +91,6 @@ export class Api extends Construct {
   readonly authorizerFunction: DmpFunction;
   /** The methods of the manifest's routes, by route id. */
   readonly methods = new Map<string, apigw.Method>();
-  readonly firewall: Firewall;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -119,7 +118,6 @@ export class Api extends Construct {
       restApiName: `${Stack.of(this).stackName}-api`,
       description: 'DMP API v1, generated from functions/http/routes.ts',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
-      failOnWarnings: true,
       // Access and execution logs need API Gateway's account-level CloudWatch role (one per account
       // and region): created here, and kept when the stack goes, since other APIs may rely on it.
       cloudWatchRole: true,
@@ -152,12 +150,7 @@ export class Api extends Construct {
 
     this.addRoutes();
     addProblemResponses(this.restApi, settings.allowedOrigin);
-    this.firewall = new Firewall(this, 'Firewall', { stage: this.restApi.deploymentStage, logs: logSettings });
-  }
-
-  /** The CORS preflight methods (OPTIONS), which browsers send without credentials. */
-  get preflightMethods(): apigw.Method[] {
-    return this.restApi.methods.filter((m) => m.httpMethod === 'OPTIONS');
+    new Firewall(this, 'Firewall', { stage: this.restApi.deploymentStage, logs: logSettings });
   }
 
   private capabilityFunction(capability: Capability, environment: Record<string, string>, data: Data, logSettings: LogSettings): DmpFunction {

@@ -45,14 +45,13 @@ const FIXED_CONTEXT_VALUES: Record<DataKeyContext, Record<string, string>> = {
 export type DataKeyOperation = 'GenerateDataKey' | 'Decrypt';
 
 /** How long backups (and point-in-time recovery) keep a copy of what the table deleted. */
-export const BACKUP_RETENTION = Duration.days(35);
+const BACKUP_RETENTION = Duration.days(35);
 
 export class Data extends Construct {
   readonly table: dynamodb.Table;
   readonly tableKey: kms.Key;
   readonly dataKey: kms.Key;
   readonly logsKey: kms.Key;
-  readonly backupPlan: backup.BackupPlan;
   readonly backupSelection: backup.BackupSelection;
 
   constructor(scope: Construct, id: string) {
@@ -127,7 +126,7 @@ export class Data extends Construct {
       encryptionKey: this.tableKey,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.backupPlan = new backup.BackupPlan(this, 'BackupPlan', {
+    const backupPlan = new backup.BackupPlan(this, 'BackupPlan', {
       backupVault: vault,
       backupPlanRules: [
         new backup.BackupPlanRule({
@@ -137,11 +136,11 @@ export class Data extends Construct {
         }),
       ],
     });
-    this.backupSelection = this.backupPlan.addSelection('Table', { resources: [backup.BackupResource.fromDynamoDbTable(this.table)] });
+    this.backupSelection = backupPlan.addSelection('Table', { resources: [backup.BackupResource.fromDynamoDbTable(this.table)] });
   }
 
   /** The index's own ARN: a grant on it does not reach any other index added later. */
-  get gsi1Arn(): string {
+  private get gsi1Arn(): string {
     return `${this.table.tableArn}/index/${GSI1}`;
   }
 
@@ -188,7 +187,7 @@ export class Data extends Construct {
  * Every request must carry an encryption context (Null: false), made only of the allowed keys
  * (ForAllValues), and a constant context must carry its constant value.
  */
-export const dataKeyConditions = (contexts: readonly DataKeyContext[]): Record<string, Record<string, unknown>> => {
+const dataKeyConditions = (contexts: readonly DataKeyContext[]): Record<string, Record<string, unknown>> => {
   const keys = [...new Set(contexts.flatMap((c) => CONTEXT_KEYS[c]))];
   const fixed = Object.fromEntries(
     contexts.flatMap((c) => Object.entries(FIXED_CONTEXT_VALUES[c])).map(([k, v]) => [`kms:EncryptionContext:${k}`, v]),

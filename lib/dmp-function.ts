@@ -16,7 +16,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
 /** The repository root: entries, package-lock.json and tsconfig.json are found from here. */
-export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * ESM bundles have no `require`; a CommonJS dependency bundled into one still calls it (for Node

@@ -15,7 +15,14 @@ import type { LogSettings } from './dmp-function.ts';
  * Requests per address per 5 minutes. Pharmacies and hospitals often reach us through one
  * address for a whole site, hence a generous limit; the stage's throttling protects the service.
  */
-export const RATE_LIMIT_PER_5_MINUTES = 3000;
+const RATE_LIMIT_PER_5_MINUTES = 3000;
+
+// Sampled requests would show operators full requests, bearer tokens included: off.
+const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
+  cloudWatchMetricsEnabled: true,
+  metricName,
+  sampledRequestsEnabled: false,
+});
 
 const managedRuleGroup = (
   name: string,
@@ -29,26 +36,17 @@ const managedRuleGroup = (
   visibilityConfig: visibility(name),
 });
 
-// Sampled requests would show operators full requests, bearer tokens included: off.
-const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
-  cloudWatchMetricsEnabled: true,
-  metricName,
-  sampledRequestsEnabled: false,
-});
-
 export interface FirewallProps {
   stage: apigw.Stage;
   logs: LogSettings;
 }
 
 export class Firewall extends Construct {
-  readonly webAcl: wafv2.CfnWebACL;
-
   constructor(scope: Construct, id: string, props: FirewallProps) {
     super(scope, id);
     const stack = Stack.of(this);
 
-    this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
+    const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       scope: 'REGIONAL',
       description: 'DMP API: managed rule groups and a per-address rate limit',
       defaultAction: { allow: {} },
@@ -91,7 +89,7 @@ export class Firewall extends Construct {
 
     const association = new wafv2.CfnWebACLAssociation(this, 'Association', {
       resourceArn: props.stage.stageArn,
-      webAclArn: this.webAcl.attrArn,
+      webAclArn: webAcl.attrArn,
     });
     // The stage ARN is built from names, which gives CloudFormation no ordering: make it explicit.
     association.node.addDependency(props.stage);
@@ -103,7 +101,7 @@ export class Firewall extends Construct {
       retention: props.logs.retention,
     });
     new wafv2.CfnLoggingConfiguration(this, 'Logging', {
-      resourceArn: this.webAcl.attrArn,
+      resourceArn: webAcl.attrArn,
       // The log group's ARN without the ":*" suffix of its Arn attribute, as WAF wants it.
       logDestinationConfigs: [
         stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),

@@ -24,7 +24,7 @@ interface GatewayProblem {
 }
 
 /** API Gateway's limit on a REST request; Lambda's own 6 MB limit on synchronous payloads is lower. */
-export const API_GATEWAY_PAYLOAD_LIMIT = '10 MB';
+const API_GATEWAY_PAYLOAD_LIMIT = '10 MB';
 
 export const GATEWAY_PROBLEMS: readonly GatewayProblem[] = [
   { type: apigw.ResponseType.DEFAULT_4XX, slug: 'client-error', title: 'The request was refused', detail: 'The request was refused before reaching the service.' },
@@ -107,7 +107,7 @@ const commonHeaders = (allowedOrigin: string): Record<string, string> => ({
 const quoted = (headers: Record<string, string>): Record<string, string> =>
   Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, `'${value}'`]));
 
-export const problemTemplate = (p: GatewayProblem): string =>
+const problemTemplate = (p: GatewayProblem): string =>
   JSON.stringify({
     type: `urn:dmp:problem:${p.slug}`,
     title: p.title,

@@ -28,7 +28,6 @@ export class Jobs extends Construct {
   readonly outbox: DmpFunction;
   /** Stream batches the dispatcher gave up on (positions in the stream, not their content). */
   readonly outboxFailures: sqs.Queue;
-  readonly outboxSchedule: events.Rule;
 
   constructor(scope: Construct, id: string, props: JobsProps) {
     super(scope, id);
@@ -80,7 +79,7 @@ export class Jobs extends Construct {
       }),
     );
 
-    this.outboxSchedule = new events.Rule(this, 'OutboxSweep', {
+    new events.Rule(this, 'OutboxSweep', {
       description: 'Every minute: send the notifications whose next attempt is due',
       schedule: events.Schedule.rate(Duration.minutes(1)),
       // A missed sweep is replaced by the next one a minute later: no retry, no dead letters.

@@ -9,7 +9,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 
 /** Administration without any cryptographic operation: an administrator cannot read data. */
-export const KEY_ADMIN_ACTIONS = [
+const KEY_ADMIN_ACTIONS = [
   'kms:CancelKeyDeletion',
   'kms:CreateAlias',
   'kms:DeleteAlias',

@@ -4,7 +4,6 @@
  */
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -20,7 +19,6 @@ export interface MessagingProps {
 
 export class Messaging extends Construct {
   readonly professionalMessaging: sns.Topic;
-  readonly topicKey: kms.Key;
   readonly smsSettings: cr.AwsCustomResource;
 
   constructor(scope: Construct, id: string, props: MessagingProps) {
@@ -51,14 +49,14 @@ export class Messaging extends Construct {
       logGroup: new logs.LogGroup(this, 'SmsSettingsLogs', { encryptionKey: props.logs.encryptionKey, retention: props.logs.retention }),
     });
 
-    this.topicKey = createKey(this, 'TopicKey', {
+    const topicKey = createKey(this, 'TopicKey', {
       alias: `alias/${stack.stackName}/professional-messaging`,
       description: 'DMP: encryption of the professional messaging topic',
       delegateUseToIam: true,
     });
     this.professionalMessaging = new sns.Topic(this, 'ProfessionalMessaging', {
       displayName: 'DMP professional messaging',
-      masterKey: this.topicKey,
+      masterKey: topicKey,
       enforceSSL: true,
     });
   }

@@ -26,7 +26,7 @@ export interface Settings {
   logRetention: RetentionDays;
 }
 
-export const DEFAULT_REGION = 'eu-west-3';
+const DEFAULT_REGION = 'eu-west-3';
 
 const text = (node: Node, key: string): string | undefined => {
   const value: unknown = node.tryGetContext(key);
