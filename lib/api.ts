@@ -106,7 +106,7 @@ export class Api extends Construct {
     ) as Record<Capability, DmpFunction>;
     this.authorizerFunction = new DmpFunction(this, 'Authorizer', {
       entry: 'functions/http/authorizer.ts',
-      description: 'DMP API authorizer: verifies bearer tokens (Pro Santé Connect, Assurance Maladie, patients)',
+      description: 'DMP API authorizer: verifies bearer tokens against the configured issuers',
       memorySize: 512,
       timeout: HTTP_TIMEOUT,
       environment: tokenEnvironment,

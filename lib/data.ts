@@ -66,7 +66,8 @@ export class Data extends Construct {
     this.dataKey = createKey(this, 'DataKey', {
       alias: `alias/${stack.stackName}/patient-data-keys`,
       description: 'DMP: wraps the per-patient data keys and the keyed-index secret (envelope encryption)',
-      // Only the roles named by grantDataKey may use it: not even an administrator's IAM policy can.
+      // Only the roles named by grantDataKey may use it: no IAM policy alone can grant its use
+      // (changing the key policy is an administrative act, recorded by CloudTrail).
       delegateUseToIam: false,
     });
     this.logsKey = createKey(this, 'LogsKey', {
