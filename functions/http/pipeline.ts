@@ -54,7 +54,13 @@ const zodErrors = (error: z.ZodError, where: string): FieldError[] =>
   error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
 
 const validate = <T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T | Record<string, string> => {
-  if (!schema) return {};
+  if (!schema) {
+    const names = value && typeof value === 'object' ? Object.keys(value) : [];
+    if (names.length > 0) {
+      throw new HttpProblem(400, `This operation takes no ${where}.`, { errors: names.slice(0, 10).map((n) => ({ path: `${where}.${n.slice(0, 40)}`, message: 'Unrecognized key' })) });
+    }
+    return {};
+  }
   const out = schema.safeParse(value);
   if (!out.success) throw new HttpProblem(400, `The ${where} does not match the contract.`, { errors: zodErrors(out.error, where) });
   return out.data;
@@ -75,7 +81,10 @@ const authenticate = async (route: Route, event: APIGatewayProxyEvent, deps: Htt
 
 const readBody = (route: Route, event: APIGatewayProxyEvent): unknown => {
   const raw = event.body ?? '';
-  if (!route.body) return undefined;
+  if (!route.body) {
+    if (raw.length > 0) throw new HttpProblem(400, 'This operation takes no body.');
+    return undefined;
+  }
   const size = event.isBase64Encoded ? Math.floor((raw.length * 3) / 4) : Buffer.byteLength(raw, 'utf8');
   if (route.maxBodyBytes !== undefined && size > route.maxBodyBytes) {
     throw new HttpProblem(413, `The body may hold at most ${route.maxBodyBytes} bytes.`);

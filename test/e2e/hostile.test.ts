@@ -108,6 +108,15 @@ describe('malformed bodies', () => {
     expect(repeated.status).toBe(400);
   });
 
+  it('a query parameter or a body on an operation that takes none → 400', async () => {
+    const query = await api.call('GET', '/v1/records/abcdefgh12?expand=all', { token: doctor });
+    const queryOnDocs = await api.call('GET', '/openapi.json?x=1');
+    seen.push(query, queryOnDocs);
+    expect(query.status).toBe(400);
+    expect(query.body.errors).toEqual([{ path: 'query.expand', message: 'Unrecognized key' }]);
+    expect(queryOnDocs.status).toBe(400);
+  });
+
   it('malformed path parameters → 400; unknown paths → 404; wrong methods → 405', async () => {
     const cases = [
       [await api.call('GET', '/v1/records/bad$id', { token: doctor }), 400],
