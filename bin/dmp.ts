@@ -4,15 +4,11 @@
  * accepts are acknowledged, with their reasons, in lib/nag-acknowledgements.ts.
  */
 import { App, Validations } from 'aws-cdk-lib';
-import { CURRENT_VERSION_EXPIRED_FLAGS } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import { DmpStack } from '../lib/dmp-stack.ts';
 import { readSettings } from '../lib/settings.ts';
 
-// cdk.json still sets CDK v1 feature flags that CDK v2 removed and refuses to read
-// (@aws-cdk/core:enableStackNameDuplicates, @aws-cdk/aws-kms:defaultKeyPolicies); v2 behaves as if
-// they were on. Unset them here until cdk.json drops them.
-const app = new App({ postCliContext: Object.fromEntries(CURRENT_VERSION_EXPIRED_FLAGS.map((flag) => [flag, undefined])) });
+const app = new App();
 const settings = readSettings(app.node);
 new DmpStack(app, 'Dmp', {
   description: 'DMP (Dossier Médical Partagé) backend',

@@ -13,7 +13,7 @@ const text = (max: number) =>
     .string()
     .min(1)
     .max(max)
-    .regex(/^[^\p{Cc}]*$/u, 'control characters are not allowed');
+    .regex(/^[^\u0000-\u001F\u007F-\u009F]*$/, 'control characters are not allowed');
 
 export const Ins = z
   .string()
