@@ -3,7 +3,8 @@
  * emulator with the same client configuration, all measured in the same interleaved rounds so
  * that the ratios hold on a shared machine.
  */
-import { BatchWriteItemCommand, GetItemCommand, ScanCommand, type AttributeValue, type BatchWriteItemCommandOutput, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from '../../bin/local-aws.ts';
 import { hashPassword } from '#adapters/passwords';
 import { dynamoClient } from '#adapters/aws';
 import { keys } from '#adapters/table';
@@ -29,28 +30,16 @@ export interface LatencyResult {
 }
 
 /**
- * moto's TransactWriteItems copies every table of the emulator before it writes (to roll back), so
- * its time grows with the emulator's item count: ~50 ms with a few records, ~500 ms after a hundred.
- * Between rounds (untimed) the table is emptied but for the keyed-hash secret, so that every round
- * meets the same small table and the figures do not depend on how long the run was.
+ * moto's TransactWriteItems deep-copies the table once per item of the transaction (to roll back),
+ * stream records included, and a table's stream only grows (deletes add records too): a creation's
+ * transaction takes ~10 ms on a new table and ~500 ms after a hundred creations. So between rounds
+ * (untimed) the table is dropped and created again, empty, under the same name: every round meets
+ * the same fresh table and the figures do not depend on how long the run was. The runtime keeps
+ * its keyed-hash secret in memory, so it does not miss the secret's item.
  */
-const emptyTable = async (db: DynamoDBClient, table: string): Promise<number> => {
-  const secret = keys.insIndexSecret();
-  const doomed: { pk: string; sk: string }[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const out = await db.send(new ScanCommand({ TableName: table, ProjectionExpression: 'pk, sk', ExclusiveStartKey: start }));
-    for (const i of out.Items ?? []) if (!(i.pk?.S === secret.pk && i.sk?.S === secret.sk)) doomed.push({ pk: i.pk?.S as string, sk: i.sk?.S as string });
-    start = out.LastEvaluatedKey;
-  } while (start);
-  for (let i = 0; i < doomed.length; i += 25) {
-    let requests: WriteRequest[] | undefined = doomed.slice(i, i + 25).map((k) => ({ DeleteRequest: { Key: { pk: { S: k.pk }, sk: { S: k.sk } } } }));
-    while (requests && requests.length > 0) {
-      const out: BatchWriteItemCommandOutput = await db.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }));
-      requests = out.UnprocessedItems?.[table];
-    }
-  }
-  return doomed.length;
+const recreateTable = async (db: DynamoDBClient, table: string): Promise<void> => {
+  await db.send(new DeleteTableCommand({ TableName: table }));
+  await ensureTable(db, table);
 };
 
 const timed = async (op: () => Promise<unknown>): Promise<number> => {
@@ -82,7 +71,7 @@ export const measureLatency = async (bench: Bench, counter: CallCounter, rounds:
       jwks: async () => expectStatus('GET /_local/jwks.json', await bench.call('GET', '/_local/jwks.json'), 200),
       scrypt: () => hashPassword('Bench-provisional-1234'),
     };
-    await emptyTable(bare, runtime.config.tableName);
+    await recreateTable(bare, runtime.config.tableName);
     for (let r = 0; r < warmupRounds + rounds; r++) {
       // The POST first (the GET reads what it created); the others in an order that rotates.
       const rest = names.filter((n) => n !== 'post');
@@ -95,7 +84,7 @@ export const measureLatency = async (bench: Bench, counter: CallCounter, rounds:
         samples[name].push(elapsed);
         if (name === 'post' || name === 'get') awsMs[name].push(aws);
       }
-      await emptyTable(bare, runtime.config.tableName);
+      await recreateTable(bare, runtime.config.tableName);
     }
     const baseline = summarize(samples.getItem);
     const row = (name: string, note: string, xs: number[], aws?: number[]): LatencyRow => {
