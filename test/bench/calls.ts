@@ -77,7 +77,7 @@ export const measureCalls = async (bench: Bench, counter: CallCounter, perScenar
   const token = await bench.professionalToken();
 
   const scenario = (name: string, target: string, check?: Check): Scenario => ({ name, target, check, samples: [], attempts: 0 });
-  const warmup = scenario('warm-up POST (first of the process)', 'info: loads the keyed-hash secret once');
+  const warmup = scenario('warm-up POST (first of the process)', 'info: first use of the keyed-hash secret (created: new table)');
   const plain = scenario('(a) POST /v1/records', '1 GenerateDataKey, 1 TransactWriteItems, no other write', creationCheck);
   const keyed = scenario('(a) POST /v1/records + Idempotency-Key', '1 GenerateDataKey, 1 TransactWriteItems, no other write', creationCheck);
   const replayed = scenario('    same key and body again (replay)', 'info');
