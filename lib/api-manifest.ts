@@ -3,7 +3,7 @@
  * routes' zod bodies, required path and query parameters, per-route throttling. Pure functions,
  * so that the stack and its tests read the manifest the same way.
  */
-import { z } from 'zod';
+import { toJSONSchema, type ZodMiniType } from 'zod/mini';
 import { ROUTES, type Route } from '../functions/http/routes.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -30,13 +30,13 @@ const forGateway = (node: Json): Json => {
 };
 
 /** The request model of a route with a body: its zod schema as JSON Schema draft 4. */
-export const requestModelSchema = (body: z.ZodType): Record<string, Json> => {
-  const schema = forGateway(z.toJSONSchema(body, { target: 'draft-4', io: 'input' }) as Json);
+export const requestModelSchema = (body: ZodMiniType): Record<string, Json> => {
+  const schema = forGateway(toJSONSchema(body, { target: 'draft-4', io: 'input' }) as Json);
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) throw new Error('a request body schema must be an object');
   return schema;
 };
 
-const isRequired = (schema: z.ZodType): boolean => !schema.safeParse(undefined).success;
+const isRequired = (schema: ZodMiniType): boolean => !schema.safeParse(undefined).success;
 
 /**
  * `method.request.path.x` / `method.request.querystring.x` → required? Path parameters always are;
@@ -46,7 +46,7 @@ export const requestParameters = (route: Route): Record<string, boolean> => {
   const parameters: Record<string, boolean> = {};
   for (const name of Object.keys(route.params?.shape ?? {})) parameters[`method.request.path.${name}`] = true;
   for (const [name, schema] of Object.entries(route.query?.shape ?? {})) {
-    parameters[`method.request.querystring.${name}`] = isRequired(schema as z.ZodType);
+    parameters[`method.request.querystring.${name}`] = isRequired(schema as ZodMiniType);
   }
   return parameters;
 };

@@ -5,7 +5,7 @@
  * The local stand-in identity provider is verified by exactly this code, through its own JWKS URL.
  */
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Actor } from '#domain/actor';
 import { FINESS, PROFESSIONAL_ID } from '#domain/identifiers';
 import { isProfessionCode } from '#domain/reference-data';
@@ -30,15 +30,15 @@ export class IdentityProviderUnavailable extends Error {
 }
 
 const professionalClaims = z.object({
-  sub: z.string().regex(PROFESSIONAL_ID),
-  profession: z.string().refine(isProfessionCode),
-  structure: z.string().regex(FINESS).optional(),
-  role: z.string().max(32).optional(),
+  sub: z.string().check(z.regex(PROFESSIONAL_ID)),
+  profession: z.string().check(z.refine(isProfessionCode)),
+  structure: z.optional(z.string().check(z.regex(FINESS))),
+  role: z.optional(z.string().check(z.maxLength(32))),
 });
 const agentClaims = z.object({
-  sub: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  sub: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)),
   actor: z.literal('agent'),
-  organisation: z.string().min(1).max(64),
+  organisation: z.string().check(z.minLength(1), z.maxLength(64)),
 });
 
 export class TokenVerifier {

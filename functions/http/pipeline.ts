@@ -8,7 +8,7 @@ import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { z } from 'zod';
+import { safeParse, type $ZodError, type $ZodType } from 'zod/v4/core';
 import { IdentityProviderUnavailable, InvalidToken } from '#adapters/tokens';
 import type { Actor } from '#domain/actor';
 import { RuleViolation } from '#domain/errors';
@@ -50,10 +50,10 @@ const header = (event: APIGatewayProxyEvent, name: string): string | undefined =
   return undefined;
 };
 
-const zodErrors = (error: z.ZodError, where: string): FieldError[] =>
+const zodErrors = (error: $ZodError, where: string): FieldError[] =>
   error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
 
-const validate = <T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T | Record<string, string> => {
+const validate = (schema: $ZodType | undefined, value: unknown, where: string): unknown => {
   if (!schema) {
     const names = value && typeof value === 'object' ? Object.keys(value) : [];
     if (names.length > 0) {
@@ -61,7 +61,7 @@ const validate = <T>(schema: z.ZodType<T> | undefined, value: unknown, where: st
     }
     return {};
   }
-  const out = schema.safeParse(value);
+  const out = safeParse(schema, value);
   if (!out.success) throw new HttpProblem(400, `The ${where} does not match the contract.`, { errors: zodErrors(out.error, where) });
   return out.data;
 };
@@ -179,7 +179,7 @@ const checkResponse = (route: Route, reply: Reply): void => {
   const declared = route.responses[reply.status];
   if (!declared) throw new Error(`route ${route.id} answered ${reply.status}, which the manifest does not declare`);
   if (declared.schema) {
-    const out = declared.schema.safeParse(reply.body);
+    const out = safeParse(declared.schema, reply.body);
     if (!out.success) throw new Error(`route ${route.id} answered a body outside its schema: ${out.error.issues.map((i) => i.path.join('.')).join(', ')}`);
   }
 };

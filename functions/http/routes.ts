@@ -4,7 +4,7 @@
  * drift apart. A route names who may call it (deny by default: no caller kinds, no access), the
  * capability (Lambda function) that serves it, and its request and response schemas.
  */
-import type { z } from 'zod';
+import type { ZodMiniObject, ZodMiniType } from 'zod/mini';
 import * as s from './schemas.ts';
 
 export const CAPABILITIES = ['records', 'reporting', 'docs'] as const;
@@ -21,14 +21,14 @@ export interface Route {
   callers: readonly Caller[];
   summary: string;
   description?: string;
-  params?: z.ZodObject;
-  query?: z.ZodObject;
-  body?: z.ZodType;
+  params?: ZodMiniObject;
+  query?: ZodMiniObject;
+  body?: ZodMiniType;
   /** Accepts an Idempotency-Key header. */
   idempotent?: boolean;
   /** Largest accepted body, in bytes. */
   maxBodyBytes?: number;
-  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+  responses: Record<number, { description: string; schema?: ZodMiniType; contentType?: string }>;
   /** Errors the route can answer, besides 400/401/403 that every protected route can. */
   errors?: readonly number[];
 }

@@ -10,7 +10,7 @@ import { OutboxDispatcher } from '#adapters/outbox-dispatch';
 import { SmsSender } from '#adapters/sms';
 import { systemClock } from '#domain/ports';
 import { configFromEnv } from '#platform/config';
-import { makeLogger } from '#platform/deps';
+import { makeLogger } from '#platform/logger';
 
 const config = configFromEnv();
 const logger = makeLogger();

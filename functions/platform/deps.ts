@@ -5,10 +5,11 @@
  * Handlers receive them through `makeHttpHandler(capability, deps)`, never from module scope.
  */
 import { randomBytes } from 'node:crypto';
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { TokenVerifier } from '#adapters/tokens';
 import { systemClock, type Clock, type Random } from '#domain/ports';
 import type { Config } from './config.ts';
+import { makeLogger } from './logger.ts';
 
 export interface HttpDeps {
   config: Config;
@@ -25,8 +26,6 @@ export interface Overrides {
 }
 
 export const systemRandom: Random = { bytes: (n) => randomBytes(n) };
-
-export const makeLogger = (): Logger => new Logger({ serviceName: 'dmp' });
 
 export const httpDeps = (config: Config, o: Overrides = {}): HttpDeps => {
   const clock = o.clock ?? systemClock;
