@@ -147,9 +147,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
   };
   const compiled = [...ROUTES].map(compile).sort((a, b) => a.names.length - b.names.length);
 
-  const jobs: Record<string, (now: Date) => Promise<unknown>> = {
-    outbox: (now) => dispatcher.sweep(now),
-  };
+  const jobs = new Map<string, (now: Date) => Promise<unknown>>([['outbox', (now) => dispatcher.sweep(now)]]);
 
   const local = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> => {
     const json = (status: number, body: unknown) => send(res, status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, JSON.stringify(body));
@@ -180,8 +178,8 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
     }
     const job = /^\/_local\/jobs\/([a-z-]+)$/.exec(path)?.[1];
     if (req.method === 'POST' && job) {
-      const run = jobs[job];
-      if (!run) throw new HttpProblem(404, `No job named ${job.slice(0, 40)}. Jobs: ${Object.keys(jobs).join(', ')}.`);
+      const run = jobs.get(job);
+      if (!run) throw new HttpProblem(404, `No job named ${job.slice(0, 40)}. Jobs: ${[...jobs.keys()].join(', ')}.`);
       const body = JobBody.safeParse(await parseJson());
       if (!body.success) throw new HttpProblem(400, 'The body is { "now"?: instant }.');
       const result = await run(body.data.now ? new Date(body.data.now) : clock.now());
@@ -219,8 +217,9 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
     } catch {
       throw new HttpProblem(400, 'The path is not valid.');
     }
-    const multi: Record<string, string[]> = {};
-    for (const [k, v] of query) (multi[k] ??= []).push(v);
+    // Client-chosen names: a Map, never an object whose prototype answers to "toString".
+    const multi = new Map<string, string[]>();
+    for (const [k, v] of query) multi.set(k, [...(multi.get(k) ?? []), v]);
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));
     const body = await readBody(req);
     const requestId = randomUUID();
@@ -230,8 +229,8 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
       httpMethod: req.method ?? 'GET',
       headers,
       multiValueHeaders: {},
-      queryStringParameters: Object.keys(multi).length ? Object.fromEntries(Object.entries(multi).map(([k, v]) => [k, v[v.length - 1] as string])) : null,
-      multiValueQueryStringParameters: Object.keys(multi).length ? multi : null,
+      queryStringParameters: multi.size ? Object.fromEntries([...multi].map(([k, v]) => [k, v[v.length - 1] as string])) : null,
+      multiValueQueryStringParameters: multi.size ? Object.fromEntries(multi) : null,
       pathParameters: hit.names.length ? pathParameters : null,
       stageVariables: null,
       body: body.length ? body : null,

@@ -99,8 +99,13 @@ describe('malformed bodies', () => {
     expect((await post(valid(), { headers: { 'Idempotency-Key': 'has spaces in it' } })).status).toBe(400);
   });
 
-  it('unknown or repeated query parameters → 400', async () => {
+  it('unknown or repeated query parameters → 400, whatever their names', async () => {
     const agent = await api.agent();
+    for (const name of ['toString', '__proto__', 'constructor', 'hasOwnProperty']) {
+      const res = await api.call('GET', `/v1/stats/creations?from=2026-01-01&to=2026-01-02&${name}=1`, { token: agent });
+      seen.push(res);
+      expect(res.status).toBe(400);
+    }
     const unknown = await api.call('GET', '/v1/stats/creations?from=2026-01-01&to=2026-01-02&extra=1', { token: agent });
     const repeated = await api.call('GET', '/v1/stats/creations?from=2026-01-01&from=2026-01-02&to=2026-01-03', { token: agent });
     seen.push(unknown, repeated);

@@ -83,6 +83,7 @@ describe('local endpoints', () => {
   it('runs the outbox job on demand and refuses unknown jobs and malformed bodies', async () => {
     expect((await api.runJob('outbox')).status).toBe(200);
     expect((await api.runJob('nonsense')).status).toBe(404);
+    expect((await api.runJob('constructor')).status).toBe(404);
     expect((await api.call('POST', '/_local/jobs/outbox', { body: { now: 'yesterday' } })).status).toBe(400);
     expect((await api.call('POST', '/_local/jobs/outbox', { body: { later: true } })).status).toBe(400);
   });
