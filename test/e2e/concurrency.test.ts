@@ -1,6 +1,6 @@
 /** One DMP per INS and idempotent retries, under real concurrency against the emulator. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adultIdentity, randomIns, randomMobile } from '../support/fixtures.ts';
+import { adultIdentity, recordBody } from '../support/fixtures.ts';
 import { startTestApi, type TestApi } from '../support/runtime.ts';
 
 let api: TestApi;
@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => api.stop());
 
-const body = () => ({ ins: randomIns(), identity: adultIdentity(), contact: { mobile: randomMobile() }, consent: { expressConsent: true } });
+const body = () => recordBody();
 const metas = async () => (await api.scanAll()).filter((i) => i.sk.S === 'META').length;
 
 describe('one DMP per INS', () => {

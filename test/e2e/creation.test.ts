@@ -3,7 +3,7 @@
  * Lambda) on the AWS emulator. No test double here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adultIdentity, minorBirthDate, randomFiness, randomIns, randomMobile, randomRpps } from '../support/fixtures.ts';
+import { adultIdentity, minorBirthDate, randomFiness, randomIns, randomMobile, randomRpps, recordBody } from '../support/fixtures.ts';
 import { startTestApi, type TestApi } from '../support/runtime.ts';
 
 let api: TestApi;
@@ -19,8 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => api.stop());
 
-const consent = { expressConsent: true, informedAt: '2026-11-22T10:00:00Z' };
-const body = (extra: Record<string, unknown> = {}) => ({ ins: randomIns(), identity: adultIdentity(), contact: { mobile: randomMobile() }, consent, ...extra });
+const body = (extra: Record<string, unknown> = {}) => recordBody(extra);
 
 describe('creation by a health professional', () => {
   it('creates an active DMP and hands over provisional credentials once', async () => {

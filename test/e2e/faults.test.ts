@@ -4,7 +4,7 @@
  * clients of the runtime (test/support/faults.ts); everything else is the emulator.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adultIdentity, randomFiness, randomIns, randomMobile } from '../support/fixtures.ts';
+import { randomFiness, recordBody } from '../support/fixtures.ts';
 import { failNext } from '../support/faults.ts';
 import { startTestApi, type TestApi } from '../support/runtime.ts';
 
@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => api.stop());
 
-const body = () => ({ ins: randomIns(), identity: adultIdentity(), contact: { mobile: randomMobile() }, consent: { expressConsent: true } });
+const body = () => recordBody();
 const metaCount = async () => (await api.scanAll()).filter((i) => i.sk.S === 'META').length;
 const keyOf = () => `fault-${Math.random().toString(36).slice(2, 12)}`;
 

@@ -1,7 +1,7 @@
 /** No input a client can send produces a 5xx: random and mutated requests (fast-check). */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adultIdentity, randomIns } from '../support/fixtures.ts';
+import { randomIns, recordBody } from '../support/fixtures.ts';
 import { startTestApi, type TestApi } from '../support/runtime.ts';
 
 let api: TestApi;
@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => api.stop());
 
-const validBody = () => ({ ins: randomIns(), identity: adultIdentity(), contact: { mobile: '+33611111111' }, consent: { expressConsent: true } });
+const validBody = () => recordBody();
 
 /** A valid body with one field replaced by anything, or one field added or removed. */
 const mutated = fc.oneof(

@@ -6,7 +6,7 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_AUDIENCE } from '../../bin/local-idp.ts';
-import { adultIdentity, randomIns, randomMobile, randomRpps } from '../support/fixtures.ts';
+import { adultIdentity, randomIns, randomRpps, recordBody } from '../support/fixtures.ts';
 import { startTestApi, type Answer, type TestApi } from '../support/runtime.ts';
 
 let api: TestApi;
@@ -15,7 +15,7 @@ let itemsBefore: number;
 const seen: Answer[] = [];
 
 const NAME = 'CanaryHostileName';
-const valid = () => ({ ins: randomIns(), identity: adultIdentity(NAME), contact: { mobile: randomMobile() }, consent: { expressConsent: true } });
+const valid = () => recordBody({}, NAME);
 const pscIssuer = () => api.runtime.idp.issuers.find((i) => i.kind === 'professional')!.issuer;
 
 const post = async (payload: unknown, opts: { token?: string; headers?: Record<string, string>; raw?: string } = {}) => {

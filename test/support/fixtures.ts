@@ -26,3 +26,12 @@ export const adultIdentity = (familyName = canary('Nom'), givenNames = canary('P
 });
 
 export const minorBirthDate = (now = new Date()): string => `${now.getUTCFullYear() - 10}-06-15`;
+
+/** A valid `POST /v1/records` body for an adult with a fresh INS and mobile; `extra` overrides. */
+export const recordBody = (extra: Record<string, unknown> = {}, familyName?: string) => ({
+  ins: randomIns(),
+  identity: adultIdentity(familyName),
+  contact: { mobile: randomMobile() },
+  consent: { expressConsent: true, informedAt: '2026-11-22T10:00:00Z' },
+  ...extra,
+});
