@@ -19,10 +19,26 @@ import type { Construct } from 'constructs';
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * ESM bundles have no `require`; a CommonJS dependency bundled into one still calls it (for Node
- * built-ins), so the bundle recreates it.
+ * How every Lambda entry is bundled: one minified ESM file for Node 24 with the AWS SDK inside
+ * (what runs is what was tested). The single source of these options: DmpFunction passes them to
+ * NodejsFunction, and the bundle test and the cold-start benchmark hand them to esbuild.
  */
-const ESM_REQUIRE_SHIM = "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
+export const LAMBDA_BUNDLE = {
+  format: 'esm',
+  mainFields: ['module', 'main'],
+  /**
+   * ESM bundles have no `require`; a CommonJS dependency bundled into one still calls it (for Node
+   * built-ins), so the bundle recreates it.
+   */
+  banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+  target: 'node24',
+  minify: true,
+  sourceMap: true,
+  // Stack traces need the mappings, not a copy of the sources inside the bundle.
+  sourcesContent: false,
+  /** Lambda reads the source maps when it loads the bundle. */
+  nodeOptions: '--enable-source-maps',
+} as const;
 
 export interface LogSettings {
   encryptionKey: kms.IKey;
@@ -70,16 +86,15 @@ export class DmpFunction extends NodejsFunction {
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
       tracing: lambda.Tracing.ACTIVE,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: { NODE_OPTIONS: LAMBDA_BUNDLE.nodeOptions, ...props.environment },
       bundling: {
         format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_SHIM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        // Stack traces need the mappings, not a copy of the sources inside the bundle.
-        sourcesContent: false,
+        mainFields: [...LAMBDA_BUNDLE.mainFields],
+        banner: LAMBDA_BUNDLE.banner,
+        target: LAMBDA_BUNDLE.target,
+        minify: LAMBDA_BUNDLE.minify,
+        sourceMap: LAMBDA_BUNDLE.sourceMap,
+        sourcesContent: LAMBDA_BUNDLE.sourcesContent,
         bundleAwsSDK: true,
       },
     });

@@ -6,96 +6,13 @@
  * to the unavoidable SDK cost.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { summarize, type Summary } from './report.ts';
+import { FUNCTIONS, LAMBDA_BUNDLING, LAMBDA_ENV, SDK_PACKAGE, type SdkClient } from '../support/lambda-bundles.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-
-/**
- * The esbuild options of the Lambda bundles. They mirror lib/dmp-function.ts (DmpFunction, the
- * NodejsFunction subclass that holds the team defaults): ESM, `mainFields: module,main`, minify,
- * target node24, platform node (NodejsFunction's), source maps without `sourcesContent`, the
- * createRequire banner (same text), and `bundleAwsSDK: true`, so nothing is external.
- * `checkMirror` warns when that file stops saying so.
- */
-export const LAMBDA_BUNDLING = {
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node24',
-  minify: true,
-  sourcemap: true,
-  sourcesContent: false,
-  mainFields: ['module', 'main'],
-  banner: { js: "import { createRequire } from 'module';const require = createRequire(import.meta.url);" },
-} as const satisfies BuildOptions;
-
-/** What lib/dmp-function.ts must still say for LAMBDA_BUNDLING and LAMBDA_ENV to mirror it. */
-const MIRRORED: [string, RegExp][] = [
-  ['format ESM', /format:\s*OutputFormat\.ESM/],
-  ['mainFields module,main', /mainFields:\s*\[\s*'module',\s*'main'\s*\]/],
-  ['minify', /minify:\s*true/],
-  ["target 'node24'", /target:\s*'node24'/],
-  ['source maps', /sourceMap:\s*true/],
-  ['sourcesContent false', /sourcesContent:\s*false/],
-  ['AWS SDK bundled', /bundleAwsSDK:\s*true/],
-  ['createRequire banner', /"import \{ createRequire \} from 'module';const require = createRequire\(import\.meta\.url\);"/],
-  ['NODE_OPTIONS --enable-source-maps', /NODE_OPTIONS:\s*'--enable-source-maps'/],
-  ['runtime Node 24', /Runtime\.NODEJS_24_X/],
-];
-
-/** The mirrored options lib/dmp-function.ts no longer shows (empty: in step; undefined: no such file). */
-export const checkMirror = async (): Promise<string[] | undefined> => {
-  const text = await readFile(join(ROOT, 'lib/dmp-function.ts'), 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
-  return MIRRORED.filter(([, re]) => !re.test(text)).map(([label]) => label);
-};
-
-/**
- * What a function reads from its environment at module scope (dummies: nothing is fetched at
- * import), plus what Lambda sets for it: NODE_OPTIONS from lib/dmp-function.ts (source maps are
- * read when the bundle loads), and the JSON log format and level of its logging config.
- */
-export const LAMBDA_ENV: Record<string, string> = {
-  NODE_OPTIONS: '--enable-source-maps',
-  AWS_LAMBDA_LOG_FORMAT: 'JSON',
-  AWS_LAMBDA_LOG_LEVEL: 'INFO',
-  AWS_LAMBDA_FUNCTION_NAME: 'dmp-bench',
-  TABLE_NAME: 'bench-table',
-  DATA_KEY_ID: 'arn:aws:kms:eu-west-3:111122223333:key/00000000-0000-4000-8000-000000000000',
-  AWS_REGION: 'eu-west-3',
-  PSC_ISSUER: 'https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet',
-  PSC_JWKS_URL: 'https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet/protocol/openid-connect/certs',
-  PSC_AUDIENCE: 'dmp-api',
-  AGENT_ISSUER: 'https://idp.agents.example.fr',
-  AGENT_JWKS_URL: 'https://idp.agents.example.fr/jwks.json',
-  AGENT_AUDIENCE: 'dmp-api',
-  AWS_ACCESS_KEY_ID: 'AKIABENCHDUMMY000000',
-  AWS_SECRET_ACCESS_KEY: 'bench-dummy-secret',
-};
-
-type SdkClient = 'DynamoDBClient' | 'KMSClient' | 'SNSClient';
-const SDK_PACKAGE: Record<SdkClient, string> = {
-  DynamoDBClient: '@aws-sdk/client-dynamodb',
-  KMSClient: '@aws-sdk/client-kms',
-  SNSClient: '@aws-sdk/client-sns',
-};
-
-interface LambdaEntry {
-  name: string;
-  entry: string;
-  clients: SdkClient[];
-}
-
-export const FUNCTIONS: LambdaEntry[] = [
-  { name: 'records', entry: 'functions/http/records.ts', clients: ['DynamoDBClient', 'KMSClient'] },
-  { name: 'reporting', entry: 'functions/http/reporting.ts', clients: ['DynamoDBClient'] },
-  { name: 'docs', entry: 'functions/http/docs.ts', clients: [] },
-  { name: 'authorizer', entry: 'functions/http/authorizer.ts', clients: [] },
-  { name: 'outbox', entry: 'functions/jobs/outbox.ts', clients: ['DynamoDBClient', 'KMSClient', 'SNSClient'] },
-];
 
 /** The floor: the function's SDK clients, imported and created as functions/adapters/aws.ts does in AWS (no endpoint). */
 const floorSource = (clients: SdkClient[]): string =>

@@ -11,7 +11,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { countRuntimeCalls, measureCalls, type CallsResult } from './calls.ts';
-import { buildBundles, checkMirror, measureColdStart, GROUPS, type ColdStartResult } from './cold-start.ts';
+import { buildBundles, measureColdStart, GROUPS, type ColdStartResult } from './cold-start.ts';
 import { startBench, type Bench } from './harness.ts';
 import { measureLatency, type LatencyResult } from './latency.ts';
 import { ms, ratio, round, table } from './report.ts';
@@ -107,10 +107,7 @@ const main = async (): Promise<void> => {
   say(`DMP backend benchmarks — Node ${process.version}, ${process.platform}/${process.arch}, ${QUICK ? 'QUICK (smoke) run' : 'full run'}`);
   if (!process.version.startsWith('v24.')) failures.push(`the figures are for Node 24 (Lambda nodejs24.x); this is Node ${process.version}: run through npm run bench`);
 
-  const drift = await checkMirror();
-  if (drift === undefined) say('note: lib/dmp-function.ts not found; bundling with the options it is meant to hold');
-  else if (drift.length > 0) say(`WARNING: lib/dmp-function.ts no longer shows ${drift.join(', ')}: update LAMBDA_BUNDLING / LAMBDA_ENV in test/bench/cold-start.ts`);
-  else say('bundles: esbuild options and NODE_OPTIONS mirror lib/dmp-function.ts (ESM, minify, node24, source maps, createRequire banner, AWS SDK bundled); measured on this machine\'s CPU, Lambda runs arm64');
+  say("bundles: lib/dmp-function.ts's LAMBDA_BUNDLE options (ESM, minify, node24, source maps, createRequire banner, AWS SDK bundled); measured on this machine's CPU, Lambda runs arm64");
   outDir = await mkdtemp(join(tmpdir(), 'dmp-bench-'));
   progress(`bundling 5 functions, their floors and 5 single dependencies into ${outDir}`);
   const bundles = await buildBundles(outDir);

@@ -1,0 +1,49 @@
+/**
+ * Every Lambda entry bundles with the options CDK uses (lib/dmp-function.ts), stays under 1 MB,
+ * and loads in a fresh Node 24 process with its configuration, exporting `handler`: what
+ * `cdk deploy` would ship, checked without CDK's slower synthesis.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS, LAMBDA_BUNDLING, LAMBDA_ENV } from '../support/lambda-bundles.ts';
+
+const out = mkdtempSync(join(tmpdir(), 'dmp-bundles-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const MAX_BYTES = 1_000_000;
+
+describe('Lambda bundles', () => {
+  it.each(FUNCTIONS.map((f) => [f.name, f.entry]))('%s (%s) bundles under 1 MB and loads', async (name, entry) => {
+    const outfile = join(out, `${name}.mjs`);
+    const result = await build({ ...LAMBDA_BUNDLING, entryPoints: [entry], outfile, logLevel: 'silent' });
+    expect(result.errors).toEqual([]);
+    expect(statSync(outfile).size).toBeLessThan(MAX_BYTES);
+    const child = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(outfile).href)}); console.log(typeof m.handler);`],
+      { env: { PATH: process.env.PATH, ...LAMBDA_ENV }, encoding: 'utf8' },
+    );
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('function');
+  });
+
+  it('carry no AWS SDK code a function does not use (bytes in the output, after tree-shaking)', async () => {
+    const sdkBytes = async (entry: string, pkg: string): Promise<number> => {
+      const result = await build({ ...LAMBDA_BUNDLING, entryPoints: [entry], outfile: join(out, 'check.mjs'), metafile: true, logLevel: 'silent' });
+      const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint);
+      return Object.entries(output?.inputs ?? {})
+        .filter(([path]) => path.includes(pkg))
+        .reduce((sum, [, i]) => sum + i.bytesInOutput, 0);
+    };
+    expect(await sdkBytes('functions/http/docs.ts', '@aws-sdk/')).toBe(0);
+    expect(await sdkBytes('functions/http/authorizer.ts', '@aws-sdk/')).toBe(0);
+    expect(await sdkBytes('functions/http/records.ts', '@aws-sdk/client-sns')).toBe(0);
+    expect(await sdkBytes('functions/http/reporting.ts', '@aws-sdk/client-kms')).toBe(0);
+    expect(await sdkBytes('functions/jobs/outbox.ts', '@aws-sdk/client-sns')).toBeGreaterThan(0);
+  });
+});

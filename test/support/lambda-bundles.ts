@@ -1,0 +1,64 @@
+/**
+ * The Lambda entries and how they are bundled, for the bundle test and the cold-start benchmark:
+ * the esbuild options come from lib/dmp-function.ts (LAMBDA_BUNDLE), the one place they live.
+ */
+import type { BuildOptions } from 'esbuild';
+import { LAMBDA_BUNDLE } from '../../lib/dmp-function.ts';
+
+/** The esbuild options of the Lambda bundles: lib/dmp-function.ts's LAMBDA_BUNDLE, in esbuild's words. */
+export const LAMBDA_BUNDLING = {
+  bundle: true,
+  platform: 'node',
+  format: LAMBDA_BUNDLE.format,
+  target: LAMBDA_BUNDLE.target,
+  minify: LAMBDA_BUNDLE.minify,
+  sourcemap: LAMBDA_BUNDLE.sourceMap,
+  sourcesContent: LAMBDA_BUNDLE.sourcesContent,
+  mainFields: [...LAMBDA_BUNDLE.mainFields],
+  banner: { js: LAMBDA_BUNDLE.banner },
+} as const satisfies BuildOptions;
+
+/**
+ * What a function reads from its environment at module scope (dummies: nothing is fetched at
+ * import), plus what Lambda sets for it: NODE_OPTIONS from lib/dmp-function.ts (source maps are
+ * read when the bundle loads), and the JSON log format and level of its logging config.
+ */
+export const LAMBDA_ENV: Record<string, string> = {
+  NODE_OPTIONS: LAMBDA_BUNDLE.nodeOptions,
+  AWS_LAMBDA_LOG_FORMAT: 'JSON',
+  AWS_LAMBDA_LOG_LEVEL: 'INFO',
+  AWS_LAMBDA_FUNCTION_NAME: 'dmp-bench',
+  TABLE_NAME: 'bench-table',
+  DATA_KEY_ID: 'arn:aws:kms:eu-west-3:111122223333:key/00000000-0000-4000-8000-000000000000',
+  AWS_REGION: 'eu-west-3',
+  PSC_ISSUER: 'https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet',
+  PSC_JWKS_URL: 'https://auth.esw.esante.gouv.fr/auth/realms/esante-wallet/protocol/openid-connect/certs',
+  PSC_AUDIENCE: 'dmp-api',
+  AGENT_ISSUER: 'https://idp.agents.example.fr',
+  AGENT_JWKS_URL: 'https://idp.agents.example.fr/jwks.json',
+  AGENT_AUDIENCE: 'dmp-api',
+  AWS_ACCESS_KEY_ID: 'AKIABENCHDUMMY000000',
+  AWS_SECRET_ACCESS_KEY: 'bench-dummy-secret',
+};
+
+export type SdkClient = 'DynamoDBClient' | 'KMSClient' | 'SNSClient';
+export const SDK_PACKAGE: Record<SdkClient, string> = {
+  DynamoDBClient: '@aws-sdk/client-dynamodb',
+  KMSClient: '@aws-sdk/client-kms',
+  SNSClient: '@aws-sdk/client-sns',
+};
+
+interface LambdaEntry {
+  name: string;
+  entry: string;
+  clients: SdkClient[];
+}
+
+export const FUNCTIONS: LambdaEntry[] = [
+  { name: 'records', entry: 'functions/http/records.ts', clients: ['DynamoDBClient', 'KMSClient'] },
+  { name: 'reporting', entry: 'functions/http/reporting.ts', clients: ['DynamoDBClient'] },
+  { name: 'docs', entry: 'functions/http/docs.ts', clients: [] },
+  { name: 'authorizer', entry: 'functions/http/authorizer.ts', clients: [] },
+  { name: 'outbox', entry: 'functions/jobs/outbox.ts', clients: ['DynamoDBClient', 'KMSClient', 'SNSClient'] },
+];
+
