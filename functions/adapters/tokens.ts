@@ -4,12 +4,15 @@
  * issuer, audience and expiry are enforced; keys come from each issuer's JWKS (fetched, cached).
  * The local stand-in identity provider is verified by exactly this code, through its own JWKS URL.
  */
-import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
+import { decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import * as z from 'zod/mini';
 import type { Actor } from '#domain/actor';
 import { FINESS, PROFESSIONAL_ID } from '#domain/identifiers';
 import { isProfessionCode } from '#domain/reference-data';
 import type { Clock } from '#domain/ports';
+import { IdentityProviderUnavailable, RemoteKeySet } from './jwks.ts';
+
+export { IdentityProviderUnavailable };
 
 export interface IssuerConfig {
   kind: 'professional' | 'agent';
@@ -23,10 +26,6 @@ export const ALLOWED_ALGORITHMS = ['ES256', 'RS256', 'PS256'];
 /** The token is missing, malformed, forged, expired or from an unknown issuer. */
 export class InvalidToken extends Error {
   override readonly name = 'InvalidToken';
-}
-/** The issuer's keys could not be fetched: not the client's fault. */
-export class IdentityProviderUnavailable extends Error {
-  override readonly name = 'IdentityProviderUnavailable';
 }
 
 const professionalClaims = z.object({
@@ -42,14 +41,14 @@ const agentClaims = z.object({
 });
 
 export class TokenVerifier {
-  private readonly issuers: Map<string, IssuerConfig & { keys: ReturnType<typeof createRemoteJWKSet> }>;
+  private readonly issuers: Map<string, IssuerConfig & { keys: RemoteKeySet }>;
   private readonly clock: Clock;
   constructor(issuers: IssuerConfig[], clock: Clock) {
     this.clock = clock;
     this.issuers = new Map(
       issuers.map((i) => [
         i.issuer,
-        { ...i, keys: createRemoteJWKSet(new URL(i.jwksUrl), { timeoutDuration: 3000, cooldownDuration: 30_000, cacheMaxAge: 600_000 }) },
+        { ...i, keys: new RemoteKeySet(new URL(i.jwksUrl), clock) },
       ]),
     );
   }
@@ -65,7 +64,7 @@ export class TokenVerifier {
     if (!issuer) throw new InvalidToken('unknown issuer');
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, issuer.keys, {
+      ({ payload } = await jwtVerify(token, issuer.keys.getKey, {
         issuer: issuer.issuer,
         audience: issuer.audience,
         algorithms: ALLOWED_ALGORITHMS,
@@ -74,9 +73,7 @@ export class TokenVerifier {
         currentDate: this.clock.now(),
       }));
     } catch (error) {
-      if (error instanceof errors.JWKSTimeout || (error instanceof TypeError && !(error instanceof errors.JOSEError))) {
-        throw new IdentityProviderUnavailable('identity provider keys unavailable');
-      }
+      if (error instanceof IdentityProviderUnavailable) throw error;
       throw new InvalidToken('token rejected');
     }
     return issuer.kind === 'professional' ? toProfessional(payload) : toAgent(payload);

@@ -122,7 +122,7 @@ export const buildBundles = async (outDir: string): Promise<Bundles> => {
   const dependencies = await Promise.all(DEPENDENCIES.map((d, i) => bundle(`dep-${i}`, outDir, { source: d.source }).then((b) => ({ ...b, name: d.name }))));
   // The records bundle as deployed, and without the source maps Lambda loads with it.
   const records = pairs[0]!.fn;
-  dependencies.push({ ...records, name: 'records bundle, as deployed' }, { ...records, name: 'records bundle, NODE_OPTIONS unset (no source maps)', env: { NODE_OPTIONS: '' } });
+  dependencies.push({ ...records, name: 'records bundle, as deployed' }, { ...records, name: 'records bundle, with --enable-source-maps', env: { NODE_OPTIONS: '--enable-source-maps' } });
   return { outDir, probe, pairs, empty, dependencies };
 };
 
@@ -165,7 +165,11 @@ export interface ColdStartRow {
   /** Process start → import done (Node boot + import), medians. */
   fnReadyMedian: number;
   floorReadyMedian: number;
-  /** fn median / floor median, for functions with SDK clients. */
+  /**
+   * For functions with SDK clients: the median, over rounds, of (function sample / floor sample of
+   * the same round). Paired rounds cancel the machine's slow swings in load, which move unpaired
+   * medians by ±15 % on this shared VM.
+   */
   ratio: number | undefined;
   /** fn median − floor median (ms). */
   addedMs: number;
@@ -236,7 +240,7 @@ export const measureColdStart = async (b: Bundles, rounds: number, depRounds: nu
       floor,
       fnReadyMedian: summarize(fnSamples[i]!.map((s) => s.readyMs)).median,
       floorReadyMedian: summarize(floorSamples[i]!.map((s) => s.readyMs)).median,
-      ratio: p.clients.length > 0 ? fn.median / floor.median : undefined,
+      ratio: p.clients.length > 0 ? summarize(fnSamples[i]!.map((s, r) => s.importMs / floorSamples[i]![r]!.importMs)).median : undefined,
       addedMs: fn.median - floor.median,
       composition: p.fn.composition,
     };

@@ -63,9 +63,10 @@ describe('functions', () => {
         Handler: 'index.handler',
         TracingConfig: { Mode: 'Active' },
         LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
-        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
         Role: arnOf(logicalId(fn.executionRole)),
       });
+      // Source maps ship beside the bundle but are not parsed at cold start.
+      expect(resources[logicalId(fn)]?.Properties.Environment.Variables).not.toHaveProperty('NODE_OPTIONS');
       expect([512, 1024]).toContain(resources[logicalId(fn)]?.Properties.MemorySize);
       const logGroup = resources[logicalId(fn)]?.Properties.LoggingConfig.LogGroup.Ref as string;
       expect(resources[logGroup]?.Type).toBe('AWS::Logs::LogGroup');

@@ -20,11 +20,10 @@ export const LAMBDA_BUNDLING = {
 
 /**
  * What a function reads from its environment at module scope (dummies: nothing is fetched at
- * import), plus what Lambda sets for it: NODE_OPTIONS from lib/dmp-function.ts (source maps are
- * read when the bundle loads), and the JSON log format and level of its logging config.
+ * import), plus what Lambda sets for it: the JSON log format and level of its logging config.
+ * No NODE_OPTIONS: lib/dmp-function.ts does not parse source maps at runtime.
  */
 export const LAMBDA_ENV: Record<string, string> = {
-  NODE_OPTIONS: LAMBDA_BUNDLE.nodeOptions,
   AWS_LAMBDA_LOG_FORMAT: 'JSON',
   AWS_LAMBDA_LOG_LEVEL: 'INFO',
   AWS_LAMBDA_FUNCTION_NAME: 'dmp-bench',
