@@ -15,6 +15,8 @@ import type { Channel } from '#domain/creation';
 import { B, BOOL, N, S, bin, bool, num, required, str, epochSeconds, type Item } from './attributes.ts';
 import { openJson, sealJson, type DataKey, type WrappedKey } from './envelope.ts';
 import { outboxPut, type OutboxMessage } from './outbox-store.ts';
+import { tracePut } from './trace-store.ts';
+import type { Trace } from '#domain/trace';
 import { GSI1, keys } from './table.ts';
 import { transact } from './transactions.ts';
 
@@ -52,6 +54,8 @@ export interface NewRecord {
   channel: Channel;
   createdAt: Date;
   createdBy: string;
+  /** When the person was informed and gave express consent (as the creator declared it). */
+  consentInformedAt: Date;
   minor: boolean;
   emergencyAccess: EmergencyAccess;
   identity: Identity;
@@ -64,6 +68,8 @@ export interface NewRecord {
   ledger?: { finess: string; month: string } | undefined;
   creationCode?: { hash: string; insHash: string } | undefined;
   notifications: { message: OutboxMessage; id: string }[];
+  /** The creation's own trace. */
+  trace: { trace: Trace; id: string };
   /** Extra parts of the same transaction (the idempotency record). */
   extra?: { label: string; item: TransactWriteItem }[];
 }
@@ -126,6 +132,7 @@ export class RecordStore {
               channel: S(r.channel),
               createdAt: S(createdAt),
               createdBy: S(r.createdBy),
+              consentInformedAt: S(r.consentInformedAt.toISOString()),
               minor: BOOL(r.minor),
               breakGlass: BOOL(r.emergencyAccess.breakGlass),
               regulation: BOOL(r.emergencyAccess.regulation),
@@ -239,6 +246,7 @@ export class RecordStore {
         },
       });
     }
+    writes.push({ label: 'trace', item: tracePut(t, r.dmpId, r.trace.trace, r.createdAt, r.trace.id) });
     for (const n of r.notifications) {
       writes.push({ label: 'notification', item: outboxPut(t, key, n.message, r.createdAt, n.id) });
     }

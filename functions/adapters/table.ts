@@ -8,6 +8,7 @@
  *   REC#<dmpId>            PRO#<professionalId> a professional's authorization
  *   REC#<dmpId>            OUTBOX#<at>#<id>     a notification to send (recipient sealed)
  *   REC#<dmpId>            LOGINREF#<loginId>   pointer to a login, so destruction finds it
+ *   REC#<dmpId>            TRACE#<at>#<id>      an access trace (append-only, ids only)
  *   INS#<hmac(ins)>        INS                  one DMP per INS
  *   LOGIN#<loginId>        LOGIN                password hash of a patient or representative
  *   CCODE#<hmac(code)>     CCODE                a single-use online creation code
@@ -35,6 +36,7 @@ export const keys = {
   dataKey: (dmpId: string) => ({ pk: `REC#${dmpId}`, sk: 'KEY' }),
   authorization: (dmpId: string, professionalId: string) => ({ pk: `REC#${dmpId}`, sk: `PRO#${professionalId}` }),
   loginRef: (dmpId: string, loginId: string) => ({ pk: `REC#${dmpId}`, sk: `LOGINREF#${loginId}` }),
+  trace: (dmpId: string, at: string, id: string) => ({ pk: `REC#${dmpId}`, sk: `TRACE#${at}#${id}` }),
   outbox: (dmpId: string, at: string, id: string) => ({ pk: `REC#${dmpId}`, sk: `OUTBOX#${at}#${id}` }),
   insIndex: (insHash: string) => ({ pk: `INS#${insHash}`, sk: 'INS' }),
   login: (loginId: string) => ({ pk: `LOGIN#${loginId}`, sk: 'LOGIN' }),

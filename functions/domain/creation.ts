@@ -13,7 +13,7 @@ export const CHANNELS: readonly Channel[] = ['pharmacy', 'professional', 'agent'
 export interface CreationRequest {
   identity: { birthDate: string };
   contact?: { mobile?: string; email?: string };
-  consent: { expressConsent: boolean };
+  consent: { expressConsent: boolean; informedAt?: string | undefined };
   representatives?: readonly unknown[];
   creationCode?: string;
   password?: string;
@@ -25,6 +25,9 @@ export interface CreationPlan {
   /** The pharmacy whose remuneration ledger gets the 1 € entry. */
   pharmacyFiness?: string;
 }
+
+/** Clocks of the creating software and ours may differ a little. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 export const channelOf = (actor: Actor): Channel => {
   switch (actor.kind) {
@@ -43,6 +46,9 @@ export const planCreation = (actor: Actor, request: CreationRequest, now: Date):
   const channel = channelOf(actor);
   if (request.consent.expressConsent !== true) {
     refuse('refused', 'express-consent-required', 'A DMP is created only with the express consent of the person.');
+  }
+  if (request.consent.informedAt !== undefined && Date.parse(request.consent.informedAt) > now.getTime() + CLOCK_SKEW_MS) {
+    refuse('invalid', 'consent-in-future', 'consent.informedAt is in the future.');
   }
   if (request.identity.birthDate > now.toISOString().slice(0, 10)) {
     refuse('invalid', 'birth-date-in-future', 'identity.birthDate is in the future.');

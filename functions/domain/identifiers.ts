@@ -30,5 +30,7 @@ export const newDmpId = (bytes: (n: number) => Uint8Array): string => randomStri
 export const newLoginId = (bytes: (n: number) => Uint8Array): string => randomString(bytes, DIGITS, 11);
 /** Provisional password: 14 unambiguous characters (~82 bits). */
 export const newProvisionalPassword = (bytes: (n: number) => Uint8Array): string => randomString(bytes, READABLE, 14);
+/** Id of an event within a record (a trace, a notification): 12 characters, unique with its instant. */
+export const newEventId = (bytes: (n: number) => Uint8Array): string => randomString(bytes, 'abcdefghijklmnopqrstuvwxyz234567', 12);
 /** Creation code sent by the Assurance Maladie: 16 Crockford base32 characters (80 bits). */
 export const newCreationCode = (bytes: (n: number) => Uint8Array): string => randomString(bytes, CROCKFORD, 16);

@@ -97,6 +97,31 @@ describe('creation by a health professional', () => {
   });
 });
 
+describe('traces and consent', () => {
+  it('every access leaves a trace in the record, with ids only: creation, read, search; a refused read leaves none', async () => {
+    const input = body({ consent: { expressConsent: true, informedAt: '2026-11-20T09:30:00Z' } });
+    const created = await api.call('POST', '/v1/records', { token: doctor, body: input });
+    await api.call('GET', `/v1/records/${created.body.dmpId}`, { token: doctor });
+    await api.call('POST', '/v1/records/search', { token: doctor, body: { ins: input.ins } });
+    expect((await api.call('GET', `/v1/records/${created.body.dmpId}`, { token: await api.professional() })).status).toBe(403);
+    const items = (await api.scanAll()).filter((i) => i.pk.S === `REC#${created.body.dmpId}`);
+    const traces = items.filter((i) => i.sk.S.startsWith('TRACE#')).sort((a, b) => a.sk.S.localeCompare(b.sk.S));
+    expect(traces.map((t) => t.action.S)).toEqual(['record.create', 'record.read', 'record.search']);
+    for (const t of traces) {
+      expect(t).toMatchObject({ actorKind: { S: 'professional' }, actorId: { S: doctorId }, actorProfession: { S: '10' }, mode: { S: 'normal' } });
+      expect(Object.keys(t).sort()).toEqual(['action', 'actorId', 'actorKind', 'actorProfession', 'at', 'mode', 'pk', 'sk']);
+    }
+    const meta = items.find((i) => i.sk.S === 'META');
+    expect(meta?.consentInformedAt?.S).toBe('2026-11-20T09:30:00.000Z');
+  });
+
+  it('refuses a consent dated in the future (400)', async () => {
+    const res = await api.call('POST', '/v1/records', { token: doctor, body: body({ consent: { expressConsent: true, informedAt: '2099-01-01T00:00:00Z' } }) });
+    expect(res.status).toBe(400);
+    expect(res.body.type).toBe('urn:dmp:problem:consent-in-future');
+  });
+});
+
 describe('creation in a pharmacy', () => {
   it('creates through the pharmacy channel and books 1 € once in the pharmacy’s ledger', async () => {
     const finess = randomFiness();

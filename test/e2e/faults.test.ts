@@ -101,6 +101,19 @@ describe('a dependency fails mid-request', () => {
   });
 });
 
+describe('no access without its trace', () => {
+  it('a read whose trace cannot be written fails, and returns nothing of the record', async () => {
+    const input = body();
+    const created = await api.call('POST', '/v1/records', { token: doctor, body: input });
+    const restore = failNext(api.runtime.deps.db, 'PutItemCommand');
+    const read = await api.call('GET', `/v1/records/${created.body.dmpId}`, { token: doctor });
+    restore();
+    expect(read.status).toBe(503);
+    expect(JSON.stringify(read.body)).not.toContain(input.identity.familyName);
+    expect((await api.call('GET', `/v1/records/${created.body.dmpId}`, { token: doctor })).status).toBe(200);
+  });
+});
+
 describe('the keyed-hash secret cannot be unwrapped at start', () => {
   it('answers 503, and works once KMS is back', async () => {
     const fresh = await startTestApi();

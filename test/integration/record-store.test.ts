@@ -23,6 +23,7 @@ const record = (dmpId: string, insHash: string, extra: Partial<NewRecord> = {}):
   channel: 'professional',
   createdAt: new Date(),
   createdBy: 'professional:810000000001',
+  consentInformedAt: new Date(),
   minor: false,
   emergencyAccess: { breakGlass: true, regulation: true },
   identity: { familyName: 'Martin', givenNames: 'Léa', birthDate: '1980-01-01', sex: 'F' },
@@ -31,6 +32,7 @@ const record = (dmpId: string, insHash: string, extra: Partial<NewRecord> = {}):
   logins: [{ loginId: `${Date.now()}${n++}`.slice(-11), actor: 'patient', passwordHash: 'scrypt$x', mustChangePassword: true }],
   insHash,
   notifications: [],
+  trace: { trace: { actor: { kind: 'professional', id: '810000000001', profession: '10' }, action: 'record.create', mode: 'normal' }, id: `t${n}` },
   ...extra,
 });
 

@@ -67,6 +67,8 @@ describe('creation rules', () => {
     ['a creation code from a professional', doctor, adult({ creationCode: 'ABCDEFGH12345678' }), { kind: 'invalid', code: 'online-only-fields' }],
     ['a password from an agent', agent, adult({ password: 'whatever' }), { kind: 'invalid', code: 'online-only-fields' }],
     ['a birth date in the future', doctor, adult({ identity: { birthDate: '2027-01-01' } }), { kind: 'invalid', code: 'birth-date-in-future' }],
+    ['consent informed in the future', doctor, adult({ consent: { expressConsent: true, informedAt: '2026-11-23T10:10:00Z' } }), { kind: 'invalid', code: 'consent-in-future' }],
+    ['consent informed within the clock skew', doctor, adult({ consent: { expressConsent: true, informedAt: '2026-11-23T10:04:00Z' } }), undefined],
     ['born today (a minor)', doctor, adult({ identity: { birthDate: '2026-11-23' } }), { kind: 'refused', code: 'minor-without-representative' }],
   ];
   it.each(table)('%s', (_case, actor, request, expected) => {

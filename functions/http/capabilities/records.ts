@@ -9,7 +9,9 @@ import { decideRecordRead, searchAuthorization } from '#domain/access-policy';
 import { actorRef } from '#domain/actor';
 import { passwordProblem, planCreation } from '#domain/creation';
 import { refuse } from '#domain/errors';
-import { newCreationCode, newDmpId, newLoginId, newProvisionalPassword, randomString } from '#domain/identifiers';
+import { newCreationCode, newDmpId, newEventId, newLoginId, newProvisionalPassword } from '#domain/identifiers';
+import { traceActor, type Trace } from '#domain/trace';
+import { writeTrace } from '#adapters/trace-store';
 import { isoMonth } from '#domain/dates';
 import type { CryptoDeps } from '#platform/deps-data';
 import { HttpProblem } from '#platform/problem';
@@ -76,6 +78,7 @@ const createRecord = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
       channel: plan.channel,
       createdAt: now,
       createdBy: scope,
+      consentInformedAt: body.consent.informedAt ? new Date(body.consent.informedAt) : now,
       minor: plan.minor,
       emergencyAccess: { breakGlass: body.emergencyAccess?.breakGlass ?? true, regulation: body.emergencyAccess?.regulation ?? true },
       identity: body.identity,
@@ -86,7 +89,8 @@ const createRecord = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
       authorizedProfessional: call.actor.kind === 'professional' ? call.actor.id : undefined,
       ledger: plan.pharmacyFiness ? { finess: plan.pharmacyFiness, month: isoMonth(now) } : undefined,
       creationCode: codeHash ? { hash: codeHash, insHash } : undefined,
-      notifications: recipients.map((to) => ({ message: { to, template: 'record-created' as const }, id: randomString(bytes, 'abcdefghijklmnopqrstuvwxyz0123456789', 12) })),
+      notifications: recipients.map((to) => ({ message: { to, template: 'record-created' as const }, id: newEventId(bytes) })),
+      trace: { trace: { actor: traceActor(call.actor), action: 'record.create', mode: 'normal' }, id: newEventId(bytes) },
       extra: idem ? [{ label: 'idempotency', item: deps.idempotency.put(scope, idem.key, idem.hash, key, { status: 201, body: response }, now) }] : [],
     });
   } catch (error) {
@@ -133,6 +137,7 @@ const searchRecord = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
   const record = dmpId ? await deps.records.load(dmpId) : undefined;
   if (!dmpId || !record) throw new HttpProblem(404, 'No DMP exists for this INS.');
   const relation = call.actor.kind === 'professional' ? await deps.records.authorization(dmpId, call.actor.id) : undefined;
+  await traced(deps, call, dmpId, 'record.search');
   return {
     status: 200,
     body: {
@@ -154,7 +159,11 @@ const getRecord = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
   if (!record) throw new HttpProblem(404, 'No such record.');
   const decision = decideRecordRead(call.actor, record, relation, deps.clock.now());
   if (!decision.allow) throw new HttpProblem(decision.answer === 'forbidden' ? 403 : 404, decision.answer === 'forbidden' ? 'You are not authorised on this record.' : 'No such record.');
-  const [key, authorizations] = await Promise.all([deps.keyRing.unwrap(dmpId, record.wrappedKey), deps.records.authorizations(dmpId)]);
+  const [key, authorizations] = await Promise.all([
+    deps.keyRing.unwrap(dmpId, record.wrappedKey),
+    deps.records.authorizations(dmpId),
+    traced(deps, call, dmpId, 'record.read'),
+  ]);
   const { identity, contact, representatives } = openRecord(key, record);
   return {
     status: 200,
@@ -172,6 +181,10 @@ const getRecord = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
     },
   };
 };
+
+/** Writes the access's trace; the access fails if its trace cannot be written. */
+const traced = (deps: CryptoDeps, call: Call, dmpId: string, action: Trace['action']): Promise<void> =>
+  writeTrace(deps.db, deps.config.tableName, dmpId, { actor: traceActor(call.actor), action, mode: 'normal' }, deps.clock.now(), newEventId((n) => deps.random.bytes(n)));
 
 export const records: CapabilityDef<CryptoDeps> = {
   name: 'records',

@@ -1,0 +1,38 @@
+/**
+ * What every access leaves behind, for the patient to read (DESIGN: "every access leaves a
+ * trace"): who, when, what, in which mode. Ids only: a professional's RPPS/ADELI id and
+ * profession, an agent's id, never a name.
+ */
+import type { Actor } from './actor.ts';
+
+export type TraceAction = 'record.create' | 'record.read' | 'record.search';
+export type AccessMode = 'normal' | 'break-glass' | 'regulation';
+
+export interface TraceActor {
+  kind: Actor['kind'];
+  id?: string;
+  profession?: string;
+}
+
+export interface Trace {
+  actor: TraceActor;
+  action: TraceAction;
+  mode: AccessMode;
+  documentId?: string;
+}
+
+export const traceActor = (actor: Actor): TraceActor => {
+  switch (actor.kind) {
+    case 'professional':
+      return { kind: 'professional', id: actor.id, profession: actor.profession };
+    case 'agent':
+      return { kind: 'agent', id: actor.id };
+    case 'patient':
+      return { kind: 'patient', id: actor.dmpId };
+    case 'representative':
+      return { kind: 'representative', id: actor.loginId };
+    case 'anonymous':
+      // Online self-service creation: the insured person, before any login exists.
+      return { kind: 'anonymous' };
+  }
+};
