@@ -14,16 +14,15 @@ beforeAll(async () => {
 afterAll(() => api.stop());
 
 const body = () => recordBody();
-const metas = async () => (await api.scanAll()).filter((i) => i.sk.S === 'META').length;
 
 describe('one DMP per INS', () => {
   it('eight simultaneous creations of one INS by different callers: exactly one succeeds, the others get 409', async () => {
     const input = body();
-    const before = await metas();
+    const before = await api.recordCount();
     const callers = await Promise.all([...Array(4)].map(() => api.professional()).concat([...Array(4)].map(() => api.agent())));
     const answers = await Promise.all(callers.map((token) => api.call('POST', '/v1/records', { token, body: { ...input, identity: adultIdentity() } })));
     expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
-    expect(await metas()).toBe(before + 1);
+    expect(await api.recordCount()).toBe(before + 1);
     const keys = (await api.scanAll()).filter((i) => i.sk.S === 'KEY').length;
     expect(keys).toBe(before + 1);
   });
@@ -53,11 +52,11 @@ describe('idempotency keys', () => {
   it('the same key with another body → 422, and nothing created', async () => {
     const headers = { 'Idempotency-Key': `other-${Date.now()}` };
     await api.call('POST', '/v1/records', { token: doctor, body: body(), headers });
-    const before = await metas();
+    const before = await api.recordCount();
     const other = await api.call('POST', '/v1/records', { token: doctor, body: body(), headers });
     expect(other.status).toBe(422);
     expect(other.body.type).toBe('urn:dmp:problem:idempotency-key-reused');
-    expect(await metas()).toBe(before);
+    expect(await api.recordCount()).toBe(before);
   });
 
   it('keys are scoped to their caller: another caller’s identical key is another request', async () => {
@@ -71,11 +70,11 @@ describe('idempotency keys', () => {
   it('six concurrent retries with one key make one DMP and all get its response', async () => {
     const input = body();
     const headers = { 'Idempotency-Key': `race-${Date.now()}` };
-    const before = await metas();
+    const before = await api.recordCount();
     const answers = await Promise.all([...Array(6)].map(() => api.call('POST', '/v1/records', { token: doctor, body: input, headers })));
     expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201, 201]);
     expect(new Set(answers.map((a) => a.body.dmpId)).size).toBe(1);
     expect(new Set(answers.map((a) => a.body.credentials.provisionalPassword)).size).toBe(1);
-    expect(await metas()).toBe(before + 1);
+    expect(await api.recordCount()).toBe(before + 1);
   });
 });

@@ -20,7 +20,6 @@ beforeAll(async () => {
 afterAll(() => api.stop());
 
 const body = () => recordBody();
-const metaCount = async () => (await api.scanAll()).filter((i) => i.sk.S === 'META').length;
 const keyOf = () => `fault-${Math.random().toString(36).slice(2, 12)}`;
 
 describe('a dependency fails mid-request', () => {
@@ -41,7 +40,7 @@ describe('a dependency fails mid-request', () => {
 
     const retried = await api.call('POST', '/v1/records', { token: doctor, body: input, headers: { 'Idempotency-Key': idempotencyKey } });
     expect(retried.status).toBe(201);
-    expect(await metaCount()).toBe(before.filter((i) => i.sk.S === 'META').length + 1);
+    expect(await api.recordCount()).toBe(before.filter((i) => i.sk.S === 'META').length + 1);
   });
 
   it('the transaction commits but its answer is lost: the retry replays the first response, one DMP, one ledger entry', async () => {
@@ -49,7 +48,7 @@ describe('a dependency fails mid-request', () => {
     const pharmacist = await api.professional({ profession: '21', structure: finess });
     const input = body();
     const idempotencyKey = keyOf();
-    const metas = await metaCount();
+    const metas = await api.recordCount();
     const restore = failNext(api.runtime.deps.db, 'TransactWriteItemsCommand', 1, 'after');
     const lost = await api.call('POST', '/v1/records', { token: pharmacist, body: input, headers: { 'Idempotency-Key': idempotencyKey } });
     restore();
@@ -58,7 +57,7 @@ describe('a dependency fails mid-request', () => {
     const retried = await api.call('POST', '/v1/records', { token: pharmacist, body: input, headers: { 'Idempotency-Key': idempotencyKey } });
     expect(retried.status).toBe(201);
     expect(retried.headers.get('idempotent-replayed')).toBe('true');
-    expect(await metaCount()).toBe(metas + 1);
+    expect(await api.recordCount()).toBe(metas + 1);
     const ledger = await api.call('GET', `/v1/pharmacies/${finess}/creations?month=${retried.body.createdAt.slice(0, 7)}`, { token: pharmacist });
     expect(ledger.body.count).toBe(1);
     expect(ledger.body.items[0].dmpId).toBe(retried.body.dmpId);

@@ -21,6 +21,8 @@ export interface TestApi {
   sms(to: string): Promise<{ to: string; message: string; sentAt: string }[]>;
   runJob(job: string, now?: string): Promise<Answer>;
   scanAll(): Promise<Record<string, any>[]>;
+  /** How many records (META items) the table holds. */
+  recordCount(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -53,6 +55,16 @@ export const startTestApi = async (options: LocalOptions = {}): Promise<TestApi>
     if (res.status !== 200) throw new Error(`token request refused: ${JSON.stringify(res.body)}`);
     return res.body.accessToken as string;
   };
+  const scanAll = async (): Promise<Record<string, any>[]> => {
+    const items: Record<string, any>[] = [];
+    let start: Record<string, any> | undefined;
+    do {
+      const out = await runtime.deps.db.send(new ScanCommand({ TableName: runtime.config.tableName, ExclusiveStartKey: start }));
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  };
   return {
     runtime,
     call,
@@ -67,16 +79,8 @@ export const startTestApi = async (options: LocalOptions = {}): Promise<TestApi>
     agent: (agentId = `agent-${randomUUID().slice(0, 8)}`) => tokenFor({ kind: 'agent', agentId, organisation: 'CPAM 75' }),
     sms: async (to) => (await call('GET', `/_local/sms?to=${encodeURIComponent(to)}`)).body.items,
     runJob: (job, now) => call('POST', `/_local/jobs/${job}`, { body: now ? { now } : {} }),
-    scanAll: async () => {
-      const items: Record<string, any>[] = [];
-      let start: Record<string, any> | undefined;
-      do {
-        const out = await runtime.deps.db.send(new ScanCommand({ TableName: runtime.config.tableName, ExclusiveStartKey: start }));
-        items.push(...(out.Items ?? []));
-        start = out.LastEvaluatedKey;
-      } while (start);
-      return items;
-    },
+    scanAll,
+    recordCount: async () => (await scanAll()).filter((i) => i.sk?.S === 'META').length,
     stop: () => runtime.stop(),
   };
 };
