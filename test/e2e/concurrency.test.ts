@@ -1,15 +1,13 @@
 /** One DMP per INS and idempotent retries, under real concurrency against the emulator. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adultIdentity, recordBody } from '../support/fixtures.ts';
-import { startTestApi, type TestApi } from '../support/runtime.ts';
+import { startWarmTestApi, type TestApi } from '../support/runtime.ts';
 
 let api: TestApi;
 let doctor: string;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  doctor = await api.professional();
-  await api.call('POST', '/v1/records', { token: doctor, body: body() });
+  ({ api, doctor } = await startWarmTestApi());
 });
 afterAll(() => api.stop());
 

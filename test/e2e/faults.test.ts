@@ -6,16 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomFiness, recordBody } from '../support/fixtures.ts';
 import { failNext } from '../support/faults.ts';
-import { startTestApi, type TestApi } from '../support/runtime.ts';
+import { startTestApi, startWarmTestApi, type TestApi } from '../support/runtime.ts';
 
 let api: TestApi;
 let doctor: string;
 
 beforeAll(async () => {
-  api = await startTestApi();
-  doctor = await api.professional();
-  // Warm-up: the keyed-hash secret is created and unwrapped on first use.
-  await api.call('POST', '/v1/records', { token: doctor, body: body() });
+  ({ api, doctor } = await startWarmTestApi());
 });
 afterAll(() => api.stop());
 

@@ -7,7 +7,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_AUDIENCE } from '../../bin/local-idp.ts';
 import { adultIdentity, randomIns, randomRpps, recordBody } from '../support/fixtures.ts';
-import { startTestApi, type Answer, type TestApi } from '../support/runtime.ts';
+import { startWarmTestApi, type Answer, type TestApi } from '../support/runtime.ts';
 
 let api: TestApi;
 let doctor: string;
@@ -25,9 +25,7 @@ const post = async (payload: unknown, opts: { token?: string; headers?: Record<s
 };
 
 beforeAll(async () => {
-  api = await startTestApi();
-  doctor = await api.professional();
-  await api.call('POST', '/v1/records', { token: doctor, body: valid() }); // the keyed-hash secret exists
+  ({ api, doctor } = await startWarmTestApi());
   itemsBefore = (await api.scanAll()).length;
 });
 

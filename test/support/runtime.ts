@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { startLocal, type LocalOptions, type LocalRuntime } from '../../bin/local-runtime.ts';
+import { recordBody } from './fixtures.ts';
 
 export interface Answer<T = any> {
   status: number;
@@ -83,4 +84,16 @@ export const startTestApi = async (options: LocalOptions = {}): Promise<TestApi>
     recordCount: async () => (await scanAll()).filter((i) => i.sk?.S === 'META').length,
     stop: () => runtime.stop(),
   };
+};
+
+/**
+ * A runtime with a doctor's token and one record already created, so that the keyed-hash secret
+ * exists and is unwrapped: tests that count items or calls then see only what they cause.
+ */
+export const startWarmTestApi = async (): Promise<{ api: TestApi; doctor: string }> => {
+  const api = await startTestApi();
+  const doctor = await api.professional();
+  const warmUp = await api.call('POST', '/v1/records', { token: doctor, body: recordBody() });
+  if (warmUp.status !== 201) throw new Error(`warm-up creation refused: ${JSON.stringify(warmUp.body)}`);
+  return { api, doctor };
 };
