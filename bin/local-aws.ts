@@ -1,7 +1,7 @@
 /**
  * Creates, on the AWS emulator (or any endpoint named by AWS_ENDPOINT_URL), what the stack creates
- * in AWS: the table (from the same TABLE_DEFINITION the CDK stack uses) and the patient data KMS
- * key. Idempotent: an existing table or key alias is reused.
+ * in AWS: the table (from the same TABLE_DEFINITION the CDK stack uses), the patient data KMS key
+ * and the session signing key. Idempotent: an existing table or key alias is reused.
  */
 import {
   CreateTableCommand,
@@ -45,14 +45,25 @@ export const ensureTable = async (db: DynamoDBClient, tableName: string): Promis
 };
 
 /** The data key's id: the aliased key if it exists, else a new symmetric key under that alias. */
-export const ensureDataKey = async (kms: KMSClient, alias: string): Promise<string> => {
+export const ensureDataKey = (kms: KMSClient, alias: string): Promise<string> =>
+  ensureKey(kms, alias, { KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Description: 'DMP patient data keys (local)' });
+
+/** The session signing key (ES256): an asymmetric P-256 key whose private half stays in KMS. */
+export const ensureSigningKey = (kms: KMSClient, alias: string): Promise<string> =>
+  ensureKey(kms, alias, { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'DMP patient sessions (local)' });
+
+const ensureKey = async (
+  kms: KMSClient,
+  alias: string,
+  spec: { KeySpec: 'SYMMETRIC_DEFAULT' | 'ECC_NIST_P256'; KeyUsage: 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY'; Description: string },
+): Promise<string> => {
   try {
     const existing = await kms.send(new DescribeKeyCommand({ KeyId: alias }));
     if (existing.KeyMetadata?.KeyId) return existing.KeyMetadata.KeyId;
   } catch (error) {
     if (!(error instanceof NotFoundException)) throw error;
   }
-  const created = await kms.send(new CreateKeyCommand({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Description: 'DMP patient data keys (local)' }));
+  const created = await kms.send(new CreateKeyCommand(spec));
   const keyId = created.KeyMetadata?.KeyId;
   if (!keyId) throw new Error('KMS created no key');
   await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyId }));

@@ -11,10 +11,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { OutboxDispatcher } from '#adapters/outbox-dispatch';
+import { RetentionJob } from '#adapters/retention';
 import { SmsSender } from '#adapters/sms';
 import { dynamoClient, kmsClient, snsClient } from '#adapters/aws';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { systemClock, type Clock } from '#domain/ports';
+import { auth } from '#http/capabilities/auth';
 import { records } from '#http/capabilities/records';
 import { reporting } from '#http/capabilities/reporting';
 import { docs } from '#http/capabilities/docs';
@@ -22,9 +24,9 @@ import { CORS } from '#http/cors';
 import { makeHttpHandler, type HttpHandler } from '#http/pipeline';
 import { ROUTES, type Capability, type Route } from '#http/routes';
 import type { Config } from '#platform/config';
-import { cryptoDeps, type CryptoDeps } from '#platform/deps-data';
+import { authDeps, type AuthDeps } from '#platform/deps-auth';
 import { HttpProblem } from '#platform/problem';
-import { ensureDataKey, ensureTable } from './local-aws.ts';
+import { ensureDataKey, ensureSigningKey, ensureTable } from './local-aws.ts';
 import { createLocalIdp, TokenRequest, type LocalIdp } from './local-idp.ts';
 import { startMoto, type Emulator } from './moto.ts';
 
@@ -45,7 +47,7 @@ export interface LocalRuntime {
   url: string;
   endpoint: string;
   config: Config;
-  deps: CryptoDeps;
+  deps: AuthDeps;
   idp: LocalIdp;
   dispatcher: OutboxDispatcher;
   /** The SNS client the dispatcher sends SMS with. */
@@ -122,12 +124,11 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
     tableName,
     dataKeyId: await ensureDataKey(kms, `alias/${tableName}-patient-data`),
     issuers: idp.issuers,
+    sessions: { keyId: await ensureSigningKey(kms, `alias/${tableName}-sessions`), issuer: `${url}/v1/auth/patient`, audience: 'dmp-api-local' },
     allowedOrigin: options.allowedOrigin ?? process.env.ALLOWED_ORIGIN ?? 'http://localhost:5173',
     smsSenderId: 'DMP',
     checkResponses: true,
   };
-  const deps = cryptoDeps(config, { logger, clock, db, kms });
-
   const sentAt = new Map<string, string>();
   const sns = snsClient(config);
   const sms = new SmsSender(sns, config.smsSenderId);
@@ -138,16 +139,22 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
       return id;
     },
   } as SmsSender;
+  const deps = authDeps(config, { logger, clock, db, kms, sms: recordingSms });
   const dispatcher = new OutboxDispatcher({ db: deps.db, tableName, keyRing: deps.keyRing, sms: recordingSms, logger });
 
   const handlers: Record<Capability, HttpHandler> = {
     records: makeHttpHandler(records, deps),
+    auth: makeHttpHandler(auth, deps),
     reporting: makeHttpHandler(reporting, deps),
     docs: makeHttpHandler(docs, deps),
   };
   const compiled = [...ROUTES].map(compile).sort((a, b) => a.names.length - b.names.length);
 
-  const jobs = new Map<string, (now: Date) => Promise<unknown>>([['outbox', (now) => dispatcher.sweep(now)]]);
+  const retention = new RetentionJob(deps.db, tableName, logger);
+  const jobs = new Map<string, (now: Date) => Promise<unknown>>([
+    ['outbox', (now) => dispatcher.sweep(now)],
+    ['retention', (now) => retention.sweep(now)],
+  ]);
 
   const local = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> => {
     const json = (status: number, body: unknown) => send(res, status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, JSON.stringify(body));
@@ -235,7 +242,14 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
       stageVariables: null,
       body: body.length ? body : null,
       isBase64Encoded: false,
-      requestContext: { requestId, httpMethod: req.method ?? 'GET', path, resourcePath: hit.route.path, stage: 'local' },
+      requestContext: {
+        requestId,
+        httpMethod: req.method ?? 'GET',
+        path,
+        resourcePath: hit.route.path,
+        stage: 'local',
+        identity: { sourceIp: req.socket.remoteAddress ?? 'unknown' },
+      },
     } as unknown as APIGatewayProxyEvent;
     const context = { awsRequestId: requestId, functionName: `dmp-${hit.route.capability}` } as Context;
     const result = await handlers[hit.route.capability](event, context);

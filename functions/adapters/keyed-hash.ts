@@ -10,7 +10,7 @@ import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk
 import { keys } from './table.ts';
 
 export const KEYED_INDEX_CONTEXT = { purpose: 'keyed-index' } as const;
-type Purpose = 'ins' | 'creation-code' | 'idempotency' | 'login-code';
+type Purpose = 'ins' | 'creation-code' | 'idempotency' | 'login-code' | 'source';
 
 export class KeyedHasher {
   private subkeys: Promise<Map<Purpose, Buffer>> | undefined;
@@ -46,7 +46,7 @@ export class KeyedHasher {
     );
     if (!out.Plaintext) throw new Error('KMS returned no plaintext');
     const secret = Buffer.from(out.Plaintext);
-    const purposes: Purpose[] = ['ins', 'creation-code', 'idempotency', 'login-code'];
+    const purposes: Purpose[] = ['ins', 'creation-code', 'idempotency', 'login-code', 'source'];
     const map = new Map(purposes.map((p) => [p, Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `dmp/${p}`, 32))]));
     secret.fill(0);
     out.Plaintext.fill(0);

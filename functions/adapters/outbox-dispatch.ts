@@ -16,7 +16,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { N, S, num, str, bin, required, type Item } from './attributes.ts';
 import { open } from './envelope.ts';
 import type { KeyRing } from './keyring.ts';
-import { pendingPartition, TEXTS, type Template } from './outbox-store.ts';
+import { pendingPartition, renderText, type Template } from './outbox-store.ts';
 import { dmpIdOfPk, GSI1, keys, OUTBOX_SHARDS } from './table.ts';
 import type { SmsSender } from './sms.ts';
 
@@ -84,7 +84,9 @@ export class OutboxDispatcher {
       });
       const to = open(key, sk, 'recipient', required(bin(claimed, 'recipient'), 'recipient')).toString('utf8');
       const template = required(str(claimed, 'template'), 'template') as Template;
-      await this.d.sms.send(to, TEXTS[template]);
+      const sealedParams = bin(claimed, 'params');
+      const params = sealedParams ? (JSON.parse(open(key, sk, 'params', sealedParams).toString('utf8')) as { code?: string }) : {};
+      await this.d.sms.send(to, renderText(template, params));
       await this.finish(pk, sk, 'sent', now);
       report.sent += 1;
     } catch (error) {
@@ -133,7 +135,8 @@ export class OutboxDispatcher {
       new UpdateItemCommand({
         TableName: this.d.tableName,
         Key: { pk: S(pk), sk: S(sk) },
-        UpdateExpression: 'SET #status = :status, sentAt = :now REMOVE gsi1pk, gsi1sk',
+        // A one-time code has no use once sent: its sealed copy goes.
+        UpdateExpression: 'SET #status = :status, sentAt = :now REMOVE gsi1pk, gsi1sk, params',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':status': S(status), ':now': S(now.toISOString()) },
       }),

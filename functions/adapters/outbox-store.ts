@@ -4,27 +4,44 @@
  * messages sit in a sparse index (GSI1) sharded by record, ordered by the time of their next
  * attempt, so the dispatcher finds them with a Query, never a Scan.
  */
-import { createHash } from 'node:crypto';
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { seal, type DataKey } from './envelope.ts';
 import { B, N, S } from './attributes.ts';
-import { keys, OUTBOX_SHARDS } from './table.ts';
+import { keys, OUTBOX_SHARDS, shardOf } from './table.ts';
 
-export type Template = 'record-created';
+export type Template =
+  | 'record-created'
+  | 'record-closed'
+  | 'record-reactivated'
+  | 'login-code'
+  | 'mobile-code'
+  | 'mobile-changed'
+  | 'credentials-reissued';
 
 export interface OutboxMessage {
   /** E.164 number: sealed before it is stored. */
   to: string;
   template: Template;
+  /** Values the text needs (a one-time code): sealed, and erased once sent. */
+  params?: { code?: string };
 }
 
-export const outboxShard = (dmpId: string): number => (createHash('sha256').update(dmpId).digest()[0] ?? 0) % OUTBOX_SHARDS;
+export const outboxShard = (dmpId: string): number => shardOf(dmpId, OUTBOX_SHARDS);
 export const pendingPartition = (shard: number): string => `OUTBOX#PENDING#${shard}`;
 
-/** The SMS texts: no names, no health content, no secrets. */
+/** The SMS texts: no names, no health content; a one-time code only where it is the point. */
 export const TEXTS: Record<Template, string> = {
   'record-created': 'Votre DMP (Dossier Medical Partage) a ete cree. Connectez-vous sur dmp.fr avec les identifiants qui vous ont ete remis.',
+  'record-closed': 'Votre DMP a ete ferme. Il reste conserve 10 ans et peut etre reactive sur dmp.fr.',
+  'record-reactivated': 'Votre DMP a ete reactive.',
+  'login-code': 'DMP : votre code de connexion est {code}. Il expire dans 5 minutes. Ne le communiquez a personne.',
+  'mobile-code': 'DMP : pour confirmer ce numero, saisissez le code {code}. Il expire dans 5 minutes.',
+  'mobile-changed': 'DMP : le numero de mobile de votre DMP a ete modifie. Si ce n est pas vous, contactez le 3422.',
+  'credentials-reissued': 'DMP : de nouveaux identifiants de connexion ont ete remis au guichet. Les precedents ne fonctionnent plus.',
 };
+
+export const renderText = (template: Template, params: OutboxMessage['params'] = {}): string =>
+  TEXTS[template].replace('{code}', params.code ?? '');
 
 export const outboxPut = (tableName: string, key: DataKey, message: OutboxMessage, at: Date, id: string): TransactWriteItem => {
   const createdAt = at.toISOString();
@@ -39,11 +56,39 @@ export const outboxPut = (tableName: string, key: DataKey, message: OutboxMessag
         channel: S('sms'),
         template: S(message.template),
         recipient: B(seal(key, sk, 'recipient', Buffer.from(message.to, 'utf8'))),
+        ...(message.params ? { params: B(seal(key, sk, 'params', Buffer.from(JSON.stringify(message.params), 'utf8'))) } : {}),
         status: S('pending'),
         attempts: N(0),
         createdAt: S(createdAt),
         gsi1pk: S(pendingPartition(outboxShard(key.dmpId))),
         gsi1sk: S(`${createdAt}#${pk}#${sk}`),
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+};
+
+/**
+ * A message sent directly (a login code, whose sending must succeed before the login does), logged
+ * beside the outbox so the patient's list of notifications shows it. Nothing to send: no recipient,
+ * no parameters, not in the pending index.
+ */
+export const sentLogPut = (tableName: string, dmpId: string, template: Template, at: Date, id: string): TransactWriteItem => {
+  const createdAt = at.toISOString();
+  const { pk, sk } = keys.outbox(dmpId, createdAt, id);
+  return {
+    Put: {
+      TableName: tableName,
+      Item: {
+        pk: S(pk),
+        sk: S(sk),
+        kind: S('notification'),
+        channel: S('sms'),
+        template: S(template),
+        status: S('sent'),
+        attempts: N(1),
+        createdAt: S(createdAt),
+        sentAt: S(createdAt),
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     },

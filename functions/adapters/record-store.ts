@@ -5,8 +5,10 @@
  * clear.
  */
 import {
+  ConditionalCheckFailedException,
   GetItemCommand,
   QueryCommand,
+  UpdateItemCommand,
   type DynamoDBClient,
   type QueryCommandInput,
   type TransactWriteItem,
@@ -17,8 +19,8 @@ import { openJson, sealJson, type DataKey, type WrappedKey } from './envelope.ts
 import { outboxPut, type OutboxMessage } from './outbox-store.ts';
 import { tracePut } from './trace-store.ts';
 import type { Trace } from '#domain/trace';
-import { GSI1, keys } from './table.ts';
-import { transact } from './transactions.ts';
+import { GSI1, keys, RETENTION_SHARDS, retentionPartition, shardOf } from './table.ts';
+import { transact, type LabelledWrite } from './transactions.ts';
 
 export interface Identity {
   familyName: string;
@@ -74,9 +76,21 @@ export interface NewRecord {
   extra?: { label: string; item: TransactWriteItem }[];
 }
 
+export interface PendingMobile {
+  id: string;
+  sealed: Uint8Array;
+  codeHash: string;
+  expiresAt: string;
+  attempts: number;
+}
+
 export interface StoredRecord {
   dmpId: string;
   status: 'active' | 'closed';
+  /** Optimistic concurrency for changes of the sealed parts. */
+  revision: number;
+  insHash?: string | undefined;
+  pendingMobile?: PendingMobile | undefined;
   channel: Channel;
   createdAt: string;
   createdBy: string;
@@ -140,6 +154,8 @@ export class RecordStore {
               identity: B(sealJson(key, META, 'identity', r.identity)),
               contact: B(sealJson(key, META, 'contact', r.contact)),
               representatives: B(sealJson(key, META, 'representatives', r.representatives)),
+              // Keyed hash (not the INS): lets destruction free the INS index entry.
+              insHash: S(r.insHash),
               gsi1pk: S(`CREATED#${day}`),
               gsi1sk: S(`${createdAt}#${r.dmpId}`),
               revision: N(1),
@@ -344,6 +360,196 @@ export class RecordStore {
     return items.map((i) => required(str(i, 'channel'), 'channel') as Channel);
   }
 
+  // ── Lifecycle and settings: parts of one transaction each (see transactions.ts) ──────────────
+
+  /** Closure: read-only from now, destroyed at `retainUntil` (the RETAIN item queues it). */
+  closeWrites(dmpId: string, closedAt: Date, retainUntil: Date): LabelledWrite[] {
+    const t = this.table;
+    return [
+      {
+        label: 'record',
+        item: {
+          Update: {
+            TableName: t,
+            Key: keyAttrs(keys.record(dmpId)),
+            UpdateExpression: 'SET #status = :closed, closedAt = :at, retainUntil = :until, revision = revision + :one',
+            ConditionExpression: '#status = :active',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':closed': S('closed'), ':active': S('active'), ':at': S(closedAt.toISOString()), ':until': S(retainUntil.toISOString()), ':one': N(1) },
+          },
+        },
+      },
+      {
+        label: 'retention',
+        item: {
+          Put: {
+            TableName: t,
+            Item: {
+              ...keyAttrs(keys.retention(dmpId)),
+              retainUntil: S(retainUntil.toISOString()),
+              gsi1pk: S(retentionPartition(shardOf(dmpId, RETENTION_SHARDS))),
+              gsi1sk: S(`${retainUntil.toISOString()}#${dmpId}`),
+            },
+          },
+        },
+      },
+    ];
+  }
+
+  /** Reactivation: only a closed record whose key still exists (not being destroyed). */
+  reactivateWrites(dmpId: string): LabelledWrite[] {
+    const t = this.table;
+    return [
+      {
+        label: 'record',
+        item: {
+          Update: {
+            TableName: t,
+            Key: keyAttrs(keys.record(dmpId)),
+            UpdateExpression: 'SET #status = :active, revision = revision + :one REMOVE closedAt, retainUntil',
+            ConditionExpression: '#status = :closed',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':closed': S('closed'), ':active': S('active'), ':one': N(1) },
+          },
+        },
+      },
+      { label: 'key', item: { ConditionCheck: { TableName: t, Key: keyAttrs(keys.dataKey(dmpId)), ConditionExpression: 'attribute_exists(pk)' } } },
+      { label: 'retention', item: { Delete: { TableName: t, Key: keyAttrs(keys.retention(dmpId)) } } },
+    ];
+  }
+
+  /** A professional holding the person's consent, given in person. */
+  authorizationWrite(dmpId: string, professionalId: string, now: Date, source: 'creation' | 'reactivation' | 'consultation'): LabelledWrite {
+    return {
+      label: 'authorization',
+      item: {
+        Update: {
+          TableName: this.table,
+          Key: keyAttrs(keys.authorization(dmpId, professionalId)),
+          // Renews an expired authorization, keeps what the patient set (attending physician).
+          UpdateExpression:
+            'SET professionalId = :pro, #status = :authorized, attendingPhysician = if_not_exists(attendingPhysician, :false), since = if_not_exists(since, :now), #source = if_not_exists(#source, :source) REMOVE expiresAt',
+          // Never over a block: the patient's decision stands.
+          ConditionExpression: 'attribute_not_exists(pk) OR #status <> :blocked',
+          ExpressionAttributeNames: { '#status': 'status', '#source': 'source' },
+          ExpressionAttributeValues: {
+            ':pro': S(professionalId),
+            ':authorized': S('authorized'),
+            ':blocked': S('blocked'),
+            ':false': BOOL(false),
+            ':now': S(now.toISOString()),
+            ':source': S(source),
+          },
+        },
+      },
+    };
+  }
+
+  /** The person is of age: the record is no longer a minor's. */
+  adultWrite(dmpId: string): LabelledWrite {
+    return {
+      label: 'record',
+      item: {
+        Update: {
+          TableName: this.table,
+          Key: keyAttrs(keys.record(dmpId)),
+          UpdateExpression: 'SET minor = :false',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':false': BOOL(false) },
+        },
+      },
+    };
+  }
+
+  /**
+   * A change of settings, on the revision that was read (a concurrent change makes it fail, and
+   * the client retries on fresh data). `pendingMobile: null` drops a pending change.
+   */
+  settingsWrite(
+    dmpId: string,
+    revision: number,
+    change: {
+      emergencyAccess?: EmergencyAccess | undefined;
+      contact?: Uint8Array | undefined;
+      pendingMobile?: { id: string; sealed: Uint8Array; codeHash: string; expiresAt: Date } | null | undefined;
+    },
+  ): LabelledWrite {
+    const set = ['revision = revision + :one'];
+    const remove: string[] = [];
+    const values: Item = { ':one': N(1), ':revision': N(revision), ':active': S('active') };
+    if (change.emergencyAccess) {
+      set.push('breakGlass = :bg', 'regulation = :reg');
+      values[':bg'] = BOOL(change.emergencyAccess.breakGlass);
+      values[':reg'] = BOOL(change.emergencyAccess.regulation);
+    }
+    if (change.contact) {
+      set.push('contact = :contact');
+      values[':contact'] = B(change.contact);
+    }
+    if (change.pendingMobile) {
+      set.push('pendingMobile = :pm', 'pendingMobileId = :pmid', 'pendingMobileCodeHash = :pmh', 'pendingMobileExpiresAt = :pme', 'pendingMobileAttempts = :zero');
+      values[':pm'] = B(change.pendingMobile.sealed);
+      values[':pmid'] = S(change.pendingMobile.id);
+      values[':pmh'] = S(change.pendingMobile.codeHash);
+      values[':pme'] = S(change.pendingMobile.expiresAt.toISOString());
+      values[':zero'] = N(0);
+    } else if (change.pendingMobile === null) {
+      remove.push('pendingMobile', 'pendingMobileId', 'pendingMobileCodeHash', 'pendingMobileExpiresAt', 'pendingMobileAttempts');
+    }
+    return {
+      label: 'record',
+      item: {
+        Update: {
+          TableName: this.table,
+          Key: keyAttrs(keys.record(dmpId)),
+          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ConditionExpression: 'revision = :revision AND #status = :active',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: values,
+        },
+      },
+    };
+  }
+
+  /**
+   * Counts an attempt at the pending mobile's code before it is compared; false once the code
+   * expired, was replaced, or used up its attempts.
+   */
+  async attemptPendingMobile(dmpId: string, pendingId: string, maxAttempts: number, now: Date): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: keyAttrs(keys.record(dmpId)),
+          UpdateExpression: 'ADD pendingMobileAttempts :one',
+          ConditionExpression: 'pendingMobileId = :id AND pendingMobileAttempts < :max AND pendingMobileExpiresAt > :now',
+          ExpressionAttributeValues: { ':one': N(1), ':id': S(pendingId), ':max': N(maxAttempts), ':now': S(now.toISOString()) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** The record's notifications, newest first, one page. */
+  async notifications(dmpId: string, limit: number, after: Item | undefined): Promise<{ items: Item[]; next: Item | undefined }> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :outbox)',
+        ExpressionAttributeValues: { ':pk': S(keys.record(dmpId).pk), ':outbox': S('OUTBOX#') },
+        ProjectionExpression: 'sk, createdAt, channel, template, #status, sentAt',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ScanIndexForward: false,
+        Limit: limit,
+        ...(after ? { ExclusiveStartKey: after } : {}),
+      }),
+    );
+    return { items: out.Items ?? [], next: out.LastEvaluatedKey };
+  }
+
   private async queryAll(input: QueryCommandInput): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
@@ -361,6 +567,17 @@ export const keyAttrs = (k: { pk: string; sk: string }): Item => ({ pk: S(k.pk),
 const toStoredRecord = (meta: Item, key: Item): StoredRecord => ({
   dmpId: required(str(meta, 'dmpId'), 'dmpId'),
   status: required(str(meta, 'status'), 'status') as StoredRecord['status'],
+  revision: num(meta, 'revision') ?? 1,
+  insHash: str(meta, 'insHash'),
+  pendingMobile: bin(meta, 'pendingMobile')
+    ? {
+        id: required(str(meta, 'pendingMobileId'), 'pendingMobileId'),
+        sealed: required(bin(meta, 'pendingMobile'), 'pendingMobile'),
+        codeHash: required(str(meta, 'pendingMobileCodeHash'), 'pendingMobileCodeHash'),
+        expiresAt: required(str(meta, 'pendingMobileExpiresAt'), 'pendingMobileExpiresAt'),
+        attempts: num(meta, 'pendingMobileAttempts') ?? 0,
+      }
+    : undefined,
   channel: required(str(meta, 'channel'), 'channel') as Channel,
   createdAt: required(str(meta, 'createdAt'), 'createdAt'),
   createdBy: required(str(meta, 'createdBy'), 'createdBy'),

@@ -9,16 +9,23 @@
  *   REC#<dmpId>            OUTBOX#<at>#<id>     a notification to send (recipient sealed)
  *   REC#<dmpId>            LOGINREF#<loginId>   pointer to a login, so destruction finds it
  *   REC#<dmpId>            TRACE#<at>#<id>      an access trace (append-only, ids only)
+ *   REC#<dmpId>            RETAIN               a closed record's destruction date (retention queue)
  *   INS#<hmac(ins)>        INS                  one DMP per INS
  *   LOGIN#<loginId>        LOGIN                password hash of a patient or representative
+ *   LOCK#<loginId>         LOCK                 failed attempts on a login id (known or not) and its lock
+ *   SRC#<hmac(ip)>#<window> SRC                 failed attempts from one source address in a window
+ *   CHAL#<challengeId>     CHAL                 a login's one-time SMS code (keyed hash), attempts, expiry
  *   CCODE#<hmac(code)>     CCODE                a single-use online creation code
  *   IDEM#<scope>#<key>     IDEM                 an idempotent write's first response (sealed)
  *   PHARM#<finess>#<month> DMP#<dmpId>          the pharmacy's remuneration ledger
  *   SYS                    INS_INDEX_KEY        the keyed-hash secret, wrapped by KMS
  *
  * GSI1 (sparse, overloaded): CREATED#<day> → creations by day (projects `channel`);
- * OUTBOX#PENDING#<shard> → notifications still to send, by next attempt time.
+ * OUTBOX#PENDING#<shard> → notifications still to send, by next attempt time;
+ * RETAIN#<shard> → closed records by destruction date (the retention job's queue).
  */
+import { createHash } from 'node:crypto';
+
 export const TABLE_DEFINITION = {
   partitionKey: 'pk',
   sortKey: 'sk',
@@ -38,6 +45,10 @@ export const keys = {
   loginRef: (dmpId: string, loginId: string) => ({ pk: `REC#${dmpId}`, sk: `LOGINREF#${loginId}` }),
   trace: (dmpId: string, at: string, id: string) => ({ pk: `REC#${dmpId}`, sk: `TRACE#${at}#${id}` }),
   outbox: (dmpId: string, at: string, id: string) => ({ pk: `REC#${dmpId}`, sk: `OUTBOX#${at}#${id}` }),
+  retention: (dmpId: string) => ({ pk: `REC#${dmpId}`, sk: 'RETAIN' }),
+  loginLock: (loginId: string) => ({ pk: `LOCK#${loginId}`, sk: 'LOCK' }),
+  source: (sourceHash: string, window: string) => ({ pk: `SRC#${sourceHash}#${window}`, sk: 'SRC' }),
+  challenge: (challengeId: string) => ({ pk: `CHAL#${challengeId}`, sk: 'CHAL' }),
   insIndex: (insHash: string) => ({ pk: `INS#${insHash}`, sk: 'INS' }),
   login: (loginId: string) => ({ pk: `LOGIN#${loginId}`, sk: 'LOGIN' }),
   creationCode: (codeHash: string) => ({ pk: `CCODE#${codeHash}`, sk: 'CCODE' }),
@@ -45,5 +56,11 @@ export const keys = {
   ledger: (finess: string, month: string, dmpId: string) => ({ pk: `PHARM#${finess}#${month}`, sk: `DMP#${dmpId}` }),
   insIndexSecret: () => ({ pk: 'SYS', sk: 'INS_INDEX_KEY' }),
 };
+
+/** Spreads a sparse index's entries over a few partitions (no hot key), by record. */
+export const shardOf = (dmpId: string, shards: number): number => (createHash('sha256').update(dmpId).digest()[0] ?? 0) % shards;
+
+export const RETENTION_SHARDS = 8;
+export const retentionPartition = (shard: number): string => `RETAIN#${shard}`;
 
 export const dmpIdOfPk = (pk: string): string => pk.slice('REC#'.length);

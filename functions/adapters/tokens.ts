@@ -3,14 +3,17 @@
  * professionals, the Assurance Maladie identity provider for CPAM agents. Algorithm allow-list,
  * issuer, audience and expiry are enforced; keys come from each issuer's JWKS (fetched, cached).
  * The local stand-in identity provider is verified by exactly this code, through its own JWKS URL.
+ * Patient and representative sessions, which this API issues itself (sessions.ts), are verified
+ * here too, with the session key's cached public key and ES256 only.
  */
-import { decodeJwt, jwtVerify, type JWTPayload } from 'jose';
+import { decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import * as z from 'zod/mini';
 import type { Actor } from '#domain/actor';
-import { FINESS, PROFESSIONAL_ID } from '#domain/identifiers';
+import { DMP_ID, FINESS, PROFESSIONAL_ID } from '#domain/identifiers';
 import { isProfessionCode } from '#domain/reference-data';
 import type { Clock } from '#domain/ports';
 import { IdentityProviderUnavailable, RemoteKeySet } from './jwks.ts';
+import type { SessionPublicKey } from './sessions.ts';
 
 export { IdentityProviderUnavailable };
 
@@ -34,23 +37,60 @@ const professionalClaims = z.object({
   structure: z.optional(z.string().check(z.regex(FINESS))),
   role: z.optional(z.string().check(z.maxLength(32))),
 });
+const sessionClaims = z.object({
+  sub: z.string().check(z.regex(DMP_ID)),
+  actor: z.enum(['patient', 'representative']),
+  lid: z.string().check(z.regex(/^[0-9]{11}$/)),
+  pcr: z.optional(z.literal(true)),
+});
 const agentClaims = z.object({
   sub: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)),
   actor: z.literal('agent'),
   organisation: z.string().check(z.minLength(1), z.maxLength(64)),
 });
 
+export interface SessionIssuer {
+  issuer: string;
+  audience: string;
+  key: SessionPublicKey;
+}
+
+interface Trusted {
+  kind: 'professional' | 'agent' | 'session';
+  issuer: string;
+  audience: string;
+  algorithms: string[];
+  getKey: JWTVerifyGetKey;
+}
+
 export class TokenVerifier {
-  private readonly issuers: Map<string, IssuerConfig & { keys: RemoteKeySet }>;
+  private readonly issuers: Map<string, Trusted>;
   private readonly clock: Clock;
-  constructor(issuers: IssuerConfig[], clock: Clock) {
+  constructor(issuers: IssuerConfig[], clock: Clock, sessions?: SessionIssuer) {
     this.clock = clock;
     this.issuers = new Map(
       issuers.map((i) => [
         i.issuer,
-        { ...i, keys: new RemoteKeySet(new URL(i.jwksUrl), clock) },
+        { kind: i.kind, issuer: i.issuer, audience: i.audience, algorithms: ALLOWED_ALGORITHMS, getKey: new RemoteKeySet(new URL(i.jwksUrl), clock).getKey },
       ]),
     );
+    if (sessions) {
+      const { key } = sessions;
+      this.issuers.set(sessions.issuer, {
+        kind: 'session',
+        issuer: sessions.issuer,
+        audience: sessions.audience,
+        algorithms: ['ES256'],
+        getKey: async (header) => {
+          if (header.kid !== key.kid) throw new InvalidToken('unknown session key');
+          try {
+            return await key.get();
+          } catch (error) {
+            throw new IdentityProviderUnavailable(`session key unavailable: ${(error as Error).name}`);
+          }
+        },
+      });
+    }
   }
 
   async verify(token: string): Promise<Actor> {
@@ -64,10 +104,10 @@ export class TokenVerifier {
     if (!issuer) throw new InvalidToken('unknown issuer');
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, issuer.keys.getKey, {
+      ({ payload } = await jwtVerify(token, issuer.getKey, {
         issuer: issuer.issuer,
         audience: issuer.audience,
-        algorithms: ALLOWED_ALGORITHMS,
+        algorithms: issuer.algorithms,
         requiredClaims: ['exp', 'sub'],
         clockTolerance: 30,
         currentDate: this.clock.now(),
@@ -76,7 +116,7 @@ export class TokenVerifier {
       if (error instanceof IdentityProviderUnavailable) throw error;
       throw new InvalidToken('token rejected');
     }
-    return issuer.kind === 'professional' ? toProfessional(payload) : toAgent(payload);
+    return issuer.kind === 'professional' ? toProfessional(payload) : issuer.kind === 'agent' ? toAgent(payload) : toSession(payload);
   }
 }
 
@@ -96,4 +136,15 @@ const toAgent = (payload: JWTPayload): Actor => {
   const c = agentClaims.safeParse(payload);
   if (!c.success) throw new InvalidToken('agent claims missing or malformed');
   return { kind: 'agent', id: c.data.sub, organisation: c.data.organisation };
+};
+
+const toSession = (payload: JWTPayload): Actor => {
+  const c = sessionClaims.safeParse(payload);
+  if (!c.success) throw new InvalidToken('session claims missing or malformed');
+  return {
+    kind: c.data.actor,
+    dmpId: c.data.sub,
+    loginId: c.data.lid,
+    ...(c.data.pcr ? { passwordChangeRequired: true } : {}),
+  };
 };

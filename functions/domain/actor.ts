@@ -2,8 +2,8 @@
 export type Actor =
   | { kind: 'professional'; id: string; profession: string; structure?: string; role?: string }
   | { kind: 'agent'; id: string; organisation: string }
-  | { kind: 'patient'; dmpId: string }
-  | { kind: 'representative'; dmpId: string; loginId: string }
+  | { kind: 'patient'; dmpId: string; loginId: string; passwordChangeRequired?: boolean }
+  | { kind: 'representative'; dmpId: string; loginId: string; passwordChangeRequired?: boolean }
   | { kind: 'anonymous' };
 
 export type ActorKind = Actor['kind'];
@@ -23,3 +23,7 @@ export const actorRef = (actor: Actor): string => {
       return 'anonymous';
   }
 };
+
+/** The session holder of a record (patient or legal representative), if the caller is one. */
+export const isRecordHolder = (actor: Actor): actor is Extract<Actor, { kind: 'patient' | 'representative' }> =>
+  actor.kind === 'patient' || actor.kind === 'representative';

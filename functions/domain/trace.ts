@@ -5,7 +5,16 @@
  */
 import type { Actor } from './actor.ts';
 
-export type TraceAction = 'record.create' | 'record.read' | 'record.search';
+export type TraceAction =
+  | 'record.create'
+  | 'record.read'
+  | 'record.search'
+  | 'record.close'
+  | 'record.reactivate'
+  | 'settings.update'
+  | 'session.open'
+  | 'password.change'
+  | 'credentials.reissue';
 export type AccessMode = 'normal' | 'break-glass' | 'regulation';
 
 export interface TraceActor {

@@ -5,10 +5,19 @@
  */
 import type { APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult } from 'aws-lambda';
 import { systemClock } from '#domain/ports';
+import { kmsClient } from '#adapters/aws';
+import { SessionPublicKey } from '#adapters/sessions';
 import { TokenVerifier } from '#adapters/tokens';
 import { configFromEnv } from '#platform/config';
 
-const verifier = new TokenVerifier(configFromEnv().issuers, systemClock);
+const config = configFromEnv();
+const verifier = new TokenVerifier(
+  config.issuers,
+  systemClock,
+  config.sessions
+    ? { issuer: config.sessions.issuer, audience: config.sessions.audience, key: new SessionPublicKey(kmsClient(config), config.sessions.keyId) }
+    : undefined,
+);
 
 export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
   const header = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'authorization')?.[1];

@@ -25,6 +25,8 @@ export interface Call {
   query: Record<string, string>;
   idempotencyKey: string | undefined;
   requestId: string;
+  /** The client's address as API Gateway saw it (for per-source guessing limits; never logged). */
+  sourceIp: string;
 }
 
 export interface Reply {
@@ -76,6 +78,9 @@ const authenticate = async (route: Route, event: APIGatewayProxyEvent, deps: Htt
   if (!match?.[1]) throw new HttpProblem(401, 'The Authorization header must be a bearer token.', { headers: { 'WWW-Authenticate': 'Bearer' } });
   const actor = await deps.tokens.verify(match[1]);
   if (!route.callers.includes(actor.kind)) throw new HttpProblem(403, 'This kind of caller may not use this operation.');
+  if ((actor.kind === 'patient' || actor.kind === 'representative') && actor.passwordChangeRequired && !route.beforePasswordChange) {
+    throw new HttpProblem(403, 'The provisional password must be changed first (POST /v1/auth/patient/password), then log in again.', { code: 'password-change-required' });
+  }
   return actor;
 };
 
@@ -85,6 +90,7 @@ const readBody = (route: Route, event: APIGatewayProxyEvent): unknown => {
     if (raw.length > 0) throw new HttpProblem(400, 'This operation takes no body.');
     return undefined;
   }
+  if (raw.length === 0 && route.bodyOptional) return {};
   const size = event.isBase64Encoded ? Math.floor((raw.length * 3) / 4) : Buffer.byteLength(raw, 'utf8');
   if (route.maxBodyBytes !== undefined && size > route.maxBodyBytes) {
     throw new HttpProblem(413, `The body may hold at most ${route.maxBodyBytes} bytes.`);
@@ -144,7 +150,8 @@ export const makeHttpHandler = <D extends HttpDeps>(capability: CapabilityDef<D>
       if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
         throw new HttpProblem(400, 'Idempotency-Key has 8 to 64 characters among A-Z, a-z, 0-9, _ and -.');
       }
-      const reply = await impl({ actor, body, params, query, idempotencyKey, requestId }, deps);
+      const sourceIp = event.requestContext?.identity?.sourceIp ?? 'unknown';
+      const reply = await impl({ actor, body, params, query, idempotencyKey, requestId, sourceIp }, deps);
       status = reply.status;
       if (deps.config.checkResponses) checkResponse(route, reply);
       return {

@@ -7,7 +7,7 @@
 import type { ZodMiniObject, ZodMiniType } from 'zod/mini';
 import * as s from './schemas.ts';
 
-export const CAPABILITIES = ['records', 'reporting', 'docs'] as const;
+export const CAPABILITIES = ['records', 'auth', 'reporting', 'docs'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export type Caller = 'professional' | 'agent' | 'patient' | 'representative' | 'anonymous';
@@ -28,6 +28,10 @@ export interface Route {
   idempotent?: boolean;
   /** Largest accepted body, in bytes. */
   maxBodyBytes?: number;
+  /** The body may be left out altogether (then it is `{}`). */
+  bodyOptional?: boolean;
+  /** Usable by a session whose provisional password has not been changed yet (the change itself). */
+  beforePasswordChange?: boolean;
   responses: Record<number, { description: string; schema?: ZodMiniType; contentType?: string }>;
   /** Errors the route can answer, besides 400/401/403 that every protected route can. */
   errors?: readonly number[];
@@ -84,6 +88,125 @@ export const ROUTES: readonly Route[] = [
     params: s.RecordParams,
     responses: { 200: { description: 'The record', schema: s.RecordView } },
     errors: [404],
+  },
+  {
+    id: 'closeRecord',
+    method: 'POST',
+    path: '/v1/records/{dmpId}/closure',
+    capability: 'records',
+    callers: ['patient', 'representative'],
+    summary: 'Close the record: read-only and invisible to professionals, kept ten years, then destroyed',
+    params: s.RecordParams,
+    body: s.ClosureBody,
+    bodyOptional: true,
+    maxBodyBytes: 2 * KIB,
+    responses: { 200: { description: 'Closed', schema: s.Closed } },
+    errors: [404, 409],
+  },
+  {
+    id: 'reactivateRecord',
+    method: 'POST',
+    path: '/v1/records/{dmpId}/reactivation',
+    capability: 'records',
+    callers: ['patient', 'representative', 'professional', 'agent'],
+    summary: 'Reactivate a closed record',
+    description: 'By the patient (or a representative), or by a professional or agent with the express consent of the person.',
+    params: s.RecordParams,
+    body: s.ReactivationBody,
+    bodyOptional: true,
+    maxBodyBytes: 1 * KIB,
+    responses: { 200: { description: 'Active again', schema: s.Reactivated } },
+    errors: [404, 409, 422],
+  },
+  {
+    id: 'updateSettings',
+    method: 'PATCH',
+    path: '/v1/records/{dmpId}/settings',
+    capability: 'records',
+    callers: ['patient', 'representative'],
+    summary: 'Change emergency-access oppositions and contact details',
+    description: 'A new mobile becomes active only once the code sent to it is confirmed (POST .../settings/mobile-confirmation).',
+    params: s.RecordParams,
+    body: s.SettingsBody,
+    maxBodyBytes: 2 * KIB,
+    responses: { 200: { description: 'The settings now', schema: s.SettingsView } },
+    errors: [404, 409],
+  },
+  {
+    id: 'confirmMobile',
+    method: 'POST',
+    path: '/v1/records/{dmpId}/settings/mobile-confirmation',
+    capability: 'records',
+    callers: ['patient', 'representative'],
+    summary: 'Confirm a new mobile with the code sent to it',
+    params: s.RecordParams,
+    body: s.MobileConfirmationBody,
+    maxBodyBytes: 1 * KIB,
+    responses: { 200: { description: 'The settings now', schema: s.SettingsView } },
+    errors: [404, 409, 422],
+  },
+  {
+    id: 'listNotifications',
+    method: 'GET',
+    path: '/v1/records/{dmpId}/notifications',
+    capability: 'records',
+    callers: ['patient', 'representative'],
+    summary: 'What was sent to the patient, when and why',
+    params: s.RecordParams,
+    query: s.PageQuery,
+    responses: { 200: { description: 'Notifications, newest first', schema: s.Notifications } },
+    errors: [404],
+  },
+  {
+    id: 'patientLogin',
+    method: 'POST',
+    path: '/v1/auth/patient/login',
+    capability: 'auth',
+    callers: ['anonymous'],
+    summary: 'First factor: login id and password; sends a one-time code by SMS',
+    body: s.LoginBody,
+    maxBodyBytes: 1 * KIB,
+    responses: { 202: { description: 'Code sent', schema: s.LoginChallenge } },
+    errors: [401, 403, 422, 429],
+  },
+  {
+    id: 'patientVerify',
+    method: 'POST',
+    path: '/v1/auth/patient/verify',
+    capability: 'auth',
+    callers: ['anonymous'],
+    summary: 'Second factor: the SMS code; returns a session token (15 minutes)',
+    body: s.VerifyBody,
+    maxBodyBytes: 1 * KIB,
+    responses: { 200: { description: 'Session', schema: s.Session } },
+    errors: [401, 429],
+  },
+  {
+    id: 'patientPassword',
+    method: 'POST',
+    path: '/v1/auth/patient/password',
+    capability: 'auth',
+    callers: ['patient', 'representative'],
+    summary: 'Change the password (required after a provisional one)',
+    body: s.PasswordBody,
+    beforePasswordChange: true,
+    maxBodyBytes: 1 * KIB,
+    responses: { 204: { description: 'Changed' } },
+    errors: [422, 429],
+  },
+  {
+    id: 'reissueCredentials',
+    method: 'POST',
+    path: '/v1/records/{dmpId}/credentials',
+    capability: 'auth',
+    callers: ['agent'],
+    summary: 'Issue new patient credentials at a CPAM desk (lost password, or a minor who turned 18)',
+    description: 'The previous patient login stops working. When the person is of age, the representatives’ logins are removed.',
+    params: s.RecordParams,
+    body: s.ReissueBody,
+    maxBodyBytes: 1 * KIB,
+    responses: { 201: { description: 'New provisional credentials, to hand over on paper', schema: s.ReissuedCredentials } },
+    errors: [404, 409],
   },
   {
     id: 'pharmacyCreations',

@@ -134,3 +134,58 @@ export const Problem = z
     errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
   })
   .check(z.meta({ description: 'RFC 9457 problem document (application/problem+json)' }));
+
+// ── Patient authentication and sessions ───────────────────────────────────────────────────────
+export const LoginId = z.string().check(z.regex(/^[0-9]{11}$/, 'a login id has 11 digits'));
+const Secret = z.string().check(z.minLength(1), z.maxLength(256));
+export const LoginBody = z.strictObject({ loginId: LoginId, password: Secret });
+export const LoginChallenge = z.strictObject({ challengeId: z.string(), expiresAt: Instant });
+export const VerifyBody = z.strictObject({
+  challengeId: z.string().check(z.regex(/^[A-Za-z0-9_-]{16,64}$/, 'not a challenge id')),
+  code: z.string().check(z.regex(/^[0-9]{6}$/, 'the code has 6 digits')),
+});
+export const Session = z.strictObject({
+  accessToken: z.string(),
+  tokenType: z.literal('Bearer'),
+  expiresIn: z.int().check(z.positive()),
+  mustChangePassword: z.boolean(),
+});
+export const PasswordBody = z.strictObject({ currentPassword: Secret, newPassword: Secret });
+export const ReissueBody = z.strictObject({
+  identityChecked: z.literal(true).check(z.meta({ description: 'The agent checked the person’s identity document at the desk.' })),
+});
+export const ReissuedCredentials = z.strictObject({ loginId: z.string(), provisionalPassword: z.string() });
+
+// ── The record's lifecycle and settings ───────────────────────────────────────────────────────
+export const ClosureBody = z.strictObject({ reason: z.optional(text(500)) });
+export const Closed = z.strictObject({ status: z.literal('closed'), closedAt: Instant, retainUntil: Instant });
+export const ReactivationBody = z.strictObject({
+  consent: z.optional(z.strictObject({ expressConsent: z.boolean(), informedAt: z.optional(Instant) })),
+});
+export const Reactivated = z.strictObject({ status: z.literal('active') });
+export const SettingsBody = z.strictObject({ emergencyAccess: z.optional(EmergencyAccess), contact: z.optional(Contact) });
+export const SettingsView = z.strictObject({
+  emergencyAccess: z.strictObject({ breakGlass: z.boolean(), regulation: z.boolean() }),
+  contact: Contact,
+  pendingMobile: z.optional(
+    z.strictObject({ expiresAt: Instant }).check(z.meta({ description: 'A new mobile waits for the code sent to it (see mobile-confirmation).' })),
+  ),
+});
+export const MobileConfirmationBody = z.strictObject({ code: z.string().check(z.regex(/^[0-9]{6}$/, 'the code has 6 digits')) });
+export const PageQuery = z.strictObject({
+  limit: z.optional(z.string().check(z.regex(/^(?:[1-9][0-9]?|100)$/, 'limit is 1 to 100'))),
+  cursor: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,512}$/, 'not a cursor'))),
+});
+export const Notifications = z.strictObject({
+  items: z.array(
+    z.strictObject({
+      id: z.string(),
+      at: Instant,
+      channel: z.literal('sms'),
+      reason: z.string(),
+      status: z.enum(['pending', 'sent', 'failed', 'dropped']),
+      sentAt: z.optional(Instant),
+    }),
+  ),
+  nextCursor: z.nullable(z.string()),
+});

@@ -9,10 +9,22 @@ export interface Config {
   /** Empty for functions that use no patient data key. */
   dataKeyId: string;
   issuers: IssuerConfig[];
+  /**
+   * Sessions this API issues to patients and representatives (ES256, signed by a KMS key whose
+   * private half never leaves KMS). Absent: patient tokens are not accepted by this function.
+   */
+  sessions?: SessionConfig | undefined;
   allowedOrigin: string;
   smsSenderId: string;
   /** Validate responses against the contract's schemas (local runtime and tests). */
   checkResponses: boolean;
+}
+
+export interface SessionConfig {
+  /** The asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY) that signs session tokens. */
+  keyId: string;
+  issuer: string;
+  audience: string;
 }
 
 const need = (env: NodeJS.ProcessEnv, name: string): string => {
@@ -29,7 +41,11 @@ export const configFromEnv = (env: NodeJS.ProcessEnv = process.env): Config => {
   if (env.AGENT_ISSUER) {
     issuers.push({ kind: 'agent', issuer: env.AGENT_ISSUER, jwksUrl: need(env, 'AGENT_JWKS_URL'), audience: need(env, 'AGENT_AUDIENCE') });
   }
+  const sessions = env.SESSION_KEY_ID
+    ? { keyId: env.SESSION_KEY_ID, issuer: need(env, 'PATIENT_ISSUER'), audience: need(env, 'PATIENT_AUDIENCE') }
+    : undefined;
   return {
+    sessions,
     region: env.AWS_REGION ?? 'eu-west-3',
     endpoint: env.DMP_AWS_ENDPOINT || undefined,
     tableName: env.TABLE_NAME ?? '',

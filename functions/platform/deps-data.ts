@@ -7,6 +7,7 @@ import { IdempotencyStore } from '#adapters/idempotency';
 import { KeyedHasher } from '#adapters/keyed-hash';
 import { KeyRing } from '#adapters/keyring';
 import { RecordStore } from '#adapters/record-store';
+import { SessionPublicKey } from '#adapters/sessions';
 import type { Config } from './config.ts';
 import { httpDeps, type HttpDeps, type Overrides } from './deps.ts';
 
@@ -34,9 +35,10 @@ export const dataDeps = (config: Config, o: Overrides & Clients = {}): DataDeps 
 };
 
 export const cryptoDeps = (config: Config, o: Overrides & Clients = {}): CryptoDeps => {
-  const base = dataDeps(config, o);
   if (!config.dataKeyId) throw new Error('missing configuration: DATA_KEY_ID');
   const kms = o.kms ?? kmsClient(config);
+  const sessionKey = o.sessionKey ?? (config.sessions ? new SessionPublicKey(kms, config.sessions.keyId) : undefined);
+  const base = dataDeps(config, { ...o, ...(sessionKey ? { sessionKey } : {}) });
   return {
     ...base,
     kms,

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SessionPublicKey } from '#adapters/sessions';
 import { TokenVerifier } from '#adapters/tokens';
 import { systemClock, type Clock, type Random } from '#domain/ports';
 import type { Config } from './config.ts';
@@ -23,6 +24,8 @@ export interface Overrides {
   clock?: Clock;
   random?: Random;
   logger?: Logger;
+  /** Verifies patient sessions (functions that serve patients build it from their KMS client). */
+  sessionKey?: SessionPublicKey;
 }
 
 export const systemRandom: Random = { bytes: (n) => randomBytes(n) };
@@ -34,6 +37,10 @@ export const httpDeps = (config: Config, o: Overrides = {}): HttpDeps => {
     clock,
     random: o.random ?? systemRandom,
     logger: o.logger ?? makeLogger(),
-    tokens: new TokenVerifier(config.issuers, clock),
+    tokens: new TokenVerifier(
+      config.issuers,
+      clock,
+      config.sessions && o.sessionKey ? { issuer: config.sessions.issuer, audience: config.sessions.audience, key: o.sessionKey } : undefined,
+    ),
   };
 };

@@ -54,7 +54,7 @@ describe('creation by a health professional', () => {
     expect(unknown.headers.get('content-type')).toBe('application/problem+json');
   });
 
-  it('creates a minor’s DMP with a legal representative, who gets credentials of their own', async () => {
+  it('creates a minor’s DMP with legal representatives, who get credentials of their own (the minor gets none until 18)', async () => {
     const reps = [
       { familyName: 'CanaryRepA', givenNames: 'Anne', relationship: 'MTH', mobile: randomMobile() },
       { familyName: 'CanaryRepB', givenNames: 'Paul', relationship: 'FTH' },
@@ -65,8 +65,9 @@ describe('creation by a health professional', () => {
     });
     expect(res.status).toBe(201);
     expect(res.body.representatives).toHaveLength(2);
-    const logins = [res.body.credentials.loginId, ...res.body.representatives.map((r: { loginId: string }) => r.loginId)];
-    expect(new Set(logins).size).toBe(3);
+    expect(res.body).not.toHaveProperty('credentials');
+    const logins = res.body.representatives.map((r: { loginId: string }) => r.loginId);
+    expect(new Set(logins).size).toBe(2);
     const read = await api.call('GET', `/v1/records/${res.body.dmpId}`, { token: doctor });
     expect(read.body.representatives).toEqual(reps);
   });
@@ -292,8 +293,8 @@ describe('creation notification', () => {
     for (const sms of [patientSms, repSms]) {
       expect(sms?.message).toContain('DMP');
       expect(sms?.message).not.toContain(input.identity.familyName);
-      expect(sms?.message).not.toContain(res.body.credentials.provisionalPassword);
-      expect(sms?.message).not.toContain(res.body.credentials.loginId);
+      expect(sms?.message).not.toContain(res.body.representatives[0].provisionalPassword);
+      expect(sms?.message).not.toContain(res.body.representatives[0].loginId);
     }
     await api.runJob('outbox');
     expect(await api.sms(patientMobile)).toHaveLength(1);

@@ -7,8 +7,8 @@ const record = { dmpId: 'rec-00001', status: 'active' as const };
 const closed = { ...record, status: 'closed' as const };
 const pro: Actor = { kind: 'professional', id: '810000000001', profession: '10' };
 const agent: Actor = { kind: 'agent', id: 'a1', organisation: 'CPAM' };
-const patient: Actor = { kind: 'patient', dmpId: 'rec-00001' };
-const otherPatient: Actor = { kind: 'patient', dmpId: 'rec-00002' };
+const patient: Actor = { kind: 'patient', dmpId: 'rec-00001', loginId: '12345678901' };
+const otherPatient: Actor = { kind: 'patient', dmpId: 'rec-00002', loginId: '12345678902' };
 const representative: Actor = { kind: 'representative', dmpId: 'rec-00001', loginId: '123' };
 const anonymous: Actor = { kind: 'anonymous' };
 

@@ -9,7 +9,7 @@ const pharmacist: Actor = { kind: 'professional', id: '810000000002', profession
 const pharmacistWithoutStructure: Actor = { kind: 'professional', id: '810000000003', profession: '21' };
 const agent: Actor = { kind: 'agent', id: 'a1', organisation: 'CPAM 75' };
 const online: Actor = { kind: 'anonymous' };
-const patient: Actor = { kind: 'patient', dmpId: 'abcdefgh' };
+const patient: Actor = { kind: 'patient', dmpId: 'abcdefgh', loginId: '12345678901' };
 
 const adult = (extra: Partial<CreationRequest> = {}): CreationRequest => ({
   identity: { birthDate: '1970-01-01' },

@@ -2,11 +2,27 @@
  * Records: creation on every channel, creation codes, search by INS, reading a record.
  * Each route reads as a use case: validated input in, a few port calls, a typed reply out.
  */
-import { ConditionsRefused } from '#adapters/transactions';
-import { openRecord, type LoginToCreate, type Representative } from '#adapters/record-store';
+import { timingSafeEqual } from 'node:crypto';
+import type { Item } from '#adapters/attributes';
+import { openJson, sealJson, type DataKey } from '#adapters/envelope';
+import { outboxPut, type OutboxMessage } from '#adapters/outbox-store';
+import { ConditionsRefused, transact, type LabelledWrite } from '#adapters/transactions';
+import {
+  openRecord,
+  type Contact,
+  type EmergencyAccess,
+  type LoginToCreate,
+  type RecordStore,
+  type Representative,
+  type StoredRecord,
+} from '#adapters/record-store';
+import { keys } from '#adapters/table';
+import { tracePut } from '#adapters/trace-store';
+import { assertClosable, assertOpenForChange, assertReactivation, retainUntil } from '#domain/lifecycle';
+import { CODE_TTL_MS, MAX_CODE_ATTEMPTS, newLoginCode } from '#domain/login';
 import { hashPassword } from '#adapters/passwords';
 import { decideRecordRead, searchAuthorization } from '#domain/access-policy';
-import { actorRef } from '#domain/actor';
+import { actorRef, isRecordHolder } from '#domain/actor';
 import { passwordProblem, planCreation } from '#domain/creation';
 import { refuse } from '#domain/errors';
 import { newCreationCode, newDmpId, newEventId, newLoginId, newProvisionalPassword } from '#domain/identifiers';
@@ -44,17 +60,19 @@ const createRecord = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
     body.creationCode ? deps.hasher.hash('creation-code', body.creationCode) : undefined,
   ]);
   const dmpId = newDmpId(bytes);
-  const patientLogin = { loginId: newLoginId(bytes), password: plan.channel === 'online' ? (body.password ?? '') : newProvisionalPassword(bytes) };
-  const repLogins = (body.representatives ?? []).map(() => ({ loginId: newLoginId(bytes), password: newProvisionalPassword(bytes) }));
-  const [{ key, wrapped }, ...hashes] = await Promise.all([
-    deps.keyRing.generate(dmpId),
-    ...[patientLogin, ...repLogins].map((l) => hashPassword(l.password)),
-  ]);
-  const logins: LoginToCreate[] = [patientLogin, ...repLogins].map((l, i) => ({
+  // A minor's record is used by the representatives; the person's own login is issued at a desk
+  // once of age (POST /v1/records/{dmpId}/credentials).
+  const patientLogin = plan.minor
+    ? undefined
+    : { loginId: newLoginId(bytes), password: plan.channel === 'online' ? (body.password ?? '') : newProvisionalPassword(bytes), actor: 'patient' as const };
+  const repLogins = (body.representatives ?? []).map(() => ({ loginId: newLoginId(bytes), password: newProvisionalPassword(bytes), actor: 'representative' as const }));
+  const allLogins = [...(patientLogin ? [patientLogin] : []), ...repLogins];
+  const [{ key, wrapped }, ...hashes] = await Promise.all([deps.keyRing.generate(dmpId), ...allLogins.map((l) => hashPassword(l.password))]);
+  const logins: LoginToCreate[] = allLogins.map((l, i) => ({
     loginId: l.loginId,
-    actor: i === 0 ? 'patient' : 'representative',
+    actor: l.actor,
     passwordHash: hashes[i] as string,
-    mustChangePassword: !(i === 0 && plan.channel === 'online'),
+    mustChangePassword: !(l.actor === 'patient' && plan.channel === 'online'),
   }));
   const representatives: Representative[] = (body.representatives ?? []).map((r, i) => ({ ...r, loginId: repLogins[i]!.loginId }));
   const recipients = [...new Set([body.contact?.mobile, ...representatives.map((r) => r.mobile)].filter((m): m is string => !!m))];
@@ -65,10 +83,14 @@ const createRecord = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
     status: 'active' as const,
     channel: plan.channel,
     createdAt,
-    credentials:
-      plan.channel === 'online'
-        ? { loginId: patientLogin.loginId }
-        : { loginId: patientLogin.loginId, provisionalPassword: patientLogin.password },
+    ...(patientLogin
+      ? {
+          credentials:
+            plan.channel === 'online'
+              ? { loginId: patientLogin.loginId }
+              : { loginId: patientLogin.loginId, provisionalPassword: patientLogin.password },
+        }
+      : {}),
     ...(repLogins.length > 0 ? { representatives: repLogins.map((l) => ({ loginId: l.loginId, provisionalPassword: l.password })) } : {}),
   };
 
@@ -186,7 +208,188 @@ const getRecord = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
 const traced = (deps: CryptoDeps, call: Call, dmpId: string, action: Trace['action']): Promise<void> =>
   writeTrace(deps.db, deps.config.tableName, dmpId, { actor: traceActor(call.actor), action, mode: 'normal' }, deps.clock.now(), newEventId((n) => deps.random.bytes(n)));
 
+// ── The patient's own record: lifecycle, settings, notifications ──────────────────────────────
+
+/**
+ * The record a patient or representative session opens, and only that one: any other id answers
+ * 404, whether it exists or not.
+ */
+const holdersRecord = async (call: Call, deps: CryptoDeps): Promise<StoredRecord> => {
+  const { dmpId } = call.params as { dmpId: string };
+  const record = await deps.records.load(dmpId);
+  if (!record || !isRecordHolder(call.actor) || call.actor.dmpId !== dmpId) throw new HttpProblem(404, 'No such record.');
+  return record;
+};
+
+const eventId = (deps: CryptoDeps) => newEventId((n) => deps.random.bytes(n));
+const traceWrite = (deps: CryptoDeps, call: Call, dmpId: string, action: Trace['action'], now: Date): LabelledWrite => ({
+  label: 'trace',
+  item: tracePut(deps.config.tableName, dmpId, { actor: traceActor(call.actor), action, mode: 'normal' }, now, eventId(deps)),
+});
+const notify = (deps: CryptoDeps, key: DataKey, message: OutboxMessage, now: Date): LabelledWrite => ({
+  label: 'notification',
+  item: outboxPut(deps.config.tableName, key, message, now, eventId(deps)),
+});
+
+/** Runs a lifecycle transaction; a refused condition means the state changed under the request. */
+const commit = async (deps: CryptoDeps, writes: LabelledWrite[], conflict: string): Promise<void> => {
+  try {
+    await transact(deps.db, writes);
+  } catch (error) {
+    if (error instanceof ConditionsRefused) refuse('conflict', 'state-changed', conflict);
+    throw error;
+  }
+};
+
+const closeRecord = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
+  const record = await holdersRecord(call, deps);
+  assertClosable(record.status);
+  const now = deps.clock.now();
+  const until = retainUntil(now);
+  const key = await deps.keyRing.unwrap(record.dmpId, record.wrappedKey);
+  const { contact } = openRecord(key, record);
+  await commit(
+    deps,
+    [
+      ...deps.records.closeWrites(record.dmpId, now, until),
+      traceWrite(deps, call, record.dmpId, 'record.close', now),
+      ...(contact.mobile ? [notify(deps, key, { to: contact.mobile, template: 'record-closed' }, now)] : []),
+    ],
+    'The record changed meanwhile (already closed?).',
+  );
+  return { status: 200, body: { status: 'closed', closedAt: now.toISOString(), retainUntil: until.toISOString() } };
+};
+
+const reactivateRecord = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
+  const { dmpId } = call.params as { dmpId: string };
+  const { consent } = call.body as { consent?: { expressConsent: boolean; informedAt?: string } };
+  const actor = call.actor;
+  const record = isRecordHolder(actor) ? await holdersRecord(call, deps) : await deps.records.load(dmpId);
+  if (!record) throw new HttpProblem(404, 'No such record.');
+  if (actor.kind === 'professional') {
+    const relation = await deps.records.authorization(dmpId, actor.id);
+    if (relation?.status === 'blocked') refuse('forbidden', 'blocked', 'The patient has blocked you.');
+  }
+  assertReactivation(actor, record.status, consent);
+  const now = deps.clock.now();
+  const key = await deps.keyRing.unwrap(dmpId, record.wrappedKey);
+  const { contact } = openRecord(key, record);
+  const writes = [
+    ...deps.records.reactivateWrites(dmpId),
+    traceWrite(deps, call, dmpId, 'record.reactivate', now),
+    ...(contact.mobile ? [notify(deps, key, { to: contact.mobile, template: 'record-reactivated' }, now)] : []),
+  ];
+  // The professional holds the consent just given: an authorization, as at creation.
+  if (actor.kind === 'professional') writes.push(deps.records.authorizationWrite(dmpId, actor.id, now, 'reactivation'));
+  await commit(deps, writes, 'The record changed meanwhile (already active, or destroyed).');
+  return { status: 200, body: { status: 'active' } };
+};
+
+const settingsView = (record: StoredRecord, contact: Contact, emergencyAccess: EmergencyAccess, pending?: { expiresAt: string }) => ({
+  emergencyAccess,
+  contact: { ...(contact.mobile ? { mobile: contact.mobile } : {}), ...(contact.email ? { email: contact.email } : {}) },
+  ...(pending ? { pendingMobile: { expiresAt: pending.expiresAt } } : record.pendingMobile ? { pendingMobile: { expiresAt: record.pendingMobile.expiresAt } } : {}),
+});
+
+/**
+ * Emergency-access oppositions and e-mail change at once; a new mobile waits for the code sent to
+ * it (a number the patient cannot receive on must never become where login codes go).
+ */
+const updateSettings = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
+  const body = call.body as { emergencyAccess?: Partial<EmergencyAccess>; contact?: Contact };
+  const record = await holdersRecord(call, deps);
+  assertOpenForChange(record.status);
+  const now = deps.clock.now();
+  const key = await deps.keyRing.unwrap(record.dmpId, record.wrappedKey);
+  const { contact } = openRecord(key, record);
+  const emergencyAccess = { ...record.emergencyAccess, ...body.emergencyAccess };
+  const nextContact: Contact = { ...contact, ...(body.contact && 'email' in body.contact ? { email: body.contact.email } : {}) };
+  const newMobile = body.contact?.mobile !== undefined && body.contact.mobile !== contact.mobile ? body.contact.mobile : undefined;
+  const writes: LabelledWrite[] = [];
+  let pending: { expiresAt: string } | undefined;
+  let pendingMobile: Parameters<RecordStore['settingsWrite']>[2]['pendingMobile'];
+  if (newMobile) {
+    const id = eventId(deps);
+    const code = newLoginCode((n) => deps.random.bytes(n));
+    const expiresAt = new Date(now.getTime() + CODE_TTL_MS);
+    pendingMobile = { id, sealed: sealJson(key, 'META', 'pendingMobile', newMobile), codeHash: await deps.hasher.hash('login-code', `mobile.${record.dmpId}.${id}.${code}`), expiresAt };
+    pending = { expiresAt: expiresAt.toISOString() };
+    writes.push(notify(deps, key, { to: newMobile, template: 'mobile-code', params: { code } }, now));
+  }
+  writes.push(
+    deps.records.settingsWrite(record.dmpId, record.revision, {
+      emergencyAccess,
+      contact: body.contact?.email !== undefined ? sealJson(key, 'META', 'contact', nextContact) : undefined,
+      pendingMobile,
+    }),
+    traceWrite(deps, call, record.dmpId, 'settings.update', now),
+  );
+  await commit(deps, writes, 'The record changed meanwhile: read it again and retry.');
+  return { status: 200, body: settingsView(record, nextContact, emergencyAccess, pending) };
+};
+
+const confirmMobile = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
+  const { code } = call.body as { code: string };
+  const record = await holdersRecord(call, deps);
+  assertOpenForChange(record.status);
+  const now = deps.clock.now();
+  const pending = record.pendingMobile;
+  const wrongCode = (): never => refuse('refused', 'wrong-code', 'The code is wrong or expired, or the change was replaced. Ask for a new code by changing the mobile again.');
+  if (!pending || !(await deps.records.attemptPendingMobile(record.dmpId, pending.id, MAX_CODE_ATTEMPTS, now))) return wrongCode();
+  const expected = Buffer.from(pending.codeHash);
+  const actual = Buffer.from(await deps.hasher.hash('login-code', `mobile.${record.dmpId}.${pending.id}.${code}`));
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return wrongCode();
+  const key = await deps.keyRing.unwrap(record.dmpId, record.wrappedKey);
+  const { contact } = openRecord(key, record);
+  const mobile = openJson<string>(key, 'META', 'pendingMobile', pending.sealed);
+  const nextContact: Contact = { ...contact, mobile };
+  await commit(
+    deps,
+    [
+      // Attempts are counted outside the revision: a concurrent settings change still wins.
+      deps.records.settingsWrite(record.dmpId, record.revision, { contact: sealJson(key, 'META', 'contact', nextContact), pendingMobile: null }),
+      traceWrite(deps, call, record.dmpId, 'settings.update', now),
+      // The former number hears of the change: a hijack does not go unnoticed.
+      ...(contact.mobile ? [notify(deps, key, { to: contact.mobile, template: 'mobile-changed' }, now)] : []),
+    ],
+    'The record changed meanwhile: read it again and retry.',
+  );
+  return { status: 200, body: { emergencyAccess: record.emergencyAccess, contact: nextContact } };
+};
+
+const listNotifications = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
+  const record = await holdersRecord(call, deps);
+  const { limit, cursor } = call.query as { limit?: string; cursor?: string };
+  const after = cursor ? decodeCursor(record.dmpId, cursor) : undefined;
+  const page = await deps.records.notifications(record.dmpId, limit ? Number(limit) : 50, after);
+  return {
+    status: 200,
+    body: {
+      items: page.items.map((i) => {
+        const sk = i.sk?.S ?? '';
+        const sentAt = i.sentAt?.S;
+        return {
+          id: sk.slice(sk.lastIndexOf('#') + 1),
+          at: i.createdAt?.S ?? '',
+          channel: 'sms' as const,
+          reason: i.template?.S ?? '',
+          status: (i.status?.S ?? 'pending') as 'pending' | 'sent' | 'failed' | 'dropped',
+          ...(sentAt ? { sentAt } : {}),
+        };
+      }),
+      nextCursor: page.next?.sk?.S ? Buffer.from(page.next.sk.S).toString('base64url') : null,
+    },
+  };
+};
+
+/** A cursor is the last key of the previous page, in this record's notifications only. */
+const decodeCursor = (dmpId: string, cursor: string): Item => {
+  const sk = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^OUTBOX#[0-9T:.Z-]{24}#[a-z2-7]{12}$/.test(sk)) throw new HttpProblem(400, 'The cursor is not valid.', { errors: [{ path: 'query.cursor', message: 'not a cursor of this list' }] });
+  return { pk: { S: keys.record(dmpId).pk }, sk: { S: sk } };
+};
+
 export const records: CapabilityDef<CryptoDeps> = {
   name: 'records',
-  routes: { createRecord, createCreationCode, searchRecord, getRecord },
+  routes: { createRecord, createCreationCode, searchRecord, getRecord, closeRecord, reactivateRecord, updateSettings, confirmMobile, listNotifications },
 };
