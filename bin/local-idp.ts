@@ -7,6 +7,7 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from '
 import { z } from 'zod';
 import type { IssuerConfig } from '#adapters/tokens';
 import { FINESS, PROFESSIONAL_ID } from '#domain/identifiers';
+import { systemClock, type Clock } from '#domain/ports';
 import { isProfessionCode } from '#domain/reference-data';
 
 export const LOCAL_AUDIENCE = 'dmp-api';
@@ -37,7 +38,8 @@ export interface LocalIdp {
   sign(claims: JWTPayload, issuer: string, audience: string, expiresInSeconds: number): Promise<string>;
 }
 
-export const createLocalIdp = async (baseUrl: string): Promise<LocalIdp> => {
+/** `clock`: the runtime's, so that tokens live in the same (possibly simulated) time as their checks. */
+export const createLocalIdp = async (baseUrl: string, clock: Clock = systemClock): Promise<LocalIdp> => {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const kid = `local-${Date.now().toString(36)}`;
   const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
@@ -49,8 +51,8 @@ export const createLocalIdp = async (baseUrl: string): Promise<LocalIdp> => {
       .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
       .setIssuer(issuer)
       .setAudience(audience)
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds)
+      .setIssuedAt(Math.floor(clock.now().getTime() / 1000))
+      .setExpirationTime(Math.floor(clock.now().getTime() / 1000) + expiresInSeconds)
       .sign(privateKey);
   return {
     jwks: { keys: [jwk] },

@@ -113,7 +113,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://localhost:${port}`;
-  const idp = await createLocalIdp(url);
+  const idp = await createLocalIdp(url, clock);
 
   const aws = { region: process.env.AWS_REGION ?? 'eu-west-3', endpoint };
   const db = dynamoClient(aws);

@@ -107,7 +107,10 @@ export class SessionPublicKey {
 
   private async fetch(): Promise<KeyObject> {
     const out = await this.kms.send(new GetPublicKeyCommand({ KeyId: this.keyId }));
-    if (!out.PublicKey || out.KeySpec !== 'ECC_NIST_P256') throw new Error('the session key is not an ECC_NIST_P256 key');
-    return createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' });
+    if (!out.PublicKey) throw new Error('KMS returned no public key');
+    const key = createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' });
+    // Checked on the key itself (moto omits KeySpec): ES256 needs P-256.
+    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('the session key is not a P-256 key');
+    return key;
   }
 }
