@@ -12,7 +12,7 @@ import {
   UpdateItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { MAX_CODE_ATTEMPTS, SOURCE_WINDOW_MS, lockAfter, sourceWindow, type LoginActor } from '#domain/login';
+import { MAX_CODE_ATTEMPTS, SOURCE_MAX_FAILURES, SOURCE_WINDOW_MS, lockAfter, sourceWindow, type LoginActor } from '#domain/login';
 import { BOOL, N, S, bool, epochSeconds, num, required, str, type Item } from './attributes.ts';
 import { keys } from './table.ts';
 import type { LabelledWrite } from './transactions.ts';
@@ -48,9 +48,37 @@ const LOCK_RECORD_DAYS = 90;
 
 const k = (key: { pk: string; sk: string }): Item => ({ pk: S(key.pk), sk: S(key.sk) });
 
+/**
+ * Source locks this process has already seen, kept until their window ends: under a guessing
+ * storm, refused requests then cost no read at all. A source lock only ends with its window, so an
+ * entry never outlives the lock it mirrors. (Account locks are always read: a successful login
+ * clears them.)
+ */
+class SeenLocks {
+  private readonly until = new Map<string, number>();
+  private readonly max: number;
+  constructor(max = 10_000) {
+    this.max = max;
+  }
+  get(key: string, now: Date): Date | undefined {
+    const t = this.until.get(key);
+    if (t === undefined) return undefined;
+    if (t <= now.getTime()) {
+      this.until.delete(key);
+      return undefined;
+    }
+    return new Date(t);
+  }
+  set(key: string, until: Date): void {
+    if (this.until.size >= this.max) this.until.delete(this.until.keys().next().value as string);
+    this.until.set(key, Math.max(until.getTime(), this.until.get(key) ?? 0));
+  }
+}
+
 export class LoginStore {
   private readonly db: DynamoDBClient;
   private readonly table: string;
+  private readonly seen = new SeenLocks();
   constructor(db: DynamoDBClient, tableName: string) {
     this.db = db;
     this.table = tableName;
@@ -77,9 +105,13 @@ export class LoginStore {
     }));
   }
 
-  /** The lock of a login id and the failures of a source, in one read. */
+  /**
+   * The lock of a login id and the failures of a source, in one read; no read at all for a source
+   * this process already knows to be over its limit (then `sourceFailures` is the limit).
+   */
   async guard(loginId: string | undefined, sourceHash: string, now: Date): Promise<Guard> {
     const sourceKey = keys.source(sourceHash, windowOf(now));
+    if (this.seen.get(sourceKey.pk, now)) return { sourceFailures: SOURCE_MAX_FAILURES, lockedUntil: undefined };
     const wanted = [k(sourceKey), ...(loginId ? [k(keys.loginLock(loginId))] : [])];
     const out = await this.db.send(
       new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: wanted, ConsistentRead: true, ProjectionExpression: 'pk, failures, lockedUntil' } } }),
@@ -90,7 +122,9 @@ export class LoginStore {
     const source = items.find((i) => i.pk?.S === sourceKey.pk);
     const lock = items.find((i) => i.pk?.S?.startsWith('LOCK#'));
     const lockedUntil = lock ? str(lock, 'lockedUntil') : undefined;
-    return { sourceFailures: (source && num(source, 'failures')) ?? 0, lockedUntil: lockedUntil ? new Date(lockedUntil) : undefined };
+    const sourceFailures = (source && num(source, 'failures')) ?? 0;
+    if (sourceFailures >= SOURCE_MAX_FAILURES) this.seen.set(sourceKey.pk, sourceWindow(now).end);
+    return { sourceFailures, lockedUntil: lockedUntil ? new Date(lockedUntil) : undefined };
   }
 
   /**
@@ -100,17 +134,24 @@ export class LoginStore {
   async recordFailure(loginId: string | undefined, sourceHash: string, now: Date): Promise<void> {
     const window = windowOf(now);
     await Promise.all([
-      this.db.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: k(keys.source(sourceHash, window)),
-          UpdateExpression: 'ADD failures :one SET #ttl = :ttl',
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':one': N(1), ':ttl': N(epochSeconds(new Date(Date.parse(window) + 2 * SOURCE_WINDOW_MS))) },
-        }),
-      ),
+      this.countSourceFailure(sourceHash, window, now),
       loginId ? this.countAccountFailure(loginId, now) : undefined,
     ]);
+  }
+
+  private async countSourceFailure(sourceHash: string, window: string, now: Date): Promise<void> {
+    const key = keys.source(sourceHash, window);
+    const out = await this.db.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: k(key),
+        UpdateExpression: 'ADD failures :one SET #ttl = :ttl',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':one': N(1), ':ttl': N(epochSeconds(new Date(Date.parse(window) + 2 * SOURCE_WINDOW_MS))) },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    if ((num(out.Attributes ?? {}, 'failures') ?? 0) >= SOURCE_MAX_FAILURES) this.seen.set(key.pk, sourceWindow(now).end);
   }
 
   private async countAccountFailure(loginId: string, now: Date): Promise<void> {
@@ -134,7 +175,8 @@ export class LoginStore {
           TableName: this.table,
           Key: k(keys.loginLock(loginId)),
           UpdateExpression: 'SET lockedUntil = :until',
-          ConditionExpression: 'attribute_not_exists(lockedUntil) OR lockedUntil < :until',
+          // Not on an item a successful login just cleared; never shortening a longer lock.
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lockedUntil) OR lockedUntil < :until)',
           ExpressionAttributeValues: { ':until': S(until.toISOString()) },
         }),
       );

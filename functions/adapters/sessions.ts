@@ -31,21 +31,22 @@ export const derToJose = (der: Uint8Array, size = 32): Buffer => {
   const fail = (): never => {
     throw new Error('not a DER ECDSA signature');
   };
-  let at = 0;
-  if (der[at++] !== 0x30) fail();
-  const seqLen = der[at++]!;
-  if (seqLen & 0x80) at += seqLen & 0x7f; // long form (never for P-256, tolerated)
+  // SEQUENCE, short-form length (a P-256 signature is at most 72 bytes), exactly the rest.
+  if (der.length < 8 || der[0] !== 0x30 || der[1]! & 0x80 || der[1] !== der.length - 2) fail();
+  let at = 2;
   const int = (): Buffer => {
-    if (der[at++] !== 0x02) fail();
-    const len = der[at++]!;
-    let bytes = Buffer.from(der.subarray(at, at + len));
-    at += len;
+    if (der[at] !== 0x02) fail();
+    const len = der[at + 1]!;
+    if (len === 0 || len & 0x80 || at + 2 + len > der.length) fail();
+    let bytes = Buffer.from(der.subarray(at + 2, at + 2 + len));
+    at += 2 + len;
     while (bytes.length > size && bytes[0] === 0) bytes = bytes.subarray(1);
     if (bytes.length > size) fail();
     return Buffer.concat([Buffer.alloc(size - bytes.length), bytes]);
   };
   const r = int();
   const s = int();
+  if (at !== der.length) fail();
   return Buffer.concat([r, s]);
 };
 
