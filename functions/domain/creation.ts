@@ -72,18 +72,3 @@ export const planCreation = (actor: Actor, request: CreationRequest, now: Date):
   if (channel === 'pharmacy' && actor.kind === 'professional') plan.pharmacyFiness = actor.structure;
   return plan;
 };
-
-/** Password policy in the spirit of NIST SP 800-63B: length over composition, no common passwords. */
-export const PASSWORD_MIN = 12;
-export const PASSWORD_MAX = 128;
-const COMMON = new Set([
-  'motdepasse123', 'azertyuiop12', 'password1234', '123456789012', 'qwertyuiop12', 'azerty123456',
-  'motdepasse1234', 'password12345', '000000000000', '111111111111', 'abcdefghijkl', 'soleil123456',
-]);
-export const passwordProblem = (password: string): string | undefined => {
-  const chars = [...password];
-  if (chars.length < PASSWORD_MIN) return `The password needs at least ${PASSWORD_MIN} characters.`;
-  if (chars.length > PASSWORD_MAX) return `The password has at most ${PASSWORD_MAX} characters.`;
-  if (COMMON.has(password.toLowerCase()) || new Set(chars).size < 4) return 'This password is too common or too simple.';
-  return undefined;
-};

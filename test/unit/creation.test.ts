@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '../../functions/domain/actor.ts';
-import { channelOf, passwordProblem, planCreation, type CreationRequest } from '../../functions/domain/creation.ts';
+import { channelOf, planCreation, type CreationRequest } from '../../functions/domain/creation.ts';
+import { passwordProblem } from '../../functions/domain/password-policy.ts';
 import { RuleViolation } from '../../functions/domain/errors.ts';
 
 const now = new Date('2026-11-23T10:00:00Z');
@@ -88,7 +89,20 @@ describe('password policy', () => {
     ['long passphrase', 'cheval agrafe pile correcte', false],
     ['twelve varied characters', 'x7!Kp2#qLm9z', false],
     ['too long', 'a'.repeat(60) + 'bcdefgh'.repeat(10), true],
+    ['common word with digits around', 'Motdepasse2026!', true],
+    ['common word, accents and case aside', 'AZERTYUIOP1234', true],
+    ['keyboard run', 'azertyuiopqsd', true],
+    ['reversed alphabet run', 'zyxwvutsrqpon', true],
+    ['digit sequence', '123456789012', true],
+    ['digits only, not a sequence', '739105528461', false],
+    ['common word inside a passphrase', 'mon soleil de printemps', false],
+    ['accented passphrase', 'éléphant rose à vélo', false],
   ])('%s', (_case, password, refused) => {
     expect(passwordProblem(password) !== undefined).toBe(refused);
+  });
+
+  it('refuses a password containing the login id', () => {
+    expect(passwordProblem('moi 12345678901 ici', { loginId: '12345678901' })).toBeDefined();
+    expect(passwordProblem('moi 12345678901 ici', { loginId: '99999999999' })).toBeUndefined();
   });
 });

@@ -11,7 +11,7 @@ import { outboxPut, renderText, sentLogPut } from '#adapters/outbox-store';
 import { tracePut } from '#adapters/trace-store';
 import { ConditionsRefused, transact, type LabelledWrite } from '#adapters/transactions';
 import { isRecordHolder } from '#domain/actor';
-import { passwordProblem } from '#domain/creation';
+import { passwordProblem } from '#domain/password-policy';
 import { isMinorOn } from '#domain/dates';
 import { refuse } from '#domain/errors';
 import { newEventId, newLoginId, newProvisionalPassword } from '#domain/identifiers';
@@ -164,7 +164,7 @@ const patientPassword = async (call: Call, deps: AuthDeps): Promise<Reply> => {
     await deps.logins.recordFailure(actor.loginId, source, now);
     refuse('forbidden', 'wrong-password', 'The current password is wrong.');
   }
-  const weak = passwordProblem(newPassword);
+  const weak = passwordProblem(newPassword, { loginId: actor.loginId });
   if (weak) refuse('refused', 'weak-password', weak);
   if (newPassword === currentPassword) refuse('refused', 'same-password', 'The new password must differ from the current one.');
   try {
