@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canary, minorBirthDate, randomIns, randomMobile } from '../support/fixtures.ts';
 import { recordCalls } from '../support/faults.ts';
 import { startTestApi, type TestApi } from '../support/runtime.ts';
+import { lastCode, openSession } from '../support/patients.ts';
 
 let api: TestApi;
 const logged: string[] = [];
@@ -19,6 +20,8 @@ const planted = {
   email: `${canary('mail').toLowerCase()}@example.org`,
   mobile: randomMobile(),
   repMobile: randomMobile(),
+  newMobile: randomMobile(),
+  password: `${canary('Pass').toLowerCase()} phrase`,
 };
 
 beforeAll(async () => {
@@ -50,6 +53,16 @@ beforeAll(async () => {
   // Failing requests log too: make some.
   await api.call('POST', '/v1/records', { token: doctor, body: { ins: planted.ins, identity: { familyName: planted.familyName } } });
   await api.call('POST', '/v1/records', { token: doctor, body: { ins: planted.ins, identity: { familyName: planted.familyName, givenNames: 'x', birthDate: '1970-01-01', sex: 'F' }, consent: { expressConsent: true } } });
+  // The representative's login, password change and a new mobile confirmed by code.
+  const rep = created.body.representatives[0];
+  const first = await openSession(api, { loginId: rep.loginId, password: rep.provisionalPassword, mobile: planted.repMobile });
+  await api.call('POST', '/v1/auth/patient/password', { token: first.body.accessToken, body: { currentPassword: rep.provisionalPassword, newPassword: planted.password } });
+  const session = (await openSession(api, { loginId: rep.loginId, password: planted.password, mobile: planted.repMobile })).body.accessToken;
+  const changed = await api.call('PATCH', `/v1/records/${created.body.dmpId}/settings`, { token: session, body: { contact: { mobile: planted.newMobile } } });
+  expect(changed.status).toBe(200);
+  await api.runJob('outbox');
+  const confirmed = await api.call('POST', `/v1/records/${created.body.dmpId}/settings/mobile-confirmation`, { token: session, body: { code: await lastCode(api, planted.newMobile) } });
+  expect(confirmed.status).toBe(200);
   await api.runJob('outbox');
   process.stdout.write = write;
   process.stderr.write = writeErr;
@@ -74,6 +87,8 @@ const needles = () => [
   planted.mobile,
   planted.mobile.slice(3),
   planted.repMobile.slice(3),
+  planted.newMobile.slice(3),
+  planted.password,
 ];
 
 describe('nothing personal in clear', () => {
@@ -95,7 +110,14 @@ describe('nothing personal in clear', () => {
   it('KMS calls carry an encryption context naming the opaque record id or the index purpose only', () => {
     const calls = kmsCalls[0]!.calls;
     expect(calls.length).toBeGreaterThan(0);
+    expect(calls.some((c) => c.command === 'SignCommand')).toBe(true);
     for (const call of calls) {
+      if (call.command === 'SignCommand' || call.command === 'GetPublicKeyCommand') {
+        // Session signing takes no context; what is signed holds ids only.
+        const signed = Buffer.from(call.input.Message ?? []).toString().split('.').map((part) => Buffer.from(part, 'base64url').toString()).join('.');
+        for (const needle of needles()) expect(signed).not.toContain(needle);
+        continue;
+      }
       const context = call.input.EncryptionContext ?? call.input.SourceEncryptionContext;
       expect(context).toBeDefined();
       expect(Object.keys(context).length).toBe(1);
