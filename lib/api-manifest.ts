@@ -66,11 +66,16 @@ export const STAGE_THROTTLE: Throttle = { rateLimit: 100, burstLimit: 200 };
 
 /**
  * Tighter limits on the writes that create something nobody can take back in a minute: a DMP (and
- * its SMS), a creation code. Keyed by route id; an id the manifest no longer has is an error.
+ * its SMS), a creation code, a login code's SMS. Keyed by route id; an id the manifest no longer has
+ * is an error.
  */
 const ROUTE_THROTTLES: Record<string, Throttle> = {
   createRecord: { rateLimit: 10, burstLimit: 20 },
   createCreationCode: { rateLimit: 5, burstLimit: 10 },
+  // Each login with the right password sends an SMS: the whole country's logins, with headroom,
+  // and a ceiling on SMS spending should the per-account and per-address locks be bypassed.
+  patientLogin: { rateLimit: 300, burstLimit: 600 },
+  patientVerify: { rateLimit: 300, burstLimit: 600 },
 };
 
 export const routeThrottles = (): { route: Route; throttle: Throttle }[] =>

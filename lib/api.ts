@@ -22,11 +22,12 @@ import {
   STAGE_THROTTLE,
   type Throttle,
 } from './api-manifest.ts';
-import type { Data, DataKeyContext, DataKeyOperation, ItemAction } from './data.ts';
+import type { Data, DataKeyGrant, ItemAction } from './data.ts';
 import { DmpFunction, type LogSettings } from './dmp-function.ts';
 import { Firewall } from './firewall.ts';
 import { addProblemResponses } from './gateway-responses.ts';
-import type { IssuerSettings, Settings } from './settings.ts';
+import type { Messaging } from './messaging.ts';
+import type { IssuerSettings, PatientSessionSettings, Settings } from './settings.ts';
 
 /** Paths start with /v1 already (the manifest's), so the stage does not repeat a version. */
 const STAGE_NAME = 'api';
@@ -43,16 +44,37 @@ interface CapabilityNeeds {
   items?: ItemAction[];
   /** Queries on GSI1. */
   indexQuery?: boolean;
-  dataKey?: { operations: DataKeyOperation[]; contexts: DataKeyContext[] };
+  /** Each grant is one statement: an operation is allowed only with the contexts listed beside it. */
+  dataKey?: DataKeyGrant[];
+  /** Sends SMS straight to phone numbers (not through the outbox). */
+  sms?: boolean;
+  /** Patient session tokens: 'verify' reads the session key's public half, 'sign' also signs. */
+  sessions?: 'sign' | 'verify';
 }
 
 const CAPABILITY_NEEDS: Record<Capability, CapabilityNeeds> = {
   records: {
-    description: 'DMP records: creation, creation codes, search, reading',
+    description: 'DMP records: creation, creation codes, search, reading, closure, reactivation, settings',
     // scrypt password hashes (32 MiB, CPU-bound) and AES-GCM: more memory buys more CPU.
     memorySize: 1024,
-    items: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query'],
-    dataKey: { operations: ['GenerateDataKey', 'Decrypt'], contexts: ['record', 'keyedIndex'] },
+    items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'],
+    dataKey: [{ operations: ['GenerateDataKey', 'Decrypt'], contexts: ['record', 'keyedIndex'] }],
+    sessions: 'verify',
+  },
+  auth: {
+    description: 'DMP patient authentication: login, SMS code, sessions, passwords, credentials reissue',
+    // scrypt password hashes (32 MiB, CPU-bound).
+    memorySize: 1024,
+    // BatchGetItem: the login guard reads an account's lock and its source's failures in one call.
+    items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'],
+    dataKey: [
+      { operations: ['Decrypt'], contexts: ['record', 'keyedIndex'] },
+      // Only the keyed-hash secret, created on first start if absent: never a record's data key.
+      { operations: ['GenerateDataKey'], contexts: ['keyedIndex'] },
+    ],
+    // The login code goes out at once, not through the outbox.
+    sms: true,
+    sessions: 'sign',
   },
   reporting: {
     description: 'DMP reporting: pharmacy creation ledger, creation statistics',
@@ -70,6 +92,13 @@ const CAPABILITY_NEEDS: Record<Capability, CapabilityNeeds> = {
 const issuerEnvironment = (prefix: 'PSC' | 'AGENT', issuer: IssuerSettings | undefined): Record<string, string> =>
   issuer ? { [`${prefix}_ISSUER`]: issuer.issuer, [`${prefix}_JWKS_URL`]: issuer.jwksUrl, [`${prefix}_AUDIENCE`]: issuer.audience } : {};
 
+/** The variables functions/platform/config.ts reads to sign or verify patient sessions. */
+const sessionEnvironment = (sessionKeyArn: string, sessions: PatientSessionSettings): Record<string, string> => ({
+  SESSION_KEY_ID: sessionKeyArn,
+  PATIENT_ISSUER: sessions.issuer,
+  PATIENT_AUDIENCE: sessions.audience,
+});
+
 /** Stage settings of every method: execution logs at ERROR level, never request or response data. */
 const methodSettings = (throttle: Throttle): apigw.MethodDeploymentOptions => ({
   loggingLevel: apigw.MethodLoggingLevel.ERROR,
@@ -83,6 +112,7 @@ const methodSettings = (throttle: Throttle): apigw.MethodDeploymentOptions => ({
 export interface ApiProps {
   settings: Settings;
   data: Data;
+  messaging: Messaging;
 }
 
 export class Api extends Construct {
@@ -101,17 +131,23 @@ export class Api extends Construct {
       ...issuerEnvironment('AGENT', settings.agentIssuer),
     };
 
+    const sessions = sessionEnvironment(data.sessionKey.keyArn, settings.patientSessions);
+
     this.functions = Object.fromEntries(
-      CAPABILITIES.map((capability) => [capability, this.capabilityFunction(capability, { ...tokenEnvironment, ALLOWED_ORIGIN: settings.allowedOrigin }, data, logSettings)]),
+      CAPABILITIES.map((capability) => [
+        capability,
+        this.capabilityFunction(capability, props, { environment: { ...tokenEnvironment, ALLOWED_ORIGIN: settings.allowedOrigin }, sessions, logSettings }),
+      ]),
     ) as Record<Capability, DmpFunction>;
     this.authorizerFunction = new DmpFunction(this, 'Authorizer', {
       entry: 'functions/http/authorizer.ts',
-      description: 'DMP API authorizer: verifies bearer tokens against the configured issuers',
+      description: 'DMP API authorizer: verifies bearer tokens against the configured issuers and patient sessions',
       memorySize: 512,
       timeout: HTTP_TIMEOUT,
-      environment: tokenEnvironment,
+      environment: { ...tokenEnvironment, ...sessions },
       logs: logSettings,
     });
+    data.grantSessionVerification(this.authorizerFunction);
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { encryptionKey: data.logsKey, retention: settings.logRetention });
     this.restApi = new apigw.RestApi(this, 'RestApi', {
@@ -153,7 +189,11 @@ export class Api extends Construct {
     new Firewall(this, 'Firewall', { stage: this.restApi.deploymentStage, logs: logSettings });
   }
 
-  private capabilityFunction(capability: Capability, environment: Record<string, string>, data: Data, logSettings: LogSettings): DmpFunction {
+  private capabilityFunction(
+    capability: Capability,
+    { settings, data, messaging }: ApiProps,
+    shared: { environment: Record<string, string>; sessions: Record<string, string>; logSettings: LogSettings },
+  ): DmpFunction {
     const needs = CAPABILITY_NEEDS[capability];
     const fn = new DmpFunction(this, pascalCase(capability), {
       entry: `functions/http/${capability}.ts`,
@@ -161,15 +201,20 @@ export class Api extends Construct {
       memorySize: needs.memorySize,
       timeout: HTTP_TIMEOUT,
       environment: {
-        ...environment,
+        ...shared.environment,
         ...(needs.items || needs.indexQuery ? { TABLE_NAME: data.table.tableName } : {}),
         ...(needs.dataKey ? { DATA_KEY_ID: data.dataKey.keyArn } : {}),
+        ...(needs.sms ? { SMS_SENDER_ID: settings.smsSenderId } : {}),
+        ...(needs.sessions ? shared.sessions : {}),
       },
-      logs: logSettings,
+      logs: shared.logSettings,
     });
     if (needs.items) data.grantItems(fn, needs.items);
     if (needs.indexQuery) data.grantIndexQuery(fn);
-    if (needs.dataKey) data.grantDataKey(fn, needs.dataKey.operations, needs.dataKey.contexts);
+    for (const grant of needs.dataKey ?? []) data.grantDataKey(fn, grant.operations, grant.contexts);
+    if (needs.sms) messaging.grantSmsSend(fn);
+    if (needs.sessions === 'sign') data.grantSessionSigning(fn);
+    if (needs.sessions) data.grantSessionVerification(fn);
     return fn;
   }
 

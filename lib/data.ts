@@ -1,12 +1,14 @@
 /**
  * The data tier: the one DynamoDB table, the KMS keys, and the table's backups.
  *
- * Three keys, three jobs:
+ * Four keys, four jobs:
  * - `tableKey` encrypts the table at rest (DynamoDB server-side encryption), its stream and backups;
  * - `dataKey` wraps the per-patient data keys (envelope encryption in functions/adapters): only the
  *   functions that seal or open patient data may use it, with an encryption context naming an
  *   opaque record id or the keyed-index secret, nothing else;
- * - `logsKey` encrypts every log group of the stack.
+ * - `logsKey` encrypts every log group of the stack;
+ * - `sessionKey` (asymmetric, ECC P-256) signs the session tokens this API issues to patients: only
+ *   the auth function may sign, the functions that verify those tokens may read its public key.
  *
  * Grants are written action by action (never `dynamodb:*` or a table's `grantReadWriteData`) so each
  * function's policy reads as the list of calls its code makes.
@@ -16,7 +18,7 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { encryptionContext } from '../functions/adapters/envelope.ts';
@@ -25,7 +27,16 @@ import { GSI1, TABLE_DEFINITION } from '../functions/adapters/table.ts';
 import { createKey, KEY_USE_ACTIONS } from './kms.ts';
 
 /** The item-level calls a function may make on the table (transactions check them item by item). */
-export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'ConditionCheckItem' | 'Query';
+export type ItemAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem'
+  | 'ConditionCheckItem'
+  | 'Query';
+const READ_ACTIONS: readonly ItemAction[] = ['GetItem', 'BatchGetItem', 'Query'];
 
 /**
  * The encryption contexts the functions pass to KMS with the data key, taken from the code that
@@ -44,6 +55,12 @@ const FIXED_CONTEXT_VALUES: Record<DataKeyContext, Record<string, string>> = {
 
 export type DataKeyOperation = 'GenerateDataKey' | 'Decrypt';
 
+/** One grant of the data key: these operations, with these encryption contexts only. */
+export interface DataKeyGrant {
+  operations: DataKeyOperation[];
+  contexts: DataKeyContext[];
+}
+
 /** How long backups (and point-in-time recovery) keep a copy of what the table deleted. */
 const BACKUP_RETENTION = Duration.days(35);
 
@@ -52,6 +69,7 @@ export class Data extends Construct {
   readonly tableKey: kms.Key;
   readonly dataKey: kms.Key;
   readonly logsKey: kms.Key;
+  readonly sessionKey: kms.Key;
   readonly backupSelection: backup.BackupSelection;
 
   constructor(scope: Construct, id: string) {
@@ -74,6 +92,13 @@ export class Data extends Construct {
       alias: `alias/${stack.stackName}/logs`,
       description: 'DMP: encryption of the CloudWatch Logs log groups',
       delegateUseToIam: false,
+    });
+    this.sessionKey = createKey(this, 'SessionKey', {
+      alias: `alias/${stack.stackName}/patient-sessions`,
+      description: 'DMP: signs the session tokens issued to patients and representatives (ES256)',
+      // Only the roles named by grantSessionSigning / grantSessionVerification may use it.
+      delegateUseToIam: false,
+      asymmetric: { keySpec: kms.KeySpec.ECC_NIST_P256, keyUsage: kms.KeyUsage.SIGN_VERIFY },
     });
     this.logsKey.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -150,7 +175,7 @@ export class Data extends Construct {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: actions.map((a) => `dynamodb:${a}`), resources: [this.table.tableArn] }),
     );
-    this.grantTableKeyThroughDynamoDb(grantee, actions.some((a) => a !== 'GetItem' && a !== 'Query'));
+    this.grantTableKeyThroughDynamoDb(grantee, actions.some((a) => !READ_ACTIONS.includes(a)));
   }
 
   /** Queries on GSI1 (creations by day, pending notifications). */
@@ -171,6 +196,24 @@ export class Data extends Construct {
     const conditions = dataKeyConditions(contexts);
     this.dataKey.addToResourcePolicy(new iam.PolicyStatement({ principals: [role], actions, resources: ['*'], conditions }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [this.dataKey.keyArn], conditions }));
+  }
+
+  /** Signing session tokens: the one function that issues them (kms:Sign, ES256 only). */
+  grantSessionSigning(fn: lambda.IFunction): void {
+    this.grantSessionKey(fn, ['kms:Sign'], { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } });
+  }
+
+  /** Reading the session key's public half, to verify session tokens locally (no kms:Verify). */
+  grantSessionVerification(fn: lambda.IFunction): void {
+    this.grantSessionKey(fn, ['kms:GetPublicKey']);
+  }
+
+  /** In the key policy (which names the role) and in the role's own policy. */
+  private grantSessionKey(fn: lambda.IFunction, actions: string[], conditions?: Record<string, Record<string, unknown>>): void {
+    const role = fn.role;
+    if (!role) throw new Error('a session key grant needs a function with an execution role');
+    this.sessionKey.addToResourcePolicy(new iam.PolicyStatement({ principals: [role], actions, resources: ['*'], ...(conditions ? { conditions } : {}) }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [this.sessionKey.keyArn], ...(conditions ? { conditions } : {}) }));
   }
 
   private grantTableKeyThroughDynamoDb(grantee: iam.IGrantable, writes: boolean): void {

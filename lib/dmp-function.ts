@@ -57,12 +57,16 @@ export interface DmpFunctionProps {
   memorySize: 512 | 1024;
   timeout: Duration;
   environment: Record<string, string>;
+  /** Only where running twice at once would be wrong: it takes from the account's shared quota. */
+  reservedConcurrentExecutions?: number;
   logs: LogSettings;
 }
 
 export class DmpFunction extends NodejsFunction {
   /** The function's execution role (never undefined, unlike `Function.role`). */
   readonly executionRole: iam.Role;
+  /** The Lambda entry, relative to the repository root. */
+  readonly entry: string;
 
   constructor(scope: Construct, id: string, props: DmpFunctionProps) {
     // Created beside the function, before it, because the function is built with them.
@@ -84,6 +88,7 @@ export class DmpFunction extends NodejsFunction {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
+      ...(props.reservedConcurrentExecutions === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
@@ -103,6 +108,7 @@ export class DmpFunction extends NodejsFunction {
       },
     });
     this.executionRole = role;
+    this.entry = props.entry;
     logGroup.grantWrite(role);
   }
 }

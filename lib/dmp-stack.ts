@@ -30,7 +30,7 @@ export class DmpStack extends Stack {
       settings,
       logs: { encryptionKey: this.data.logsKey, retention: settings.logRetention },
     });
-    this.api = new Api(this, 'Api', { settings, data: this.data });
+    this.api = new Api(this, 'Api', { settings, data: this.data, messaging: this.messaging });
     this.jobs = new Jobs(this, 'Jobs', { settings, data: this.data, messaging: this.messaging });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url, description: 'Base URL of the DMP API (paths start with /v1)' });

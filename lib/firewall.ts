@@ -16,6 +16,12 @@ import type { LogSettings } from './dmp-function.ts';
  * address for a whole site, hence a generous limit; the stage's throttling protects the service.
  */
 const RATE_LIMIT_PER_5_MINUTES = 3000;
+/**
+ * Patient login and code checks per address per 5 minutes, at the edge, before any function runs:
+ * bounds password guessing and SMS sending from one address (the functions also lock accounts and
+ * sources, in the table).
+ */
+const LOGIN_LIMIT_PER_5_MINUTES = 100;
 
 // Sampled requests would show operators full requests, bearer tokens included: off.
 const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
@@ -78,12 +84,41 @@ export class Firewall extends Construct {
           statement: { rateBasedStatement: { limit: RATE_LIMIT_PER_5_MINUTES, aggregateKeyType: 'IP', evaluationWindowSec: 300 } },
           visibilityConfig: visibility('RateLimitPerAddress'),
         },
-        managedRuleGroup('AWSManagedRulesAmazonIpReputationList', 1),
-        managedRuleGroup('AWSManagedRulesKnownBadInputsRuleSet', 2),
+        {
+          name: 'LoginRateLimitPerAddress',
+          priority: 1,
+          action: {
+            block: {
+              customResponse: {
+                responseCode: 429,
+                customResponseBodyKey: 'rate-limited',
+                responseHeaders: [{ name: 'Retry-After', value: '300' }],
+              },
+            },
+          },
+          statement: {
+            rateBasedStatement: {
+              limit: LOGIN_LIMIT_PER_5_MINUTES,
+              aggregateKeyType: 'IP',
+              evaluationWindowSec: 300,
+              scopeDownStatement: {
+                byteMatchStatement: {
+                  fieldToMatch: { uriPath: {} },
+                  positionalConstraint: 'CONTAINS',
+                  searchString: '/v1/auth/patient/',
+                  textTransformations: [{ priority: 0, type: 'LOWERCASE' }],
+                },
+              },
+            },
+          },
+          visibilityConfig: visibility('LoginRateLimitPerAddress'),
+        },
+        managedRuleGroup('AWSManagedRulesAmazonIpReputationList', 2),
+        managedRuleGroup('AWSManagedRulesKnownBadInputsRuleSet', 3),
         // SizeRestrictions_BODY blocks bodies above 8 KB, yet records are created with up to 16 KiB
         // and documents will carry up to 4 MiB: each route's size limit is enforced by its function
         // (413), so that rule only counts.
-        managedRuleGroup('AWSManagedRulesCommonRuleSet', 3, [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }]),
+        managedRuleGroup('AWSManagedRulesCommonRuleSet', 4, [{ name: 'SizeRestrictions_BODY', actionToUse: { count: {} } }]),
       ],
     });
 

@@ -5,6 +5,9 @@
  * at once from the stream (new OUTBOX# items), and every minute from a schedule (retries with
  * back-off, and anything the stream did not deliver). Claims with a lease in the table keep the two
  * triggers from sending a message twice.
+ *
+ * The retention job runs daily and destroys the records closed more than ten years ago: the wrapped
+ * data key first (after which nothing can open the record's data), then the items.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -26,6 +29,7 @@ export interface JobsProps {
 
 export class Jobs extends Construct {
   readonly outbox: DmpFunction;
+  readonly retention: DmpFunction;
   /** Stream batches the dispatcher gave up on (positions in the stream, not their content). */
   readonly outboxFailures: sqs.Queue;
 
@@ -68,12 +72,16 @@ export class Jobs extends Construct {
         retryAttempts: 5,
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(this.outboxFailures),
-        // Only new notifications wake the dispatcher; every other write to the table is ignored
-        // before it costs an invocation.
+        // Only new pending notifications wake the dispatcher; every other write to the table is
+        // ignored before it costs an invocation, including OUTBOX# items written already sent (the
+        // log of an SMS sent directly, such as a login code).
         filters: [
           lambda.FilterCriteria.filter({
             eventName: lambda.FilterRule.isEqual('INSERT'),
-            dynamodb: { Keys: { sk: { S: lambda.FilterRule.beginsWith('OUTBOX#') } } },
+            dynamodb: {
+              Keys: { sk: { S: lambda.FilterRule.beginsWith('OUTBOX#') } },
+              NewImage: { status: { S: lambda.FilterRule.isEqual('pending') } },
+            },
           }),
         ],
       }),
@@ -86,8 +94,28 @@ export class Jobs extends Construct {
       targets: [new targets.LambdaFunction(this.outbox, { retryAttempts: 0 })],
     });
 
+    this.retention = new DmpFunction(this, 'Retention', {
+      entry: 'functions/jobs/retention.ts',
+      description: 'DMP retention: destroys records ten years after closure (wrapped data key first)',
+      memorySize: 512,
+      // Lambda's limit is 15 minutes; what is left over waits for the next day's run.
+      timeout: Duration.minutes(14),
+      environment: { TABLE_NAME: data.table.tableName },
+      // No reserved concurrency (a new account cannot reserve any): two runs side by side are safe,
+      // each destruction step being conditional and idempotent (functions/adapters/retention.ts).
+      logs: logSettings,
+    });
+    // Finds due records on GSI1 and reads them; marks, deletes (one by one or in batches) under
+    // conditions. No data-key permission: it never opens data, it deletes the wrapped key.
+    data.grantItems(this.retention, ['GetItem', 'Query', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'ConditionCheckItem']);
+    data.grantIndexQuery(this.retention);
+    new events.Rule(this, 'RetentionSchedule', {
+      description: 'Daily at 02:30 UTC: destroy the records whose ten years of retention are over',
+      schedule: events.Schedule.cron({ minute: '30', hour: '2' }),
+      targets: [new targets.LambdaFunction(this.retention)],
+    });
+
     // Later jobs go here, each a DmpFunction with its own explicit grants and an events.Rule:
-    // retention (daily: destroy records whose retainUntil has passed, data key first) and
     // visibility (reveal documents whose notice period has ended).
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Customer managed KMS keys with explicit key policies. The account may administer every key
  * (so no key can become unmanageable), but cryptographic use is granted per key: through IAM for
- * the keys AWS services use on our behalf, to named roles only for the patient data key.
+ * the keys AWS services use on our behalf, to named roles only for the patient data key and the
+ * session signing key.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -54,6 +55,11 @@ export interface DmpKeyProps {
    * caller's behalf: DynamoDB, SNS). Without it only the key policy's own statements do.
    */
   delegateUseToIam: boolean;
+  /**
+   * An asymmetric key (e.g. ECC_NIST_P256 for SIGN_VERIFY). Absent: a symmetric encryption key.
+   * KMS cannot rotate asymmetric keys automatically: rotating one means a new key and a new kid.
+   */
+  asymmetric?: { keySpec: kms.KeySpec; keyUsage: kms.KeyUsage };
 }
 
 export const createKey = (scope: Construct, id: string, props: DmpKeyProps): kms.Key => {
@@ -80,7 +86,9 @@ export const createKey = (scope: Construct, id: string, props: DmpKeyProps): kms
   return new kms.Key(scope, id, {
     alias: props.alias,
     description: props.description,
-    enableKeyRotation: true,
+    ...(props.asymmetric
+      ? { keySpec: props.asymmetric.keySpec, keyUsage: props.asymmetric.keyUsage, enableKeyRotation: false }
+      : { enableKeyRotation: true }),
     policy,
     removalPolicy: RemovalPolicy.RETAIN,
   });

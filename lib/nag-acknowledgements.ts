@@ -27,10 +27,17 @@ const ANONYMOUS_ROUTE_REASONS: Record<string, string> = {
     'POST /v1/records admits the insured person creating a DMP online, who has no token yet: the function requires a single-use creation code issued by the Assurance Maladie, verifies any bearer token that is sent, and the method is throttled (10 req/s) behind the WAF rate limit.',
   openapi: 'GET /openapi.json is the public description of the API (the contract clients code against); it holds no data.',
   docs: 'GET /docs is the public reference page of the API; it holds no data.',
+  patientLogin:
+    'POST /v1/auth/patient/login is how a patient or representative gets a session, so the caller has no token yet: the function checks the password, counts failures per account (locking for a period that doubles from the 5th, up to 24 h) and per address, and only then sends a one-time code by SMS to the mobile of the record; the WAF rate limit per address applies too.',
+  patientVerify:
+    'POST /v1/auth/patient/verify completes a login with the SMS code: the caller holds only the challenge id the first factor returned. The code is single use, expires after five minutes, allows five attempts, and failures count towards the same account and address locks as passwords; the WAF rate limit per address applies too.',
 };
 
 const httpFunctions = (stack: DmpStack): DmpFunction[] => [...Object.values(stack.api.functions), stack.api.authorizerFunction];
-const allFunctions = (stack: DmpStack): DmpFunction[] => [...httpFunctions(stack), stack.jobs.outbox];
+const jobFunctions = (stack: DmpStack): DmpFunction[] => [stack.jobs.outbox, stack.jobs.retention];
+const allFunctions = (stack: DmpStack): DmpFunction[] => [...httpFunctions(stack), ...jobFunctions(stack)];
+/** Every function: none reserves concurrency (see HIPAA.Security-LambdaConcurrency). */
+const unreservedFunctions = (stack: DmpStack): DmpFunction[] => allFunctions(stack);
 const defaultPolicy = (fn: DmpFunction): IConstruct => fn.executionRole.node.findChild('DefaultPolicy');
 
 /** CDK's shared provider function of AwsCustomResource (one per stack, named after its UUID). */
@@ -50,7 +57,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   {
     rule: 'AwsSolutions-IAM5[Resource::*]',
     reason:
-      'X-Ray active tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permission. For the outbox dispatcher also: dynamodb:ListStreams (the stream event source) has none either, and sns:Publish of an SMS to a phone number has no resource to name; that grant is bound to this region (aws:RequestedRegion) and an explicit deny keeps it from publishing to any topic.',
+      'X-Ray active tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permission. For the outbox dispatcher also: dynamodb:ListStreams (the stream event source) has none either. For the outbox dispatcher and the auth function (login codes): sns:Publish of an SMS to a phone number has no resource to name; that grant is bound to this region (aws:RequestedRegion) and an explicit deny keeps it from publishing to any topic.',
     on: (stack) => allFunctions(stack).map(defaultPolicy),
   },
   {
@@ -97,8 +104,8 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   {
     rule: 'HIPAA.Security-LambdaConcurrency',
     reason:
-      'Load is bounded before the functions: API Gateway stage and method throttling and the WAF rate limit for the API, the stream shards for the outbox dispatcher. Reserved concurrency carves a slice of the account-wide quota and is sized per environment once that quota is known (a new account cannot reserve any): it is configuration, not code.',
-    on: allFunctions,
+      'Load is bounded before the functions: API Gateway stage and method throttling and the WAF rate limit for the API, the stream shards for the outbox dispatcher. Reserved concurrency carves a slice of the account-wide quota and is sized per environment once that quota is known (a new account cannot reserve any): it is configuration, not code. The retention job needs none either: two runs side by side are safe (every destruction step is conditional and idempotent).',
+    on: unreservedFunctions,
   },
   {
     rule: 'HIPAA.Security-LambdaDLQ',
@@ -111,6 +118,12 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     reason:
       'Stream batches the outbox dispatcher gives up on go to its on-failure destination (the OutboxFailures queue); its asynchronous invocations are the one-minute sweep, which holds no data and is replaced by the next sweep a minute later, so there is nothing to dead-letter.',
     on: (stack) => [stack.jobs.outbox],
+  },
+  {
+    rule: 'HIPAA.Security-LambdaDLQ',
+    reason:
+      'The retention job\'s only invocation is its daily schedule, whose event holds no data: a run that fails (after Lambda\'s own retries) leaves the due records where they are, and the next day\'s run finds them again by the same query, so a dead-letter queue would hold nothing to replay.',
+    on: (stack) => [stack.jobs.retention],
   },
   {
     rule: 'HIPAA.Security-LambdaInsideVPC',

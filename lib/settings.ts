@@ -12,6 +12,12 @@ export interface IssuerSettings {
   audience: string;
 }
 
+/** Sessions this API issues to patients and representatives (signed by the session key). */
+export interface PatientSessionSettings {
+  issuer: string;
+  audience: string;
+}
+
 export interface Settings {
   /** Health data stays in the EEA: Paris unless told otherwise. */
   region: string;
@@ -21,6 +27,8 @@ export interface Settings {
   professionalIssuer: IssuerSettings | undefined;
   /** The Assurance Maladie identity provider (CPAM agents); absent: no agent token is accepted. */
   agentIssuer: IssuerSettings | undefined;
+  /** Always configured: patients have no other way in. */
+  patientSessions: PatientSessionSettings;
   smsMonthlySpendLimitUsd: string;
   smsSenderId: string;
   logRetention: RetentionDays;
@@ -70,6 +78,7 @@ export const readSettings = (node: Node): Settings => {
     allowedOrigin: required(node, 'dmp:allowedOrigin'),
     professionalIssuer: issuer(node, 'dmp:psc'),
     agentIssuer: issuer(node, 'dmp:agent'),
+    patientSessions: { issuer: required(node, 'dmp:patientIssuer'), audience: required(node, 'dmp:patientAudience') },
     smsMonthlySpendLimitUsd: spendLimit,
     smsSenderId: senderId,
     logRetention: retention(node, 'dmp:logRetentionDays'),

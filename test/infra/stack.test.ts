@@ -15,6 +15,7 @@ import { isAnonymous } from '../../lib/api-manifest.ts';
 import { DmpStack } from '../../lib/dmp-stack.ts';
 import { GATEWAY_PROBLEMS } from '../../lib/gateway-responses.ts';
 import { readSettings } from '../../lib/settings.ts';
+import { FUNCTIONS } from '../support/lambda-bundles.ts';
 
 type Json = Record<string, any>; // CloudFormation documents, as Template.toJSON() returns them
 
@@ -50,13 +51,13 @@ const methodsByRoute = new Map(
   ofType('AWS::ApiGateway::Method').map(([id, m]) => [`${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId) || '/'}`, { id, ...m.Properties }]),
 );
 
-const ourFunctions = [...CAPABILITIES.map((c) => stack.api.functions[c]), stack.api.authorizerFunction, stack.jobs.outbox];
+const ourFunctions = [...CAPABILITIES.map((c) => stack.api.functions[c]), stack.api.authorizerFunction, stack.jobs.outbox, stack.jobs.retention];
 
 describe('functions', () => {
-  it('are one per capability, plus the authorizer and the outbox dispatcher, all Node 24 on arm64', () => {
+  it('are one per capability, plus the authorizer, the outbox dispatcher and the retention job, all Node 24 on arm64', () => {
     const arm64 = template.findResources('AWS::Lambda::Function', { Properties: { Architectures: ['arm64'] } });
     expect(Object.keys(arm64).sort()).toEqual(ourFunctions.map(logicalId).sort());
-    expect(Object.keys(arm64)).toHaveLength(CAPABILITIES.length + 2);
+    expect(Object.keys(arm64)).toHaveLength(CAPABILITIES.length + 3);
     for (const fn of ourFunctions) {
       expect(resources[logicalId(fn)]?.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -73,6 +74,11 @@ describe('functions', () => {
     }
   });
 
+  it('are each bundled and loaded by test/infra/bundles.test.ts (listed in test/support/lambda-bundles.ts)', () => {
+    const bundled = new Set(FUNCTIONS.map((f) => f.entry));
+    expect(ourFunctions.map((fn) => fn.entry).filter((entry) => !bundled.has(entry))).toEqual([]);
+  });
+
   it('have execution roles with no AWS managed policy', () => {
     for (const fn of ourFunctions) expect(resources[logicalId(fn.executionRole)]?.Properties.ManagedPolicyArns).toBeUndefined();
   });
@@ -82,12 +88,20 @@ describe('functions', () => {
     const issuers = { PSC_ISSUER: settings.professionalIssuer?.issuer, PSC_JWKS_URL: settings.professionalIssuer?.jwksUrl, AGENT_ISSUER: settings.agentIssuer?.issuer };
     const table = ref(logicalId(stack.data.table));
     const dataKey = arnOf(logicalId(stack.data.dataKey));
-    expect(env(stack.api.functions.records)).toMatchObject({ ...issuers, ALLOWED_ORIGIN: settings.allowedOrigin, TABLE_NAME: table, DATA_KEY_ID: dataKey });
+    const sessions = {
+      SESSION_KEY_ID: arnOf(logicalId(stack.data.sessionKey)),
+      PATIENT_ISSUER: 'https://api.dmp.fr/patient',
+      PATIENT_AUDIENCE: 'dmp-api',
+    };
+    expect(env(stack.api.functions.records)).toMatchObject({ ...issuers, ...sessions, ALLOWED_ORIGIN: settings.allowedOrigin, TABLE_NAME: table, DATA_KEY_ID: dataKey });
+    expect(env(stack.api.functions.records)).not.toHaveProperty('SMS_SENDER_ID');
+    expect(env(stack.api.functions.auth)).toMatchObject({ ...issuers, ...sessions, TABLE_NAME: table, DATA_KEY_ID: dataKey, SMS_SENDER_ID: settings.smsSenderId });
     expect(env(stack.api.functions.reporting)).toMatchObject({ ...issuers, TABLE_NAME: table });
-    expect(env(stack.api.functions.reporting)).not.toHaveProperty('DATA_KEY_ID');
-    expect(env(stack.api.functions.docs)).not.toHaveProperty('TABLE_NAME');
-    expect(env(stack.api.authorizerFunction)).toMatchObject(issuers);
+    for (const name of ['DATA_KEY_ID', 'SESSION_KEY_ID', 'PATIENT_ISSUER']) expect(env(stack.api.functions.reporting)).not.toHaveProperty(name);
+    for (const name of ['TABLE_NAME', 'SESSION_KEY_ID', 'PATIENT_ISSUER']) expect(env(stack.api.functions.docs)).not.toHaveProperty(name);
+    expect(env(stack.api.authorizerFunction)).toMatchObject({ ...issuers, ...sessions });
     expect(env(stack.jobs.outbox)).toMatchObject({ TABLE_NAME: table, DATA_KEY_ID: dataKey, SMS_SENDER_ID: settings.smsSenderId });
+    expect(env(stack.jobs.retention)).toEqual({ TABLE_NAME: table });
   });
 });
 
@@ -112,9 +126,10 @@ describe('least privilege', () => {
     expect(wildcards).toEqual([]);
   });
 
-  it('records: item calls on the table, data key GenerateDataKey/Decrypt', () => {
+  it('records: item calls on the table, data key GenerateDataKey/Decrypt, the session public key', () => {
     expect(beyondLogsAndTracing(stack.api.functions.records)).toEqual([
       'dynamodb:ConditionCheckItem',
+      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
@@ -125,6 +140,7 @@ describe('least privilege', () => {
       'kms:Encrypt',
       'kms:GenerateDataKey',
       'kms:GenerateDataKey',
+      'kms:GetPublicKey',
     ]);
     const tableStatement = statementsOf(stack.api.functions.records).find((s) => asArray(s.Action).includes('dynamodb:GetItem'));
     expect(tableStatement?.Resource).toEqual(arnOf(logicalId(stack.data.table)));
@@ -143,9 +159,58 @@ describe('least privilege', () => {
     expect(kms?.Condition).toEqual({ StringEquals: { 'kms:ViaService': `dynamodb.${settings.region}.amazonaws.com` } });
   });
 
-  it('docs and authorizer: logs and tracing only', () => {
+  it('auth: item calls on the table, data key per context, SMS but never to a topic, signs sessions', () => {
+    const statements = statementsOf(stack.api.functions.auth);
+    const tableStatement = statements.find((s) => asArray(s.Action).includes('dynamodb:BatchGetItem'));
+    expect(tableStatement?.Resource).toEqual(arnOf(logicalId(stack.data.table)));
+    expect(beyondLogsAndTracing(stack.api.functions.auth)).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+      'kms:GenerateDataKey',
+      'kms:GetPublicKey',
+      'kms:Sign',
+      'sns:Publish',
+      'sns:Publish',
+    ]);
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Allow', Action: 'sns:Publish', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': settings.region } } }),
+    );
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish' }));
+  });
+
+  it('docs: logs and tracing only; authorizer: the session public key besides', () => {
     expect(beyondLogsAndTracing(stack.api.functions.docs)).toEqual([]);
-    expect(beyondLogsAndTracing(stack.api.authorizerFunction)).toEqual([]);
+    expect(beyondLogsAndTracing(stack.api.authorizerFunction)).toEqual(['kms:GetPublicKey']);
+    expect(statementsOf(stack.api.authorizerFunction)).toContainEqual({ Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: arnOf(logicalId(stack.data.sessionKey)) });
+  });
+
+  it('retention: table calls to find and destroy records, GSI1, no data key (it never decrypts)', () => {
+    const statements = statementsOf(stack.jobs.retention);
+    const table = statements.find((s) => asArray(s.Action).includes('dynamodb:DeleteItem'));
+    expect(table).toEqual({
+      Effect: 'Allow',
+      Action: ['dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      Resource: arnOf(logicalId(stack.data.table)),
+    });
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: 'dynamodb:Query',
+      Resource: { 'Fn::Join': ['', [arnOf(logicalId(stack.data.table)), '/index/gsi1']] },
+    });
+    // KMS only as DynamoDB's table encryption, never the patient data key or the session key.
+    const kms = statements.filter((s) => asArray(s.Action).some((a: string) => a.startsWith('kms:')));
+    expect(kms).toEqual([expect.objectContaining({ Resource: arnOf(logicalId(stack.data.tableKey)), Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${settings.region}.amazonaws.com` } } })]);
+    expect(actionsOf(statements).filter((a) => !a.startsWith('xray:') && !a.startsWith('logs:') && !a.startsWith('dynamodb:') && !a.startsWith('kms:'))).toEqual([]);
   });
 
   it('outbox: claims and reads items, queries GSI1, decrypts data keys, sends SMS but never to a topic, reads the stream', () => {
@@ -200,14 +265,53 @@ describe('data', () => {
     });
   });
 
-  it('every KMS key rotates and is retained', () => {
-    for (const [, key] of ofType('AWS::KMS::Key')) {
-      expect(key.Properties.EnableKeyRotation).toBe(true);
+  it('every symmetric KMS key rotates; every key is retained', () => {
+    for (const [id, key] of ofType('AWS::KMS::Key')) {
+      // KMS cannot rotate an asymmetric key automatically.
+      expect(key.Properties.EnableKeyRotation).toBe(id !== logicalId(stack.data.sessionKey));
       expect(key.DeletionPolicy).toBe('Retain');
     }
   });
 
-  it('the patient data key: only records and the outbox may use it, with an encryption context of opaque ids', () => {
+  it('the session key: ECC P-256 for signing; only auth may sign, only auth, records and the authorizer may read the public key', () => {
+    const sessionKey = logicalId(stack.data.sessionKey);
+    expect(resources[sessionKey]?.Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', EnableKeyRotation: false });
+    const roleArn = (fn: { executionRole: IConstruct }) => arnOf(logicalId(fn.executionRole));
+    const policy = resources[sessionKey]?.Properties.KeyPolicy.Statement as Json[];
+    const principalsWith = (action: string) =>
+      policy
+        .filter((s) => s.Effect === 'Allow' && asArray(s.Action).includes(action))
+        .flatMap((s) => asArray(s.Principal.AWS))
+        .map((p) => JSON.stringify(p))
+        .sort();
+    const json = (fns: { executionRole: IConstruct }[]) => fns.map((fn) => JSON.stringify(roleArn(fn))).sort();
+    const { auth, records, reporting, docs } = stack.api.functions;
+    expect(principalsWith('kms:Sign')).toEqual(json([auth]));
+    expect(policy).toContainEqual(expect.objectContaining({ Action: 'kms:Sign', Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } } }));
+    expect(principalsWith('kms:GetPublicKey')).toEqual(json([auth, records, stack.api.authorizerFunction]));
+    // Nothing else in the key policy uses the key: the account only administers it.
+    const used = policy.flatMap((s) => asArray(s.Action as string | string[])).filter((a) => ['kms:Sign', 'kms:Verify', 'kms:GetPublicKey', 'kms:CreateGrant'].includes(a));
+    expect(used.sort()).toEqual(['kms:GetPublicKey', 'kms:Sign']);
+
+    // Role policies: kms:Sign appears in the auth role's policy only, on the session key.
+    const signers = ofType('AWS::IAM::Policy').filter(([, p]) =>
+      (p.Properties.PolicyDocument.Statement as Json[]).some((s) => asArray(s.Action as string | string[]).some((a) => a === 'kms:Sign' || a === 'kms:*')),
+    );
+    expect(signers.flatMap(([, p]) => (p.Properties.Roles as Json[]).map((r) => r.Ref))).toEqual([logicalId(auth.executionRole)]);
+    expect(statementsOf(auth)).toContainEqual({
+      Effect: 'Allow',
+      Action: 'kms:Sign',
+      Resource: arnOf(sessionKey),
+      Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
+    });
+    for (const fn of [auth, records, stack.api.authorizerFunction]) expect(actionsOf(statementsOf(fn))).toContain('kms:GetPublicKey');
+    for (const fn of [reporting, docs, stack.jobs.outbox, stack.jobs.retention]) {
+      expect(actionsOf(statementsOf(fn))).not.toContain('kms:GetPublicKey');
+      expect(JSON.stringify(statementsOf(fn))).not.toContain(sessionKey);
+    }
+  });
+
+  it('the patient data key: only records, auth and the outbox may use it, with an encryption context of opaque ids', () => {
     const policy = resources[logicalId(stack.data.dataKey)]?.Properties.KeyPolicy.Statement as Json[];
     const crypto = policy.filter((s) => asArray(s.Action).some((a: string) => ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'].includes(a)));
     expect(crypto).toEqual([
@@ -218,6 +322,29 @@ describe('data', () => {
         Resource: '*',
         Condition: {
           'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['dmpId', 'purpose'] },
+          Null: { 'kms:EncryptionContextKeys': 'false' },
+          StringEqualsIfExists: { 'kms:EncryptionContext:purpose': 'keyed-index' },
+        },
+      },
+      // auth opens records' data keys and the keyed-hash secret, but may generate only the latter.
+      {
+        Effect: 'Allow',
+        Principal: { AWS: arnOf(logicalId(stack.api.functions.auth.executionRole)) },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: {
+          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['dmpId', 'purpose'] },
+          Null: { 'kms:EncryptionContextKeys': 'false' },
+          StringEqualsIfExists: { 'kms:EncryptionContext:purpose': 'keyed-index' },
+        },
+      },
+      {
+        Effect: 'Allow',
+        Principal: { AWS: arnOf(logicalId(stack.api.functions.auth.executionRole)) },
+        Action: 'kms:GenerateDataKey',
+        Resource: '*',
+        Condition: {
+          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['purpose'] },
           Null: { 'kms:EncryptionContextKeys': 'false' },
           StringEqualsIfExists: { 'kms:EncryptionContext:purpose': 'keyed-index' },
         },
@@ -233,7 +360,9 @@ describe('data', () => {
     // The roles' own grants carry the same conditions.
     for (const [fn, statement] of [
       [stack.api.functions.records, crypto[0]],
-      [stack.jobs.outbox, crypto[1]],
+      [stack.api.functions.auth, crypto[1]],
+      [stack.api.functions.auth, crypto[2]],
+      [stack.jobs.outbox, crypto[3]],
     ] as const) {
       expect(statementsOf(fn)).toContainEqual({
         Effect: 'Allow',
@@ -359,13 +488,18 @@ describe('API', () => {
     const managed = rules.map((r) => r.Statement.ManagedRuleGroupStatement?.Name).filter(Boolean);
     expect(managed.sort()).toEqual(['AWSManagedRulesAmazonIpReputationList', 'AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet']);
     expect(rules.some((r) => r.Statement.RateBasedStatement?.AggregateKeyType === 'IP')).toBe(true);
+    // Patient login has a tighter per-address limit of its own, scoped to its paths.
+    const login = rules.find((r) => r.Name === 'LoginRateLimitPerAddress');
+    expect(login?.Statement.RateBasedStatement.Limit).toBeLessThanOrEqual(100);
+    expect(login?.Statement.RateBasedStatement.ScopeDownStatement.ByteMatchStatement.SearchString).toBe('/v1/auth/patient/');
+    expect(new Set(rules.map((r) => r.Priority)).size).toBe(rules.length);
     template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { WebACLArn: arnOf(aclId) });
     template.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', { ResourceArn: arnOf(aclId), RedactedFields: [{ SingleHeader: { Name: 'authorization' } }] });
   });
 });
 
 describe('jobs and messaging', () => {
-  it('the outbox dispatcher reads new OUTBOX# items from the stream, with retries and a failure queue', () => {
+  it('the outbox dispatcher reads new pending OUTBOX# items from the stream, with retries and a failure queue', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: ref(logicalId(stack.jobs.outbox)),
       EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.data.table), 'StreamArn'] },
@@ -375,7 +509,17 @@ describe('jobs and messaging', () => {
       MaximumRetryAttempts: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       DestinationConfig: { OnFailure: { Destination: arnOf(logicalId(stack.jobs.outboxFailures)) } },
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: [{ prefix: 'OUTBOX#' }] } } } }) }] },
+      // OUTBOX# items written already sent (SMS sent directly, logged) do not wake it.
+      FilterCriteria: {
+        Filters: [
+          {
+            Pattern: JSON.stringify({
+              eventName: ['INSERT'],
+              dynamodb: { Keys: { sk: { S: [{ prefix: 'OUTBOX#' }] } }, NewImage: { status: { S: ['pending'] } } },
+            }),
+          },
+        ],
+      },
     });
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
   });
@@ -385,6 +529,21 @@ describe('jobs and messaging', () => {
       ScheduleExpression: 'rate(1 minute)',
       Targets: [Match.objectLike({ Arn: arnOf(logicalId(stack.jobs.outbox)) })],
     });
+  });
+
+  it('the retention job runs daily at 02:30 UTC, one run at a time, within 14 minutes', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(30 2 * * ? *)',
+      Targets: [Match.objectLike({ Arn: arnOf(logicalId(stack.jobs.retention)) })],
+    });
+    expect(resources[logicalId(stack.jobs.retention)]?.Properties).toMatchObject({
+      Description: 'DMP retention: destroys records ten years after closure (wrapped data key first)',
+      MemorySize: 512,
+      Timeout: 14 * 60,
+    });
+    // Nothing but its schedule invokes it.
+    const sources = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName.Ref === logicalId(stack.jobs.retention));
+    expect(sources).toEqual([]);
   });
 
   it('SMS are transactional, capped and signed with the sender id; the professional topic is encrypted', () => {

@@ -36,6 +36,10 @@ export const LAMBDA_ENV: Record<string, string> = {
   AGENT_ISSUER: 'https://idp.agents.example.fr',
   AGENT_JWKS_URL: 'https://idp.agents.example.fr/jwks.json',
   AGENT_AUDIENCE: 'dmp-api',
+  SESSION_KEY_ID: 'arn:aws:kms:eu-west-3:111122223333:key/00000000-0000-4000-8000-000000000001',
+  PATIENT_ISSUER: 'https://api.dmp.fr/patient',
+  PATIENT_AUDIENCE: 'dmp-api',
+  SMS_SENDER_ID: 'DMP',
   AWS_ACCESS_KEY_ID: 'AKIABENCHDUMMY000000',
   AWS_SECRET_ACCESS_KEY: 'bench-dummy-secret',
 };
@@ -55,9 +59,11 @@ interface LambdaEntry {
 
 export const FUNCTIONS: LambdaEntry[] = [
   { name: 'records', entry: 'functions/http/records.ts', clients: ['DynamoDBClient', 'KMSClient'] },
+  { name: 'auth', entry: 'functions/http/auth.ts', clients: ['DynamoDBClient', 'KMSClient', 'SNSClient'] },
   { name: 'reporting', entry: 'functions/http/reporting.ts', clients: ['DynamoDBClient'] },
   { name: 'docs', entry: 'functions/http/docs.ts', clients: [] },
-  { name: 'authorizer', entry: 'functions/http/authorizer.ts', clients: [] },
+  { name: 'authorizer', entry: 'functions/http/authorizer.ts', clients: ['KMSClient'] },
   { name: 'outbox', entry: 'functions/jobs/outbox.ts', clients: ['DynamoDBClient', 'KMSClient', 'SNSClient'] },
+  { name: 'retention', entry: 'functions/jobs/retention.ts', clients: ['DynamoDBClient'] },
 ];
 
