@@ -3,11 +3,14 @@
  * targets (not timings): a creation makes exactly one KMS GenerateDataKey and one DynamoDB
  * TransactWriteItems (the idempotency record inside it) and no other write; a read right after
  * creation makes no KMS call (the data key is cached); a read with the cache cleared makes exactly
- * one KMS Decrypt.
+ * one KMS Decrypt. Patients: a login (password, then the SMS code) makes exactly one KMS call, the
+ * session's Sign, when the record's data key is cached, and one Sign plus at most one Decrypt (the
+ * record's sealed mobile, to send the code) when it is not; a request with the session then makes
+ * no KMS call at all (the session key's public half is cached: no GetPublicKey, no Verify).
  */
 import { randomBytes } from 'node:crypto';
 import { CallCounter, countOf, formatCalls, type Counts } from './counting.ts';
-import { creationBody, expectStatus, type Bench } from './harness.ts';
+import { activatePatient, createPatient, creationBody, expectStatus, lastSmsCode, patientLogin, patientVerify, type Bench, type Holder } from './harness.ts';
 
 const DYNAMO_WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems'];
 
@@ -16,6 +19,7 @@ export interface CallsRow {
   n: number;
   kms: string;
   dynamodb: string;
+  sns: string;
   attempts: number;
   target: string;
   /** undefined: informative only. */
@@ -44,6 +48,23 @@ const uncachedReadCheck: Check = (c) => {
   return v;
 };
 
+/** Login + verify: the session's Sign and nothing else from KMS. */
+const cachedLoginCheck: Check = (c) => {
+  const v: string[] = [];
+  if (countOf(c, 'kms', 'Sign') !== 1) v.push(`kms.Sign = ${countOf(c, 'kms', 'Sign')} (target 1)`);
+  if (countOf(c, 'kms') !== countOf(c, 'kms', 'Sign')) v.push(`other KMS calls: ${formatCalls(c, 'kms')} (target: the Sign only)`);
+  return v;
+};
+/** Login + verify with the data key evicted: the Sign, and the Decrypt that opens the sealed mobile at most. */
+const uncachedLoginCheck: Check = (c) => {
+  const v: string[] = [];
+  if (countOf(c, 'kms', 'Sign') !== 1) v.push(`kms.Sign = ${countOf(c, 'kms', 'Sign')} (target 1)`);
+  if (countOf(c, 'kms', 'Decrypt') > 1) v.push(`kms.Decrypt = ${countOf(c, 'kms', 'Decrypt')} (target ≤ 1)`);
+  const others = countOf(c, 'kms') - countOf(c, 'kms', 'Sign') - countOf(c, 'kms', 'Decrypt');
+  if (others > 0) v.push(`other KMS calls: ${formatCalls(c, 'kms')} (target: 1 Sign + at most 1 Decrypt)`);
+  return v;
+};
+
 const summarizeCalls = (samples: Counts[], service: string): string => {
   const distinct = new Map<string, number>();
   for (const s of samples) distinct.set(formatCalls(s, service), (distinct.get(formatCalls(s, service)) ?? 0) + 1);
@@ -69,6 +90,7 @@ export const countRuntimeCalls = (bench: Bench): CallCounter => {
   const counter = new CallCounter();
   counter.attach('dynamodb', bench.runtime.deps.db);
   counter.attach('kms', bench.runtime.deps.kms);
+  counter.attach('sns', bench.runtime.sns);
   return counter;
 };
 
@@ -83,6 +105,11 @@ export const measureCalls = async (bench: Bench, counter: CallCounter, perScenar
   const replayed = scenario('    same key and body again (replay)', 'info');
   const cached = scenario('(b) GET /v1/records/{id} right after', '0 KMS calls', cachedReadCheck);
   const evicted = scenario('(c) same GET, keyRing.forget(id) first', '1 KMS Decrypt, no other KMS call', uncachedReadCheck);
+  const firstSession = scenario('warm-up: first patient session of the process', 'info: login + verify + POST /v1/auth/patient/password (provisional password; first GetPublicKey)');
+  const login = scenario('(d) patient login + verify, data key cached', '1 KMS Sign, no other KMS call', cachedLoginCheck);
+  const loginEvicted = scenario('(e) same, keyRing.forget(id) before login', '1 Sign + at most 1 Decrypt, no other KMS call', uncachedLoginCheck);
+  const patientRead = scenario('(f) GET /v1/records/{id}, patient session', '0 KMS calls', cachedReadCheck);
+  const patientNotifications = scenario('(f) GET …/{id}/notifications, patient session', '0 KMS calls', cachedReadCheck);
 
   /** Counts the AWS calls of one operation (requests are sequential; the runtime sweeps no outbox). */
   const counted = async <T>(s: Scenario, op: () => Promise<T>): Promise<T> => {
@@ -113,13 +140,37 @@ export const measureCalls = async (bench: Bench, counter: CallCounter, perScenar
     }
   }
 
-  const rows: CallsRow[] = [warmup, plain, keyed, replayed, cached, evicted].map((s) => {
+  /**
+   * Password, then the code read from the SMS the emulator recorded (GET /_local/sms reads moto's
+   * data over plain HTTP, through none of the counted clients), then the session.
+   */
+  const session = async (h: Holder) => {
+    const challengeId = await patientLogin(bench, h);
+    return patientVerify(bench, challengeId, await lastSmsCode(bench, h.mobile));
+  };
+  const patientGet = async (path: string, accessToken: string) => expectStatus(`GET ${path}`, await bench.call('GET', path, { token: accessToken }), 200);
+
+  for (let i = 0; i < perScenario; i++) {
+    const created = await createPatient(bench, token);
+    // The first session of a provisional password may only change it; the first one of the
+    // process also fetches the session key's public half (verifying its token).
+    const h = i === 0 ? await counted(firstSession, () => activatePatient(bench, created)) : await activatePatient(bench, created);
+    const { accessToken, mustChangePassword } = await counted(login, () => session(h));
+    if (mustChangePassword) throw new Error('the session after the password change still asks for one');
+    await counted(patientRead, () => patientGet(`/v1/records/${h.dmpId}`, accessToken));
+    await counted(patientNotifications, () => patientGet(`/v1/records/${h.dmpId}/notifications`, accessToken));
+    runtime.deps.keyRing.forget(h.dmpId);
+    await counted(loginEvicted, () => session(h));
+  }
+
+  const rows: CallsRow[] = [warmup, plain, keyed, replayed, cached, evicted, firstSession, login, loginEvicted, patientRead, patientNotifications].map((s) => {
     const violations = s.check ? [...new Set(s.samples.flatMap((c, i) => s.check!(c).map((v) => `request ${i + 1}: ${v}`)))] : [];
     return {
       scenario: s.name,
       n: s.samples.length,
       kms: summarizeCalls(s.samples, 'kms'),
       dynamodb: summarizeCalls(s.samples, 'dynamodb'),
+      sns: summarizeCalls(s.samples, 'sns'),
       attempts: s.attempts,
       target: s.target,
       ok: s.check ? violations.length === 0 : undefined,

@@ -5,6 +5,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
+import type { SNSClient } from '@aws-sdk/client-sns';
 
 export type Counts = Record<string, number>;
 
@@ -14,7 +15,7 @@ export class CallCounter {
   /** Sum of the calls' durations (parallel calls overlap: this can exceed the wall time). */
   callMs = 0;
 
-  attach(service: string, client: DynamoDBClient | KMSClient): void {
+  attach(service: string, client: DynamoDBClient | KMSClient | SNSClient): void {
     const stack = client.middlewareStack as DynamoDBClient['middlewareStack'];
     stack.add(
       (next, context) => async (args) => {

@@ -87,17 +87,17 @@ const coldStartTables = (c: ColdStartResult): string => {
 
 const callsTable = (c: CallsResult): string =>
   table(
-    'AWS calls per operation (SDK middleware on the runtime’s DynamoDB and KMS clients; one row = n sequential requests)',
-    'counts per request (identical across the n requests unless split as [k/n]); attempts = HTTP attempts of all n requests (retries would show there)',
-    ['operation', 'n', 'KMS', 'DynamoDB', 'attempts', 'target', 'verdict'],
-    c.rows.map((r) => [r.scenario, r.n, r.kms, r.dynamodb, r.attempts, r.target, r.ok === undefined ? 'info' : r.ok ? 'OK' : 'VIOLATED']),
-    ['left', 'right', 'left', 'left', 'right', 'left', 'left'],
+    'AWS calls per operation (SDK middleware on the runtime’s DynamoDB, KMS and SNS clients; one row = n sequential requests)',
+    'counts per request (identical across the n requests unless split as [k/n]); attempts = HTTP attempts of all n requests (retries would show there); a patient login row = POST …/login + POST …/verify together (the SMS code read between them calls no counted client); SNS shows direct sends only (record notifications go through the outbox, not swept here)',
+    ['operation', 'n', 'KMS', 'DynamoDB', 'SNS', 'attempts', 'target', 'verdict'],
+    c.rows.map((r) => [r.scenario, r.n, r.kms, r.dynamodb, r.sns, r.attempts, r.target, r.ok === undefined ? 'info' : r.ok ? 'OK' : 'VIOLATED']),
+    ['left', 'right', 'left', 'left', 'left', 'right', 'left', 'left'],
   );
 
 const latencyTable = (l: LatencyResult): string =>
   table(
     `Latency through the local runtime on moto (${l.rows[0]?.summary.n} samples each after ${l.warmupRounds} warm-up rounds, interleaved)`,
-    `ms per request, client side; × GetItem = median over the bare GetItem median (${ms(l.baseline.median)} ms) of the same run; AWS calls ms = median per request of the summed durations of the runtime's SDK calls (parallel calls overlap); the table is dropped and recreated between rounds, untimed (moto's TransactWriteItems deep-copies the table and its ever-growing stream per item: ~10 ms on a new table, ~500 ms after 100 creations). POST includes deliberate scrypt hashing (N=2^15) of the provisional password`,
+    `ms per request, client side; × GetItem = median over the bare GetItem median (${ms(l.baseline.median)} ms) of the same run; AWS calls ms = median per request of the summed durations of the runtime's SDK calls (parallel calls overlap); the table is dropped and recreated between rounds, untimed (moto's TransactWriteItems deep-copies the table and its ever-growing stream per item: ~10 ms on a new table, ~500 ms after 100 creations). POST includes deliberate scrypt hashing (N=2^15) of the provisional password, a patient login one scrypt check of the password (same cost). Each round, untimed, the new record's patient opens the provisional password's session and changes the password; then the patient path is timed on its three API calls (the SMS code is read between them, untimed) and its session serves the patient GET`,
     ['operation', 'n', 'median', 'p90', '× GetItem', 'AWS calls ms', 'note'],
     l.rows.map((r) => [r.name, r.summary.n, ms(r.summary.median), ms(r.summary.p90), ratio(r.ratio), r.awsMs ? ms(r.awsMs.median) : '', r.note]),
     ['left', 'right', 'right', 'right', 'right', 'right', 'left'],
@@ -169,7 +169,7 @@ const main = async (): Promise<void> => {
     calls: calls.rows.map((r) => ({ scenario: r.scenario.trim(), n: r.n, target: r.target, ok: r.ok ?? null, perRequest: r.samples, httpAttempts: r.attempts, violations: r.violations })),
     latency: {
       baselineMedianMs: latency.baseline.median,
-      operations: latency.rows.map((r) => ({ name: r.name, note: r.note, ms: r.summary, ratioToGetItem: round(r.ratio, 2), awsCallsMs: r.awsMs ?? null, samplesMs: r.samples })),
+      operations: latency.rows.map((r) => ({ name: r.name.trim(), note: r.note, ms: r.summary, ratioToGetItem: round(r.ratio, 2), awsCallsMs: r.awsMs ?? null, samplesMs: r.samples })),
     },
     failures,
   };
