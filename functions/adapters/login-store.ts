@@ -105,6 +105,11 @@ export class LoginStore {
     }));
   }
 
+  /** Whether this process already knows the source to be over its limit (no read). */
+  sourceKnownLocked(sourceHash: string, now: Date): boolean {
+    return this.seen.get(keys.source(sourceHash, windowOf(now)).pk, now) !== undefined;
+  }
+
   /**
    * The lock of a login id and the failures of a source, in one read; no read at all for a source
    * this process already knows to be over its limit (then `sourceFailures` is the limit).
@@ -185,11 +190,6 @@ export class LoginStore {
     }
   }
 
-  /** A successful login clears the id's failures (the source's stay until their window ends). */
-  async clearFailures(loginId: string): Promise<void> {
-    await this.db.send(new DeleteItemCommand({ TableName: this.table, Key: k(keys.loginLock(loginId)) }));
-  }
-
   /** The challenge and the log of the SMS that carried its code, together. */
   challengePut(c: Omit<Challenge, 'attempts'>, now: Date): LabelledWrite {
     return {
@@ -255,6 +255,7 @@ export class LoginStore {
     };
   }
 
+  /** A successful login clears the id's failures (the source's stay until their window ends). */
   clearFailuresWrite(loginId: string): LabelledWrite {
     return { label: 'lock', item: { Delete: { TableName: this.table, Key: k(keys.loginLock(loginId)) } } };
   }

@@ -110,8 +110,9 @@ const patientVerify = async (call: Call, deps: AuthDeps): Promise<Reply> => {
   const { challengeId, code } = call.body as { challengeId: string; code: string };
   const now = deps.clock.now();
   const source = await deps.hasher.hash('source', call.sourceIp);
-  await guard(deps, undefined, source, now);
-  // The attempt is counted before the code is compared.
+  if (deps.logins.sourceKnownLocked(source, now)) tooMany(sourceWindow(now).end, now);
+  // The attempt is counted before the code is compared (and before the locks are read: a locked
+  // guesser only burns the challenge's attempts).
   const challenge = await deps.logins.attempt(challengeId, now);
   if (!challenge) {
     await deps.logins.recordFailure(undefined, source, now);
