@@ -244,7 +244,9 @@ export class Api extends Construct {
           ? { authorizationType: apigw.AuthorizationType.NONE }
           : { authorizationType: apigw.AuthorizationType.CUSTOM, authorizer }),
         ...(hasParameters ? { requestParameters: parameters } : {}),
-        ...(route.body
+        // A body that may be left out is validated by the function only: a gateway model would
+        // also be checked against the absent body.
+        ...(route.body && !route.bodyOptional
           ? { requestValidator: bodyValidator, requestModels: { 'application/json': this.requestModel(route, route.body) } }
           : hasParameters
             ? { requestValidator: parameterValidator }
