@@ -6,7 +6,7 @@
  */
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { seal, type DataKey } from './envelope.ts';
-import { B, N, S } from './attributes.ts';
+import { B, N, S, type Item } from './attributes.ts';
 import { keys, OUTBOX_SHARDS, shardOf } from './table.ts';
 
 export type Template =
@@ -43,54 +43,33 @@ export const TEXTS: Record<Template, string> = {
 export const renderText = (template: Template, params: OutboxMessage['params'] = {}): string =>
   TEXTS[template].replace('{code}', params.code ?? '');
 
-export const outboxPut = (tableName: string, key: DataKey, message: OutboxMessage, at: Date, id: string): TransactWriteItem => {
+/** A notification item: where it sits in the record's partition, what it is; `more` per kind. */
+const notificationPut = (tableName: string, dmpId: string, template: Template, at: Date, id: string, more: (sk: string) => Item): TransactWriteItem => {
   const createdAt = at.toISOString();
-  const { pk, sk } = keys.outbox(key.dmpId, createdAt, id);
+  const { pk, sk } = keys.outbox(dmpId, createdAt, id);
   return {
     Put: {
       TableName: tableName,
-      Item: {
-        pk: S(pk),
-        sk: S(sk),
-        kind: S('notification'),
-        channel: S('sms'),
-        template: S(message.template),
-        recipient: B(seal(key, sk, 'recipient', Buffer.from(message.to, 'utf8'))),
-        ...(message.params ? { params: B(seal(key, sk, 'params', Buffer.from(JSON.stringify(message.params), 'utf8'))) } : {}),
-        status: S('pending'),
-        attempts: N(0),
-        createdAt: S(createdAt),
-        gsi1pk: S(pendingPartition(outboxShard(key.dmpId))),
-        gsi1sk: S(`${createdAt}#${pk}#${sk}`),
-      },
+      Item: { pk: S(pk), sk: S(sk), kind: S('notification'), channel: S('sms'), template: S(template), createdAt: S(createdAt), ...more(sk) },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
 };
+
+export const outboxPut = (tableName: string, key: DataKey, message: OutboxMessage, at: Date, id: string): TransactWriteItem =>
+  notificationPut(tableName, key.dmpId, message.template, at, id, (sk) => ({
+    recipient: B(seal(key, sk, 'recipient', Buffer.from(message.to, 'utf8'))),
+    ...(message.params ? { params: B(seal(key, sk, 'params', Buffer.from(JSON.stringify(message.params), 'utf8'))) } : {}),
+    status: S('pending'),
+    attempts: N(0),
+    gsi1pk: S(pendingPartition(outboxShard(key.dmpId))),
+    gsi1sk: S(`${at.toISOString()}#${keys.record(key.dmpId).pk}#${sk}`),
+  }));
 
 /**
  * A message sent directly (a login code, whose sending must succeed before the login does), logged
  * beside the outbox so the patient's list of notifications shows it. Nothing to send: no recipient,
  * no parameters, not in the pending index.
  */
-export const sentLogPut = (tableName: string, dmpId: string, template: Template, at: Date, id: string): TransactWriteItem => {
-  const createdAt = at.toISOString();
-  const { pk, sk } = keys.outbox(dmpId, createdAt, id);
-  return {
-    Put: {
-      TableName: tableName,
-      Item: {
-        pk: S(pk),
-        sk: S(sk),
-        kind: S('notification'),
-        channel: S('sms'),
-        template: S(template),
-        status: S('sent'),
-        attempts: N(1),
-        createdAt: S(createdAt),
-        sentAt: S(createdAt),
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
-};
+export const sentLogPut = (tableName: string, dmpId: string, template: Template, at: Date, id: string): TransactWriteItem =>
+  notificationPut(tableName, dmpId, template, at, id, () => ({ status: S('sent'), attempts: N(1), sentAt: S(at.toISOString()) }));

@@ -366,19 +366,10 @@ export class RecordStore {
   closeWrites(dmpId: string, closedAt: Date, retainUntil: Date): LabelledWrite[] {
     const t = this.table;
     return [
-      {
-        label: 'record',
-        item: {
-          Update: {
-            TableName: t,
-            Key: keyAttrs(keys.record(dmpId)),
-            UpdateExpression: 'SET #status = :closed, closedAt = :at, retainUntil = :until, revision = revision + :one',
-            ConditionExpression: '#status = :active',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':closed': S('closed'), ':active': S('active'), ':at': S(closedAt.toISOString()), ':until': S(retainUntil.toISOString()), ':one': N(1) },
-          },
-        },
-      },
+      this.statusChange(dmpId, 'active', 'closed', {
+        set: ['closedAt = :at', 'retainUntil = :until'],
+        values: { ':at': S(closedAt.toISOString()), ':until': S(retainUntil.toISOString()) },
+      }),
       {
         label: 'retention',
         item: {
@@ -400,22 +391,29 @@ export class RecordStore {
   reactivateWrites(dmpId: string): LabelledWrite[] {
     const t = this.table;
     return [
-      {
-        label: 'record',
-        item: {
-          Update: {
-            TableName: t,
-            Key: keyAttrs(keys.record(dmpId)),
-            UpdateExpression: 'SET #status = :active, revision = revision + :one REMOVE closedAt, retainUntil',
-            ConditionExpression: '#status = :closed',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':closed': S('closed'), ':active': S('active'), ':one': N(1) },
-          },
-        },
-      },
+      this.statusChange(dmpId, 'closed', 'active', { remove: ['closedAt', 'retainUntil'] }),
       { label: 'key', item: { ConditionCheck: { TableName: t, Key: keyAttrs(keys.dataKey(dmpId)), ConditionExpression: 'attribute_exists(pk)' } } },
       { label: 'retention', item: { Delete: { TableName: t, Key: keyAttrs(keys.retention(dmpId)) } } },
     ];
+  }
+
+  /** The record moves from one status to another (and only from it), with more changes. */
+  private statusChange(dmpId: string, from: string, to: string, more: { set?: string[]; remove?: string[]; values?: Item } = {}): LabelledWrite {
+    const set = ['#status = :to', 'revision = revision + :one', ...(more.set ?? [])];
+    const remove = more.remove ?? [];
+    return {
+      label: 'record',
+      item: {
+        Update: {
+          TableName: this.table,
+          Key: keyAttrs(keys.record(dmpId)),
+          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ConditionExpression: '#status = :from',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':from': S(from), ':to': S(to), ':one': N(1), ...more.values },
+        },
+      },
+    };
   }
 
   /** A professional holding the person's consent, given in person. */

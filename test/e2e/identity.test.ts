@@ -7,16 +7,13 @@ import { SignJWT, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordCalls, failNext } from '../support/faults.ts';
 import { adultIdentity, minorBirthDate, randomMobile, recordBody } from '../support/fixtures.ts';
-import { MovableClock, NEW_PASSWORD, YEAR_MS, activeSession, lastCode, login, newPatient, openSession, verify } from '../support/patients.ts';
-import { startTestApi, type TestApi } from '../support/runtime.ts';
+import { MovableClock, NEW_PASSWORD, YEAR_MS, activeSession, lastCode, login, newPatient, openSession, verify, startClockedApi } from '../support/patients.ts';
+import type { TestApi } from '../support/runtime.ts';
 
 let api: TestApi;
 let doctor: string;
 const clock = new MovableClock();
-beforeAll(async () => {
-  api = await startTestApi({ clock });
-  doctor = await api.professional();
-});
+beforeAll(async () => void ({ api, doctor } = await startClockedApi(clock)));
 afterAll(() => api?.stop());
 
 describe('login: password, then a one-time code by SMS', () => {

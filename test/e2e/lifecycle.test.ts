@@ -6,27 +6,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failNext } from '../support/faults.ts';
 import { randomMobile, recordBody } from '../support/fixtures.ts';
-import { MovableClock, activeSession, lastCode, newPatient, type Holder } from '../support/patients.ts';
-import { startTestApi, type TestApi } from '../support/runtime.ts';
+import { MovableClock, activeSession, lastCode, newPatient, type Holder, startClockedApi, patientWithSession } from '../support/patients.ts';
+import type { TestApi } from '../support/runtime.ts';
 
 let api: TestApi;
 let doctor: string;
 const clock = new MovableClock();
-beforeAll(async () => {
-  api = await startTestApi({ clock });
-  doctor = await api.professional();
-});
+beforeAll(async () => void ({ api, doctor } = await startClockedApi(clock)));
 afterAll(() => api?.stop());
-
-const patientWithSession = async (): Promise<{ p: Holder & { ins: string }; token: string }> => {
-  const p = await newPatient(api, doctor);
-  const { token } = await activeSession(api, p);
-  return { p, token };
-};
 
 describe('settings', () => {
   it('changes emergency-access oppositions at once', async () => {
-    const { p, token } = await patientWithSession();
+    const { p, token } = await patientWithSession(api, doctor);
     const res = await api.call('PATCH', `/v1/records/${p.dmpId}/settings`, { token, body: { emergencyAccess: { breakGlass: false } } });
     expect(res.status).toBe(200);
     expect(res.body.emergencyAccess).toEqual({ breakGlass: false, regulation: true });
@@ -35,7 +26,7 @@ describe('settings', () => {
   });
 
   it('activates a new mobile only once the code sent to it is confirmed, and tells the former number', async () => {
-    const { p, token } = await patientWithSession();
+    const { p, token } = await patientWithSession(api, doctor);
     const newMobile = randomMobile();
     const asked = await api.call('PATCH', `/v1/records/${p.dmpId}/settings`, { token, body: { contact: { mobile: newMobile, email: 'patient@example.org' } } });
     expect(asked.status).toBe(200);
@@ -64,7 +55,7 @@ describe('settings', () => {
   });
 
   it('refuses unknown fields and malformed values, changing nothing', async () => {
-    const { p, token } = await patientWithSession();
+    const { p, token } = await patientWithSession(api, doctor);
     for (const body of [{ emergencyAccess: { breakGlass: 'no' } }, { contact: { mobile: '0612345678' } }, { theme: 'dark' }, { emergencyAccess: { everything: false } }]) {
       const res = await api.call('PATCH', `/v1/records/${p.dmpId}/settings`, { token, body });
       expect(res.status).toBe(400);
@@ -76,7 +67,7 @@ describe('settings', () => {
 
 describe('notifications', () => {
   it('lists what was sent, when and why, newest first, page by page', async () => {
-    const { p, token } = await patientWithSession();
+    const { p, token } = await patientWithSession(api, doctor);
     await api.runJob('outbox');
     const all = await api.call('GET', `/v1/records/${p.dmpId}/notifications`, { token });
     expect(all.status).toBe(200);
@@ -104,7 +95,7 @@ describe('notifications', () => {
 
 describe('closure and reactivation', () => {
   it('closes: read-only, invisible to professionals, search says closed, cannot be created again', async () => {
-    const { p, token } = await patientWithSession();
+    const { p, token } = await patientWithSession(api, doctor);
     const closed = await api.call('POST', `/v1/records/${p.dmpId}/closure`, { token, body: { reason: 'je ne souhaite plus de DMP' } });
     expect(closed.status).toBe(200);
     expect(closed.body.status).toBe('closed');
@@ -129,7 +120,7 @@ describe('closure and reactivation', () => {
   });
 
   it('reactivates by the patient alone, by a professional or an agent with express consent only', async () => {
-    const { p, token } = await patientWithSession();
+    const { p, token } = await patientWithSession(api, doctor);
     const close = () => api.call('POST', `/v1/records/${p.dmpId}/closure`, { token });
     expect((await close()).status).toBe(200);
     expect((await api.call('POST', `/v1/records/${p.dmpId}/reactivation`, { token })).body).toEqual({ status: 'active' });
@@ -150,7 +141,7 @@ describe('closure and reactivation', () => {
   });
 
   it('keeps a closure atomic: a failed transaction leaves the record active, with no trace or notification', async () => {
-    const { p, token } = await patientWithSession();
+    const { p, token } = await patientWithSession(api, doctor);
     const before = (await api.scanAll()).filter((i) => i.pk.S === `REC#${p.dmpId}`).length;
     const restore = failNext(api.runtime.deps.db, 'TransactWriteItemsCommand');
     try {

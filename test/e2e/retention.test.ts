@@ -6,23 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failNext } from '../support/faults.ts';
 import { randomFiness, recordBody } from '../support/fixtures.ts';
-import { MovableClock, NEW_PASSWORD, YEAR_MS, activeSession, newPatient, type Holder } from '../support/patients.ts';
-import { startTestApi, type TestApi } from '../support/runtime.ts';
+import { MovableClock, NEW_PASSWORD, YEAR_MS, activeSession, newPatient, type Holder, startClockedApi, patientWithSession } from '../support/patients.ts';
+import type { TestApi } from '../support/runtime.ts';
 
 let api: TestApi;
 let doctor: string;
 const clock = new MovableClock();
-beforeAll(async () => {
-  api = await startTestApi({ clock });
-  doctor = await api.professional();
-});
+beforeAll(async () => void ({ api, doctor } = await startClockedApi(clock)));
 afterAll(() => api?.stop());
-
-const patientWithSession = async (): Promise<{ p: Holder & { ins: string }; token: string }> => {
-  const p = await newPatient(api, doctor);
-  const { token } = await activeSession(api, p);
-  return { p, token };
-};
 const relogin = async (s: { p: Holder }): Promise<string> => (await activeSession(api, { ...s.p, password: NEW_PASSWORD })).token;
 
 describe('retention: destroyed ten years after closure', () => {
@@ -46,8 +37,8 @@ describe('retention: destroyed ten years after closure', () => {
     const { token: dueToken } = await activeSession(api, due);
     const { token: dueTooToken } = await activeSession(api, dueToo);
     const active = await newPatient(api, doctor);
-    const back = await patientWithSession();
-    const later = await patientWithSession();
+    const back = await patientWithSession(api, doctor);
+    const later = await patientWithSession(api, doctor);
     for (const [dmpId, token] of [[due.dmpId, dueToken], [dueTooToken && dueToo.dmpId, dueTooToken], [back.p.dmpId, back.token]] as const) {
       expect((await api.call('POST', `/v1/records/${dmpId}/closure`, { token })).status).toBe(200);
     }

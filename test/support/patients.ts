@@ -5,7 +5,7 @@
 import { expect } from 'vitest';
 import type { Clock } from '../../functions/domain/ports.ts';
 import { recordBody } from './fixtures.ts';
-import type { TestApi } from './runtime.ts';
+import { startTestApi, type TestApi } from './runtime.ts';
 
 /** A clock the tests move (two weeks, ten years...). */
 export class MovableClock implements Clock {
@@ -72,4 +72,17 @@ export const activeSession = async (api: TestApi, h: Holder): Promise<{ token: s
     return { token: second.body.accessToken, holder: h };
   }
   return { token: first.body.accessToken, holder: h };
+};
+
+/** A test API on the given clock, with a doctor's token (who creates the patients). */
+export const startClockedApi = async (clock: MovableClock): Promise<{ api: TestApi; doctor: string }> => {
+  const api = await startTestApi({ clock });
+  return { api, doctor: await api.professional() };
+};
+
+/** A new patient with a day-to-day session. */
+export const patientWithSession = async (api: TestApi, doctor: string): Promise<{ p: Holder & { ins: string }; token: string }> => {
+  const p = await newPatient(api, doctor);
+  const { token } = await activeSession(api, p);
+  return { p, token };
 };
