@@ -399,18 +399,29 @@ export class RecordStore {
 
   /** The record moves from one status to another (and only from it), with more changes. */
   private statusChange(dmpId: string, from: string, to: string, more: { set?: string[]; remove?: string[]; values?: Item } = {}): LabelledWrite {
-    const set = ['#status = :to', 'revision = revision + :one', ...(more.set ?? [])];
-    const remove = more.remove ?? [];
+    return this.recordUpdate(dmpId, {
+      set: ['#status = :to', 'revision = revision + :one', ...(more.set ?? [])],
+      remove: more.remove,
+      condition: '#status = :from',
+      values: { ':from': S(from), ':to': S(to), ':one': N(1), ...more.values },
+    });
+  }
+
+  /** An update of the record's META item, under a condition (every change of a record has one). */
+  private recordUpdate(dmpId: string, u: { set: string[]; remove?: string[] | undefined; condition: string; values: Item }): LabelledWrite {
+    const remove = u.remove ?? [];
+    const expression = `SET ${u.set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`;
     return {
       label: 'record',
       item: {
         Update: {
           TableName: this.table,
           Key: keyAttrs(keys.record(dmpId)),
-          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-          ConditionExpression: '#status = :from',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':from': S(from), ':to': S(to), ':one': N(1), ...more.values },
+          UpdateExpression: expression,
+          ConditionExpression: u.condition,
+          // DynamoDB refuses a name the expressions do not use.
+          ...(`${expression} ${u.condition}`.includes('#status') ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+          ExpressionAttributeValues: u.values,
         },
       },
     };
@@ -445,18 +456,7 @@ export class RecordStore {
 
   /** The person is of age: the record is no longer a minor's. */
   adultWrite(dmpId: string): LabelledWrite {
-    return {
-      label: 'record',
-      item: {
-        Update: {
-          TableName: this.table,
-          Key: keyAttrs(keys.record(dmpId)),
-          UpdateExpression: 'SET minor = :false',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':false': BOOL(false) },
-        },
-      },
-    };
+    return this.recordUpdate(dmpId, { set: ['minor = :false'], condition: 'attribute_exists(pk)', values: { ':false': BOOL(false) } });
   }
 
   /**
@@ -494,19 +494,7 @@ export class RecordStore {
     } else if (change.pendingMobile === null) {
       remove.push('pendingMobile', 'pendingMobileId', 'pendingMobileCodeHash', 'pendingMobileExpiresAt', 'pendingMobileAttempts');
     }
-    return {
-      label: 'record',
-      item: {
-        Update: {
-          TableName: this.table,
-          Key: keyAttrs(keys.record(dmpId)),
-          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-          ConditionExpression: 'revision = :revision AND #status = :active',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: values,
-        },
-      },
-    };
+    return this.recordUpdate(dmpId, { set, remove, condition: 'revision = :revision AND #status = :active', values });
   }
 
   /**
