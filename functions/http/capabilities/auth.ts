@@ -78,16 +78,16 @@ const patientLogin = async (call: Call, deps: AuthDeps): Promise<Reply> => {
   if (!found) throw new HttpProblem(401, WRONG_CREDENTIALS, { code: 'wrong-credentials' });
   const { identity, contact, representatives } = found.opened;
   const refusal = loginRefusal(login.actor, isMinorOn(identity.birthDate, now));
-  if (refusal) refuse('forbidden', refusal.code, refusal.message);
+  if (refusal) return refuse('forbidden', refusal.code, refusal.message);
   const mobile = login.actor === 'patient' ? contact.mobile : representatives.find((r) => r.loginId === loginId)?.mobile;
-  if (!mobile) refuse('refused', 'no-mobile', 'No mobile number is known for this login: a one-time code cannot be sent. Contact a CPAM desk.');
+  if (!mobile) return refuse('refused', 'no-mobile', 'No mobile number is known for this login: a one-time code cannot be sent. Contact a CPAM desk.');
 
   const bytes = (n: number) => deps.random.bytes(n);
   const challengeId = newChallengeId(bytes);
   const code = newLoginCode(bytes);
   const expiresAt = new Date(now.getTime() + CODE_TTL_MS);
   // The code is sent before the challenge exists: if sending fails, no usable challenge remains.
-  await deps.sms.send(mobile as string, renderText('login-code', { code }));
+  await deps.sms.send(mobile, renderText('login-code', { code }));
   await transact(deps.db, [
     deps.logins.challengePut(
       {
