@@ -28,16 +28,14 @@ const ANONYMOUS_ROUTE_REASONS: Record<string, string> = {
   openapi: 'GET /openapi.json is the public description of the API (the contract clients code against); it holds no data.',
   docs: 'GET /docs is the public reference page of the API; it holds no data.',
   patientLogin:
-    'POST /v1/auth/patient/login is how a patient or representative gets a session, so the caller has no token yet: the function checks the password, counts failures per account (locking for a period that doubles from the 5th, up to 24 h) and per address, and only then sends a one-time code by SMS to the mobile of the record; the WAF rate limit per address applies too.',
+    'POST /v1/auth/patient/login is how a patient or representative gets a session, so the caller has no token yet: the function checks the password, counts failures per account (locking for a period that doubles from the 5th, up to 24 h) and per address, and only then sends a one-time code by SMS to the mobile of the record; the WAF limits login calls per address (100 per 5 minutes) and the method is throttled.',
   patientVerify:
-    'POST /v1/auth/patient/verify completes a login with the SMS code: the caller holds only the challenge id the first factor returned. The code is single use, expires after five minutes, allows five attempts, and failures count towards the same account and address locks as passwords; the WAF rate limit per address applies too.',
+    'POST /v1/auth/patient/verify completes a login with the SMS code: the caller holds only the challenge id the first factor returned. The code is single use, expires after five minutes, allows five attempts, and failures count towards the same account and address locks as passwords; the WAF limits these calls per address (100 per 5 minutes) and the method is throttled.',
 };
 
 const httpFunctions = (stack: DmpStack): DmpFunction[] => [...Object.values(stack.api.functions), stack.api.authorizerFunction];
 const jobFunctions = (stack: DmpStack): DmpFunction[] => [stack.jobs.outbox, stack.jobs.retention];
 const allFunctions = (stack: DmpStack): DmpFunction[] => [...httpFunctions(stack), ...jobFunctions(stack)];
-/** Every function: none reserves concurrency (see HIPAA.Security-LambdaConcurrency). */
-const unreservedFunctions = (stack: DmpStack): DmpFunction[] => allFunctions(stack);
 const defaultPolicy = (fn: DmpFunction): IConstruct => fn.executionRole.node.findChild('DefaultPolicy');
 
 /** CDK's shared provider function of AwsCustomResource (one per stack, named after its UUID). */
@@ -105,7 +103,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     rule: 'HIPAA.Security-LambdaConcurrency',
     reason:
       'Load is bounded before the functions: API Gateway stage and method throttling and the WAF rate limit for the API, the stream shards for the outbox dispatcher. Reserved concurrency carves a slice of the account-wide quota and is sized per environment once that quota is known (a new account cannot reserve any): it is configuration, not code. The retention job needs none either: two runs side by side are safe (every destruction step is conditional and idempotent).',
-    on: unreservedFunctions,
+    on: allFunctions,
   },
   {
     rule: 'HIPAA.Security-LambdaDLQ',
