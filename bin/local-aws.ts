@@ -11,6 +11,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, NotFoundException, type KMSClient } from '@aws-sdk/client-kms';
+import { CreateTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { TABLE_DEFINITION } from '#adapters/table';
 
 export const ensureTable = async (db: DynamoDBClient, tableName: string): Promise<void> => {
@@ -70,4 +71,11 @@ const ensureKey = async (
   if (!keyId) throw new Error('KMS created no key');
   await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyId }));
   return keyId;
+};
+
+/** The professional messaging topic (attending physicians' notifications): the named topic, created if absent. */
+export const ensureTopic = async (sns: SNSClient, name: string): Promise<string> => {
+  const out = await sns.send(new CreateTopicCommand({ Name: name }));
+  if (!out.TopicArn) throw new Error('SNS created no topic');
+  return out.TopicArn;
 };

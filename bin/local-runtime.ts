@@ -12,7 +12,10 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { OutboxDispatcher } from '#adapters/outbox-dispatch';
 import { RetentionJob } from '#adapters/retention';
-import { SmsSender } from '#adapters/sms';
+import { ProfessionalMessenger, SmsSender } from '#adapters/sms';
+import { DocumentStore } from '#adapters/document-store';
+import { UploadsJob } from '#adapters/uploads';
+import { VisibilityJob } from '#adapters/visibility';
 import { dynamoClient, kmsClient, snsClient } from '#adapters/aws';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { systemClock, type Clock } from '#domain/ports';
@@ -20,13 +23,15 @@ import { auth } from '#http/capabilities/auth';
 import { records } from '#http/capabilities/records';
 import { reporting } from '#http/capabilities/reporting';
 import { docs } from '#http/capabilities/docs';
+import { documents } from '#http/capabilities/documents';
+import { access } from '#http/capabilities/access';
 import { CORS } from '#http/cors';
 import { makeHttpHandler, type HttpHandler } from '#http/pipeline';
 import { ROUTES, type Capability, type Route } from '#http/routes';
 import type { Config } from '#platform/config';
 import { authDeps, type AuthDeps } from '#platform/deps-auth';
 import { HttpProblem } from '#platform/problem';
-import { ensureDataKey, ensureSigningKey, ensureTable } from './local-aws.ts';
+import { ensureDataKey, ensureSigningKey, ensureTable, ensureTopic } from './local-aws.ts';
 import { createLocalIdp, TokenRequest, type LocalIdp } from './local-idp.ts';
 import { startMoto, type Emulator } from './moto.ts';
 
@@ -140,20 +145,36 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
     },
   } as SmsSender;
   const deps = authDeps(config, { logger, clock, db, kms, sms: recordingSms });
-  const dispatcher = new OutboxDispatcher({ db: deps.db, tableName, keyRing: deps.keyRing, sms: recordingSms, logger });
+  // Messages to professionals go to a real topic on the emulator; kept here too, for /_local/professional-messages.
+  const professionalMessages: { to: string; message: string; sentAt: string }[] = [];
+  const messenger = new ProfessionalMessenger(sns, await ensureTopic(sns, `${tableName}-professional-messaging`));
+  const recordingMessenger = {
+    send: async (to: string, message: string) => {
+      const id = await messenger.send(to, message);
+      professionalMessages.push({ to, message, sentAt: clock.now().toISOString() });
+      return id;
+    },
+  } as ProfessionalMessenger;
+  const dispatcher = new OutboxDispatcher({ db: deps.db, tableName, keyRing: deps.keyRing, sms: recordingSms, professionals: recordingMessenger, logger });
 
   const handlers: Record<Capability, HttpHandler> = {
     records: makeHttpHandler(records, deps),
     auth: makeHttpHandler(auth, deps),
     reporting: makeHttpHandler(reporting, deps),
     docs: makeHttpHandler(docs, deps),
+    documents: makeHttpHandler(documents, deps),
+    access: makeHttpHandler(access, deps),
   };
   const compiled = [...ROUTES].map(compile).sort((a, b) => a.names.length - b.names.length);
 
   const retention = new RetentionJob(deps.db, tableName, logger);
+  const visibility = new VisibilityJob({ db: deps.db, tableName, records: deps.records, documents: deps.documents, keyRing: deps.keyRing, random: deps.random, logger });
+  const uploads = new UploadsJob(deps.db, tableName, new DocumentStore(deps.db, tableName), logger);
   const jobs = new Map<string, (now: Date) => Promise<unknown>>([
     ['outbox', (now) => dispatcher.sweep(now)],
     ['retention', (now) => retention.sweep(now)],
+    ['visibility', (now) => visibility.sweep(now)],
+    ['uploads', (now) => uploads.sweep(now)],
   ]);
 
   const local = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> => {
@@ -182,6 +203,10 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
           return { to: m.phone_number, message: m.message, sentAt: sentAt.get(m.message_id) as string };
         });
       return json(200, { items });
+    }
+    if (req.method === 'GET' && path === '/_local/professional-messages') {
+      const to = query.get('to') ?? undefined;
+      return json(200, { items: professionalMessages.filter((m) => to === undefined || m.to === to) });
     }
     const job = /^\/_local\/jobs\/([a-z-]+)$/.exec(path)?.[1];
     if (req.method === 'POST' && job) {

@@ -18,7 +18,7 @@ import { open } from './envelope.ts';
 import type { KeyRing } from './keyring.ts';
 import { pendingPartition, renderText, type Template } from './outbox-store.ts';
 import { dmpIdOfPk, GSI1, keys, OUTBOX_SHARDS } from './table.ts';
-import type { SmsSender } from './sms.ts';
+import type { ProfessionalMessenger, SmsSender } from './sms.ts';
 
 export const MAX_ATTEMPTS = 8;
 const LEASE_MS = 60_000;
@@ -29,6 +29,8 @@ export interface DispatchDeps {
   tableName: string;
   keyRing: KeyRing;
   sms: SmsSender;
+  /** Messages to professionals (attending physicians), through the professional messaging topic. */
+  professionals?: ProfessionalMessenger | undefined;
   logger: Logger;
 }
 
@@ -85,8 +87,13 @@ export class OutboxDispatcher {
       const to = open(key, sk, 'recipient', required(bin(claimed, 'recipient'), 'recipient')).toString('utf8');
       const template = required(str(claimed, 'template'), 'template') as Template;
       const sealedParams = bin(claimed, 'params');
-      const params = sealedParams ? (JSON.parse(open(key, sk, 'params', sealedParams).toString('utf8')) as { code?: string }) : {};
-      await this.d.sms.send(to, renderText(template, params));
+      const params = sealedParams ? (JSON.parse(open(key, sk, 'params', sealedParams).toString('utf8')) as Record<string, string>) : {};
+      if (str(claimed, 'channel') === 'professional') {
+        if (!this.d.professionals) throw new Error('no professional messaging configured');
+        await this.d.professionals.send(to, renderText(template, params));
+      } else {
+        await this.d.sms.send(to, renderText(template, params));
+      }
       await this.finish(pk, sk, 'sent', now);
       report.sent += 1;
     } catch (error) {

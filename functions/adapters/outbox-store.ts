@@ -16,14 +16,22 @@ export type Template =
   | 'login-code'
   | 'mobile-code'
   | 'mobile-changed'
-  | 'credentials-reissued';
+  | 'credentials-reissued'
+  | 'first-access'
+  | 'emergency-access'
+  | 'document-pending'
+  | 'emergency-access-professional';
+
+/** `sms` to the patient's (or a representative's) mobile; `professional` through the professional messaging topic. */
+export type NotificationChannel = 'sms' | 'professional';
 
 export interface OutboxMessage {
-  /** E.164 number: sealed before it is stored. */
+  /** E.164 number, or a professional's id on the professional channel: sealed before it is stored. */
   to: string;
   template: Template;
-  /** Values the text needs (a one-time code): sealed, and erased once sent. */
-  params?: { code?: string };
+  channel?: NotificationChannel;
+  /** Values the text needs (a one-time code, a record id): sealed, and erased once sent. */
+  params?: Record<string, string>;
 }
 
 export const outboxShard = (dmpId: string): number => shardOf(dmpId, OUTBOX_SHARDS);
@@ -38,33 +46,54 @@ export const TEXTS: Record<Template, string> = {
   'mobile-code': 'DMP : pour confirmer ce numero, saisissez le code {code}. Il expire dans 5 minutes.',
   'mobile-changed': 'DMP : le numero de mobile de votre DMP a ete modifie. Si ce n est pas vous, contactez le 3422.',
   'credentials-reissued': 'DMP : de nouveaux identifiants de connexion ont ete remis au guichet. Les precedents ne fonctionnent plus.',
+  'first-access': 'DMP : un professionnel de sante a consulte votre DMP pour la premiere fois. Le detail est dans l historique des acces sur dmp.fr.',
+  'emergency-access': 'DMP : votre DMP a ete consulte en urgence par un professionnel de sante. Le detail est dans l historique des acces sur dmp.fr.',
+  'document-pending': 'DMP : un nouveau document a ete ajoute a votre DMP. Il vous sera presente lors d une consultation, ou visible sur dmp.fr d ici deux semaines.',
+  'emergency-access-professional': 'DMP : acces en urgence ({mode}) au DMP {dmpId}, dont vous etes le medecin traitant. Detail dans l historique des acces.',
 };
 
+/** Fills a template's {names}; a name without a value is left empty. */
 export const renderText = (template: Template, params: OutboxMessage['params'] = {}): string =>
-  TEXTS[template].replace('{code}', params.code ?? '');
+  TEXTS[template].replace(/\{(\w+)\}/g, (_m, name: string) => params[name] ?? '');
 
 /** A notification item: where it sits in the record's partition, what it is; `more` per kind. */
-const notificationPut = (tableName: string, dmpId: string, template: Template, at: Date, id: string, more: (sk: string) => Item): TransactWriteItem => {
+const notificationPut = (
+  tableName: string,
+  dmpId: string,
+  template: Template,
+  at: Date,
+  id: string,
+  more: (sk: string) => Item,
+  channel: NotificationChannel = 'sms',
+): TransactWriteItem => {
   const createdAt = at.toISOString();
   const { pk, sk } = keys.outbox(dmpId, createdAt, id);
   return {
     Put: {
       TableName: tableName,
-      Item: { pk: S(pk), sk: S(sk), kind: S('notification'), channel: S('sms'), template: S(template), createdAt: S(createdAt), ...more(sk) },
+      Item: { pk: S(pk), sk: S(sk), kind: S('notification'), channel: S(channel), template: S(template), createdAt: S(createdAt), ...more(sk) },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
 };
 
 export const outboxPut = (tableName: string, key: DataKey, message: OutboxMessage, at: Date, id: string): TransactWriteItem =>
-  notificationPut(tableName, key.dmpId, message.template, at, id, (sk) => ({
-    recipient: B(seal(key, sk, 'recipient', Buffer.from(message.to, 'utf8'))),
-    ...(message.params ? { params: B(seal(key, sk, 'params', Buffer.from(JSON.stringify(message.params), 'utf8'))) } : {}),
-    status: S('pending'),
-    attempts: N(0),
-    gsi1pk: S(pendingPartition(outboxShard(key.dmpId))),
-    gsi1sk: S(`${at.toISOString()}#${keys.record(key.dmpId).pk}#${sk}`),
-  }));
+  notificationPut(
+    tableName,
+    key.dmpId,
+    message.template,
+    at,
+    id,
+    (sk) => ({
+      recipient: B(seal(key, sk, 'recipient', Buffer.from(message.to, 'utf8'))),
+      ...(message.params ? { params: B(seal(key, sk, 'params', Buffer.from(JSON.stringify(message.params), 'utf8'))) } : {}),
+      status: S('pending'),
+      attempts: N(0),
+      gsi1pk: S(pendingPartition(outboxShard(key.dmpId))),
+      gsi1sk: S(`${at.toISOString()}#${keys.record(key.dmpId).pk}#${sk}`),
+    }),
+    message.channel,
+  );
 
 /**
  * A message sent directly (a login code, whose sending must succeed before the login does), logged

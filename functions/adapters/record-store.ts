@@ -19,7 +19,7 @@ import { openJson, sealJson, type DataKey, type WrappedKey } from './envelope.ts
 import { outboxPut, type OutboxMessage } from './outbox-store.ts';
 import { tracePut } from './trace-store.ts';
 import type { Trace } from '#domain/trace';
-import { GSI1, keys, RETENTION_SHARDS, retentionPartition, shardOf } from './table.ts';
+import { GSI1, isAuthorizationSk, keys, RETENTION_SHARDS, retentionPartition, shardOf } from './table.ts';
 import { transact, type LabelledWrite } from './transactions.ts';
 
 export interface Identity {
@@ -305,7 +305,7 @@ export class RecordStore {
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :pro)',
       ExpressionAttributeValues: { ':pk': S(keys.record(dmpId).pk), ':pro': S('PRO#') },
     });
-    return items.map(toAuthorization);
+    return items.filter((i) => isAuthorizationSk(i.sk?.S ?? '')).map(toAuthorization);
   }
 
   async creationCodeExists(hash: string): Promise<boolean> {
@@ -428,7 +428,8 @@ export class RecordStore {
   }
 
   /** A professional holding the person's consent, given in person. */
-  authorizationWrite(dmpId: string, professionalId: string, now: Date, source: 'creation' | 'reactivation' | 'consultation'): LabelledWrite {
+  authorizationWrite(dmpId: string, professionalId: string, now: Date, source: 'creation' | 'reactivation' | 'consultation', attendingPhysician?: boolean): LabelledWrite {
+    const attending = attendingPhysician === undefined ? 'if_not_exists(attendingPhysician, :false)' : ':attending';
     return {
       label: 'authorization',
       item: {
@@ -437,7 +438,7 @@ export class RecordStore {
           Key: keyAttrs(keys.authorization(dmpId, professionalId)),
           // Renews an expired authorization, keeps what the patient set (attending physician).
           UpdateExpression:
-            'SET professionalId = :pro, #status = :authorized, attendingPhysician = if_not_exists(attendingPhysician, :false), since = if_not_exists(since, :now), #source = if_not_exists(#source, :source) REMOVE expiresAt',
+            `SET professionalId = :pro, #status = :authorized, attendingPhysician = ${attending}, since = if_not_exists(since, :now), #source = if_not_exists(#source, :source) REMOVE expiresAt`,
           // Never over a block: the patient's decision stands.
           ConditionExpression: 'attribute_not_exists(pk) OR #status <> :blocked',
           ExpressionAttributeNames: { '#status': 'status', '#source': 'source' },
@@ -448,6 +449,7 @@ export class RecordStore {
             ':false': BOOL(false),
             ':now': S(now.toISOString()),
             ':source': S(source),
+            ...(attendingPhysician === undefined ? {} : { ':attending': BOOL(attendingPhysician) }),
           },
         },
       },
@@ -525,7 +527,9 @@ export class RecordStore {
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :outbox)',
-        ExpressionAttributeValues: { ':pk': S(keys.record(dmpId).pk), ':outbox': S('OUTBOX#') },
+        // Messages to the patient: not those to attending physicians about this record.
+        FilterExpression: 'channel = :sms',
+        ExpressionAttributeValues: { ':pk': S(keys.record(dmpId).pk), ':outbox': S('OUTBOX#'), ':sms': S('sms') },
         ProjectionExpression: 'sk, createdAt, channel, template, #status, sentAt',
         ExpressionAttributeNames: { '#status': 'status' },
         ScanIndexForward: false,
@@ -597,3 +601,10 @@ export const openRecord = (key: DataKey, r: StoredRecord) => ({
   contact: openJson<Contact>(key, META, 'contact', r.sealed.contact),
   representatives: openJson<Representative[]>(key, META, 'representatives', r.sealed.representatives),
 });
+
+/** Who hears of what happens to a record by SMS: its mobile, and a minor's representatives. */
+export const holderMobiles = (key: DataKey, record: StoredRecord): string[] => {
+  const { contact, representatives } = openRecord(key, record);
+  const mobiles = [contact.mobile, ...(record.minor ? representatives.map((r) => r.mobile) : [])];
+  return [...new Set(mobiles.filter((m): m is string => !!m))];
+};

@@ -5,7 +5,13 @@
  *
  *   REC#<dmpId>            META                 the record (identity and contact sealed)
  *   REC#<dmpId>            KEY                  the record's data key, wrapped by KMS
- *   REC#<dmpId>            PRO#<professionalId> a professional's authorization
+ *   REC#<dmpId>            PRO#<professionalId> a professional's authorization (or block)
+ *   REC#<dmpId>            PRO#<id>#EMERGENCY   the professional's last emergency access (reason sealed)
+ *   REC#<dmpId>            PRO#<id>#SEEN        the professional's first access (notified once)
+ *   REC#<dmpId>            DOC#<documentId>     a document's metadata (title sealed): the commit point
+ *   REC#<dmpId>            CHUNK#<docId>#<n>    a piece of a document's content (sealed)
+ *   REC#<dmpId>            UPLOAD#<documentId>  a deposit whose chunks are being written
+ *   REC#<dmpId>            DOCUID#<token>       a document uniqueId already deposited (keyed)
  *   REC#<dmpId>            OUTBOX#<at>#<id>     a notification to send (recipient sealed)
  *   REC#<dmpId>            LOGINREF#<loginId>   pointer to a login, so destruction finds it
  *   REC#<dmpId>            TRACE#<at>#<id>      an access trace (append-only, ids only)
@@ -22,7 +28,9 @@
  *
  * GSI1 (sparse, overloaded): CREATED#<day> → creations by day (projects `channel`);
  * OUTBOX#PENDING#<shard> → notifications still to send, by next attempt time;
- * RETAIN#<shard> → closed records by destruction date (the retention job's queue).
+ * RETAIN#<shard> → closed records by destruction date (the retention job's queue);
+ * VISIBILITY#<shard> → documents hidden from the patient, by the date of their next step (notice, reveal);
+ * UPLOADS#<shard> → deposits under way, by the time after which they count as abandoned.
  */
 import { createHash } from 'node:crypto';
 
@@ -42,6 +50,12 @@ export const keys = {
   record: (dmpId: string) => ({ pk: `REC#${dmpId}`, sk: 'META' }),
   dataKey: (dmpId: string) => ({ pk: `REC#${dmpId}`, sk: 'KEY' }),
   authorization: (dmpId: string, professionalId: string) => ({ pk: `REC#${dmpId}`, sk: `PRO#${professionalId}` }),
+  emergency: (dmpId: string, professionalId: string) => ({ pk: `REC#${dmpId}`, sk: `PRO#${professionalId}#EMERGENCY` }),
+  seen: (dmpId: string, professionalId: string) => ({ pk: `REC#${dmpId}`, sk: `PRO#${professionalId}#SEEN` }),
+  document: (dmpId: string, documentId: string) => ({ pk: `REC#${dmpId}`, sk: `DOC#${documentId}` }),
+  chunk: (dmpId: string, documentId: string, index: number) => ({ pk: `REC#${dmpId}`, sk: `CHUNK#${documentId}#${String(index).padStart(4, '0')}` }),
+  upload: (dmpId: string, documentId: string) => ({ pk: `REC#${dmpId}`, sk: `UPLOAD#${documentId}` }),
+  documentUid: (dmpId: string, token: string) => ({ pk: `REC#${dmpId}`, sk: `DOCUID#${token}` }),
   loginRef: (dmpId: string, loginId: string) => ({ pk: `REC#${dmpId}`, sk: `LOGINREF#${loginId}` }),
   trace: (dmpId: string, at: string, id: string) => ({ pk: `REC#${dmpId}`, sk: `TRACE#${at}#${id}` }),
   outbox: (dmpId: string, at: string, id: string) => ({ pk: `REC#${dmpId}`, sk: `OUTBOX#${at}#${id}` }),
@@ -62,5 +76,12 @@ export const shardOf = (dmpId: string, shards: number): number => (createHash('s
 
 export const RETENTION_SHARDS = 8;
 export const retentionPartition = (shard: number): string => `RETAIN#${shard}`;
+
+export const DOCUMENT_SHARDS = 8;
+export const visibilityPartition = (shard: number): string => `VISIBILITY#${shard}`;
+export const uploadsPartition = (shard: number): string => `UPLOADS#${shard}`;
+
+/** An authorization item's sort key (PRO#<id>), not one of the professional's other items. */
+export const isAuthorizationSk = (sk: string): boolean => /^PRO#[0-9]+$/.test(sk);
 
 export const dmpIdOfPk = (pk: string): string => pk.slice('REC#'.length);

@@ -3,7 +3,7 @@
  * the same transaction as the write they describe, and before any data is returned for a read, so
  * that no access happens without its trace.
  */
-import { PutItemCommand, type DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, QueryCommand, type DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Trace } from '#domain/trace';
 import { S } from './attributes.ts';
 import { keys } from './table.ts';
@@ -24,6 +24,8 @@ export const tracePut = (tableName: string, dmpId: string, trace: Trace, at: Dat
         action: S(trace.action),
         mode: S(trace.mode),
         ...(trace.documentId ? { documentId: S(trace.documentId) } : {}),
+        ...(trace.subjectId ? { subjectId: S(trace.subjectId) } : {}),
+        ...(trace.hiddenFrom ? { hiddenFrom: S(trace.hiddenFrom) } : {}),
       },
     },
   };
@@ -33,4 +35,59 @@ export const tracePut = (tableName: string, dmpId: string, trace: Trace, at: Dat
 export const writeTrace = async (db: DynamoDBClient, tableName: string, dmpId: string, trace: Trace, at: Date, id: string): Promise<void> => {
   const put = tracePut(tableName, dmpId, trace, at, id).Put!;
   await db.send(new PutItemCommand(put));
+};
+
+export interface TraceView {
+  sk: string;
+  at: string;
+  actor: { kind: Trace['actor']['kind']; id?: string; profession?: string };
+  action: string;
+  mode: Trace['mode'];
+  documentId?: string;
+  subjectId?: string;
+  hiddenFrom?: Trace['hiddenFrom'];
+}
+
+/**
+ * One page of a record's traces, newest first; `only` keeps one actor's own actions (a filter on
+ * the page: a page may then hold fewer than `limit` traces, and the cursor goes on from where the
+ * Query stopped).
+ */
+export const tracePage = async (
+  db: DynamoDBClient,
+  tableName: string,
+  dmpId: string,
+  limit: number,
+  afterSk: string | undefined,
+  only?: { kind: string; id: string },
+): Promise<{ items: TraceView[]; nextSk: string | undefined }> => {
+  const pk = keys.record(dmpId).pk;
+  const out = await db.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: afterSk ? 'pk = :pk AND sk BETWEEN :from AND :before' : 'pk = :pk AND begins_with(sk, :trace)',
+      ExpressionAttributeValues: {
+        ':pk': S(pk),
+        ...(afterSk ? { ':from': S('TRACE#'), ':before': S(afterSk) } : { ':trace': S('TRACE#') }),
+        ...(only ? { ':kind': S(only.kind), ':id': S(only.id) } : {}),
+      },
+      ...(only ? { FilterExpression: 'actorKind = :kind AND actorId = :id' } : {}),
+      ScanIndexForward: false,
+      Limit: limit + (afterSk ? 1 : 0),
+    }),
+  );
+  const items = (out.Items ?? [])
+    .filter((i) => i.sk?.S !== afterSk)
+    .slice(0, limit)
+    .map((i): TraceView => ({
+      sk: i.sk?.S ?? '',
+      at: i.at?.S ?? '',
+      actor: { kind: (i.actorKind?.S ?? 'anonymous') as TraceView['actor']['kind'], ...(i.actorId?.S ? { id: i.actorId.S } : {}), ...(i.actorProfession?.S ? { profession: i.actorProfession.S } : {}) },
+      action: i.action?.S ?? '',
+      mode: (i.mode?.S ?? 'normal') as Trace['mode'],
+      ...(i.documentId?.S ? { documentId: i.documentId.S } : {}),
+      ...(i.subjectId?.S ? { subjectId: i.subjectId.S } : {}),
+      ...(i.hiddenFrom?.S ? { hiddenFrom: i.hiddenFrom.S as Trace['hiddenFrom'] } : {}),
+    }));
+  return { items, nextSk: out.LastEvaluatedKey ? out.LastEvaluatedKey.sk?.S : undefined };
 };

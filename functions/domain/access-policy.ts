@@ -1,30 +1,85 @@
 /**
- * The access policy: the one place that decides who may know of and read a record. Handlers ask
- * it; none re-implements a piece of it. Pure: the relation and the instant are passed in.
+ * The access policy: the one place that decides who may know of and read a record and its
+ * documents, deposit, change labels, delete, declare an access (normal or emergency) and read the
+ * access log. Handlers ask it; none re-implements a piece of it. Pure: the facts (the record, the
+ * professional's standing on it, the document, the matrix) and the instant are passed in.
  *
- * This first slice covers the record itself; documents, visibility labels, emergency modes and the
- * profession matrix extend it (same module) as the documents capability arrives.
+ * Precedence, from the strongest:
+ *   1. A closed record is closed to professionals (404: they may not know it exists).
+ *   2. A professional the patient blocked is refused everything: reads, deposits, emergency modes.
+ *   3. A deleted document is gone for everyone.
+ *   4. Patients and representatives see their own record only, minus what is invisible to them.
+ *   5. The author of a document always sees it (unless blocked).
+ *   6. Otherwise a professional reads in a mode: `normal` with a valid authorization, or an
+ *      emergency mode (`break-glass`, `regulation`) that the patient did not oppose; then the
+ *      profession matrix (class, or a type's exception) must allow the document, and a document
+ *      masked by the patient is seen only by attending physicians.
  */
 import type { Actor } from './actor.ts';
+import type { AccessMatrix } from './reference-data.ts';
 import { PHARMACIST } from './reference-data.ts';
+
+export type Mode = 'normal' | 'break-glass' | 'regulation';
+export type EmergencyMode = Exclude<Mode, 'normal'>;
+export const REGULATOR_ROLE = 'regulator';
+export const DOCTOR = '10';
+/** An emergency access lasts this long; the professional declares it again afterwards. */
+export const EMERGENCY_ACCESS_MS = 12 * 3600_000;
 
 export interface RecordFacts {
   dmpId: string;
   status: 'active' | 'closed';
+  /** The patient's non-opposition to each emergency mode (true: allowed). */
+  emergencyAccess?: { breakGlass: boolean; regulation: boolean } | undefined;
+  minor?: boolean | undefined;
 }
 
+/** A professional's authorization on a record, as the patient (or a consultation) set it. */
 export interface Relation {
   status: 'authorized' | 'blocked';
   attendingPhysician: boolean;
   expiresAt?: string | undefined;
 }
 
+/** An emergency access a professional declared (POST .../access), until it lapses. */
+export interface EmergencyGrant {
+  mode: EmergencyMode;
+  until: string;
+}
+
+/** Everything the policy knows of a professional on a record. */
+export interface Standing {
+  relation?: Relation | undefined;
+  emergency?: EmergencyGrant | undefined;
+}
+
+export interface DocumentLabels {
+  maskedToProfessionals: boolean;
+  invisibleToPatient: boolean;
+  invisibleToRepresentatives: boolean;
+}
+
+export type DocumentStatus = 'current' | 'archived' | 'superseded' | 'deleted';
+
+export interface DocumentFacts {
+  classCode: string;
+  typeCode: string;
+  status: DocumentStatus;
+  author: { kind: 'professional' | 'patient' | 'representative'; id: string };
+  labels: DocumentLabels;
+}
+
 export type SearchAuthorization = 'VALIDE' | 'NON_EXISTE' | 'INTERDIT' | 'EXPIRE';
 
-export type Decision = { allow: true } | { allow: false; answer: 'forbidden' | 'not-found'; reason: string };
+export type Denial = { allow: false; answer: 'forbidden' | 'not-found' | 'conflict' | 'refused'; code: string; reason: string };
+export type Decision = { allow: true; mode: Mode } | Denial;
 
-const allow: Decision = { allow: true };
-const deny = (answer: 'forbidden' | 'not-found', reason: string): Decision => ({ allow: false, answer, reason });
+const allow = (mode: Mode = 'normal'): Decision => ({ allow: true, mode });
+const deny = (answer: Denial['answer'], code: string, reason: string): Denial => ({ allow: false, answer, code, reason });
+
+const NOT_FOUND = deny('not-found', 'not-found', 'No such record.');
+const DOCUMENT_NOT_FOUND = deny('not-found', 'not-found', 'No such document.');
+const BLOCKED = deny('forbidden', 'blocked', 'The patient has blocked you from this record.');
 
 /** What a professional's relation to a record amounts to at an instant. */
 export const authorizationState = (relation: Relation | undefined, now: Date): SearchAuthorization => {
@@ -34,6 +89,10 @@ export const authorizationState = (relation: Relation | undefined, now: Date): S
   return 'VALIDE';
 };
 
+/** A valid authorization that names the professional attending physician. */
+export const isAttendingPhysician = (relation: Relation | undefined, now: Date): boolean =>
+  authorizationState(relation, now) === 'VALIDE' && relation?.attendingPhysician === true;
+
 /** The authorization a search reports to its caller. */
 export const searchAuthorization = (actor: Actor, record: RecordFacts, relation: Relation | undefined, now: Date): SearchAuthorization => {
   if (actor.kind !== 'professional') return 'NON_EXISTE';
@@ -41,28 +100,294 @@ export const searchAuthorization = (actor: Actor, record: RecordFacts, relation:
   return authorizationState(relation, now);
 };
 
-/** May this actor read the record's administrative part (identity, contact, settings)? */
-export const decideRecordRead = (actor: Actor, record: RecordFacts, relation: Relation | undefined, now: Date): Decision => {
+const opposed = (record: RecordFacts, mode: EmergencyMode): boolean =>
+  mode === 'break-glass' ? record.emergencyAccess?.breakGlass === false : record.emergencyAccess?.regulation === false;
+
+const isOwnRecord = (actor: Actor, record: RecordFacts): boolean =>
+  (actor.kind === 'patient' || actor.kind === 'representative') && actor.dmpId === record.dmpId;
+
+/**
+ * A professional's access to the record as a whole, and in which mode: a valid authorization
+ * (normal), else a declared emergency access still running, of a mode the patient does not oppose
+ * (now: an opposition set after the declaration ends it) and, for regulation, by a regulator.
+ */
+const professionalAccess = (actor: Extract<Actor, { kind: 'professional' }>, record: RecordFacts, standing: Standing, now: Date): Decision => {
+  if (record.status === 'closed') return NOT_FOUND;
+  const state = authorizationState(standing.relation, now);
+  if (state === 'INTERDIT') return BLOCKED;
+  if (state === 'VALIDE') return allow('normal');
+  const emergency = standing.emergency;
+  if (
+    emergency &&
+    Date.parse(emergency.until) > now.getTime() &&
+    !opposed(record, emergency.mode) &&
+    (emergency.mode === 'break-glass' || actor.role === REGULATOR_ROLE)
+  ) {
+    return allow(emergency.mode);
+  }
+  return deny('forbidden', state === 'EXPIRE' ? 'authorization-expired' : 'no-authorization', state === 'EXPIRE' ? 'Your authorization on this record has expired.' : 'You are not authorised on this record.');
+};
+
+/** May this actor read the record's administrative part (identity, contact, settings), in which mode? */
+export const decideRecordRead = (actor: Actor, record: RecordFacts, standing: Standing, now: Date): Decision => {
   switch (actor.kind) {
     case 'patient':
     case 'representative':
-      return actor.dmpId === record.dmpId ? allow : deny('not-found', 'another record');
+      return isOwnRecord(actor, record) ? allow() : NOT_FOUND;
+    case 'professional':
+      return professionalAccess(actor, record, standing, now);
+    case 'agent':
+      return deny('forbidden', 'agents-do-not-read', 'Agents do not read records.');
+    case 'anonymous':
+      return NOT_FOUND;
+  }
+};
+
+/** May the profession read a document of this class and type, by the matrix (type exceptions first)? */
+export const matrixAllows = (matrix: AccessMatrix, profession: string, classCode: string, typeCode: string): boolean => {
+  const exception = matrix.exceptions.find((e) => e.typeCode === typeCode);
+  if (exception) return exception.readableBy.includes(profession);
+  const classes = matrix.read[profession];
+  return classes !== undefined && (classes.includes('*') || classes.includes(classCode));
+};
+
+/** Is the actor the author of the document (a patient's document belongs to its record's holders)? */
+export const isAuthor = (actor: Actor, record: RecordFacts, doc: Pick<DocumentFacts, 'author'>): boolean => {
+  if (actor.kind === 'professional') return doc.author.kind === 'professional' && doc.author.id === actor.id;
+  return isOwnRecord(actor, record) && (doc.author.kind === 'patient' || doc.author.kind === 'representative');
+};
+
+/**
+ * Who may read which documents of a record: the record-level facts are weighed once, and the
+ * returned function decides each document (a listing asks it for every item of its page).
+ */
+export const documentReader = (actor: Actor, record: RecordFacts, standing: Standing, now: Date, matrix: AccessMatrix): ((doc: DocumentFacts) => Decision) => {
+  switch (actor.kind) {
+    case 'patient':
+    case 'representative': {
+      if (!isOwnRecord(actor, record)) return () => NOT_FOUND;
+      const representative = actor.kind === 'representative';
+      return (doc) => {
+        if (doc.status === 'deleted' || doc.labels.invisibleToPatient) return DOCUMENT_NOT_FOUND;
+        if (representative && doc.labels.invisibleToRepresentatives) return DOCUMENT_NOT_FOUND;
+        return allow();
+      };
+    }
     case 'professional': {
-      if (record.status === 'closed') return deny('not-found', 'closed records are invisible to professionals');
-      const state = authorizationState(relation, now);
-      if (state === 'VALIDE') return allow;
-      return deny('forbidden', state === 'INTERDIT' ? 'blocked by the patient' : state === 'EXPIRE' ? 'authorization expired' : 'no authorization');
+      if (record.status === 'closed') return () => NOT_FOUND;
+      const access = professionalAccess(actor, record, standing, now);
+      if (!access.allow && access.code === 'blocked') return () => BLOCKED;
+      const attending = isAttendingPhysician(standing.relation, now);
+      return (doc) => {
+        if (doc.status === 'deleted') return DOCUMENT_NOT_FOUND;
+        if (doc.author.kind === 'professional' && doc.author.id === actor.id) return allow(access.allow ? access.mode : 'normal');
+        if (!access.allow) return access;
+        if (!matrixAllows(matrix, actor.profession, doc.classCode, doc.typeCode)) return DOCUMENT_NOT_FOUND;
+        if (doc.labels.maskedToProfessionals && !attending) return DOCUMENT_NOT_FOUND;
+        return access;
+      };
     }
     case 'agent':
-      return deny('forbidden', 'agents do not read records');
+      return () => deny('forbidden', 'agents-do-not-read', 'Agents do not read documents.');
     case 'anonymous':
-      return deny('not-found', 'anonymous');
+      return () => NOT_FOUND;
   }
+};
+
+/**
+ * Listing a record's documents at all (each document is then decided by documentReader): a
+ * professional without access lists only the documents it deposited itself.
+ */
+export const decideDocumentListing = (actor: Actor, record: RecordFacts, standing: Standing, now: Date): Decision => {
+  switch (actor.kind) {
+    case 'patient':
+    case 'representative':
+      return isOwnRecord(actor, record) ? allow() : NOT_FOUND;
+    case 'professional': {
+      const access = professionalAccess(actor, record, standing, now);
+      if (access.allow || access.code === 'blocked' || access.answer === 'not-found') return access;
+      return allow('normal');
+    }
+    case 'agent':
+      return deny('forbidden', 'agents-do-not-read', 'Agents do not read documents.');
+    case 'anonymous':
+      return NOT_FOUND;
+  }
+};
+
+/** One document: the same decision as in a listing. */
+export const decideDocumentRead = (actor: Actor, record: RecordFacts, standing: Standing, doc: DocumentFacts, now: Date, matrix: AccessMatrix): Decision =>
+  documentReader(actor, record, standing, now, matrix)(doc);
+
+/** Classes no one deposits through this API: reimbursement data comes from the Assurance Maladie. */
+export const PATIENT_CLASS = '90';
+export const REIMBURSEMENT_CLASS = '60';
+
+/**
+ * A deposit: professionals need no authorization (but not when blocked); the patient and
+ * representatives deposit patient documents (class 90) on their own record. Labels: the patient
+ * masks, the author hides from the patient or from representatives (a minor's record only).
+ */
+export const decideDeposit = (actor: Actor, record: RecordFacts, standing: Standing, classCode: string, labels: DocumentLabels, now: Date): Decision => {
+  if (labels.invisibleToPatient && labels.maskedToProfessionals) {
+    return deny('refused', 'contradictory-labels', 'A document cannot be both invisible to the patient and masked to professionals.');
+  }
+  if (classCode === REIMBURSEMENT_CLASS) return deny('refused', 'reserved-class', 'Reimbursement data comes from the Assurance Maladie, not from deposits.');
+  switch (actor.kind) {
+    case 'professional': {
+      if (record.status === 'closed') return NOT_FOUND;
+      if (authorizationState(standing.relation, now) === 'INTERDIT') return BLOCKED;
+      if (classCode === PATIENT_CLASS) return deny('refused', 'patient-class', 'Class 90 documents are deposited by the patient.');
+      if (labels.maskedToProfessionals) return deny('forbidden', 'label-not-yours', 'Only the patient masks a document from professionals.');
+      if (labels.invisibleToRepresentatives && !record.minor) {
+        return deny('refused', 'not-a-minor', 'Only a minor’s document can be invisible to legal representatives.');
+      }
+      return allow();
+    }
+    case 'patient':
+    case 'representative':
+      if (!isOwnRecord(actor, record)) return NOT_FOUND;
+      if (record.status === 'closed') return deny('conflict', 'record-closed', 'The record is closed: it is read-only until it is reactivated.');
+      if (classCode !== PATIENT_CLASS) return deny('refused', 'patient-class', 'The patient deposits class 90 documents only.');
+      if (labels.invisibleToPatient || labels.invisibleToRepresentatives) {
+        return deny('forbidden', 'label-not-yours', 'Only a professional author hides a document from the patient or representatives.');
+      }
+      return allow();
+    case 'agent':
+      return deny('forbidden', 'agents-do-not-deposit', 'Agents do not deposit documents.');
+    case 'anonymous':
+      return NOT_FOUND;
+  }
+};
+
+export interface LabelChange {
+  maskedToProfessionals?: boolean | undefined;
+  invisibleToPatient?: false | undefined;
+  visibleToRepresentatives?: true | undefined;
+  archived?: boolean | undefined;
+}
+
+/**
+ * A change of a document's labels or archive state. The caller must see the document first; then:
+ * the patient (or a representative) masks and unmasks; the author reveals to the patient, or
+ * (irreversibly) to representatives; the author or the patient archives.
+ */
+export const decideDocumentChange = (
+  actor: Actor,
+  record: RecordFacts,
+  standing: Standing,
+  doc: DocumentFacts,
+  change: LabelChange,
+  now: Date,
+  matrix: AccessMatrix,
+): Decision => {
+  const read = decideDocumentRead(actor, record, standing, doc, now, matrix);
+  if (!read.allow) return read;
+  const holder = isOwnRecord(actor, record);
+  const author = isAuthor(actor, record, doc);
+  if (holder && record.status === 'closed') return deny('conflict', 'record-closed', 'The record is closed: it is read-only until it is reactivated.');
+  if (change.maskedToProfessionals !== undefined && !holder) return deny('forbidden', 'label-not-yours', 'Only the patient masks or unmasks a document.');
+  if (change.invisibleToPatient !== undefined && !(author && actor.kind === 'professional')) {
+    return deny('forbidden', 'label-not-yours', 'Only the author reveals a document to the patient.');
+  }
+  if (change.visibleToRepresentatives !== undefined && !(author && actor.kind === 'professional')) {
+    return deny('forbidden', 'label-not-yours', 'Only the author reveals a document to legal representatives.');
+  }
+  if (change.archived !== undefined) {
+    if (!author && !holder) return deny('forbidden', 'not-author', 'Only the author or the patient archives a document.');
+    if (doc.status === 'superseded') return deny('conflict', 'superseded', 'A superseded version cannot be archived or restored.');
+  }
+  const masked = change.maskedToProfessionals ?? doc.labels.maskedToProfessionals;
+  const invisible = change.invisibleToPatient ?? doc.labels.invisibleToPatient;
+  if (masked && invisible) return deny('refused', 'contradictory-labels', 'A document cannot be both invisible to the patient and masked to professionals.');
+  return read;
+};
+
+/** Logical deletion: the author only (the patient, for the documents the patient deposited). */
+export const decideDocumentDelete = (actor: Actor, record: RecordFacts, standing: Standing, doc: DocumentFacts, now: Date, matrix: AccessMatrix): Decision => {
+  const read = decideDocumentRead(actor, record, standing, doc, now, matrix);
+  if (!read.allow) return read;
+  if (!isAuthor(actor, record, doc)) return deny('forbidden', 'not-author', 'Only the author deletes a document.');
+  if (isOwnRecord(actor, record) && record.status === 'closed') return deny('conflict', 'record-closed', 'The record is closed: it is read-only until it is reactivated.');
+  return read;
+};
+
+/** A new version: by the author of the one it replaces, which must still be current or archived. */
+export const decideReplace = (actor: Actor, record: RecordFacts, standing: Standing, previous: DocumentFacts, now: Date, matrix: AccessMatrix): Decision => {
+  const read = decideDocumentRead(actor, record, standing, previous, now, matrix);
+  if (!read.allow) return read;
+  if (!isAuthor(actor, record, previous)) return deny('forbidden', 'not-author', 'Only the author of a document deposits its new version.');
+  if (previous.status === 'superseded') return deny('conflict', 'superseded', 'This version was already replaced.');
+  return read;
+};
+
+export interface AccessRequest {
+  mode: Mode;
+  patientConsent?: true | undefined;
+  attendingPhysician?: boolean | undefined;
+  reason?: string | undefined;
+}
+
+/**
+ * A professional declares an access (POST .../access): consent given at the consultation
+ * (normal), break-glass (a reason, and the patient's non-opposition), or regulation (a SAMU
+ * Centre 15 regulator, and the patient's non-opposition). A blocked professional is refused in
+ * every mode.
+ */
+export const decideAccessRequest = (actor: Actor, record: RecordFacts, standing: Standing, request: AccessRequest, now: Date): Decision => {
+  if (actor.kind !== 'professional') return deny('forbidden', 'professionals-only', 'Only professionals declare an access.');
+  if (record.status === 'closed') return NOT_FOUND;
+  const state = authorizationState(standing.relation, now);
+  if (state === 'INTERDIT') return BLOCKED;
+  switch (request.mode) {
+    case 'normal':
+      if (request.attendingPhysician === true && actor.profession !== DOCTOR) {
+        return deny('refused', 'not-a-doctor', 'Only a doctor can be the attending physician.');
+      }
+      if (request.patientConsent === true) return allow('normal');
+      if (request.attendingPhysician !== undefined) {
+        return deny('refused', 'consent-required', 'Naming the attending physician needs the patient’s consent (patientConsent: true).');
+      }
+      if (state === 'VALIDE') return allow('normal');
+      return deny('forbidden', state === 'EXPIRE' ? 'authorization-expired' : 'no-authorization', 'You are not authorised on this record: record the patient’s consent (patientConsent: true).');
+    case 'break-glass':
+      if (!request.reason?.trim()) return deny('refused', 'reason-required', 'Break-glass access needs a reason.');
+      if (opposed(record, 'break-glass')) return deny('forbidden', 'patient-opposed', 'The patient opposed break-glass access.');
+      return allow('break-glass');
+    case 'regulation':
+      if (actor.role !== REGULATOR_ROLE) return deny('forbidden', 'not-a-regulator', 'Regulation access is for SAMU Centre 15 regulating doctors.');
+      if (opposed(record, 'regulation')) return deny('forbidden', 'patient-opposed', 'The patient opposed access by the SAMU regulation.');
+      return allow('regulation');
+  }
+};
+
+/** Which traces of the access log the actor reads: all of them, or only its own actions. */
+export type LogScope = { allow: true; scope: 'all' | 'own' } | Denial;
+
+export const decideAccessLogRead = (actor: Actor, record: RecordFacts, standing: Standing, now: Date): LogScope => {
+  switch (actor.kind) {
+    case 'patient':
+    case 'representative':
+      return isOwnRecord(actor, record) ? { allow: true, scope: 'all' } : NOT_FOUND;
+    case 'professional':
+      if (record.status === 'closed') return NOT_FOUND;
+      return { allow: true, scope: isAttendingPhysician(standing.relation, now) ? 'all' : 'own' };
+    case 'agent':
+      return { allow: true, scope: 'own' };
+    case 'anonymous':
+      return NOT_FOUND;
+  }
+};
+
+/** Who manages the list of professionals: the patient (or a representative), on their own record. */
+export const decideProfessionalsManagement = (actor: Actor, record: RecordFacts): Decision => {
+  if (!isOwnRecord(actor, record)) return NOT_FOUND;
+  return allow();
 };
 
 /** A pharmacy's remuneration ledger: its own pharmacists and the Assurance Maladie's agents. */
 export const decideLedgerRead = (actor: Actor, finess: string): Decision => {
-  if (actor.kind === 'agent') return allow;
-  if (actor.kind === 'professional' && actor.profession === PHARMACIST && actor.structure === finess) return allow;
-  return deny('forbidden', 'not a pharmacist of this pharmacy');
+  if (actor.kind === 'agent') return allow();
+  if (actor.kind === 'professional' && actor.profession === PHARMACIST && actor.structure === finess) return allow();
+  return deny('forbidden', 'not-this-pharmacy', 'Not a pharmacist of this pharmacy.');
 };

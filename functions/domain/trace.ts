@@ -14,11 +14,24 @@ export type TraceAction =
   | 'settings.update'
   | 'session.open'
   | 'password.change'
-  | 'credentials.reissue';
+  | 'credentials.reissue'
+  | 'document.deposit'
+  | 'document.list'
+  | 'document.read'
+  | 'document.update'
+  | 'document.delete'
+  | 'document.reveal'
+  | 'authorization.grant'
+  | 'authorization.block'
+  | 'authorization.remove'
+  | 'access.consent'
+  | 'access.emergency'
+  | 'access-log.read';
 export type AccessMode = 'normal' | 'break-glass' | 'regulation';
 
 export interface TraceActor {
-  kind: Actor['kind'];
+  /** `system`: a scheduled job (the one-month reveal of a document). */
+  kind: Actor['kind'] | 'system';
   id?: string;
   profession?: string;
 }
@@ -28,6 +41,14 @@ export interface Trace {
   action: TraceAction;
   mode: AccessMode;
   documentId?: string;
+  /** A professional the action concerns (an authorization the patient changed). */
+  subjectId?: string;
+  /**
+   * The document was hidden from the patient (and so from representatives) or from
+   * representatives only when the action happened: their access log shows the action, not the
+   * document's id.
+   */
+  hiddenFrom?: 'patient' | 'representatives';
 }
 
 export const traceActor = (actor: Actor): TraceActor => {

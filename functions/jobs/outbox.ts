@@ -7,18 +7,20 @@ import { dynamoClient, kmsClient, snsClient } from '#adapters/aws';
 import { DataKeyCache } from '#adapters/envelope';
 import { KeyRing } from '#adapters/keyring';
 import { OutboxDispatcher } from '#adapters/outbox-dispatch';
-import { SmsSender } from '#adapters/sms';
+import { ProfessionalMessenger, SmsSender } from '#adapters/sms';
 import { systemClock } from '#domain/ports';
 import { configFromEnv } from '#platform/config';
 import { makeLogger } from '#platform/logger';
 
 const config = configFromEnv();
 const logger = makeLogger();
+const sns = snsClient(config);
 const dispatcher = new OutboxDispatcher({
   db: dynamoClient(config),
   tableName: config.tableName,
   keyRing: new KeyRing(kmsClient(config), config.dataKeyId, new DataKeyCache(systemClock)),
-  sms: new SmsSender(snsClient(config), config.smsSenderId),
+  sms: new SmsSender(sns, config.smsSenderId),
+  professionals: config.proTopicArn ? new ProfessionalMessenger(sns, config.proTopicArn) : undefined,
   logger,
 });
 

@@ -16,6 +16,8 @@ export interface Config {
   sessions?: SessionConfig | undefined;
   allowedOrigin: string;
   smsSenderId: string;
+  /** The professional messaging topic (attending physicians' notifications); the outbox dispatcher only. */
+  proTopicArn?: string | undefined;
   /** Validate responses against the contract's schemas (local runtime and tests). */
   checkResponses: boolean;
 }
@@ -53,6 +55,7 @@ export const configFromEnv = (env: NodeJS.ProcessEnv = process.env): Config => {
     issuers,
     allowedOrigin: env.ALLOWED_ORIGIN ?? 'https://www.dmp.fr',
     smsSenderId: env.SMS_SENDER_ID ?? 'DMP',
+    proTopicArn: env.PRO_TOPIC_ARN || undefined,
     checkResponses: env.CHECK_RESPONSES === 'true',
   };
 };

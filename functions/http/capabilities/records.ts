@@ -22,6 +22,7 @@ import { assertClosable, assertOpenForChange, assertReactivation, retainUntil } 
 import { CODE_TTL_MS, MAX_CODE_ATTEMPTS, newLoginCode } from '#domain/login';
 import { hashPassword } from '#adapters/passwords';
 import { decideRecordRead, searchAuthorization } from '#domain/access-policy';
+import { commit, denied, eventId, loadSubject, notify, replayed, traceAccess, traceWrite } from './shared.ts';
 import { actorRef, isRecordHolder } from '#domain/actor';
 import { planCreation } from '#domain/creation';
 import { passwordProblem } from '#domain/password-policy';
@@ -130,19 +131,6 @@ const createRecord = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
   return { status: 201, body: response };
 };
 
-/** The first response to this idempotency key, or a 422 when the key came with another body. */
-const replayed = async (deps: CryptoDeps, scope: string, key: string, hash: string): Promise<Reply | undefined> => {
-  const found = await deps.idempotency.lookup(scope, key, hash, deps.clock.now());
-  if (found.kind === 'none') return undefined;
-  if (found.kind === 'mismatch') refuse('refused', 'idempotency-key-reused', 'This Idempotency-Key was used with another request body.');
-  if (found.kind !== 'replay') return undefined;
-  const record = await deps.records.load(found.dmpId);
-  if (!record) return undefined;
-  const dataKey = await deps.keyRing.unwrap(found.dmpId, record.wrappedKey);
-  const stored = deps.idempotency.open(dataKey, found);
-  return { status: stored.status, body: stored.body, headers: { 'Idempotent-Replayed': 'true' } };
-};
-
 const createCreationCode = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
   const { ins } = call.body as { ins: string };
   const now = deps.clock.now();
@@ -159,7 +147,7 @@ const searchRecord = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
   const dmpId = await deps.records.dmpIdByInsHash(await deps.hasher.hash('ins', ins));
   const record = dmpId ? await deps.records.load(dmpId) : undefined;
   if (!dmpId || !record) throw new HttpProblem(404, 'No DMP exists for this INS.');
-  const relation = call.actor.kind === 'professional' ? await deps.records.authorization(dmpId, call.actor.id) : undefined;
+  const relation = call.actor.kind === 'professional' ? (await deps.access.standing(dmpId, call.actor.id)).relation : undefined;
   await traced(deps, call, dmpId, 'record.search');
   return {
     status: 200,
@@ -175,18 +163,12 @@ const searchRecord = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
 
 const getRecord = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
   const { dmpId } = call.params as { dmpId: string };
-  const [record, relation] = await Promise.all([
-    deps.records.load(dmpId),
-    call.actor.kind === 'professional' ? deps.records.authorization(dmpId, call.actor.id) : undefined,
-  ]);
-  if (!record) throw new HttpProblem(404, 'No such record.');
-  const decision = decideRecordRead(call.actor, record, relation, deps.clock.now());
-  if (!decision.allow) throw new HttpProblem(decision.answer === 'forbidden' ? 403 : 404, decision.answer === 'forbidden' ? 'You are not authorised on this record.' : 'No such record.');
-  const [key, authorizations] = await Promise.all([
-    deps.keyRing.unwrap(dmpId, record.wrappedKey),
-    deps.records.authorizations(dmpId),
-    traced(deps, call, dmpId, 'record.read'),
-  ]);
+  const subject = await loadSubject(deps, call, dmpId);
+  const { record } = subject;
+  const decision = decideRecordRead(call.actor, record, subject.standing, deps.clock.now());
+  if (!decision.allow) return denied(decision);
+  const [key, authorizations] = await Promise.all([deps.keyRing.unwrap(dmpId, record.wrappedKey), deps.records.authorizations(dmpId)]);
+  await traceAccess(deps, call, subject, key, 'record.read', { mode: decision.mode });
   const { identity, contact, representatives } = openRecord(key, record);
   return {
     status: 200,
@@ -222,26 +204,6 @@ const holdersRecord = async (call: Call, deps: CryptoDeps): Promise<StoredRecord
   return record;
 };
 
-const eventId = (deps: CryptoDeps) => newEventId((n) => deps.random.bytes(n));
-const traceWrite = (deps: CryptoDeps, call: Call, dmpId: string, action: Trace['action'], now: Date): LabelledWrite => ({
-  label: 'trace',
-  item: tracePut(deps.config.tableName, dmpId, { actor: traceActor(call.actor), action, mode: 'normal' }, now, eventId(deps)),
-});
-const notify = (deps: CryptoDeps, key: DataKey, message: OutboxMessage, now: Date): LabelledWrite => ({
-  label: 'notification',
-  item: outboxPut(deps.config.tableName, key, message, now, eventId(deps)),
-});
-
-/** Runs a lifecycle transaction; a refused condition means the state changed under the request. */
-const commit = async (deps: CryptoDeps, writes: LabelledWrite[], conflict: string): Promise<void> => {
-  try {
-    await transact(deps.db, writes);
-  } catch (error) {
-    if (error instanceof ConditionsRefused) refuse('conflict', 'state-changed', conflict);
-    throw error;
-  }
-};
-
 const closeRecord = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
   const record = await holdersRecord(call, deps);
   assertClosable(record.status);
@@ -268,7 +230,7 @@ const reactivateRecord = async (call: Call, deps: CryptoDeps): Promise<Reply> =>
   const record = isRecordHolder(actor) ? await holdersRecord(call, deps) : await deps.records.load(dmpId);
   if (!record) throw new HttpProblem(404, 'No such record.');
   if (actor.kind === 'professional') {
-    const relation = await deps.records.authorization(dmpId, actor.id);
+    const { relation } = await deps.access.standing(dmpId, actor.id);
     if (relation?.status === 'blocked') refuse('forbidden', 'blocked', 'The patient has blocked you.');
   }
   assertReactivation(actor, record.status, consent);

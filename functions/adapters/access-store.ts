@@ -1,0 +1,113 @@
+/**
+ * A professional's standing on a record — authorization (or block), last emergency access, first
+ * access — read in one Query (PRO#<id>, PRO#<id>#EMERGENCY, PRO#<id>#SEEN sort together), and
+ * the writes that change it, as parts of the transaction of the action that causes them.
+ */
+import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EmergencyMode, Relation, Standing } from '#domain/access-policy';
+import { B, BOOL, S, bool, str, type Item } from './attributes.ts';
+import { seal, type DataKey } from './envelope.ts';
+import { keys } from './table.ts';
+import type { LabelledWrite } from './transactions.ts';
+
+export interface ProfessionalStanding extends Standing {
+  /** When the professional first accessed the record (absent: never, the next access is the first). */
+  seenAt?: string | undefined;
+  /** Since when the authorization (or block) holds. */
+  since?: string | undefined;
+}
+
+export class AccessStore {
+  private readonly db: DynamoDBClient;
+  private readonly table: string;
+  constructor(db: DynamoDBClient, tableName: string) {
+    this.db = db;
+    this.table = tableName;
+  }
+
+  async standing(dmpId: string, professionalId: string): Promise<ProfessionalStanding> {
+    const k = keys.authorization(dmpId, professionalId);
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': S(k.pk), ':from': S(k.sk), ':to': S(`${k.sk}#~`) },
+        ConsistentRead: true,
+      }),
+    );
+    const standing: ProfessionalStanding = {};
+    for (const item of out.Items ?? []) {
+      const sk = item.sk?.S;
+      if (sk === k.sk) {
+        standing.relation = toRelation(item);
+        standing.since = str(item, 'since');
+      }
+      else if (sk === keys.emergency(dmpId, professionalId).sk) {
+        const mode = str(item, 'mode') as EmergencyMode | undefined;
+        const until = str(item, 'until');
+        if (mode && until) standing.emergency = { mode, until };
+      } else if (sk === keys.seen(dmpId, professionalId).sk) standing.seenAt = str(item, 'at');
+    }
+    return standing;
+  }
+
+  /** The patient's decision on a professional: authorized (perhaps attending physician) or blocked. */
+  decisionWrite(dmpId: string, professionalId: string, status: Relation['status'], attendingPhysician: boolean, since: string): LabelledWrite {
+    return {
+      label: 'authorization',
+      item: {
+        Put: {
+          TableName: this.table,
+          Item: {
+            ...keyItem(keys.authorization(dmpId, professionalId)),
+            professionalId: S(professionalId),
+            status: S(status),
+            attendingPhysician: BOOL(status === 'authorized' && attendingPhysician),
+            since: S(since),
+            source: S('patient'),
+          },
+        },
+      },
+    };
+  }
+
+  removeAuthorizationWrite(dmpId: string, professionalId: string): LabelledWrite {
+    return { label: 'authorization', item: { Delete: { TableName: this.table, Key: keyItem(keys.authorization(dmpId, professionalId)), ConditionExpression: 'attribute_exists(pk)' } } };
+  }
+
+  /** An emergency access, replacing the previous one; its free-text reason sealed with the record's key. */
+  emergencyWrite(key: DataKey, professionalId: string, mode: EmergencyMode, reason: string | undefined, at: Date, until: Date): LabelledWrite {
+    const k = keys.emergency(key.dmpId, professionalId);
+    return {
+      label: 'emergency',
+      item: {
+        Put: {
+          TableName: this.table,
+          Item: {
+            ...keyItem(k),
+            mode: S(mode),
+            at: S(at.toISOString()),
+            until: S(until.toISOString()),
+            ...(reason ? { reason: B(seal(key, k.sk, 'reason', Buffer.from(reason, 'utf8'))) } : {}),
+          },
+        },
+      },
+    };
+  }
+
+  /** The first access of a professional: refused if another request recorded it first. */
+  seenWrite(dmpId: string, professionalId: string, at: Date): LabelledWrite {
+    return {
+      label: 'seen',
+      item: { Put: { TableName: this.table, Item: { ...keyItem(keys.seen(dmpId, professionalId)), at: S(at.toISOString()) }, ConditionExpression: 'attribute_not_exists(pk)' } },
+    };
+  }
+}
+
+const keyItem = (k: { pk: string; sk: string }): Item => ({ pk: S(k.pk), sk: S(k.sk) });
+
+const toRelation = (i: Item): Relation => ({
+  status: (str(i, 'status') ?? 'authorized') as Relation['status'],
+  attendingPhysician: bool(i, 'attendingPhysician') ?? false,
+  expiresAt: str(i, 'expiresAt'),
+});

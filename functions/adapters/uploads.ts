@@ -1,0 +1,82 @@
+/**
+ * The uploads job: a deposit of several chunks writes an intent (UPLOAD#<docId>) before its chunks
+ * and deletes it in its commit. An intent still there after UPLOAD_ABANDON_MS belongs to a deposit
+ * that never committed: the job marks it abandoned (from then on that deposit cannot commit),
+ * deletes its chunks, then the intent. Each step is idempotent, so an interrupted run is finished
+ * by the next one. Nothing of the abandoned document was ever visible: its metadata never existed.
+ */
+import { ConditionalCheckFailedException, DeleteItemCommand, QueryCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { S, num, required, str } from './attributes.ts';
+import type { DocumentStore } from './document-store.ts';
+import { DOCUMENT_SHARDS, GSI1, dmpIdOfPk, keys, uploadsPartition } from './table.ts';
+
+export interface UploadsReport {
+  abandoned: number;
+  chunksDeleted: number;
+}
+
+export class UploadsJob {
+  private readonly db: DynamoDBClient;
+  private readonly table: string;
+  private readonly documents: DocumentStore;
+  private readonly logger: Logger;
+  constructor(db: DynamoDBClient, tableName: string, documents: DocumentStore, logger: Logger) {
+    this.db = db;
+    this.table = tableName;
+    this.documents = documents;
+    this.logger = logger;
+  }
+
+  async sweep(now: Date, limitPerShard = 100): Promise<UploadsReport> {
+    const report: UploadsReport = { abandoned: 0, chunksDeleted: 0 };
+    for (let shard = 0; shard < DOCUMENT_SHARDS; shard++) {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: GSI1,
+          KeyConditionExpression: 'gsi1pk = :p AND gsi1sk <= :now',
+          ExpressionAttributeValues: { ':p': S(uploadsPartition(shard)), ':now': S(`${now.toISOString()}#~`) },
+          Limit: limitPerShard,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const pk = required(str(item, 'pk'), 'pk');
+        const sk = required(str(item, 'sk'), 'sk');
+        try {
+          report.chunksDeleted += await this.cleanUp(pk, sk);
+          report.abandoned += 1;
+        } catch (error) {
+          this.logger.warn('abandoned upload not cleaned up', { errorName: (error as Error).name });
+        }
+      }
+    }
+    return report;
+  }
+
+  private async cleanUp(pk: string, sk: string): Promise<number> {
+    let chunks: number;
+    try {
+      const out = await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: S(pk), sk: S(sk) },
+          UpdateExpression: 'SET #state = :abandoned',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':abandoned': S('abandoned') },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      chunks = num(out.Attributes ?? {}, 'chunks') ?? 0;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 0; // committed or cleaned up meanwhile
+      throw error;
+    }
+    const dmpId = dmpIdOfPk(pk);
+    const documentId = sk.slice('UPLOAD#'.length);
+    await this.documents.batchWrite(Array.from({ length: chunks }, (_, i) => ({ DeleteRequest: { Key: { pk: S(pk), sk: S(keys.chunk(dmpId, documentId, i).sk) } } })));
+    await this.db.send(new DeleteItemCommand({ TableName: this.table, Key: { pk: S(pk), sk: S(sk) } }));
+    return chunks;
+  }
+}

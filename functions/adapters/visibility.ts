@@ -1,0 +1,98 @@
+/**
+ * The visibility job: a document its author hid from the patient (pending an announcement
+ * consultation) is announced to the patient by SMS after two weeks — with no word of its content —
+ * and becomes visible by itself after one month. Such documents sit in a sparse, sharded index
+ * (VISIBILITY#<shard>) by the date of their next step, so the job finds them with a Query. Each
+ * step is one conditional transaction: run twice, it does nothing twice; a document the author
+ * revealed (or deleted) meanwhile has left the index.
+ */
+import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { revealAt } from '#domain/documents';
+import { newEventId } from '#domain/identifiers';
+import type { Random } from '#domain/ports';
+import { S, required, str } from './attributes.ts';
+import type { DocumentStore } from './document-store.ts';
+import type { KeyRing } from './keyring.ts';
+import { outboxPut } from './outbox-store.ts';
+import { holderMobiles, type RecordStore } from './record-store.ts';
+import { DOCUMENT_SHARDS, dmpIdOfPk, GSI1, visibilityPartition } from './table.ts';
+import { tracePut } from './trace-store.ts';
+import { ConditionsRefused, transact, type LabelledWrite } from './transactions.ts';
+
+export interface VisibilityReport {
+  noticed: number;
+  revealed: number;
+  skipped: number;
+}
+
+export interface VisibilityDeps {
+  db: DynamoDBClient;
+  tableName: string;
+  records: RecordStore;
+  documents: DocumentStore;
+  keyRing: KeyRing;
+  random: Random;
+  logger: Logger;
+}
+
+export class VisibilityJob {
+  private readonly d: VisibilityDeps;
+  constructor(deps: VisibilityDeps) {
+    this.d = deps;
+  }
+
+  async sweep(now: Date, limitPerShard = 200): Promise<VisibilityReport> {
+    const report: VisibilityReport = { noticed: 0, revealed: 0, skipped: 0 };
+    for (let shard = 0; shard < DOCUMENT_SHARDS; shard++) {
+      const out = await this.d.db.send(
+        new QueryCommand({
+          TableName: this.d.tableName,
+          IndexName: GSI1,
+          KeyConditionExpression: 'gsi1pk = :p AND gsi1sk <= :now',
+          ExpressionAttributeValues: { ':p': S(visibilityPartition(shard)), ':now': S(`${now.toISOString()}#~`) },
+          Limit: limitPerShard,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const pk = required(str(item, 'pk'), 'pk');
+        const sk = required(str(item, 'sk'), 'sk');
+        try {
+          const done = await this.step(dmpIdOfPk(pk), sk.slice('DOC#'.length), now);
+          report[done] += 1;
+        } catch (error) {
+          this.d.logger.warn('visibility step failed', { errorName: (error as Error).name });
+          report.skipped += 1;
+        }
+      }
+    }
+    return report;
+  }
+
+  private async step(dmpId: string, documentId: string, now: Date): Promise<keyof VisibilityReport> {
+    const [doc, record] = await Promise.all([this.d.documents.get(dmpId, documentId), this.d.records.load(dmpId)]);
+    const step = doc?.visibilityStep;
+    if (!doc || !record || !step || !doc.labels.invisibleToPatient || Date.parse(step.at) > now.getTime()) return 'skipped';
+    const id = () => newEventId((n) => this.d.random.bytes(n));
+    let writes: LabelledWrite[];
+    if (step.step === 'notice') {
+      const key = await this.d.keyRing.unwrap(dmpId, record.wrappedKey);
+      writes = [
+        this.d.documents.nextVisibilityStepWrite(dmpId, doc, revealAt(new Date(doc.depositedAt))),
+        ...holderMobiles(key, record).map((to) => ({ label: 'notification', item: outboxPut(this.d.tableName, key, { to, template: 'document-pending' }, now, id()) })),
+      ];
+    } else {
+      writes = [
+        this.d.documents.revealWrite(dmpId, doc),
+        { label: 'trace', item: tracePut(this.d.tableName, dmpId, { actor: { kind: 'system' }, action: 'document.reveal', mode: 'normal', documentId }, now, id()) },
+      ];
+    }
+    try {
+      await transact(this.d.db, writes);
+    } catch (error) {
+      if (error instanceof ConditionsRefused) return 'skipped'; // changed meanwhile: the next run sees it as it is
+      throw error;
+    }
+    return step.step === 'notice' ? 'noticed' : 'revealed';
+  }
+}

@@ -1,0 +1,7 @@
+/** Lambda entry of the documents capability. */
+import { configFromEnv } from '#platform/config';
+import { cryptoDeps } from '#platform/deps-data';
+import { documents } from './capabilities/documents.ts';
+import { makeHttpHandler } from './pipeline.ts';
+
+export const handler = makeHttpHandler(documents, cryptoDeps(configFromEnv()));

@@ -1,0 +1,29 @@
+/** Lambda entry of the visibility job: hourly, tells patients of pending documents and reveals them after a month. */
+import { randomBytes } from 'node:crypto';
+import { dynamoClient, kmsClient } from '#adapters/aws';
+import { DocumentStore } from '#adapters/document-store';
+import { DataKeyCache } from '#adapters/envelope';
+import { KeyRing } from '#adapters/keyring';
+import { RecordStore } from '#adapters/record-store';
+import { VisibilityJob } from '#adapters/visibility';
+import { systemClock } from '#domain/ports';
+import { configFromEnv } from '#platform/config';
+import { makeLogger } from '#platform/logger';
+
+const config = configFromEnv();
+const logger = makeLogger();
+const db = dynamoClient(config);
+const job = new VisibilityJob({
+  db,
+  tableName: config.tableName,
+  records: new RecordStore(db, config.tableName),
+  documents: new DocumentStore(db, config.tableName),
+  keyRing: new KeyRing(kmsClient(config), config.dataKeyId, new DataKeyCache(systemClock)),
+  random: { bytes: (n) => randomBytes(n) },
+  logger,
+});
+
+export const handler = async (): Promise<void> => {
+  const report = await job.sweep(systemClock.now());
+  logger.info('visibility sweep', { ...report });
+};
