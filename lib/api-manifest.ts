@@ -17,13 +17,24 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
  */
 const UNICODE_PROPERTY_ESCAPE = /\\[pP]\{/;
 
+/**
+ * Strings that may be longer than this (a document's base64 content, up to ~5.6 MB) get no
+ * `pattern` at the gateway either: its validator would run the expression over megabytes, where a
+ * backtracking engine may exhaust its stack on a repeated group (`(?:[A-Za-z0-9+/]{4})*`); the
+ * function checks them. A string that declares `contentEncoding` (zod's base64) counts as long.
+ */
+export const MAX_GATEWAY_PATTERN_LENGTH = 64 * 1024;
+
+const isLongString = (node: { [key: string]: Json }): boolean =>
+  'contentEncoding' in node || (typeof node.maxLength === 'number' && node.maxLength > MAX_GATEWAY_PATTERN_LENGTH);
+
 const forGateway = (node: Json): Json => {
   if (Array.isArray(node)) return node.map(forGateway);
   if (node === null || typeof node !== 'object') return node;
   const out: { [key: string]: Json } = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === 'format' && typeof value === 'string') continue;
-    if (key === 'pattern' && typeof value === 'string' && UNICODE_PROPERTY_ESCAPE.test(value)) continue;
+    if (key === 'pattern' && typeof value === 'string' && (UNICODE_PROPERTY_ESCAPE.test(value) || isLongString(node))) continue;
     out[key] = forGateway(value);
   }
   return out;

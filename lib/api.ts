@@ -86,6 +86,33 @@ const CAPABILITY_NEEDS: Record<Capability, CapabilityNeeds> = {
     description: 'DMP API documentation: OpenAPI document and reference page',
     memorySize: 512,
   },
+  documents: {
+    description: 'DMP documents: deposit, list, read, labels, archive, delete (content encrypted in chunks)',
+    // base64 and AES-GCM over contents of up to 4 MiB: more memory buys more CPU.
+    memorySize: 1024,
+    // A deposit puts its intent, writes its chunks in batches and commits with a transaction that
+    // puts the metadata and deletes the intent while it is still 'uploading' (a transaction's
+    // Delete is authorized as DeleteItem); reading a document gets its chunks in batches. Deleting
+    // a document is an update of its metadata item.
+    items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query', 'BatchGetItem', 'BatchWriteItem'],
+    dataKey: [
+      { operations: ['Decrypt'], contexts: ['record', 'keyedIndex'] },
+      // Only the keyed-hash secret (idempotency keys, uniqueIds), created on first start if
+      // absent: never a record's data key, which only the records function creates.
+      { operations: ['GenerateDataKey'], contexts: ['keyedIndex'] },
+    ],
+    sessions: 'verify',
+  },
+  access: {
+    description: 'DMP access: who may see the record (authorizations, blocks, attending physicians), emergency access, access log',
+    memorySize: 512,
+    // Authorizations and blocks are put, updated and removed under conditions, in transactions
+    // with their trace and notification; the access log is a Query.
+    items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'],
+    // Seals the recipients of the notifications it writes with the record's data key.
+    dataKey: [{ operations: ['Decrypt'], contexts: ['record'] }],
+    sessions: 'verify',
+  },
 };
 
 /** The variables functions/platform/config.ts reads to verify tokens. */
@@ -149,7 +176,8 @@ export class Api extends Construct {
     });
     data.grantSessionVerification(this.authorizerFunction);
 
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { encryptionKey: data.logsKey, retention: settings.logRetention });
+    // Not 'AccessLogs': the access capability's function has that log group (`${id}Logs`).
+    const accessLogs = new logs.LogGroup(this, 'StageAccessLogs', { encryptionKey: data.logsKey, retention: settings.logRetention });
     this.restApi = new apigw.RestApi(this, 'RestApi', {
       restApiName: `${Stack.of(this).stackName}-api`,
       description: 'DMP API v1, generated from functions/http/routes.ts',

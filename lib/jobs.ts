@@ -8,6 +8,10 @@
  *
  * The retention job runs daily and destroys the records closed more than ten years ago: the wrapped
  * data key first (after which nothing can open the record's data), then the items.
+ *
+ * The visibility job runs hourly: a document hidden from the patient is announced to them after two
+ * weeks (an SMS through the outbox) and revealed after one month. The uploads job runs hourly too
+ * and removes the chunks of deposits that were never committed.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -30,6 +34,10 @@ export interface JobsProps {
 export class Jobs extends Construct {
   readonly outbox: DmpFunction;
   readonly retention: DmpFunction;
+  /** Hourly: the two-week notice and the one-month reveal of documents hidden from the patient. */
+  readonly visibility: DmpFunction;
+  /** Hourly: removes the chunks of deposits that never committed. */
+  readonly uploads: DmpFunction;
   /** Stream batches the dispatcher gave up on (positions in the stream, not their content). */
   readonly outboxFailures: sqs.Queue;
 
@@ -40,7 +48,7 @@ export class Jobs extends Construct {
 
     this.outbox = new DmpFunction(this, 'Outbox', {
       entry: 'functions/jobs/outbox.ts',
-      description: 'DMP outbox dispatcher: sends pending notifications (SMS)',
+      description: 'DMP outbox dispatcher: sends pending notifications (SMS, professional messaging)',
       memorySize: 512,
       // Below the dispatcher's 60 s claim lease, so a claim never outlives its invocation.
       timeout: Duration.seconds(50),
@@ -48,15 +56,17 @@ export class Jobs extends Construct {
         TABLE_NAME: data.table.tableName,
         DATA_KEY_ID: data.dataKey.keyArn,
         SMS_SENDER_ID: settings.smsSenderId,
+        PRO_TOPIC_ARN: messaging.professionalMessaging.topicArn,
       },
       logs: logSettings,
     });
     // Claim, mark and reschedule are updates; the wrapped data key is a GetItem; the sweep
     // queries the pending-notifications index. Opening a recipient needs the record's data key.
+    // SMS go to patients' phones, attending physicians' notifications to the professional topic.
     data.grantItems(this.outbox, ['GetItem', 'UpdateItem']);
     data.grantIndexQuery(this.outbox);
     data.grantDataKey(this.outbox, ['Decrypt'], ['record']);
-    messaging.grantSmsSend(this.outbox);
+    messaging.grantSmsAndProfessionalMessaging(this.outbox);
 
     // Lambda's on-failure record for a stream batch holds its shard and sequence numbers only.
     this.outboxFailures = new sqs.Queue(this, 'OutboxFailures', {
@@ -115,7 +125,48 @@ export class Jobs extends Construct {
       targets: [new targets.LambdaFunction(this.retention)],
     });
 
+    this.visibility = new DmpFunction(this, 'Visibility', {
+      entry: 'functions/jobs/visibility.ts',
+      description: 'DMP visibility: tells the patient of a pending document after two weeks, reveals it after one month',
+      memorySize: 512,
+      timeout: Duration.minutes(5),
+      environment: { TABLE_NAME: data.table.tableName, DATA_KEY_ID: data.dataKey.keyArn },
+      logs: logSettings,
+    });
+    // Finds the documents whose next step is due on GSI1, reads them, moves them on under
+    // conditions, and writes the patient's notice into the outbox in the same transaction: sealing
+    // the SMS recipient takes the record's data key (Decrypt of the wrapped key, never a new one).
+    data.grantItems(this.visibility, ['GetItem', 'Query', 'UpdateItem', 'PutItem', 'ConditionCheckItem']);
+    data.grantIndexQuery(this.visibility);
+    data.grantDataKey(this.visibility, ['Decrypt'], ['record']);
+    new events.Rule(this, 'VisibilitySchedule', {
+      description: 'Every hour: tell patients of documents hidden for two weeks, reveal those hidden for a month',
+      schedule: events.Schedule.rate(Duration.hours(1)),
+      // A missed run is caught up by the next one an hour later (the index holds what is due).
+      targets: [new targets.LambdaFunction(this.visibility, { retryAttempts: 0 })],
+    });
+
+    this.uploads = new DmpFunction(this, 'Uploads', {
+      entry: 'functions/jobs/uploads.ts',
+      description: 'DMP uploads: removes the chunks of document deposits that never committed',
+      memorySize: 512,
+      timeout: Duration.minutes(5),
+      environment: { TABLE_NAME: data.table.tableName },
+      logs: logSettings,
+    });
+    // Finds abandoned deposits on GSI1, queries their chunks and deletes them (in batches), then
+    // the deposit's marker, with conditional updates and deletes. No data-key permission: it never
+    // opens what it deletes.
+    data.grantItems(this.uploads, ['Query', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
+    data.grantIndexQuery(this.uploads);
+    new events.Rule(this, 'UploadsSchedule', {
+      description: 'Every hour: remove the chunks of deposits abandoned before their commit',
+      schedule: events.Schedule.rate(Duration.hours(1)),
+      // A missed run is caught up by the next one an hour later (the index holds what is due).
+      targets: [new targets.LambdaFunction(this.uploads, { retryAttempts: 0 })],
+    });
+
     // Later jobs go here, each a DmpFunction with its own explicit grants and an events.Rule:
-    // visibility (reveal documents whose notice period has ended).
+    // claims sync.
   }
 }

@@ -1,9 +1,11 @@
 /**
  * Messaging: the account's SMS settings (transactional messages, spend cap, sender id), the right
- * to send an SMS, and a topic for messages to professionals (attending physicians' notifications).
+ * to send an SMS, and a topic for messages to professionals (attending physicians' notifications)
+ * with the right to publish to it. A principal gets one of the two grants, never both.
  */
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -19,7 +21,10 @@ export interface MessagingProps {
 
 export class Messaging extends Construct {
   readonly professionalMessaging: sns.Topic;
+  /** Encrypts the professional messaging topic. */
+  readonly topicKey: kms.Key;
   readonly smsSettings: cr.AwsCustomResource;
+  private readonly snsPublishers = new Map<iam.IPrincipal, string>();
 
   constructor(scope: Construct, id: string, props: MessagingProps) {
     super(scope, id);
@@ -49,31 +54,32 @@ export class Messaging extends Construct {
       logGroup: new logs.LogGroup(this, 'SmsSettingsLogs', { encryptionKey: props.logs.encryptionKey, retention: props.logs.retention }),
     });
 
-    const topicKey = createKey(this, 'TopicKey', {
+    this.topicKey = createKey(this, 'TopicKey', {
       alias: `alias/${stack.stackName}/professional-messaging`,
       description: 'DMP: encryption of the professional messaging topic',
       delegateUseToIam: true,
     });
     this.professionalMessaging = new sns.Topic(this, 'ProfessionalMessaging', {
       displayName: 'DMP professional messaging',
-      masterKey: topicKey,
+      masterKey: this.topicKey,
       enforceSSL: true,
     });
   }
 
   /**
-   * Sending SMS straight to phone numbers. SNS gives such a Publish no resource to name (its
-   * resource is "*"), so the grant is bounded otherwise: in this region only, and never to a
-   * topic (the explicit deny), so the grantee cannot publish anywhere else through it.
+   * Sending SMS straight to phone numbers, and nothing else (the auth function's login codes).
+   * SNS gives such a Publish no resource to name (its resource is "*"), so the grant is bounded
+   * otherwise: in this region only, and never to a topic (the explicit deny), so the grantee cannot
+   * publish anywhere else through it, even to a topic whose own policy would let it.
    */
   grantSmsSend(grantee: iam.IGrantable): void {
-    const stack = Stack.of(this);
+    this.claimSnsPublisher(grantee, 'grantSmsSend');
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'SendSmsToPhoneNumbers',
         actions: ['sns:Publish'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:RequestedRegion': stack.region } },
+        conditions: this.inThisRegion,
       }),
     );
     grantee.grantPrincipal.addToPrincipalPolicy(
@@ -81,8 +87,69 @@ export class Messaging extends Construct {
         sid: 'NeverPublishToTopics',
         effect: iam.Effect.DENY,
         actions: ['sns:Publish'],
-        resources: [stack.formatArn({ service: 'sns', region: '*', account: '*', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME })],
+        resources: [this.everyTopicArn],
       }),
     );
+  }
+
+  /**
+   * Sending SMS to phone numbers and publishing to the professional messaging topic, and to no
+   * other topic (the outbox dispatcher: patients' SMS, attending physicians' notifications).
+   *
+   * grantSmsSend's explicit deny cannot be kept here: IAM has no "every topic but this one" that a
+   * deny could name, and its NotResource form (deny everything but the topic) would deny the SMS
+   * too, whose request names no topic. So the SMS grant is bounded by its own resource instead:
+   * it allows Publish on what is not an SNS ARN (a phone number), so it reaches no topic and no
+   * platform endpoint, and the topic is allowed by its exact ARN. What this gives up against
+   * grantSmsSend: a topic of the account whose own access policy lets every principal of the
+   * account publish (SNS's default topic policy does) is refused by no deny here.
+   *
+   * SNS encrypts a message for a topic with TopicKey on the publisher's behalf, with the
+   * publisher's rights: kms:GenerateDataKey and kms:Decrypt, through SNS only.
+   */
+  grantSmsAndProfessionalMessaging(grantee: iam.IGrantable): void {
+    this.claimSnsPublisher(grantee, 'grantSmsAndProfessionalMessaging');
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'SendSmsToPhoneNumbers',
+        actions: ['sns:Publish'],
+        notResources: [this.everyTopicArn],
+        conditions: this.inThisRegion,
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishToProfessionalMessaging',
+        actions: ['sns:Publish'],
+        resources: [this.professionalMessaging.topicArn],
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptForProfessionalMessaging',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [this.topicKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `sns.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
+  }
+
+  /** Every SNS ARN (topics, platform endpoints) of any region and account, in this stack's partition. */
+  private get everyTopicArn(): string {
+    return Stack.of(this).formatArn({ service: 'sns', region: '*', account: '*', resource: '*', arnFormat: ArnFormat.NO_RESOURCE_NAME });
+  }
+
+  private get inThisRegion(): Record<string, Record<string, string>> {
+    return { StringEquals: { 'aws:RequestedRegion': Stack.of(this).region } };
+  }
+
+  /**
+   * One SNS grant per principal: grantSmsSend's deny of every topic would silently cancel the
+   * topic grant of grantSmsAndProfessionalMessaging (an explicit deny beats any allow).
+   */
+  private claimSnsPublisher(grantee: iam.IGrantable, method: string): void {
+    const previous = this.snsPublishers.get(grantee.grantPrincipal);
+    if (previous) throw new Error(`${method}: this principal already has ${previous}; give it one SNS grant only`);
+    this.snsPublishers.set(grantee.grantPrincipal, method);
   }
 }

@@ -34,7 +34,7 @@ const ANONYMOUS_ROUTE_REASONS: Record<string, string> = {
 };
 
 const httpFunctions = (stack: DmpStack): DmpFunction[] => [...Object.values(stack.api.functions), stack.api.authorizerFunction];
-const jobFunctions = (stack: DmpStack): DmpFunction[] => [stack.jobs.outbox, stack.jobs.retention];
+const jobFunctions = (stack: DmpStack): DmpFunction[] => [stack.jobs.outbox, stack.jobs.retention, stack.jobs.visibility, stack.jobs.uploads];
 const allFunctions = (stack: DmpStack): DmpFunction[] => [...httpFunctions(stack), ...jobFunctions(stack)];
 const defaultPolicy = (fn: DmpFunction): IConstruct => fn.executionRole.node.findChild('DefaultPolicy');
 
@@ -55,7 +55,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   {
     rule: 'AwsSolutions-IAM5[Resource::*]',
     reason:
-      'X-Ray active tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permission. For the outbox dispatcher also: dynamodb:ListStreams (the stream event source) has none either. For the outbox dispatcher and the auth function (login codes): sns:Publish of an SMS to a phone number has no resource to name; that grant is bound to this region (aws:RequestedRegion) and an explicit deny keeps it from publishing to any topic.',
+      'X-Ray active tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permission. For the outbox dispatcher also: dynamodb:ListStreams (the stream event source) has none either. For the auth function (login codes): sns:Publish of an SMS to a phone number has no resource to name; that grant is bound to this region (aws:RequestedRegion) and an explicit deny keeps it from publishing to any topic.',
     on: (stack) => allFunctions(stack).map(defaultPolicy),
   },
   {
@@ -102,7 +102,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   {
     rule: 'HIPAA.Security-LambdaConcurrency',
     reason:
-      'Load is bounded before the functions: API Gateway stage and method throttling and the WAF rate limit for the API, the stream shards for the outbox dispatcher. Reserved concurrency carves a slice of the account-wide quota and is sized per environment once that quota is known (a new account cannot reserve any): it is configuration, not code. The retention job needs none either: two runs side by side are safe (every destruction step is conditional and idempotent).',
+      'Load is bounded before the functions: API Gateway stage and method throttling and the WAF rate limit for the API, the stream shards for the outbox dispatcher. Reserved concurrency carves a slice of the account-wide quota and is sized per environment once that quota is known (a new account cannot reserve any): it is configuration, not code. The retention job needs none either: two runs side by side are safe (every destruction step is conditional and idempotent). Nor do the hourly visibility and uploads jobs: a run lasts at most 5 minutes, so two meet only if EventBridge delivers the hour\'s event twice, and each step is a write conditional on the item\'s current state, so the second run finds nothing left to do.',
     on: allFunctions,
   },
   {
@@ -122,6 +122,12 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     reason:
       'The retention job\'s only invocation is its daily schedule, whose event holds no data: a run that fails (after Lambda\'s own retries) leaves the due records where they are, and the next day\'s run finds them again by the same query, so a dead-letter queue would hold nothing to replay.',
     on: (stack) => [stack.jobs.retention],
+  },
+  {
+    rule: 'HIPAA.Security-LambdaDLQ',
+    reason:
+      'The visibility and uploads jobs are invoked only by their hourly schedules, whose events hold no data: a run that fails (after Lambda\'s own retries) leaves the due documents and abandoned deposits where they are (on their GSI1 queue), and the next hour\'s run finds them again by the same query, so a dead-letter queue would hold nothing to replay.',
+    on: (stack) => [stack.jobs.visibility, stack.jobs.uploads],
   },
   {
     rule: 'HIPAA.Security-LambdaInsideVPC',

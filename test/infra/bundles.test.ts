@@ -49,5 +49,12 @@ describe('Lambda bundles', () => {
     expect(await sdkBytes('functions/jobs/outbox.ts', '@aws-sdk/client-sns')).toBeGreaterThan(0);
     // Retention destroys wrapped keys without opening them: it has no KMS permission, nor client.
     expect(await sdkBytes('functions/jobs/retention.ts', '@aws-sdk/client-kms')).toBe(0);
+    // Nor does the uploads job, which deletes sealed chunks unopened.
+    expect(await sdkBytes('functions/jobs/uploads.ts', '@aws-sdk/client-kms')).toBe(0);
+    // Only the outbox dispatcher and auth publish to SNS: documents, access and visibility write
+    // their notifications into the outbox.
+    for (const entry of ['functions/http/documents.ts', 'functions/http/access.ts', 'functions/jobs/visibility.ts']) {
+      expect(await sdkBytes(entry, '@aws-sdk/client-sns'), entry).toBe(0);
+    }
   });
 });

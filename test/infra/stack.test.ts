@@ -5,15 +5,19 @@
  * without bundling the functions (`npx cdk synth` does that).
  */
 import { readFileSync } from 'node:fs';
-import { App, type CfnElement } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod/mini';
 import { CAPABILITIES, ROUTES } from '../../functions/http/routes.ts';
-import { isAnonymous } from '../../lib/api-manifest.ts';
+import { isAnonymous, MAX_GATEWAY_PATTERN_LENGTH, requestModelSchema } from '../../lib/api-manifest.ts';
 import { DmpStack } from '../../lib/dmp-stack.ts';
 import { GATEWAY_PROBLEMS } from '../../lib/gateway-responses.ts';
+import { Messaging } from '../../lib/messaging.ts';
 import { readSettings } from '../../lib/settings.ts';
 import { FUNCTIONS } from '../support/lambda-bundles.ts';
 
@@ -39,6 +43,38 @@ const statementsOf = (fnConstruct: { executionRole: IConstruct }): Json[] =>
     .filter(([, p]) => (p.Properties.Roles as Json[]).some((r) => r.Ref === logicalId(fnConstruct.executionRole)))
     .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Json[]);
 const actionsOf = (statements: Json[]): string[] => statements.flatMap((s) => asArray(s.Action as string | string[])).sort();
+/** JSON with object keys sorted: compares policy fragments whatever order CDK wrote their keys in. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v));
+/** The roles (logical ids) whose policies mention a value, such as a resource's ARN. */
+const rolesNaming = (value: unknown): string[] =>
+  ofType('AWS::IAM::Policy')
+    .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes(JSON.stringify(value)))
+    .flatMap(([, p]) => (p.Properties.Roles as Json[]).map((r) => r.Ref as string))
+    .sort();
+const roleOf = (fn: { executionRole: IConstruct }): string => logicalId(fn.executionRole);
+
+const tableArn = arnOf(logicalId(stack.data.table));
+const gsi1Arn = { 'Fn::Join': ['', [tableArn, '/index/gsi1']] };
+const dataKeyArn = arnOf(logicalId(stack.data.dataKey));
+const viaDynamoDb = { StringEquals: { 'kms:ViaService': `dynamodb.${settings.region}.amazonaws.com` } };
+/** Every SNS ARN (topics, platform endpoints) in any region and account. */
+const everyTopic = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:*:*:*']] };
+const inThisRegion = { StringEquals: { 'aws:RequestedRegion': settings.region } };
+/** The data key's conditions: a record's key (dmpId), the keyed-hash secret (purpose), or either. */
+const RECORD = { 'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['dmpId'] }, Null: { 'kms:EncryptionContextKeys': 'false' } };
+const KEYED_INDEX = {
+  'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['purpose'] },
+  Null: { 'kms:EncryptionContextKeys': 'false' },
+  StringEqualsIfExists: { 'kms:EncryptionContext:purpose': 'keyed-index' },
+};
+const RECORD_OR_KEYED_INDEX = {
+  'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['dmpId', 'purpose'] },
+  Null: { 'kms:EncryptionContextKeys': 'false' },
+  StringEqualsIfExists: { 'kms:EncryptionContext:purpose': 'keyed-index' },
+};
+const onDataKey = (fn: { executionRole: IConstruct }): Json[] => statementsOf(fn).filter((st) => canonical(st.Resource) === canonical(dataKeyArn));
+const snsPublishOf = (fn: { executionRole: IConstruct }): Json[] => statementsOf(fn).filter((st) => asArray(st.Action).includes('sns:Publish'));
 
 /** "/v1/records/{dmpId}" of an AWS::ApiGateway::Resource, from its PathPart and ParentId chain. */
 const pathOf = (resourceId: Json): string => {
@@ -51,13 +87,14 @@ const methodsByRoute = new Map(
   ofType('AWS::ApiGateway::Method').map(([id, m]) => [`${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId) || '/'}`, { id, ...m.Properties }]),
 );
 
-const ourFunctions = [...CAPABILITIES.map((c) => stack.api.functions[c]), stack.api.authorizerFunction, stack.jobs.outbox, stack.jobs.retention];
+const jobFunctions = [stack.jobs.outbox, stack.jobs.retention, stack.jobs.visibility, stack.jobs.uploads];
+const ourFunctions = [...CAPABILITIES.map((c) => stack.api.functions[c]), stack.api.authorizerFunction, ...jobFunctions];
 
 describe('functions', () => {
-  it('are one per capability, plus the authorizer, the outbox dispatcher and the retention job, all Node 24 on arm64', () => {
+  it('are one per capability, plus the authorizer and the jobs (outbox, retention, visibility, uploads), all Node 24 on arm64', () => {
     const arm64 = template.findResources('AWS::Lambda::Function', { Properties: { Architectures: ['arm64'] } });
     expect(Object.keys(arm64).sort()).toEqual(ourFunctions.map(logicalId).sort());
-    expect(Object.keys(arm64)).toHaveLength(CAPABILITIES.length + 3);
+    expect(Object.keys(arm64)).toHaveLength(CAPABILITIES.length + 5);
     for (const fn of ourFunctions) {
       expect(resources[logicalId(fn)]?.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -100,8 +137,21 @@ describe('functions', () => {
     for (const name of ['DATA_KEY_ID', 'SESSION_KEY_ID', 'PATIENT_ISSUER']) expect(env(stack.api.functions.reporting)).not.toHaveProperty(name);
     for (const name of ['TABLE_NAME', 'SESSION_KEY_ID', 'PATIENT_ISSUER']) expect(env(stack.api.functions.docs)).not.toHaveProperty(name);
     expect(env(stack.api.authorizerFunction)).toMatchObject({ ...issuers, ...sessions });
-    expect(env(stack.jobs.outbox)).toMatchObject({ TABLE_NAME: table, DATA_KEY_ID: dataKey, SMS_SENDER_ID: settings.smsSenderId });
+    for (const fn of [stack.api.functions.documents, stack.api.functions.access]) {
+      expect(env(fn)).toMatchObject({ ...issuers, ...sessions, ALLOWED_ORIGIN: settings.allowedOrigin, TABLE_NAME: table, DATA_KEY_ID: dataKey });
+      expect(env(fn)).not.toHaveProperty('SMS_SENDER_ID');
+    }
+    expect(env(stack.jobs.outbox)).toEqual({
+      TABLE_NAME: table,
+      DATA_KEY_ID: dataKey,
+      SMS_SENDER_ID: settings.smsSenderId,
+      PRO_TOPIC_ARN: ref(logicalId(stack.messaging.professionalMessaging)),
+    });
     expect(env(stack.jobs.retention)).toEqual({ TABLE_NAME: table });
+    expect(env(stack.jobs.visibility)).toEqual({ TABLE_NAME: table, DATA_KEY_ID: dataKey });
+    expect(env(stack.jobs.uploads)).toEqual({ TABLE_NAME: table });
+    // Only the outbox dispatcher is told of the professional topic.
+    for (const fn of ourFunctions.filter((f) => f !== stack.jobs.outbox)) expect(env(fn)).not.toHaveProperty('PRO_TOPIC_ARN');
   });
 });
 
@@ -182,10 +232,12 @@ describe('least privilege', () => {
       'sns:Publish',
       'sns:Publish',
     ]);
-    expect(statements).toContainEqual(
-      expect.objectContaining({ Effect: 'Allow', Action: 'sns:Publish', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': settings.region } } }),
-    );
-    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish' }));
+    // SMS to phone numbers in this region, and an explicit deny of every topic, the professional
+    // messaging topic included.
+    expect(snsPublishOf(stack.api.functions.auth)).toEqual([
+      { Sid: 'SendSmsToPhoneNumbers', Effect: 'Allow', Action: 'sns:Publish', Resource: '*', Condition: inThisRegion },
+      { Sid: 'NeverPublishToTopics', Effect: 'Deny', Action: 'sns:Publish', Resource: everyTopic },
+    ]);
   });
 
   it('docs: logs and tracing only; authorizer: the session public key besides', () => {
@@ -213,18 +265,172 @@ describe('least privilege', () => {
     expect(actionsOf(statements).filter((a) => !a.startsWith('xray:') && !a.startsWith('logs:') && !a.startsWith('dynamodb:') && !a.startsWith('kms:'))).toEqual([]);
   });
 
-  it('outbox: claims and reads items, queries GSI1, decrypts data keys, sends SMS but never to a topic, reads the stream', () => {
+  it('outbox: claims and reads items, queries GSI1, decrypts data keys, sends SMS and publishes to the professional topic only, reads the stream', () => {
     const statements = statementsOf(stack.jobs.outbox);
     expect(actionsOf(statements)).toEqual(
       expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:GetRecords', 'kms:Decrypt', 'sns:Publish', 'sqs:SendMessage']),
     );
     expect(actionsOf(statements)).not.toContain('dynamodb:PutItem');
-    const onDataKey = statements.filter((st) => JSON.stringify(st.Resource) === JSON.stringify(arnOf(logicalId(stack.data.dataKey))));
-    expect(actionsOf(onDataKey)).toEqual(['kms:Decrypt']);
-    expect(statements).toContainEqual(
-      expect.objectContaining({ Effect: 'Allow', Action: 'sns:Publish', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': settings.region } } }),
-    );
-    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish' }));
+    expect(actionsOf(onDataKey(stack.jobs.outbox))).toEqual(['kms:Decrypt']);
+    // Publish is allowed on phone numbers (whatever is not an SNS ARN) and on the professional
+    // topic by its ARN: no allow reaches any other topic. No deny: an explicit deny of the other
+    // topics cannot be written without also denying the SMS (see lib/messaging.ts).
+    expect(snsPublishOf(stack.jobs.outbox)).toEqual([
+      { Sid: 'SendSmsToPhoneNumbers', Effect: 'Allow', Action: 'sns:Publish', NotResource: everyTopic, Condition: inThisRegion },
+      { Sid: 'PublishToProfessionalMessaging', Effect: 'Allow', Action: 'sns:Publish', Resource: ref(logicalId(stack.messaging.professionalMessaging)) },
+    ]);
+    // The topic's key, for SNS to encrypt what the dispatcher publishes: through SNS only.
+    expect(statements.filter((st) => canonical(st.Resource) === canonical(arnOf(logicalId(stack.messaging.topicKey))))).toEqual([
+      {
+        Sid: 'EncryptForProfessionalMessaging',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: arnOf(logicalId(stack.messaging.topicKey)),
+        Condition: { StringEquals: { 'kms:ViaService': `sns.${settings.region}.amazonaws.com` } },
+      },
+    ]);
+  });
+
+  it('the professional topic and its key: the outbox alone; every other role that publishes (auth) is denied every topic', () => {
+    const outboxRole = roleOf(stack.jobs.outbox);
+    expect(rolesNaming(ref(logicalId(stack.messaging.professionalMessaging)))).toEqual([outboxRole]);
+    expect(rolesNaming(arnOf(logicalId(stack.messaging.topicKey)))).toEqual([outboxRole]);
+    // The roles allowed sns:Publish at all: auth (SMS) and the outbox.
+    const publishers = ofType('AWS::IAM::Policy')
+      .filter(([, p]) => (p.Properties.PolicyDocument.Statement as Json[]).some((st) => st.Effect === 'Allow' && asArray(st.Action).includes('sns:Publish')))
+      .flatMap(([, p]) => (p.Properties.Roles as Json[]).map((r) => r.Ref as string))
+      .sort();
+    expect(publishers).toEqual([roleOf(stack.api.functions.auth), outboxRole].sort());
+    for (const fn of ourFunctions.filter((f) => f !== stack.jobs.outbox && f !== stack.api.functions.auth)) expect(snsPublishOf(fn)).toEqual([]);
+    // The topic key's policy names no role and no service: the account administers it, and IAM
+    // policies (the outbox's, above) grant its use.
+    const keyPolicy = resources[logicalId(stack.messaging.topicKey)]?.Properties.KeyPolicy.Statement as Json[];
+    expect(keyPolicy.map((st) => st.Sid)).toEqual(['AccountAdministersTheKey', 'IamPoliciesOfTheAccountGrantUse']);
+    const account = { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } };
+    for (const st of keyPolicy) expect(st.Principal).toEqual(account);
+  });
+
+  it('documents: deposits in chunks and reads in batches on the table only; opens data keys, generates only the keyed-hash secret', () => {
+    const fn = stack.api.functions.documents;
+    const statements = statementsOf(fn);
+    // DeleteItem: the commit transaction deletes the deposit's intent (functions/adapters/document-store.ts).
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ],
+      Resource: tableArn,
+    });
+    expect(beyondLogsAndTracing(fn)).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+      'kms:GenerateDataKey',
+      'kms:GetPublicKey',
+    ]);
+    // No index: a record's documents are found by their sort keys.
+    expect(JSON.stringify(statements)).not.toContain('/index/');
+    // A record's data key is opened, never created (only records creates one): GenerateDataKey
+    // carries the keyed-index purpose and no dmpId.
+    expect(onDataKey(fn)).toEqual([
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn, Condition: RECORD_OR_KEYED_INDEX },
+      { Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: dataKeyArn, Condition: KEYED_INDEX },
+    ]);
+  });
+
+  it('access: item calls with deletes but no batches, opens records\' data keys only (no keyed hash, no generation)', () => {
+    const fn = stack.api.functions.access;
+    expect(statementsOf(fn)).toContainEqual({
+      Effect: 'Allow',
+      Action: ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      Resource: tableArn,
+    });
+    expect(beyondLogsAndTracing(fn)).toEqual([
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+      'kms:GetPublicKey',
+    ]);
+    expect(onDataKey(fn)).toEqual([{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn, Condition: RECORD }]);
+    // The one GenerateDataKey is the table key's, through DynamoDB.
+    const generate = statementsOf(fn).filter((st) => asArray(st.Action).includes('kms:GenerateDataKey'));
+    expect(generate).toEqual([expect.objectContaining({ Resource: arnOf(logicalId(stack.data.tableKey)), Condition: viaDynamoDb })]);
+  });
+
+  it('visibility: finds due documents on GSI1, moves them on and writes the notice, opens records\' data keys only', () => {
+    const fn = stack.jobs.visibility;
+    const statements = statementsOf(fn);
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      Resource: tableArn,
+    });
+    expect(statements).toContainEqual({ Effect: 'Allow', Action: 'dynamodb:Query', Resource: gsi1Arn });
+    expect(beyondLogsAndTracing(fn)).toEqual([
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+    ]);
+    // Decrypt with a record's context only: no keyed-hash secret, no new data key.
+    expect(onDataKey(fn)).toEqual([{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn, Condition: RECORD }]);
+  });
+
+  it('uploads: finds abandoned deposits on GSI1 and deletes their chunks, no GetItem, no data key (it never decrypts)', () => {
+    const fn = stack.jobs.uploads;
+    const statements = statementsOf(fn);
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      Resource: tableArn,
+    });
+    expect(statements).toContainEqual({ Effect: 'Allow', Action: 'dynamodb:Query', Resource: gsi1Arn });
+    expect(beyondLogsAndTracing(fn)).toEqual([
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+    ]);
+    // KMS only as DynamoDB's table encryption.
+    const kms = statements.filter((st) => asArray(st.Action).some((a: string) => a.startsWith('kms:')));
+    expect(kms).toEqual([expect.objectContaining({ Resource: arnOf(logicalId(stack.data.tableKey)), Condition: viaDynamoDb })]);
   });
 });
 
@@ -273,7 +479,7 @@ describe('data', () => {
     }
   });
 
-  it('the session key: ECC P-256 for signing; only auth may sign, only auth, records and the authorizer may read the public key', () => {
+  it('the session key: ECC P-256 for signing; only auth may sign, only the functions that verify sessions may read the public key', () => {
     const sessionKey = logicalId(stack.data.sessionKey);
     expect(resources[sessionKey]?.Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', EnableKeyRotation: false });
     const roleArn = (fn: { executionRole: IConstruct }) => arnOf(logicalId(fn.executionRole));
@@ -285,10 +491,10 @@ describe('data', () => {
         .map((p) => JSON.stringify(p))
         .sort();
     const json = (fns: { executionRole: IConstruct }[]) => fns.map((fn) => JSON.stringify(roleArn(fn))).sort();
-    const { auth, records, reporting, docs } = stack.api.functions;
+    const { auth, records, reporting, docs, documents, access } = stack.api.functions;
     expect(principalsWith('kms:Sign')).toEqual(json([auth]));
     expect(policy).toContainEqual(expect.objectContaining({ Action: 'kms:Sign', Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } } }));
-    expect(principalsWith('kms:GetPublicKey')).toEqual(json([auth, records, stack.api.authorizerFunction]));
+    expect(principalsWith('kms:GetPublicKey')).toEqual(json([auth, records, documents, access, stack.api.authorizerFunction]));
     // Nothing else in the key policy uses the key: the account only administers it.
     const used = policy.flatMap((s) => asArray(s.Action as string | string[])).filter((a) => ['kms:Sign', 'kms:Verify', 'kms:GetPublicKey', 'kms:CreateGrant'].includes(a));
     expect(used.sort()).toEqual(['kms:GetPublicKey', 'kms:Sign']);
@@ -304,73 +510,40 @@ describe('data', () => {
       Resource: arnOf(sessionKey),
       Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
     });
-    for (const fn of [auth, records, stack.api.authorizerFunction]) expect(actionsOf(statementsOf(fn))).toContain('kms:GetPublicKey');
-    for (const fn of [reporting, docs, stack.jobs.outbox, stack.jobs.retention]) {
+    for (const fn of [auth, records, documents, access, stack.api.authorizerFunction]) expect(actionsOf(statementsOf(fn))).toContain('kms:GetPublicKey');
+    for (const fn of [reporting, docs, ...jobFunctions]) {
       expect(actionsOf(statementsOf(fn))).not.toContain('kms:GetPublicKey');
       expect(JSON.stringify(statementsOf(fn))).not.toContain(sessionKey);
     }
   });
 
-  it('the patient data key: only records, auth and the outbox may use it, with an encryption context of opaque ids', () => {
+  it('the patient data key: records, auth, documents, access, the outbox and visibility may use it, each with the encryption contexts its code passes', () => {
+    const { records, auth, documents, access } = stack.api.functions;
+    // [function, action, condition]: a record's key is created by records alone; auth and
+    // documents may create only the keyed-hash secret; access, the outbox and visibility open
+    // records' keys and nothing else.
+    const grants = [
+      [records, ['kms:Decrypt', 'kms:GenerateDataKey'], RECORD_OR_KEYED_INDEX],
+      [auth, 'kms:Decrypt', RECORD_OR_KEYED_INDEX],
+      [auth, 'kms:GenerateDataKey', KEYED_INDEX],
+      [documents, 'kms:Decrypt', RECORD_OR_KEYED_INDEX],
+      [documents, 'kms:GenerateDataKey', KEYED_INDEX],
+      [access, 'kms:Decrypt', RECORD],
+      [stack.jobs.outbox, 'kms:Decrypt', RECORD],
+      [stack.jobs.visibility, 'kms:Decrypt', RECORD],
+    ] as const;
     const policy = resources[logicalId(stack.data.dataKey)]?.Properties.KeyPolicy.Statement as Json[];
-    const crypto = policy.filter((s) => asArray(s.Action).some((a: string) => ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'].includes(a)));
-    expect(crypto).toEqual([
-      {
-        Effect: 'Allow',
-        Principal: { AWS: arnOf(logicalId(stack.api.functions.records.executionRole)) },
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        Resource: '*',
-        Condition: {
-          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['dmpId', 'purpose'] },
-          Null: { 'kms:EncryptionContextKeys': 'false' },
-          StringEqualsIfExists: { 'kms:EncryptionContext:purpose': 'keyed-index' },
-        },
-      },
-      // auth opens records' data keys and the keyed-hash secret, but may generate only the latter.
-      {
-        Effect: 'Allow',
-        Principal: { AWS: arnOf(logicalId(stack.api.functions.auth.executionRole)) },
-        Action: 'kms:Decrypt',
-        Resource: '*',
-        Condition: {
-          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['dmpId', 'purpose'] },
-          Null: { 'kms:EncryptionContextKeys': 'false' },
-          StringEqualsIfExists: { 'kms:EncryptionContext:purpose': 'keyed-index' },
-        },
-      },
-      {
-        Effect: 'Allow',
-        Principal: { AWS: arnOf(logicalId(stack.api.functions.auth.executionRole)) },
-        Action: 'kms:GenerateDataKey',
-        Resource: '*',
-        Condition: {
-          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['purpose'] },
-          Null: { 'kms:EncryptionContextKeys': 'false' },
-          StringEqualsIfExists: { 'kms:EncryptionContext:purpose': 'keyed-index' },
-        },
-      },
-      {
-        Effect: 'Allow',
-        Principal: { AWS: arnOf(logicalId(stack.jobs.outbox.executionRole)) },
-        Action: 'kms:Decrypt',
-        Resource: '*',
-        Condition: { 'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['dmpId'] }, Null: { 'kms:EncryptionContextKeys': 'false' } },
-      },
-    ]);
-    // The roles' own grants carry the same conditions.
-    for (const [fn, statement] of [
-      [stack.api.functions.records, crypto[0]],
-      [stack.api.functions.auth, crypto[1]],
-      [stack.api.functions.auth, crypto[2]],
-      [stack.jobs.outbox, crypto[3]],
-    ] as const) {
-      expect(statementsOf(fn)).toContainEqual({
-        Effect: 'Allow',
-        Action: statement?.Action,
-        Resource: arnOf(logicalId(stack.data.dataKey)),
-        Condition: statement?.Condition,
-      });
-    }
+    const crypto = policy.filter((st) => asArray(st.Action).some((a: string) => ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'].includes(a)));
+    // CDK merges statements that differ only by principal: compare principal by principal.
+    const inKeyPolicy = crypto.flatMap((st) =>
+      asArray(st.Principal.AWS as Json).map((principal) => canonical({ Effect: st.Effect, Principal: principal, Action: st.Action, Resource: st.Resource, Condition: st.Condition })),
+    );
+    expect(inKeyPolicy.sort()).toEqual(
+      grants.map(([fn, Action, Condition]) => canonical({ Effect: 'Allow', Principal: arnOf(roleOf(fn)), Action, Resource: '*', Condition })).sort(),
+    );
+    // The roles' own grants carry the same conditions, and no other role names the key.
+    for (const [fn, Action, Condition] of grants) expect(statementsOf(fn)).toContainEqual({ Effect: 'Allow', Action, Resource: dataKeyArn, Condition });
+    expect(rolesNaming(dataKeyArn)).toEqual([...new Set(grants.map(([fn]) => roleOf(fn)))].sort());
   });
 });
 
@@ -440,6 +613,33 @@ describe('API', () => {
         }),
       }),
     });
+  });
+
+  it('puts no regular expression on a long string (a document\'s base64 content): the function checks it', () => {
+    // What the generator does with such strings, whatever the manifest holds today.
+    const schema = requestModelSchema(
+      z.object({
+        content: z.base64(),
+        large: z.string().check(z.maxLength(MAX_GATEWAY_PATTERN_LENGTH + 1), z.regex(/^[A-Za-z0-9+/]*={0,2}$/)),
+        title: z.string().check(z.maxLength(200), z.regex(/^[^\u0000-\u001F]*$/)),
+      }),
+    ) as Json;
+    expect(schema.properties.content).not.toHaveProperty('pattern');
+    expect(schema.properties.large).toEqual({ type: 'string', maxLength: MAX_GATEWAY_PATTERN_LENGTH + 1 });
+    expect(schema.properties.title).toHaveProperty('pattern');
+    // And in every model of the API (the document deposit's among them).
+    const longStringsWithPattern = (node: unknown, path: string): string[] => {
+      if (node === null || typeof node !== 'object') return [];
+      const here = node as Json;
+      const long = 'contentEncoding' in here || (typeof here.maxLength === 'number' && here.maxLength > MAX_GATEWAY_PATTERN_LENGTH);
+      return [
+        ...(long && typeof here.pattern === 'string' ? [path] : []),
+        ...Object.entries(here).flatMap(([key, value]) => longStringsWithPattern(value, `${path}.${key}`)),
+      ];
+    };
+    const models = ofType('AWS::ApiGateway::Model');
+    expect(models.length).toBeGreaterThan(0);
+    expect(models.flatMap(([id, m]) => longStringsWithPattern(m.Properties.Schema, id))).toEqual([]);
   });
 
   it('answers problem documents from the gateway too', () => {
@@ -551,6 +751,38 @@ describe('jobs and messaging', () => {
     expect(sources).toEqual([]);
   });
 
+  for (const [name, job, description] of [
+    ['visibility', stack.jobs.visibility, 'DMP visibility: tells the patient of a pending document after two weeks, reveals it after one month'],
+    ['uploads', stack.jobs.uploads, 'DMP uploads: removes the chunks of document deposits that never committed'],
+  ] as const) {
+    it(`the ${name} job runs every hour, within 5 minutes, on its schedule only`, () => {
+      const rules = ofType('AWS::Events::Rule').filter(([, r]) => (r.Properties.Targets as Json[]).some((t) => canonical(t.Arn) === canonical(arnOf(logicalId(job)))));
+      expect(rules).toHaveLength(1);
+      // A failed hour is caught up by the next one: no retry of the event.
+      expect(rules[0]?.[1].Properties).toMatchObject({
+        ScheduleExpression: 'rate(1 hour)',
+        State: 'ENABLED',
+        Targets: [{ Arn: arnOf(logicalId(job)), RetryPolicy: { MaximumRetryAttempts: 0 } }],
+      });
+      expect(resources[logicalId(job)]?.Properties).toMatchObject({ Description: description, MemorySize: 512, Timeout: 5 * 60 });
+      const sources = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName.Ref === logicalId(job));
+      expect(sources).toEqual([]);
+      // Only EventBridge may invoke it, and only this rule.
+      const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => canonical(p.Properties.FunctionName) === canonical(arnOf(logicalId(job))));
+      expect(permissions.map(([, p]) => p.Properties)).toEqual([
+        { Action: 'lambda:InvokeFunction', FunctionName: arnOf(logicalId(job)), Principal: 'events.amazonaws.com', SourceArn: arnOf(rules[0]![0]) },
+      ]);
+    });
+  }
+
+  it('gives a principal one SNS grant only: grantSmsSend\'s deny of every topic would cancel the professional topic', () => {
+    const scratch = new Stack(new App(), 'Scratch', { env: { region: settings.region } });
+    const messaging = new Messaging(scratch, 'Messaging', { settings, logs: { encryptionKey: new kms.Key(scratch, 'Logs'), retention: settings.logRetention } });
+    const role = new iam.Role(scratch, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    messaging.grantSmsAndProfessionalMessaging(role);
+    expect(() => messaging.grantSmsSend(role)).toThrow(/one SNS grant only/);
+  });
+
   it('SMS are transactional, capped and signed with the sender id; the professional topic is encrypted', () => {
     template.hasResourceProperties('Custom::SnsSmsSettings', {
       Create: Match.serializedJson(
@@ -561,7 +793,7 @@ describe('jobs and messaging', () => {
         }),
       ),
     });
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: arnOf(logicalId(stack.messaging.topicKey)) });
   });
 
   it('exports the API URL and the table name', () => {

@@ -40,6 +40,7 @@ export const LAMBDA_ENV: Record<string, string> = {
   PATIENT_ISSUER: 'https://api.dmp.fr/patient',
   PATIENT_AUDIENCE: 'dmp-api',
   SMS_SENDER_ID: 'DMP',
+  PRO_TOPIC_ARN: 'arn:aws:sns:eu-west-3:111122223333:dmp-pro',
   AWS_ACCESS_KEY_ID: 'AKIABENCHDUMMY000000',
   AWS_SECRET_ACCESS_KEY: 'bench-dummy-secret',
 };
@@ -62,8 +63,12 @@ export const FUNCTIONS: LambdaEntry[] = [
   { name: 'auth', entry: 'functions/http/auth.ts', clients: ['DynamoDBClient', 'KMSClient', 'SNSClient'] },
   { name: 'reporting', entry: 'functions/http/reporting.ts', clients: ['DynamoDBClient'] },
   { name: 'docs', entry: 'functions/http/docs.ts', clients: [] },
+  { name: 'documents', entry: 'functions/http/documents.ts', clients: ['DynamoDBClient', 'KMSClient'] },
+  { name: 'access', entry: 'functions/http/access.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'authorizer', entry: 'functions/http/authorizer.ts', clients: ['KMSClient'] },
   { name: 'outbox', entry: 'functions/jobs/outbox.ts', clients: ['DynamoDBClient', 'KMSClient', 'SNSClient'] },
   { name: 'retention', entry: 'functions/jobs/retention.ts', clients: ['DynamoDBClient'] },
+  { name: 'visibility', entry: 'functions/jobs/visibility.ts', clients: ['DynamoDBClient', 'KMSClient'] },
+  { name: 'uploads', entry: 'functions/jobs/uploads.ts', clients: ['DynamoDBClient'] },
 ];
 
