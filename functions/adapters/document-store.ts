@@ -15,6 +15,7 @@ import { createHmac, hkdfSync } from 'node:crypto';
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
+  DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -308,6 +309,15 @@ export class DocumentStore {
         },
       },
     };
+  }
+
+  /**
+   * Removes what a deposit staged: its chunks, then its intent (a refused commit, or the uploads
+   * job after marking the intent abandoned). Idempotent.
+   */
+  async discardStaged(dmpId: string, documentId: string, chunks: number): Promise<void> {
+    await this.batchWrite(Array.from({ length: chunks }, (_, i) => ({ DeleteRequest: { Key: keyItem(keys.chunk(dmpId, documentId, i)) } })));
+    await this.db.send(new DeleteItemCommand({ TableName: this.table, Key: keyItem(keys.upload(dmpId, documentId)) }));
   }
 
   private chunkItem(key: DataKey, documentId: string, index: number, content: Buffer): Item {

@@ -5,11 +5,11 @@
  * deletes its chunks, then the intent. Each step is idempotent, so an interrupted run is finished
  * by the next one. Nothing of the abandoned document was ever visible: its metadata never existed.
  */
-import { ConditionalCheckFailedException, DeleteItemCommand, QueryCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, QueryCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { S, num, required, str } from './attributes.ts';
 import type { DocumentStore } from './document-store.ts';
-import { DOCUMENT_SHARDS, GSI1, dmpIdOfPk, keys, uploadsPartition } from './table.ts';
+import { DOCUMENT_SHARDS, GSI1, dmpIdOfPk, uploadsPartition } from './table.ts';
 
 export interface UploadsReport {
   abandoned: number;
@@ -73,10 +73,7 @@ export class UploadsJob {
       if (error instanceof ConditionalCheckFailedException) return 0; // committed or cleaned up meanwhile
       throw error;
     }
-    const dmpId = dmpIdOfPk(pk);
-    const documentId = sk.slice('UPLOAD#'.length);
-    await this.documents.batchWrite(Array.from({ length: chunks }, (_, i) => ({ DeleteRequest: { Key: { pk: S(pk), sk: S(keys.chunk(dmpId, documentId, i).sk) } } })));
-    await this.db.send(new DeleteItemCommand({ TableName: this.table, Key: { pk: S(pk), sk: S(sk) } }));
+    await this.documents.discardStaged(dmpIdOfPk(pk), sk.slice('UPLOAD#'.length), chunks);
     return chunks;
   }
 }

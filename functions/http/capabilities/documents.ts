@@ -18,7 +18,7 @@ import {
   type LabelChange,
 } from '#domain/access-policy';
 import { actorRef } from '#domain/actor';
-import { DOCUMENT_ID, MAX_CONTENT_BYTES, NO_LABELS, decodeBase64, newDocumentId, noticeAt, searchWords } from '#domain/documents';
+import { DOCUMENT_ID, MAX_CONTENT_BYTES, NO_LABELS, chunkCount, decodeBase64, newDocumentId, noticeAt, searchWords } from '#domain/documents';
 import { refuse } from '#domain/errors';
 import { documentType } from '#domain/reference-data';
 import type { TraceDetails } from './shared.ts';
@@ -113,6 +113,12 @@ const depositDocument = async (call: Call, deps: CryptoDeps): Promise<Reply> => 
     await transact(deps.db, writes);
   } catch (error) {
     if (!(error instanceof ConditionsRefused)) throw error;
+    // Refused, the deposit must leave nothing: what it staged goes now (else the uploads job's).
+    if (chunkCount(content.length) > 1) {
+      await deps.documents.discardStaged(dmpId, documentId, chunkCount(content.length)).catch((e: unknown) => {
+        deps.logger.warn('staged chunks left to the uploads job', { errorName: (e as Error).name });
+      });
+    }
     if (idem && error.labels.has('idempotency')) {
       const replay = await replayed(deps, scope, idem.key, idem.hash);
       if (replay) return replay;

@@ -1,0 +1,225 @@
+/**
+ * No document title or content in clear at rest, in logs or in messages: deposit documents with
+ * unique canary titles and contents — by a professional and by the patient, with labels, new
+ * versions, several chunks, a uniqueId, a break-glass reason — then search every attribute of
+ * the raw table (bytes read as UTF-8 and Latin-1 too), everything the service logged, and every
+ * SMS and professional message. Search words of titles are keyed tokens, per record.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { searchWords } from '../../functions/domain/documents.ts';
+import { canary, randomRpps } from '../support/fixtures.ts';
+import { failNext } from '../support/faults.ts';
+import { deposit, documentBody, listIds, professionalMessages } from '../support/documents.ts';
+import { newPatient, patientWithSession } from '../support/patients.ts';
+import { startTestApi, type TestApi } from '../support/runtime.ts';
+
+let api: TestApi;
+const logged: string[] = [];
+let dmpId: string;
+let otherDmpId: string;
+let mobile: string;
+let attendingId: string;
+const ids: Record<string, string> = {};
+
+const planted = {
+  proTitle: canary('TitrePro'),
+  proContent: canary('ContenuPro'),
+  hiddenTitle: canary('TitreCache'),
+  hiddenContent: canary('ContenuCache'),
+  bigTitle: canary('TitreGros'),
+  bigContent: canary('ContenuGros'),
+  v2Title: canary('TitreVersion'),
+  v2Content: canary('ContenuVersion'),
+  patientTitle: canary('TitrePatient'),
+  patientContent: canary('ContenuPatient'),
+  refusedTitle: canary('TitreRefuse'),
+  refusedContent: canary('ContenuRefuse'),
+  failedReadTitle: canary('TitreLu'),
+  failedReadContent: canary('ContenuLu'),
+  reason: canary('Motif'),
+  uniqueId: canary('Uid'),
+  /** A word of a title, searched for: its keyed token is stored, never the word. */
+  word: canary('Mot'),
+  /** The same word in titles of two records. */
+  shared: canary('Partage'),
+};
+/** Plain words of titles and contents (no canary): not found in clear either. */
+const plainWords = ['Échographie', 'abdominale', 'hémoglobine', 'glycémie', 'Directives', 'anticipées'];
+const submittedContents: string[] = [];
+
+const text = (s: string) => Buffer.from(s, 'utf8');
+const docs = (d = dmpId) => `/v1/records/${d}/documents`;
+
+beforeAll(async () => {
+  api = await startTestApi({ logLevel: 'DEBUG' });
+  const write = process.stdout.write.bind(process.stdout);
+  const writeErr = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: any[]) => (logged.push(String(chunk)), write(chunk, ...rest))) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: any[]) => (logged.push(String(chunk)), writeErr(chunk, ...rest))) as typeof process.stderr.write;
+  try {
+    const doctor = await api.professional({ professionalId: randomRpps() });
+    const { p, token } = await patientWithSession(api, doctor);
+    dmpId = p.dmpId;
+    mobile = p.mobile;
+    otherDmpId = (await newPatient(api, doctor)).dmpId;
+    attendingId = randomRpps();
+    expect((await api.call('PUT', `/v1/records/${dmpId}/professionals/${attendingId}`, { token, body: { status: 'authorized', attendingPhysician: true } })).status).toBe(200);
+
+    const put = async (name: string, who: string, extra: Record<string, unknown>, content: Buffer, headers: Record<string, string> = {}, record = dmpId) => {
+      const body = documentBody({ contentType: 'text/plain', ...extra }, content);
+      submittedContents.push(body.content);
+      const res = await api.call('POST', docs(record), { token: who, body, headers });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      ids[name] = res.body.documentId;
+    };
+    // A professional's report, with a uniqueId and an Idempotency-Key (its answer is kept, sealed).
+    await put(
+      'pro',
+      doctor,
+      { title: `Échographie abdominale ${planted.proTitle} ${planted.word}`, uniqueId: planted.uniqueId },
+      text(`Compte rendu : ${planted.proContent}. Foie normal, hémoglobine 13,2 g/dl.`),
+      { 'Idempotency-Key': 'at-rest-documents-1' },
+    );
+    // Hidden from the patient until the announcement consultation.
+    await put('hidden', doctor, { title: `Résultat ${planted.hiddenTitle}`, visibility: { invisibleToPatient: true } }, text(`Glycémie ${planted.hiddenContent} élevée`));
+    // Several chunks, a canary in each, one across the first chunk boundary (350 000 bytes).
+    const big = Buffer.alloc(1_000_000, 'Ligne de texte clinique sans objet particulier. ');
+    for (const offset of [10, 349_990, 700_000, 999_000]) text(planted.bigContent).copy(big, offset);
+    await put('big', doctor, { title: `Dossier ${planted.bigTitle}` }, big);
+    // A new version of the report.
+    await put('v2', doctor, { title: `Échographie abdominale ${planted.v2Title}`, replaces: ids.pro }, text(`Version corrigée ${planted.v2Content}`));
+    // The patient's own document, then the patient masks the report's new version.
+    await put('patient', token, { typeCode: 'EXPPAT_3', title: `Directives anticipées ${planted.patientTitle}` }, text(`Je soussigné ${planted.patientContent}`));
+    expect((await api.call('PATCH', `${docs()}/${ids.v2}`, { token, body: { maskedToProfessionals: true } })).status).toBe(200);
+    expect((await api.call('PATCH', `${docs()}/${ids.patient}`, { token, body: { archived: true } })).status).toBe(200);
+    // The same word in a title of each record.
+    await put('sharedHere', doctor, { title: planted.shared }, text('a'));
+    await put('sharedThere', doctor, { title: planted.shared }, text('b'), {}, otherDmpId);
+
+    // An emergency access whose reason is a canary, and its reads.
+    const urgentist = await api.professional();
+    expect((await api.call('POST', `/v1/records/${dmpId}/access`, { token: urgentist, body: { mode: 'break-glass', reason: `Inconscient ${planted.reason}` } })).status).toBe(200);
+    for (const id of [ids.pro, ids.big, ids.hidden]) expect((await api.call('GET', `${docs()}/${id}`, { token: urgentist })).status).toBe(200);
+    expect((await api.call('GET', `${docs()}/${ids.patient}`, { token })).status).toBe(200);
+    expect(await listIds(api, token, dmpId, `?q=${encodeURIComponent(planted.word)}&status=all`)).toEqual([ids.pro]);
+
+    // Refused and failing requests log too: make some.
+    const refused = documentBody({ title: planted.refusedTitle, contentType: 'text/plain', visibility: { invisibleToPatient: true, maskedToProfessionals: true } }, text(planted.refusedContent));
+    expect((await api.call('POST', docs(), { token: doctor, body: refused })).status).toBe(422);
+    expect((await api.call('POST', docs(), { token: doctor, body: { ...refused, visibility: undefined, content: `${refused.content}!` } })).status).toBe(400);
+    await put('failedRead', doctor, { title: planted.failedReadTitle }, text(planted.failedReadContent));
+    await listIds(api, doctor, dmpId);
+    const restore = failNext(api.runtime.deps.db, 'PutItemCommand');
+    const failed = await api.call('GET', `${docs()}/${ids.failedRead}`, { token: doctor });
+    restore();
+    expect(failed.status).toBe(503);
+
+    await api.runJob('outbox');
+    await api.runJob('visibility', new Date(Date.now() + 15 * 86_400_000).toISOString());
+    await api.runJob('outbox', new Date(Date.now() + 15 * 86_400_000).toISOString());
+  } finally {
+    process.stdout.write = write;
+    process.stderr.write = writeErr;
+  }
+});
+afterAll(() => api?.stop());
+
+/** Every way a value could show: text, numbers, bytes read as UTF-8 and Latin-1. */
+const renderings = (value: any): string[] => {
+  if (value === null || typeof value !== 'object') return [String(value)];
+  if (value instanceof Uint8Array) return [Buffer.from(value).toString('utf8'), Buffer.from(value).toString('latin1')];
+  return Object.values(value).flatMap(renderings);
+};
+
+/** Canaries as planted, and as the keyword search folds them (lower case, no accents). */
+const needles = (): string[] => {
+  const values = [...Object.values(planted), ...plainWords];
+  const folded = values.flatMap((v) => searchWords(v));
+  return [...new Set([...values, ...folded, ...submittedContents.filter((c) => c.length < 400)])];
+};
+
+const mine = async (d = dmpId) => (await api.scanAll()).filter((i) => i.pk?.S === `REC#${d}`);
+
+describe('nothing of a document in clear at rest', () => {
+  it('the raw table holds no title, content, uniqueId, search word or emergency reason, in any attribute or key', async () => {
+    const items = await api.scanAll();
+    // The scan did see this record's documents, chunks and emergency access.
+    const here = items.filter((i) => i.pk?.S === `REC#${dmpId}`);
+    expect(here.filter((i) => i.sk.S.startsWith('DOC#')).length).toBeGreaterThanOrEqual(7);
+    expect(here.some((i) => i.sk.S.endsWith('#EMERGENCY'))).toBe(true);
+    const haystack = items.flatMap(renderings).join('\n');
+    const lower = haystack.toLowerCase();
+    for (const needle of needles()) {
+      expect(haystack, needle).not.toContain(needle);
+      expect(lower, needle).not.toContain(needle.toLowerCase());
+    }
+  });
+
+  it('titles and the emergency reason are sealed bytes; no title attribute is text', async () => {
+    const items = await mine();
+    const documents = items.filter((i) => i.sk.S.startsWith('DOC#'));
+    for (const doc of documents) {
+      expect(doc.title?.B).toBeInstanceOf(Uint8Array);
+      expect(doc.title.S).toBeUndefined();
+    }
+    const emergency = items.find((i) => i.sk.S.endsWith('#EMERGENCY'))!;
+    expect(emergency.reason?.B).toBeInstanceOf(Uint8Array);
+  });
+
+  it('CHUNK items hold binary only: their keys and one sealed content', async () => {
+    const chunks = (await mine()).filter((i) => i.sk.S.startsWith('CHUNK#'));
+    expect(chunks.filter((c) => c.sk.S.startsWith(`CHUNK#${ids.big}#`))).toHaveLength(3);
+    for (const chunk of chunks) {
+      expect(Object.keys(chunk).sort()).toEqual(['content', 'pk', 'sk']);
+      expect(Object.keys(chunk.content)).toEqual(['B']);
+      expect(chunk.content.B).toBeInstanceOf(Uint8Array);
+    }
+  });
+
+  it('search words are stored as keyed tokens: not the words, not their plain hashes', async () => {
+    const documents = (await mine()).filter((i) => i.sk.S.startsWith('DOC#'));
+    const tokens = documents.flatMap((d) => d.titleTokens?.SS ?? []) as string[];
+    expect(tokens.length).toBeGreaterThan(10);
+    const words = needles().flatMap((n) => searchWords(n));
+    const plainHashes = words.flatMap((w) => [createHash('sha256').update(w).digest('base64url').slice(0, 16), createHash('sha256').update(w).digest('hex').slice(0, 16)]);
+    for (const token of tokens) {
+      expect(token).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      expect(words).not.toContain(token.toLowerCase());
+      expect(plainHashes).not.toContain(token);
+    }
+  });
+
+  it('the same word has different tokens in two records (keyed per record), yet each record finds it', async () => {
+    const here = (await mine()).find((i) => i.sk.S === `DOC#${ids.sharedHere}`)!;
+    const there = (await mine(otherDmpId)).find((i) => i.sk.S === `DOC#${ids.sharedThere}`)!;
+    expect(here.titleTokens.SS).toHaveLength(1);
+    expect(there.titleTokens.SS).toHaveLength(1);
+    expect(here.titleTokens.SS[0]).not.toBe(there.titleTokens.SS[0]);
+    const doctor = await api.professional();
+    expect((await api.call('POST', `/v1/records/${dmpId}/access`, { token: doctor, body: { mode: 'normal', patientConsent: true } })).status).toBe(200);
+    expect((await api.call('POST', `/v1/records/${otherDmpId}/access`, { token: doctor, body: { mode: 'normal', patientConsent: true } })).status).toBe(200);
+    expect(await listIds(api, doctor, dmpId, `?q=${planted.shared}`)).toEqual([ids.sharedHere]);
+    expect(await listIds(api, doctor, otherDmpId, `?q=${planted.shared}`)).toEqual([ids.sharedThere]);
+  });
+});
+
+describe('nothing of a document in logs or messages', () => {
+  it('the logs hold no title, content or reason, yet the service did log its requests and its failure', () => {
+    const all = logged.join('');
+    expect(all).toContain('"route":"depositDocument"');
+    expect(all).toContain('request failed');
+    const lower = all.toLowerCase();
+    for (const needle of needles()) expect(lower, needle).not.toContain(needle.toLowerCase());
+  });
+
+  it('the SMS to the patient and the messages to the attending physician name no document', async () => {
+    const sms = await api.sms(mobile);
+    expect(sms.some((m) => m.message.includes('en urgence'))).toBe(true);
+    expect(sms.some((m) => m.message.includes('nouveau document'))).toBe(true);
+    const toAttending = await professionalMessages(api, attendingId);
+    expect(toAttending.length).toBeGreaterThan(0);
+    const all = [...sms, ...toAttending].map((m) => m.message).join('\n').toLowerCase();
+    for (const needle of needles()) expect(all, needle).not.toContain(needle.toLowerCase());
+  });
+});
