@@ -8,7 +8,6 @@
 import {
   ConditionalCheckFailedException,
   GetItemCommand,
-  QueryCommand,
   UpdateItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
@@ -17,7 +16,8 @@ import { N, S, num, str, bin, required, type Item } from './attributes.ts';
 import { open } from './envelope.ts';
 import type { KeyRing } from './keyring.ts';
 import { pendingPartition, renderText, type Template } from './outbox-store.ts';
-import { dmpIdOfPk, GSI1, keys, OUTBOX_SHARDS } from './table.ts';
+import { dueEntries } from './due-queue.ts';
+import { dmpIdOfPk, keys, OUTBOX_SHARDS } from './table.ts';
 import type { ProfessionalMessenger, SmsSender } from './sms.ts';
 
 export const MAX_ATTEMPTS = 8;
@@ -49,19 +49,8 @@ export class OutboxDispatcher {
   /** Every message whose next attempt is due at `now`, shard by shard. */
   async sweep(now: Date, limitPerShard = 100): Promise<DispatchReport> {
     const report: DispatchReport = { sent: 0, failed: 0, parked: 0 };
-    for (let shard = 0; shard < OUTBOX_SHARDS; shard++) {
-      const out = await this.d.db.send(
-        new QueryCommand({
-          TableName: this.d.tableName,
-          IndexName: GSI1,
-          KeyConditionExpression: 'gsi1pk = :p AND gsi1sk <= :now',
-          ExpressionAttributeValues: { ':p': S(pendingPartition(shard)), ':now': S(`${now.toISOString()}#~`) },
-          Limit: limitPerShard,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        await this.dispatch(required(str(item, 'pk'), 'pk'), required(str(item, 'sk'), 'sk'), now, report);
-      }
+    for await (const { pk, sk } of dueEntries(this.d.db, this.d.tableName, { partition: pendingPartition, shards: OUTBOX_SHARDS }, now, limitPerShard)) {
+      await this.dispatch(pk, sk, now, report);
     }
     return report;
   }

@@ -23,7 +23,8 @@ import {
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { isDueForDestruction } from '#domain/lifecycle';
 import { N, S, str, type Item } from './attributes.ts';
-import { dmpIdOfPk, GSI1, keys, RETENTION_SHARDS, retentionPartition } from './table.ts';
+import { dueEntries } from './due-queue.ts';
+import { dmpIdOfPk, keys, RETENTION_SHARDS, retentionPartition } from './table.ts';
 import { ConditionsRefused, transact } from './transactions.ts';
 
 export interface RetentionReport {
@@ -46,26 +47,9 @@ export class RetentionJob {
 
   async sweep(now: Date): Promise<RetentionReport> {
     const report: RetentionReport = { destroyed: 0, kept: 0 };
-    for (let shard = 0; shard < RETENTION_SHARDS; shard++) {
-      let start: Item | undefined;
-      do {
-        const out = await this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: GSI1,
-            KeyConditionExpression: 'gsi1pk = :p AND gsi1sk <= :now',
-            ExpressionAttributeValues: { ':p': S(retentionPartition(shard)), ':now': S(`${now.toISOString()}#~`) },
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        for (const entry of out.Items ?? []) {
-          const pk = str(entry, 'pk');
-          if (!pk) continue;
-          if (await this.destroy(dmpIdOfPk(pk), now)) report.destroyed += 1;
-          else report.kept += 1;
-        }
-        start = out.LastEvaluatedKey;
-      } while (start);
+    for await (const { pk } of dueEntries(this.db, this.table, { partition: retentionPartition, shards: RETENTION_SHARDS }, now)) {
+      if (await this.destroy(dmpIdOfPk(pk), now)) report.destroyed += 1;
+      else report.kept += 1;
     }
     return report;
   }

@@ -5,11 +5,12 @@
  * deletes its chunks, then the intent. Each step is idempotent, so an interrupted run is finished
  * by the next one. Nothing of the abandoned document was ever visible: its metadata never existed.
  */
-import { ConditionalCheckFailedException, QueryCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { S, num, required, str } from './attributes.ts';
+import { S, num } from './attributes.ts';
 import type { DocumentStore } from './document-store.ts';
-import { DOCUMENT_SHARDS, GSI1, dmpIdOfPk, uploadsPartition } from './table.ts';
+import { dueEntries } from './due-queue.ts';
+import { DOCUMENT_SHARDS, dmpIdOfPk, uploadsPartition } from './table.ts';
 
 export interface UploadsReport {
   abandoned: number;
@@ -30,25 +31,12 @@ export class UploadsJob {
 
   async sweep(now: Date, limitPerShard = 100): Promise<UploadsReport> {
     const report: UploadsReport = { abandoned: 0, chunksDeleted: 0 };
-    for (let shard = 0; shard < DOCUMENT_SHARDS; shard++) {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: GSI1,
-          KeyConditionExpression: 'gsi1pk = :p AND gsi1sk <= :now',
-          ExpressionAttributeValues: { ':p': S(uploadsPartition(shard)), ':now': S(`${now.toISOString()}#~`) },
-          Limit: limitPerShard,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const pk = required(str(item, 'pk'), 'pk');
-        const sk = required(str(item, 'sk'), 'sk');
-        try {
-          report.chunksDeleted += await this.cleanUp(pk, sk);
-          report.abandoned += 1;
-        } catch (error) {
-          this.logger.warn('abandoned upload not cleaned up', { errorName: (error as Error).name });
-        }
+    for await (const { pk, sk } of dueEntries(this.db, this.table, { partition: uploadsPartition, shards: DOCUMENT_SHARDS }, now, limitPerShard)) {
+      try {
+        report.chunksDeleted += await this.cleanUp(pk, sk);
+        report.abandoned += 1;
+      } catch (error) {
+        this.logger.warn('abandoned upload not cleaned up', { errorName: (error as Error).name });
       }
     }
     return report;

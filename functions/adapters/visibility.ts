@@ -6,17 +6,17 @@
  * step is one conditional transaction: run twice, it does nothing twice; a document the author
  * revealed (or deleted) meanwhile has left the index.
  */
-import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { revealAt } from '#domain/documents';
 import { newEventId } from '#domain/identifiers';
 import type { Random } from '#domain/ports';
-import { S, required, str } from './attributes.ts';
 import type { DocumentStore } from './document-store.ts';
 import type { KeyRing } from './keyring.ts';
 import { outboxPut } from './outbox-store.ts';
 import { holderMobiles, type RecordStore } from './record-store.ts';
-import { DOCUMENT_SHARDS, dmpIdOfPk, GSI1, visibilityPartition } from './table.ts';
+import { dueEntries } from './due-queue.ts';
+import { DOCUMENT_SHARDS, dmpIdOfPk, visibilityPartition } from './table.ts';
 import { tracePut } from './trace-store.ts';
 import { ConditionsRefused, transact, type LabelledWrite } from './transactions.ts';
 
@@ -44,26 +44,13 @@ export class VisibilityJob {
 
   async sweep(now: Date, limitPerShard = 200): Promise<VisibilityReport> {
     const report: VisibilityReport = { noticed: 0, revealed: 0, skipped: 0 };
-    for (let shard = 0; shard < DOCUMENT_SHARDS; shard++) {
-      const out = await this.d.db.send(
-        new QueryCommand({
-          TableName: this.d.tableName,
-          IndexName: GSI1,
-          KeyConditionExpression: 'gsi1pk = :p AND gsi1sk <= :now',
-          ExpressionAttributeValues: { ':p': S(visibilityPartition(shard)), ':now': S(`${now.toISOString()}#~`) },
-          Limit: limitPerShard,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const pk = required(str(item, 'pk'), 'pk');
-        const sk = required(str(item, 'sk'), 'sk');
-        try {
-          const done = await this.step(dmpIdOfPk(pk), sk.slice('DOC#'.length), now);
-          report[done] += 1;
-        } catch (error) {
-          this.d.logger.warn('visibility step failed', { errorName: (error as Error).name });
-          report.skipped += 1;
-        }
+    for await (const { pk, sk } of dueEntries(this.d.db, this.d.tableName, { partition: visibilityPartition, shards: DOCUMENT_SHARDS }, now, limitPerShard)) {
+      try {
+        const done = await this.step(dmpIdOfPk(pk), sk.slice('DOC#'.length), now);
+        report[done] += 1;
+      } catch (error) {
+        this.d.logger.warn('visibility step failed', { errorName: (error as Error).name });
+        report.skipped += 1;
       }
     }
     return report;
