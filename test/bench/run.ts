@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: cold start per Lambda function against its AWS SDK floor, AWS calls per
- * operation, and latency through the local runtime. Prints figures; timings never fail the run.
- * It exits non-zero only when something breaks or a structural target is violated (exact AWS call
+ * operation, and latency through the local runtime; for documents (documents.ts) their calls,
+ * latency, the access policy's cost per document and a 1,000-document listing. Prints figures;
+ * timings never fail the run. It exits non-zero only when something breaks or a structural target is violated (exact AWS call
  * counts, the Node version the figures are for), and says which.
  *
  * Env: BENCH_JSON=path writes the figures as JSON there (otherwise they close stdout);
- * BENCH_QUICK=1 takes few samples (a smoke run of the bench itself, figures not meaningful).
+ * BENCH_QUICK=1 takes few samples (a smoke run of the bench itself, figures not meaningful);
+ * BENCH_SECTIONS=cold,calls,latency,documents (comma-separated) runs only those sections (default: all).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,18 @@ import { countRuntimeCalls, measureCalls, type CallsResult } from './calls.ts';
 import { buildBundles, measureColdStart, GROUPS, type ColdStartResult } from './cold-start.ts';
 import { startBench, type Bench } from './harness.ts';
 import { measureLatency, type LatencyResult } from './latency.ts';
+import {
+  LARGE_BYTES,
+  LIST_EVALUATION,
+  measureDocumentCalls,
+  measureDocumentLatency,
+  measureLargeListing,
+  measurePolicy,
+  type DocCallsRow,
+  type DocLatencyResult,
+  type ListingResult,
+  type PolicyResult,
+} from './documents.ts';
 import { ms, ratio, round, table } from './report.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -22,6 +36,14 @@ const DEP_ROUNDS = QUICK ? 2 : 12;
 const CALLS_PER_SCENARIO = QUICK ? 2 : 5;
 const LATENCY_ROUNDS = QUICK ? 5 : 60;
 const LATENCY_WARMUP = QUICK ? 1 : 5;
+const DOC_CALLS_PER_SCENARIO = QUICK ? 1 : 3;
+const DOC_LATENCY_ROUNDS = QUICK ? 3 : 25;
+const DOC_LATENCY_WARMUP = QUICK ? 1 : 3;
+const POLICY_ITERATIONS = QUICK ? 50 : 1000;
+const LISTING_SAMPLES = QUICK ? 1 : 4;
+const LISTING_DOCUMENTS = 1000;
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents').split(',').map((s) => s.trim()));
+const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents'];
 const MAX_BUNDLE_BYTES = 1_000_000;
 const MAX_RATIO = 1.2;
 
@@ -103,38 +125,135 @@ const latencyTable = (l: LatencyResult): string =>
     ['left', 'right', 'right', 'right', 'right', 'right', 'left'],
   );
 
+const docCallsTable = (rows: DocCallsRow[]): string =>
+  table(
+    'Documents: AWS calls per operation (same SDK middleware; a new record per round, created by the doctor, who holds an authorization from the creation; data key cached)',
+    `counts per request (identical across the n requests unless split as [k/n]); "items touched" names each DynamoDB call by the sort keys it reads or writes: Query[KEY‥META] = the record, Query[PRO#<id>*] = the professional's standing, Query[DOC# ≤${LIST_EVALUATION}] = one page of the documents; 1 MiB = ${LARGE_BYTES} bytes`,
+    ['operation', 'n', 'KMS', 'DynamoDB', 'items touched', 'attempts', 'target', 'verdict'],
+    rows.map((r) => [r.scenario, r.n, r.kms, r.dynamodb, r.items, r.attempts, r.target, r.ok === undefined ? 'info' : r.ok ? 'OK' : 'VIOLATED']),
+    ['left', 'right', 'left', 'left', 'left', 'right', 'left', 'left'],
+  );
+
+const docLatencyTable = (l: DocLatencyResult): string =>
+  table(
+    `Documents: latency through the local runtime on moto (${l.rows[0]?.summary.n} samples each after ${l.warmupRounds} warm-up rounds, interleaved)`,
+    `ms per request, client side until the whole answer is received (bodies serialized beforehand, answers parsed afterwards); × GetItem = median over the bare GetItem median (${ms(l.baseline.median)} ms) of the same rounds; AWS calls ms = median summed duration of the runtime's SDK calls; each round on a table created anew, untimed: a record by the doctor, its first access, 50 documents seeded; the deposits first (alternating), then the rest in a rotating order`,
+    ['operation', 'n', 'median', 'p90', '× GetItem', 'AWS calls ms', 'note'],
+    l.rows.map((r) => [r.name, r.summary.n, ms(r.summary.median), ms(r.summary.p90), ratio(r.ratio), r.awsMs ? ms(r.awsMs.median) : '', r.note]),
+    ['left', 'right', 'right', 'right', 'right', 'right', 'left'],
+  );
+
+const policyTable = (p: PolicyResult): string =>
+  table(
+    `Documents: the access policy's decision per document over ${p.documents} documents, in process (${p.iterations} iterations, medians; Node ${process.version})`,
+    `one pass = documentReader(actor, record, standing, now, matrix) built once, then applied to each of the ${p.documents} StoredDocuments (varied classes, types, labels, statuses, authors); relative to mapping the same ${p.documents} raw DynamoDB items with toStoredDocument: ${p.mappingUs} µs per pass, ${p.mappingNsPerItem} ns per item`,
+    ['actor', 'visible', 'µs per pass', 'ns per document', '× mapping'],
+    p.rows.map((r) => [r.actor, `${r.visible}/${p.documents}`, r.passUs.toFixed(1), r.nsPerDocument.toFixed(1), `${r.ratioToMapping.toFixed(3)}×`]),
+  );
+
+const listingTable = (l: ListingResult): string =>
+  table(
+    `Documents: a record of ${l.documents} documents listed over HTTP, GET …/documents?limit=100 (${l.samples} samples per actor after 1 warm-up, interleaved; seeded in ${l.seedSeconds} s by BatchWriteItem)`,
+    `one listing request = one Query of at most ${LIST_EVALUATION} metadata items, newest first, answering the first 100 visible among them (fewer when the page holds fewer, then with a cursor); × GetItem = median over the bare GetItem median (${ms(l.baseline.median)} ms); × page Query = over the median of the listing's own Query sent alone from a bare client (${ms(l.query.median)} ms, ${l.queryItems} items: moto reads and sorts the whole partition on every Query, the record's Query included, where DynamoDB reads only what it returns; so the ${l.documents} documents are seeded as metadata items only, no chunks, which a listing never reads); AWS calls ms = summed durations of the runtime's SDK calls (its 3 Queries run side by side, moto serializes them); walk = every page with limit=100 following nextCursor; seeded mix: 1/10 by the patient, 1/7 by the doctor, 1/9 masked, 1/13 invisible to the patient, 1/11 archived, 1/15 superseded, 1/23 deleted (a list shows current documents)`,
+    ['actor', 'page 1 items', 'more', 'DynamoDB calls of one request', 'median', 'p90', '× GetItem', '× page Query', 'AWS calls ms', 'walk requests', 'walk items', 'walk Query[DOC#]', 'walk DynamoDB calls'],
+    l.rows.map((r) => [
+      r.actor,
+      r.firstPageItems,
+      r.firstPageMore ? 'yes' : 'no',
+      r.firstPageItemsTouched,
+      ms(r.summary.median),
+      ms(r.summary.p90),
+      ratio(r.ratio),
+      ratio(r.ratioToQuery),
+      ms(r.awsMs.median),
+      r.walkRequests,
+      r.walkItems,
+      r.walkDocumentQueries,
+      r.walkDynamoCalls,
+    ]),
+    ['left', 'right', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+  );
+
 const main = async (): Promise<void> => {
   say(`DMP backend benchmarks — Node ${process.version}, ${process.platform}/${process.arch}, ${QUICK ? 'QUICK (smoke) run' : 'full run'}`);
   if (!process.version.startsWith('v24.')) failures.push(`the figures are for Node 24 (Lambda nodejs24.x); this is Node ${process.version}: run through npm run bench`);
 
-  say("bundles: lib/dmp-function.ts's LAMBDA_BUNDLE options (ESM, minify, node24, source maps, createRequire banner, AWS SDK bundled); measured on this machine's CPU, Lambda runs arm64");
-  outDir = await mkdtemp(join(tmpdir(), 'dmp-bench-'));
-  progress(`bundling 5 functions, their floors and 5 single dependencies into ${outDir}`);
-  const bundles = await buildBundles(outDir);
-  let lastPct = -1;
-  const cold = await measureColdStart(bundles, COLD_ROUNDS, DEP_ROUNDS, (done, total) => {
-    const pct = Math.floor((done / total) * 4) * 25;
-    if (pct !== lastPct) progress(`cold start: ${done}/${total} fresh processes`);
-    lastPct = pct;
+  const unknown = [...SECTIONS].filter((s) => !KNOWN_SECTIONS.includes(s));
+  if (unknown.length > 0) throw new Error(`BENCH_SECTIONS: unknown section(s) ${unknown.join(', ')} (known: ${KNOWN_SECTIONS.join(', ')})`);
+  const sectionTimes: Record<string, number> = {};
+  const section = async <T>(name: string, run: () => Promise<T>): Promise<T | undefined> => {
+    if (!SECTIONS.has(name)) return undefined;
+    const t0 = performance.now();
+    try {
+      return await run();
+    } finally {
+      sectionTimes[name] = round((performance.now() - t0) / 1000, 1);
+    }
+  };
+  let counterOf: ReturnType<typeof countRuntimeCalls> | undefined;
+  const runtime = async (): Promise<{ bench: Bench; counter: ReturnType<typeof countRuntimeCalls> }> => {
+    if (!bench) {
+      progress('starting moto_server and the local runtime');
+      bench = await startBench();
+      counterOf = countRuntimeCalls(bench);
+    }
+    return { bench, counter: counterOf! };
+  };
+  const cold = await section('cold', async () => {
+    say("bundles: lib/dmp-function.ts's LAMBDA_BUNDLE options (ESM, minify, node24, source maps, createRequire banner, AWS SDK bundled); measured on this machine's CPU, Lambda runs arm64");
+    outDir = await mkdtemp(join(tmpdir(), 'dmp-bench-'));
+    progress(`bundling 5 functions, their floors and 5 single dependencies into ${outDir}`);
+    const bundles = await buildBundles(outDir);
+    let lastPct = -1;
+    const result = await measureColdStart(bundles, COLD_ROUNDS, DEP_ROUNDS, (done, total) => {
+      const pct = Math.floor((done / total) * 4) * 25;
+      if (pct !== lastPct) progress(`cold start: ${done}/${total} fresh processes`);
+      lastPct = pct;
+    });
+    say(coldStartTables(result));
+    return result;
   });
-  say(coldStartTables(cold));
 
-  progress('starting moto_server and the local runtime');
-  bench = await startBench();
-  const counter = countRuntimeCalls(bench);
-  const calls = await measureCalls(bench, counter, CALLS_PER_SCENARIO);
-  failures.push(...calls.failures);
-  say(callsTable(calls));
+  const calls = await section('calls', async () => {
+    const { bench: b, counter } = await runtime();
+    const result = await measureCalls(b, counter, CALLS_PER_SCENARIO);
+    failures.push(...result.failures);
+    say(callsTable(result));
+    return result;
+  });
 
-  progress(`latency: ${LATENCY_WARMUP + LATENCY_ROUNDS} rounds`);
-  const latency = await measureLatency(bench, counter, LATENCY_ROUNDS, LATENCY_WARMUP);
-  say(latencyTable(latency));
+  const latency = await section('latency', async () => {
+    const { bench: b, counter } = await runtime();
+    progress(`latency: ${LATENCY_WARMUP + LATENCY_ROUNDS} rounds`);
+    const result = await measureLatency(b, counter, LATENCY_ROUNDS, LATENCY_WARMUP);
+    say(latencyTable(result));
+    return result;
+  });
+
+  const documents = await section('documents', async () => {
+    const { bench: b, counter } = await runtime();
+    progress(`documents: calls per operation (${DOC_CALLS_PER_SCENARIO} records)`);
+    const docCalls = await measureDocumentCalls(b, counter, DOC_CALLS_PER_SCENARIO);
+    failures.push(...docCalls.failures);
+    say(docCallsTable(docCalls.rows));
+    progress(`documents: latency, ${DOC_LATENCY_WARMUP + DOC_LATENCY_ROUNDS} rounds`);
+    const docLatency = await measureDocumentLatency(b, counter, DOC_LATENCY_ROUNDS, DOC_LATENCY_WARMUP);
+    say(docLatencyTable(docLatency));
+    progress(`documents: the policy over 1,000 documents in process, ${POLICY_ITERATIONS} iterations`);
+    const policy = measurePolicy(POLICY_ITERATIONS);
+    say(policyTable(policy));
+    progress(`documents: a record of ${LISTING_DOCUMENTS} documents over HTTP`);
+    const listing = await measureLargeListing(b, counter, LISTING_SAMPLES, LISTING_DOCUMENTS);
+    failures.push(...listing.failures);
+    say(listingTable(listing));
+    return { calls: docCalls, latency: docLatency, policy, listing };
+  });
 
   await cleanup();
   const elapsed = (performance.now() - started) / 1000;
   say('');
-  say(`■ Verdict (structural targets only; timings never fail the run) — bench took ${elapsed.toFixed(1)} s`);
-  const flagged = cold.rows.filter((r) => r.bytes > MAX_BUNDLE_BYTES || (r.ratio !== undefined && r.ratio > MAX_RATIO));
+  say(`■ Verdict (structural targets only; timings never fail the run) — bench took ${elapsed.toFixed(1)} s (${Object.entries(sectionTimes).map(([k, v]) => `${k} ${v} s`).join(', ')})`);
+  const flagged = (cold?.rows ?? []).filter((r) => r.bytes > MAX_BUNDLE_BYTES || (r.ratio !== undefined && r.ratio > MAX_RATIO));
   for (const r of flagged) {
     say(`  flag  ${r.name}: ${[r.bytes > MAX_BUNDLE_BYTES ? `bundle ${kb(r.bytes)} KB > 1 MB` : '', r.ratio !== undefined && r.ratio > MAX_RATIO ? `import ${ratio(r.ratio)} its SDK floor (target ≤ ${MAX_RATIO.toFixed(2)}×)` : ''].filter(Boolean).join('; ')}`);
   }
@@ -145,32 +264,52 @@ const main = async (): Promise<void> => {
     node: process.version,
     quick: QUICK,
     elapsedSeconds: round(elapsed, 1),
-    coldStart: {
-      samplesPerBundle: cold.samplesPerBundle,
-      maxRatio: MAX_RATIO,
-      maxBundleBytes: MAX_BUNDLE_BYTES,
-      functions: cold.rows.map((r) => ({
-        name: r.name,
-        sdkClients: r.clients,
-        bytes: r.bytes,
-        floorBytes: r.floorBytes,
-        importMs: r.fn,
-        floorImportMs: r.floor,
-        bootPlusImportMedianMs: round(r.fnReadyMedian),
-        floorBootPlusImportMedianMs: round(r.floorReadyMedian),
-        addedMs: round(r.addedMs),
-        ratio: r.ratio === undefined ? null : round(r.ratio, 3),
-        composition: r.composition,
-        flags: { overOneMegabyte: r.bytes > MAX_BUNDLE_BYTES, ratioAboveTarget: r.ratio !== undefined && r.ratio > MAX_RATIO },
-      })),
-      emptyModuleImportMs: cold.empty,
-      dependencies: cold.dependencies.map((d) => ({ name: d.name, bytes: d.bytes, importMs: d.import, addedMs: round(d.addedMs) })),
-    },
-    calls: calls.rows.map((r) => ({ scenario: r.scenario.trim(), n: r.n, target: r.target, ok: r.ok ?? null, perRequest: r.samples, httpAttempts: r.attempts, violations: r.violations })),
-    latency: {
-      baselineMedianMs: latency.baseline.median,
-      operations: latency.rows.map((r) => ({ name: r.name.trim(), note: r.note, ms: r.summary, ratioToGetItem: round(r.ratio, 2), awsCallsMs: r.awsMs ?? null, samplesMs: r.samples })),
-    },
+    sections: [...SECTIONS],
+    sectionSeconds: sectionTimes,
+    coldStart: cold
+      ? {
+          samplesPerBundle: cold.samplesPerBundle,
+          maxRatio: MAX_RATIO,
+          maxBundleBytes: MAX_BUNDLE_BYTES,
+          functions: cold.rows.map((r) => ({
+            name: r.name,
+            sdkClients: r.clients,
+            bytes: r.bytes,
+            floorBytes: r.floorBytes,
+            importMs: r.fn,
+            floorImportMs: r.floor,
+            bootPlusImportMedianMs: round(r.fnReadyMedian),
+            floorBootPlusImportMedianMs: round(r.floorReadyMedian),
+            addedMs: round(r.addedMs),
+            ratio: r.ratio === undefined ? null : round(r.ratio, 3),
+            composition: r.composition,
+            flags: { overOneMegabyte: r.bytes > MAX_BUNDLE_BYTES, ratioAboveTarget: r.ratio !== undefined && r.ratio > MAX_RATIO },
+          })),
+          emptyModuleImportMs: cold.empty,
+          dependencies: cold.dependencies.map((d) => ({ name: d.name, bytes: d.bytes, importMs: d.import, addedMs: round(d.addedMs) })),
+        }
+      : null,
+    calls: calls ? calls.rows.map((r) => ({ scenario: r.scenario.trim(), n: r.n, target: r.target, ok: r.ok ?? null, perRequest: r.samples, httpAttempts: r.attempts, violations: r.violations })) : null,
+    latency: latency
+      ? {
+          baselineMedianMs: latency.baseline.median,
+          operations: latency.rows.map((r) => ({ name: r.name.trim(), note: r.note, ms: r.summary, ratioToGetItem: round(r.ratio, 2), awsCallsMs: r.awsMs ?? null, samplesMs: r.samples })),
+        }
+      : null,
+    documents: documents
+      ? {
+          calls: documents.calls.rows.map((r) => ({ scenario: r.scenario, n: r.n, target: r.target, ok: r.ok ?? null, perRequest: r.samples, itemsTouched: r.items, httpAttempts: r.attempts, violations: r.violations })),
+          latency: {
+            baselineMedianMs: documents.latency.baseline.median,
+            operations: documents.latency.rows.map((r) => ({ name: r.name, note: r.note, ms: r.summary, ratioToGetItem: round(r.ratio, 2), awsCallsMs: r.awsMs ?? null, samplesMs: r.samples })),
+          },
+          policy: documents.policy,
+          listing: {
+            ...documents.listing,
+            rows: documents.listing.rows.map((r) => ({ ...r, ratio: round(r.ratio, 2) })),
+          },
+        }
+      : null,
     failures,
   };
   if (process.env.BENCH_JSON) {
