@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { OutboxDispatcher } from '#adapters/outbox-dispatch';
@@ -29,6 +28,7 @@ import { CORS } from '#http/cors';
 import { makeHttpHandler, type HttpHandler } from '#http/pipeline';
 import { ROUTES, type Capability, type Route } from '#http/routes';
 import type { Config } from '#platform/config';
+import { makeLogger } from '#platform/logger';
 import { authDeps, type AuthDeps } from '#platform/deps-auth';
 import { HttpProblem } from '#platform/problem';
 import { ensureDataKey, ensureSigningKey, ensureTable, ensureTopic } from './local-aws.ts';
@@ -109,7 +109,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
   const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL ?? (emulator = await startMoto()).endpoint;
   const tableName = options.tableName ?? 'dmp-local';
   const clock = options.clock ?? systemClock;
-  const logger = new Logger({ serviceName: 'dmp-local', logLevel: options.logLevel ?? 'INFO' });
+  const logger = makeLogger({ serviceName: 'dmp-local', logLevel: options.logLevel ?? 'INFO' });
 
   const server = createServer();
   await new Promise<void>((resolve, reject) => {

@@ -81,13 +81,13 @@ export const LIST_EVALUATION = 250;
 const MAX_BATCH_WRITE = 25;
 
 /** Keys derived from a record's data key: title search tokens and document uniqueIds. */
-const derived = new WeakMap<Buffer, { title: Buffer; uid: Buffer }>();
+const derived = new WeakMap<DataKey, { title: Buffer; uid: Buffer }>();
 const derivedKeys = (key: DataKey) => {
-  let d = derived.get(key.material);
+  let d = derived.get(key);
   if (!d) {
     const info = (label: string) => Buffer.from(hkdfSync('sha256', key.material, Buffer.alloc(0), `dmp/${label}/${key.dmpId}`, 32));
     d = { title: info('title-index'), uid: info('document-uid') };
-    derived.set(key.material, d);
+    derived.set(key, d);
   }
   return d;
 };

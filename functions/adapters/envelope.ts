@@ -71,16 +71,22 @@ export const sealJson = (key: DataKey, item: string, attribute: string, value: u
 export const openJson = <T>(key: DataKey, item: string, attribute: string, sealed: Uint8Array): T =>
   JSON.parse(open(key, item, attribute, sealed).toString('utf8')) as T;
 
-/** Bounded, short-lived cache of unwrapped data keys; evicted keys are zeroed. */
+/**
+ * Bounded, short-lived cache of unwrapped data keys; evicted keys are zeroed. Not at once: a
+ * request may still hold the key it was given (another request's lookup can evict it meanwhile),
+ * so the bytes are wiped after a grace period longer than any request (Lambda stops one at 10 s).
+ */
 export class DataKeyCache {
   private readonly entries = new Map<string, { key: DataKey; expiresAt: number }>();
   private readonly clock: Clock;
   private readonly maxEntries: number;
   private readonly ttlMs: number;
-  constructor(clock: Clock, maxEntries = 500, ttlMs = 5 * 60_000) {
+  private readonly graceMs: number;
+  constructor(clock: Clock, maxEntries = 500, ttlMs = 5 * 60_000, graceMs = 30_000) {
     this.clock = clock;
     this.maxEntries = maxEntries;
     this.ttlMs = ttlMs;
+    this.graceMs = graceMs;
   }
 
   get(dmpId: string): DataKey | undefined {
@@ -108,8 +114,10 @@ export class DataKeyCache {
   evict(dmpId: string): void {
     const entry = this.entries.get(dmpId);
     if (!entry) return;
-    entry.key.material.fill(0);
     this.entries.delete(dmpId);
+    const material = entry.key.material;
+    if (this.graceMs <= 0) material.fill(0);
+    else setTimeout(() => material.fill(0), this.graceMs).unref();
   }
 
   get size(): number {

@@ -6,7 +6,7 @@
  * by the next one. Nothing of the abandoned document was ever visible: its metadata never existed.
  */
 import { ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '#platform/logger';
 import { S, num } from './attributes.ts';
 import type { DocumentStore } from './document-store.ts';
 import { dueEntries } from './due-queue.ts';
@@ -33,7 +33,9 @@ export class UploadsJob {
     const report: UploadsReport = { abandoned: 0, chunksDeleted: 0 };
     for await (const { pk, sk } of dueEntries(this.db, this.table, { partition: uploadsPartition, shards: DOCUMENT_SHARDS }, now, limitPerShard)) {
       try {
-        report.chunksDeleted += await this.cleanUp(pk, sk);
+        const deleted = await this.cleanUp(pk, sk);
+        if (deleted === undefined) continue; // committed meanwhile: not abandoned
+        report.chunksDeleted += deleted;
         report.abandoned += 1;
       } catch (error) {
         this.logger.warn('abandoned upload not cleaned up', { errorName: (error as Error).name });
@@ -42,7 +44,8 @@ export class UploadsJob {
     return report;
   }
 
-  private async cleanUp(pk: string, sk: string): Promise<number> {
+  /** The chunks deleted, or undefined when the deposit committed (or was cleaned up) meanwhile. */
+  private async cleanUp(pk: string, sk: string): Promise<number | undefined> {
     let chunks: number;
     try {
       const out = await this.db.send(
@@ -58,7 +61,7 @@ export class UploadsJob {
       );
       chunks = num(out.Attributes ?? {}, 'chunks') ?? 0;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 0; // committed or cleaned up meanwhile
+      if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
     await this.documents.discardStaged(dmpIdOfPk(pk), sk.slice('UPLOAD#'.length), chunks);

@@ -5,7 +5,7 @@
  * Handlers receive them through `makeHttpHandler(capability, deps)`, never from module scope.
  */
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '#platform/logger';
 import type { SessionPublicKey } from '#adapters/sessions';
 import { TokenVerifier } from '#adapters/tokens';
 import { systemClock, type Clock, type Random } from '#domain/ports';

@@ -33,7 +33,7 @@ const DEPENDENCIES: { name: string; source: string }[] = [
   { name: 'zod (z namespace, one schema)', source: `import { z } from 'zod';\nexport const s = z.strictObject({ a: z.string().min(1) });\n` },
   { name: 'functions/http/schemas.ts (zod + contract)', source: `export * from './functions/http/schemas.ts';\n` },
   { name: 'jose (remote JWKS + jwtVerify)', source: `import { createRemoteJWKSet, decodeJwt, jwtVerify, errors } from 'jose';\nexport { createRemoteJWKSet, decodeJwt, jwtVerify, errors };\n` },
-  { name: '@aws-lambda-powertools/logger', source: `import { Logger } from '@aws-lambda-powertools/logger';\nexport const logger = new Logger({ serviceName: 'dmp' });\n` },
+  { name: 'functions/platform/logger.ts (console, Lambda JSON format)', source: `import { makeLogger } from './functions/platform/logger.ts';\nexport const logger = makeLogger();\n` },
   {
     name: '@middy/core + http-cors + security-headers',
     source: `import middy from '@middy/core';\nimport cors from '@middy/http-cors';\nimport headers from '@middy/http-security-headers';\nexport const h = middy().use(cors({ origins: ['https://www.dmp.fr'] })).use(headers()).handler(async () => ({}));\n`,
@@ -62,7 +62,7 @@ export interface Bundle {
 
 const OUR_CODE = 'our code (functions/)';
 const REFERENCE_DATA = 'reference data (JSON)';
-export const GROUPS = ['AWS SDK', 'zod', 'jose', 'powertools', 'middy', OUR_CODE, REFERENCE_DATA, 'other'] as const;
+export const GROUPS = ['AWS SDK', 'zod', 'jose', 'middy', OUR_CODE, REFERENCE_DATA, 'other'] as const;
 
 const groupOf = (input: string): string => {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
@@ -70,7 +70,6 @@ const groupOf = (input: string): string => {
     if (/^@(aws-sdk|smithy|aws-crypto)\//.test(pkg) || ['mnemonist', 'obliterator', 'fast-xml-parser', 'strnum', 'tslib', 'bowser', 'uuid'].includes(pkg)) return 'AWS SDK';
     if (pkg === 'zod') return 'zod';
     if (pkg === 'jose') return 'jose';
-    if (pkg.startsWith('@aws-lambda-powertools/')) return 'powertools';
     if (pkg.startsWith('@middy/')) return 'middy';
     return 'other';
   }

@@ -94,7 +94,7 @@ const coldStartTables = (c: ColdStartResult): string => {
   );
   const composition = table(
     'Bundle composition: KB of minified output by origin (esbuild metafile)',
-    'what each bundle is made of; "AWS SDK" = @aws-sdk/*, @smithy/* and their helpers; "other" = @aws/lambda-invoke-store (shared by powertools and the SDK)',
+    'what each bundle is made of; "AWS SDK" = @aws-sdk/*, @smithy/* and their helpers; "other" = @aws/lambda-invoke-store (used by the SDK)',
     ['function', 'total', ...GROUPS],
     c.rows.map((r) => [r.name, kb(r.bytes), ...GROUPS.map((g) => (r.composition[g] ? kb(r.composition[g]) : '—'))]),
   );

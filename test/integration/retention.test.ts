@@ -4,7 +4,7 @@
  * since a sweep looks at every record of the table.
  */
 import { GetItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { makeLogger } from '../../functions/platform/logger.ts';
 import { describe, expect, it } from 'vitest';
 import { DataKeyCache } from '../../functions/adapters/envelope.ts';
 import { KeyRing } from '../../functions/adapters/keyring.ts';
@@ -28,7 +28,7 @@ const world = async () => {
   const env = await emulator();
   const store = new RecordStore(env.db, env.tableName);
   const keyRing = new KeyRing(env.kms, env.dataKeyId, new DataKeyCache(systemClock));
-  const job = new RetentionJob(env.db, env.tableName, new Logger({ logLevel: 'SILENT' }));
+  const job = new RetentionJob(env.db, env.tableName, makeLogger({ logLevel: 'SILENT' }));
 
   /** A record with a patient login, a representative login, an authorization and a pharmacy ledger entry. */
   const create = async (dmpId: string) => {

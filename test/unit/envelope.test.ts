@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DataKeyCache, open, openJson, seal, sealJson, SealedValueError, type DataKey } from '../../functions/adapters/envelope.ts';
 
 const key = (dmpId: string, version = 1): DataKey => ({ dmpId, version, material: randomBytes(32) });
@@ -52,7 +52,7 @@ describe('data key cache', () => {
   const clock = { t: 0, now() { return new Date(this.t); } };
 
   it('expires entries after its TTL and zeroes them', () => {
-    const cache = new DataKeyCache(clock, 10, 1000);
+    const cache = new DataKeyCache(clock, 10, 1000, 0);
     const k = key('r1');
     cache.put(k);
     clock.t = 999;
@@ -64,7 +64,7 @@ describe('data key cache', () => {
 
   it('evicts the least recently used beyond its bound, zeroing it', () => {
     clock.t = 0;
-    const cache = new DataKeyCache(clock, 2, 60_000);
+    const cache = new DataKeyCache(clock, 2, 60_000, 0);
     const [a, b, c] = [key('a'), key('b'), key('c')];
     cache.put(a);
     cache.put(b);
@@ -75,5 +75,25 @@ describe('data key cache', () => {
     expect(b.material.every((x) => x === 0)).toBe(true);
     expect(cache.get('a')).toBe(a);
     expect(cache.get('c')).toBe(c);
+  });
+
+  it('leaves an evicted key intact for a grace period (a request may still hold it), then zeroes it', () => {
+    vi.useFakeTimers();
+    try {
+      clock.t = 0;
+      const cache = new DataKeyCache(clock, 10, 1000, 30_000);
+      const k = key('held');
+      const before = Buffer.from(k.material);
+      cache.put(k);
+      clock.t = 2000;
+      expect(cache.get('held')).toBeUndefined();
+      expect(k.material.equals(before)).toBe(true);
+      vi.advanceTimersByTime(29_999);
+      expect(k.material.equals(before)).toBe(true);
+      vi.advanceTimersByTime(1);
+      expect(k.material.every((b) => b === 0)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -3,7 +3,7 @@
  * capability needs no AWS service, so no emulator is involved here.
  */
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { Logger } from '@aws-lambda-powertools/logger';
+import { makeLogger } from '../../functions/platform/logger.ts';
 import { describe, expect, it } from 'vitest';
 import { docs } from '../../functions/http/capabilities/docs.ts';
 import { makeHttpHandler } from '../../functions/http/pipeline.ts';
@@ -13,7 +13,7 @@ const handler = makeHttpHandler(
   docs,
   httpDeps(
     { region: 'eu-west-3', tableName: '', dataKeyId: '', issuers: [], allowedOrigin: 'https://www.dmp.fr', smsSenderId: 'DMP', checkResponses: true },
-    { logger: new Logger({ logLevel: 'SILENT' }) },
+    { logger: makeLogger({ logLevel: 'SILENT' }) },
   ),
 );
 

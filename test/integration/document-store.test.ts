@@ -1,0 +1,378 @@
+/**
+ * The document store against the emulator's DynamoDB, through the real SDK: content sealed in
+ * chunks under the record's data key, the commit point, the binding of every chunk to its record,
+ * document and index, listing pages, keyed title tokens, and the conditions that refuse stale or
+ * repeated changes.
+ */
+import { randomBytes } from 'node:crypto';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DocumentStore, titleToken, type NewDocument, type StoredDocument } from '../../functions/adapters/document-store.ts';
+import { DataKeyCache, SealedValueError, type DataKey } from '../../functions/adapters/envelope.ts';
+import { KeyRing } from '../../functions/adapters/keyring.ts';
+import { keys } from '../../functions/adapters/table.ts';
+import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
+import { CHUNK_BYTES, NO_LABELS, newDocumentId, searchWords } from '../../functions/domain/documents.ts';
+import { systemClock } from '../../functions/domain/ports.ts';
+import { emulator } from '../support/aws.ts';
+
+type Item = Record<string, AttributeValue>;
+
+let env: Awaited<ReturnType<typeof emulator>>;
+let store: DocumentStore;
+let keyRing: KeyRing;
+beforeAll(async () => {
+  env = await emulator();
+  store = new DocumentStore(env.db, env.tableName);
+  keyRing = new KeyRing(env.kms, env.dataKeyId, new DataKeyCache(systemClock));
+});
+
+let n = 0;
+/** A fresh record id and its data key, straight from KMS. */
+const recordKey = async (label: string): Promise<DataKey> => (await keyRing.generate(`ds-${label}-${++n}`)).key;
+
+let tick = Date.parse('2026-11-22T10:00:00.000Z');
+const newDoc = (extra: Partial<NewDocument> = {}, content: Buffer = randomBytes(1000)): NewDocument => {
+  const depositedAt = extra.depositedAt ?? new Date((tick += 1000));
+  const documentId = extra.documentId ?? newDocumentId(depositedAt, randomBytes);
+  return {
+    documentId,
+    version: 1,
+    setId: documentId,
+    typeCode: '11502-2',
+    classCode: '10',
+    title: 'Bilan sanguin de contrôle',
+    serviceDate: '2026-11-20',
+    depositedAt,
+    contentType: 'application/pdf',
+    content,
+    author: { kind: 'professional', id: '810000000001', profession: '10' },
+    labels: NO_LABELS,
+    ...extra,
+  };
+};
+
+/** Stages, commits, and reads back the metadata. */
+const depositDoc = async (key: DataKey, doc: NewDocument, more: Parameters<typeof transact>[1] = []): Promise<StoredDocument> => {
+  const staged = await store.stageChunks(key, doc, doc.depositedAt);
+  await transact(env.db, [...store.commitWrites(key, doc, staged, searchWords(doc.title)), ...more]);
+  const stored = await store.get(key.dmpId, doc.documentId);
+  expect(stored).toBeDefined();
+  return stored!;
+};
+
+const getItem = async (k: { pk: string; sk: string }): Promise<Item | undefined> =>
+  (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: { pk: { S: k.pk }, sk: { S: k.sk } }, ConsistentRead: true }))).Item;
+const putItem = (item: Item) => env.db.send(new PutItemCommand({ TableName: env.tableName, Item: item }));
+const deleteItem = (k: { pk: string; sk: string }) => env.db.send(new DeleteItemCommand({ TableName: env.tableName, Key: { pk: { S: k.pk }, sk: { S: k.sk } } }));
+/** Every item of a record's partition under a sort key prefix (chunks fill a 1 MB page quickly). */
+const partition = async (dmpId: string, prefix: string): Promise<Item[]> => {
+  const items: Item[] = [];
+  let start: Item | undefined;
+  do {
+    const out = await env.db.send(
+      new QueryCommand({
+        TableName: env.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+        ExpressionAttributeValues: { ':pk': { S: keys.record(dmpId).pk }, ':p': { S: prefix } },
+        ConsistentRead: true,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+};
+
+const refusal = async (p: Promise<unknown>): Promise<string[]> => {
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConditionsRefused);
+  return [...(error as ConditionsRefused).labels].sort();
+};
+
+describe('deposit and read back', () => {
+  it('one chunk: written in the commit itself (no upload intent), read back byte for byte', async () => {
+    const key = await recordKey('one');
+    const content = randomBytes(20_000);
+    const doc = newDoc({ title: 'Compte rendu CanaryTitreUn' }, content);
+    const staged = await store.stageChunks(key, doc, doc.depositedAt);
+    expect(staged).toHaveLength(1);
+    expect(await partition(key.dmpId, 'CHUNK#')).toEqual([]);
+    expect(await partition(key.dmpId, 'UPLOAD#')).toEqual([]);
+    await transact(env.db, store.commitWrites(key, doc, staged, searchWords(doc.title)));
+
+    const stored = (await store.get(key.dmpId, doc.documentId))!;
+    expect(stored).toMatchObject({ documentId: doc.documentId, version: 1, setId: doc.documentId, size: 20_000, chunks: 1, status: 'current', revision: 1, classCode: '10' });
+    expect(stored.author).toEqual({ kind: 'professional', id: '810000000001', profession: '10' });
+    expect((await store.readContent(key, stored)).equals(content)).toBe(true);
+    expect(store.openTitle(key, stored)).toBe('Compte rendu CanaryTitreUn');
+    // The title is sealed: not in the raw item, in any form.
+    const raw = await getItem(keys.document(key.dmpId, doc.documentId));
+    expect(JSON.stringify(raw)).not.toContain('CanaryTitreUn');
+    expect(Buffer.from(raw!.title!.B!).includes(Buffer.from('CanaryTitreUn'))).toBe(false);
+    // The sealed chunk holds no clear content either.
+    const chunk = await getItem(keys.chunk(key.dmpId, doc.documentId, 0));
+    expect(Buffer.from(chunk!.content!.B!).includes(content.subarray(100, 132))).toBe(false);
+    expect(await partition(key.dmpId, 'UPLOAD#')).toEqual([]);
+  });
+
+  it('empty content: one empty chunk, read back empty', async () => {
+    const key = await recordKey('empty');
+    const stored = await depositDoc(key, newDoc({}, Buffer.alloc(0)));
+    expect(stored).toMatchObject({ size: 0, chunks: 1 });
+    expect((await store.readContent(key, stored)).length).toBe(0);
+  });
+
+  it('many chunks: intent, then chunks, then the commit that deletes the intent; read back byte for byte', async () => {
+    const key = await recordKey('many');
+    const content = randomBytes(3 * CHUNK_BYTES + 17);
+    const doc = newDoc({}, content);
+    const staged = await store.stageChunks(key, doc, doc.depositedAt);
+    // Before the commit: the intent and every chunk exist, but no document does.
+    const intent = await getItem(keys.upload(key.dmpId, doc.documentId));
+    expect(intent?.state?.S).toBe('uploading');
+    expect(intent?.chunks?.N).toBe('4');
+    expect(intent?.gsi1pk?.S).toMatch(/^UPLOADS#[0-7]$/);
+    expect((await partition(key.dmpId, `CHUNK#${doc.documentId}#`)).map((i) => i.sk!.S)).toEqual([0, 1, 2, 3].map((i) => keys.chunk(key.dmpId, doc.documentId, i).sk));
+    expect(await store.get(key.dmpId, doc.documentId)).toBeUndefined();
+
+    await transact(env.db, store.commitWrites(key, doc, staged, searchWords(doc.title)));
+    expect(await getItem(keys.upload(key.dmpId, doc.documentId))).toBeUndefined();
+    const stored = (await store.get(key.dmpId, doc.documentId))!;
+    expect(stored).toMatchObject({ size: content.length, chunks: 4 });
+    expect((await store.readContent(key, stored)).equals(content)).toBe(true);
+  });
+
+  it('4 MiB: twelve chunks, read back byte for byte', async () => {
+    const key = await recordKey('max');
+    const content = randomBytes(4 * 1024 * 1024);
+    const stored = await depositDoc(key, newDoc({}, content));
+    expect(stored.chunks).toBe(12);
+    expect((await store.readContent(key, stored)).equals(content)).toBe(true);
+  });
+});
+
+describe('each chunk is bound to its record, document and index', () => {
+  it('a record’s chunks do not open under another record’s key, even copied into that record', async () => {
+    const a = await recordKey('aad-a');
+    const b = await recordKey('aad-b');
+    const content = randomBytes(2 * CHUNK_BYTES + 5);
+    const doc = await depositDoc(a, newDoc({}, content));
+    // Another record's key material under this record's id, and this record's id under another key.
+    await expect(store.readContent({ ...b, dmpId: a.dmpId }, doc)).rejects.toBeInstanceOf(SealedValueError);
+    expect(() => store.openTitle({ ...b, dmpId: a.dmpId }, doc)).toThrow(SealedValueError);
+    // The raw items (metadata and chunks) copied as they are into record B's partition.
+    const rawDoc = (await getItem(keys.document(a.dmpId, doc.documentId)))!;
+    await putItem({ ...rawDoc, pk: { S: keys.record(b.dmpId).pk } });
+    for (const chunk of await partition(a.dmpId, `CHUNK#${doc.documentId}#`)) await putItem({ ...chunk, pk: { S: keys.record(b.dmpId).pk } });
+    const copied = (await store.get(b.dmpId, doc.documentId))!;
+    expect(copied.chunks).toBe(3);
+    await expect(store.readContent(b, copied)).rejects.toBeInstanceOf(SealedValueError);
+    expect(() => store.openTitle(b, copied)).toThrow(SealedValueError);
+    // The original still reads.
+    expect((await store.readContent(a, doc)).equals(content)).toBe(true);
+  });
+
+  it('a chunk copied under another document id does not open', async () => {
+    const key = await recordKey('aad-doc');
+    const x = await depositDoc(key, newDoc({}, randomBytes(1000)));
+    const y = await depositDoc(key, newDoc({}, randomBytes(1000)));
+    const xChunk = (await getItem(keys.chunk(key.dmpId, x.documentId, 0)))!;
+    await putItem({ ...xChunk, sk: { S: keys.chunk(key.dmpId, y.documentId, 0).sk } });
+    await expect(store.readContent(key, y)).rejects.toBeInstanceOf(SealedValueError);
+    expect((await store.readContent(key, x)).length).toBe(1000);
+  });
+
+  it('chunks swapped between indexes of one document do not open', async () => {
+    const key = await recordKey('aad-index');
+    const content = randomBytes(2 * CHUNK_BYTES);
+    const doc = await depositDoc(key, newDoc({}, content));
+    const first = (await getItem(keys.chunk(key.dmpId, doc.documentId, 0)))!;
+    const second = (await getItem(keys.chunk(key.dmpId, doc.documentId, 1)))!;
+    await putItem({ ...first, content: second.content! });
+    await putItem({ ...second, content: first.content! });
+    await expect(store.readContent(key, doc)).rejects.toBeInstanceOf(SealedValueError);
+  });
+
+  it('a tampered chunk fails the read', async () => {
+    const key = await recordKey('tamper');
+    const doc = await depositDoc(key, newDoc({}, randomBytes(CHUNK_BYTES + 100)));
+    const chunk = (await getItem(keys.chunk(key.dmpId, doc.documentId, 1)))!;
+    const bytes = Buffer.from(chunk.content!.B!);
+    bytes[bytes.length - 7] = (bytes[bytes.length - 7] as number) ^ 0x01;
+    await putItem({ ...chunk, content: { B: bytes } });
+    await expect(store.readContent(key, doc)).rejects.toBeInstanceOf(SealedValueError);
+  });
+
+  it('a missing chunk fails the read', async () => {
+    const key = await recordKey('missing');
+    const doc = await depositDoc(key, newDoc({}, randomBytes(2 * CHUNK_BYTES + 1)));
+    await deleteItem(keys.chunk(key.dmpId, doc.documentId, 1));
+    await expect(store.readContent(key, doc)).rejects.toThrow(/missing/);
+  });
+
+  it('metadata claiming another size than its chunks fails the read', async () => {
+    const key = await recordKey('size');
+    const doc = await depositDoc(key, newDoc({}, randomBytes(500)));
+    await expect(store.readContent(key, { ...doc, size: 501 })).rejects.toThrow(/size/);
+  });
+});
+
+describe('listing pages', () => {
+  it('lists 30 documents newest first, page after page, each exactly once, and nothing but documents', async () => {
+    const key = await recordKey('page');
+    const base = Date.parse('2026-05-01T08:00:00.000Z');
+    const docs = Array.from({ length: 30 }, (_, i) =>
+      newDoc({ depositedAt: new Date(base + i * 60_000), ...(i % 4 === 0 ? { uniqueId: `urn:oid:1.2.250.1.${i}` } : {}) }, randomBytes(64)),
+    );
+    for (let i = 0; i < docs.length; i += 10) await Promise.all(docs.slice(i, i + 10).map((d) => depositDoc(key, d)));
+    // An upload under way, sorting among the documents' neighbours: not a document.
+    await store.stageChunks(key, newDoc({ depositedAt: new Date(base + 5 * 60_000 + 1) }, randomBytes(CHUNK_BYTES + 1)), new Date());
+    const newestFirst = docs.map((d) => d.documentId).reverse();
+
+    const first = await store.page(key.dmpId, undefined, 7);
+    expect(first.items.map((d) => d.documentId)).toEqual(newestFirst.slice(0, 7));
+    expect(first.more).toBe(true);
+
+    const seen = [...first.items.map((d) => d.documentId)];
+    let after = first.items.at(-1)!.documentId;
+    let more = first.more;
+    for (let pages = 1; more; pages++) {
+      expect(pages).toBeLessThan(10);
+      const page = await store.page(key.dmpId, after, 7);
+      expect(page.items.length).toBeLessThanOrEqual(7);
+      expect(page.items.map((d) => d.documentId)).not.toContain(after);
+      seen.push(...page.items.map((d) => d.documentId));
+      more = page.more;
+      if (page.items.length > 0) after = page.items.at(-1)!.documentId;
+      else expect(more).toBe(false);
+    }
+    expect(seen).toEqual(newestFirst);
+    // One page as large as the record: everything, and no more.
+    const all = await store.page(key.dmpId, undefined, 250);
+    expect(all.items.map((d) => d.documentId)).toEqual(newestFirst);
+    expect(all.more).toBe(false);
+  });
+
+  it('a page after the oldest document is empty', async () => {
+    const key = await recordKey('page-end');
+    const only = await depositDoc(key, newDoc());
+    expect(await store.page(key.dmpId, only.documentId, 7)).toEqual({ items: [], more: false });
+  });
+});
+
+describe('title search tokens', () => {
+  it('a word has a different token in each record, the same within one, and the stored tokens are those of the title words', async () => {
+    const a = await recordKey('tok-a');
+    const b = await recordKey('tok-b');
+    expect(titleToken(a, 'biologie')).not.toBe(titleToken(b, 'biologie'));
+    expect(titleToken(a, 'biologie')).not.toBe(titleToken(a, 'biologies'));
+    // The same key unwrapped again (another object, same material) gives the same token.
+    expect(titleToken({ ...a, material: Buffer.from(a.material) }, 'biologie')).toBe(titleToken(a, 'biologie'));
+    // The derivation names the record: the same key bytes under another record id give other tokens
+    // (fresh copies of the bytes, as two records never share a key).
+    const same = randomBytes(32);
+    expect(titleToken({ dmpId: a.dmpId, version: 1, material: Buffer.from(same) }, 'biologie')).not.toBe(
+      titleToken({ dmpId: b.dmpId, version: 1, material: Buffer.from(same) }, 'biologie'),
+    );
+
+    const docA = await depositDoc(a, newDoc({ title: 'Résultats de Biologie — Biologie' }));
+    const docB = await depositDoc(b, newDoc({ title: 'Résultats de Biologie — Biologie' }));
+    expect(docA.titleTokens).toEqual(new Set(['resultats', 'de', 'biologie'].map((w) => titleToken(a, w))));
+    expect([...docA.titleTokens].some((t) => docB.titleTokens.has(t))).toBe(false);
+    const raw = await getItem(keys.document(a.dmpId, docA.documentId));
+    expect(JSON.stringify(raw).toLowerCase()).not.toContain('biologie');
+  });
+
+  it('a title without searchable words stores no token set', async () => {
+    const key = await recordKey('tok-none');
+    const doc = await depositDoc(key, newDoc({ title: '— ! —' }));
+    expect(doc.titleTokens.size).toBe(0);
+    expect((await getItem(keys.document(key.dmpId, doc.documentId)))?.titleTokens).toBeUndefined();
+  });
+});
+
+describe('conditions on changes', () => {
+  it('labelsWrite and deleteWrite refuse a stale revision; nothing changes a deleted document', async () => {
+    const key = await recordKey('rev');
+    const stale = await depositDoc(key, newDoc());
+    await transact(env.db, [store.labelsWrite(key.dmpId, stale, { ...NO_LABELS, maskedToProfessionals: true }, 'current')]);
+    const fresh = (await store.get(key.dmpId, stale.documentId))!;
+    expect(fresh.revision).toBe(2);
+    expect(fresh.labels.maskedToProfessionals).toBe(true);
+
+    expect(await refusal(transact(env.db, [store.labelsWrite(key.dmpId, stale, NO_LABELS, 'archived')]))).toEqual(['document']);
+    expect(await refusal(transact(env.db, [store.deleteWrite(key.dmpId, stale, new Date())]))).toEqual(['document']);
+    expect(await store.get(key.dmpId, stale.documentId)).toEqual(fresh);
+
+    await transact(env.db, [store.deleteWrite(key.dmpId, fresh, new Date('2026-12-01T00:00:00Z'))]);
+    const deleted = (await store.get(key.dmpId, stale.documentId))!;
+    expect(deleted).toMatchObject({ status: 'deleted', revision: 3 });
+    expect((await getItem(keys.document(key.dmpId, stale.documentId)))?.deletedAt?.S).toBe('2026-12-01T00:00:00.000Z');
+    // Even on the current revision, a deleted document stays deleted.
+    expect(await refusal(transact(env.db, [store.labelsWrite(key.dmpId, deleted, NO_LABELS, 'current')]))).toEqual(['document']);
+    expect(await refusal(transact(env.db, [store.deleteWrite(key.dmpId, deleted, new Date())]))).toEqual(['document']);
+    expect(await refusal(transact(env.db, [store.supersedeWrite(key.dmpId, deleted)]))).toEqual(['previous']);
+  });
+
+  it('supersedeWrite refuses a second supersede of the version it read; the refused version is not committed', async () => {
+    const key = await recordKey('supersede');
+    const v1 = await depositDoc(key, newDoc());
+    const v2doc = newDoc({ version: 2, setId: v1.setId, replaces: v1.documentId });
+    const v2 = await depositDoc(key, v2doc, [store.supersedeWrite(key.dmpId, v1)]);
+    expect(v2).toMatchObject({ version: 2, setId: v1.documentId, replaces: v1.documentId, status: 'current' });
+    expect((await store.get(key.dmpId, v1.documentId))?.status).toBe('superseded');
+
+    const other = newDoc({ version: 2, setId: v1.setId, replaces: v1.documentId });
+    const staged = await store.stageChunks(key, other, other.depositedAt);
+    const labels = await refusal(transact(env.db, [...store.commitWrites(key, other, staged, []), store.supersedeWrite(key.dmpId, v1)]));
+    expect(labels).toEqual(['previous']);
+    expect(await store.get(key.dmpId, other.documentId)).toBeUndefined();
+    expect(await getItem(keys.chunk(key.dmpId, other.documentId, 0))).toBeUndefined();
+  });
+
+  it('of two new versions racing on one document, exactly one commits', async () => {
+    const key = await recordKey('race');
+    const v1 = await depositDoc(key, newDoc());
+    const contenders = Array.from({ length: 6 }, () => newDoc({ version: 2, setId: v1.setId, replaces: v1.documentId }));
+    const results = await Promise.allSettled(
+      contenders.map(async (d) => {
+        const staged = await store.stageChunks(key, d, d.depositedAt);
+        await transact(env.db, [...store.commitWrites(key, d, staged, []), store.supersedeWrite(key.dmpId, v1)]);
+      }),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConditionsRefused);
+    const current = (await store.page(key.dmpId, undefined)).items.filter((d) => d.status === 'current');
+    expect(current).toHaveLength(1);
+    expect(current[0]!.replaces).toBe(v1.documentId);
+  });
+
+  it('a uniqueId is claimed once per record: a second deposit with it is refused in that record, accepted in another', async () => {
+    const a = await recordKey('uid-a');
+    const b = await recordKey('uid-b');
+    const uniqueId = '1.2.250.1.213.1.1.9^CanaryUid42';
+    const first = await depositDoc(a, newDoc({ uniqueId }));
+    const again = newDoc({ uniqueId });
+    const staged = await store.stageChunks(a, again, again.depositedAt);
+    expect(await refusal(transact(env.db, store.commitWrites(a, again, staged, [])))).toEqual(['unique-id']);
+    expect(await store.get(a.dmpId, again.documentId)).toBeUndefined();
+    expect((await store.page(a.dmpId, undefined)).items.map((d) => d.documentId)).toEqual([first.documentId]);
+
+    await depositDoc(b, newDoc({ uniqueId }));
+    // The claims are keyed per record and hold no clear uniqueId.
+    const claimA = await partition(a.dmpId, 'DOCUID#');
+    const claimB = await partition(b.dmpId, 'DOCUID#');
+    expect(claimA).toHaveLength(1);
+    expect(claimB).toHaveLength(1);
+    expect(claimA[0]!.sk!.S).not.toBe(claimB[0]!.sk!.S);
+    expect(JSON.stringify([claimA, claimB])).not.toContain('CanaryUid42');
+    expect(claimA[0]!.documentId?.S).toBe(first.documentId);
+    // Another uniqueId in the same record is fine.
+    await depositDoc(a, newDoc({ uniqueId: `${uniqueId}.2` }));
+  });
+});
