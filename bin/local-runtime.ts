@@ -102,6 +102,20 @@ const readBody = (req: IncomingMessage): Promise<string> =>
     req.on('error', reject);
   });
 
+type RecordedSms = { message: string; message_id: string; phone_number: string };
+
+/**
+ * The SMS the emulator recorded: from bin/moto_server.py's own endpoint (just the SMS), or, on
+ * another emulator (AWS_ENDPOINT_URL), from moto's whole state dump.
+ */
+const recordedSms = async (endpoint: string, to: string | undefined): Promise<RecordedSms[]> => {
+  const own = await fetch(`${endpoint}/dmp-local/sms${to ? `?to=${encodeURIComponent(to)}` : ''}`);
+  if (own.ok && (own.headers.get('content-type') ?? '').includes('json')) return ((await own.json()) as { items: RecordedSms[] }).items;
+  await own.body?.cancel();
+  const data = (await (await fetch(`${endpoint}/moto-api/data.json`)).json()) as { sns?: { SMS?: RecordedSms[] } };
+  return (data.sns?.SMS ?? []).filter((m) => to === undefined || m.phone_number === to);
+};
+
 const JobBody = z.strictObject({ now: z.iso.datetime().optional() });
 
 export const startLocal = async (options: LocalOptions = {}): Promise<LocalRuntime> => {
@@ -195,9 +209,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
     }
     if (req.method === 'GET' && path === '/_local/sms') {
       const to = query.get('to') ?? undefined;
-      const data = (await (await fetch(`${endpoint}/moto-api/data.json`)).json()) as { sns?: { SMS?: { message: string; message_id: string; phone_number: string }[] } };
-      const items = (data.sns?.SMS ?? [])
-        .filter((m) => to === undefined || m.phone_number === to)
+      const items = (await recordedSms(endpoint, to))
         .map((m) => {
           if (!sentAt.has(m.message_id)) sentAt.set(m.message_id, clock.now().toISOString());
           return { to: m.phone_number, message: m.message, sentAt: sentAt.get(m.message_id) as string };
