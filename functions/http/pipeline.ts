@@ -16,7 +16,7 @@ import { IDEMPOTENCY_KEY } from '#domain/identifiers';
 import type { HttpDeps } from '#platform/deps';
 import { HttpProblem, STATUS_OF, type FieldError } from '#platform/problem';
 import { CORS } from './cors.ts';
-import { routeKey, routesOf, type Capability, type Route } from './routes.ts';
+import { routeKey, type Capability, type Route } from './route.ts';
 
 export interface Call {
   actor: Actor;
@@ -41,6 +41,8 @@ export type RouteImpl<D> = (call: Call, deps: D) => Promise<Reply>;
 
 export interface CapabilityDef<D> {
   name: Capability;
+  /** The capability's part of the route manifest (routes/<capability>.ts). */
+  manifest: readonly Route[];
   routes: Record<string, RouteImpl<D>>;
 }
 
@@ -130,7 +132,7 @@ const isAwsServiceError = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && ('$metadata' in error || '$fault' in error || (error as Error).name === 'TimeoutError');
 
 export const makeHttpHandler = <D extends HttpDeps>(capability: CapabilityDef<D>, deps: D): HttpHandler => {
-  const routes = new Map(routesOf(capability.name).map((r) => [routeKey(r.method, r.path), r]));
+  const routes = new Map(capability.manifest.filter((r) => r.capability === capability.name).map((r) => [routeKey(r.method, r.path), r]));
   const log = deps.logger;
 
   const core = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {

@@ -24,6 +24,7 @@ import type { CryptoDeps } from '#platform/deps-data';
 import { HttpProblem } from '#platform/problem';
 import type { CapabilityDef, Call, Reply } from '../pipeline.ts';
 import { commit, denied, eventId, holderMobiles, loadSubject, notify, traceWrite } from './shared.ts';
+import { ACCESS_ROUTES } from '../routes/access.ts';
 
 const professionalsView = (a: { professionalId: string; status: Relation['status']; attendingPhysician: boolean; since: string; expiresAt?: string | undefined }) => ({
   professionalId: a.professionalId,
@@ -177,5 +178,6 @@ const accessLog = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
 
 export const access: CapabilityDef<CryptoDeps> = {
   name: 'access',
+  manifest: ACCESS_ROUTES,
   routes: { listProfessionals, decideProfessional, removeProfessional, declareAccess, accessLog },
 };

@@ -28,6 +28,7 @@ import { traceActor, type Trace } from '#domain/trace';
 import type { AuthDeps } from '#platform/deps-auth';
 import { HttpProblem } from '#platform/problem';
 import type { CapabilityDef, Call, Reply } from '../pipeline.ts';
+import { AUTH_ROUTES } from '../routes/auth.ts';
 
 /**
  * Checked when the login id is unknown, so that an unknown id costs the same scrypt as a wrong
@@ -214,5 +215,6 @@ const reissueCredentials = async (call: Call, deps: AuthDeps): Promise<Reply> =>
 
 export const auth: CapabilityDef<AuthDeps> = {
   name: 'auth',
+  manifest: AUTH_ROUTES,
   routes: { patientLogin, patientVerify, patientPassword, reissueCredentials },
 };

@@ -3,6 +3,7 @@ import type { HttpDeps } from '#platform/deps';
 import { openApiDocument } from '../openapi.ts';
 import type { CapabilityDef, Reply } from '../pipeline.ts';
 import { ROUTES } from '../routes.ts';
+import { DOCS_ROUTES } from '../routes/docs.ts';
 
 let cachedDocument: unknown;
 let cachedPage: string | undefined;
@@ -24,6 +25,7 @@ ${rows}
 
 export const docs: CapabilityDef<HttpDeps> = {
   name: 'docs',
+  manifest: DOCS_ROUTES,
   routes: {
     openapi: async (): Promise<Reply> => ({ status: 200, body: (cachedDocument ??= openApiDocument()) }),
     docs: async (): Promise<Reply> => ({ status: 200, raw: { contentType: 'text/html; charset=utf-8', text: (cachedPage ??= page()) } }),

@@ -25,9 +25,10 @@ import type { TraceDetails } from './shared.ts';
 import type { CryptoDeps } from '#platform/deps-data';
 import { HttpProblem } from '#platform/problem';
 import type { CapabilityDef, Call, Reply } from '../pipeline.ts';
-import type { DepositBody } from '../schemas.ts';
+import type { DepositBody } from '../schemas/documents.ts';
 import { canonicalJson } from '../canonical.ts';
 import { commit, denied, loadSubject, replayed, traceAccess, traceWrite, type Subject } from './shared.ts';
+import { DOCUMENTS_ROUTES } from '../routes/documents.ts';
 
 /** The document's id hidden from the patient's (and representatives') log while the document is hidden from them. */
 const hiddenFrom = (labels: DocumentLabels): TraceDetails['hiddenFrom'] =>
@@ -257,5 +258,6 @@ const deleteDocument = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
 
 export const documents: CapabilityDef<CryptoDeps> = {
   name: 'documents',
+  manifest: DOCUMENTS_ROUTES,
   routes: { depositDocument, listDocuments, readDocument, updateDocument, deleteDocument },
 };

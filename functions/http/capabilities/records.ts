@@ -34,8 +34,9 @@ import { isoMonth } from '#domain/dates';
 import type { CryptoDeps } from '#platform/deps-data';
 import { HttpProblem } from '#platform/problem';
 import type { CapabilityDef, Call, Reply } from '../pipeline.ts';
-import type { CreateRecordBody } from '../schemas.ts';
+import type { CreateRecordBody } from '../schemas/records.ts';
 import { canonicalJson } from '../canonical.ts';
+import { RECORDS_ROUTES } from '../routes/records.ts';
 
 const CREATION_CODE_DAYS = 90;
 
@@ -354,5 +355,6 @@ const decodeCursor = (dmpId: string, cursor: string): Item => {
 
 export const records: CapabilityDef<CryptoDeps> = {
   name: 'records',
+  manifest: RECORDS_ROUTES,
   routes: { createRecord, createCreationCode, searchRecord, getRecord, closeRecord, reactivateRecord, updateSettings, confirmMobile, listNotifications },
 };

@@ -5,6 +5,7 @@ import { refuse } from '#domain/errors';
 import { decideLedgerRead } from '#domain/access-policy';
 import type { DataDeps } from '#platform/deps-data';
 import type { CapabilityDef, Call, Reply } from '../pipeline.ts';
+import { REPORTING_ROUTES } from '../routes/reporting.ts';
 
 const MAX_STATS_DAYS = 366;
 const PARALLEL_QUERIES = 8;
@@ -46,5 +47,6 @@ const creationStats = async (call: Call, deps: DataDeps): Promise<Reply> => {
 
 export const reporting: CapabilityDef<DataDeps> = {
   name: 'reporting',
+  manifest: REPORTING_ROUTES,
   routes: { pharmacyCreations, creationStats },
 };

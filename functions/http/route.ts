@@ -1,0 +1,40 @@
+/**
+ * What a route of the manifest (routes.ts) is: who may call it (deny by default: no caller kinds,
+ * no access), the capability (Lambda function) that serves it, and its request and response
+ * schemas.
+ */
+import type { ZodMiniObject, ZodMiniType } from 'zod/mini';
+
+export const CAPABILITIES = ['records', 'auth', 'reporting', 'docs', 'documents', 'access'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+export type Caller = 'professional' | 'agent' | 'patient' | 'representative' | 'anonymous';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface Route {
+  id: string;
+  method: Method;
+  path: string;
+  capability: Capability;
+  callers: readonly Caller[];
+  summary: string;
+  description?: string;
+  params?: ZodMiniObject;
+  query?: ZodMiniObject;
+  body?: ZodMiniType;
+  /** Accepts an Idempotency-Key header. */
+  idempotent?: boolean;
+  /** Largest accepted body, in bytes. */
+  maxBodyBytes?: number;
+  /** The body may be left out altogether (then it is `{}`). */
+  bodyOptional?: boolean;
+  /** Usable by a session whose provisional password has not been changed yet (the change itself). */
+  beforePasswordChange?: boolean;
+  responses: Record<number, { description: string; schema?: ZodMiniType; contentType?: string }>;
+  /** Errors the route can answer, besides 400/401/403 that every protected route can. */
+  errors?: readonly number[];
+}
+
+export const KIB = 1024;
+
+export const routeKey = (method: string, path: string): string => `${method.toUpperCase()} ${path}`;
