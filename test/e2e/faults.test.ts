@@ -101,12 +101,19 @@ describe('no access without its trace', () => {
   it('a read whose trace cannot be written fails, and returns nothing of the record', async () => {
     const input = body();
     const created = await api.call('POST', '/v1/records', { token: doctor, body: input });
-    const restore = failNext(api.runtime.deps.db, 'PutItemCommand');
+    // The creator's first read: its trace goes in one transaction with the first-access record and the patient's SMS.
+    const restore = failNext(api.runtime.deps.db, 'TransactWriteItemsCommand');
     const read = await api.call('GET', `/v1/records/${created.body.dmpId}`, { token: doctor });
     restore();
     expect(read.status).toBe(503);
     expect(JSON.stringify(read.body)).not.toContain(input.identity.familyName);
     expect((await api.call('GET', `/v1/records/${created.body.dmpId}`, { token: doctor })).status).toBe(200);
+    // Any later read: its trace alone.
+    const restoreLater = failNext(api.runtime.deps.db, 'PutItemCommand');
+    const later = await api.call('GET', `/v1/records/${created.body.dmpId}`, { token: doctor });
+    restoreLater();
+    expect(later.status).toBe(503);
+    expect(JSON.stringify(later.body)).not.toContain(input.identity.familyName);
   });
 });
 
