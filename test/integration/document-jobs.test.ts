@@ -5,7 +5,7 @@
  * table, since a sweep looks at every record of the table.
  */
 import { randomBytes } from 'node:crypto';
-import { GetItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { makeLogger } from '../../functions/platform/logger.ts';
 import { describe, expect, it } from 'vitest';
 import { DocumentStore, UPLOAD_ABANDON_MS, type NewDocument, type StoredDocument } from '../../functions/adapters/document-store.ts';
@@ -18,7 +18,7 @@ import { UploadsJob } from '../../functions/adapters/uploads.ts';
 import { VisibilityJob } from '../../functions/adapters/visibility.ts';
 import { CHUNK_BYTES, NO_LABELS, newDocumentId, noticeAt, revealAt, searchWords } from '../../functions/domain/documents.ts';
 import { systemClock } from '../../functions/domain/ports.ts';
-import { emulator } from '../support/aws.ts';
+import { emulator, partitionItems } from '../support/aws.ts';
 import { failNext } from '../support/faults.ts';
 
 type Item = Record<string, AttributeValue>;
@@ -89,24 +89,7 @@ const world = async () => {
     return (await documents.get(key.dmpId, doc.documentId))!;
   };
 
-  const query = async (dmpId: string, prefix: string): Promise<Item[]> => {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const out = await env.db.send(
-        new QueryCommand({
-          TableName: env.tableName,
-          KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :p)' : 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: keys.record(dmpId).pk }, ...(prefix ? { ':p': { S: prefix } } : {}) },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
-  };
+  const query = (dmpId: string, prefix: string): Promise<Item[]> => partitionItems(env.db, env.tableName, dmpId, prefix);
   const get = async (k: { pk: string; sk: string }) =>
     (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: { pk: { S: k.pk }, sk: { S: k.sk } }, ConsistentRead: true }))).Item;
 

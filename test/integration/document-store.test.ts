@@ -5,7 +5,7 @@
  * repeated changes.
  */
 import { randomBytes } from 'node:crypto';
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DocumentStore, titleToken, type NewDocument, type StoredDocument } from '../../functions/adapters/document-store.ts';
 import { DataKeyCache, SealedValueError, type DataKey } from '../../functions/adapters/envelope.ts';
@@ -14,7 +14,7 @@ import { keys } from '../../functions/adapters/table.ts';
 import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
 import { CHUNK_BYTES, NO_LABELS, newDocumentId, searchWords } from '../../functions/domain/documents.ts';
 import { systemClock } from '../../functions/domain/ports.ts';
-import { emulator } from '../support/aws.ts';
+import { emulator, partitionItems } from '../support/aws.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -66,24 +66,7 @@ const getItem = async (k: { pk: string; sk: string }): Promise<Item | undefined>
 const putItem = (item: Item) => env.db.send(new PutItemCommand({ TableName: env.tableName, Item: item }));
 const deleteItem = (k: { pk: string; sk: string }) => env.db.send(new DeleteItemCommand({ TableName: env.tableName, Key: { pk: { S: k.pk }, sk: { S: k.sk } } }));
 /** Every item of a record's partition under a sort key prefix (chunks fill a 1 MB page quickly). */
-const partition = async (dmpId: string, prefix: string): Promise<Item[]> => {
-  const items: Item[] = [];
-  let start: Item | undefined;
-  do {
-    const out = await env.db.send(
-      new QueryCommand({
-        TableName: env.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': { S: keys.record(dmpId).pk }, ':p': { S: prefix } },
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    items.push(...(out.Items ?? []));
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return items;
-};
+const partition = (dmpId: string, prefix: string): Promise<Item[]> => partitionItems(env.db, env.tableName, dmpId, prefix);
 
 const refusal = async (p: Promise<unknown>): Promise<string[]> => {
   const error = await p.then(
