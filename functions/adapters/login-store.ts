@@ -6,7 +6,6 @@
 import {
   BatchGetItemCommand,
   ConditionalCheckFailedException,
-  DeleteItemCommand,
   GetItemCommand,
   QueryCommand,
   UpdateItemCommand,

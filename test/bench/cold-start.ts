@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { summarize, type Summary } from './report.ts';
 import { FUNCTIONS, LAMBDA_BUNDLING, LAMBDA_ENV, SDK_PACKAGE, type SdkClient } from '../support/lambda-bundles.ts';
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchWords } from '../../functions/domain/documents.ts';
 import { canary, randomRpps } from '../support/fixtures.ts';
 import { failNext } from '../support/faults.ts';
-import { deposit, documentBody, listIds, professionalMessages } from '../support/documents.ts';
+import { documentBody, listIds, professionalMessages } from '../support/documents.ts';
 import { newPatient, patientWithSession } from '../support/patients.ts';
 import { startTestApi, type TestApi } from '../support/runtime.ts';
 

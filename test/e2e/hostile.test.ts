@@ -3,7 +3,7 @@
  * and none changes anything in the table. Forged tokens are refused by the same verification
  * that serves Pro Santé Connect.
  */
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_AUDIENCE } from '../../bin/local-idp.ts';
 import { adultIdentity, randomIns, randomRpps, recordBody } from '../support/fixtures.ts';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failNext } from '../support/faults.ts';
 import { randomMobile, recordBody } from '../support/fixtures.ts';
-import { MovableClock, activeSession, lastCode, newPatient, type Holder, startClockedApi, patientWithSession } from '../support/patients.ts';
+import { MovableClock, lastCode, startClockedApi, patientWithSession } from '../support/patients.ts';
 import type { TestApi } from '../support/runtime.ts';
 
 let api: TestApi;

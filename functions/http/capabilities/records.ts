@@ -4,9 +4,8 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Item } from '#adapters/attributes';
-import { openJson, sealJson, type DataKey } from '#adapters/envelope';
-import { outboxPut, type OutboxMessage } from '#adapters/outbox-store';
-import { ConditionsRefused, transact, type LabelledWrite } from '#adapters/transactions';
+import { openJson, sealJson } from '#adapters/envelope';
+import { ConditionsRefused, type LabelledWrite } from '#adapters/transactions';
 import {
   openRecord,
   type Contact,
@@ -17,7 +16,6 @@ import {
   type StoredRecord,
 } from '#adapters/record-store';
 import { keys } from '#adapters/table';
-import { tracePut } from '#adapters/trace-store';
 import { assertClosable, assertOpenForChange, assertReactivation, retainUntil } from '#domain/lifecycle';
 import { CODE_TTL_MS, MAX_CODE_ATTEMPTS, newLoginCode } from '#domain/login';
 import { hashPassword } from '#adapters/passwords';
