@@ -379,6 +379,17 @@ export const decideAccessLogRead = (actor: Actor, record: RecordFacts, standing:
   }
 };
 
+/**
+ * Whether an access-log reader sees the id of the document a trace names: not the patient (nor a
+ * representative) when the document was hidden from the patient at the time, nor a representative
+ * when it was hidden from representatives. The action itself is shown either way.
+ */
+export const showsTracedDocument = (actor: Actor, hiddenFrom: 'patient' | 'representatives' | undefined): boolean => {
+  if (hiddenFrom === 'patient') return actor.kind !== 'patient' && actor.kind !== 'representative';
+  if (hiddenFrom === 'representatives') return actor.kind !== 'representative';
+  return true;
+};
+
 /** Who manages the list of professionals: the patient (or a representative), on their own record. */
 export const decideProfessionalsManagement = (actor: Actor, record: RecordFacts): Decision => {
   if (!isOwnRecord(actor, record)) return NOT_FOUND;

@@ -113,6 +113,11 @@ describe('who sees what', () => {
     const documentId = await deposit(api, doctor, p.dmpId, { visibility: { invisibleToPatient: true } });
     expect(await listIds(api, token, p.dmpId)).toEqual([]);
     expect((await api.call('GET', `/v1/records/${p.dmpId}/documents/${documentId}`, { token })).status).toBe(404);
+    // The patient's access log shows the deposit, not the id of the document hidden from them.
+    const early = await accessLog(api, token, p.dmpId);
+    expect(early.some((t) => t.action === 'document.deposit')).toBe(true);
+    expect(early.some((t) => t.documentId === documentId)).toBe(false);
+    expect((await accessLog(api, doctor, p.dmpId)).some((t) => t.action === 'document.deposit' && t.documentId === documentId)).toBe(true);
     await api.runJob('outbox');
     const before = (await api.sms(p.mobile)).length;
     await api.runJob('visibility', new Date(Date.now() + 13 * DAY).toISOString());

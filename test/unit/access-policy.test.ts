@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  showsTracedDocument,
   authorizationState,
   decideAccessLogRead,
   decideAccessRequest,
@@ -1099,5 +1100,23 @@ describe('decideLedgerRead', () => {
   ];
   it.each(rows)('$name → $expected', ({ actor, expected }) => {
     expectOutcome(decideLedgerRead(actor, FINESS), expected);
+  });
+});
+
+describe('which traced document ids an access-log reader sees', () => {
+  const pro: Actor = { kind: 'professional', id: '810000000001', profession: '10' };
+  const patientActor: Actor = { kind: 'patient', dmpId: 'rec-00001', loginId: '12345678901' };
+  const rep: Actor = { kind: 'representative', dmpId: 'rec-00001', loginId: '12345678902' };
+  it.each([
+    ['patient', patientActor, undefined, true],
+    ['patient', patientActor, 'patient', false],
+    ['patient', patientActor, 'representatives', true],
+    ['representative', rep, undefined, true],
+    ['representative', rep, 'patient', false],
+    ['representative', rep, 'representatives', false],
+    ['professional', pro, 'patient', true],
+    ['professional', pro, 'representatives', true],
+  ] as const)('%s, document hidden from %s → shown: %s', (_who, actor, hiddenFrom, shown) => {
+    expect(showsTracedDocument(actor, hiddenFrom)).toBe(shown);
   });
 });

@@ -4,7 +4,7 @@
  * regulation), and the access log. Decisions are the access policy's; every change is traced in
  * its own transaction, with the notifications it causes.
  */
-import { tracePage, writeTrace, type TraceView } from '#adapters/trace-store';
+import { tracePage, writeTrace } from '#adapters/trace-store';
 import type { LabelledWrite } from '#adapters/transactions';
 import { ConditionsRefused, transact } from '#adapters/transactions';
 import {
@@ -13,10 +13,10 @@ import {
   decideAccessLogRead,
   decideAccessRequest,
   decideProfessionalsManagement,
+  showsTracedDocument,
   type AccessRequest,
   type Relation,
 } from '#domain/access-policy';
-import { isRecordHolder } from '#domain/actor';
 import { refuse } from '#domain/errors';
 import { assertOpenForChange } from '#domain/lifecycle';
 import { traceActor } from '#domain/trace';
@@ -158,8 +158,6 @@ const accessLog = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
   if (call.actor.kind === 'professional' && decision.scope === 'all') {
     await writeTrace(deps.db, deps.config.tableName, record.dmpId, { actor: me, action: 'access-log.read', mode: 'normal' }, now, eventId(deps));
   }
-  const hidden = (t: TraceView) =>
-    (isRecordHolder(call.actor) && t.hiddenFrom === 'patient') || (call.actor.kind === 'representative' && t.hiddenFrom === 'representatives');
   return {
     status: 200,
     body: {
@@ -168,7 +166,7 @@ const accessLog = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
         actor: t.actor,
         action: t.action,
         mode: t.mode,
-        ...(t.documentId && !hidden(t) ? { documentId: t.documentId } : {}),
+        ...(t.documentId && showsTracedDocument(call.actor, t.hiddenFrom) ? { documentId: t.documentId } : {}),
         ...(t.subjectId ? { professionalId: t.subjectId } : {}),
       })),
       nextCursor: page.nextSk ? Buffer.from(page.nextSk).toString('base64url') : null,
