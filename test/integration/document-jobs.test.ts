@@ -16,9 +16,10 @@ import { keys } from '../../functions/adapters/table.ts';
 import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
 import { UploadsJob } from '../../functions/adapters/uploads.ts';
 import { VisibilityJob } from '../../functions/adapters/visibility.ts';
-import { CHUNK_BYTES, NO_LABELS, newDocumentId, noticeAt, revealAt, searchWords } from '../../functions/domain/documents.ts';
+import { CHUNK_BYTES, NO_LABELS, noticeAt, revealAt, searchWords } from '../../functions/domain/documents.ts';
 import { systemClock } from '../../functions/domain/ports.ts';
 import { emulator, partitionItems } from '../support/aws.ts';
+import { newDocumentInput } from '../support/documents.ts';
 import { failNext } from '../support/faults.ts';
 
 type Item = Record<string, AttributeValue>;
@@ -60,24 +61,8 @@ const world = async () => {
     return key;
   };
 
-  const newDoc = (depositedAt: Date, extra: Partial<NewDocument> = {}, content: Buffer = randomBytes(500)): NewDocument => {
-    const documentId = newDocumentId(depositedAt, randomBytes);
-    return {
-      documentId,
-      version: 1,
-      setId: documentId,
-      typeCode: '11502-2',
-      classCode: '10',
-      title: 'Résultat de biopsie',
-      serviceDate: '2026-01-30',
-      depositedAt,
-      contentType: 'application/pdf',
-      content,
-      author: { kind: 'professional', id: '810000000001', profession: '10' },
-      labels: NO_LABELS,
-      ...extra,
-    };
-  };
+  const newDoc = (depositedAt: Date, extra: Partial<NewDocument> = {}, content: Buffer = randomBytes(500)): NewDocument =>
+    newDocumentInput(depositedAt, { title: 'Résultat de biopsie', serviceDate: '2026-01-30', ...extra }, content);
 
   /** A deposit hidden from the patient, as the documents capability writes it. */
   const depositHidden = async (key: DataKey, depositedAt: Date): Promise<StoredDocument> => {

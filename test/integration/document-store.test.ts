@@ -12,9 +12,10 @@ import { DataKeyCache, SealedValueError, type DataKey } from '../../functions/ad
 import { KeyRing } from '../../functions/adapters/keyring.ts';
 import { keys } from '../../functions/adapters/table.ts';
 import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
-import { CHUNK_BYTES, NO_LABELS, newDocumentId, searchWords } from '../../functions/domain/documents.ts';
+import { CHUNK_BYTES, NO_LABELS, searchWords } from '../../functions/domain/documents.ts';
 import { systemClock } from '../../functions/domain/ports.ts';
 import { emulator, partitionItems } from '../support/aws.ts';
+import { newDocumentInput } from '../support/documents.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -32,25 +33,8 @@ let n = 0;
 const recordKey = async (label: string): Promise<DataKey> => (await keyRing.generate(`ds-${label}-${++n}`)).key;
 
 let tick = Date.parse('2026-11-22T10:00:00.000Z');
-const newDoc = (extra: Partial<NewDocument> = {}, content: Buffer = randomBytes(1000)): NewDocument => {
-  const depositedAt = extra.depositedAt ?? new Date((tick += 1000));
-  const documentId = extra.documentId ?? newDocumentId(depositedAt, randomBytes);
-  return {
-    documentId,
-    version: 1,
-    setId: documentId,
-    typeCode: '11502-2',
-    classCode: '10',
-    title: 'Bilan sanguin de contrôle',
-    serviceDate: '2026-11-20',
-    depositedAt,
-    contentType: 'application/pdf',
-    content,
-    author: { kind: 'professional', id: '810000000001', profession: '10' },
-    labels: NO_LABELS,
-    ...extra,
-  };
-};
+const newDoc = (extra: Partial<NewDocument> = {}, content: Buffer = randomBytes(1000)): NewDocument =>
+  newDocumentInput(extra.depositedAt ?? new Date((tick += 1000)), extra, content);
 
 /** Stages, commits, and reads back the metadata. */
 const depositDoc = async (key: DataKey, doc: NewDocument, more: Parameters<typeof transact>[1] = []): Promise<StoredDocument> => {
