@@ -4,7 +4,7 @@
  * 5xx. Over real HTTP through the local runtime (every request comes from one source address).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SOURCE_MAX_FAILURES } from '../../functions/domain/login.ts';
+import { SOURCE_MAX_FAILURES, SOURCE_WINDOW_MS } from '../../functions/domain/login.ts';
 import { lastCode, login, newPatient, verify, type Holder } from '../support/patients.ts';
 import { startTestApi, type TestApi } from '../support/runtime.ts';
 
@@ -46,6 +46,7 @@ describe('10,000 guesses', () => {
       return c === realCode ? String((i + 1) % 1_000_000).padStart(6, '0') : c;
     };
 
+    const firstWindow = Math.floor(Date.now() / SOURCE_WINDOW_MS);
     const oneAccount = await storm(5_000, 8, (i) =>
       i % 2 === 0 ? login(api, target.loginId, `devine-${i}-mot-de-passe`) : verify(api, challenge.body.challengeId, wrongCode(i)),
     );
@@ -54,13 +55,18 @@ describe('10,000 guesses', () => {
       return i % 5 === 0 ? login(api, String(10_000_000_000 + i), 'un mot de passe au hasard') : login(api, account.loginId, `devine-${i}`);
     });
 
+    // The source's allowance is per fixed window: a run that crosses a window's end (CI does, at
+    // times) gets one fresh allowance per window it touched.
+    const windows = Math.floor(Date.now() / SOURCE_WINDOW_MS) - firstWindow + 1;
+
     const total = [...oneAccount.values(), ...spread.values()].reduce((a, b) => a + b, 0);
     expect(total).toBe(10_000);
     for (const statuses of [oneAccount, spread]) expect([...statuses.keys()].every((s) => s === 401 || s === 429)).toBe(true);
-    // Past the source's allowance every guess is refused before any password work is done.
+    // Past the source's allowance every guess is refused before any password work is done (at most
+    // one guess per concurrent lane, twice over, slips in while the limit is being reached).
     const checked = (oneAccount.get(401) ?? 0) + (spread.get(401) ?? 0);
-    expect(checked).toBeLessThanOrEqual(SOURCE_MAX_FAILURES + 16);
-    expect(spread.get(429)).toBeGreaterThan(4_900);
+    expect(checked).toBeLessThanOrEqual(windows * (SOURCE_MAX_FAILURES + 16));
+    expect(spread.get(429)).toBeGreaterThan(5_000 - windows * (SOURCE_MAX_FAILURES + 16));
 
     // The genuine challenge is dead (five attempts), and the account is locked.
     expect([401, 429]).toContain((await verify(api, challenge.body.challengeId, realCode)).status);
