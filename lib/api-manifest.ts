@@ -4,7 +4,7 @@
  * so that the stack and its tests read the manifest the same way.
  */
 import { toJSONSchema, type ZodMiniType } from 'zod/mini';
-import { ROUTES, type Route } from '../functions/http/routes.ts';
+import { ROUTES, fieldsOf, type Route } from '../functions/http/routes.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -55,8 +55,8 @@ const isRequired = (schema: ZodMiniType): boolean => !schema.safeParse(undefined
  */
 export const requestParameters = (route: Route): Record<string, boolean> => {
   const parameters: Record<string, boolean> = {};
-  for (const name of Object.keys(route.params?.shape ?? {})) parameters[`method.request.path.${name}`] = true;
-  for (const [name, schema] of Object.entries(route.query?.shape ?? {})) {
+  for (const name of Object.keys(fieldsOf(route.params))) parameters[`method.request.path.${name}`] = true;
+  for (const [name, schema] of Object.entries(fieldsOf(route.query))) {
     parameters[`method.request.querystring.${name}`] = isRequired(schema as ZodMiniType);
   }
   return parameters;

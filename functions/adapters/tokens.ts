@@ -31,23 +31,30 @@ export class InvalidToken extends Error {
   override readonly name = 'InvalidToken';
 }
 
-const professionalClaims = z.object({
-  sub: z.string().check(z.regex(PROFESSIONAL_ID)),
-  profession: z.string().check(z.refine(isProfessionCode)),
-  structure: z.optional(z.string().check(z.regex(FINESS))),
-  role: z.optional(z.string().check(z.maxLength(32))),
-});
-const sessionClaims = z.object({
-  sub: z.string().check(z.regex(DMP_ID)),
-  actor: z.enum(['patient', 'representative']),
-  lid: z.string().check(z.regex(/^[0-9]{11}$/)),
-  pcr: z.optional(z.literal(true)),
-});
-const agentClaims = z.object({
-  sub: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)),
-  actor: z.literal('agent'),
-  organisation: z.string().check(z.minLength(1), z.maxLength(64)),
-});
+// Built on first use, like the contract's schemas (functions/http/schemas.ts): a cold function builds the one it needs.
+const professionalClaims = z.lazy(() =>
+  z.object({
+    sub: z.string().check(z.regex(PROFESSIONAL_ID)),
+    profession: z.string().check(z.refine(isProfessionCode)),
+    structure: z.optional(z.string().check(z.regex(FINESS))),
+    role: z.optional(z.string().check(z.maxLength(32))),
+  }),
+);
+const sessionClaims = z.lazy(() =>
+  z.object({
+    sub: z.string().check(z.regex(DMP_ID)),
+    actor: z.enum(['patient', 'representative']),
+    lid: z.string().check(z.regex(/^[0-9]{11}$/)),
+    pcr: z.optional(z.literal(true)),
+  }),
+);
+const agentClaims = z.lazy(() =>
+  z.object({
+    sub: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)),
+    actor: z.literal('agent'),
+    organisation: z.string().check(z.minLength(1), z.maxLength(64)),
+  }),
+);
 
 export interface SessionIssuer {
   issuer: string;

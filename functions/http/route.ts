@@ -3,7 +3,8 @@
  * no access), the capability (Lambda function) that serves it, and its request and response
  * schemas.
  */
-import type { ZodMiniObject, ZodMiniType } from 'zod/mini';
+import type { ZodMiniLazy, ZodMiniObject, ZodMiniType } from 'zod/mini';
+import type { $ZodType } from 'zod/v4/core';
 
 export const CAPABILITIES = ['records', 'auth', 'reporting', 'docs', 'documents', 'access'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
@@ -19,8 +20,8 @@ export interface Route {
   callers: readonly Caller[];
   summary: string;
   description?: string;
-  params?: ZodMiniObject;
-  query?: ZodMiniObject;
+  params?: LazyObject;
+  query?: LazyObject;
   body?: ZodMiniType;
   /** Accepts an Idempotency-Key header. */
   idempotent?: boolean;
@@ -34,6 +35,12 @@ export interface Route {
   /** Errors the route can answer, besides 400/401/403 that every protected route can. */
   errors?: readonly number[];
 }
+
+/** Path and query parameters: an object schema, built on first use like every schema (schemas.ts). */
+export type LazyObject = ZodMiniLazy<ZodMiniObject>;
+
+/** The fields of a parameter object (the stack's parameter list and its test read them). */
+export const fieldsOf = (schema: LazyObject | undefined): Readonly<Record<string, $ZodType>> => schema?._zod.innerType.shape ?? {};
 
 export const KIB = 1024;
 

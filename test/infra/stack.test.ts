@@ -13,7 +13,7 @@ import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod/mini';
-import { CAPABILITIES, ROUTES } from '../../functions/http/routes.ts';
+import { CAPABILITIES, ROUTES, fieldsOf } from '../../functions/http/routes.ts';
 import { isAnonymous, MAX_GATEWAY_PATTERN_LENGTH, requestModelSchema } from '../../lib/api-manifest.ts';
 import { DmpStack } from '../../lib/dmp-stack.ts';
 import { GATEWAY_PROBLEMS } from '../../lib/gateway-responses.ts';
@@ -589,8 +589,8 @@ describe('API', () => {
   it('validates bodies against models generated from the zod schemas, and required parameters', () => {
     for (const route of ROUTES) {
       const method = methodsByRoute.get(`${route.method} ${route.path}`)!;
-      for (const name of Object.keys(route.params?.shape ?? {})) expect(method.RequestParameters).toMatchObject({ [`method.request.path.${name}`]: true });
-      for (const name of Object.keys(route.query?.shape ?? {})) expect(method.RequestParameters).toHaveProperty(`method.request.querystring.${name}`);
+      for (const name of Object.keys(fieldsOf(route.params))) expect(method.RequestParameters).toMatchObject({ [`method.request.path.${name}`]: true });
+      for (const name of Object.keys(fieldsOf(route.query))) expect(method.RequestParameters).toHaveProperty(`method.request.querystring.${name}`);
       if (!route.body) continue;
       if (route.bodyOptional) {
         // Validated by the function alone: a gateway model would refuse the absent body.

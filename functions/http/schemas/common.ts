@@ -10,72 +10,87 @@ z.config(en());
 export const text = (max: number) =>
   z.string().check(z.minLength(1), z.maxLength(max), z.regex(/^[^\u0000-\u001F\u007F-\u009F]*$/, 'control characters are not allowed'));
 
-export const Ins = z
-  .string()
-  .check(
-    z.regex(/^[0-9]{5}(?:[0-9]{2}|2A|2B)[0-9]{8}$/, 'an INS has 15 characters: digits, 2A or 2B in positions 6-7'),
-    z.refine(isValidIns, 'the INS key does not match'),
-    z.meta({ description: 'INS: NIR (13 characters) + key (2 digits). Only in request bodies, never in a URL.' }),
-  );
+export const Ins = z.lazy(() =>
+  z
+    .string()
+    .check(
+      z.regex(/^[0-9]{5}(?:[0-9]{2}|2A|2B)[0-9]{8}$/, 'an INS has 15 characters: digits, 2A or 2B in positions 6-7'),
+      z.refine(isValidIns, 'the INS key does not match'),
+      z.meta({ description: 'INS: NIR (13 characters) + key (2 digits). Only in request bodies, never in a URL.' }),
+    ),
+);
 
-export const DmpId = z.string().check(z.regex(DMP_ID), z.meta({ description: 'Opaque record id' }));
+export const DmpId = z.lazy(() => z.string().check(z.regex(DMP_ID), z.meta({ description: 'Opaque record id' })));
 
-export const ProfessionalId = z.string().check(z.regex(PROFESSIONAL_ID));
+export const ProfessionalId = z.lazy(() => z.string().check(z.regex(PROFESSIONAL_ID)));
 
-export const Finess = z.string().check(z.regex(FINESS));
+export const Finess = z.lazy(() => z.string().check(z.regex(FINESS)));
 
-export const Mobile = z.string().check(z.regex(MOBILE, 'a mobile number in E.164 form, e.g. +33612345678'));
+export const Mobile = z.lazy(() => z.string().check(z.regex(MOBILE, 'a mobile number in E.164 form, e.g. +33612345678')));
 
-export const Instant = z.iso.datetime({ offset: false });
+export const Instant = z.lazy(() => z.iso.datetime({ offset: false }));
 
-export const Day = z.iso.date();
+export const Day = z.lazy(() => z.iso.date());
 
-export const Channel = z.enum(CHANNELS);
+export const Channel = z.lazy(() => z.enum(CHANNELS));
 
 export const count = () => z.int().check(z.minimum(0));
 
-export const Relationship = z.enum(['MTH', 'FTH', 'PRN', 'GRD', 'GRPRN', 'STPPRN', 'FAMMEMB']).check(
-  z.meta({ description: 'HL7 RoleCode of the legal representative: mother, father, parent, guardian, grandparent, step-parent, family member' }),
+export const Relationship = z.lazy(() =>
+  z
+    .enum(['MTH', 'FTH', 'PRN', 'GRD', 'GRPRN', 'STPPRN', 'FAMMEMB'])
+    .check(z.meta({ description: 'HL7 RoleCode of the legal representative: mother, father, parent, guardian, grandparent, step-parent, family member' })),
 );
 
-export const Identity = z.strictObject({
-  familyName: text(100),
-  givenNames: text(100),
-  birthDate: Day,
-  sex: z.enum(['F', 'M', 'U']),
-});
+export const Identity = z.lazy(() =>
+  z.strictObject({
+    familyName: text(100),
+    givenNames: text(100),
+    birthDate: Day,
+    sex: z.enum(['F', 'M', 'U']),
+  }),
+);
 
-export const Contact = z.strictObject({
-  mobile: z.optional(Mobile),
-  email: z.optional(z.email().check(z.maxLength(254))),
-});
+export const Contact = z.lazy(() =>
+  z.strictObject({
+    mobile: z.optional(Mobile),
+    email: z.optional(z.email().check(z.maxLength(254))),
+  }),
+);
 
-export const EmergencyAccess = z.strictObject({
-  breakGlass: z.optional(z.boolean()),
-  regulation: z.optional(z.boolean()),
-});
+export const EmergencyAccess = z.lazy(() =>
+  z.strictObject({
+    breakGlass: z.optional(z.boolean()),
+    regulation: z.optional(z.boolean()),
+  }),
+);
 
-export const RepresentativeInput = z.strictObject({
-  familyName: text(100),
-  givenNames: text(100),
-  relationship: Relationship,
-  mobile: z.optional(Mobile),
-});
+export const RepresentativeInput = z.lazy(() =>
+  z.strictObject({
+    familyName: text(100),
+    givenNames: text(100),
+    relationship: Relationship,
+    mobile: z.optional(Mobile),
+  }),
+);
 
-export const RecordParams = z.strictObject({ dmpId: DmpId });
+export const RecordParams = z.lazy(() => z.strictObject({ dmpId: DmpId }));
 
-export const Problem = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.int(),
-    detail: z.optional(z.string()),
-    instance: z.optional(z.string()),
-    errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
-  })
-  .check(z.meta({ description: 'RFC 9457 problem document (application/problem+json)' }));
+export const Problem = z.lazy(() =>
+  z
+    .object({
+      type: z.string(),
+      title: z.string(),
+      status: z.int(),
+      detail: z.optional(z.string()),
+      instance: z.optional(z.string()),
+      errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+    })
+    .check(z.meta({ description: 'RFC 9457 problem document (application/problem+json)' })),
+);
 
-export const PageQuery = z.strictObject({
-  limit: z.optional(z.string().check(z.regex(/^(?:[1-9][0-9]?|100)$/, 'limit is 1 to 100'))),
-  cursor: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,512}$/, 'not a cursor'))),
-});
+export const PageLimit = z.lazy(() => z.string().check(z.regex(/^(?:[1-9][0-9]?|100)$/, 'limit is 1 to 100')));
+
+export const PageCursor = z.lazy(() => z.string().check(z.regex(/^[A-Za-z0-9_-]{1,512}$/, 'not a cursor')));
+
+export const PageQuery = z.lazy(() => z.strictObject({ limit: z.optional(PageLimit), cursor: z.optional(PageCursor) }));

@@ -1,37 +1,44 @@
 /** Documents: deposit, listing, reading and labels. */
 import * as z from 'zod/mini';
-import { text, DmpId, Instant, Day, count, PageQuery } from './common.ts';
+import { text, DmpId, Instant, Day, count, PageLimit, PageCursor } from './common.ts';
 import { CONTENT_TYPES, DOCUMENT_ID } from '#domain/documents';
 
-export const DocumentId = z.string().check(z.regex(DOCUMENT_ID, 'not a document id'), z.meta({ description: 'Opaque document id' }));
+export const DocumentId = z.lazy(() => z.string().check(z.regex(DOCUMENT_ID, 'not a document id'), z.meta({ description: 'Opaque document id' })));
 
-export const DocumentParams = z.strictObject({ dmpId: DmpId, documentId: DocumentId });
+export const DocumentParams = z.lazy(() => z.strictObject({ dmpId: DmpId, documentId: DocumentId }));
 
-export const TypeCode = z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,32}$/, 'not a type code'), z.meta({ description: 'A type code of shared/data/document-types.json' }));
+export const TypeCode = z.lazy(() =>
+  z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,32}$/, 'not a type code'), z.meta({ description: 'A type code of shared/data/document-types.json' })),
+);
 
-const Labels = z.strictObject({
-  maskedToProfessionals: z.optional(z.boolean()),
-  invisibleToPatient: z.optional(z.boolean()),
-  invisibleToRepresentatives: z.optional(z.boolean()),
-});
+const Labels = z.lazy(() =>
+  z.strictObject({
+    maskedToProfessionals: z.optional(z.boolean()),
+    invisibleToPatient: z.optional(z.boolean()),
+    invisibleToRepresentatives: z.optional(z.boolean()),
+  }),
+);
 
-export const DepositBody = z.strictObject({
-  typeCode: TypeCode,
-  title: text(255),
-  serviceDate: Day,
-  contentType: z.enum(CONTENT_TYPES),
-  // Checked as strict base64 by the function (no pattern: the gateway would match it against megabytes).
-  content: z.string().check(z.minLength(4), z.meta({ description: 'The content, base64 (RFC 4648 with padding): at most 4 MiB decoded' })),
-  uniqueId: z.optional(z.string().check(z.regex(/^[A-Za-z0-9.^_:-]{1,128}$/, 'a uniqueId is an OID or UUID-like identifier'))),
-  replaces: z.optional(DocumentId),
-  visibility: z.optional(Labels),
-});
+export const DepositBody = z.lazy(() =>
+  z.strictObject({
+    typeCode: TypeCode,
+    title: text(255),
+    serviceDate: Day,
+    contentType: z.enum(CONTENT_TYPES),
+    // Checked as strict base64 by the function (no pattern: the gateway would match it against megabytes).
+    content: z.string().check(z.minLength(4), z.meta({ description: 'The content, base64 (RFC 4648 with padding): at most 4 MiB decoded' })),
+    uniqueId: z.optional(z.string().check(z.regex(/^[A-Za-z0-9.^_:-]{1,128}$/, 'a uniqueId is an OID or UUID-like identifier'))),
+    replaces: z.optional(DocumentId),
+    visibility: z.optional(Labels),
+  }),
+);
 
 export type DepositBody = z.infer<typeof DepositBody>;
 
-export const Deposited = z.strictObject({ documentId: DocumentId, version: z.int().check(z.positive()), status: z.literal('current') });
+export const Deposited = z.lazy(() => z.strictObject({ documentId: DocumentId, version: z.int().check(z.positive()), status: z.literal('current') }));
 
-export const DocumentMeta = z.strictObject({
+/** The fields of a document's metadata, shared by the listing and the read views. */
+const metaShape = () => ({
   documentId: DocumentId,
   version: z.int(),
   typeCode: z.string(),
@@ -47,24 +54,30 @@ export const DocumentMeta = z.strictObject({
   replaces: z.optional(DocumentId),
 });
 
-export const DocumentList = z.strictObject({ items: z.array(DocumentMeta), nextCursor: z.nullable(z.string()) });
+export const DocumentMeta = z.lazy(() => z.strictObject(metaShape()));
 
-export const DocumentWithContent = z.extend(DocumentMeta, { content: z.string() });
+export const DocumentList = z.lazy(() => z.strictObject({ items: z.array(DocumentMeta), nextCursor: z.nullable(z.string()) }));
 
-export const DocumentQuery = z.strictObject({
-  status: z.optional(z.enum(['current', 'archived', 'all'])),
-  typeCode: z.optional(TypeCode),
-  q: z.optional(text(200)),
-  since: z.optional(Day),
-  limit: PageQuery.shape.limit,
-  cursor: PageQuery.shape.cursor,
-});
+export const DocumentWithContent = z.lazy(() => z.strictObject({ ...metaShape(), content: z.string() }));
 
-export const DocumentPatch = z
-  .strictObject({
-    maskedToProfessionals: z.optional(z.boolean()),
-    invisibleToPatient: z.optional(z.literal(false)),
-    visibleToRepresentatives: z.optional(z.literal(true)),
-    archived: z.optional(z.boolean()),
-  })
-  .check(z.refine((b) => Object.keys(b).length > 0, 'name at least one change'));
+export const DocumentQuery = z.lazy(() =>
+  z.strictObject({
+    status: z.optional(z.enum(['current', 'archived', 'all'])),
+    typeCode: z.optional(TypeCode),
+    q: z.optional(text(200)),
+    since: z.optional(Day),
+    limit: z.optional(PageLimit),
+    cursor: z.optional(PageCursor),
+  }),
+);
+
+export const DocumentPatch = z.lazy(() =>
+  z
+    .strictObject({
+      maskedToProfessionals: z.optional(z.boolean()),
+      invisibleToPatient: z.optional(z.literal(false)),
+      visibleToRepresentatives: z.optional(z.literal(true)),
+      archived: z.optional(z.boolean()),
+    })
+    .check(z.refine((b) => Object.keys(b).length > 0, 'name at least one change')),
+);
