@@ -1,4 +1,4 @@
-/** The CORS policy, shared by the middy middleware, API Gateway's preflight and the local server. */
+/** The CORS policy, shared by the functions' response headers (response-headers.ts), API Gateway's preflight and the local server. */
 export const CORS = {
   allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
   allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],

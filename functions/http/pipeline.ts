@@ -5,8 +5,6 @@
  * problem document. Logs carry ids, route and status only: never a body.
  */
 import middy from '@middy/core';
-import httpCors from '@middy/http-cors';
-import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { safeParse, type $ZodError, type $ZodType } from 'zod/v4/core';
 import { IdentityProviderUnavailable, InvalidToken } from '#adapters/tokens';
@@ -15,7 +13,7 @@ import { RuleViolation } from '#domain/errors';
 import { IDEMPOTENCY_KEY } from '#domain/identifiers';
 import type { HttpDeps } from '#platform/deps';
 import { HttpProblem, STATUS_OF, type FieldError } from '#platform/problem';
-import { CORS } from './cors.ts';
+import { responseHeaders } from './response-headers.ts';
 import { routeKey, type Capability, type Route } from './route.ts';
 
 export interface Call {
@@ -178,8 +176,7 @@ export const makeHttpHandler = <D extends HttpDeps>(capability: CapabilityDef<D>
   };
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-    .use(httpCors({ origins: [deps.config.allowedOrigin], headers: CORS.allowHeaders.join(','), methods: CORS.allowMethods.join(','), maxAge: CORS.maxAgeSeconds, exposeHeaders: CORS.exposeHeaders.join(',') }))
-    .use(httpSecurityHeaders({ contentSecurityPolicy: { 'default-src': "'none'", 'frame-ancestors': "'none'", 'style-src': "'unsafe-inline'" } }))
+    .use(responseHeaders(deps.config.allowedOrigin))
     .handler(core) as unknown as HttpHandler;
 };
 

@@ -35,8 +35,8 @@ const DEPENDENCIES: { name: string; source: string }[] = [
   { name: 'jose (remote JWKS + jwtVerify)', source: `import { createRemoteJWKSet, decodeJwt, jwtVerify, errors } from 'jose';\nexport { createRemoteJWKSet, decodeJwt, jwtVerify, errors };\n` },
   { name: 'functions/platform/logger.ts (console, Lambda JSON format)', source: `import { makeLogger } from './functions/platform/logger.ts';\nexport const logger = makeLogger();\n` },
   {
-    name: '@middy/core + http-cors + security-headers',
-    source: `import middy from '@middy/core';\nimport cors from '@middy/http-cors';\nimport headers from '@middy/http-security-headers';\nexport const h = middy().use(cors({ origins: ['https://www.dmp.fr'] })).use(headers()).handler(async () => ({}));\n`,
+    name: '@middy/core + functions/http/response-headers.ts',
+    source: `import middy from '@middy/core';\nimport { responseHeaders } from './functions/http/response-headers.ts';\nexport const h = middy().use(responseHeaders('https://www.dmp.fr')).handler(async () => ({}));\n`,
   },
 ];
 

@@ -56,8 +56,34 @@ describe('pipeline', () => {
     expect(JSON.parse(res.body).detail).toBe('This operation takes no body.');
   });
 
-  it('adds CORS headers for the configured origin only', async () => {
-    expect((await call({ headers: { Origin: 'https://www.dmp.fr' } })).headers?.['Access-Control-Allow-Origin']).toBe('https://www.dmp.fr');
-    expect((await call({ headers: { Origin: 'https://evil.example' } })).headers?.['Access-Control-Allow-Origin']).toBeUndefined();
+  it('adds CORS headers for the configured origin only, compared exactly', async () => {
+    for (const headers of [{ Origin: 'https://www.dmp.fr' }, { origin: 'https://www.dmp.fr' }, { ORIGIN: 'https://www.dmp.fr' }]) {
+      const res = await call({ headers });
+      expect(res.headers?.['Access-Control-Allow-Origin']).toBe('https://www.dmp.fr');
+      expect(res.headers?.['Access-Control-Expose-Headers']).toBe('X-Request-Id,Retry-After');
+      expect(res.headers?.Vary).toBe('Origin');
+    }
+    const near = ['https://evil.example', 'https://www.dmp.fr.evil.example', 'https://www.dmp.fr/', 'http://www.dmp.fr', 'HTTPS://WWW.DMP.FR', 'null', ''];
+    for (const origin of [...near, undefined]) {
+      const res = await call({ headers: origin === undefined ? {} : { Origin: origin } });
+      expect(res.headers?.['Access-Control-Allow-Origin']).toBeUndefined();
+      expect(res.headers?.['Access-Control-Expose-Headers']).toBeUndefined();
+      expect(res.headers?.Vary).toBe('Origin');
+    }
+  });
+
+  it('puts the security headers on every answer, problem documents included', async () => {
+    for (const res of [await call({}), await call({ body: '{"a":1}' }), await call({ resource: '/nowhere' })]) {
+      expect(res.headers).toMatchObject({
+        'Content-Security-Policy': expect.stringContaining("default-src 'none'"),
+        'Strict-Transport-Security': expect.stringMatching(/^max-age=\d{8}; includeSubDomains$/),
+        'X-Content-Type-Options': 'nosniff',
+        'X-Frame-Options': 'DENY',
+        'Referrer-Policy': 'no-referrer',
+        'Cross-Origin-Resource-Policy': 'same-origin',
+        'Cache-Control': 'no-store',
+      });
+      expect(res.headers?.['Content-Security-Policy']).toContain("frame-ancestors 'none'");
+    }
   });
 });
