@@ -30,6 +30,7 @@ import { ROUTES, type Capability, type Route } from '#http/routes';
 import type { Config } from '#platform/config';
 import { makeLogger } from '#platform/logger';
 import { authDeps, type AuthDeps } from '#platform/deps-auth';
+import { withDocuments, type DocumentDeps } from '#platform/deps-documents';
 import { HttpProblem } from '#platform/problem';
 import { ensureDataKey, ensureSigningKey, ensureTable, ensureTopic } from './local-aws.ts';
 import { createLocalIdp, TokenRequest, type LocalIdp } from './local-idp.ts';
@@ -52,7 +53,7 @@ export interface LocalRuntime {
   url: string;
   endpoint: string;
   config: Config;
-  deps: AuthDeps;
+  deps: AuthDeps & DocumentDeps;
   idp: LocalIdp;
   dispatcher: OutboxDispatcher;
   /** The SNS client the dispatcher sends SMS with. */
@@ -158,7 +159,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
       return id;
     },
   } as SmsSender;
-  const deps = authDeps(config, { logger, clock, db, kms, sms: recordingSms });
+  const deps = withDocuments(authDeps(config, { logger, clock, db, kms, sms: recordingSms }));
   // Messages to professionals go to a real topic on the emulator; kept here too, for /_local/professional-messages.
   const professionalMessages: { to: string; message: string; sentAt: string }[] = [];
   const messenger = new ProfessionalMessenger(sns, await ensureTopic(sns, `${tableName}-professional-messaging`));

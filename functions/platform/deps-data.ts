@@ -3,14 +3,12 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { dynamoClient, kmsClient } from '#adapters/aws';
 import { AccessStore } from '#adapters/access-store';
-import { DocumentStore } from '#adapters/document-store';
 import { DataKeyCache } from '#adapters/envelope';
 import { IdempotencyStore } from '#adapters/idempotency';
 import { KeyedHasher } from '#adapters/keyed-hash';
 import { KeyRing } from '#adapters/keyring';
 import { RecordStore } from '#adapters/record-store';
 import { SessionPublicKey } from '#adapters/sessions';
-import { defaultAccessMatrix, type AccessMatrix } from '#domain/reference-data';
 import type { Config } from './config.ts';
 import { httpDeps, type HttpDeps, type Overrides } from './deps.ts';
 
@@ -22,9 +20,6 @@ export interface DataDeps extends HttpDeps {
 export interface CryptoDeps extends DataDeps {
   /** Professionals' standing on records: authorizations, emergency accesses, first accesses. */
   access: AccessStore;
-  documents: DocumentStore;
-  /** The profession × document class matrix the access policy applies (data, not code). */
-  matrix: AccessMatrix;
   kms: KMSClient;
   keyRing: KeyRing;
   hasher: KeyedHasher;
@@ -50,8 +45,6 @@ export const cryptoDeps = (config: Config, o: Overrides & Clients = {}): CryptoD
   return {
     ...base,
     access: new AccessStore(base.db, config.tableName),
-    documents: new DocumentStore(base.db, config.tableName),
-    matrix: defaultAccessMatrix,
     kms,
     keyRing: new KeyRing(kms, config.dataKeyId, new DataKeyCache(base.clock)),
     hasher: new KeyedHasher(base.db, kms, config.tableName, config.dataKeyId),

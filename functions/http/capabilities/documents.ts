@@ -22,7 +22,7 @@ import { DOCUMENT_ID, MAX_CONTENT_BYTES, NO_LABELS, chunkCount, decodeBase64, ne
 import { refuse } from '#domain/errors';
 import { documentType } from '#domain/reference-data';
 import type { TraceDetails } from './shared.ts';
-import type { CryptoDeps } from '#platform/deps-data';
+import type { DocumentDeps } from '#platform/deps-documents';
 import { HttpProblem } from '#platform/problem';
 import type { CapabilityDef, Call, Reply } from '../pipeline.ts';
 import type { DepositBody } from '../schemas/documents.ts';
@@ -47,7 +47,7 @@ const authorOf = (call: Call): StoredDocument['author'] => {
   throw new Error('only professionals and record holders deposit');
 };
 
-const depositDocument = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
+const depositDocument = async (call: Call, deps: DocumentDeps): Promise<Reply> => {
   const { dmpId } = call.params as { dmpId: string };
   const body = call.body as DepositBody;
   const type = documentType(body.typeCode);
@@ -131,7 +131,7 @@ const depositDocument = async (call: Call, deps: CryptoDeps): Promise<Reply> => 
   return { status: 201, body: response };
 };
 
-const metaView = (key: DataKey | undefined, deps: CryptoDeps, doc: StoredDocument) => ({
+const metaView = (key: DataKey | undefined, deps: DocumentDeps, doc: StoredDocument) => ({
   documentId: doc.documentId,
   version: doc.version,
   typeCode: doc.typeCode,
@@ -156,7 +156,7 @@ const decodeCursor = (cursor: string): string => {
   return id;
 };
 
-const listDocuments = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
+const listDocuments = async (call: Call, deps: DocumentDeps): Promise<Reply> => {
   const { dmpId } = call.params as { dmpId: string };
   const query = call.query as { status?: 'current' | 'archived' | 'all'; typeCode?: string; q?: string; since?: string; limit?: string; cursor?: string };
   const limit = query.limit ? Number(query.limit) : 50;
@@ -192,7 +192,7 @@ const listDocuments = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
 };
 
 /** The document and the decision to show it to the caller; 404 when it is absent or hidden. */
-const visibleDocument = async (call: Call, deps: CryptoDeps): Promise<{ subject: Subject; doc: StoredDocument; mode: TraceDetails['mode'] }> => {
+const visibleDocument = async (call: Call, deps: DocumentDeps): Promise<{ subject: Subject; doc: StoredDocument; mode: TraceDetails['mode'] }> => {
   const { dmpId, documentId } = call.params as { dmpId: string; documentId: string };
   const [subject, doc] = await Promise.all([loadSubject(deps, call, dmpId), deps.documents.get(dmpId, documentId)]);
   const now = deps.clock.now();
@@ -205,7 +205,7 @@ const visibleDocument = async (call: Call, deps: CryptoDeps): Promise<{ subject:
   return { subject, doc, mode: decision.mode };
 };
 
-const readDocument = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
+const readDocument = async (call: Call, deps: DocumentDeps): Promise<Reply> => {
   const { subject, doc, mode } = await visibleDocument(call, deps);
   const key = await deps.keyRing.unwrap(subject.record.dmpId, subject.record.wrappedKey);
   const [content] = await Promise.all([
@@ -215,7 +215,7 @@ const readDocument = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
   return { status: 200, body: { ...metaView(key, deps, doc), content: content.toString('base64') } };
 };
 
-const updateDocument = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
+const updateDocument = async (call: Call, deps: DocumentDeps): Promise<Reply> => {
   const change = call.body as LabelChange;
   const { subject, doc } = await visibleDocument(call, deps);
   const { record, standing } = subject;
@@ -242,7 +242,7 @@ const updateDocument = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
   return { status: 200, body: metaView(key, deps, { ...doc, labels, status }) };
 };
 
-const deleteDocument = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
+const deleteDocument = async (call: Call, deps: DocumentDeps): Promise<Reply> => {
   const { subject, doc } = await visibleDocument(call, deps);
   const { record, standing } = subject;
   const now = deps.clock.now();
@@ -256,7 +256,7 @@ const deleteDocument = async (call: Call, deps: CryptoDeps): Promise<Reply> => {
   return { status: 204 };
 };
 
-export const documents: CapabilityDef<CryptoDeps> = {
+export const documents: CapabilityDef<DocumentDeps> = {
   name: 'documents',
   manifest: DOCUMENTS_ROUTES,
   routes: { depositDocument, listDocuments, readDocument, updateDocument, deleteDocument },
