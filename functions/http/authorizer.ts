@@ -9,6 +9,7 @@ import { kmsClient } from '#adapters/aws';
 import { SessionPublicKey } from '#adapters/sessions';
 import { TokenVerifier } from '#adapters/tokens';
 import { configFromEnv } from '#platform/config';
+import { requestHeader } from './request-header.ts';
 
 const config = configFromEnv();
 const verifier = new TokenVerifier(
@@ -20,8 +21,7 @@ const verifier = new TokenVerifier(
 );
 
 export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-  const header = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
-  const token = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header ?? '')?.[1];
+  const token = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(requestHeader(event, 'authorization') ?? '')?.[1];
   if (!token) throw new Error('Unauthorized'); // API Gateway answers 401
   try {
     const actor = await verifier.verify(token);

@@ -13,6 +13,7 @@ import { RuleViolation } from '#domain/errors';
 import { IDEMPOTENCY_KEY } from '#domain/identifiers';
 import type { HttpDeps } from '#platform/deps';
 import { HttpProblem, STATUS_OF, type FieldError } from '#platform/problem';
+import { requestHeader } from './request-header.ts';
 import { responseHeaders } from './response-headers.ts';
 import { routeKey, type Capability, type Route } from './route.ts';
 
@@ -46,12 +47,6 @@ export interface CapabilityDef<D> {
 
 export type HttpHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-const header = (event: APIGatewayProxyEvent, name: string): string | undefined => {
-  const wanted = name.toLowerCase();
-  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === wanted) return v ?? undefined;
-  return undefined;
-};
-
 const zodErrors = (error: $ZodError, where: string): FieldError[] =>
   error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
 
@@ -69,7 +64,7 @@ const validate = (schema: $ZodType | undefined, value: unknown, where: string): 
 };
 
 const authenticate = async (route: Route, event: APIGatewayProxyEvent, deps: HttpDeps): Promise<Actor> => {
-  const authorization = header(event, 'authorization');
+  const authorization = requestHeader(event, 'authorization');
   if (!authorization) {
     if (route.callers.includes('anonymous')) return { kind: 'anonymous' };
     throw new HttpProblem(401, 'A bearer token is required.', { headers: { 'WWW-Authenticate': 'Bearer' } });
@@ -95,7 +90,7 @@ const readBody = (route: Route, event: APIGatewayProxyEvent): unknown => {
   if (route.maxBodyBytes !== undefined && size > route.maxBodyBytes) {
     throw new HttpProblem(413, `The body may hold at most ${route.maxBodyBytes} bytes.`);
   }
-  const contentType = header(event, 'content-type') ?? '';
+  const contentType = requestHeader(event, 'content-type') ?? '';
   if (!/^application\/json\s*(;\s*charset=utf-8\s*)?$/i.test(contentType)) {
     throw new HttpProblem(415, 'The body must be application/json (UTF-8).');
   }
@@ -146,7 +141,7 @@ export const makeHttpHandler = <D extends HttpDeps>(capability: CapabilityDef<D>
       const body = validate(route.body, readBody(route, event), 'body');
       const params = validate(route.params, event.pathParameters ?? {}, 'params') as Record<string, string>;
       const query = validate(route.query, queryOf(event), 'query') as Record<string, string>;
-      const idempotencyKey = route.idempotent ? header(event, 'idempotency-key') : undefined;
+      const idempotencyKey = route.idempotent ? requestHeader(event, 'idempotency-key') : undefined;
       if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
         throw new HttpProblem(400, 'Idempotency-Key has 8 to 64 characters among A-Z, a-z, 0-9, _ and -.');
       }

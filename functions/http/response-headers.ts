@@ -11,6 +11,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { CORS } from './cors.ts';
+import { requestHeader } from './request-header.ts';
 
 /** Features a page of this API never uses, refused to anything it could embed. */
 const NO_FEATURES = ['accelerometer', 'camera', 'display-capture', 'fullscreen', 'geolocation', 'gyroscope', 'magnetometer', 'microphone', 'payment', 'usb'];
@@ -32,11 +33,6 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
   'X-Permitted-Cross-Domain-Policies': 'none',
 });
 
-const originOf = (event: APIGatewayProxyEvent): string | undefined => {
-  for (const [name, value] of Object.entries(event.headers ?? {})) if (name.toLowerCase() === 'origin') return value ?? undefined;
-  return undefined;
-};
-
 /**
  * CORS for an actual request: the allowed origin, compared exactly, is echoed with the headers a
  * script may read; any other origin gets no CORS header, so the browser withholds the answer.
@@ -51,6 +47,6 @@ export const corsHeaders = (origin: string | undefined, allowedOrigin: string): 
 export const responseHeaders = (allowedOrigin: string): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
   after: (request) => {
     if (!request.response) return;
-    request.response.headers = { ...SECURITY_HEADERS, ...corsHeaders(originOf(request.event), allowedOrigin), ...request.response.headers };
+    request.response.headers = { ...SECURITY_HEADERS, ...corsHeaders(requestHeader(request.event, 'origin'), allowedOrigin), ...request.response.headers };
   },
 });
