@@ -12,25 +12,21 @@ import { z } from 'zod';
 import { OutboxDispatcher } from '#adapters/outbox-dispatch';
 import { RetentionJob } from '#adapters/retention';
 import { ProfessionalMessenger, SmsSender } from '#adapters/sms';
-import { DocumentStore } from '#adapters/document-store';
-import { UploadsJob } from '#adapters/uploads';
-import { VisibilityJob } from '#adapters/visibility';
+import { DocumentStore } from '#capabilities/documents/store';
+import { UploadsJob } from '#capabilities/documents/uploads-job';
+import { VisibilityJob } from '#capabilities/documents/visibility-job';
 import { dynamoClient, kmsClient, snsClient } from '#adapters/aws';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { systemClock, type Clock } from '#domain/ports';
-import { auth } from '#http/capabilities/auth';
-import { records } from '#http/capabilities/records';
-import { reporting } from '#http/capabilities/reporting';
-import { docs } from '#http/capabilities/docs';
-import { documents } from '#http/capabilities/documents';
-import { access } from '#http/capabilities/access';
 import { CORS } from '#http/cors';
 import { makeHttpHandler, type HttpHandler } from '#http/pipeline';
-import { ROUTES, type Capability, type Route } from '#http/routes';
+import { CAPABILITIES } from '#capabilities/index';
+import type { CapabilityDef } from '#http/capability';
+import { ROUTES, type Route } from '#http/routes';
 import type { Config } from '#platform/config';
 import { makeLogger } from '#platform/logger';
-import { authDeps, type AuthDeps } from '#platform/deps-auth';
-import { withDocuments, type DocumentDeps } from '#platform/deps-documents';
+import { authDeps, type AuthDeps } from '#capabilities/auth/deps';
+import { withDocuments, type DocumentDeps } from '#capabilities/documents/deps';
 import { HttpProblem } from '#platform/problem';
 import { ensureDataKey, ensureSigningKey, ensureTable, ensureTopic } from './local-aws.ts';
 import { createLocalIdp, TokenRequest, type LocalIdp } from './local-idp.ts';
@@ -172,14 +168,15 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
   } as ProfessionalMessenger;
   const dispatcher = new OutboxDispatcher({ db: deps.db, tableName, keyRing: deps.keyRing, sms: recordingSms, professionals: recordingMessenger, logger });
 
-  const handlers: Record<Capability, HttpHandler> = {
-    records: makeHttpHandler(records, deps),
-    auth: makeHttpHandler(auth, deps),
-    reporting: makeHttpHandler(reporting, deps),
-    docs: makeHttpHandler(docs, deps),
-    documents: makeHttpHandler(documents, deps),
-    access: makeHttpHandler(access, deps),
-  };
+  // Every capability of the list, by the convention of its folder: use-cases.ts exports it.
+  const handlers = new Map<string, HttpHandler>(
+    await Promise.all(
+      CAPABILITIES.map(async ({ name }) => {
+        const { capability } = (await import(`../functions/capabilities/${name}/use-cases.ts`)) as { capability: CapabilityDef<typeof deps> };
+        return [name, makeHttpHandler(capability, capability.own ? capability.own(deps) : deps)] as const;
+      }),
+    ),
+  );
   const compiled = [...ROUTES].map(compile).sort((a, b) => a.names.length - b.names.length);
 
   const retention = new RetentionJob(deps.db, tableName, logger);
@@ -290,7 +287,9 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
       },
     } as unknown as APIGatewayProxyEvent;
     const context = { awsRequestId: requestId, functionName: `dmp-${hit.route.capability}` } as Context;
-    const result = await handlers[hit.route.capability](event, context);
+    const handler = handlers.get(hit.route.capability);
+    if (!handler) throw new Error(`no function serves ${hit.route.capability}`);
+    const result = await handler(event, context);
     send(res, result.statusCode, { ...(result.headers ?? {}) }, result.body);
   };
 

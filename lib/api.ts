@@ -12,7 +12,9 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CORS } from '../functions/http/cors.ts';
-import { CAPABILITIES, ROUTES, type Capability, type Route } from '../functions/http/routes.ts';
+import { CAPABILITIES, type Capability } from '../functions/capabilities/index.ts';
+import type { CapabilityManifest } from '../functions/http/capability.ts';
+import { ROUTES, type Route } from '../functions/http/routes.ts';
 import {
   isAnonymous,
   pascalCase,
@@ -22,7 +24,7 @@ import {
   STAGE_THROTTLE,
   type Throttle,
 } from './api-manifest.ts';
-import type { Data, DataKeyGrant, ItemAction } from './data.ts';
+import type { Data } from './data.ts';
 import { DmpFunction, type LogSettings } from './dmp-function.ts';
 import { Firewall } from './firewall.ts';
 import { addProblemResponses } from './gateway-responses.ts';
@@ -32,88 +34,6 @@ import type { IssuerSettings, PatientSessionSettings, Settings } from './setting
 /** Paths start with /v1 already (the manifest's), so the stage does not repeat a version. */
 const STAGE_NAME = 'api';
 const HTTP_TIMEOUT = Duration.seconds(10);
-
-/**
- * What each capability's function needs. Typed by Capability: a capability added to the manifest
- * does not compile until it is described here.
- */
-interface CapabilityNeeds {
-  description: string;
-  memorySize: 512 | 1024;
-  /** Item calls on the table (transactions are checked item by item: Put, Update, ConditionCheck). */
-  items?: ItemAction[];
-  /** Queries on GSI1. */
-  indexQuery?: boolean;
-  /** Each grant is one statement: an operation is allowed only with the contexts listed beside it. */
-  dataKey?: DataKeyGrant[];
-  /** Sends SMS straight to phone numbers (not through the outbox). */
-  sms?: boolean;
-  /** Patient session tokens: 'verify' reads the session key's public half, 'sign' also signs. */
-  sessions?: 'sign' | 'verify';
-}
-
-const CAPABILITY_NEEDS: Record<Capability, CapabilityNeeds> = {
-  records: {
-    description: 'DMP records: creation, creation codes, search, reading, closure, reactivation, settings',
-    // scrypt password hashes (32 MiB, CPU-bound) and AES-GCM: more memory buys more CPU.
-    memorySize: 1024,
-    items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'],
-    dataKey: [{ operations: ['GenerateDataKey', 'Decrypt'], contexts: ['record', 'keyedIndex'] }],
-    sessions: 'verify',
-  },
-  auth: {
-    description: 'DMP patient authentication: login, SMS code, sessions, passwords, credentials reissue',
-    // scrypt password hashes (32 MiB, CPU-bound).
-    memorySize: 1024,
-    // BatchGetItem: the login guard reads an account's lock and its source's failures in one call.
-    items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'],
-    dataKey: [
-      { operations: ['Decrypt'], contexts: ['record', 'keyedIndex'] },
-      // Only the keyed-hash secret, created on first start if absent: never a record's data key.
-      { operations: ['GenerateDataKey'], contexts: ['keyedIndex'] },
-    ],
-    // The login code goes out at once, not through the outbox.
-    sms: true,
-    sessions: 'sign',
-  },
-  reporting: {
-    description: 'DMP reporting: pharmacy creation ledger, creation statistics',
-    memorySize: 512,
-    items: ['Query'],
-    indexQuery: true,
-  },
-  docs: {
-    description: 'DMP API documentation: OpenAPI document and reference page',
-    memorySize: 512,
-  },
-  documents: {
-    description: 'DMP documents: deposit, list, read, labels, archive, delete (content encrypted in chunks)',
-    // base64 and AES-GCM over contents of up to 4 MiB: more memory buys more CPU.
-    memorySize: 1024,
-    // A deposit puts its intent, writes its chunks in batches and commits with a transaction that
-    // puts the metadata and deletes the intent while it is still 'uploading' (a transaction's
-    // Delete is authorized as DeleteItem); reading a document gets its chunks in batches. Deleting
-    // a document is an update of its metadata item.
-    items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query', 'BatchGetItem', 'BatchWriteItem'],
-    dataKey: [
-      { operations: ['Decrypt'], contexts: ['record', 'keyedIndex'] },
-      // Only the keyed-hash secret (idempotency keys, uniqueIds), created on first start if
-      // absent: never a record's data key, which only the records function creates.
-      { operations: ['GenerateDataKey'], contexts: ['keyedIndex'] },
-    ],
-    sessions: 'verify',
-  },
-  access: {
-    description: 'DMP access: who may see the record (authorizations, blocks, attending physicians), emergency access, access log',
-    memorySize: 512,
-    // Authorizations and blocks are put, updated and removed under conditions, in transactions
-    // with their trace and notification; the access log is a Query.
-    items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'],
-    // Seals the recipients of the notifications it writes with the record's data key.
-    dataKey: [{ operations: ['Decrypt'], contexts: ['record'] }],
-    sessions: 'verify',
-  },
-};
 
 /** The variables functions/platform/config.ts reads to verify tokens. */
 const issuerEnvironment = (prefix: 'PSC' | 'AGENT', issuer: IssuerSettings | undefined): Record<string, string> =>
@@ -162,7 +82,7 @@ export class Api extends Construct {
 
     this.functions = Object.fromEntries(
       CAPABILITIES.map((capability) => [
-        capability,
+        capability.name,
         this.capabilityFunction(capability, props, { environment: { ...tokenEnvironment, ALLOWED_ORIGIN: settings.allowedOrigin }, sessions, logSettings }),
       ]),
     ) as Record<Capability, DmpFunction>;
@@ -218,13 +138,13 @@ export class Api extends Construct {
   }
 
   private capabilityFunction(
-    capability: Capability,
+    capability: CapabilityManifest,
     { settings, data, messaging }: ApiProps,
     shared: { environment: Record<string, string>; sessions: Record<string, string>; logSettings: LogSettings },
   ): DmpFunction {
-    const needs = CAPABILITY_NEEDS[capability];
-    const fn = new DmpFunction(this, pascalCase(capability), {
-      entry: `functions/http/${capability}.ts`,
+    const needs = capability.function;
+    const fn = new DmpFunction(this, pascalCase(capability.name), {
+      entry: `functions/capabilities/${capability.name}/handler.ts`,
       description: needs.description,
       memorySize: needs.memorySize,
       timeout: HTTP_TIMEOUT,
@@ -251,7 +171,7 @@ export class Api extends Construct {
     // One integration per function, shared by its routes. No test-invoke permission: only the
     // deployed stage may invoke.
     const integrations = Object.fromEntries(
-      CAPABILITIES.map((capability) => [capability, new apigw.LambdaIntegration(this.functions[capability], { allowTestInvoke: false })]),
+      CAPABILITIES.map(({ name }) => [name, new apigw.LambdaIntegration(this.functions[name], { allowTestInvoke: false })]),
     ) as Record<Capability, apigw.LambdaIntegration>;
     // Tokens are verified again by the handlers (which decide): a token that expires within the
     // cache's five minutes is refused there.
@@ -266,7 +186,7 @@ export class Api extends Construct {
     for (const route of ROUTES) {
       const parameters = requestParameters(route);
       const hasParameters = Object.keys(parameters).length > 0;
-      const method = api.root.resourceForPath(route.path).addMethod(route.method, integrations[route.capability], {
+      const method = api.root.resourceForPath(route.path).addMethod(route.method, integrations[route.capability as Capability], {
         operationName: route.id,
         ...(isAnonymous(route)
           ? { authorizationType: apigw.AuthorizationType.NONE }

@@ -26,23 +26,14 @@ import { KEYED_INDEX_CONTEXT } from '../functions/adapters/keyed-hash.ts';
 import { GSI1, TABLE_DEFINITION } from '../functions/adapters/table.ts';
 import { createKey, KEY_USE_ACTIONS } from './kms.ts';
 
-/** The item-level calls a function may make on the table (transactions check them item by item). */
-export type ItemAction =
-  | 'GetItem'
-  | 'BatchGetItem'
-  | 'PutItem'
-  | 'UpdateItem'
-  | 'DeleteItem'
-  | 'BatchWriteItem'
-  | 'ConditionCheckItem'
-  | 'Query';
+import type { DataKeyContext, DataKeyOperation, ItemAction } from '../functions/http/capability.ts';
+
 const READ_ACTIONS: readonly ItemAction[] = ['GetItem', 'BatchGetItem', 'Query'];
 
 /**
  * The encryption contexts the functions pass to KMS with the data key, taken from the code that
  * builds them: a record's data key names its `dmpId`; the keyed-index secret names its `purpose`.
  */
-export type DataKeyContext = 'record' | 'keyedIndex';
 const CONTEXT_KEYS: Record<DataKeyContext, string[]> = {
   record: Object.keys(encryptionContext('any-record')),
   keyedIndex: Object.keys(KEYED_INDEX_CONTEXT),
@@ -52,14 +43,6 @@ const FIXED_CONTEXT_VALUES: Record<DataKeyContext, Record<string, string>> = {
   record: {},
   keyedIndex: { ...KEYED_INDEX_CONTEXT },
 };
-
-export type DataKeyOperation = 'GenerateDataKey' | 'Decrypt';
-
-/** One grant of the data key: these operations, with these encryption contexts only. */
-export interface DataKeyGrant {
-  operations: DataKeyOperation[];
-  contexts: DataKeyContext[];
-}
 
 /** How long backups (and point-in-time recovery) keep a copy of what the table deleted. */
 const BACKUP_RETENTION = Duration.days(35);

@@ -15,35 +15,8 @@ import type { HttpDeps } from '#platform/deps';
 import { HttpProblem, STATUS_OF, type FieldError } from '#platform/problem';
 import { requestHeader } from './request-header.ts';
 import { responseHeaders } from './response-headers.ts';
-import { routeKey, type Capability, type Route } from './route.ts';
-
-export interface Call {
-  actor: Actor;
-  body: unknown;
-  params: Record<string, string>;
-  query: Record<string, string>;
-  idempotencyKey: string | undefined;
-  requestId: string;
-  /** The client's address as API Gateway saw it (for per-source guessing limits; never logged). */
-  sourceIp: string;
-}
-
-export interface Reply {
-  status: number;
-  body?: unknown;
-  /** A ready body with its content type (the docs page). */
-  raw?: { contentType: string; text: string };
-  headers?: Record<string, string>;
-}
-
-export type RouteImpl<D> = (call: Call, deps: D) => Promise<Reply>;
-
-export interface CapabilityDef<D> {
-  name: Capability;
-  /** The capability's part of the route manifest (routes/<capability>.ts). */
-  manifest: readonly Route[];
-  routes: Record<string, RouteImpl<D>>;
-}
+import type { CapabilityDef, Reply } from './capability.ts';
+import { routeKey, type Route } from './route.ts';
 
 export type HttpHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -139,8 +112,8 @@ export const makeHttpHandler = <D extends HttpDeps>(capability: CapabilityDef<D>
       if (!impl) throw new Error(`route ${route.id} has no implementation in ${capability.name}`);
       const actor = await authenticate(route, event, deps);
       const body = validate(route.body, readBody(route, event), 'body');
-      const params = validate(route.params, event.pathParameters ?? {}, 'params') as Record<string, string>;
-      const query = validate(route.query, queryOf(event), 'query') as Record<string, string>;
+      const params = validate(route.params, event.pathParameters ?? {}, 'params');
+      const query = validate(route.query, queryOf(event), 'query');
       const idempotencyKey = route.idempotent ? requestHeader(event, 'idempotency-key') : undefined;
       if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
         throw new HttpProblem(400, 'Idempotency-Key has 8 to 64 characters among A-Z, a-z, 0-9, _ and -.');

@@ -6,9 +6,6 @@
 import type { ZodMiniLazy, ZodMiniObject, ZodMiniType } from 'zod/mini';
 import type { $ZodType } from 'zod/v4/core';
 
-export const CAPABILITIES = ['records', 'auth', 'reporting', 'docs', 'documents', 'access'] as const;
-export type Capability = (typeof CAPABILITIES)[number];
-
 export type Caller = 'professional' | 'agent' | 'patient' | 'representative' | 'anonymous';
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -16,7 +13,8 @@ export interface Route {
   id: string;
   method: Method;
   path: string;
-  capability: Capability;
+  /** The capability (Lambda function) that serves it: the name of its folder under functions/capabilities. */
+  capability: string;
   callers: readonly Caller[];
   summary: string;
   description?: string;

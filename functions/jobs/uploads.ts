@@ -1,7 +1,7 @@
 /** Lambda entry of the uploads job: hourly, removes the chunks of deposits that never committed. */
 import { dynamoClient } from '#adapters/aws';
-import { DocumentStore } from '#adapters/document-store';
-import { UploadsJob } from '#adapters/uploads';
+import { DocumentStore } from '#capabilities/documents/store';
+import { UploadsJob } from '#capabilities/documents/uploads-job';
 import { systemClock } from '#domain/ports';
 import { configFromEnv } from '#platform/config';
 import { makeLogger } from '#platform/logger';

@@ -1,11 +1,11 @@
 /** Lambda entry of the visibility job: hourly, tells patients of pending documents and reveals them after a month. */
 import { randomBytes } from 'node:crypto';
 import { dynamoClient, kmsClient } from '#adapters/aws';
-import { DocumentStore } from '#adapters/document-store';
+import { DocumentStore } from '#capabilities/documents/store';
 import { DataKeyCache } from '#adapters/envelope';
 import { KeyRing } from '#adapters/keyring';
 import { RecordStore } from '#adapters/record-store';
-import { VisibilityJob } from '#adapters/visibility';
+import { VisibilityJob } from '#capabilities/documents/visibility-job';
 import { systemClock } from '#domain/ports';
 import { configFromEnv } from '#platform/config';
 import { makeLogger } from '#platform/logger';

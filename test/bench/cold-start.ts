@@ -31,7 +31,7 @@ const floorSource = (clients: SdkClient[]): string =>
  */
 const DEPENDENCIES: { name: string; source: string }[] = [
   { name: 'zod (z namespace, one schema)', source: `import { z } from 'zod';\nexport const s = z.strictObject({ a: z.string().min(1) });\n` },
-  { name: 'functions/http/schemas.ts (zod + contract)', source: `export * from './functions/http/schemas.ts';\n` },
+  { name: 'functions/http/routes.ts (zod + the contract)', source: `export * from './functions/http/routes.ts';\n` },
   { name: 'jose (remote JWKS + jwtVerify)', source: `import { createRemoteJWKSet, decodeJwt, jwtVerify, errors } from 'jose';\nexport { createRemoteJWKSet, decodeJwt, jwtVerify, errors };\n` },
   { name: 'functions/platform/logger.ts (console, Lambda JSON format)', source: `import { makeLogger } from './functions/platform/logger.ts';\nexport const logger = makeLogger();\n` },
   {

@@ -16,7 +16,7 @@ import { DeleteTableCommand, GetItemCommand, QueryCommand, type AttributeValue, 
 import documentTypes from '../../../shared/data/document-types.json' with { type: 'json' };
 import { ensureTable } from '../../bin/local-aws.ts';
 import { dynamoClient } from '#adapters/aws';
-import { DocumentStore, LIST_EVALUATION, toStoredDocument, type NewDocument, type StoredDocument } from '#adapters/document-store';
+import { DocumentStore, LIST_EVALUATION, toStoredDocument, type NewDocument, type StoredDocument } from '../../functions/capabilities/documents/store.ts';
 import { seal, type DataKey } from '#adapters/envelope';
 import { keys } from '#adapters/table';
 import { documentReader, type DocumentLabels, type DocumentStatus, type RecordFacts, type Standing } from '#domain/access-policy';

@@ -40,12 +40,12 @@ describe('Lambda bundles', () => {
         .filter(([path]) => path.includes(pkg))
         .reduce((sum, [, i]) => sum + i.bytesInOutput, 0);
     };
-    expect(await sdkBytes('functions/http/docs.ts', '@aws-sdk/')).toBe(0);
+    expect(await sdkBytes('functions/capabilities/docs/handler.ts', '@aws-sdk/')).toBe(0);
     // The authorizer reads the session key's public half (KMS), and nothing else of AWS.
     expect(await sdkBytes('functions/http/authorizer.ts', '@aws-sdk/client-dynamodb')).toBe(0);
     expect(await sdkBytes('functions/http/authorizer.ts', '@aws-sdk/client-sns')).toBe(0);
-    expect(await sdkBytes('functions/http/records.ts', '@aws-sdk/client-sns')).toBe(0);
-    expect(await sdkBytes('functions/http/reporting.ts', '@aws-sdk/client-kms')).toBe(0);
+    expect(await sdkBytes('functions/capabilities/records/handler.ts', '@aws-sdk/client-sns')).toBe(0);
+    expect(await sdkBytes('functions/capabilities/reporting/handler.ts', '@aws-sdk/client-kms')).toBe(0);
     expect(await sdkBytes('functions/jobs/outbox.ts', '@aws-sdk/client-sns')).toBeGreaterThan(0);
     // Retention destroys wrapped keys without opening them: it has no KMS permission, nor client.
     expect(await sdkBytes('functions/jobs/retention.ts', '@aws-sdk/client-kms')).toBe(0);
@@ -53,7 +53,7 @@ describe('Lambda bundles', () => {
     expect(await sdkBytes('functions/jobs/uploads.ts', '@aws-sdk/client-kms')).toBe(0);
     // Only the outbox dispatcher and auth publish to SNS: documents, access and visibility write
     // their notifications into the outbox.
-    for (const entry of ['functions/http/documents.ts', 'functions/http/access.ts', 'functions/jobs/visibility.ts']) {
+    for (const entry of ['functions/capabilities/documents/handler.ts', 'functions/capabilities/access/handler.ts', 'functions/jobs/visibility.ts']) {
       expect(await sdkBytes(entry, '@aws-sdk/client-sns'), entry).toBe(0);
     }
   });

@@ -13,7 +13,8 @@ import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod/mini';
-import { CAPABILITIES, ROUTES, fieldsOf } from '../../functions/http/routes.ts';
+import { CAPABILITIES, type Capability } from '../../functions/capabilities/index.ts';
+import { ROUTES, fieldsOf } from '../../functions/http/routes.ts';
 import { isAnonymous, MAX_GATEWAY_PATTERN_LENGTH, requestModelSchema } from '../../lib/api-manifest.ts';
 import { DmpStack } from '../../lib/dmp-stack.ts';
 import { GATEWAY_PROBLEMS } from '../../lib/gateway-responses.ts';
@@ -88,7 +89,7 @@ const methodsByRoute = new Map(
 );
 
 const jobFunctions = [stack.jobs.outbox, stack.jobs.retention, stack.jobs.visibility, stack.jobs.uploads];
-const ourFunctions = [...CAPABILITIES.map((c) => stack.api.functions[c]), stack.api.authorizerFunction, ...jobFunctions];
+const ourFunctions = [...CAPABILITIES.map((c) => stack.api.functions[c.name]), stack.api.authorizerFunction, ...jobFunctions];
 
 describe('functions', () => {
   it('are one per capability, plus the authorizer and the jobs (outbox, retention, visibility, uploads), all Node 24 on arm64', () => {
@@ -313,7 +314,7 @@ describe('least privilege', () => {
   it('documents: deposits in chunks and reads in batches on the table only; opens data keys, generates only the keyed-hash secret', () => {
     const fn = stack.api.functions.documents;
     const statements = statementsOf(fn);
-    // DeleteItem: the commit transaction deletes the deposit's intent (functions/adapters/document-store.ts).
+    // DeleteItem: the commit transaction deletes the deposit's intent (functions/capabilities/documents/store.ts).
     expect(statements).toContainEqual({
       Effect: 'Allow',
       Action: [
@@ -570,7 +571,7 @@ describe('API', () => {
           : { AuthorizationType: 'CUSTOM', AuthorizerId: ref(authorizer[0]![0]), OperationName: route.id },
       );
       // Served by its capability's function.
-      expect(JSON.stringify(method?.Integration.Uri)).toContain(logicalId(stack.api.functions[route.capability]));
+      expect(JSON.stringify(method?.Integration.Uri)).toContain(logicalId(stack.api.functions[route.capability as Capability]));
     }
     // Nothing but the manifest's routes and their CORS preflights.
     expect([...methodsByRoute.keys()].filter((k) => !k.startsWith('OPTIONS ')).sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());

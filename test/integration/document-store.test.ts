@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DocumentStore, titleToken, type NewDocument, type StoredDocument } from '../../functions/adapters/document-store.ts';
+import { DocumentStore, titleToken, type NewDocument, type StoredDocument } from '../../functions/capabilities/documents/store.ts';
 import { DataKeyCache, SealedValueError, type DataKey } from '../../functions/adapters/envelope.ts';
 import { KeyRing } from '../../functions/adapters/keyring.ts';
 import { keys } from '../../functions/adapters/table.ts';

@@ -59,12 +59,12 @@ interface LambdaEntry {
 }
 
 export const FUNCTIONS: LambdaEntry[] = [
-  { name: 'records', entry: 'functions/http/records.ts', clients: ['DynamoDBClient', 'KMSClient'] },
-  { name: 'auth', entry: 'functions/http/auth.ts', clients: ['DynamoDBClient', 'KMSClient', 'SNSClient'] },
-  { name: 'reporting', entry: 'functions/http/reporting.ts', clients: ['DynamoDBClient'] },
-  { name: 'docs', entry: 'functions/http/docs.ts', clients: [] },
-  { name: 'documents', entry: 'functions/http/documents.ts', clients: ['DynamoDBClient', 'KMSClient'] },
-  { name: 'access', entry: 'functions/http/access.ts', clients: ['DynamoDBClient', 'KMSClient'] },
+  { name: 'records', entry: 'functions/capabilities/records/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
+  { name: 'auth', entry: 'functions/capabilities/auth/handler.ts', clients: ['DynamoDBClient', 'KMSClient', 'SNSClient'] },
+  { name: 'reporting', entry: 'functions/capabilities/reporting/handler.ts', clients: ['DynamoDBClient'] },
+  { name: 'docs', entry: 'functions/capabilities/docs/handler.ts', clients: [] },
+  { name: 'documents', entry: 'functions/capabilities/documents/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
+  { name: 'access', entry: 'functions/capabilities/access/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'authorizer', entry: 'functions/http/authorizer.ts', clients: ['KMSClient'] },
   { name: 'outbox', entry: 'functions/jobs/outbox.ts', clients: ['DynamoDBClient', 'KMSClient', 'SNSClient'] },
   { name: 'retention', entry: 'functions/jobs/retention.ts', clients: ['DynamoDBClient'] },

@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { makeLogger } from '../../functions/platform/logger.ts';
 import { describe, expect, it } from 'vitest';
-import { docs } from '../../functions/http/capabilities/docs.ts';
+import { capability as docs } from '../../functions/capabilities/docs/use-cases.ts';
 import { makeHttpHandler } from '../../functions/http/pipeline.ts';
 import { httpDeps } from '../../functions/platform/deps.ts';
 

@@ -1,5 +1,5 @@
 /**
- * The contract's schemas are built on first use (functions/http/schemas.ts): every schema a route
+ * The contract's schemas are built on first use (functions/http/schemas.ts and each capability's schemas.ts): every schema a route
  * names is a `z.lazy`, and validating one route's body builds that body's schema and no other
  * route's. This file has its own module registry (vitest isolates test files), so nothing has
  * touched the schemas before it runs.

@@ -1,0 +1,178 @@
+/**
+ * Who may see the record: the patient's list of professionals (authorise, block, attending
+ * physicians), the access professionals declare (consent at the consultation, break-glass,
+ * regulation), and the access log. Decisions are the access policy's; every change is traced in
+ * its own transaction, with the notifications it causes.
+ */
+import { tracePage, writeTrace } from '#adapters/trace-store';
+import type { LabelledWrite } from '#adapters/transactions';
+import { ConditionsRefused, transact } from '#adapters/transactions';
+import {
+  EMERGENCY_ACCESS_MS,
+  authorizationState,
+  decideAccessLogRead,
+  decideAccessRequest,
+  decideProfessionalsManagement,
+  showsTracedDocument,
+  type Relation,
+} from '#domain/access-policy';
+import { refuse } from '#domain/errors';
+import { assertOpenForChange } from '#domain/lifecycle';
+import { traceActor } from '#domain/trace';
+import type { CryptoDeps } from '#platform/deps-data';
+import { HttpProblem } from '#platform/problem';
+import { defineCapability, type Call, type HandlerOf } from '#http/capability';
+import { commit, denied, eventId, holderMobiles, loadSubject, notify, traceWrite } from '../shared.ts';
+import { ACCESS, type ACCESS_ROUTES } from './routes.ts';
+
+type Handler<Id extends (typeof ACCESS_ROUTES)[number]['id']> = HandlerOf<typeof ACCESS_ROUTES, Id, CryptoDeps>;
+
+const professionalsView = (a: { professionalId: string; status: Relation['status']; attendingPhysician: boolean; since: string; expiresAt?: string | undefined }) => ({
+  professionalId: a.professionalId,
+  status: a.status,
+  attendingPhysician: a.attendingPhysician,
+  since: a.since,
+  ...(a.expiresAt ? { expiresAt: a.expiresAt } : {}),
+});
+
+/** The record of the patient (or representative) calling, who manages it. */
+const managedRecord = async (call: Call & { params: { dmpId: string } }, deps: CryptoDeps) => {
+  const { record } = await loadSubject(deps, call, call.params.dmpId);
+  const decision = decideProfessionalsManagement(call.actor, record);
+  if (!decision.allow) return denied(decision);
+  return record;
+};
+
+const listProfessionals: Handler<'listProfessionals'> = async (call, deps) => {
+  const record = await managedRecord(call, deps);
+  const items = await deps.records.authorizations(record.dmpId);
+  return { status: 200, body: { items: items.map(professionalsView) } };
+};
+
+const decideProfessional: Handler<'decideProfessional'> = async (call, deps) => {
+  const { professionalId } = call.params;
+  const { status, attendingPhysician } = call.body;
+  if (status === 'blocked' && attendingPhysician) refuse('refused', 'contradictory', 'A blocked professional cannot be the attending physician.');
+  const record = await managedRecord(call, deps);
+  assertOpenForChange(record.status);
+  const now = deps.clock.now();
+  const { relation, since: previousSince } = await deps.access.standing(record.dmpId, professionalId);
+  // A decision that does not change the status keeps its date.
+  const since = relation?.status === status && authorizationState(relation, now) !== 'EXPIRE' && previousSince ? previousSince : now.toISOString();
+  const attending = status === 'authorized' && (attendingPhysician ?? relation?.attendingPhysician ?? false);
+  await commit(
+    deps,
+    [
+      deps.access.decisionWrite(record.dmpId, professionalId, status, attending, since),
+      traceWrite(deps, call, record.dmpId, status === 'blocked' ? 'authorization.block' : 'authorization.grant', now, { mode: 'normal', subjectId: professionalId }),
+    ],
+    'The record changed meanwhile: retry.',
+  );
+  return { status: 200, body: professionalsView({ professionalId, status, attendingPhysician: attending, since }) };
+};
+
+const removeProfessional: Handler<'removeProfessional'> = async (call, deps) => {
+  const { professionalId } = call.params;
+  const record = await managedRecord(call, deps);
+  assertOpenForChange(record.status);
+  const now = deps.clock.now();
+  try {
+    await transact(deps.db, [
+      deps.access.removeAuthorizationWrite(record.dmpId, professionalId),
+      traceWrite(deps, call, record.dmpId, 'authorization.remove', now, { mode: 'normal', subjectId: professionalId }),
+    ]);
+  } catch (error) {
+    if (error instanceof ConditionsRefused && error.labels.has('authorization')) throw new HttpProblem(404, 'This professional has no authorization on this record.');
+    throw error;
+  }
+  return { status: 204 };
+};
+
+const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
+  const request = call.body;
+  const actor = call.actor;
+  if (actor.kind !== 'professional') throw new HttpProblem(403, 'Only professionals declare an access.');
+  const subject = await loadSubject(deps, call, call.params.dmpId);
+  const { record, standing } = subject;
+  const now = deps.clock.now();
+  const decision = decideAccessRequest(actor, record, standing, request, now);
+  if (!decision.allow) return denied(decision);
+  const dmpId = record.dmpId;
+
+  if (decision.mode === 'normal') {
+    // Consent given at the consultation: an authorization (never over a block), traced.
+    if (request.patientConsent) {
+      try {
+        await transact(deps.db, [
+          deps.records.authorizationWrite(dmpId, actor.id, now, 'consultation', request.attendingPhysician),
+          traceWrite(deps, call, dmpId, 'access.consent', now, { mode: 'normal' }),
+        ]);
+      } catch (error) {
+        if (error instanceof ConditionsRefused && error.labels.has('authorization')) refuse('forbidden', 'blocked', 'The patient has blocked you from this record.');
+        throw error;
+      }
+    }
+    return { status: 200, body: { authorization: 'VALIDE', mode: 'normal' } };
+  }
+
+  // An emergency access: the patient is told by SMS, attending physicians through professional messaging.
+  const until = new Date(now.getTime() + EMERGENCY_ACCESS_MS);
+  const key = await deps.keyRing.unwrap(dmpId, record.wrappedKey);
+  const attending = (await deps.records.authorizations(dmpId)).filter(
+    (a) => a.professionalId !== actor.id && a.attendingPhysician && authorizationState(a, now) === 'VALIDE',
+  );
+  const writes: LabelledWrite[] = [
+    deps.access.emergencyWrite(key, actor.id, decision.mode, request.reason, now, until),
+    traceWrite(deps, call, dmpId, 'access.emergency', now, { mode: decision.mode }),
+    ...holderMobiles(key, record).map((to) => notify(deps, key, { to, template: 'emergency-access' }, now)),
+    ...attending.map((a) =>
+      notify(deps, key, { to: a.professionalId, channel: 'professional', template: 'emergency-access-professional', params: { dmpId, mode: decision.mode } }, now),
+    ),
+  ];
+  // The first access is this one: recorded now, so no later "first access" message follows it.
+  if (!standing.seenAt) writes.push(deps.access.seenWrite(dmpId, actor.id, now));
+  try {
+    await transact(deps.db, writes);
+  } catch (error) {
+    if (!(error instanceof ConditionsRefused) || !error.labels.has('seen')) throw error;
+    await transact(deps.db, writes.filter((w) => w.label !== 'seen'));
+  }
+  return { status: 200, body: { authorization: 'VALIDE', mode: decision.mode, expiresAt: until.toISOString() } };
+};
+
+const TRACE_CURSOR = /^TRACE#[0-9T:.Z-]{24}#[a-z2-7]{12}$/;
+
+const accessLog: Handler<'accessLog'> = async (call, deps) => {
+  const { limit, cursor } = call.query;
+  const subject = await loadSubject(deps, call, call.params.dmpId);
+  const { record, standing } = subject;
+  const now = deps.clock.now();
+  const decision = decideAccessLogRead(call.actor, record, standing, now);
+  if (!decision.allow) return denied(decision);
+  const afterSk = cursor ? Buffer.from(cursor, 'base64url').toString('utf8') : undefined;
+  if (afterSk !== undefined && !TRACE_CURSOR.test(afterSk)) {
+    throw new HttpProblem(400, 'The cursor is not valid.', { errors: [{ path: 'query.cursor', message: 'not a cursor of this list' }] });
+  }
+  const me = traceActor(call.actor);
+  const page = await tracePage(deps.db, deps.config.tableName, record.dmpId, limit ? Number(limit) : 50, afterSk, decision.scope === 'own' ? { kind: me.kind, id: me.id ?? '' } : undefined);
+  // Reading the whole log is itself an access to the record: traced, for professionals.
+  if (call.actor.kind === 'professional' && decision.scope === 'all') {
+    await writeTrace(deps.db, deps.config.tableName, record.dmpId, { actor: me, action: 'access-log.read', mode: 'normal' }, now, eventId(deps));
+  }
+  return {
+    status: 200,
+    body: {
+      items: page.items.map((t) => ({
+        at: t.at,
+        actor: t.actor,
+        action: t.action,
+        mode: t.mode,
+        ...(t.documentId && showsTracedDocument(call.actor, t.hiddenFrom) ? { documentId: t.documentId } : {}),
+        ...(t.subjectId ? { professionalId: t.subjectId } : {}),
+      })),
+      nextCursor: page.nextSk ? Buffer.from(page.nextSk).toString('base64url') : null,
+    },
+  };
+};
+
+export const capability = defineCapability<CryptoDeps>()(ACCESS, { listProfessionals, decideProfessional, removeProfessional, declareAccess, accessLog });

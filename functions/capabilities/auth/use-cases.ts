@@ -1,0 +1,218 @@
+/**
+ * Patient authentication: password, then a one-time code sent by SMS, then a short session signed
+ * by KMS. Guessing is bounded per login id (cumulative failures, growing locks) and per source
+ * (failures per window); a wrong login id and a wrong password answer alike, after the same work.
+ * Also the desk's reissue of a patient's credentials.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { openRecord, type StoredRecord } from '#adapters/record-store';
+import { hashPassword, verifyPassword } from '#adapters/passwords';
+import { outboxPut, renderText, sentLogPut } from '#adapters/outbox-store';
+import { tracePut } from '#adapters/trace-store';
+import { ConditionsRefused, transact, type LabelledWrite } from '#adapters/transactions';
+import { isRecordHolder } from '#domain/actor';
+import { passwordProblem } from '#domain/password-policy';
+import { isMinorOn } from '#domain/dates';
+import { refuse } from '#domain/errors';
+import { newEventId, newLoginId, newProvisionalPassword } from '#domain/identifiers';
+import {
+  CODE_TTL_MS,
+  SOURCE_MAX_FAILURES,
+  loginRefusal,
+  newChallengeId,
+  newLoginCode,
+  retryAfterSeconds,
+  sourceWindow,
+} from '#domain/login';
+import { traceActor, type Trace } from '#domain/trace';
+import type { AuthDeps } from './deps.ts';
+import { HttpProblem } from '#platform/problem';
+import { defineCapability, type HandlerOf } from '#http/capability';
+import { AUTH, type AUTH_ROUTES } from './routes.ts';
+
+type Handler<Id extends (typeof AUTH_ROUTES)[number]['id']> = HandlerOf<typeof AUTH_ROUTES, Id, AuthDeps>;
+
+/**
+ * Checked when the login id is unknown, so that an unknown id costs the same scrypt as a wrong
+ * password (same parameters; no password matches it).
+ */
+const UNKNOWN_LOGIN_HASH = 'scrypt$32768$8$1$ue8ANcamcLeG6ljSRwFN7g$23_7vI2NyO76vh6B5qQ8tDyceKJuBnOIXDSncsCICnw';
+
+const WRONG_CREDENTIALS = 'The login id or the password is wrong.';
+const WRONG_CODE = 'The code is wrong, expired or already used. Log in again to receive a new one.';
+
+const tooMany = (until: Date, now: Date): never => {
+  throw new HttpProblem(429, 'Too many failed attempts. Try again later.', { headers: { 'Retry-After': String(retryAfterSeconds(until, now)) } });
+};
+
+const eventId = (deps: AuthDeps) => newEventId((n) => deps.random.bytes(n));
+const traceWrite = (deps: AuthDeps, dmpId: string, trace: Trace, now: Date): LabelledWrite => ({
+  label: 'trace',
+  item: tracePut(deps.config.tableName, dmpId, trace, now, eventId(deps)),
+});
+
+/** Refuses a source or a login id that failed too often, before any password work. */
+const guard = async (deps: AuthDeps, loginId: string | undefined, sourceHash: string, now: Date): Promise<void> => {
+  const g = await deps.logins.guard(loginId, sourceHash, now);
+  if (g.sourceFailures >= SOURCE_MAX_FAILURES) tooMany(sourceWindow(now).end, now);
+  if (g.lockedUntil && g.lockedUntil > now) tooMany(g.lockedUntil, now);
+};
+
+const loadOpen = async (deps: AuthDeps, dmpId: string): Promise<{ record: StoredRecord; opened: ReturnType<typeof openRecord> } | undefined> => {
+  const record = await deps.records.load(dmpId);
+  if (!record) return undefined;
+  const key = await deps.keyRing.unwrap(dmpId, record.wrappedKey);
+  return { record, opened: openRecord(key, record) };
+};
+
+const patientLogin: Handler<'patientLogin'> = async (call, deps) => {
+  const { loginId, password } = call.body;
+  const now = deps.clock.now();
+  const source = await deps.hasher.hash('source', call.sourceIp);
+  await guard(deps, loginId, source, now);
+
+  const login = await deps.logins.get(loginId);
+  const passwordOk = await verifyPassword(password, login?.passwordHash ?? UNKNOWN_LOGIN_HASH);
+  if (!login || !passwordOk) {
+    await deps.logins.recordFailure(loginId, source, now);
+    throw new HttpProblem(401, WRONG_CREDENTIALS, { code: 'wrong-credentials' });
+  }
+  const found = await loadOpen(deps, login.dmpId);
+  if (!found) throw new HttpProblem(401, WRONG_CREDENTIALS, { code: 'wrong-credentials' });
+  const { identity, contact, representatives } = found.opened;
+  const refusal = loginRefusal(login.actor, isMinorOn(identity.birthDate, now));
+  if (refusal) return refuse('forbidden', refusal.code, refusal.message);
+  const mobile = login.actor === 'patient' ? contact.mobile : representatives.find((r) => r.loginId === loginId)?.mobile;
+  if (!mobile) return refuse('refused', 'no-mobile', 'No mobile number is known for this login: a one-time code cannot be sent. Contact a CPAM desk.');
+
+  const bytes = (n: number) => deps.random.bytes(n);
+  const challengeId = newChallengeId(bytes);
+  const code = newLoginCode(bytes);
+  const expiresAt = new Date(now.getTime() + CODE_TTL_MS);
+  // The code is sent before the challenge exists: if sending fails, no usable challenge remains.
+  await deps.sms.send(mobile, renderText('login-code', { code }));
+  await transact(deps.db, [
+    deps.logins.challengePut(
+      {
+        challengeId,
+        dmpId: login.dmpId,
+        loginId,
+        actor: login.actor,
+        codeHash: await deps.hasher.hash('login-code', `${challengeId}.${code}`),
+        expiresAt,
+        mustChangePassword: login.mustChangePassword,
+      },
+      now,
+    ),
+    { label: 'sent-log', item: sentLogPut(deps.config.tableName, login.dmpId, 'login-code', now, eventId(deps)) },
+  ]);
+  return { status: 202, body: { challengeId, expiresAt: expiresAt.toISOString() } };
+};
+
+const patientVerify: Handler<'patientVerify'> = async (call, deps) => {
+  const { challengeId, code } = call.body;
+  const now = deps.clock.now();
+  const source = await deps.hasher.hash('source', call.sourceIp);
+  if (deps.logins.sourceKnownLocked(source, now)) tooMany(sourceWindow(now).end, now);
+  // The attempt is counted before the code is compared (and before the locks are read: a locked
+  // guesser only burns the challenge's attempts).
+  const challenge = await deps.logins.attempt(challengeId, now);
+  if (!challenge) {
+    await deps.logins.recordFailure(undefined, source, now);
+    throw new HttpProblem(401, WRONG_CODE, { code: 'wrong-code' });
+  }
+  await guard(deps, challenge.loginId, source, now);
+  const expected = Buffer.from(challenge.codeHash);
+  const actual = Buffer.from(await deps.hasher.hash('login-code', `${challengeId}.${code}`));
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
+    await deps.logins.recordFailure(challenge.loginId, source, now);
+    throw new HttpProblem(401, WRONG_CODE, { code: 'wrong-code' });
+  }
+  const actor = challenge.actor === 'patient'
+    ? { kind: 'patient' as const, dmpId: challenge.dmpId, loginId: challenge.loginId }
+    : { kind: 'representative' as const, dmpId: challenge.dmpId, loginId: challenge.loginId };
+  try {
+    await transact(deps.db, [
+      deps.logins.challengeUse(challengeId, now),
+      deps.logins.clearFailuresWrite(challenge.loginId),
+      traceWrite(deps, challenge.dmpId, { actor: traceActor(actor), action: 'session.open', mode: 'normal' }, now),
+    ]);
+  } catch (error) {
+    if (error instanceof ConditionsRefused) throw new HttpProblem(401, WRONG_CODE, { code: 'wrong-code' });
+    throw error;
+  }
+  const session = await deps.sessions.issue({
+    dmpId: challenge.dmpId,
+    loginId: challenge.loginId,
+    actor: challenge.actor,
+    passwordChangeRequired: challenge.mustChangePassword,
+  });
+  return {
+    status: 200,
+    body: { accessToken: session.accessToken, tokenType: 'Bearer', expiresIn: session.expiresIn, mustChangePassword: challenge.mustChangePassword },
+  };
+};
+
+const patientPassword: Handler<'patientPassword'> = async (call, deps) => {
+  const { currentPassword, newPassword } = call.body;
+  const actor = call.actor;
+  if (!isRecordHolder(actor)) return refuse('forbidden', 'not-a-patient', 'Only a patient or a representative has a password here.');
+  const now = deps.clock.now();
+  const source = await deps.hasher.hash('source', call.sourceIp);
+  await guard(deps, actor.loginId, source, now);
+  const login = await deps.logins.get(actor.loginId);
+  if (!login || login.dmpId !== actor.dmpId) {
+    throw new HttpProblem(401, 'This session’s login no longer exists. Log in again.', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
+  }
+  if (!(await verifyPassword(currentPassword, login.passwordHash))) {
+    await deps.logins.recordFailure(actor.loginId, source, now);
+    refuse('forbidden', 'wrong-password', 'The current password is wrong.');
+  }
+  const weak = passwordProblem(newPassword, { loginId: actor.loginId });
+  if (weak) refuse('refused', 'weak-password', weak);
+  if (newPassword === currentPassword) refuse('refused', 'same-password', 'The new password must differ from the current one.');
+  try {
+    await transact(deps.db, [
+      deps.logins.passwordChange(actor.loginId, login.passwordHash, await hashPassword(newPassword), now),
+      traceWrite(deps, actor.dmpId, { actor: traceActor(actor), action: 'password.change', mode: 'normal' }, now),
+    ]);
+  } catch (error) {
+    if (error instanceof ConditionsRefused) refuse('conflict', 'password-changed-meanwhile', 'The password was changed meanwhile. Log in again.');
+    throw error;
+  }
+  return { status: 204 };
+};
+
+/**
+ * A CPAM agent, having checked the person's identity at the desk, issues new patient credentials:
+ * the previous patient login stops working; once the person is of age, the representatives'
+ * logins are removed too (they only ever act for a minor).
+ */
+const reissueCredentials: Handler<'reissueCredentials'> = async (call, deps) => {
+  const { dmpId } = call.params;
+  const now = deps.clock.now();
+  const found = await loadOpen(deps, dmpId);
+  if (!found) throw new HttpProblem(404, 'No such record.');
+  const { identity, contact } = found.opened;
+  if (isMinorOn(identity.birthDate, now)) {
+    refuse('conflict', 'still-minor', "The person is a minor: the record is used by the legal representatives until the 18th birthday.");
+  }
+  const bytes = (n: number) => deps.random.bytes(n);
+  const loginId = newLoginId(bytes);
+  const provisionalPassword = newProvisionalPassword(bytes);
+  const existing = await deps.logins.ofRecord(dmpId);
+  const key = await deps.keyRing.unwrap(dmpId, found.record.wrappedKey);
+  const writes: LabelledWrite[] = [
+    ...existing.flatMap((l) => deps.logins.loginDeletes(dmpId, l.loginId)),
+    ...deps.logins.loginPuts(dmpId, { loginId, actor: 'patient', passwordHash: await hashPassword(provisionalPassword), mustChangePassword: true }, now),
+    deps.records.adultWrite(dmpId),
+    traceWrite(deps, dmpId, { actor: traceActor(call.actor), action: 'credentials.reissue', mode: 'normal' }, now),
+  ];
+  if (contact.mobile) {
+    writes.push({ label: 'notification', item: outboxPut(deps.config.tableName, key, { to: contact.mobile, template: 'credentials-reissued' }, now, eventId(deps)) });
+  }
+  await transact(deps.db, writes);
+  return { status: 201, body: { loginId, provisionalPassword } };
+};
+
+export const capability = defineCapability<AuthDeps>()(AUTH, { patientLogin, patientVerify, patientPassword, reissueCredentials });

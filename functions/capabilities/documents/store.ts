@@ -1,0 +1,383 @@
+/**
+ * Documents in the record's partition. Content is sealed with the record's data key in chunks
+ * (CHUNK#<docId>#<n>, under DynamoDB's item limit); the metadata item (DOC#<docId>) is the commit
+ * point, written last in one transaction with the deposit's trace: a reader finds no document
+ * until it is whole. A deposit of several chunks first writes an upload intent (UPLOAD#<docId>,
+ * indexed by the time after which it counts as abandoned), then the chunks, then commits, which
+ * deletes the intent; the uploads job removes the chunks of intents left behind.
+ *
+ * Titles are sealed; the keyword search matches keyed tokens of their words (HMAC under a key
+ * derived from the record's own data key: tokens compare within one record only, and die with it).
+ * Clear attributes are what the access policy and the filters need: type and class codes, dates,
+ * status, labels, author ids, size.
+ */
+import { createHmac, hkdfSync } from 'node:crypto';
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type DynamoDBClient,
+  type TransactWriteItem,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import type { DocumentFacts, DocumentLabels, DocumentStatus } from '#domain/access-policy';
+import { chunksOf } from '#domain/documents';
+import { B, BOOL, N, S, bin, bool, num, required, str, type Item } from '#adapters/attributes';
+import { open, seal, type DataKey } from '#adapters/envelope';
+import { DOCUMENT_SHARDS, keys, shardOf, uploadsPartition, visibilityPartition } from '#adapters/table';
+import type { LabelledWrite } from '#adapters/transactions';
+
+export interface DocumentAuthor {
+  kind: 'professional' | 'patient' | 'representative';
+  id: string;
+  profession?: string | undefined;
+}
+
+export interface StoredDocument extends DocumentFacts {
+  documentId: string;
+  version: number;
+  /** The first version's id: every version of a document shares it. */
+  setId: string;
+  replaces?: string | undefined;
+  serviceDate: string;
+  depositedAt: string;
+  contentType: string;
+  size: number;
+  chunks: number;
+  author: DocumentAuthor;
+  sealedTitle: Uint8Array;
+  titleTokens: ReadonlySet<string>;
+  /** Optimistic concurrency for label and status changes. */
+  revision: number;
+  /** A document hidden from the patient: its next step and when (notice, then reveal). */
+  visibilityStep?: { step: 'notice' | 'reveal'; at: string } | undefined;
+}
+
+export interface NewDocument {
+  documentId: string;
+  version: number;
+  setId: string;
+  replaces?: string | undefined;
+  typeCode: string;
+  classCode: string;
+  title: string;
+  serviceDate: string;
+  depositedAt: Date;
+  contentType: string;
+  content: Buffer;
+  author: DocumentAuthor;
+  labels: DocumentLabels;
+  uniqueId?: string | undefined;
+  visibilityStep?: { step: 'notice'; at: Date } | undefined;
+}
+
+/** After this, a deposit still writing its chunks counts as abandoned (Lambda gives up after 10 s). */
+export const UPLOAD_ABANDON_MS = 15 * 60_000;
+/** Metadata items evaluated by one listing Query (one page of DynamoDB's, at most 1 MB). */
+export const LIST_EVALUATION = 250;
+const MAX_BATCH_WRITE = 25;
+
+/** Keys derived from a record's data key: title search tokens and document uniqueIds. */
+const derived = new WeakMap<DataKey, { title: Buffer; uid: Buffer }>();
+const derivedKeys = (key: DataKey) => {
+  let d = derived.get(key);
+  if (!d) {
+    const info = (label: string) => Buffer.from(hkdfSync('sha256', key.material, Buffer.alloc(0), `dmp/${label}/${key.dmpId}`, 32));
+    d = { title: info('title-index'), uid: info('document-uid') };
+    derived.set(key, d);
+  }
+  return d;
+};
+
+/** The keyed token of a search word, comparable only within the record. */
+export const titleToken = (key: DataKey, word: string): string => createHmac('sha256', derivedKeys(key).title).update(word, 'utf8').digest('base64url').slice(0, 16);
+const uidToken = (key: DataKey, uniqueId: string): string => createHmac('sha256', derivedKeys(key).uid).update(uniqueId, 'utf8').digest('base64url');
+
+export class DocumentStore {
+  private readonly db: DynamoDBClient;
+  private readonly table: string;
+  constructor(db: DynamoDBClient, tableName: string) {
+    this.db = db;
+    this.table = tableName;
+  }
+
+  async get(dmpId: string, documentId: string): Promise<StoredDocument | undefined> {
+    const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: keyItem(keys.document(dmpId, documentId)), ConsistentRead: true }));
+    return out.Item ? toStoredDocument(out.Item) : undefined;
+  }
+
+  /** One Query: up to LIST_EVALUATION metadata items, newest first, after a cursor's key. */
+  async page(dmpId: string, afterDocumentId: string | undefined, evaluate = LIST_EVALUATION): Promise<{ items: StoredDocument[]; more: boolean }> {
+    const pk = keys.record(dmpId).pk;
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: afterDocumentId ? 'pk = :pk AND sk BETWEEN :from AND :before' : 'pk = :pk AND begins_with(sk, :doc)',
+        ExpressionAttributeValues: afterDocumentId
+          ? // Descending: everything strictly before the cursor's document (DOC#<id> sorts by time).
+            { ':pk': S(pk), ':from': S('DOC#'), ':before': S(`DOC#${afterDocumentId}`) }
+          : { ':pk': S(pk), ':doc': S('DOC#') },
+        ScanIndexForward: false,
+        Limit: evaluate,
+        ConsistentRead: true,
+      }),
+    );
+    const items = (out.Items ?? []).filter((i) => i.sk?.S !== `DOC#${afterDocumentId}`).map(toStoredDocument);
+    return { items, more: out.LastEvaluatedKey !== undefined };
+  }
+
+  openTitle(key: DataKey, doc: StoredDocument): string {
+    return open(key, keys.document(key.dmpId, doc.documentId).sk, 'title', doc.sealedTitle).toString('utf8');
+  }
+
+  /** The whole content, opened chunk by chunk; a missing or foreign chunk fails the read. */
+  async readContent(key: DataKey, doc: StoredDocument): Promise<Buffer> {
+    const wanted = Array.from({ length: doc.chunks }, (_, i) => keyItem(keys.chunk(key.dmpId, doc.documentId, i)));
+    const found = new Map<string, Uint8Array>();
+    let pending: Item[] = wanted;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await backoff(attempt);
+      if (attempt > 8) throw new Error('chunks could not be read');
+      const out = await this.db.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
+      for (const item of out.Responses?.[this.table] ?? []) found.set(required(str(item, 'sk'), 'sk'), required(bin(item, 'content'), 'content'));
+      pending = (out.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
+    }
+    const parts = wanted.map((k) => {
+      const sk = k.sk?.S ?? '';
+      const sealed = found.get(sk);
+      if (!sealed) throw new Error('a chunk of a committed document is missing');
+      return open(key, sk, 'content', sealed);
+    });
+    const content = Buffer.concat(parts);
+    if (content.length !== doc.size) throw new Error('content size does not match the metadata');
+    return content;
+  }
+
+  /**
+   * Writes a deposit's chunks ahead of its commit, when there are several (one chunk goes into the
+   * commit transaction itself): the intent first, so the uploads job can find what an interrupted
+   * deposit leaves behind.
+   */
+  async stageChunks(key: DataKey, doc: NewDocument, now: Date): Promise<TransactWriteItem[]> {
+    const chunks = chunksOf(doc.content);
+    const puts = chunks.map((c, i) => this.chunkItem(key, doc.documentId, i, c));
+    if (puts.length === 1) return [{ Put: { TableName: this.table, Item: puts[0] as Item, ConditionExpression: 'attribute_not_exists(pk)' } }];
+    const intent = keys.upload(key.dmpId, doc.documentId);
+    const abandonAt = new Date(now.getTime() + UPLOAD_ABANDON_MS).toISOString();
+    await this.db.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: {
+          ...keyItem(intent),
+          state: S('uploading'),
+          chunks: N(puts.length),
+          startedAt: S(now.toISOString()),
+          gsi1pk: S(uploadsPartition(shardOf(key.dmpId, DOCUMENT_SHARDS))),
+          gsi1sk: S(`${abandonAt}#${intent.pk}#${intent.sk}`),
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    await this.batchWrite(puts.map((Item) => ({ PutRequest: { Item } })));
+    // The commit deletes the intent, and only while it is still an upload under way (the uploads
+    // job marks it abandoned before it deletes anything).
+    return [
+      {
+        Delete: {
+          TableName: this.table,
+          Key: keyItem(intent),
+          ConditionExpression: '#state = :uploading',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':uploading': S('uploading') },
+        },
+      },
+    ];
+  }
+
+  /** The commit: the metadata item (and the uniqueId's claim), refused if either exists. */
+  commitWrites(key: DataKey, doc: NewDocument, staged: TransactWriteItem[], titleWords: string[]): LabelledWrite[] {
+    const k = keys.document(key.dmpId, doc.documentId);
+    const tokens = titleWords.map((w) => titleToken(key, w));
+    const item: Item = {
+      ...keyItem(k),
+      documentId: S(doc.documentId),
+      version: N(doc.version),
+      setId: S(doc.setId),
+      ...(doc.replaces ? { replaces: S(doc.replaces) } : {}),
+      typeCode: S(doc.typeCode),
+      classCode: S(doc.classCode),
+      serviceDate: S(doc.serviceDate),
+      depositedAt: S(doc.depositedAt.toISOString()),
+      contentType: S(doc.contentType),
+      size: N(doc.content.length),
+      chunks: N(chunksOf(doc.content).length),
+      authorKind: S(doc.author.kind),
+      authorId: S(doc.author.id),
+      ...(doc.author.profession ? { authorProfession: S(doc.author.profession) } : {}),
+      status: S('current'),
+      maskedToProfessionals: BOOL(doc.labels.maskedToProfessionals),
+      invisibleToPatient: BOOL(doc.labels.invisibleToPatient),
+      invisibleToRepresentatives: BOOL(doc.labels.invisibleToRepresentatives),
+      title: B(seal(key, k.sk, 'title', Buffer.from(doc.title, 'utf8'))),
+      ...(tokens.length > 0 ? { titleTokens: { SS: [...new Set(tokens)] } } : {}),
+      revision: N(1),
+      ...(doc.visibilityStep ? visibilityIndex(key.dmpId, k, 'notice', doc.visibilityStep.at) : {}),
+    };
+    const writes: LabelledWrite[] = [
+      { label: 'document', item: { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } } },
+      ...staged.map((w) => ({ label: 'upload', item: w })),
+    ];
+    if (doc.uniqueId) {
+      writes.push({
+        label: 'unique-id',
+        item: {
+          Put: {
+            TableName: this.table,
+            Item: { ...keyItem(keys.documentUid(key.dmpId, uidToken(key, doc.uniqueId))), documentId: S(doc.documentId) },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      });
+    }
+    return writes;
+  }
+
+  /** The version a new one replaces becomes superseded, unless something changed it meanwhile. */
+  supersedeWrite(dmpId: string, previous: StoredDocument): LabelledWrite {
+    return this.change(dmpId, previous, { set: ['#status = :superseded'], values: { ':superseded': S('superseded') } }, 'previous');
+  }
+
+  /** Labels and archive state; a document no longer hidden from the patient leaves the visibility index. */
+  labelsWrite(dmpId: string, doc: StoredDocument, labels: DocumentLabels, status: DocumentStatus): LabelledWrite {
+    return this.change(dmpId, doc, {
+      set: ['maskedToProfessionals = :m', 'invisibleToPatient = :p', 'invisibleToRepresentatives = :r', '#status = :s'],
+      remove: labels.invisibleToPatient ? [] : ['gsi1pk', 'gsi1sk', 'visibilityStep'],
+      values: { ':m': BOOL(labels.maskedToProfessionals), ':p': BOOL(labels.invisibleToPatient), ':r': BOOL(labels.invisibleToRepresentatives), ':s': S(status) },
+    });
+  }
+
+  /** Logical deletion: out of every list, its content and traces kept with the record. */
+  deleteWrite(dmpId: string, doc: StoredDocument, at: Date): LabelledWrite {
+    return this.change(dmpId, doc, { set: ['#status = :deleted', 'deletedAt = :at'], remove: ['gsi1pk', 'gsi1sk', 'visibilityStep'], values: { ':deleted': S('deleted'), ':at': S(at.toISOString()) } });
+  }
+
+  /** The visibility job's steps: after the notice, wait for the reveal; at the reveal, show it. */
+  nextVisibilityStepWrite(dmpId: string, doc: StoredDocument, revealAt: Date): LabelledWrite {
+    const k = keys.document(dmpId, doc.documentId);
+    const index = visibilityIndex(dmpId, k, 'reveal', revealAt);
+    return this.change(dmpId, doc, {
+      set: ['gsi1sk = :gsk', 'visibilityStep = :step'],
+      values: { ':gsk': index.gsi1sk, ':step': index.visibilityStep },
+      condition: 'invisibleToPatient = :true',
+      conditionValues: { ':true': BOOL(true) },
+    });
+  }
+
+  revealWrite(dmpId: string, doc: StoredDocument): LabelledWrite {
+    return this.change(dmpId, doc, {
+      set: ['invisibleToPatient = :false'],
+      remove: ['gsi1pk', 'gsi1sk', 'visibilityStep'],
+      values: { ':false': BOOL(false) },
+      condition: 'invisibleToPatient = :true',
+      conditionValues: { ':true': BOOL(true) },
+    });
+  }
+
+  /** A change of a document on the revision that was read: a concurrent change makes it fail. */
+  private change(
+    dmpId: string,
+    doc: StoredDocument,
+    u: { set: string[]; remove?: string[]; values: Item; condition?: string; conditionValues?: Item },
+    label = 'document',
+  ): LabelledWrite {
+    const remove = u.remove ?? [];
+    const expression = `SET ${[...u.set, 'revision = revision + :one'].join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`;
+    const condition = `revision = :revision AND #status <> :gone${u.condition ? ` AND ${u.condition}` : ''}`;
+    return {
+      label,
+      item: {
+        Update: {
+          TableName: this.table,
+          Key: keyItem(keys.document(dmpId, doc.documentId)),
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ...u.values, ...u.conditionValues, ':one': N(1), ':revision': N(doc.revision), ':gone': S('deleted') },
+        },
+      },
+    };
+  }
+
+  /**
+   * Removes what a deposit staged: its chunks, then its intent (a refused commit, or the uploads
+   * job after marking the intent abandoned). Idempotent.
+   */
+  async discardStaged(dmpId: string, documentId: string, chunks: number): Promise<void> {
+    await this.batchWrite(Array.from({ length: chunks }, (_, i) => ({ DeleteRequest: { Key: keyItem(keys.chunk(dmpId, documentId, i)) } })));
+    await this.db.send(new DeleteItemCommand({ TableName: this.table, Key: keyItem(keys.upload(dmpId, documentId)) }));
+  }
+
+  private chunkItem(key: DataKey, documentId: string, index: number, content: Buffer): Item {
+    const k = keys.chunk(key.dmpId, documentId, index);
+    return { ...keyItem(k), content: B(seal(key, k.sk, 'content', content)) };
+  }
+
+  /** BatchWriteItem in groups of 25, retrying what DynamoDB leaves unprocessed. */
+  async batchWrite(requests: WriteRequest[]): Promise<void> {
+    for (let i = 0; i < requests.length; i += MAX_BATCH_WRITE) {
+      let pending = requests.slice(i, i + MAX_BATCH_WRITE);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 8) throw new Error('batch write left items unprocessed');
+        if (attempt > 0) await backoff(attempt);
+        const out = await this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: pending } }));
+        pending = out.UnprocessedItems?.[this.table] ?? [];
+      }
+    }
+  }
+}
+
+const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 2000) * (0.5 + Math.random() / 2)));
+
+const keyItem = (k: { pk: string; sk: string }): Item => ({ pk: S(k.pk), sk: S(k.sk) });
+
+const visibilityIndex = (dmpId: string, k: { pk: string; sk: string }, step: 'notice' | 'reveal', at: Date) => ({
+  gsi1pk: S(visibilityPartition(shardOf(dmpId, DOCUMENT_SHARDS))),
+  gsi1sk: S(`${at.toISOString()}#${k.pk}#${k.sk}`),
+  visibilityStep: S(`${step}@${at.toISOString()}`),
+});
+
+export const toStoredDocument = (i: Item): StoredDocument => {
+  const step = str(i, 'visibilityStep');
+  const [stepName, stepAt] = step ? step.split('@') : [];
+  return {
+    documentId: required(str(i, 'documentId'), 'documentId'),
+    version: required(num(i, 'version'), 'version'),
+    setId: required(str(i, 'setId'), 'setId'),
+    replaces: str(i, 'replaces'),
+    typeCode: required(str(i, 'typeCode'), 'typeCode'),
+    classCode: required(str(i, 'classCode'), 'classCode'),
+    serviceDate: required(str(i, 'serviceDate'), 'serviceDate'),
+    depositedAt: required(str(i, 'depositedAt'), 'depositedAt'),
+    contentType: required(str(i, 'contentType'), 'contentType'),
+    size: required(num(i, 'size'), 'size'),
+    chunks: required(num(i, 'chunks'), 'chunks'),
+    author: {
+      kind: required(str(i, 'authorKind'), 'authorKind') as DocumentAuthor['kind'],
+      id: required(str(i, 'authorId'), 'authorId'),
+      profession: str(i, 'authorProfession'),
+    },
+    status: required(str(i, 'status'), 'status') as DocumentStatus,
+    labels: {
+      maskedToProfessionals: bool(i, 'maskedToProfessionals') ?? false,
+      invisibleToPatient: bool(i, 'invisibleToPatient') ?? false,
+      invisibleToRepresentatives: bool(i, 'invisibleToRepresentatives') ?? false,
+    },
+    sealedTitle: required(bin(i, 'title'), 'title'),
+    titleTokens: new Set(i.titleTokens?.SS ?? []),
+    revision: num(i, 'revision') ?? 1,
+    visibilityStep: stepName && stepAt ? { step: stepName as 'notice' | 'reveal', at: stepAt } : undefined,
+  };
+};

@@ -1,0 +1,259 @@
+/**
+ * Documents: deposit (and new versions), list, read, labels and archive, logical deletion. Every
+ * decision is the access policy's; every action is traced in its own transaction, and a read is
+ * traced before its content leaves.
+ */
+import { ConditionsRefused, transact, type LabelledWrite } from '#adapters/transactions';
+import type { StoredDocument } from './store.ts';
+import { titleToken } from './store.ts';
+import type { DataKey } from '#adapters/envelope';
+import {
+  decideDeposit,
+  decideDocumentChange,
+  decideDocumentDelete,
+  decideDocumentListing,
+  decideReplace,
+  documentReader,
+  type DocumentLabels,
+} from '#domain/access-policy';
+import { actorRef } from '#domain/actor';
+import { DOCUMENT_ID, MAX_CONTENT_BYTES, NO_LABELS, chunkCount, decodeBase64, newDocumentId, noticeAt, searchWords } from '#domain/documents';
+import { refuse } from '#domain/errors';
+import { documentType } from '#domain/reference-data';
+import type { TraceDetails } from '../shared.ts';
+import { withDocuments, type DocumentDeps } from './deps.ts';
+import { HttpProblem } from '#platform/problem';
+import { defineCapability, type Call, type HandlerOf } from '#http/capability';
+import { canonicalJson } from '#http/canonical';
+import { commit, denied, loadSubject, replayed, traceAccess, traceWrite, type Subject } from '../shared.ts';
+import { DOCUMENTS, type DOCUMENTS_ROUTES } from './routes.ts';
+
+type Handler<Id extends (typeof DOCUMENTS_ROUTES)[number]['id']> = HandlerOf<typeof DOCUMENTS_ROUTES, Id, DocumentDeps>;
+
+/** The document's id hidden from the patient's (and representatives') log while the document is hidden from them. */
+const hiddenFrom = (labels: DocumentLabels): TraceDetails['hiddenFrom'] =>
+  labels.invisibleToPatient ? 'patient' : labels.invisibleToRepresentatives ? 'representatives' : undefined;
+
+const traceDetails = (mode: TraceDetails['mode'], documentId: string, labels: DocumentLabels): TraceDetails => {
+  const hidden = hiddenFrom(labels);
+  return { mode, documentId, ...(hidden ? { hiddenFrom: hidden } : {}) };
+};
+
+const authorOf = (call: Call): StoredDocument['author'] => {
+  const a = call.actor;
+  if (a.kind === 'professional') return { kind: 'professional', id: a.id, profession: a.profession };
+  if (a.kind === 'patient') return { kind: 'patient', id: a.dmpId };
+  if (a.kind === 'representative') return { kind: 'representative', id: a.loginId };
+  throw new Error('only professionals and record holders deposit');
+};
+
+const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
+  const { dmpId } = call.params;
+  const body = call.body;
+  const type = documentType(body.typeCode);
+  if (!type) refuse('refused', 'unknown-type-code', 'The type code is not one of the accepted document types.');
+  const content = decodeBase64(body.content);
+  if (!content) throw new HttpProblem(400, 'The content is not valid base64.', { errors: [{ path: 'body.content', message: 'not base64 (RFC 4648, with padding)' }] });
+  if (content.length > MAX_CONTENT_BYTES) refuse('too-large', 'content-too-large', `The content may hold at most ${MAX_CONTENT_BYTES} bytes once decoded.`);
+  const labels: DocumentLabels = { ...NO_LABELS, ...body.visibility };
+
+  const [subject, previous] = await Promise.all([loadSubject(deps, call, dmpId), body.replaces ? deps.documents.get(dmpId, body.replaces) : undefined]);
+  const { record, standing } = subject;
+  const now = deps.clock.now();
+  const decision = decideDeposit(call.actor, record, standing, type!.classCode, labels, now);
+  if (!decision.allow) return denied(decision);
+  if (body.replaces) {
+    if (!previous || previous.status === 'deleted') throw new HttpProblem(404, 'The document to replace does not exist in this record.');
+    const replace = decideReplace(call.actor, record, standing, previous, now, deps.matrix);
+    if (!replace.allow) return denied(replace);
+  }
+
+  const scope = `${actorRef(call.actor)}:${dmpId}`;
+  const idem = call.idempotencyKey
+    ? { key: call.idempotencyKey, hash: await deps.hasher.hash('idempotency', canonicalJson(['depositDocument', scope, body])) }
+    : undefined;
+  if (idem) {
+    const replay = await replayed(deps, scope, idem.key, idem.hash);
+    if (replay) return replay;
+  }
+
+  const key = await deps.keyRing.unwrap(dmpId, record.wrappedKey);
+  const documentId = newDocumentId(now, (n) => deps.random.bytes(n));
+  const version = previous ? previous.version + 1 : 1;
+  // A new version keeps the patient's mask: the author cannot lift it by replacing the document.
+  const finalLabels = previous?.labels.maskedToProfessionals ? { ...labels, maskedToProfessionals: true } : labels;
+  if (finalLabels.maskedToProfessionals && finalLabels.invisibleToPatient) {
+    refuse('refused', 'contradictory-labels', 'The patient masked this document: its new version cannot be invisible to the patient.');
+  }
+  const doc = {
+    documentId,
+    version,
+    setId: previous?.setId ?? documentId,
+    replaces: previous?.documentId,
+    typeCode: body.typeCode,
+    classCode: type!.classCode,
+    title: body.title,
+    serviceDate: body.serviceDate,
+    depositedAt: now,
+    contentType: body.contentType,
+    content,
+    author: authorOf(call),
+    labels: finalLabels,
+    uniqueId: body.uniqueId,
+    visibilityStep: finalLabels.invisibleToPatient ? { step: 'notice' as const, at: noticeAt(now) } : undefined,
+  };
+  const response = { documentId, version, status: 'current' as const };
+  const staged = await deps.documents.stageChunks(key, doc, now);
+  const writes: LabelledWrite[] = [
+    ...deps.documents.commitWrites(key, doc, staged, searchWords(body.title)),
+    traceWrite(deps, call, dmpId, 'document.deposit', now, traceDetails('normal', documentId, finalLabels)),
+    ...(previous ? [deps.documents.supersedeWrite(dmpId, previous)] : []),
+    ...(idem ? [{ label: 'idempotency', item: deps.idempotency.put(scope, idem.key, idem.hash, key, { status: 201, body: response }, now) }] : []),
+  ];
+  try {
+    await transact(deps.db, writes);
+  } catch (error) {
+    if (!(error instanceof ConditionsRefused)) throw error;
+    // Refused, the deposit must leave nothing: what it staged goes now (else the uploads job's).
+    if (chunkCount(content.length) > 1) {
+      await deps.documents.discardStaged(dmpId, documentId, chunkCount(content.length)).catch((e: unknown) => {
+        deps.logger.warn('staged chunks left to the uploads job', { errorName: (e as Error).name });
+      });
+    }
+    if (idem && error.labels.has('idempotency')) {
+      const replay = await replayed(deps, scope, idem.key, idem.hash);
+      if (replay) return replay;
+    }
+    if (error.labels.has('unique-id')) refuse('conflict', 'document-exists', 'A document with this uniqueId was already deposited in this record.');
+    if (error.labels.has('previous')) refuse('conflict', 'state-changed', 'The document to replace changed meanwhile (replaced or deleted).');
+    throw error;
+  }
+  return { status: 201, body: response };
+};
+
+const metaView = (key: DataKey | undefined, deps: DocumentDeps, doc: StoredDocument) => ({
+  documentId: doc.documentId,
+  version: doc.version,
+  typeCode: doc.typeCode,
+  classCode: doc.classCode,
+  title: key ? deps.documents.openTitle(key, doc) : '',
+  serviceDate: doc.serviceDate,
+  depositedAt: doc.depositedAt,
+  author: { kind: doc.author.kind, id: doc.author.id, ...(doc.author.profession ? { profession: doc.author.profession } : {}) },
+  status: doc.status as 'current' | 'archived' | 'superseded',
+  visibility: { ...doc.labels },
+  size: doc.size,
+  contentType: doc.contentType,
+  ...(doc.replaces ? { replaces: doc.replaces } : {}),
+});
+
+/** The cursor of a listing: the id of the last document the previous page went through. */
+const encodeCursor = (documentId: string): string => Buffer.from(`DOC#${documentId}`).toString('base64url');
+const decodeCursor = (cursor: string): string => {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const id = text.startsWith('DOC#') ? text.slice(4) : '';
+  if (!DOCUMENT_ID.test(id)) throw new HttpProblem(400, 'The cursor is not valid.', { errors: [{ path: 'query.cursor', message: 'not a cursor of this list' }] });
+  return id;
+};
+
+const listDocuments: Handler<'listDocuments'> = async (call, deps) => {
+  const { dmpId } = call.params;
+  const query = call.query;
+  const limit = query.limit ? Number(query.limit) : 50;
+  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const [subject, page] = await Promise.all([loadSubject(deps, call, dmpId), deps.documents.page(dmpId, after)]);
+  const { record, standing } = subject;
+  const now = deps.clock.now();
+  const listing = decideDocumentListing(call.actor, record, standing, now);
+  if (!listing.allow) return denied(listing);
+  const reader = documentReader(call.actor, record, standing, now, deps.matrix);
+
+  const key = await deps.keyRing.unwrap(dmpId, record.wrappedKey);
+  const wanted = query.q ? searchWords(query.q).map((w) => titleToken(key, w)) : [];
+  const statusOk = (s: string) => (query.status === 'all' ? s !== 'deleted' : s === (query.status ?? 'current'));
+  const visible: StoredDocument[] = [];
+  let last: string | undefined;
+  for (const doc of page.items) {
+    if (visible.length === limit) break;
+    last = doc.documentId;
+    if (!statusOk(doc.status)) continue;
+    if (query.typeCode && doc.typeCode !== query.typeCode) continue;
+    if (query.since && doc.depositedAt.slice(0, 10) < query.since) continue;
+    if (wanted.some((t) => !doc.titleTokens.has(t))) continue;
+    if (!reader(doc).allow) continue;
+    visible.push(doc);
+  }
+  const more = page.more || (last !== undefined && last !== page.items.at(-1)?.documentId);
+  await traceAccess(deps, call, subject, key, 'document.list', { mode: listing.mode });
+  return {
+    status: 200,
+    body: { items: visible.map((d) => metaView(key, deps, d)), nextCursor: more && last ? encodeCursor(last) : null },
+  };
+};
+
+/** The document and the decision to show it to the caller; 404 when it is absent or hidden. */
+const visibleDocument = async (call: Call & { params: { dmpId: string; documentId: string } }, deps: DocumentDeps): Promise<{ subject: Subject; doc: StoredDocument; mode: TraceDetails['mode'] }> => {
+  const { dmpId, documentId } = call.params;
+  const [subject, doc] = await Promise.all([loadSubject(deps, call, dmpId), deps.documents.get(dmpId, documentId)]);
+  const now = deps.clock.now();
+  if (!doc) {
+    const listing = decideDocumentListing(call.actor, subject.record, subject.standing, now);
+    return denied(listing.allow ? { allow: false, answer: 'not-found', code: 'not-found', reason: 'No such document.' } : listing);
+  }
+  const decision = documentReader(call.actor, subject.record, subject.standing, now, deps.matrix)(doc);
+  if (!decision.allow) return denied(decision);
+  return { subject, doc, mode: decision.mode };
+};
+
+const readDocument: Handler<'readDocument'> = async (call, deps) => {
+  const { subject, doc, mode } = await visibleDocument(call, deps);
+  const key = await deps.keyRing.unwrap(subject.record.dmpId, subject.record.wrappedKey);
+  const [content] = await Promise.all([
+    deps.documents.readContent(key, doc),
+    traceAccess(deps, call, subject, key, 'document.read', traceDetails(mode, doc.documentId, doc.labels)),
+  ]);
+  return { status: 200, body: { ...metaView(key, deps, doc), content: content.toString('base64') } };
+};
+
+const updateDocument: Handler<'updateDocument'> = async (call, deps) => {
+  const change = call.body;
+  const { subject, doc } = await visibleDocument(call, deps);
+  const { record, standing } = subject;
+  const now = deps.clock.now();
+  const decision = decideDocumentChange(call.actor, record, standing, doc, change, now, deps.matrix);
+  if (!decision.allow) return denied(decision);
+  const labels: DocumentLabels = {
+    maskedToProfessionals: change.maskedToProfessionals ?? doc.labels.maskedToProfessionals,
+    invisibleToPatient: change.invisibleToPatient ?? doc.labels.invisibleToPatient,
+    // Revealed to representatives for good: nothing sets it back.
+    invisibleToRepresentatives: change.visibleToRepresentatives ? false : doc.labels.invisibleToRepresentatives,
+  };
+  const status = change.archived === undefined || doc.status === 'superseded' ? doc.status : change.archived ? 'archived' : 'current';
+  await commit(
+    deps,
+    [
+      deps.documents.labelsWrite(record.dmpId, doc, labels, status),
+      // The trace hides the id from whom the document was hidden before this change.
+      traceWrite(deps, call, record.dmpId, 'document.update', now, traceDetails(decision.mode, doc.documentId, doc.labels)),
+    ],
+    'The document changed meanwhile: read it again and retry.',
+  );
+  const key = await deps.keyRing.unwrap(record.dmpId, record.wrappedKey);
+  return { status: 200, body: metaView(key, deps, { ...doc, labels, status }) };
+};
+
+const deleteDocument: Handler<'deleteDocument'> = async (call, deps) => {
+  const { subject, doc } = await visibleDocument(call, deps);
+  const { record, standing } = subject;
+  const now = deps.clock.now();
+  const decision = decideDocumentDelete(call.actor, record, standing, doc, now, deps.matrix);
+  if (!decision.allow) return denied(decision);
+  await commit(
+    deps,
+    [deps.documents.deleteWrite(record.dmpId, doc, now), traceWrite(deps, call, record.dmpId, 'document.delete', now, traceDetails(decision.mode, doc.documentId, doc.labels))],
+    'The document changed meanwhile: read it again and retry.',
+  );
+  return { status: 204 };
+};
+
+export const capability = defineCapability<DocumentDeps>()(DOCUMENTS, { depositDocument, listDocuments, readDocument, updateDocument, deleteDocument }, withDocuments);

@@ -1,0 +1,18 @@
+/**
+ * THE list of capabilities. Each is a folder beside this file holding its routes, schemas, use
+ * cases, Lambda entry (handler.ts) and, where it has its own items, its store. API Gateway and the
+ * functions (lib/api.ts), the local runtime (bin/local-runtime.ts) and the OpenAPI document are
+ * generated from this list: adding a capability is adding its folder and one line here.
+ *
+ * The order is the order of the routes in the OpenAPI document.
+ */
+import { ACCESS } from './access/routes.ts';
+import { AUTH } from './auth/routes.ts';
+import { DOCS } from './docs/routes.ts';
+import { DOCUMENTS } from './documents/routes.ts';
+import { RECORDS } from './records/routes.ts';
+import { REPORTING } from './reporting/routes.ts';
+
+export const CAPABILITIES = [RECORDS, AUTH, DOCUMENTS, ACCESS, REPORTING, DOCS] as const;
+
+export type Capability = (typeof CAPABILITIES)[number]['name'];

@@ -1,0 +1,355 @@
+/**
+ * Records: creation on every channel, creation codes, search by INS, reading a record.
+ * Each route reads as a use case: validated input in, a few port calls, a typed reply out.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { Item } from '#adapters/attributes';
+import { openJson, sealJson } from '#adapters/envelope';
+import { ConditionsRefused, type LabelledWrite } from '#adapters/transactions';
+import {
+  openRecord,
+  type Contact,
+  type EmergencyAccess,
+  type LoginToCreate,
+  type RecordStore,
+  type Representative,
+  type StoredRecord,
+} from '#adapters/record-store';
+import { keys } from '#adapters/table';
+import { assertClosable, assertOpenForChange, assertReactivation, retainUntil } from '#domain/lifecycle';
+import { CODE_TTL_MS, MAX_CODE_ATTEMPTS, newLoginCode } from '#domain/login';
+import { hashPassword } from '#adapters/passwords';
+import { decideRecordRead, searchAuthorization } from '#domain/access-policy';
+import { commit, denied, eventId, loadSubject, notify, replayed, traceAccess, traceWrite } from '../shared.ts';
+import { actorRef, isRecordHolder } from '#domain/actor';
+import { planCreation } from '#domain/creation';
+import { passwordProblem } from '#domain/password-policy';
+import { refuse } from '#domain/errors';
+import { newCreationCode, newDmpId, newEventId, newLoginId, newProvisionalPassword } from '#domain/identifiers';
+import { traceActor, type Trace } from '#domain/trace';
+import { writeTrace } from '#adapters/trace-store';
+import { isoMonth } from '#domain/dates';
+import type { CryptoDeps } from '#platform/deps-data';
+import { HttpProblem } from '#platform/problem';
+import { defineCapability, type Call, type HandlerOf } from '#http/capability';
+import { canonicalJson } from '#http/canonical';
+import { RECORDS, type RECORDS_ROUTES } from './routes.ts';
+
+type Handler<Id extends (typeof RECORDS_ROUTES)[number]['id']> = HandlerOf<typeof RECORDS_ROUTES, Id, CryptoDeps>;
+
+const CREATION_CODE_DAYS = 90;
+
+const createRecord: Handler<'createRecord'> = async (call, deps) => {
+  const body = call.body;
+  const now = deps.clock.now();
+  const plan = planCreation(call.actor, body, now);
+  if (plan.channel === 'online') {
+    const weak = passwordProblem(body.password ?? '');
+    if (weak) refuse('refused', 'weak-password', weak);
+  }
+  const bytes = (n: number) => deps.random.bytes(n);
+  const scope = actorRef(call.actor);
+  const idem = call.idempotencyKey
+    ? { key: call.idempotencyKey, hash: await deps.hasher.hash('idempotency', canonicalJson(['createRecord', scope, body])) }
+    : undefined;
+  if (idem) {
+    const replay = await replayed(deps, scope, idem.key, idem.hash);
+    if (replay) return replay;
+  }
+
+  const [insHash, codeHash] = await Promise.all([
+    deps.hasher.hash('ins', body.ins),
+    body.creationCode ? deps.hasher.hash('creation-code', body.creationCode) : undefined,
+  ]);
+  const dmpId = newDmpId(bytes);
+  // A minor's record is used by the representatives; the person's own login is issued at a desk
+  // once of age (POST /v1/records/{dmpId}/credentials).
+  const patientLogin = plan.minor
+    ? undefined
+    : { loginId: newLoginId(bytes), password: plan.channel === 'online' ? (body.password ?? '') : newProvisionalPassword(bytes), actor: 'patient' as const };
+  const repLogins = (body.representatives ?? []).map(() => ({ loginId: newLoginId(bytes), password: newProvisionalPassword(bytes), actor: 'representative' as const }));
+  const allLogins = [...(patientLogin ? [patientLogin] : []), ...repLogins];
+  const [{ key, wrapped }, ...hashes] = await Promise.all([deps.keyRing.generate(dmpId), ...allLogins.map((l) => hashPassword(l.password))]);
+  const logins: LoginToCreate[] = allLogins.map((l, i) => ({
+    loginId: l.loginId,
+    actor: l.actor,
+    passwordHash: hashes[i] as string,
+    mustChangePassword: !(l.actor === 'patient' && plan.channel === 'online'),
+  }));
+  const representatives: Representative[] = (body.representatives ?? []).map((r, i) => ({ ...r, loginId: repLogins[i]!.loginId }));
+  const recipients = [...new Set([body.contact?.mobile, ...representatives.map((r) => r.mobile)].filter((m): m is string => !!m))];
+
+  const createdAt = now.toISOString();
+  const response = {
+    dmpId,
+    status: 'active' as const,
+    channel: plan.channel,
+    createdAt,
+    ...(patientLogin
+      ? {
+          credentials:
+            plan.channel === 'online'
+              ? { loginId: patientLogin.loginId }
+              : { loginId: patientLogin.loginId, provisionalPassword: patientLogin.password },
+        }
+      : {}),
+    ...(repLogins.length > 0 ? { representatives: repLogins.map((l) => ({ loginId: l.loginId, provisionalPassword: l.password })) } : {}),
+  };
+
+  try {
+    await deps.records.create(key, wrapped, {
+      dmpId,
+      channel: plan.channel,
+      createdAt: now,
+      createdBy: scope,
+      consentInformedAt: body.consent.informedAt ? new Date(body.consent.informedAt) : now,
+      minor: plan.minor,
+      emergencyAccess: { breakGlass: body.emergencyAccess?.breakGlass ?? true, regulation: body.emergencyAccess?.regulation ?? true },
+      identity: body.identity,
+      contact: body.contact ?? {},
+      representatives,
+      logins,
+      insHash,
+      authorizedProfessional: call.actor.kind === 'professional' ? call.actor.id : undefined,
+      ledger: plan.pharmacyFiness ? { finess: plan.pharmacyFiness, month: isoMonth(now) } : undefined,
+      creationCode: codeHash ? { hash: codeHash, insHash } : undefined,
+      notifications: recipients.map((to) => ({ message: { to, template: 'record-created' as const }, id: newEventId(bytes) })),
+      trace: { trace: { actor: traceActor(call.actor), action: 'record.create', mode: 'normal' }, id: newEventId(bytes) },
+      extra: idem ? [{ label: 'idempotency', item: deps.idempotency.put(scope, idem.key, idem.hash, key, { status: 201, body: response }, now) }] : [],
+    });
+  } catch (error) {
+    deps.keyRing.forget(dmpId);
+    if (!(error instanceof ConditionsRefused)) throw error;
+    if (idem && error.labels.has('idempotency')) {
+      const replay = await replayed(deps, scope, idem.key, idem.hash);
+      if (replay) return replay;
+    }
+    if (error.labels.has('ins')) refuse('conflict', 'dmp-exists', 'A DMP already exists for this INS. A closed DMP is reactivated, not created again.');
+    if (error.labels.has('creation-code')) refuse('refused', 'creation-code-invalid', 'The creation code is unknown, expired, already used or issued for another person.');
+    throw error;
+  }
+  return { status: 201, body: response };
+};
+
+const createCreationCode: Handler<'createCreationCode'> = async (call, deps) => {
+  const { ins } = call.body;
+  const now = deps.clock.now();
+  const insHash = await deps.hasher.hash('ins', ins);
+  if (await deps.records.dmpIdByInsHash(insHash)) refuse('conflict', 'dmp-exists', 'A DMP already exists for this INS.');
+  const code = newCreationCode((n) => deps.random.bytes(n));
+  const expiresAt = new Date(now.getTime() + CREATION_CODE_DAYS * 86_400_000);
+  await deps.records.putCreationCode(await deps.hasher.hash('creation-code', code), insHash, now, expiresAt, actorRef(call.actor));
+  return { status: 201, body: { creationCode: code, expiresAt: expiresAt.toISOString() } };
+};
+
+const searchRecord: Handler<'searchRecord'> = async (call, deps) => {
+  const { ins } = call.body;
+  const dmpId = await deps.records.dmpIdByInsHash(await deps.hasher.hash('ins', ins));
+  const record = dmpId ? await deps.records.load(dmpId) : undefined;
+  if (!dmpId || !record) throw new HttpProblem(404, 'No DMP exists for this INS.');
+  const relation = call.actor.kind === 'professional' ? (await deps.access.standing(dmpId, call.actor.id)).relation : undefined;
+  await traced(deps, call, dmpId, 'record.search');
+  return {
+    status: 200,
+    body: {
+      dmpId,
+      status: record.status,
+      ...(record.closedAt ? { closedAt: record.closedAt } : {}),
+      authorization: searchAuthorization(call.actor, record, relation, deps.clock.now()),
+      attendingPhysician: relation?.status === 'authorized' && relation.attendingPhysician,
+    },
+  };
+};
+
+const getRecord: Handler<'getRecord'> = async (call, deps) => {
+  const { dmpId } = call.params;
+  const subject = await loadSubject(deps, call, dmpId);
+  const { record } = subject;
+  const decision = decideRecordRead(call.actor, record, subject.standing, deps.clock.now());
+  if (!decision.allow) return denied(decision);
+  const [key, authorizations] = await Promise.all([deps.keyRing.unwrap(dmpId, record.wrappedKey), deps.records.authorizations(dmpId)]);
+  await traceAccess(deps, call, subject, key, 'record.read', { mode: decision.mode });
+  const { identity, contact, representatives } = openRecord(key, record);
+  return {
+    status: 200,
+    body: {
+      dmpId,
+      status: record.status,
+      channel: record.channel,
+      createdAt: record.createdAt,
+      ...(record.closedAt ? { closedAt: record.closedAt } : {}),
+      identity,
+      contact,
+      emergencyAccess: record.emergencyAccess,
+      attendingPhysicians: authorizations.filter((a) => a.attendingPhysician && a.status === 'authorized').map((a) => ({ professionalId: a.professionalId })),
+      representatives: representatives.map(({ loginId: _secretless, ...r }) => r),
+    },
+  };
+};
+
+/** Writes the access's trace; the access fails if its trace cannot be written. */
+const traced = (deps: CryptoDeps, call: Call, dmpId: string, action: Trace['action']): Promise<void> =>
+  writeTrace(deps.db, deps.config.tableName, dmpId, { actor: traceActor(call.actor), action, mode: 'normal' }, deps.clock.now(), newEventId((n) => deps.random.bytes(n)));
+
+// ── The patient's own record: lifecycle, settings, notifications ──────────────────────────────
+
+/**
+ * The record a patient or representative session opens, and only that one: any other id answers
+ * 404, whether it exists or not.
+ */
+const holdersRecord = async (call: Call & { params: { dmpId: string } }, deps: CryptoDeps): Promise<StoredRecord> => {
+  const { dmpId } = call.params;
+  const record = await deps.records.load(dmpId);
+  if (!record || !isRecordHolder(call.actor) || call.actor.dmpId !== dmpId) throw new HttpProblem(404, 'No such record.');
+  return record;
+};
+
+const closeRecord: Handler<'closeRecord'> = async (call, deps) => {
+  const record = await holdersRecord(call, deps);
+  assertClosable(record.status);
+  const now = deps.clock.now();
+  const until = retainUntil(now);
+  const key = await deps.keyRing.unwrap(record.dmpId, record.wrappedKey);
+  const { contact } = openRecord(key, record);
+  await commit(
+    deps,
+    [
+      ...deps.records.closeWrites(record.dmpId, now, until),
+      traceWrite(deps, call, record.dmpId, 'record.close', now),
+      ...(contact.mobile ? [notify(deps, key, { to: contact.mobile, template: 'record-closed' }, now)] : []),
+    ],
+    'The record changed meanwhile (already closed?).',
+  );
+  return { status: 200, body: { status: 'closed', closedAt: now.toISOString(), retainUntil: until.toISOString() } };
+};
+
+const reactivateRecord: Handler<'reactivateRecord'> = async (call, deps) => {
+  const { dmpId } = call.params;
+  const { consent } = call.body;
+  const actor = call.actor;
+  const record = isRecordHolder(actor) ? await holdersRecord(call, deps) : await deps.records.load(dmpId);
+  if (!record) throw new HttpProblem(404, 'No such record.');
+  if (actor.kind === 'professional') {
+    const { relation } = await deps.access.standing(dmpId, actor.id);
+    if (relation?.status === 'blocked') refuse('forbidden', 'blocked', 'The patient has blocked you.');
+  }
+  assertReactivation(actor, record.status, consent);
+  const now = deps.clock.now();
+  const key = await deps.keyRing.unwrap(dmpId, record.wrappedKey);
+  const { contact } = openRecord(key, record);
+  const writes = [
+    ...deps.records.reactivateWrites(dmpId),
+    traceWrite(deps, call, dmpId, 'record.reactivate', now),
+    ...(contact.mobile ? [notify(deps, key, { to: contact.mobile, template: 'record-reactivated' }, now)] : []),
+  ];
+  // The professional holds the consent just given: an authorization, as at creation.
+  if (actor.kind === 'professional') writes.push(deps.records.authorizationWrite(dmpId, actor.id, now, 'reactivation'));
+  await commit(deps, writes, 'The record changed meanwhile (already active, or destroyed).');
+  return { status: 200, body: { status: 'active' } };
+};
+
+const settingsView = (record: StoredRecord, contact: Contact, emergencyAccess: EmergencyAccess, pending?: { expiresAt: string }) => ({
+  emergencyAccess,
+  contact: { ...(contact.mobile ? { mobile: contact.mobile } : {}), ...(contact.email ? { email: contact.email } : {}) },
+  ...(pending ? { pendingMobile: { expiresAt: pending.expiresAt } } : record.pendingMobile ? { pendingMobile: { expiresAt: record.pendingMobile.expiresAt } } : {}),
+});
+
+/**
+ * Emergency-access oppositions and e-mail change at once; a new mobile waits for the code sent to
+ * it (a number the patient cannot receive on must never become where login codes go).
+ */
+const updateSettings: Handler<'updateSettings'> = async (call, deps) => {
+  const body = call.body;
+  const record = await holdersRecord(call, deps);
+  assertOpenForChange(record.status);
+  const now = deps.clock.now();
+  const key = await deps.keyRing.unwrap(record.dmpId, record.wrappedKey);
+  const { contact } = openRecord(key, record);
+  const emergencyAccess = { ...record.emergencyAccess, ...body.emergencyAccess };
+  const nextContact: Contact = { ...contact, ...(body.contact && 'email' in body.contact ? { email: body.contact.email } : {}) };
+  const newMobile = body.contact?.mobile !== undefined && body.contact.mobile !== contact.mobile ? body.contact.mobile : undefined;
+  const writes: LabelledWrite[] = [];
+  let pending: { expiresAt: string } | undefined;
+  let pendingMobile: Parameters<RecordStore['settingsWrite']>[2]['pendingMobile'];
+  if (newMobile) {
+    const id = eventId(deps);
+    const code = newLoginCode((n) => deps.random.bytes(n));
+    const expiresAt = new Date(now.getTime() + CODE_TTL_MS);
+    pendingMobile = { id, sealed: sealJson(key, 'META', 'pendingMobile', newMobile), codeHash: await deps.hasher.hash('login-code', `mobile.${record.dmpId}.${id}.${code}`), expiresAt };
+    pending = { expiresAt: expiresAt.toISOString() };
+    writes.push(notify(deps, key, { to: newMobile, template: 'mobile-code', params: { code } }, now));
+  }
+  writes.push(
+    deps.records.settingsWrite(record.dmpId, record.revision, {
+      emergencyAccess,
+      contact: body.contact?.email !== undefined ? sealJson(key, 'META', 'contact', nextContact) : undefined,
+      pendingMobile,
+    }),
+    traceWrite(deps, call, record.dmpId, 'settings.update', now),
+  );
+  await commit(deps, writes, 'The record changed meanwhile: read it again and retry.');
+  return { status: 200, body: settingsView(record, nextContact, emergencyAccess, pending) };
+};
+
+const confirmMobile: Handler<'confirmMobile'> = async (call, deps) => {
+  const { code } = call.body;
+  const record = await holdersRecord(call, deps);
+  assertOpenForChange(record.status);
+  const now = deps.clock.now();
+  const pending = record.pendingMobile;
+  const wrongCode = (): never => refuse('refused', 'wrong-code', 'The code is wrong or expired, or the change was replaced. Ask for a new code by changing the mobile again.');
+  if (!pending || !(await deps.records.attemptPendingMobile(record.dmpId, pending.id, MAX_CODE_ATTEMPTS, now))) return wrongCode();
+  const expected = Buffer.from(pending.codeHash);
+  const actual = Buffer.from(await deps.hasher.hash('login-code', `mobile.${record.dmpId}.${pending.id}.${code}`));
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return wrongCode();
+  const key = await deps.keyRing.unwrap(record.dmpId, record.wrappedKey);
+  const { contact } = openRecord(key, record);
+  const mobile = openJson<string>(key, 'META', 'pendingMobile', pending.sealed);
+  const nextContact: Contact = { ...contact, mobile };
+  await commit(
+    deps,
+    [
+      // Attempts are counted outside the revision: a concurrent settings change still wins.
+      deps.records.settingsWrite(record.dmpId, record.revision, { contact: sealJson(key, 'META', 'contact', nextContact), pendingMobile: null }),
+      traceWrite(deps, call, record.dmpId, 'settings.update', now),
+      // The former number hears of the change: a hijack does not go unnoticed.
+      ...(contact.mobile ? [notify(deps, key, { to: contact.mobile, template: 'mobile-changed' }, now)] : []),
+    ],
+    'The record changed meanwhile: read it again and retry.',
+  );
+  return { status: 200, body: { emergencyAccess: record.emergencyAccess, contact: nextContact } };
+};
+
+const listNotifications: Handler<'listNotifications'> = async (call, deps) => {
+  const record = await holdersRecord(call, deps);
+  const { limit, cursor } = call.query;
+  const after = cursor ? decodeCursor(record.dmpId, cursor) : undefined;
+  const page = await deps.records.notifications(record.dmpId, limit ? Number(limit) : 50, after);
+  return {
+    status: 200,
+    body: {
+      items: page.items.map((i) => {
+        const sk = i.sk?.S ?? '';
+        const sentAt = i.sentAt?.S;
+        return {
+          id: sk.slice(sk.lastIndexOf('#') + 1),
+          at: i.createdAt?.S ?? '',
+          channel: 'sms' as const,
+          reason: i.template?.S ?? '',
+          status: (i.status?.S ?? 'pending') as 'pending' | 'sent' | 'failed' | 'dropped',
+          ...(sentAt ? { sentAt } : {}),
+        };
+      }),
+      nextCursor: page.next?.sk?.S ? Buffer.from(page.next.sk.S).toString('base64url') : null,
+    },
+  };
+};
+
+/** A cursor is the last key of the previous page, in this record's notifications only. */
+const decodeCursor = (dmpId: string, cursor: string): Item => {
+  const sk = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^OUTBOX#[0-9T:.Z-]{24}#[a-z2-7]{12}$/.test(sk)) throw new HttpProblem(400, 'The cursor is not valid.', { errors: [{ path: 'query.cursor', message: 'not a cursor of this list' }] });
+  return { pk: { S: keys.record(dmpId).pk }, sk: { S: sk } };
+};
+
+export const capability = defineCapability<CryptoDeps>()(RECORDS, { createRecord, createCreationCode, searchRecord, getRecord, closeRecord, reactivateRecord, updateSettings, confirmMobile, listNotifications });
