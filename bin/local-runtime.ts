@@ -5,7 +5,7 @@
  * emulator recorded, and the scheduled jobs on demand. Also used in-process by the e2e tests.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -43,6 +43,11 @@ export interface LocalOptions {
   dispatchIntervalMs?: number;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   allowedOrigin?: string;
+  /**
+   * For tests: awaited once the server listens and just before it starts serving, so that a test
+   * can send requests while start-up is still in progress, or make start-up fail after listening.
+   */
+  beforeReady?: (url: string) => Promise<void>;
 }
 
 export interface LocalRuntime {
@@ -115,14 +120,39 @@ const recordedSms = async (endpoint: string, to: string | undefined): Promise<Re
 
 const JobBody = z.strictObject({ now: z.iso.datetime().optional() });
 
+const closeServer = async (server: Server): Promise<void> => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+};
+
+/** What start() has started so far, to be stopped if start-up fails part-way. */
+type Undo = (() => Promise<void>)[];
+
 export const startLocal = async (options: LocalOptions = {}): Promise<LocalRuntime> => {
+  const undo: Undo = [];
+  try {
+    return await start(options, undo);
+  } catch (error) {
+    // Nothing is left listening or running: a failed start-up neither hangs clients nor the process.
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+    throw error;
+  }
+};
+
+const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> => {
   let emulator: Emulator | undefined;
   const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL ?? (emulator = await startMoto()).endpoint;
+  undo.push(async () => emulator?.stop());
   const tableName = options.tableName ?? 'dmp-local';
   const clock = options.clock ?? systemClock;
   const logger = makeLogger({ serviceName: 'dmp-local', logLevel: options.logLevel ?? 'INFO' });
 
-  const server = createServer();
+  // The server listens before the table, the keys and the handlers exist (the port is part of the
+  // issuers' URLs): until they do, every request is answered 503 with Retry-After rather than left
+  // unanswered. `serve` becomes the real dispatcher at the end of start-up.
+  let serve: RequestListener = (_req, res) => sendProblem(res, new HttpProblem(503, 'The local runtime is starting.', { headers: { 'Retry-After': '1' } }));
+  const server = createServer((req, res) => serve(req, res));
+  undo.push(() => closeServer(server));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
@@ -293,7 +323,8 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
     send(res, result.statusCode, { ...(result.headers ?? {}) }, result.body);
   };
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  await options.beforeReady?.(url);
+  serve = (req, res) => {
     const parsed = new URL(req.url ?? '/', 'http://localhost');
     const route = parsed.pathname.startsWith('/_local/') ? local : api;
     route(req, res, parsed.pathname, parsed.searchParams).catch((error: unknown) => {
@@ -308,7 +339,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
       logger.error('local runtime error', { errorName: (error as Error)?.name, stack: (error as Error)?.stack });
       sendProblem(res, new HttpProblem(500, 'The local runtime failed.'));
     });
-  });
+  };
 
   let sweeping = false;
   const interval =
@@ -333,8 +364,7 @@ export const startLocal = async (options: LocalOptions = {}): Promise<LocalRunti
     sns,
     stop: async () => {
       if (interval) clearInterval(interval);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
       await emulator?.stop();
     },
   };
