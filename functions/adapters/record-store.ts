@@ -19,6 +19,7 @@ import { openJson, sealJson, type DataKey, type WrappedKey } from './envelope.ts
 import { outboxPut, type OutboxMessage } from './outbox-store.ts';
 import { tracePut } from './trace-store.ts';
 import type { Trace } from '#domain/trace';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { GSI1, isAuthorizationSk, keys, RETENTION_SHARDS, retentionPartition, shardOf } from './table.ts';
 import { transact, type LabelledWrite } from './transactions.ts';
 
@@ -75,6 +76,17 @@ export interface NewRecord {
   /** Extra parts of the same transaction (the idempotency record). */
   extra?: { label: string; item: TransactWriteItem }[];
 }
+
+/** A notification sent (or to send) to the patient, as the patient reads it. */
+export interface NotificationView {
+  id: string;
+  at: string;
+  reason: string;
+  status: 'pending' | 'sent' | 'failed' | 'dropped';
+  sentAt?: string;
+}
+
+const OUTBOX_SK = /^OUTBOX#[0-9T:.Z-]{24}#[a-z2-7]{12}$/;
 
 export interface PendingMobile {
   id: string;
@@ -522,22 +534,36 @@ export class RecordStore {
   }
 
   /** The record's notifications, newest first, one page. */
-  async notifications(dmpId: string, limit: number, after: Item | undefined): Promise<{ items: Item[]; next: Item | undefined }> {
+  /** One page of what was sent to the patient (not to attending physicians about the record), newest first. */
+  async notifications(dmpId: string, limit: number, cursor: string | undefined): Promise<{ items: NotificationView[]; nextCursor: string | null }> {
+    const pk = keys.record(dmpId).pk;
+    const afterSk = cursor === undefined ? undefined : decodeCursor(cursor, OUTBOX_SK);
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :outbox)',
-        // Messages to the patient: not those to attending physicians about this record.
         FilterExpression: 'channel = :sms',
-        ExpressionAttributeValues: { ':pk': S(keys.record(dmpId).pk), ':outbox': S('OUTBOX#'), ':sms': S('sms') },
+        ExpressionAttributeValues: { ':pk': S(pk), ':outbox': S('OUTBOX#'), ':sms': S('sms') },
         ProjectionExpression: 'sk, createdAt, channel, template, #status, sentAt',
         ExpressionAttributeNames: { '#status': 'status' },
         ScanIndexForward: false,
         Limit: limit,
-        ...(after ? { ExclusiveStartKey: after } : {}),
+        ...(afterSk ? { ExclusiveStartKey: { pk: S(pk), sk: S(afterSk) } } : {}),
       }),
     );
-    return { items: out.Items ?? [], next: out.LastEvaluatedKey };
+    const items = (out.Items ?? []).map((i): NotificationView => {
+      const sk = str(i, 'sk') ?? '';
+      const sentAt = str(i, 'sentAt');
+      return {
+        id: sk.slice(sk.lastIndexOf('#') + 1),
+        at: str(i, 'createdAt') ?? '',
+        reason: str(i, 'template') ?? '',
+        status: (str(i, 'status') ?? 'pending') as NotificationView['status'],
+        ...(sentAt ? { sentAt } : {}),
+      };
+    });
+    const nextSk = out.LastEvaluatedKey?.sk?.S;
+    return { items, nextCursor: nextSk ? encodeCursor(nextSk) : null };
   }
 
   private async queryAll(input: QueryCommandInput): Promise<Item[]> {

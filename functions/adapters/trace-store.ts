@@ -6,6 +6,7 @@
 import { PutItemCommand, QueryCommand, type DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { Trace } from '#domain/trace';
 import { S } from './attributes.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import { keys } from './table.ts';
 
 export const tracePut = (tableName: string, dmpId: string, trace: Trace, at: Date, id: string): TransactWriteItem => {
@@ -38,7 +39,6 @@ export const writeTrace = async (db: DynamoDBClient, tableName: string, dmpId: s
 };
 
 export interface TraceView {
-  sk: string;
   at: string;
   actor: { kind: Trace['actor']['kind']; id?: string; profession?: string };
   action: string;
@@ -47,6 +47,8 @@ export interface TraceView {
   subjectId?: string;
   hiddenFrom?: Trace['hiddenFrom'];
 }
+
+const TRACE_SK = /^TRACE#[0-9T:.Z-]{24}#[a-z2-7]{12}$/;
 
 /**
  * One page of a record's traces, newest first; `only` keeps one actor's own actions (a filter on
@@ -58,9 +60,10 @@ export const tracePage = async (
   tableName: string,
   dmpId: string,
   limit: number,
-  afterSk: string | undefined,
+  cursor: string | undefined,
   only?: { kind: string; id: string },
-): Promise<{ items: TraceView[]; nextSk: string | undefined }> => {
+): Promise<{ items: TraceView[]; nextCursor: string | null }> => {
+  const afterSk = cursor === undefined ? undefined : decodeCursor(cursor, TRACE_SK);
   const pk = keys.record(dmpId).pk;
   const out = await db.send(
     new QueryCommand({
@@ -80,7 +83,6 @@ export const tracePage = async (
     .filter((i) => i.sk?.S !== afterSk)
     .slice(0, limit)
     .map((i): TraceView => ({
-      sk: i.sk?.S ?? '',
       at: i.at?.S ?? '',
       actor: { kind: (i.actorKind?.S ?? 'anonymous') as TraceView['actor']['kind'], ...(i.actorId?.S ? { id: i.actorId.S } : {}), ...(i.actorProfession?.S ? { profession: i.actorProfession.S } : {}) },
       action: i.action?.S ?? '',
@@ -89,5 +91,6 @@ export const tracePage = async (
       ...(i.subjectId?.S ? { subjectId: i.subjectId.S } : {}),
       ...(i.hiddenFrom?.S ? { hiddenFrom: i.hiddenFrom.S as Trace['hiddenFrom'] } : {}),
     }));
-  return { items, nextSk: out.LastEvaluatedKey ? out.LastEvaluatedKey.sk?.S : undefined };
+  const nextSk = out.LastEvaluatedKey?.sk?.S;
+  return { items, nextCursor: nextSk ? encodeCursor(nextSk) : null };
 };

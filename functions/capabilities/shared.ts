@@ -12,7 +12,9 @@ import type { DataKey } from '#adapters/envelope';
 import { outboxPut, type OutboxMessage } from '#adapters/outbox-store';
 import { tracePut, writeTrace } from '#adapters/trace-store';
 import { ConditionsRefused, transact, type LabelledWrite } from '#adapters/transactions';
-import type { Denial } from '#domain/access-policy';
+import type { Allowed, Denial } from '#domain/access-policy';
+import type { Actor } from '#domain/actor';
+import { denied } from '#http/denial';
 import { refuse } from '#domain/errors';
 import { newEventId } from '#domain/identifiers';
 import { traceActor, type Trace } from '#domain/trace';
@@ -22,28 +24,25 @@ import type { Call, Reply } from '#http/capability';
 
 export const eventId = (deps: CryptoDeps): string => newEventId((n) => deps.random.bytes(n));
 
-/** A policy's refusal, as the client reads it. */
-export const denied = (d: Denial): never => {
-  switch (d.answer) {
-    case 'not-found':
-      throw new HttpProblem(404, d.reason, { code: d.code });
-    case 'forbidden':
-      return refuse('forbidden', d.code, d.reason);
-    case 'conflict':
-      return refuse('conflict', d.code, d.reason);
-    case 'refused':
-      return refuse('refused', d.code, d.reason);
-  }
-};
-
 export interface Subject {
   record: StoredRecord;
   /** A professional caller's standing on the record (empty for anyone else). */
   standing: ProfessionalStanding;
 }
 
+/**
+ * A record opened for one caller by one decision of the access policy: the only way a use case
+ * reaches a record, its standing and its data key. A refused decision never gets this far.
+ */
+export interface RecordAccess<A extends Allowed = Allowed> extends Subject {
+  /** The policy's decision that opened it (its mode, and what the decision carries). */
+  decision: A;
+  /** The record's data key, unwrapped on first use. */
+  key(): Promise<DataKey>;
+}
+
 /** The record and the caller's standing on it, read side by side; 404 when there is no record. */
-export const loadSubject = async (deps: CryptoDeps, call: Call, dmpId: string): Promise<Subject> => {
+const loadSubject = async (deps: CryptoDeps, call: Call, dmpId: string): Promise<Subject> => {
   const [record, standing] = await Promise.all([
     deps.records.load(dmpId),
     call.actor.kind === 'professional' ? deps.access.standing(dmpId, call.actor.id) : ({} as ProfessionalStanding),
@@ -52,11 +51,29 @@ export const loadSubject = async (deps: CryptoDeps, call: Call, dmpId: string): 
   return { record, standing };
 };
 
+/**
+ * Loads the record and the caller's standing, asks the access policy, and opens the record only
+ * when it allows; otherwise the refusal is the answer.
+ */
+export const accessRecord = async <A extends Allowed>(
+  deps: CryptoDeps,
+  call: Call,
+  dmpId: string,
+  decide: (subject: Subject, now: Date) => A | Denial,
+): Promise<RecordAccess<A>> => {
+  const subject = await loadSubject(deps, call, dmpId);
+  const decision = decide(subject, deps.clock.now());
+  if (!decision.allow) return denied(decision);
+  let key: Promise<DataKey> | undefined;
+  return { ...subject, decision, key: () => (key ??= deps.keyRing.unwrap(dmpId, subject.record.wrappedKey)) };
+};
+
 export type TraceDetails = Omit<Trace, 'actor' | 'action'>;
 
-export const traceWrite = (deps: CryptoDeps, call: Call, dmpId: string, action: Trace['action'], now: Date, details: TraceDetails = { mode: 'normal' }): LabelledWrite => ({
+/** A trace as one write of the action's own transaction: the action fails if its trace cannot be written. */
+export const traceWrite = (deps: CryptoDeps, actor: Actor, dmpId: string, action: Trace['action'], now: Date, details: TraceDetails = { mode: 'normal' }): LabelledWrite => ({
   label: 'trace',
-  item: tracePut(deps.config.tableName, dmpId, { actor: traceActor(call.actor), action, ...details }, now, eventId(deps)),
+  item: tracePut(deps.config.tableName, dmpId, { actor: traceActor(actor), action, ...details }, now, eventId(deps)),
 });
 
 export const notify = (deps: CryptoDeps, key: DataKey, message: OutboxMessage, now: Date): LabelledWrite => ({
@@ -76,28 +93,27 @@ export const commit = async (deps: CryptoDeps, writes: LabelledWrite[], conflict
 };
 
 /**
- * The trace of a read, written before anything is returned (no access without its trace). A
- * professional's first access to the record is recorded in the same transaction and, in normal
- * mode, the patient is told (an emergency access was told already, when it was declared).
+ * The trace of a read, written before anything is returned (no access without its trace). When
+ * the read opens the record's content to a professional for the first time, that first access is
+ * recorded in the same transaction and, in normal mode, the patient is told (an emergency access
+ * was told already, when it was declared). Reads that open no content (a search, the access log)
+ * pass no access, and leave their trace alone.
  */
-export const traceAccess = async (deps: CryptoDeps, call: Call, subject: Subject, key: DataKey, action: Trace['action'], details: TraceDetails): Promise<void> => {
+export const traceRead = async (deps: CryptoDeps, call: Call, dmpId: string, action: Trace['action'], details: TraceDetails, opened?: RecordAccess): Promise<void> => {
   const now = deps.clock.now();
-  const { record, standing } = subject;
-  const trace = traceWrite(deps, call, record.dmpId, action, now, details);
-  if (call.actor.kind !== 'professional' || standing.seenAt) {
-    await writeTrace(deps.db, deps.config.tableName, record.dmpId, { actor: traceActor(call.actor), action, ...details }, now, eventId(deps));
-    return;
-  }
+  const alone = () => writeTrace(deps.db, deps.config.tableName, dmpId, { actor: traceActor(call.actor), action, ...details }, now, eventId(deps));
+  if (!opened || call.actor.kind !== 'professional' || opened.standing.seenAt) return alone();
+  const key = await opened.key();
   const first = [
-    deps.access.seenWrite(record.dmpId, call.actor.id, now),
-    ...(details.mode === 'normal' ? holderMobiles(key, record).map((to) => notify(deps, key, { to, template: 'first-access' }, now)) : []),
+    deps.access.seenWrite(dmpId, call.actor.id, now),
+    ...(details.mode === 'normal' ? holderMobiles(key, opened.record).map((to) => notify(deps, key, { to, template: 'first-access' }, now)) : []),
   ];
   try {
-    await transact(deps.db, [trace, ...first]);
+    await transact(deps.db, [traceWrite(deps, call.actor, dmpId, action, now, details), ...first]);
   } catch (error) {
     // Another request of this professional was the first: this one is an access like any other.
     if (!(error instanceof ConditionsRefused) || !error.labels.has('seen')) throw error;
-    await writeTrace(deps.db, deps.config.tableName, record.dmpId, { actor: traceActor(call.actor), action, ...details }, now, eventId(deps));
+    await alone();
   }
 };
 

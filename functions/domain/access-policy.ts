@@ -72,7 +72,9 @@ export interface DocumentFacts {
 export type SearchAuthorization = 'VALIDE' | 'NON_EXISTE' | 'INTERDIT' | 'EXPIRE';
 
 export type Denial = { allow: false; answer: 'forbidden' | 'not-found' | 'conflict' | 'refused'; code: string; reason: string };
-export type Decision = { allow: true; mode: Mode } | Denial;
+export type Allowed = { allow: true; mode: Mode };
+/** Every decision of the policy has this shape: allowed in a mode (some carry more, such as a scope), or a denial. */
+export type Decision = Allowed | Denial;
 
 const allow = (mode: Mode = 'normal'): Decision => ({ allow: true, mode });
 const deny = (answer: Denial['answer'], code: string, reason: string): Denial => ({ allow: false, answer, code, reason });
@@ -92,6 +94,10 @@ export const authorizationState = (relation: Relation | undefined, now: Date): S
 /** A valid authorization that names the professional attending physician. */
 export const isAttendingPhysician = (relation: Relation | undefined, now: Date): boolean =>
   authorizationState(relation, now) === 'VALIDE' && relation?.attendingPhysician === true;
+
+/** Finding the DMP of an INS: professionals and agents (what the search then reports is searchAuthorization). */
+export const decideRecordSearch = (actor: Actor): Decision =>
+  actor.kind === 'professional' || actor.kind === 'agent' ? allow() : deny('forbidden', 'search-not-allowed', 'Only professionals and agents search records.');
 
 /** The authorization a search reports to its caller. */
 export const searchAuthorization = (actor: Actor, record: RecordFacts, relation: Relation | undefined, now: Date): SearchAuthorization => {
@@ -312,12 +318,31 @@ export const decideDocumentDelete = (actor: Actor, record: RecordFacts, standing
   return read;
 };
 
-/** A new version: by the author of the one it replaces, which must still be current or archived. */
-export const decideReplace = (actor: Actor, record: RecordFacts, standing: Standing, previous: DocumentFacts, now: Date, matrix: AccessMatrix): Decision => {
+/** A new version keeps the patient's mask: its author cannot lift it by replacing the document. */
+export const inheritedLabels = (previous: Pick<DocumentFacts, 'labels'>, requested: DocumentLabels): DocumentLabels =>
+  previous.labels.maskedToProfessionals ? { ...requested, maskedToProfessionals: true } : requested;
+
+/**
+ * A new version: by the author of the one it replaces, which must still be current or archived;
+ * the labels it asks for, with the mask it inherits, must not contradict each other.
+ */
+export const decideReplace = (
+  actor: Actor,
+  record: RecordFacts,
+  standing: Standing,
+  previous: DocumentFacts,
+  now: Date,
+  matrix: AccessMatrix,
+  requested: DocumentLabels = { maskedToProfessionals: false, invisibleToPatient: false, invisibleToRepresentatives: false },
+): Decision => {
   const read = decideDocumentRead(actor, record, standing, previous, now, matrix);
   if (!read.allow) return read;
   if (!isAuthor(actor, record, previous)) return deny('forbidden', 'not-author', 'Only the author of a document deposits its new version.');
   if (previous.status === 'superseded') return deny('conflict', 'superseded', 'This version was already replaced.');
+  const labels = inheritedLabels(previous, requested);
+  if (labels.maskedToProfessionals && labels.invisibleToPatient) {
+    return deny('refused', 'contradictory-labels', 'The patient masked this document: its new version cannot be invisible to the patient.');
+  }
   return read;
 };
 
@@ -362,18 +387,18 @@ export const decideAccessRequest = (actor: Actor, record: RecordFacts, standing:
 };
 
 /** Which traces of the access log the actor reads: all of them, or only its own actions. */
-export type LogScope = { allow: true; scope: 'all' | 'own' } | Denial;
+export type LogScope = (Allowed & { scope: 'all' | 'own' }) | Denial;
 
 export const decideAccessLogRead = (actor: Actor, record: RecordFacts, standing: Standing, now: Date): LogScope => {
   switch (actor.kind) {
     case 'patient':
     case 'representative':
-      return isOwnRecord(actor, record) ? { allow: true, scope: 'all' } : NOT_FOUND;
+      return isOwnRecord(actor, record) ? { allow: true, mode: 'normal', scope: 'all' } : NOT_FOUND;
     case 'professional':
       if (record.status === 'closed') return NOT_FOUND;
-      return { allow: true, scope: isAttendingPhysician(standing.relation, now) ? 'all' : 'own' };
+      return { allow: true, mode: 'normal', scope: isAttendingPhysician(standing.relation, now) ? 'all' : 'own' };
     case 'agent':
-      return { allow: true, scope: 'own' };
+      return { allow: true, mode: 'normal', scope: 'own' };
     case 'anonymous':
       return NOT_FOUND;
   }
@@ -390,15 +415,41 @@ export const showsTracedDocument = (actor: Actor, hiddenFrom: 'patient' | 'repre
   return true;
 };
 
-/** Who manages the list of professionals: the patient (or a representative), on their own record. */
-export const decideProfessionalsManagement = (actor: Actor, record: RecordFacts): Decision => {
+/**
+ * What only the record's holders do (the patient, or a representative, on their own record):
+ * manage the list of professionals, close the record, change its settings, read its
+ * notifications. Any other record answers 404, whether it exists or not.
+ */
+export const decideHolderAction = (actor: Actor, record: RecordFacts): Decision => {
   if (!isOwnRecord(actor, record)) return NOT_FOUND;
   return allow();
 };
+
+/**
+ * Reactivating a closed record: its holders, an agent, or a professional the patient has not
+ * blocked (the express consent of the person is the lifecycle's rule).
+ */
+export const decideReactivation = (actor: Actor, record: RecordFacts, standing: Standing, now: Date): Decision => {
+  switch (actor.kind) {
+    case 'patient':
+    case 'representative':
+      return decideHolderAction(actor, record);
+    case 'professional':
+      return authorizationState(standing.relation, now) === 'INTERDIT' ? BLOCKED : allow();
+    case 'agent':
+      return allow();
+    case 'anonymous':
+      return NOT_FOUND;
+  }
+};
+
+/** New patient credentials are issued at a CPAM desk, by an agent who checked the person's identity. */
+export const decideCredentialsReissue = (actor: Actor): Decision =>
+  actor.kind === 'agent' ? allow() : deny('forbidden', 'agents-only', 'New credentials are issued at a CPAM desk.');
 
 /** A pharmacy's remuneration ledger: its own pharmacists and the Assurance Maladie's agents. */
 export const decideLedgerRead = (actor: Actor, finess: string): Decision => {
   if (actor.kind === 'agent') return allow();
   if (actor.kind === 'professional' && actor.profession === PHARMACIST && actor.structure === finess) return allow();
-  return deny('forbidden', 'not-this-pharmacy', 'Not a pharmacist of this pharmacy.');
+  return deny('forbidden', 'not-this-pharmacy', 'Only a pharmacist of this pharmacy or an agent may read its creations.');
 };

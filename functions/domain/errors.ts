@@ -18,3 +18,11 @@ export class RuleViolation extends Error {
 export const refuse = (kind: ViolationKind, code: string, message: string): never => {
   throw new RuleViolation(kind, code, message);
 };
+
+/** A list cursor that is not one this list handed out (the client sent it back altered, or to another list). */
+export class InvalidCursor extends Error {
+  override readonly name = 'InvalidCursor';
+  constructor() {
+    super('The cursor is not valid.');
+  }
+}

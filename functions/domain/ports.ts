@@ -1,4 +1,9 @@
-/** What the domain needs from the outside world, injected so tests can move time and fix chance. */
+/**
+ * What the domain and the use cases need from the outside world, as interfaces (ports): the
+ * adapters implement them, and tests give in-memory fakes. Clock and randomness are injected so
+ * that tests can move time and fix chance.
+ */
+import type { Channel } from './creation.ts';
 export interface Clock {
   now(): Date;
 }
@@ -9,3 +14,16 @@ export interface Random {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** A DMP a pharmacy created, in its remuneration ledger (1 € each). */
+export interface LedgerEntry {
+  dmpId: string;
+  createdAt: string;
+  amountCents: number;
+}
+
+/** What reporting reads: a pharmacy's ledger for a month, and the channels of a day's creations. */
+export interface CreationReports {
+  ledger(finess: string, month: string): Promise<LedgerEntry[]>;
+  creationsOn(day: string): Promise<Channel[]>;
+}

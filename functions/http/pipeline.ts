@@ -9,7 +9,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { safeParse, type $ZodError, type $ZodType } from 'zod/v4/core';
 import { IdentityProviderUnavailable, InvalidToken } from '#adapters/tokens';
 import type { Actor } from '#domain/actor';
-import { RuleViolation } from '#domain/errors';
+import { InvalidCursor, RuleViolation } from '#domain/errors';
 import { IDEMPOTENCY_KEY } from '#domain/identifiers';
 import type { HttpDeps } from '#platform/deps';
 import { HttpProblem, STATUS_OF, type FieldError } from '#platform/problem';
@@ -86,6 +86,7 @@ const queryOf = (event: APIGatewayProxyEvent): Record<string, string> => {
 const toProblem = (error: unknown): HttpProblem => {
   if (error instanceof HttpProblem) return error;
   if (error instanceof RuleViolation) return new HttpProblem(STATUS_OF[error.kind], error.message, { code: error.code });
+  if (error instanceof InvalidCursor) return new HttpProblem(400, error.message, { errors: [{ path: 'query.cursor', message: 'not a cursor of this list' }] });
   if (error instanceof InvalidToken) return new HttpProblem(401, 'The bearer token is not valid.', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
   if (error instanceof IdentityProviderUnavailable || isAwsServiceError(error)) {
     return new HttpProblem(503, 'A service the request depends on is unavailable. Retry later, with the same Idempotency-Key.', { headers: { 'Retry-After': '1' } });
@@ -97,7 +98,7 @@ const toProblem = (error: unknown): HttpProblem => {
 const isAwsServiceError = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && ('$metadata' in error || '$fault' in error || (error as Error).name === 'TimeoutError');
 
-export const makeHttpHandler = <D extends HttpDeps>(capability: CapabilityDef<D>, deps: D): HttpHandler => {
+export const makeHttpHandler = <D>(capability: CapabilityDef<D>, deps: D & HttpDeps): HttpHandler => {
   const routes = new Map(capability.manifest.filter((r) => r.capability === capability.name).map((r) => [routeKey(r.method, r.path), r]));
   const log = deps.logger;
 

@@ -210,7 +210,7 @@ describe('listing pages', () => {
     let more = first.more;
     for (let pages = 1; more; pages++) {
       expect(pages).toBeLessThan(10);
-      const page = await store.page(key.dmpId, after, 7);
+      const page = await store.page(key.dmpId, store.cursorAt(after), 7);
       expect(page.items.length).toBeLessThanOrEqual(7);
       expect(page.items.map((d) => d.documentId)).not.toContain(after);
       seen.push(...page.items.map((d) => d.documentId));
@@ -228,7 +228,7 @@ describe('listing pages', () => {
   it('a page after the oldest document is empty', async () => {
     const key = await recordKey('page-end');
     const only = await depositDoc(key, newDoc());
-    expect(await store.page(key.dmpId, only.documentId, 7)).toEqual({ items: [], more: false });
+    expect(await store.page(key.dmpId, store.cursorAt(only.documentId), 7)).toEqual({ items: [], more: false });
   });
 });
 

@@ -15,7 +15,7 @@ import {
   decideDocumentChange,
   decideDocumentDelete,
   decideDocumentRead,
-  decideProfessionalsManagement,
+  decideHolderAction,
   decideRecordRead,
   decideReplace,
   documentReader,
@@ -281,7 +281,7 @@ const play = (minor: boolean, commands: Command[], onRead: (read: Read, world: W
     const doc = world.docs.length > 0 && 'doc' in command ? pick(world.docs, command.doc) : undefined;
     switch (command.kind) {
       case 'grant':
-        if (decideProfessionalsManagement(PATIENT, world.record).allow) {
+        if (decideHolderAction(PATIENT, world.record).allow) {
           world.relations.set(pick(PROS, command.pro).id, {
             status: 'authorized',
             attendingPhysician: command.attending,
@@ -298,10 +298,10 @@ const play = (minor: boolean, commands: Command[], onRead: (read: Read, world: W
         break;
       }
       case 'block':
-        if (decideProfessionalsManagement(PATIENT, world.record).allow) world.relations.set(pick(PROS, command.pro).id, { status: 'blocked', attendingPhysician: false });
+        if (decideHolderAction(PATIENT, world.record).allow) world.relations.set(pick(PROS, command.pro).id, { status: 'blocked', attendingPhysician: false });
         break;
       case 'remove':
-        if (decideProfessionalsManagement(PATIENT, world.record).allow) world.relations.delete(pick(PROS, command.pro).id);
+        if (decideHolderAction(PATIENT, world.record).allow) world.relations.delete(pick(PROS, command.pro).id);
         break;
       case 'oppose':
         world.record = { ...world.record, emergencyAccess: { breakGlass: command.breakGlass, regulation: command.regulation } };

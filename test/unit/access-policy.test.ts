@@ -14,10 +14,14 @@ import {
   decideDocumentChange,
   decideDocumentDelete,
   decideDocumentRead,
+  decideCredentialsReissue,
+  decideHolderAction,
   decideLedgerRead,
-  decideProfessionalsManagement,
+  decideReactivation,
+  decideRecordSearch,
   decideRecordRead,
   decideReplace,
+  inheritedLabels,
   documentReader,
   isAttendingPhysician,
   matrixAllows,
@@ -151,7 +155,7 @@ const matrix: AccessMatrix = defaultAccessMatrix;
 // ---------------------------------------------------------------------------------------------
 
 const outcome = (d: Decision | LogScope): string =>
-  !d.allow ? `${d.answer}:${d.code}` : 'mode' in d ? `allow:${d.mode}` : `allow:${d.scope}`;
+  !d.allow ? `${d.answer}:${d.code}` : 'scope' in d ? `allow:${d.scope}` : `allow:${d.mode}`;
 
 /** Compares at the precision of the expectation: `forbidden` matches any forbidden code. */
 const expectOutcome = (d: Decision | LogScope, expected: string): void => {
@@ -1070,7 +1074,7 @@ describe('decideAccessLogRead', () => {
 // Management of the professionals list, pharmacy ledger
 // ---------------------------------------------------------------------------------------------
 
-describe('decideProfessionalsManagement', () => {
+describe('decideHolderAction', () => {
   const rows: { name: string; actor: Actor; record: RecordFacts; expected: string }[] = [
     { name: 'patient, own record', actor: patient, record: active, expected: 'allow' },
     { name: 'representative, the record', actor: representative, record: minor, expected: 'allow' },
@@ -1081,7 +1085,64 @@ describe('decideProfessionalsManagement', () => {
     { name: 'anonymous', actor: anonymous, record: active, expected: 'denied' },
   ];
   it.each(rows)('$name → $expected', ({ actor, record, expected }) => {
-    expectOutcome(decideProfessionalsManagement(actor, record), expected);
+    expectOutcome(decideHolderAction(actor, record), expected);
+  });
+});
+
+describe('decideReactivation', () => {
+  const rows: { name: string; actor: Actor; record: RecordFacts; rel: Rel; expected: string }[] = [
+    { name: 'patient, own closed record', actor: patient, record: closed, rel: 'none', expected: 'allow' },
+    { name: 'representative, the closed record', actor: representative, record: closedMinor, rel: 'none', expected: 'allow' },
+    { name: 'patient of another record', actor: otherPatient, record: closed, rel: 'none', expected: 'not-found' },
+    { name: 'representative of another record', actor: otherRepresentative, record: closed, rel: 'none', expected: 'not-found' },
+    { name: 'doctor without relation', actor: doctor, record: closed, rel: 'none', expected: 'allow' },
+    { name: 'doctor once authorized', actor: doctor, record: closed, rel: 'authorized', expected: 'allow' },
+    { name: 'doctor whose authorization expired', actor: doctor, record: closed, rel: 'expired', expected: 'allow' },
+    { name: 'doctor the patient blocked', actor: doctor, record: closed, rel: 'blocked', expected: 'forbidden:blocked' },
+    { name: 'agent', actor: agent, record: closed, rel: 'none', expected: 'allow' },
+    { name: 'anonymous', actor: anonymous, record: closed, rel: 'none', expected: 'not-found' },
+  ];
+  it.each(rows)('$name → $expected', ({ actor, record, rel, expected }) => {
+    expectOutcome(decideReactivation(actor, record, standing(rel), NOW), expected);
+  });
+});
+
+describe('decideRecordSearch', () => {
+  it.each([
+    { name: 'doctor', actor: doctor, expected: 'allow' },
+    { name: 'agent', actor: agent, expected: 'allow' },
+    { name: 'patient', actor: patient, expected: 'forbidden:search-not-allowed' },
+    { name: 'representative', actor: representative, expected: 'forbidden:search-not-allowed' },
+    { name: 'anonymous', actor: anonymous, expected: 'forbidden:search-not-allowed' },
+  ])('$name → $expected', ({ actor, expected }) => {
+    expectOutcome(decideRecordSearch(actor), expected);
+  });
+});
+
+describe('decideCredentialsReissue', () => {
+  it.each([
+    { name: 'agent', actor: agent, expected: 'allow' },
+    { name: 'doctor', actor: doctor, expected: 'forbidden:agents-only' },
+    { name: 'patient', actor: patient, expected: 'forbidden:agents-only' },
+    { name: 'representative', actor: representative, expected: 'forbidden:agents-only' },
+    { name: 'anonymous', actor: anonymous, expected: 'forbidden:agents-only' },
+  ])('$name → $expected', ({ actor, expected }) => {
+    expectOutcome(decideCredentialsReissue(actor), expected);
+  });
+});
+
+describe('a new version’s labels (decideReplace with the labels asked for)', () => {
+  const mine = (labels: Partial<DocumentLabels>) => doc({ author: byPro(doctor), labels });
+  it.each([
+    { name: 'masked version, new one visible', previous: mine(masked), requested: NO_LABELS, expected: 'allow' },
+    { name: 'masked version, new one invisible to the patient', previous: mine(masked), requested: { ...NO_LABELS, ...hiddenFromPatient }, expected: 'refused:contradictory-labels' },
+    { name: 'unmasked version, new one invisible to the patient', previous: mine(NO_LABELS), requested: { ...NO_LABELS, ...hiddenFromPatient }, expected: 'allow' },
+  ])('$name → $expected', ({ previous, requested, expected }) => {
+    expectOutcome(decideReplace(doctor, active, standing(), previous, NOW, matrix, requested), expected);
+  });
+  it('a new version keeps the patient’s mask', () => {
+    expect(inheritedLabels(mine(masked), NO_LABELS).maskedToProfessionals).toBe(true);
+    expect(inheritedLabels(mine(NO_LABELS), NO_LABELS).maskedToProfessionals).toBe(false);
   });
 });
 

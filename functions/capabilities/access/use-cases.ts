@@ -4,7 +4,7 @@
  * regulation), and the access log. Decisions are the access policy's; every change is traced in
  * its own transaction, with the notifications it causes.
  */
-import { tracePage, writeTrace } from '#adapters/trace-store';
+import { tracePage } from '#adapters/trace-store';
 import type { LabelledWrite } from '#adapters/transactions';
 import { ConditionsRefused, transact } from '#adapters/transactions';
 import {
@@ -12,7 +12,7 @@ import {
   authorizationState,
   decideAccessLogRead,
   decideAccessRequest,
-  decideProfessionalsManagement,
+  decideHolderAction,
   showsTracedDocument,
   type Relation,
 } from '#domain/access-policy';
@@ -22,7 +22,7 @@ import { traceActor } from '#domain/trace';
 import type { CryptoDeps } from '#platform/deps-data';
 import { HttpProblem } from '#platform/problem';
 import { defineCapability, type Call, type HandlerOf } from '#http/capability';
-import { commit, denied, eventId, holderMobiles, loadSubject, notify, traceWrite } from '../shared.ts';
+import { accessRecord, commit, holderMobiles, notify, traceRead, traceWrite } from '../shared.ts';
 import { ACCESS, type ACCESS_ROUTES } from './routes.ts';
 
 type Handler<Id extends (typeof ACCESS_ROUTES)[number]['id']> = HandlerOf<typeof ACCESS_ROUTES, Id, CryptoDeps>;
@@ -36,12 +36,8 @@ const professionalsView = (a: { professionalId: string; status: Relation['status
 });
 
 /** The record of the patient (or representative) calling, who manages it. */
-const managedRecord = async (call: Call & { params: { dmpId: string } }, deps: CryptoDeps) => {
-  const { record } = await loadSubject(deps, call, call.params.dmpId);
-  const decision = decideProfessionalsManagement(call.actor, record);
-  if (!decision.allow) return denied(decision);
-  return record;
-};
+const managedRecord = async (call: Call & { params: { dmpId: string } }, deps: CryptoDeps) =>
+  (await accessRecord(deps, call, call.params.dmpId, ({ record }) => decideHolderAction(call.actor, record))).record;
 
 const listProfessionals: Handler<'listProfessionals'> = async (call, deps) => {
   const record = await managedRecord(call, deps);
@@ -64,7 +60,7 @@ const decideProfessional: Handler<'decideProfessional'> = async (call, deps) => 
     deps,
     [
       deps.access.decisionWrite(record.dmpId, professionalId, status, attending, since),
-      traceWrite(deps, call, record.dmpId, status === 'blocked' ? 'authorization.block' : 'authorization.grant', now, { mode: 'normal', subjectId: professionalId }),
+      traceWrite(deps, call.actor, record.dmpId, status === 'blocked' ? 'authorization.block' : 'authorization.grant', now, { mode: 'normal', subjectId: professionalId }),
     ],
     'The record changed meanwhile: retry.',
   );
@@ -79,7 +75,7 @@ const removeProfessional: Handler<'removeProfessional'> = async (call, deps) => 
   try {
     await transact(deps.db, [
       deps.access.removeAuthorizationWrite(record.dmpId, professionalId),
-      traceWrite(deps, call, record.dmpId, 'authorization.remove', now, { mode: 'normal', subjectId: professionalId }),
+      traceWrite(deps, call.actor, record.dmpId, 'authorization.remove', now, { mode: 'normal', subjectId: professionalId }),
     ]);
   } catch (error) {
     if (error instanceof ConditionsRefused && error.labels.has('authorization')) throw new HttpProblem(404, 'This professional has no authorization on this record.');
@@ -91,12 +87,11 @@ const removeProfessional: Handler<'removeProfessional'> = async (call, deps) => 
 const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
   const request = call.body;
   const actor = call.actor;
+  const opened = await accessRecord(deps, call, call.params.dmpId, ({ record, standing }, now) => decideAccessRequest(actor, record, standing, request, now));
+  // The policy allows professionals only; this narrows the type.
   if (actor.kind !== 'professional') throw new HttpProblem(403, 'Only professionals declare an access.');
-  const subject = await loadSubject(deps, call, call.params.dmpId);
-  const { record, standing } = subject;
+  const { record, standing, decision } = opened;
   const now = deps.clock.now();
-  const decision = decideAccessRequest(actor, record, standing, request, now);
-  if (!decision.allow) return denied(decision);
   const dmpId = record.dmpId;
 
   if (decision.mode === 'normal') {
@@ -105,7 +100,7 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
       try {
         await transact(deps.db, [
           deps.records.authorizationWrite(dmpId, actor.id, now, 'consultation', request.attendingPhysician),
-          traceWrite(deps, call, dmpId, 'access.consent', now, { mode: 'normal' }),
+          traceWrite(deps, call.actor, dmpId, 'access.consent', now, { mode: 'normal' }),
         ]);
       } catch (error) {
         if (error instanceof ConditionsRefused && error.labels.has('authorization')) refuse('forbidden', 'blocked', 'The patient has blocked you from this record.');
@@ -117,13 +112,13 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
 
   // An emergency access: the patient is told by SMS, attending physicians through professional messaging.
   const until = new Date(now.getTime() + EMERGENCY_ACCESS_MS);
-  const key = await deps.keyRing.unwrap(dmpId, record.wrappedKey);
+  const key = await opened.key();
   const attending = (await deps.records.authorizations(dmpId)).filter(
     (a) => a.professionalId !== actor.id && a.attendingPhysician && authorizationState(a, now) === 'VALIDE',
   );
   const writes: LabelledWrite[] = [
     deps.access.emergencyWrite(key, actor.id, decision.mode, request.reason, now, until),
-    traceWrite(deps, call, dmpId, 'access.emergency', now, { mode: decision.mode }),
+    traceWrite(deps, call.actor, dmpId, 'access.emergency', now, { mode: decision.mode }),
     ...holderMobiles(key, record).map((to) => notify(deps, key, { to, template: 'emergency-access' }, now)),
     ...attending.map((a) =>
       notify(deps, key, { to: a.professionalId, channel: 'professional', template: 'emergency-access-professional', params: { dmpId, mode: decision.mode } }, now),
@@ -140,24 +135,14 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
   return { status: 200, body: { authorization: 'VALIDE', mode: decision.mode, expiresAt: until.toISOString() } };
 };
 
-const TRACE_CURSOR = /^TRACE#[0-9T:.Z-]{24}#[a-z2-7]{12}$/;
-
 const accessLog: Handler<'accessLog'> = async (call, deps) => {
   const { limit, cursor } = call.query;
-  const subject = await loadSubject(deps, call, call.params.dmpId);
-  const { record, standing } = subject;
-  const now = deps.clock.now();
-  const decision = decideAccessLogRead(call.actor, record, standing, now);
-  if (!decision.allow) return denied(decision);
-  const afterSk = cursor ? Buffer.from(cursor, 'base64url').toString('utf8') : undefined;
-  if (afterSk !== undefined && !TRACE_CURSOR.test(afterSk)) {
-    throw new HttpProblem(400, 'The cursor is not valid.', { errors: [{ path: 'query.cursor', message: 'not a cursor of this list' }] });
-  }
+  const { record, decision } = await accessRecord(deps, call, call.params.dmpId, ({ record, standing }, now) => decideAccessLogRead(call.actor, record, standing, now));
   const me = traceActor(call.actor);
-  const page = await tracePage(deps.db, deps.config.tableName, record.dmpId, limit ? Number(limit) : 50, afterSk, decision.scope === 'own' ? { kind: me.kind, id: me.id ?? '' } : undefined);
+  const page = await tracePage(deps.db, deps.config.tableName, record.dmpId, limit ? Number(limit) : 50, cursor, decision.scope === 'own' ? { kind: me.kind, id: me.id ?? '' } : undefined);
   // Reading the whole log is itself an access to the record: traced, for professionals.
   if (call.actor.kind === 'professional' && decision.scope === 'all') {
-    await writeTrace(deps.db, deps.config.tableName, record.dmpId, { actor: me, action: 'access-log.read', mode: 'normal' }, now, eventId(deps));
+    await traceRead(deps, call, record.dmpId, 'access-log.read', { mode: 'normal' });
   }
   return {
     status: 200,
@@ -170,7 +155,7 @@ const accessLog: Handler<'accessLog'> = async (call, deps) => {
         ...(t.documentId && showsTracedDocument(call.actor, t.hiddenFrom) ? { documentId: t.documentId } : {}),
         ...(t.subjectId ? { professionalId: t.subjectId } : {}),
       })),
-      nextCursor: page.nextSk ? Buffer.from(page.nextSk).toString('base64url') : null,
+      nextCursor: page.nextCursor,
     },
   };
 };

@@ -7,14 +7,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import { openRecord, type StoredRecord } from '#adapters/record-store';
 import { hashPassword, verifyPassword } from '#adapters/passwords';
-import { outboxPut, renderText, sentLogPut } from '#adapters/outbox-store';
-import { tracePut } from '#adapters/trace-store';
+import { renderText, sentLogPut } from '#adapters/outbox-store';
 import { ConditionsRefused, transact, type LabelledWrite } from '#adapters/transactions';
 import { isRecordHolder } from '#domain/actor';
 import { passwordProblem } from '#domain/password-policy';
 import { isMinorOn } from '#domain/dates';
 import { refuse } from '#domain/errors';
-import { newEventId, newLoginId, newProvisionalPassword } from '#domain/identifiers';
+import { newLoginId, newProvisionalPassword } from '#domain/identifiers';
 import {
   CODE_TTL_MS,
   SOURCE_MAX_FAILURES,
@@ -24,10 +23,11 @@ import {
   retryAfterSeconds,
   sourceWindow,
 } from '#domain/login';
-import { traceActor, type Trace } from '#domain/trace';
 import type { AuthDeps } from './deps.ts';
 import { HttpProblem } from '#platform/problem';
 import { defineCapability, type HandlerOf } from '#http/capability';
+import { decideCredentialsReissue } from '#domain/access-policy';
+import { accessRecord, eventId, notify, traceWrite } from '../shared.ts';
 import { AUTH, type AUTH_ROUTES } from './routes.ts';
 
 type Handler<Id extends (typeof AUTH_ROUTES)[number]['id']> = HandlerOf<typeof AUTH_ROUTES, Id, AuthDeps>;
@@ -45,11 +45,6 @@ const tooMany = (until: Date, now: Date): never => {
   throw new HttpProblem(429, 'Too many failed attempts. Try again later.', { headers: { 'Retry-After': String(retryAfterSeconds(until, now)) } });
 };
 
-const eventId = (deps: AuthDeps) => newEventId((n) => deps.random.bytes(n));
-const traceWrite = (deps: AuthDeps, dmpId: string, trace: Trace, now: Date): LabelledWrite => ({
-  label: 'trace',
-  item: tracePut(deps.config.tableName, dmpId, trace, now, eventId(deps)),
-});
 
 /** Refuses a source or a login id that failed too often, before any password work. */
 const guard = async (deps: AuthDeps, loginId: string | undefined, sourceHash: string, now: Date): Promise<void> => {
@@ -58,6 +53,7 @@ const guard = async (deps: AuthDeps, loginId: string | undefined, sourceHash: st
   if (g.lockedUntil && g.lockedUntil > now) tooMany(g.lockedUntil, now);
 };
 
+/** The record a login belongs to, opened by the login flow itself (to send its code), not for a caller. */
 const loadOpen = async (deps: AuthDeps, dmpId: string): Promise<{ record: StoredRecord; opened: ReturnType<typeof openRecord> } | undefined> => {
   const record = await deps.records.load(dmpId);
   if (!record) return undefined;
@@ -135,7 +131,7 @@ const patientVerify: Handler<'patientVerify'> = async (call, deps) => {
     await transact(deps.db, [
       deps.logins.challengeUse(challengeId, now),
       deps.logins.clearFailuresWrite(challenge.loginId),
-      traceWrite(deps, challenge.dmpId, { actor: traceActor(actor), action: 'session.open', mode: 'normal' }, now),
+      traceWrite(deps, actor, challenge.dmpId, 'session.open', now),
     ]);
   } catch (error) {
     if (error instanceof ConditionsRefused) throw new HttpProblem(401, WRONG_CODE, { code: 'wrong-code' });
@@ -174,7 +170,7 @@ const patientPassword: Handler<'patientPassword'> = async (call, deps) => {
   try {
     await transact(deps.db, [
       deps.logins.passwordChange(actor.loginId, login.passwordHash, await hashPassword(newPassword), now),
-      traceWrite(deps, actor.dmpId, { actor: traceActor(actor), action: 'password.change', mode: 'normal' }, now),
+      traceWrite(deps, actor, actor.dmpId, 'password.change', now),
     ]);
   } catch (error) {
     if (error instanceof ConditionsRefused) refuse('conflict', 'password-changed-meanwhile', 'The password was changed meanwhile. Log in again.');
@@ -191,9 +187,9 @@ const patientPassword: Handler<'patientPassword'> = async (call, deps) => {
 const reissueCredentials: Handler<'reissueCredentials'> = async (call, deps) => {
   const { dmpId } = call.params;
   const now = deps.clock.now();
-  const found = await loadOpen(deps, dmpId);
-  if (!found) throw new HttpProblem(404, 'No such record.');
-  const { identity, contact } = found.opened;
+  const access = await accessRecord(deps, call, dmpId, () => decideCredentialsReissue(call.actor));
+  const key = await access.key();
+  const { identity, contact } = openRecord(key, access.record);
   if (isMinorOn(identity.birthDate, now)) {
     refuse('conflict', 'still-minor', "The person is a minor: the record is used by the legal representatives until the 18th birthday.");
   }
@@ -201,15 +197,14 @@ const reissueCredentials: Handler<'reissueCredentials'> = async (call, deps) => 
   const loginId = newLoginId(bytes);
   const provisionalPassword = newProvisionalPassword(bytes);
   const existing = await deps.logins.ofRecord(dmpId);
-  const key = await deps.keyRing.unwrap(dmpId, found.record.wrappedKey);
   const writes: LabelledWrite[] = [
     ...existing.flatMap((l) => deps.logins.loginDeletes(dmpId, l.loginId)),
     ...deps.logins.loginPuts(dmpId, { loginId, actor: 'patient', passwordHash: await hashPassword(provisionalPassword), mustChangePassword: true }, now),
     deps.records.adultWrite(dmpId),
-    traceWrite(deps, dmpId, { actor: traceActor(call.actor), action: 'credentials.reissue', mode: 'normal' }, now),
+    traceWrite(deps, call.actor, dmpId, 'credentials.reissue', now),
   ];
   if (contact.mobile) {
-    writes.push({ label: 'notification', item: outboxPut(deps.config.tableName, key, { to: contact.mobile, template: 'credentials-reissued' }, now, eventId(deps)) });
+    writes.push(notify(deps, key, { to: contact.mobile, template: 'credentials-reissued' }, now));
   }
   await transact(deps.db, writes);
   return { status: 201, body: { loginId, provisionalPassword } };

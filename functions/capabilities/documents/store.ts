@@ -24,8 +24,9 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { DocumentFacts, DocumentLabels, DocumentStatus } from '#domain/access-policy';
-import { chunksOf } from '#domain/documents';
+import { DOCUMENT_ID, chunksOf } from '#domain/documents';
 import { B, BOOL, N, S, bin, bool, num, required, str, type Item } from '#adapters/attributes';
+import { decodeCursor, encodeCursor } from '#adapters/cursor';
 import { open, seal, type DataKey } from '#adapters/envelope';
 import { DOCUMENT_SHARDS, keys, shardOf, uploadsPartition, visibilityPartition } from '#adapters/table';
 import type { LabelledWrite } from '#adapters/transactions';
@@ -78,6 +79,9 @@ export interface NewDocument {
 export const UPLOAD_ABANDON_MS = 15 * 60_000;
 /** Metadata items evaluated by one listing Query (one page of DynamoDB's, at most 1 MB). */
 export const LIST_EVALUATION = 250;
+
+/** The sort key a listing's cursor names: a document's metadata item. */
+const DOCUMENT_SK = new RegExp(`^DOC#${DOCUMENT_ID.source.slice(1)}`);
 const MAX_BATCH_WRITE = 25;
 
 /** Keys derived from a record's data key: title search tokens and document uniqueIds. */
@@ -110,7 +114,12 @@ export class DocumentStore {
   }
 
   /** One Query: up to LIST_EVALUATION metadata items, newest first, after a cursor's key. */
-  async page(dmpId: string, afterDocumentId: string | undefined, evaluate = LIST_EVALUATION): Promise<{ items: StoredDocument[]; more: boolean }> {
+  /**
+   * One page of a record's documents, newest first, after an opaque cursor (`cursorAt` of the last
+   * document the previous page went through).
+   */
+  async page(dmpId: string, cursor: string | undefined, evaluate = LIST_EVALUATION): Promise<{ items: StoredDocument[]; more: boolean }> {
+    const afterDocumentId = cursor === undefined ? undefined : decodeCursor(cursor, DOCUMENT_SK).slice('DOC#'.length);
     const pk = keys.record(dmpId).pk;
     const out = await this.db.send(
       new QueryCommand({
@@ -127,6 +136,11 @@ export class DocumentStore {
     );
     const items = (out.Items ?? []).filter((i) => i.sk?.S !== `DOC#${afterDocumentId}`).map(toStoredDocument);
     return { items, more: out.LastEvaluatedKey !== undefined };
+  }
+
+  /** The cursor of a listing that went through this document. */
+  cursorAt(documentId: string): string {
+    return encodeCursor(`DOC#${documentId}`);
   }
 
   openTitle(key: DataKey, doc: StoredDocument): string {

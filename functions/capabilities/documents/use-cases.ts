@@ -13,11 +13,12 @@ import {
   decideDocumentDelete,
   decideDocumentListing,
   decideReplace,
+  inheritedLabels,
   documentReader,
   type DocumentLabels,
 } from '#domain/access-policy';
 import { actorRef } from '#domain/actor';
-import { DOCUMENT_ID, MAX_CONTENT_BYTES, NO_LABELS, chunkCount, decodeBase64, newDocumentId, noticeAt, searchWords } from '#domain/documents';
+import { MAX_CONTENT_BYTES, NO_LABELS, chunkCount, decodeBase64, newDocumentId, noticeAt, searchWords } from '#domain/documents';
 import { refuse } from '#domain/errors';
 import { documentType } from '#domain/reference-data';
 import type { TraceDetails } from '../shared.ts';
@@ -25,7 +26,8 @@ import { withDocuments, type DocumentDeps } from './deps.ts';
 import { HttpProblem } from '#platform/problem';
 import { defineCapability, type Call, type HandlerOf } from '#http/capability';
 import { canonicalJson } from '#http/canonical';
-import { commit, denied, loadSubject, replayed, traceAccess, traceWrite, type Subject } from '../shared.ts';
+import { denied } from '#http/denial';
+import { accessRecord, commit, replayed, traceRead, traceWrite, type RecordAccess } from '../shared.ts';
 import { DOCUMENTS, type DOCUMENTS_ROUTES } from './routes.ts';
 
 type Handler<Id extends (typeof DOCUMENTS_ROUTES)[number]['id']> = HandlerOf<typeof DOCUMENTS_ROUTES, Id, DocumentDeps>;
@@ -57,14 +59,16 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
   if (content.length > MAX_CONTENT_BYTES) refuse('too-large', 'content-too-large', `The content may hold at most ${MAX_CONTENT_BYTES} bytes once decoded.`);
   const labels: DocumentLabels = { ...NO_LABELS, ...body.visibility };
 
-  const [subject, previous] = await Promise.all([loadSubject(deps, call, dmpId), body.replaces ? deps.documents.get(dmpId, body.replaces) : undefined]);
-  const { record, standing } = subject;
+  // The version it replaces is read beside the record (one round trip), and used only once both decisions allow.
+  const [opened, previous] = await Promise.all([
+    accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideDeposit(call.actor, record, standing, type!.classCode, labels, now)),
+    body.replaces ? deps.documents.get(dmpId, body.replaces) : undefined,
+  ]);
+  const { record, standing } = opened;
   const now = deps.clock.now();
-  const decision = decideDeposit(call.actor, record, standing, type!.classCode, labels, now);
-  if (!decision.allow) return denied(decision);
   if (body.replaces) {
     if (!previous || previous.status === 'deleted') throw new HttpProblem(404, 'The document to replace does not exist in this record.');
-    const replace = decideReplace(call.actor, record, standing, previous, now, deps.matrix);
+    const replace = decideReplace(call.actor, record, standing, previous, now, deps.matrix, labels);
     if (!replace.allow) return denied(replace);
   }
 
@@ -77,14 +81,10 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
     if (replay) return replay;
   }
 
-  const key = await deps.keyRing.unwrap(dmpId, record.wrappedKey);
+  const key = await opened.key();
   const documentId = newDocumentId(now, (n) => deps.random.bytes(n));
   const version = previous ? previous.version + 1 : 1;
-  // A new version keeps the patient's mask: the author cannot lift it by replacing the document.
-  const finalLabels = previous?.labels.maskedToProfessionals ? { ...labels, maskedToProfessionals: true } : labels;
-  if (finalLabels.maskedToProfessionals && finalLabels.invisibleToPatient) {
-    refuse('refused', 'contradictory-labels', 'The patient masked this document: its new version cannot be invisible to the patient.');
-  }
+  const finalLabels = previous ? inheritedLabels(previous, labels) : labels;
   const doc = {
     documentId,
     version,
@@ -106,7 +106,7 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
   const staged = await deps.documents.stageChunks(key, doc, now);
   const writes: LabelledWrite[] = [
     ...deps.documents.commitWrites(key, doc, staged, searchWords(body.title)),
-    traceWrite(deps, call, dmpId, 'document.deposit', now, traceDetails('normal', documentId, finalLabels)),
+    traceWrite(deps, call.actor, dmpId, 'document.deposit', now, traceDetails('normal', documentId, finalLabels)),
     ...(previous ? [deps.documents.supersedeWrite(dmpId, previous)] : []),
     ...(idem ? [{ label: 'idempotency', item: deps.idempotency.put(scope, idem.key, idem.hash, key, { status: 201, body: response }, now) }] : []),
   ];
@@ -147,28 +147,19 @@ const metaView = (key: DataKey | undefined, deps: DocumentDeps, doc: StoredDocum
   ...(doc.replaces ? { replaces: doc.replaces } : {}),
 });
 
-/** The cursor of a listing: the id of the last document the previous page went through. */
-const encodeCursor = (documentId: string): string => Buffer.from(`DOC#${documentId}`).toString('base64url');
-const decodeCursor = (cursor: string): string => {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const id = text.startsWith('DOC#') ? text.slice(4) : '';
-  if (!DOCUMENT_ID.test(id)) throw new HttpProblem(400, 'The cursor is not valid.', { errors: [{ path: 'query.cursor', message: 'not a cursor of this list' }] });
-  return id;
-};
-
 const listDocuments: Handler<'listDocuments'> = async (call, deps) => {
   const { dmpId } = call.params;
   const query = call.query;
   const limit = query.limit ? Number(query.limit) : 50;
-  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-  const [subject, page] = await Promise.all([loadSubject(deps, call, dmpId), deps.documents.page(dmpId, after)]);
-  const { record, standing } = subject;
-  const now = deps.clock.now();
-  const listing = decideDocumentListing(call.actor, record, standing, now);
-  if (!listing.allow) return denied(listing);
-  const reader = documentReader(call.actor, record, standing, now, deps.matrix);
+  // The page is read beside the record (one round trip); nothing of it is used unless the listing is allowed.
+  const [opened, page] = await Promise.all([
+    accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideDocumentListing(call.actor, record, standing, now)),
+    deps.documents.page(dmpId, query.cursor),
+  ]);
+  const { record, standing, decision } = opened;
+  const reader = documentReader(call.actor, record, standing, deps.clock.now(), deps.matrix);
 
-  const key = await deps.keyRing.unwrap(dmpId, record.wrappedKey);
+  const key = await opened.key();
   const wanted = query.q ? searchWords(query.q).map((w) => titleToken(key, w)) : [];
   const statusOk = (s: string) => (query.status === 'all' ? s !== 'deleted' : s === (query.status ?? 'current'));
   const visible: StoredDocument[] = [];
@@ -184,41 +175,44 @@ const listDocuments: Handler<'listDocuments'> = async (call, deps) => {
     visible.push(doc);
   }
   const more = page.more || (last !== undefined && last !== page.items.at(-1)?.documentId);
-  await traceAccess(deps, call, subject, key, 'document.list', { mode: listing.mode });
+  await traceRead(deps, call, dmpId, 'document.list', { mode: decision.mode }, opened);
   return {
     status: 200,
-    body: { items: visible.map((d) => metaView(key, deps, d)), nextCursor: more && last ? encodeCursor(last) : null },
+    body: { items: visible.map((d) => metaView(key, deps, d)), nextCursor: more && last ? deps.documents.cursorAt(last) : null },
   };
 };
 
-/** The document and the decision to show it to the caller; 404 when it is absent or hidden. */
-const visibleDocument = async (call: Call & { params: { dmpId: string; documentId: string } }, deps: DocumentDeps): Promise<{ subject: Subject; doc: StoredDocument; mode: TraceDetails['mode'] }> => {
+/** The record opened for a document, the document, and the policy's decision to show it to the caller; 404 when it is absent or hidden. */
+const visibleDocument = async (
+  call: Call & { params: { dmpId: string; documentId: string } },
+  deps: DocumentDeps,
+): Promise<{ opened: RecordAccess; doc: StoredDocument; mode: TraceDetails['mode'] }> => {
   const { dmpId, documentId } = call.params;
-  const [subject, doc] = await Promise.all([loadSubject(deps, call, dmpId), deps.documents.get(dmpId, documentId)]);
-  const now = deps.clock.now();
-  if (!doc) {
-    const listing = decideDocumentListing(call.actor, subject.record, subject.standing, now);
-    return denied(listing.allow ? { allow: false, answer: 'not-found', code: 'not-found', reason: 'No such document.' } : listing);
-  }
-  const decision = documentReader(call.actor, subject.record, subject.standing, now, deps.matrix)(doc);
+  // The document is read beside the record (one round trip); it is returned only if the policy shows it.
+  const [opened, doc] = await Promise.all([
+    accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideDocumentListing(call.actor, record, standing, now)),
+    deps.documents.get(dmpId, documentId),
+  ]);
+  if (!doc) throw new HttpProblem(404, 'No such document.', { code: 'not-found' });
+  const decision = documentReader(call.actor, opened.record, opened.standing, deps.clock.now(), deps.matrix)(doc);
   if (!decision.allow) return denied(decision);
-  return { subject, doc, mode: decision.mode };
+  return { opened, doc, mode: decision.mode };
 };
 
 const readDocument: Handler<'readDocument'> = async (call, deps) => {
-  const { subject, doc, mode } = await visibleDocument(call, deps);
-  const key = await deps.keyRing.unwrap(subject.record.dmpId, subject.record.wrappedKey);
+  const { opened, doc, mode } = await visibleDocument(call, deps);
+  const key = await opened.key();
   const [content] = await Promise.all([
     deps.documents.readContent(key, doc),
-    traceAccess(deps, call, subject, key, 'document.read', traceDetails(mode, doc.documentId, doc.labels)),
+    traceRead(deps, call, opened.record.dmpId, 'document.read', traceDetails(mode, doc.documentId, doc.labels), opened),
   ]);
   return { status: 200, body: { ...metaView(key, deps, doc), content: content.toString('base64') } };
 };
 
 const updateDocument: Handler<'updateDocument'> = async (call, deps) => {
   const change = call.body;
-  const { subject, doc } = await visibleDocument(call, deps);
-  const { record, standing } = subject;
+  const { opened, doc } = await visibleDocument(call, deps);
+  const { record, standing } = opened;
   const now = deps.clock.now();
   const decision = decideDocumentChange(call.actor, record, standing, doc, change, now, deps.matrix);
   if (!decision.allow) return denied(decision);
@@ -234,23 +228,22 @@ const updateDocument: Handler<'updateDocument'> = async (call, deps) => {
     [
       deps.documents.labelsWrite(record.dmpId, doc, labels, status),
       // The trace hides the id from whom the document was hidden before this change.
-      traceWrite(deps, call, record.dmpId, 'document.update', now, traceDetails(decision.mode, doc.documentId, doc.labels)),
+      traceWrite(deps, call.actor, record.dmpId, 'document.update', now, traceDetails(decision.mode, doc.documentId, doc.labels)),
     ],
     'The document changed meanwhile: read it again and retry.',
   );
-  const key = await deps.keyRing.unwrap(record.dmpId, record.wrappedKey);
-  return { status: 200, body: metaView(key, deps, { ...doc, labels, status }) };
+  return { status: 200, body: metaView(await opened.key(), deps, { ...doc, labels, status }) };
 };
 
 const deleteDocument: Handler<'deleteDocument'> = async (call, deps) => {
-  const { subject, doc } = await visibleDocument(call, deps);
-  const { record, standing } = subject;
+  const { opened, doc } = await visibleDocument(call, deps);
+  const { record, standing } = opened;
   const now = deps.clock.now();
   const decision = decideDocumentDelete(call.actor, record, standing, doc, now, deps.matrix);
   if (!decision.allow) return denied(decision);
   await commit(
     deps,
-    [deps.documents.deleteWrite(record.dmpId, doc, now), traceWrite(deps, call, record.dmpId, 'document.delete', now, traceDetails(decision.mode, doc.documentId, doc.labels))],
+    [deps.documents.deleteWrite(record.dmpId, doc, now), traceWrite(deps, call.actor, record.dmpId, 'document.delete', now, traceDetails(decision.mode, doc.documentId, doc.labels))],
     'The document changed meanwhile: read it again and retry.',
   );
   return { status: 204 };

@@ -3,7 +3,6 @@
  * Each route reads as a use case: validated input in, a few port calls, a typed reply out.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { Item } from '#adapters/attributes';
 import { openJson, sealJson } from '#adapters/envelope';
 import { ConditionsRefused, type LabelledWrite } from '#adapters/transactions';
 import {
@@ -15,19 +14,17 @@ import {
   type Representative,
   type StoredRecord,
 } from '#adapters/record-store';
-import { keys } from '#adapters/table';
 import { assertClosable, assertOpenForChange, assertReactivation, retainUntil } from '#domain/lifecycle';
 import { CODE_TTL_MS, MAX_CODE_ATTEMPTS, newLoginCode } from '#domain/login';
 import { hashPassword } from '#adapters/passwords';
-import { decideRecordRead, searchAuthorization } from '#domain/access-policy';
-import { commit, denied, eventId, loadSubject, notify, replayed, traceAccess, traceWrite } from '../shared.ts';
-import { actorRef, isRecordHolder } from '#domain/actor';
+import { decideHolderAction, decideReactivation, decideRecordRead, decideRecordSearch, searchAuthorization } from '#domain/access-policy';
+import { accessRecord, commit, eventId, notify, replayed, traceRead, traceWrite } from '../shared.ts';
+import { actorRef } from '#domain/actor';
 import { planCreation } from '#domain/creation';
 import { passwordProblem } from '#domain/password-policy';
 import { refuse } from '#domain/errors';
 import { newCreationCode, newDmpId, newEventId, newLoginId, newProvisionalPassword } from '#domain/identifiers';
-import { traceActor, type Trace } from '#domain/trace';
-import { writeTrace } from '#adapters/trace-store';
+import { traceActor } from '#domain/trace';
 import { isoMonth } from '#domain/dates';
 import type { CryptoDeps } from '#platform/deps-data';
 import { HttpProblem } from '#platform/problem';
@@ -145,10 +142,10 @@ const createCreationCode: Handler<'createCreationCode'> = async (call, deps) => 
 const searchRecord: Handler<'searchRecord'> = async (call, deps) => {
   const { ins } = call.body;
   const dmpId = await deps.records.dmpIdByInsHash(await deps.hasher.hash('ins', ins));
-  const record = dmpId ? await deps.records.load(dmpId) : undefined;
-  if (!dmpId || !record) throw new HttpProblem(404, 'No DMP exists for this INS.');
-  const relation = call.actor.kind === 'professional' ? (await deps.access.standing(dmpId, call.actor.id)).relation : undefined;
-  await traced(deps, call, dmpId, 'record.search');
+  if (!dmpId) throw new HttpProblem(404, 'No DMP exists for this INS.');
+  const { record, standing } = await accessRecord(deps, call, dmpId, () => decideRecordSearch(call.actor));
+  const relation = standing.relation;
+  await traceRead(deps, call, dmpId, 'record.search', { mode: 'normal' });
   return {
     status: 200,
     body: {
@@ -163,12 +160,10 @@ const searchRecord: Handler<'searchRecord'> = async (call, deps) => {
 
 const getRecord: Handler<'getRecord'> = async (call, deps) => {
   const { dmpId } = call.params;
-  const subject = await loadSubject(deps, call, dmpId);
-  const { record } = subject;
-  const decision = decideRecordRead(call.actor, record, subject.standing, deps.clock.now());
-  if (!decision.allow) return denied(decision);
-  const [key, authorizations] = await Promise.all([deps.keyRing.unwrap(dmpId, record.wrappedKey), deps.records.authorizations(dmpId)]);
-  await traceAccess(deps, call, subject, key, 'record.read', { mode: decision.mode });
+  const opened = await accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideRecordRead(call.actor, record, standing, now));
+  const { record } = opened;
+  const [key, authorizations] = await Promise.all([opened.key(), deps.records.authorizations(dmpId)]);
+  await traceRead(deps, call, dmpId, 'record.read', { mode: opened.decision.mode }, opened);
   const { identity, contact, representatives } = openRecord(key, record);
   return {
     status: 200,
@@ -187,35 +182,25 @@ const getRecord: Handler<'getRecord'> = async (call, deps) => {
   };
 };
 
-/** Writes the access's trace; the access fails if its trace cannot be written. */
-const traced = (deps: CryptoDeps, call: Call, dmpId: string, action: Trace['action']): Promise<void> =>
-  writeTrace(deps.db, deps.config.tableName, dmpId, { actor: traceActor(call.actor), action, mode: 'normal' }, deps.clock.now(), newEventId((n) => deps.random.bytes(n)));
-
 // ── The patient's own record: lifecycle, settings, notifications ──────────────────────────────
 
-/**
- * The record a patient or representative session opens, and only that one: any other id answers
- * 404, whether it exists or not.
- */
-const holdersRecord = async (call: Call & { params: { dmpId: string } }, deps: CryptoDeps): Promise<StoredRecord> => {
-  const { dmpId } = call.params;
-  const record = await deps.records.load(dmpId);
-  if (!record || !isRecordHolder(call.actor) || call.actor.dmpId !== dmpId) throw new HttpProblem(404, 'No such record.');
-  return record;
-};
+/** The record a patient or representative session opens, and only that one (decideHolderAction). */
+const holdersRecord = (call: Call & { params: { dmpId: string } }, deps: CryptoDeps) =>
+  accessRecord(deps, call, call.params.dmpId, ({ record }) => decideHolderAction(call.actor, record));
 
 const closeRecord: Handler<'closeRecord'> = async (call, deps) => {
-  const record = await holdersRecord(call, deps);
+  const opened = await holdersRecord(call, deps);
+  const { record } = opened;
   assertClosable(record.status);
   const now = deps.clock.now();
   const until = retainUntil(now);
-  const key = await deps.keyRing.unwrap(record.dmpId, record.wrappedKey);
+  const key = await opened.key();
   const { contact } = openRecord(key, record);
   await commit(
     deps,
     [
       ...deps.records.closeWrites(record.dmpId, now, until),
-      traceWrite(deps, call, record.dmpId, 'record.close', now),
+      traceWrite(deps, call.actor, record.dmpId, 'record.close', now),
       ...(contact.mobile ? [notify(deps, key, { to: contact.mobile, template: 'record-closed' }, now)] : []),
     ],
     'The record changed meanwhile (already closed?).',
@@ -227,19 +212,15 @@ const reactivateRecord: Handler<'reactivateRecord'> = async (call, deps) => {
   const { dmpId } = call.params;
   const { consent } = call.body;
   const actor = call.actor;
-  const record = isRecordHolder(actor) ? await holdersRecord(call, deps) : await deps.records.load(dmpId);
-  if (!record) throw new HttpProblem(404, 'No such record.');
-  if (actor.kind === 'professional') {
-    const { relation } = await deps.access.standing(dmpId, actor.id);
-    if (relation?.status === 'blocked') refuse('forbidden', 'blocked', 'The patient has blocked you.');
-  }
+  const opened = await accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideReactivation(actor, record, standing, now));
+  const { record } = opened;
   assertReactivation(actor, record.status, consent);
   const now = deps.clock.now();
-  const key = await deps.keyRing.unwrap(dmpId, record.wrappedKey);
+  const key = await opened.key();
   const { contact } = openRecord(key, record);
   const writes = [
     ...deps.records.reactivateWrites(dmpId),
-    traceWrite(deps, call, dmpId, 'record.reactivate', now),
+    traceWrite(deps, call.actor, dmpId, 'record.reactivate', now),
     ...(contact.mobile ? [notify(deps, key, { to: contact.mobile, template: 'record-reactivated' }, now)] : []),
   ];
   // The professional holds the consent just given: an authorization, as at creation.
@@ -260,10 +241,11 @@ const settingsView = (record: StoredRecord, contact: Contact, emergencyAccess: E
  */
 const updateSettings: Handler<'updateSettings'> = async (call, deps) => {
   const body = call.body;
-  const record = await holdersRecord(call, deps);
+  const opened = await holdersRecord(call, deps);
+  const { record } = opened;
   assertOpenForChange(record.status);
   const now = deps.clock.now();
-  const key = await deps.keyRing.unwrap(record.dmpId, record.wrappedKey);
+  const key = await opened.key();
   const { contact } = openRecord(key, record);
   const emergencyAccess = { ...record.emergencyAccess, ...body.emergencyAccess };
   const nextContact: Contact = { ...contact, ...(body.contact && 'email' in body.contact ? { email: body.contact.email } : {}) };
@@ -285,7 +267,7 @@ const updateSettings: Handler<'updateSettings'> = async (call, deps) => {
       contact: body.contact?.email !== undefined ? sealJson(key, 'META', 'contact', nextContact) : undefined,
       pendingMobile,
     }),
-    traceWrite(deps, call, record.dmpId, 'settings.update', now),
+    traceWrite(deps, call.actor, record.dmpId, 'settings.update', now),
   );
   await commit(deps, writes, 'The record changed meanwhile: read it again and retry.');
   return { status: 200, body: settingsView(record, nextContact, emergencyAccess, pending) };
@@ -293,7 +275,8 @@ const updateSettings: Handler<'updateSettings'> = async (call, deps) => {
 
 const confirmMobile: Handler<'confirmMobile'> = async (call, deps) => {
   const { code } = call.body;
-  const record = await holdersRecord(call, deps);
+  const opened = await holdersRecord(call, deps);
+  const { record } = opened;
   assertOpenForChange(record.status);
   const now = deps.clock.now();
   const pending = record.pendingMobile;
@@ -302,7 +285,7 @@ const confirmMobile: Handler<'confirmMobile'> = async (call, deps) => {
   const expected = Buffer.from(pending.codeHash);
   const actual = Buffer.from(await deps.hasher.hash('login-code', `mobile.${record.dmpId}.${pending.id}.${code}`));
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return wrongCode();
-  const key = await deps.keyRing.unwrap(record.dmpId, record.wrappedKey);
+  const key = await opened.key();
   const { contact } = openRecord(key, record);
   const mobile = openJson<string>(key, 'META', 'pendingMobile', pending.sealed);
   const nextContact: Contact = { ...contact, mobile };
@@ -311,7 +294,7 @@ const confirmMobile: Handler<'confirmMobile'> = async (call, deps) => {
     [
       // Attempts are counted outside the revision: a concurrent settings change still wins.
       deps.records.settingsWrite(record.dmpId, record.revision, { contact: sealJson(key, 'META', 'contact', nextContact), pendingMobile: null }),
-      traceWrite(deps, call, record.dmpId, 'settings.update', now),
+      traceWrite(deps, call.actor, record.dmpId, 'settings.update', now),
       // The former number hears of the change: a hijack does not go unnoticed.
       ...(contact.mobile ? [notify(deps, key, { to: contact.mobile, template: 'mobile-changed' }, now)] : []),
     ],
@@ -321,35 +304,13 @@ const confirmMobile: Handler<'confirmMobile'> = async (call, deps) => {
 };
 
 const listNotifications: Handler<'listNotifications'> = async (call, deps) => {
-  const record = await holdersRecord(call, deps);
+  const { record } = await holdersRecord(call, deps);
   const { limit, cursor } = call.query;
-  const after = cursor ? decodeCursor(record.dmpId, cursor) : undefined;
-  const page = await deps.records.notifications(record.dmpId, limit ? Number(limit) : 50, after);
+  const page = await deps.records.notifications(record.dmpId, limit ? Number(limit) : 50, cursor);
   return {
     status: 200,
-    body: {
-      items: page.items.map((i) => {
-        const sk = i.sk?.S ?? '';
-        const sentAt = i.sentAt?.S;
-        return {
-          id: sk.slice(sk.lastIndexOf('#') + 1),
-          at: i.createdAt?.S ?? '',
-          channel: 'sms' as const,
-          reason: i.template?.S ?? '',
-          status: (i.status?.S ?? 'pending') as 'pending' | 'sent' | 'failed' | 'dropped',
-          ...(sentAt ? { sentAt } : {}),
-        };
-      }),
-      nextCursor: page.next?.sk?.S ? Buffer.from(page.next.sk.S).toString('base64url') : null,
-    },
+    body: { items: page.items.map(({ id, at, ...rest }) => ({ id, at, channel: 'sms' as const, ...rest })), nextCursor: page.nextCursor },
   };
-};
-
-/** A cursor is the last key of the previous page, in this record's notifications only. */
-const decodeCursor = (dmpId: string, cursor: string): Item => {
-  const sk = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^OUTBOX#[0-9T:.Z-]{24}#[a-z2-7]{12}$/.test(sk)) throw new HttpProblem(400, 'The cursor is not valid.', { errors: [{ path: 'query.cursor', message: 'not a cursor of this list' }] });
-  return { pk: { S: keys.record(dmpId).pk }, sk: { S: sk } };
 };
 
 export const capability = defineCapability<CryptoDeps>()(RECORDS, { createRecord, createCreationCode, searchRecord, getRecord, closeRecord, reactivateRecord, updateSettings, confirmMobile, listNotifications });

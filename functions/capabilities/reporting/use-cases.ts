@@ -3,11 +3,17 @@ import { CHANNELS, type Channel } from '#domain/creation';
 import { daysBetween, isoWeek } from '#domain/dates';
 import { refuse } from '#domain/errors';
 import { decideLedgerRead } from '#domain/access-policy';
-import type { DataDeps } from '#platform/deps-data';
+import type { CreationReports } from '#domain/ports';
 import { defineCapability, type HandlerOf } from '#http/capability';
+import { denied } from '#http/denial';
 import { REPORTING, type REPORTING_ROUTES } from './routes.ts';
 
-type Handler<Id extends (typeof REPORTING_ROUTES)[number]['id']> = HandlerOf<typeof REPORTING_ROUTES, Id, DataDeps>;
+/** What reporting needs: the records' reports (a port: the record store in AWS, a fake in unit tests). */
+export interface ReportingDeps {
+  records: CreationReports;
+}
+
+type Handler<Id extends (typeof REPORTING_ROUTES)[number]['id']> = HandlerOf<typeof REPORTING_ROUTES, Id, ReportingDeps>;
 
 const MAX_STATS_DAYS = 366;
 const PARALLEL_QUERIES = 8;
@@ -15,9 +21,8 @@ const PARALLEL_QUERIES = 8;
 const pharmacyCreations: Handler<'pharmacyCreations'> = async (call, deps) => {
   const { finess } = call.params;
   const { month } = call.query;
-  if (!decideLedgerRead(call.actor, finess).allow) {
-    refuse('forbidden', 'not-this-pharmacy', 'Only a pharmacist of this pharmacy or an agent may read its creations.');
-  }
+  const decision = decideLedgerRead(call.actor, finess);
+  if (!decision.allow) return denied(decision);
   const entries = await deps.records.ledger(finess, month);
   entries.sort((x, y) => x.createdAt.localeCompare(y.createdAt));
   const cents = entries.reduce((sum, e) => sum + e.amountCents, 0);
@@ -47,4 +52,4 @@ const creationStats: Handler<'creationStats'> = async (call, deps) => {
   return { status: 200, body: { total, byChannel, byWeek: [...byWeek].map(([week, count]) => ({ week, count })) } };
 };
 
-export const capability = defineCapability<DataDeps>()(REPORTING, { pharmacyCreations, creationStats });
+export const capability = defineCapability<ReportingDeps>()(REPORTING, { pharmacyCreations, creationStats });
