@@ -10,13 +10,14 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { OutboxDispatcher } from '#adapters/outbox-dispatch';
-import { RetentionJob } from '#adapters/retention';
+import { DynamoRetentionStore } from '#adapters/retention';
 import { ProfessionalMessenger, SmsSender } from '#adapters/sms';
 import { DocumentStore } from '#capabilities/documents/store';
 import { UploadsJob } from '#capabilities/documents/uploads-job';
 import { VisibilityJob } from '#capabilities/documents/visibility-job';
 import { dynamoClient, kmsClient, snsClient } from '#adapters/aws';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import { RetentionJob } from '#domain/jobs/retention';
 import { systemClock, type Clock } from '#domain/ports';
 import { CORS } from '#http/cors';
 import { makeHttpHandler, type HttpHandler } from '#http/pipeline';
@@ -209,7 +210,7 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
   );
   const compiled = [...ROUTES].map(compile).sort((a, b) => a.names.length - b.names.length);
 
-  const retention = new RetentionJob(deps.db, tableName, logger);
+  const retention = new RetentionJob(new DynamoRetentionStore(deps.db, tableName), logger);
   const visibility = new VisibilityJob({ db: deps.db, tableName, records: deps.records, documents: deps.documents, keyRing: deps.keyRing, random: deps.random, logger });
   const uploads = new UploadsJob(deps.db, tableName, new DocumentStore(deps.db, tableName), logger);
   const jobs = new Map<string, (now: Date) => Promise<unknown>>([
