@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { z } from 'zod';
-import { OutboxDispatcher } from '#adapters/outbox-dispatch';
+import { DynamoOutbox } from '#adapters/outbox-dispatch';
 import { DynamoRetentionStore } from '#adapters/retention';
 import { ProfessionalMessenger, SmsSender } from '#adapters/sms';
 import { DocumentStore } from '#capabilities/documents/store';
@@ -17,6 +17,7 @@ import { UploadsJob } from '#capabilities/documents/uploads-job';
 import { VisibilityJob } from '#capabilities/documents/visibility-job';
 import { dynamoClient, kmsClient, snsClient } from '#adapters/aws';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import { OutboxDispatcher } from '#domain/jobs/outbox';
 import { RetentionJob } from '#domain/jobs/retention';
 import { systemClock, type Clock } from '#domain/ports';
 import { CORS } from '#http/cors';
@@ -197,7 +198,7 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
       return id;
     },
   } as ProfessionalMessenger;
-  const dispatcher = new OutboxDispatcher({ db: deps.db, tableName, keyRing: deps.keyRing, sms: recordingSms, professionals: recordingMessenger, logger });
+  const dispatcher = new OutboxDispatcher({ outbox: new DynamoOutbox(deps.db, tableName, deps.keyRing), sms: recordingSms, professionals: recordingMessenger, logger });
 
   // Every capability of the list, by the convention of its folder: use-cases.ts exports it.
   const handlers = new Map<string, HttpHandler>(
