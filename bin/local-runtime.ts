@@ -14,11 +14,12 @@ import { DynamoRetentionStore } from '#adapters/retention';
 import { ProfessionalMessenger, SmsSender } from '#adapters/sms';
 import { DocumentStore } from '#capabilities/documents/store';
 import { UploadsJob } from '#capabilities/documents/uploads-job';
-import { VisibilityJob } from '#capabilities/documents/visibility-job';
+import { DynamoVisibilityStore } from '#capabilities/documents/visibility-store';
 import { dynamoClient, kmsClient, snsClient } from '#adapters/aws';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { OutboxDispatcher } from '#domain/jobs/outbox';
 import { RetentionJob } from '#domain/jobs/retention';
+import { VisibilityJob } from '#domain/jobs/visibility';
 import { systemClock, type Clock } from '#domain/ports';
 import { CORS } from '#http/cors';
 import { makeHttpHandler, type HttpHandler } from '#http/pipeline';
@@ -212,7 +213,10 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
   const compiled = [...ROUTES].map(compile).sort((a, b) => a.names.length - b.names.length);
 
   const retention = new RetentionJob(new DynamoRetentionStore(deps.db, tableName), logger);
-  const visibility = new VisibilityJob({ db: deps.db, tableName, records: deps.records, documents: deps.documents, keyRing: deps.keyRing, random: deps.random, logger });
+  const visibility = new VisibilityJob(
+    new DynamoVisibilityStore({ db: deps.db, tableName, records: deps.records, documents: deps.documents, keyRing: deps.keyRing, random: deps.random }),
+    logger,
+  );
   const uploads = new UploadsJob(deps.db, tableName, new DocumentStore(deps.db, tableName), logger);
   const jobs = new Map<string, (now: Date) => Promise<unknown>>([
     ['outbox', (now) => dispatcher.sweep(now)],

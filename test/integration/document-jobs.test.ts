@@ -15,7 +15,8 @@ import { RecordStore, type NewRecord, type Representative } from '../../function
 import { keys } from '../../functions/adapters/table.ts';
 import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
 import { UploadsJob } from '../../functions/capabilities/documents/uploads-job.ts';
-import { VisibilityJob } from '../../functions/capabilities/documents/visibility-job.ts';
+import { DynamoVisibilityStore } from '../../functions/capabilities/documents/visibility-store.ts';
+import { VisibilityJob } from '../../functions/domain/jobs/visibility.ts';
 import { CHUNK_BYTES, NO_LABELS, noticeAt, revealAt, searchWords } from '../../functions/domain/documents.ts';
 import { systemClock } from '../../functions/domain/ports.ts';
 import { emulator, partitionItems } from '../support/aws.ts';
@@ -33,7 +34,7 @@ const world = async () => {
   const records = new RecordStore(env.db, env.tableName);
   const documents = new DocumentStore(env.db, env.tableName);
   const keyRing = new KeyRing(env.kms, env.dataKeyId, new DataKeyCache(systemClock));
-  const visibility = new VisibilityJob({ db: env.db, tableName: env.tableName, records, documents, keyRing, random: { bytes: (k) => randomBytes(k) }, logger: silent() });
+  const visibility = new VisibilityJob(new DynamoVisibilityStore({ db: env.db, tableName: env.tableName, records, documents, keyRing, random: { bytes: (k) => randomBytes(k) } }), silent());
   const uploads = new UploadsJob(env.db, env.tableName, documents, silent());
 
   /** A record (a minor's when it has representatives), with no notification of its own. */
