@@ -13,12 +13,13 @@ import { DynamoOutbox } from '#adapters/outbox-dispatch';
 import { DynamoRetentionStore } from '#adapters/retention';
 import { ProfessionalMessenger, SmsSender } from '#adapters/sms';
 import { DocumentStore } from '#capabilities/documents/store';
-import { UploadsJob } from '#capabilities/documents/uploads-job';
+import { DynamoUploadsStore } from '#capabilities/documents/uploads-store';
 import { DynamoVisibilityStore } from '#capabilities/documents/visibility-store';
 import { dynamoClient, kmsClient, snsClient } from '#adapters/aws';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { OutboxDispatcher } from '#domain/jobs/outbox';
 import { RetentionJob } from '#domain/jobs/retention';
+import { UploadsJob } from '#domain/jobs/uploads';
 import { VisibilityJob } from '#domain/jobs/visibility';
 import { systemClock, type Clock } from '#domain/ports';
 import { CORS } from '#http/cors';
@@ -217,7 +218,7 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
     new DynamoVisibilityStore({ db: deps.db, tableName, records: deps.records, documents: deps.documents, keyRing: deps.keyRing, random: deps.random }),
     logger,
   );
-  const uploads = new UploadsJob(deps.db, tableName, new DocumentStore(deps.db, tableName), logger);
+  const uploads = new UploadsJob(new DynamoUploadsStore(deps.db, tableName, new DocumentStore(deps.db, tableName)), logger);
   const jobs = new Map<string, (now: Date) => Promise<unknown>>([
     ['outbox', (now) => dispatcher.sweep(now)],
     ['retention', (now) => retention.sweep(now)],
