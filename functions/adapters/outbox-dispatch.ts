@@ -81,12 +81,12 @@ export class DynamoOutbox implements Outbox<DynamoClaim> {
   async open(ref: MessageRef, claim: DynamoClaim): Promise<OpenedMessage | undefined> {
     const { pk, sk } = keyOf(ref);
     const { dmpId, item } = claim;
-    const keyItem = await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: S(pk), sk: S(keys.dataKey(dmpId).sk) } }));
-    if (!keyItem.Item) return undefined;
+    const dataKeyItem = await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: S(pk), sk: S(keys.dataKey(dmpId).sk) } }));
+    if (!dataKeyItem.Item) return undefined;
     const key = await this.keyRing.unwrap(dmpId, {
-      ciphertext: required(bin(keyItem.Item, 'wrapped'), 'wrapped'),
-      masterKeyId: required(str(keyItem.Item, 'masterKeyId'), 'masterKeyId'),
-      version: required(num(keyItem.Item, 'version'), 'version'),
+      ciphertext: required(bin(dataKeyItem.Item, 'wrapped'), 'wrapped'),
+      masterKeyId: required(str(dataKeyItem.Item, 'masterKeyId'), 'masterKeyId'),
+      version: required(num(dataKeyItem.Item, 'version'), 'version'),
     });
     const to = open(key, sk, 'recipient', required(bin(item, 'recipient'), 'recipient')).toString('utf8');
     const template = required(str(item, 'template'), 'template') as Template;
