@@ -9,14 +9,18 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { z } from 'zod';
-import { OutboxDispatcher } from '#adapters/outbox-dispatch';
-import { RetentionJob } from '#adapters/retention';
+import { DynamoOutbox } from '#adapters/outbox-dispatch';
+import { DynamoRetentionStore } from '#adapters/retention';
 import { ProfessionalMessenger, SmsSender } from '#adapters/sms';
 import { DocumentStore } from '#capabilities/documents/store';
-import { UploadsJob } from '#capabilities/documents/uploads-job';
-import { VisibilityJob } from '#capabilities/documents/visibility-job';
+import { DynamoUploadsStore } from '#capabilities/documents/uploads-store';
+import { DynamoVisibilityStore } from '#capabilities/documents/visibility-store';
 import { dynamoClient, kmsClient, snsClient } from '#adapters/aws';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import { OutboxDispatcher } from '#domain/jobs/outbox';
+import { RetentionJob } from '#domain/jobs/retention';
+import { UploadsJob } from '#domain/jobs/uploads';
+import { VisibilityJob } from '#domain/jobs/visibility';
 import { systemClock, type Clock } from '#domain/ports';
 import { CORS } from '#http/cors';
 import { makeHttpHandler, type HttpHandler } from '#http/pipeline';
@@ -196,7 +200,7 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
       return id;
     },
   } as ProfessionalMessenger;
-  const dispatcher = new OutboxDispatcher({ db: deps.db, tableName, keyRing: deps.keyRing, sms: recordingSms, professionals: recordingMessenger, logger });
+  const dispatcher = new OutboxDispatcher({ outbox: new DynamoOutbox(deps.db, tableName, deps.keyRing), sms: recordingSms, professionals: recordingMessenger, logger });
 
   // Every capability of the list, by the convention of its folder: use-cases.ts exports it.
   const handlers = new Map<string, HttpHandler>(
@@ -209,9 +213,12 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
   );
   const compiled = [...ROUTES].map(compile).sort((a, b) => a.names.length - b.names.length);
 
-  const retention = new RetentionJob(deps.db, tableName, logger);
-  const visibility = new VisibilityJob({ db: deps.db, tableName, records: deps.records, documents: deps.documents, keyRing: deps.keyRing, random: deps.random, logger });
-  const uploads = new UploadsJob(deps.db, tableName, new DocumentStore(deps.db, tableName), logger);
+  const retention = new RetentionJob(new DynamoRetentionStore(deps.db, tableName), logger);
+  const visibility = new VisibilityJob(
+    new DynamoVisibilityStore({ db: deps.db, tableName, records: deps.records, documents: deps.documents, keyRing: deps.keyRing, random: deps.random }),
+    logger,
+  );
+  const uploads = new UploadsJob(new DynamoUploadsStore(deps.db, tableName, new DocumentStore(deps.db, tableName)), logger);
   const jobs = new Map<string, (now: Date) => Promise<unknown>>([
     ['outbox', (now) => dispatcher.sweep(now)],
     ['retention', (now) => retention.sweep(now)],

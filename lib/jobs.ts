@@ -112,7 +112,7 @@ export class Jobs extends Construct {
       timeout: Duration.minutes(14),
       environment: { TABLE_NAME: data.table.tableName },
       // No reserved concurrency (a new account cannot reserve any): two runs side by side are safe,
-      // each destruction step being conditional and idempotent (functions/adapters/retention.ts).
+      // each destruction step being conditional and idempotent (functions/domain/jobs/retention.ts).
       logs: logSettings,
     });
     // Finds due records on GSI1 and reads them; marks, deletes (one by one or in batches) under

@@ -1,7 +1,7 @@
 /**
  * Documents: what a deposit may hold, how content is cut into chunks that fit DynamoDB items, how
- * titles become search tokens, and the calendar of a document hidden from the patient (told after
- * two weeks, revealed after one month). Pure.
+ * titles become search tokens, the calendar of a document hidden from the patient (told after two
+ * weeks, revealed after one month), and when a deposit left unfinished counts as abandoned. Pure.
  */
 import type { DocumentLabels } from './access-policy.ts';
 import { randomString } from './identifiers.ts';
@@ -76,3 +76,7 @@ export const revealAt = (depositedAt: Date): Date => {
   d.setUTCDate(Math.min(day, last));
   return d;
 };
+
+/** After this, a deposit still writing its chunks counts as abandoned (Lambda gives up after 10 s). */
+export const UPLOAD_ABANDON_MS = 15 * 60_000;
+export const abandonAt = (startedAt: Date): Date => new Date(startedAt.getTime() + UPLOAD_ABANDON_MS);

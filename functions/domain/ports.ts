@@ -4,6 +4,7 @@
  * that tests can move time and fix chance.
  */
 import type { Channel } from './creation.ts';
+
 export interface Clock {
   now(): Date;
 }
@@ -27,3 +28,16 @@ export interface CreationReports {
   ledger(finess: string, month: string): Promise<LedgerEntry[]>;
   creationsOn(day: string): Promise<Channel[]>;
 }
+
+/**
+ * Where use cases say what happened: ids, counts and error names, never personal data. The
+ * platform's logger (functions/platform/logger.ts) is one.
+ */
+export interface Logger {
+  debug(message: string, attributes?: LogAttributes): void;
+  info(message: string, attributes?: LogAttributes): void;
+  warn(message: string, attributes?: LogAttributes): void;
+  error(message: string, attributes?: LogAttributes): void;
+}
+
+export type LogAttributes = Record<string, string | number | boolean | undefined>;

@@ -6,8 +6,9 @@ import type { DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-lambda';
 import { dynamoClient, kmsClient, snsClient } from '#adapters/aws';
 import { DataKeyCache } from '#adapters/envelope';
 import { KeyRing } from '#adapters/keyring';
-import { OutboxDispatcher } from '#adapters/outbox-dispatch';
+import { DynamoOutbox, outboxMessageRef } from '#adapters/outbox-dispatch';
 import { ProfessionalMessenger, SmsSender } from '#adapters/sms';
+import { OutboxDispatcher } from '#domain/jobs/outbox';
 import { systemClock } from '#domain/ports';
 import { configFromEnv } from '#platform/config';
 import { makeLogger } from '#platform/logger';
@@ -16,9 +17,7 @@ const config = configFromEnv();
 const logger = makeLogger();
 const sns = snsClient(config);
 const dispatcher = new OutboxDispatcher({
-  db: dynamoClient(config),
-  tableName: config.tableName,
-  keyRing: new KeyRing(kmsClient(config), config.dataKeyId, new DataKeyCache(systemClock)),
+  outbox: new DynamoOutbox(dynamoClient(config), config.tableName, new KeyRing(kmsClient(config), config.dataKeyId, new DataKeyCache(systemClock))),
   sms: new SmsSender(sns, config.smsSenderId),
   professionals: config.proTopicArn ? new ProfessionalMessenger(sns, config.proTopicArn) : undefined,
   logger,
@@ -29,11 +28,10 @@ export const handler = async (event: DynamoDBStreamEvent | { source?: string }):
   if ('Records' in event && Array.isArray(event.Records)) {
     const failures: { itemIdentifier: string }[] = [];
     for (const record of event.Records) {
-      const pk = record.dynamodb?.Keys?.pk?.S;
-      const sk = record.dynamodb?.Keys?.sk?.S;
-      if (!pk || !sk?.startsWith('OUTBOX#')) continue;
+      const ref = outboxMessageRef(record.dynamodb?.Keys?.pk?.S, record.dynamodb?.Keys?.sk?.S);
+      if (!ref) continue;
       try {
-        await dispatcher.dispatch(pk, sk, now);
+        await dispatcher.dispatch(ref, now);
       } catch (error) {
         logger.error('dispatch failed', { errorName: (error as Error).name });
         failures.push({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' });

@@ -1,7 +1,8 @@
 /** Lambda entry of the uploads job: hourly, removes the chunks of deposits that never committed. */
 import { dynamoClient } from '#adapters/aws';
 import { DocumentStore } from '#capabilities/documents/store';
-import { UploadsJob } from '#capabilities/documents/uploads-job';
+import { DynamoUploadsStore } from '#capabilities/documents/uploads-store';
+import { UploadsJob } from '#domain/jobs/uploads';
 import { systemClock } from '#domain/ports';
 import { configFromEnv } from '#platform/config';
 import { makeLogger } from '#platform/logger';
@@ -9,7 +10,7 @@ import { makeLogger } from '#platform/logger';
 const config = configFromEnv();
 const logger = makeLogger();
 const db = dynamoClient(config);
-const job = new UploadsJob(db, config.tableName, new DocumentStore(db, config.tableName), logger);
+const job = new UploadsJob(new DynamoUploadsStore(db, config.tableName, new DocumentStore(db, config.tableName)), logger);
 
 export const handler = async (): Promise<void> => {
   const report = await job.sweep(systemClock.now());

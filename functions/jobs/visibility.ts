@@ -5,7 +5,8 @@ import { DocumentStore } from '#capabilities/documents/store';
 import { DataKeyCache } from '#adapters/envelope';
 import { KeyRing } from '#adapters/keyring';
 import { RecordStore } from '#adapters/record-store';
-import { VisibilityJob } from '#capabilities/documents/visibility-job';
+import { DynamoVisibilityStore } from '#capabilities/documents/visibility-store';
+import { VisibilityJob } from '#domain/jobs/visibility';
 import { systemClock } from '#domain/ports';
 import { configFromEnv } from '#platform/config';
 import { makeLogger } from '#platform/logger';
@@ -13,15 +14,15 @@ import { makeLogger } from '#platform/logger';
 const config = configFromEnv();
 const logger = makeLogger();
 const db = dynamoClient(config);
-const job = new VisibilityJob({
+const store = new DynamoVisibilityStore({
   db,
   tableName: config.tableName,
   records: new RecordStore(db, config.tableName),
   documents: new DocumentStore(db, config.tableName),
   keyRing: new KeyRing(kmsClient(config), config.dataKeyId, new DataKeyCache(systemClock)),
   random: { bytes: (n) => randomBytes(n) },
-  logger,
 });
+const job = new VisibilityJob(store, logger);
 
 export const handler = async (): Promise<void> => {
   const report = await job.sweep(systemClock.now());

@@ -8,15 +8,17 @@ import { randomBytes } from 'node:crypto';
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { makeLogger } from '../../functions/platform/logger.ts';
 import { describe, expect, it } from 'vitest';
-import { DocumentStore, UPLOAD_ABANDON_MS, type NewDocument, type StoredDocument } from '../../functions/capabilities/documents/store.ts';
+import { DocumentStore, type NewDocument, type StoredDocument } from '../../functions/capabilities/documents/store.ts';
 import { DataKeyCache, open, type DataKey } from '../../functions/adapters/envelope.ts';
 import { KeyRing } from '../../functions/adapters/keyring.ts';
 import { RecordStore, type NewRecord, type Representative } from '../../functions/adapters/record-store.ts';
 import { keys } from '../../functions/adapters/table.ts';
 import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
-import { UploadsJob } from '../../functions/capabilities/documents/uploads-job.ts';
-import { VisibilityJob } from '../../functions/capabilities/documents/visibility-job.ts';
-import { CHUNK_BYTES, NO_LABELS, noticeAt, revealAt, searchWords } from '../../functions/domain/documents.ts';
+import { DynamoUploadsStore } from '../../functions/capabilities/documents/uploads-store.ts';
+import { UploadsJob } from '../../functions/domain/jobs/uploads.ts';
+import { DynamoVisibilityStore } from '../../functions/capabilities/documents/visibility-store.ts';
+import { VisibilityJob } from '../../functions/domain/jobs/visibility.ts';
+import { CHUNK_BYTES, NO_LABELS, UPLOAD_ABANDON_MS, noticeAt, revealAt, searchWords } from '../../functions/domain/documents.ts';
 import { systemClock } from '../../functions/domain/ports.ts';
 import { emulator, partitionItems } from '../support/aws.ts';
 import { newDocumentInput } from '../support/documents.ts';
@@ -33,8 +35,8 @@ const world = async () => {
   const records = new RecordStore(env.db, env.tableName);
   const documents = new DocumentStore(env.db, env.tableName);
   const keyRing = new KeyRing(env.kms, env.dataKeyId, new DataKeyCache(systemClock));
-  const visibility = new VisibilityJob({ db: env.db, tableName: env.tableName, records, documents, keyRing, random: { bytes: (k) => randomBytes(k) }, logger: silent() });
-  const uploads = new UploadsJob(env.db, env.tableName, documents, silent());
+  const visibility = new VisibilityJob(new DynamoVisibilityStore({ db: env.db, tableName: env.tableName, records, documents, keyRing, random: { bytes: (k) => randomBytes(k) } }), silent());
+  const uploads = new UploadsJob(new DynamoUploadsStore(env.db, env.tableName, documents), silent());
 
   /** A record (a minor's when it has representatives), with no notification of its own. */
   const createRecord = async (mobile: string | undefined, representatives: Omit<Representative, 'loginId'>[] = []): Promise<DataKey> => {

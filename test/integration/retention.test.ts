@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { DataKeyCache } from '../../functions/adapters/envelope.ts';
 import { KeyRing } from '../../functions/adapters/keyring.ts';
 import { RecordStore, type NewRecord } from '../../functions/adapters/record-store.ts';
-import { RetentionJob } from '../../functions/adapters/retention.ts';
+import { DynamoRetentionStore } from '../../functions/adapters/retention.ts';
+import { RetentionJob } from '../../functions/domain/jobs/retention.ts';
 import { keys } from '../../functions/adapters/table.ts';
 import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
 import { retainUntil } from '../../functions/domain/lifecycle.ts';
@@ -28,7 +29,7 @@ const world = async () => {
   const env = await emulator();
   const store = new RecordStore(env.db, env.tableName);
   const keyRing = new KeyRing(env.kms, env.dataKeyId, new DataKeyCache(systemClock));
-  const job = new RetentionJob(env.db, env.tableName, makeLogger({ logLevel: 'SILENT' }));
+  const job = new RetentionJob(new DynamoRetentionStore(env.db, env.tableName), makeLogger({ logLevel: 'SILENT' }));
 
   /** A record with a patient login, a representative login, an authorization and a pharmacy ledger entry. */
   const create = async (dmpId: string) => {

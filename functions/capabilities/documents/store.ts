@@ -24,7 +24,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { DocumentFacts, DocumentLabels, DocumentStatus } from '#domain/access-policy';
-import { DOCUMENT_ID, chunksOf } from '#domain/documents';
+import { abandonAt, chunksOf, DOCUMENT_ID } from '#domain/documents';
 import { B, BOOL, N, S, bin, bool, num, required, str, type Item } from '#adapters/attributes';
 import { decodeCursor, encodeCursor } from '#adapters/cursor';
 import { open, seal, type DataKey } from '#adapters/envelope';
@@ -75,8 +75,6 @@ export interface NewDocument {
   visibilityStep?: { step: 'notice'; at: Date } | undefined;
 }
 
-/** After this, a deposit still writing its chunks counts as abandoned (Lambda gives up after 10 s). */
-export const UPLOAD_ABANDON_MS = 15 * 60_000;
 /** Metadata items evaluated by one listing Query (one page of DynamoDB's, at most 1 MB). */
 export const LIST_EVALUATION = 250;
 
@@ -180,7 +178,6 @@ export class DocumentStore {
     const puts = chunks.map((c, i) => this.chunkItem(key, doc.documentId, i, c));
     if (puts.length === 1) return [{ Put: { TableName: this.table, Item: puts[0] as Item, ConditionExpression: 'attribute_not_exists(pk)' } }];
     const intent = keys.upload(key.dmpId, doc.documentId);
-    const abandonAt = new Date(now.getTime() + UPLOAD_ABANDON_MS).toISOString();
     await this.db.send(
       new PutItemCommand({
         TableName: this.table,
@@ -190,7 +187,7 @@ export class DocumentStore {
           chunks: N(puts.length),
           startedAt: S(now.toISOString()),
           gsi1pk: S(uploadsPartition(shardOf(key.dmpId, DOCUMENT_SHARDS))),
-          gsi1sk: S(`${abandonAt}#${intent.pk}#${intent.sk}`),
+          gsi1sk: S(`${abandonAt(now).toISOString()}#${intent.pk}#${intent.sk}`),
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
@@ -330,7 +327,15 @@ export class DocumentStore {
    * job after marking the intent abandoned). Idempotent.
    */
   async discardStaged(dmpId: string, documentId: string, chunks: number): Promise<void> {
+    await this.deleteChunks(dmpId, documentId, chunks);
+    await this.deleteUploadIntent(dmpId, documentId);
+  }
+
+  async deleteChunks(dmpId: string, documentId: string, chunks: number): Promise<void> {
     await this.batchWrite(Array.from({ length: chunks }, (_, i) => ({ DeleteRequest: { Key: keyItem(keys.chunk(dmpId, documentId, i)) } })));
+  }
+
+  async deleteUploadIntent(dmpId: string, documentId: string): Promise<void> {
     await this.db.send(new DeleteItemCommand({ TableName: this.table, Key: keyItem(keys.upload(dmpId, documentId)) }));
   }
 

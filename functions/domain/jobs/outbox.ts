@@ -1,0 +1,115 @@
+/**
+ * Sends what the outbox holds. A message is first claimed for a lease (so two dispatchers never
+ * send it together), then opened and sent, then marked sent. A failed attempt is retried later
+ * with exponential back-off; after MAX_ATTEMPTS the message is parked as failed (still listed for
+ * operators). At least once: a crash between the send and the mark can send a message twice, never
+ * zero times. A message whose record was destroyed meanwhile cannot be opened: it is dropped.
+ */
+import type { Logger } from '../ports.ts';
+
+export const MAX_ATTEMPTS = 8;
+/** How long a claim keeps other dispatchers off a message: far more than one send takes. */
+export const LEASE_MS = 60_000;
+/** The wait before the next attempt, after `attempts` of them: 1 min, 2 min, 4 min… at most 6 h. */
+export const backoffMs = (attempts: number): number => Math.min(30_000 * 2 ** attempts, 6 * 3600_000);
+
+/** A message of the outbox, named by the store; the dispatcher never looks inside. */
+export type MessageRef = string & { readonly __brand: 'MessageRef' };
+
+/** A message taken for one attempt. */
+export interface Claim {
+  /** The record it belongs to (for the logs). */
+  dmpId: string;
+  /** Its attempts so far, this one included. */
+  attempts: number;
+}
+
+export type Channel = 'sms' | 'professional';
+
+/** What to send, opened: to a mobile number (sms) or a professional's id (professional). */
+export interface OpenedMessage {
+  channel: Channel;
+  to: string;
+  text: string;
+}
+
+/** What the dispatcher needs of the outbox's storage. `C` is the store's own claim. */
+export interface Outbox<C extends Claim = Claim> {
+  /** The messages whose next attempt is due at `now`: at most `batch` from each part of the queue, the rest waits for the next run. */
+  due(now: Date, batch: number): AsyncIterable<MessageRef>;
+  /**
+   * Takes the message until `leaseUntil`, counting one more attempt, if it is pending and its next
+   * attempt is due at `now`; undefined otherwise (sent, parked, or another dispatcher has it).
+   */
+  claim(ref: MessageRef, now: Date, leaseUntil: Date): Promise<C | undefined>;
+  /** Its recipient and text, opened with the record's key; undefined when that key is gone (the record was destroyed). */
+  open(ref: MessageRef, claim: C): Promise<OpenedMessage | undefined>;
+  /** Out of the queue for good: sent, or dropped (nothing can be sent); what it held only to be sent (a one-time code) is erased. */
+  finish(ref: MessageRef, outcome: 'sent' | 'dropped', at: Date): Promise<void>;
+  /** Still pending, its next attempt at `next`. */
+  retryAt(ref: MessageRef, next: Date): Promise<void>;
+  /** Given up on at `at`: out of the queue, listed with the failed messages. */
+  park(ref: MessageRef, at: Date): Promise<void>;
+}
+
+/** Sends a text: by SMS to a mobile, or to a professional through the professional messaging. */
+export interface MessageSender {
+  send(to: string, text: string): Promise<unknown>;
+}
+
+export interface DispatchDeps<C extends Claim = Claim> {
+  outbox: Outbox<C>;
+  sms: MessageSender;
+  /** Messages to professionals (attending physicians); without it, such messages fail and are retried. */
+  professionals?: MessageSender | undefined;
+  logger: Logger;
+}
+
+export interface DispatchReport {
+  sent: number;
+  failed: number;
+  parked: number;
+}
+
+export class OutboxDispatcher<C extends Claim = Claim> {
+  private readonly d: DispatchDeps<C>;
+  constructor(deps: DispatchDeps<C>) {
+    this.d = deps;
+  }
+
+  /** Every message whose next attempt is due at `now`, at most `batch` from each part of the queue. */
+  async sweep(now: Date, batch = 100): Promise<DispatchReport> {
+    const report: DispatchReport = { sent: 0, failed: 0, parked: 0 };
+    for await (const ref of this.d.outbox.due(now, batch)) await this.dispatch(ref, now, report);
+    return report;
+  }
+
+  /** One message (the stream names each new one). */
+  async dispatch(ref: MessageRef, now: Date, report: DispatchReport = { sent: 0, failed: 0, parked: 0 }): Promise<DispatchReport> {
+    const { outbox } = this.d;
+    const claim = await outbox.claim(ref, now, new Date(now.getTime() + LEASE_MS));
+    if (!claim) return report;
+    try {
+      const message = await outbox.open(ref, claim);
+      if (!message) {
+        await outbox.finish(ref, 'dropped', now);
+        return report;
+      }
+      const sender = message.channel === 'professional' ? this.d.professionals : this.d.sms;
+      if (!sender) throw new Error('no professional messaging configured');
+      await sender.send(message.to, message.text);
+      await outbox.finish(ref, 'sent', now);
+      report.sent += 1;
+    } catch (error) {
+      this.d.logger.warn('notification not sent', { dmpId: claim.dmpId, attempts: claim.attempts, errorName: (error as Error).name });
+      if (claim.attempts >= MAX_ATTEMPTS) {
+        await outbox.park(ref, now);
+        report.parked += 1;
+      } else {
+        await outbox.retryAt(ref, new Date(now.getTime() + backoffMs(claim.attempts)));
+        report.failed += 1;
+      }
+    }
+    return report;
+  }
+}
