@@ -16,7 +16,7 @@ export const TokenRequest = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('professional'),
     professionalId: z.string().regex(PROFESSIONAL_ID, 'IdNat_PS: 8 + 11-digit RPPS, or 0 + 9-digit ADELI'),
-    profession: z.string().refine(isProfessionCode, 'a TRE_G15 profession code from shared/data/professions.json'),
+    profession: z.string().refine(isProfessionCode, 'a TRE_G15 profession code from data/professions.json'),
     structure: z.string().regex(FINESS).optional(),
     role: z.string().max(32).optional(),
     name: z.string().max(200).optional(),

@@ -1,7 +1,7 @@
 /**
  * The local runtime behind `npm start`: the whole contract on http://localhost:3000, served by
  * calling the very handlers Lambda runs (built from the same route manifest), against the AWS
- * emulator. Adds the `/_local` endpoints of CONTRACT.md: a stand-in identity provider, the SMS the
+ * emulator. Adds the `/_local` endpoints of docs/API.md: a stand-in identity provider, the SMS the
  * emulator recorded, and the scheduled jobs on demand. Also used in-process by the e2e tests.
  */
 import { randomUUID } from 'node:crypto';

@@ -1,4 +1,4 @@
-/** Identifiers of the contract (CONTRACT.md, "Identifiers"). */
+/** Identifiers of the contract (docs/API.md, "Identifiers"). */
 export const DMP_ID = /^[A-Za-z0-9_-]{8,64}$/;
 /** IdNat_PS: 8 + 11-digit RPPS, or 0 + 9-digit ADELI. */
 export const PROFESSIONAL_ID = /^(?:8[0-9]{11}|0[0-9]{9})$/;

@@ -1,10 +1,11 @@
 /**
- * Reference data from ../shared/data, loaded as data (bundled as JSON by esbuild, imported as JSON
- * by Node): document types with their classes, profession codes, the default access matrix.
+ * Reference data from the repository's data/ folder, loaded as data (bundled as JSON by esbuild,
+ * imported as JSON by Node): document types with their classes, profession codes, the default
+ * access matrix.
  */
-import documentTypes from '../../../shared/data/document-types.json' with { type: 'json' };
-import professions from '../../../shared/data/professions.json' with { type: 'json' };
-import accessMatrix from '../../../shared/data/access-matrix.json' with { type: 'json' };
+import documentTypes from '../../data/document-types.json' with { type: 'json' };
+import professions from '../../data/professions.json' with { type: 'json' };
+import accessMatrix from '../../data/access-matrix.json' with { type: 'json' };
 
 export interface DocumentType {
   typeCode: string;

@@ -1,6 +1,6 @@
 /**
- * What every access leaves behind, for the patient to read (DESIGN: "every access leaves a
- * trace"): who, when, what, in which mode. Ids only: a professional's RPPS/ADELI id and
+ * What every access leaves behind, for the patient to read (docs/ARCHITECTURE.md: "every access
+ * leaves a trace"): who, when, what, in which mode. Ids only: a professional's RPPS/ADELI id and
  * profession, an agent's id, never a name.
  */
 import type { Actor } from './actor.ts';

@@ -1,5 +1,5 @@
 /**
- * The contract's shapes (CONTRACT.md) as zod schemas: they validate requests (unknown fields
+ * The contract's shapes (docs/API.md) as zod schemas: they validate requests (unknown fields
  * refused), type the handlers, and generate both the API Gateway request models and the OpenAPI
  * document. Messages never echo the value they refuse.
  *

@@ -79,7 +79,7 @@ const groupOf = (input: string): string => {
     if (pkg.startsWith('@middy/')) return 'middy';
     return 'other';
   }
-  if (input.includes('shared/data/')) return REFERENCE_DATA;
+  if (input.startsWith('data/')) return REFERENCE_DATA;
   if (input.startsWith('functions/') || input.startsWith('bin/')) return OUR_CODE;
   return 'other';
 };

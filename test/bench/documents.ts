@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DeleteTableCommand, GetItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import documentTypes from '../../../shared/data/document-types.json' with { type: 'json' };
+import documentTypes from '../../data/document-types.json' with { type: 'json' };
 import { ensureTable } from '../../bin/local-aws.ts';
 import { dynamoClient } from '#adapters/aws';
 import { DocumentStore, LIST_EVALUATION, toStoredDocument, type NewDocument, type StoredDocument } from '../../functions/capabilities/documents/store.ts';

@@ -18,8 +18,8 @@
 import { randomInt } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import accessMatrix from '../../../shared/data/access-matrix.json' with { type: 'json' };
-import documentTypes from '../../../shared/data/document-types.json' with { type: 'json' };
+import accessMatrix from '../../data/access-matrix.json' with { type: 'json' };
+import documentTypes from '../../data/document-types.json' with { type: 'json' };
 import { documentBody } from '../support/documents.ts';
 import { randomRpps } from '../support/fixtures.ts';
 import { MovableClock, patientWithSession, startClockedApi } from '../support/patients.ts';

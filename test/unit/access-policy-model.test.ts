@@ -30,7 +30,7 @@ import {
 } from '../../functions/domain/access-policy.ts';
 import type { Actor } from '../../functions/domain/actor.ts';
 import { defaultAccessMatrix } from '../../functions/domain/reference-data.ts';
-import documentTypesData from '../../../shared/data/document-types.json' with { type: 'json' };
+import documentTypesData from '../../data/document-types.json' with { type: 'json' };
 
 // ---------------------------------------------------------------------------------------------
 // The cast

@@ -40,8 +40,8 @@ import {
 } from '../../functions/domain/access-policy.ts';
 import type { Actor } from '../../functions/domain/actor.ts';
 import { defaultAccessMatrix, type AccessMatrix } from '../../functions/domain/reference-data.ts';
-import professionsData from '../../../shared/data/professions.json' with { type: 'json' };
-import documentTypesData from '../../../shared/data/document-types.json' with { type: 'json' };
+import professionsData from '../../data/professions.json' with { type: 'json' };
+import documentTypesData from '../../data/document-types.json' with { type: 'json' };
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import vectors from '../../../shared/data/nir-test-vectors.json' with { type: 'json' };
+import vectors from '../../data/nir-test-vectors.json' with { type: 'json' };
 import { insKey, isValidIns } from '../../functions/domain/ins.ts';
 
 describe('INS validation', () => {
