@@ -24,7 +24,7 @@ import type { Logger } from '#platform/logger';
 import { isDueForDestruction } from '#domain/lifecycle';
 import { N, S, str, type Item } from './attributes.ts';
 import { dueEntries } from './due-queue.ts';
-import { dmpIdOfPk, keys, RETENTION_SHARDS, retentionPartition } from './table.ts';
+import { dmpIdOfPk, keyItem as k, keys, RETENTION_SHARDS, retentionPartition } from './table.ts';
 import { ConditionsRefused, transact } from './transactions.ts';
 
 export interface RetentionReport {
@@ -153,5 +153,3 @@ export class RetentionJob {
     }
   }
 }
-
-const k = (key: { pk: string; sk: string }): Item => ({ pk: S(key.pk), sk: S(key.sk) });

@@ -12,7 +12,7 @@ import { DocumentStore, UPLOAD_ABANDON_MS, type NewDocument, type StoredDocument
 import { DataKeyCache, open, type DataKey } from '../../functions/adapters/envelope.ts';
 import { KeyRing } from '../../functions/adapters/keyring.ts';
 import { RecordStore, type NewRecord, type Representative } from '../../functions/adapters/record-store.ts';
-import { keys } from '../../functions/adapters/table.ts';
+import { keyItem, keys } from '../../functions/adapters/table.ts';
 import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
 import { UploadsJob } from '../../functions/capabilities/documents/uploads-job.ts';
 import { VisibilityJob } from '../../functions/capabilities/documents/visibility-job.ts';
@@ -76,7 +76,7 @@ const world = async () => {
 
   const query = (dmpId: string, prefix: string): Promise<Item[]> => partitionItems(env.db, env.tableName, dmpId, prefix);
   const get = async (k: { pk: string; sk: string }) =>
-    (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: { pk: { S: k.pk }, sk: { S: k.sk } }, ConsistentRead: true }))).Item;
+    (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: keyItem(k), ConsistentRead: true }))).Item;
 
   /** The pending notifications of a record, recipients opened. */
   const notifications = async (key: DataKey) =>
