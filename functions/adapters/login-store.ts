@@ -24,6 +24,9 @@ export interface Login {
   mustChangePassword: boolean;
 }
 
+/** A login to write for a record (the record is given apart). */
+export type NewLogin = Omit<Login, 'dmpId'>;
+
 export interface Guard {
   /** The login id is locked until then (known or unknown ids alike). */
   lockedUntil?: Date | undefined;
@@ -274,27 +277,8 @@ export class LoginStore {
   }
 
   /** A new login and its pointer from the record (so that destruction finds it). */
-  loginPuts(dmpId: string, login: Omit<Login, 'dmpId'>, now: Date): LabelledWrite[] {
-    return [
-      {
-        label: 'login',
-        item: {
-          Put: {
-            TableName: this.table,
-            ConditionExpression: 'attribute_not_exists(pk)',
-            Item: {
-              ...keyItem(keys.login(login.loginId)),
-              dmpId: S(dmpId),
-              actor: S(login.actor),
-              passwordHash: S(login.passwordHash),
-              mustChangePassword: BOOL(login.mustChangePassword),
-              createdAt: S(now.toISOString()),
-            },
-          },
-        },
-      },
-      { label: 'login-ref', item: { Put: { TableName: this.table, Item: { ...keyItem(keys.loginRef(dmpId, login.loginId)), actor: S(login.actor) } } } },
-    ];
+  loginPuts(dmpId: string, login: NewLogin, now: Date): LabelledWrite[] {
+    return newLoginPuts(this.table, dmpId, login, now);
   }
 
   loginDeletes(dmpId: string, loginId: string): LabelledWrite[] {
@@ -305,6 +289,32 @@ export class LoginStore {
   }
 
 }
+
+/**
+ * A new login (refused if its id is taken) and its pointer from the record, so that destruction
+ * finds it. The one place a login's items are built: a record's creation and a login issued later
+ * (at a desk) write the same items.
+ */
+export const newLoginPuts = (table: string, dmpId: string, login: NewLogin, now: Date): LabelledWrite[] => [
+  {
+    label: 'login',
+    item: {
+      Put: {
+        TableName: table,
+        ConditionExpression: 'attribute_not_exists(pk)',
+        Item: {
+          ...keyItem(keys.login(login.loginId)),
+          dmpId: S(dmpId),
+          actor: S(login.actor),
+          passwordHash: S(login.passwordHash),
+          mustChangePassword: BOOL(login.mustChangePassword),
+          createdAt: S(now.toISOString()),
+        },
+      },
+    },
+  },
+  { label: 'login-ref', item: { Put: { TableName: table, Item: { ...keyItem(keys.loginRef(dmpId, login.loginId)), actor: S(login.actor) } } } },
+];
 
 const windowOf = (now: Date): string => sourceWindow(now).start;
 

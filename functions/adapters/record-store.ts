@@ -16,6 +16,7 @@ import {
 import type { Channel } from '#domain/creation';
 import { B, BOOL, N, S, bin, bool, num, required, str, epochSeconds, type Item } from './attributes.ts';
 import { openJson, sealJson, type DataKey, type WrappedKey } from './envelope.ts';
+import { newLoginPuts, type NewLogin } from './login-store.ts';
 import { outboxPut, type OutboxMessage } from './outbox-store.ts';
 import { tracePut } from './trace-store.ts';
 import type { Trace } from '#domain/trace';
@@ -44,12 +45,8 @@ export interface EmergencyAccess {
   regulation: boolean;
 }
 
-export interface LoginToCreate {
-  loginId: string;
-  actor: 'patient' | 'representative';
-  passwordHash: string;
-  mustChangePassword: boolean;
-}
+/** A login created with the record: the same items as a login issued later (newLoginPuts). */
+export type LoginToCreate = NewLogin;
 
 export interface NewRecord {
   dmpId: string;
@@ -188,30 +185,7 @@ export class RecordStore {
         },
       },
     ];
-    for (const login of r.logins) {
-      writes.push({
-        label: 'login',
-        item: {
-          Put: {
-            TableName: t,
-            ConditionExpression: notExists,
-            Item: {
-              ...keyItem(keys.login(login.loginId)),
-              dmpId: S(r.dmpId),
-              actor: S(login.actor),
-              passwordHash: S(login.passwordHash),
-              mustChangePassword: BOOL(login.mustChangePassword),
-              failedAttempts: N(0),
-              createdAt: S(createdAt),
-            },
-          },
-        },
-      });
-      writes.push({
-        label: 'login-ref',
-        item: { Put: { TableName: t, Item: { ...keyItem(keys.loginRef(r.dmpId, login.loginId)), actor: S(login.actor) } } },
-      });
-    }
+    for (const login of r.logins) writes.push(...newLoginPuts(t, r.dmpId, login, r.createdAt));
     if (r.authorizedProfessional) {
       writes.push({
         label: 'authorization',
