@@ -265,13 +265,6 @@ export class RecordStore {
     return toStoredRecord(meta, key);
   }
 
-  async authorization(dmpId: string, professionalId: string): Promise<Authorization | undefined> {
-    const out = await this.db.send(
-      new GetItemCommand({ TableName: this.table, Key: keyItem(keys.authorization(dmpId, professionalId)), ConsistentRead: true }),
-    );
-    return out.Item ? toAuthorization(out.Item) : undefined;
-  }
-
   async authorizations(dmpId: string): Promise<Authorization[]> {
     const items = await this.queryAll({
       TableName: this.table,
@@ -279,11 +272,6 @@ export class RecordStore {
       ExpressionAttributeValues: { ':pk': S(keys.record(dmpId).pk), ':pro': S('PRO#') },
     });
     return items.filter((i) => isAuthorizationSk(i.sk?.S ?? '')).map(toAuthorization);
-  }
-
-  async creationCodeExists(hash: string): Promise<boolean> {
-    const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: keyItem(keys.creationCode(hash)), ProjectionExpression: 'pk' }));
-    return out.Item !== undefined;
   }
 
   async putCreationCode(hash: string, insHash: string, createdAt: Date, expiresAt: Date, createdBy: string): Promise<void> {
