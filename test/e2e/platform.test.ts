@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => api.stop());
 
-/** The `### METHOD /path` headings of CONTRACT.md that this issue delivers. */
+/** The operations of CONTRACT.md: each heading (`### `) or list item (`- `) that opens with a quoted METHOD /path. */
 const contractOperations = () =>
   [...readFileSync(new URL('../../../shared/CONTRACT.md', import.meta.url), 'utf8').matchAll(/^(?:### |- )`(GET|POST|PUT|PATCH|DELETE) ([^`?]+)/gm)].map((m) => `${m[1]} ${m[2]}`);
 
