@@ -11,7 +11,7 @@ import {
   UpdateItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { Logger } from '#platform/logger';
+import type { Logger } from '#adapters/logger';
 import { N, S, num, str, bin, required, type Item } from './attributes.ts';
 import { open } from './envelope.ts';
 import type { KeyRing } from './keyring.ts';

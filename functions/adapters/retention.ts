@@ -20,7 +20,7 @@ import {
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import type { Logger } from '#platform/logger';
+import type { Logger } from '#adapters/logger';
 import { isDueForDestruction } from '#domain/lifecycle';
 import { N, S, str, type Item } from './attributes.ts';
 import { dueEntries } from './due-queue.ts';

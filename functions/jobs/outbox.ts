@@ -10,7 +10,7 @@ import { OutboxDispatcher } from '#adapters/outbox-dispatch';
 import { ProfessionalMessenger, SmsSender } from '#adapters/sms';
 import { systemClock } from '#domain/ports';
 import { configFromEnv } from '#platform/config';
-import { makeLogger } from '#platform/logger';
+import { makeLogger } from '#adapters/logger';
 
 const config = configFromEnv();
 const logger = makeLogger();

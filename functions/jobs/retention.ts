@@ -3,7 +3,7 @@ import { dynamoClient } from '#adapters/aws';
 import { RetentionJob } from '#adapters/retention';
 import { systemClock } from '#domain/ports';
 import { configFromEnv } from '#platform/config';
-import { makeLogger } from '#platform/logger';
+import { makeLogger } from '#adapters/logger';
 
 const config = configFromEnv();
 const logger = makeLogger();

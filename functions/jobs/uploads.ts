@@ -4,7 +4,7 @@ import { DocumentStore } from '#capabilities/documents/store';
 import { UploadsJob } from '#capabilities/documents/uploads-job';
 import { systemClock } from '#domain/ports';
 import { configFromEnv } from '#platform/config';
-import { makeLogger } from '#platform/logger';
+import { makeLogger } from '#adapters/logger';
 
 const config = configFromEnv();
 const logger = makeLogger();

@@ -8,7 +8,7 @@ import { RecordStore } from '#adapters/record-store';
 import { VisibilityJob } from '#capabilities/documents/visibility-job';
 import { systemClock } from '#domain/ports';
 import { configFromEnv } from '#platform/config';
-import { makeLogger } from '#platform/logger';
+import { makeLogger } from '#adapters/logger';
 
 const config = configFromEnv();
 const logger = makeLogger();

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { makeLogger } from '../../functions/platform/logger.ts';
+import { makeLogger } from '../../functions/adapters/logger.ts';
 import { describe, expect, it } from 'vitest';
 import { DocumentStore, UPLOAD_ABANDON_MS, type NewDocument, type StoredDocument } from '../../functions/capabilities/documents/store.ts';
 import { DataKeyCache, open, type DataKey } from '../../functions/adapters/envelope.ts';

@@ -4,7 +4,7 @@
  * since a sweep looks at every record of the table.
  */
 import { GetItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { makeLogger } from '../../functions/platform/logger.ts';
+import { makeLogger } from '../../functions/adapters/logger.ts';
 import { describe, expect, it } from 'vitest';
 import { DataKeyCache } from '../../functions/adapters/envelope.ts';
 import { KeyRing } from '../../functions/adapters/keyring.ts';

@@ -6,7 +6,7 @@
  * by the next one. Nothing of the abandoned document was ever visible: its metadata never existed.
  */
 import { ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Logger } from '#platform/logger';
+import type { Logger } from '#adapters/logger';
 import { S, num } from '#adapters/attributes';
 import type { DocumentStore } from './store.ts';
 import { dueEntries } from '#adapters/due-queue';

@@ -7,7 +7,7 @@
  * revealed (or deleted) meanwhile has left the index.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Logger } from '#platform/logger';
+import type { Logger } from '#adapters/logger';
 import { revealAt } from '#domain/documents';
 import { newEventId } from '#domain/identifiers';
 import type { Random } from '#domain/ports';
