@@ -28,7 +28,7 @@ import { CAPABILITIES } from '#capabilities/index';
 import type { CapabilityDef } from '#http/capability';
 import { ROUTES, type Route } from '#http/routes';
 import type { Config } from '#platform/config';
-import { makeLogger } from '#platform/logger';
+import { makeLogger } from '#adapters/logger';
 import { authDeps, type AuthDeps } from '#capabilities/auth/deps';
 import { withDocuments, type DocumentDeps } from '#capabilities/documents/deps';
 import { HttpProblem } from '#platform/problem';

@@ -7,7 +7,7 @@ import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EmergencyMode, Relation, Standing } from '#domain/access-policy';
 import { B, BOOL, S, bool, str, type Item } from './attributes.ts';
 import { seal, type DataKey } from './envelope.ts';
-import { keys } from './table.ts';
+import { keyItem, keys } from './table.ts';
 import type { LabelledWrite } from './transactions.ts';
 
 export interface ProfessionalStanding extends Standing {
@@ -104,7 +104,6 @@ export class AccessStore {
   }
 }
 
-const keyItem = (k: { pk: string; sk: string }): Item => ({ pk: S(k.pk), sk: S(k.sk) });
 
 const toRelation = (i: Item): Relation => ({
   status: (str(i, 'status') ?? 'authorized') as Relation['status'],

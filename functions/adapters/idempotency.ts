@@ -7,7 +7,7 @@
 import { GetItemCommand, type DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { B, N, S, epochSeconds, num, str, bin } from './attributes.ts';
 import { openJson, sealJson, type DataKey } from './envelope.ts';
-import { keys } from './table.ts';
+import { keyItem, keys } from './table.ts';
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
@@ -31,7 +31,7 @@ export class IdempotencyStore {
 
   async lookup(scope: string, key: string, requestHash: string, now: Date): Promise<Lookup> {
     const k = keys.idempotency(scope, key);
-    const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: { pk: S(k.pk), sk: S(k.sk) }, ConsistentRead: true }));
+    const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: keyItem(k), ConsistentRead: true }));
     const item = out.Item;
     if (!item || (num(item, 'ttl') ?? 0) <= epochSeconds(now)) return { kind: 'none' };
     if (str(item, 'requestHash') !== requestHash) return { kind: 'mismatch' };
@@ -58,8 +58,7 @@ export class IdempotencyStore {
         ExpressionAttributeNames: { '#ttl': 'ttl' },
         ExpressionAttributeValues: { ':now': N(epochSeconds(now)) },
         Item: {
-          pk: S(k.pk),
-          sk: S(k.sk),
+          ...keyItem(k),
           requestHash: S(requestHash),
           dmpId: S(dataKey.dmpId),
           keyVersion: N(dataKey.version),

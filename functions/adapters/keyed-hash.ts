@@ -7,7 +7,7 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { keys } from './table.ts';
+import { keyItem, keys } from './table.ts';
 
 export const KEYED_INDEX_CONTEXT = { purpose: 'keyed-index' } as const;
 type Purpose = 'ins' | 'creation-code' | 'idempotency' | 'login-code' | 'source';
@@ -55,7 +55,7 @@ export class KeyedHasher {
 
   private async readWrapped(): Promise<Uint8Array | undefined> {
     const out = await this.db.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: keys.insIndexSecret().pk }, sk: { S: keys.insIndexSecret().sk } }, ConsistentRead: true }),
+      new GetItemCommand({ TableName: this.tableName, Key: keyItem(keys.insIndexSecret()), ConsistentRead: true }),
     );
     return out.Item?.wrapped?.B;
   }
@@ -71,7 +71,7 @@ export class KeyedHasher {
       await this.db.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: { pk: { S: 'SYS' }, sk: { S: 'INS_INDEX_KEY' }, wrapped: { B: out.CiphertextBlob }, masterKeyId: { S: out.KeyId ?? this.masterKeyId } },
+          Item: { ...keyItem(keys.insIndexSecret()), wrapped: { B: out.CiphertextBlob }, masterKeyId: { S: out.KeyId ?? this.masterKeyId } },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { MAX_CODE_ATTEMPTS, SOURCE_MAX_FAILURES, SOURCE_WINDOW_MS, lockAfter, sourceWindow, type LoginActor } from '#domain/login';
 import { BOOL, N, S, bool, epochSeconds, num, required, str, type Item } from './attributes.ts';
-import { keys } from './table.ts';
+import { keyItem, keys } from './table.ts';
 import type { LabelledWrite } from './transactions.ts';
 
 export interface Login {
@@ -23,6 +23,9 @@ export interface Login {
   passwordHash: string;
   mustChangePassword: boolean;
 }
+
+/** A login to write for a record (the record is given apart). */
+export type NewLogin = Omit<Login, 'dmpId'>;
 
 export interface Guard {
   /** The login id is locked until then (known or unknown ids alike). */
@@ -44,8 +47,6 @@ export interface Challenge {
 
 /** Failure counters of unknown and idle ids fade after this long without a failure. */
 const LOCK_RECORD_DAYS = 90;
-
-const k = (key: { pk: string; sk: string }): Item => ({ pk: S(key.pk), sk: S(key.sk) });
 
 /**
  * Source locks this process has already seen, kept until their window ends: under a guessing
@@ -84,7 +85,7 @@ export class LoginStore {
   }
 
   async get(loginId: string): Promise<Login | undefined> {
-    const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: k(keys.login(loginId)), ConsistentRead: true }));
+    const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: keyItem(keys.login(loginId)), ConsistentRead: true }));
     return out.Item ? toLogin(loginId, out.Item) : undefined;
   }
 
@@ -116,7 +117,7 @@ export class LoginStore {
   async guard(loginId: string | undefined, sourceHash: string, now: Date): Promise<Guard> {
     const sourceKey = keys.source(sourceHash, windowOf(now));
     if (this.seen.get(sourceKey.pk, now)) return { sourceFailures: SOURCE_MAX_FAILURES, lockedUntil: undefined };
-    const wanted = [k(sourceKey), ...(loginId ? [k(keys.loginLock(loginId))] : [])];
+    const wanted = [keyItem(sourceKey), ...(loginId ? [keyItem(keys.loginLock(loginId))] : [])];
     const out = await this.db.send(
       new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: wanted, ConsistentRead: true, ProjectionExpression: 'pk, failures, lockedUntil' } } }),
     );
@@ -148,7 +149,7 @@ export class LoginStore {
     const out = await this.db.send(
       new UpdateItemCommand({
         TableName: this.table,
-        Key: k(key),
+        Key: keyItem(key),
         UpdateExpression: 'ADD failures :one SET #ttl = :ttl',
         ExpressionAttributeNames: { '#ttl': 'ttl' },
         ExpressionAttributeValues: { ':one': N(1), ':ttl': N(epochSeconds(new Date(Date.parse(window) + 2 * SOURCE_WINDOW_MS))) },
@@ -162,7 +163,7 @@ export class LoginStore {
     const out = await this.db.send(
       new UpdateItemCommand({
         TableName: this.table,
-        Key: k(keys.loginLock(loginId)),
+        Key: keyItem(keys.loginLock(loginId)),
         UpdateExpression: 'ADD failures :one SET lastFailureAt = :now, #ttl = :ttl',
         ExpressionAttributeNames: { '#ttl': 'ttl' },
         ExpressionAttributeValues: { ':one': N(1), ':now': S(now.toISOString()), ':ttl': N(epochSeconds(now) + LOCK_RECORD_DAYS * 86_400) },
@@ -177,7 +178,7 @@ export class LoginStore {
       await this.db.send(
         new UpdateItemCommand({
           TableName: this.table,
-          Key: k(keys.loginLock(loginId)),
+          Key: keyItem(keys.loginLock(loginId)),
           UpdateExpression: 'SET lockedUntil = :until',
           // Not on an item a successful login just cleared; never shortening a longer lock.
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lockedUntil) OR lockedUntil < :until)',
@@ -198,7 +199,7 @@ export class LoginStore {
           TableName: this.table,
           ConditionExpression: 'attribute_not_exists(pk)',
           Item: {
-            ...k(keys.challenge(c.challengeId)),
+            ...keyItem(keys.challenge(c.challengeId)),
             dmpId: S(c.dmpId),
             loginId: S(c.loginId),
             actor: S(c.actor),
@@ -224,7 +225,7 @@ export class LoginStore {
       const out = await this.db.send(
         new UpdateItemCommand({
           TableName: this.table,
-          Key: k(keys.challenge(challengeId)),
+          Key: keyItem(keys.challenge(challengeId)),
           UpdateExpression: 'ADD attempts :one',
           ConditionExpression: 'attribute_exists(pk) AND attempts < :max AND expiresAt > :now AND attribute_not_exists(usedAt)',
           ExpressionAttributeValues: { ':one': N(1), ':max': N(MAX_CODE_ATTEMPTS), ':now': S(now.toISOString()) },
@@ -245,7 +246,7 @@ export class LoginStore {
       item: {
         Update: {
           TableName: this.table,
-          Key: k(keys.challenge(challengeId)),
+          Key: keyItem(keys.challenge(challengeId)),
           UpdateExpression: 'SET usedAt = :now',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(usedAt)',
           ExpressionAttributeValues: { ':now': S(now.toISOString()) },
@@ -256,7 +257,7 @@ export class LoginStore {
 
   /** A successful login clears the id's failures (the source's stay until their window ends). */
   clearFailuresWrite(loginId: string): LabelledWrite {
-    return { label: 'lock', item: { Delete: { TableName: this.table, Key: k(keys.loginLock(loginId)) } } };
+    return { label: 'lock', item: { Delete: { TableName: this.table, Key: keyItem(keys.loginLock(loginId)) } } };
   }
 
   /** A new password replaces exactly the hash that was checked (a concurrent change wins once). */
@@ -266,7 +267,7 @@ export class LoginStore {
       item: {
         Update: {
           TableName: this.table,
-          Key: k(keys.login(loginId)),
+          Key: keyItem(keys.login(loginId)),
           UpdateExpression: 'SET passwordHash = :new, mustChangePassword = :false, passwordChangedAt = :now',
           ConditionExpression: 'passwordHash = :checked',
           ExpressionAttributeValues: { ':new': S(newHash), ':checked': S(checkedHash), ':false': BOOL(false), ':now': S(now.toISOString()) },
@@ -276,37 +277,44 @@ export class LoginStore {
   }
 
   /** A new login and its pointer from the record (so that destruction finds it). */
-  loginPuts(dmpId: string, login: Omit<Login, 'dmpId'>, now: Date): LabelledWrite[] {
-    return [
-      {
-        label: 'login',
-        item: {
-          Put: {
-            TableName: this.table,
-            ConditionExpression: 'attribute_not_exists(pk)',
-            Item: {
-              ...k(keys.login(login.loginId)),
-              dmpId: S(dmpId),
-              actor: S(login.actor),
-              passwordHash: S(login.passwordHash),
-              mustChangePassword: BOOL(login.mustChangePassword),
-              createdAt: S(now.toISOString()),
-            },
-          },
-        },
-      },
-      { label: 'login-ref', item: { Put: { TableName: this.table, Item: { ...k(keys.loginRef(dmpId, login.loginId)), actor: S(login.actor) } } } },
-    ];
+  loginPuts(dmpId: string, login: NewLogin, now: Date): LabelledWrite[] {
+    return newLoginPuts(this.table, dmpId, login, now);
   }
 
   loginDeletes(dmpId: string, loginId: string): LabelledWrite[] {
     return [
-      { label: 'login-delete', item: { Delete: { TableName: this.table, Key: k(keys.login(loginId)) } } },
-      { label: 'login-delete', item: { Delete: { TableName: this.table, Key: k(keys.loginRef(dmpId, loginId)) } } },
+      { label: 'login-delete', item: { Delete: { TableName: this.table, Key: keyItem(keys.login(loginId)) } } },
+      { label: 'login-delete', item: { Delete: { TableName: this.table, Key: keyItem(keys.loginRef(dmpId, loginId)) } } },
     ];
   }
 
 }
+
+/**
+ * A new login (refused if its id is taken) and its pointer from the record, so that destruction
+ * finds it. The one place a login's items are built: a record's creation and a login issued later
+ * (at a desk) write the same items.
+ */
+export const newLoginPuts = (table: string, dmpId: string, login: NewLogin, now: Date): LabelledWrite[] => [
+  {
+    label: 'login',
+    item: {
+      Put: {
+        TableName: table,
+        ConditionExpression: 'attribute_not_exists(pk)',
+        Item: {
+          ...keyItem(keys.login(login.loginId)),
+          dmpId: S(dmpId),
+          actor: S(login.actor),
+          passwordHash: S(login.passwordHash),
+          mustChangePassword: BOOL(login.mustChangePassword),
+          createdAt: S(now.toISOString()),
+        },
+      },
+    },
+  },
+  { label: 'login-ref', item: { Put: { TableName: table, Item: { ...keyItem(keys.loginRef(dmpId, login.loginId)), actor: S(login.actor) } } } },
+];
 
 const windowOf = (now: Date): string => sourceWindow(now).start;
 

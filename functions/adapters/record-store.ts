@@ -16,11 +16,12 @@ import {
 import type { Channel } from '#domain/creation';
 import { B, BOOL, N, S, bin, bool, num, required, str, epochSeconds, type Item } from './attributes.ts';
 import { openJson, sealJson, type DataKey, type WrappedKey } from './envelope.ts';
+import { newLoginPuts, type NewLogin } from './login-store.ts';
 import { outboxPut, type OutboxMessage } from './outbox-store.ts';
 import { tracePut } from './trace-store.ts';
 import type { Trace } from '#domain/trace';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { GSI1, isAuthorizationSk, keys, RETENTION_SHARDS, retentionPartition, shardOf } from './table.ts';
+import { GSI1, isAuthorizationSk, keyItem, keys, RETENTION_SHARDS, retentionPartition, shardOf } from './table.ts';
 import { transact, type LabelledWrite } from './transactions.ts';
 
 export interface Identity {
@@ -45,12 +46,8 @@ export interface EmergencyAccess {
   regulation: boolean;
 }
 
-export interface LoginToCreate {
-  loginId: string;
-  actor: 'patient' | 'representative';
-  passwordHash: string;
-  mustChangePassword: boolean;
-}
+/** A login created with the record: the same items as a login issued later (newLoginPuts). */
+export type LoginToCreate = NewLogin;
 
 export interface NewRecord {
   dmpId: string;
@@ -151,8 +148,7 @@ export class RecordStore {
             TableName: t,
             ConditionExpression: notExists,
             Item: {
-              pk: S(rec.pk),
-              sk: S(rec.sk),
+              ...keyItem(rec),
               dmpId: S(r.dmpId),
               status: S('active'),
               channel: S(r.channel),
@@ -182,7 +178,7 @@ export class RecordStore {
             TableName: t,
             ConditionExpression: notExists,
             Item: {
-              ...keyAttrs(keys.dataKey(r.dmpId)),
+              ...keyItem(keys.dataKey(r.dmpId)),
               wrapped: B(wrapped.ciphertext),
               masterKeyId: S(wrapped.masterKeyId),
               version: N(wrapped.version),
@@ -196,35 +192,12 @@ export class RecordStore {
           Put: {
             TableName: t,
             ConditionExpression: notExists,
-            Item: { ...keyAttrs(keys.insIndex(r.insHash)), dmpId: S(r.dmpId), createdAt: S(createdAt) },
+            Item: { ...keyItem(keys.insIndex(r.insHash)), dmpId: S(r.dmpId), createdAt: S(createdAt) },
           },
         },
       },
     ];
-    for (const login of r.logins) {
-      writes.push({
-        label: 'login',
-        item: {
-          Put: {
-            TableName: t,
-            ConditionExpression: notExists,
-            Item: {
-              ...keyAttrs(keys.login(login.loginId)),
-              dmpId: S(r.dmpId),
-              actor: S(login.actor),
-              passwordHash: S(login.passwordHash),
-              mustChangePassword: BOOL(login.mustChangePassword),
-              failedAttempts: N(0),
-              createdAt: S(createdAt),
-            },
-          },
-        },
-      });
-      writes.push({
-        label: 'login-ref',
-        item: { Put: { TableName: t, Item: { ...keyAttrs(keys.loginRef(r.dmpId, login.loginId)), actor: S(login.actor) } } },
-      });
-    }
+    for (const login of r.logins) writes.push(...newLoginPuts(t, r.dmpId, login, r.createdAt));
     if (r.authorizedProfessional) {
       writes.push({
         label: 'authorization',
@@ -232,7 +205,7 @@ export class RecordStore {
           Put: {
             TableName: t,
             Item: {
-              ...keyAttrs(keys.authorization(r.dmpId, r.authorizedProfessional)),
+              ...keyItem(keys.authorization(r.dmpId, r.authorizedProfessional)),
               professionalId: S(r.authorizedProfessional),
               status: S('authorized'),
               attendingPhysician: BOOL(false),
@@ -251,7 +224,7 @@ export class RecordStore {
             TableName: t,
             ConditionExpression: notExists,
             Item: {
-              ...keyAttrs(keys.ledger(r.ledger.finess, r.ledger.month, r.dmpId)),
+              ...keyItem(keys.ledger(r.ledger.finess, r.ledger.month, r.dmpId)),
               dmpId: S(r.dmpId),
               createdAt: S(createdAt),
               amountCents: N(100),
@@ -266,7 +239,7 @@ export class RecordStore {
         item: {
           Update: {
             TableName: t,
-            Key: keyAttrs(keys.creationCode(r.creationCode.hash)),
+            Key: keyItem(keys.creationCode(r.creationCode.hash)),
             UpdateExpression: 'SET usedAt = :now, usedBy = :dmpId',
             ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(usedAt) AND insHash = :insHash AND expiresAt > :now',
             ExpressionAttributeValues: { ':now': S(createdAt), ':dmpId': S(r.dmpId), ':insHash': S(r.creationCode.insHash) },
@@ -283,7 +256,7 @@ export class RecordStore {
   }
 
   async dmpIdByInsHash(insHash: string): Promise<string | undefined> {
-    const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: keyAttrs(keys.insIndex(insHash)) }));
+    const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: keyItem(keys.insIndex(insHash)) }));
     return out.Item ? str(out.Item, 'dmpId') : undefined;
   }
 
@@ -304,13 +277,6 @@ export class RecordStore {
     return toStoredRecord(meta, key);
   }
 
-  async authorization(dmpId: string, professionalId: string): Promise<Authorization | undefined> {
-    const out = await this.db.send(
-      new GetItemCommand({ TableName: this.table, Key: keyAttrs(keys.authorization(dmpId, professionalId)), ConsistentRead: true }),
-    );
-    return out.Item ? toAuthorization(out.Item) : undefined;
-  }
-
   async authorizations(dmpId: string): Promise<Authorization[]> {
     const items = await this.queryAll({
       TableName: this.table,
@@ -318,11 +284,6 @@ export class RecordStore {
       ExpressionAttributeValues: { ':pk': S(keys.record(dmpId).pk), ':pro': S('PRO#') },
     });
     return items.filter((i) => isAuthorizationSk(i.sk?.S ?? '')).map(toAuthorization);
-  }
-
-  async creationCodeExists(hash: string): Promise<boolean> {
-    const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: keyAttrs(keys.creationCode(hash)), ProjectionExpression: 'pk' }));
-    return out.Item !== undefined;
   }
 
   async putCreationCode(hash: string, insHash: string, createdAt: Date, expiresAt: Date, createdBy: string): Promise<void> {
@@ -334,7 +295,7 @@ export class RecordStore {
             TableName: this.table,
             ConditionExpression: 'attribute_not_exists(pk)',
             Item: {
-              ...keyAttrs(keys.creationCode(hash)),
+              ...keyItem(keys.creationCode(hash)),
               insHash: S(insHash),
               createdAt: S(createdAt.toISOString()),
               createdBy: S(createdBy),
@@ -388,7 +349,7 @@ export class RecordStore {
           Put: {
             TableName: t,
             Item: {
-              ...keyAttrs(keys.retention(dmpId)),
+              ...keyItem(keys.retention(dmpId)),
               retainUntil: S(retainUntil.toISOString()),
               gsi1pk: S(retentionPartition(shardOf(dmpId, RETENTION_SHARDS))),
               gsi1sk: S(`${retainUntil.toISOString()}#${dmpId}`),
@@ -404,8 +365,8 @@ export class RecordStore {
     const t = this.table;
     return [
       this.statusChange(dmpId, 'closed', 'active', { remove: ['closedAt', 'retainUntil'] }),
-      { label: 'key', item: { ConditionCheck: { TableName: t, Key: keyAttrs(keys.dataKey(dmpId)), ConditionExpression: 'attribute_exists(pk)' } } },
-      { label: 'retention', item: { Delete: { TableName: t, Key: keyAttrs(keys.retention(dmpId)) } } },
+      { label: 'key', item: { ConditionCheck: { TableName: t, Key: keyItem(keys.dataKey(dmpId)), ConditionExpression: 'attribute_exists(pk)' } } },
+      { label: 'retention', item: { Delete: { TableName: t, Key: keyItem(keys.retention(dmpId)) } } },
     ];
   }
 
@@ -428,7 +389,7 @@ export class RecordStore {
       item: {
         Update: {
           TableName: this.table,
-          Key: keyAttrs(keys.record(dmpId)),
+          Key: keyItem(keys.record(dmpId)),
           UpdateExpression: expression,
           ConditionExpression: u.condition,
           // DynamoDB refuses a name the expressions do not use.
@@ -447,7 +408,7 @@ export class RecordStore {
       item: {
         Update: {
           TableName: this.table,
-          Key: keyAttrs(keys.authorization(dmpId, professionalId)),
+          Key: keyItem(keys.authorization(dmpId, professionalId)),
           // Renews an expired authorization, keeps what the patient set (attending physician).
           UpdateExpression:
             `SET professionalId = :pro, #status = :authorized, attendingPhysician = ${attending}, since = if_not_exists(since, :now), #source = if_not_exists(#source, :source) REMOVE expiresAt`,
@@ -520,7 +481,7 @@ export class RecordStore {
       await this.db.send(
         new UpdateItemCommand({
           TableName: this.table,
-          Key: keyAttrs(keys.record(dmpId)),
+          Key: keyItem(keys.record(dmpId)),
           UpdateExpression: 'ADD pendingMobileAttempts :one',
           ConditionExpression: 'pendingMobileId = :id AND pendingMobileAttempts < :max AND pendingMobileExpiresAt > :now',
           ExpressionAttributeValues: { ':one': N(1), ':id': S(pendingId), ':max': N(maxAttempts), ':now': S(now.toISOString()) },
@@ -577,8 +538,6 @@ export class RecordStore {
     return items;
   }
 }
-
-export const keyAttrs = (k: { pk: string; sk: string }): Item => ({ pk: S(k.pk), sk: S(k.sk) });
 
 const toStoredRecord = (meta: Item, key: Item): StoredRecord => ({
   dmpId: required(str(meta, 'dmpId'), 'dmpId'),

@@ -14,7 +14,7 @@ import {
 import type { RecordLifecycle, RetentionStore } from '#domain/jobs/retention';
 import { N, S, str, type Item } from './attributes.ts';
 import { dueEntries } from './due-queue.ts';
-import { dmpIdOfPk, keys, RETENTION_SHARDS, retentionPartition } from './table.ts';
+import { dmpIdOfPk, keyItem as k, keys, RETENTION_SHARDS, retentionPartition } from './table.ts';
 import { ConditionsRefused, transact } from './transactions.ts';
 
 const BATCH = 25;
@@ -132,5 +132,3 @@ export class DynamoRetentionStore implements RetentionStore {
     }
   }
 }
-
-const k = (key: { pk: string; sk: string }): Item => ({ pk: S(key.pk), sk: S(key.sk) });

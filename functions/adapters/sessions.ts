@@ -7,7 +7,14 @@ import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
 import type { Clock } from '#domain/ports';
 import { SESSION_TTL_SECONDS } from '#domain/login';
-import type { SessionConfig } from '#platform/config';
+
+/** The sessions this API issues: who signs them, and the issuer and audience they carry. */
+export interface SessionConfig {
+  /** The asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY) that signs session tokens. */
+  keyId: string;
+  issuer: string;
+  audience: string;
+}
 
 export interface SessionClaims {
   dmpId: string;

@@ -33,6 +33,7 @@
  * UPLOADS#<shard> → deposits under way, by the time after which they count as abandoned.
  */
 import { createHash } from 'node:crypto';
+import { S, type Item } from './attributes.ts';
 
 export const TABLE_DEFINITION = {
   partitionKey: 'pk',
@@ -70,6 +71,9 @@ export const keys = {
   ledger: (finess: string, month: string, dmpId: string) => ({ pk: `PHARM#${finess}#${month}`, sk: `DMP#${dmpId}` }),
   insIndexSecret: () => ({ pk: 'SYS', sk: 'INS_INDEX_KEY' }),
 };
+
+/** An item's key (one of `keys`) as DynamoDB attribute values: a Key, or the start of an Item. */
+export const keyItem = (key: { pk: string; sk: string }): Item => ({ pk: S(key.pk), sk: S(key.sk) });
 
 /** Spreads a sparse index's entries over a few partitions (no hot key), by record. */
 export const shardOf = (dmpId: string, shards: number): number => (createHash('sha256').update(dmpId).digest()[0] ?? 0) % shards;

@@ -19,8 +19,9 @@ import type { Actor } from './actor.ts';
 import type { AccessMatrix } from './reference-data.ts';
 import { PHARMACIST } from './reference-data.ts';
 
-export type Mode = 'normal' | 'break-glass' | 'regulation';
-export type EmergencyMode = Exclude<Mode, 'normal'>;
+/** How a professional accesses a record: in the ordinary way, or in one of the two emergency modes. */
+export type AccessMode = 'normal' | 'break-glass' | 'regulation';
+export type EmergencyMode = Exclude<AccessMode, 'normal'>;
 export const REGULATOR_ROLE = 'regulator';
 export const DOCTOR = '10';
 /** An emergency access lasts this long; the professional declares it again afterwards. */
@@ -72,11 +73,11 @@ export interface DocumentFacts {
 export type SearchAuthorization = 'VALIDE' | 'NON_EXISTE' | 'INTERDIT' | 'EXPIRE';
 
 export type Denial = { allow: false; answer: 'forbidden' | 'not-found' | 'conflict' | 'refused'; code: string; reason: string };
-export type Allowed = { allow: true; mode: Mode };
+export type Allowed = { allow: true; mode: AccessMode };
 /** Every decision of the policy has this shape: allowed in a mode (some carry more, such as a scope), or a denial. */
 export type Decision = Allowed | Denial;
 
-const allow = (mode: Mode = 'normal'): Decision => ({ allow: true, mode });
+const allow = (mode: AccessMode = 'normal'): Decision => ({ allow: true, mode });
 const deny = (answer: Denial['answer'], code: string, reason: string): Denial => ({ allow: false, answer, code, reason });
 
 const NOT_FOUND = deny('not-found', 'not-found', 'No such record.');
@@ -347,7 +348,7 @@ export const decideReplace = (
 };
 
 export interface AccessRequest {
-  mode: Mode;
+  mode: AccessMode;
   patientConsent?: true | undefined;
   attendingPhysician?: boolean | undefined;
   reason?: string | undefined;

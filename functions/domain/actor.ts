@@ -6,8 +6,6 @@ export type Actor =
   | { kind: 'representative'; dmpId: string; loginId: string; passwordChangeRequired?: boolean }
   | { kind: 'anonymous' };
 
-export type ActorKind = Actor['kind'];
-
 /** The stable reference of an actor kept in traces and idempotency scopes: ids only, never names. */
 export const actorRef = (actor: Actor): string => {
   switch (actor.kind) {

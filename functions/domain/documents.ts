@@ -16,7 +16,6 @@ export const MAX_CONTENT_BASE64 = Math.ceil(MAX_CONTENT_BYTES / 3) * 4;
 export const CHUNK_BYTES = 350_000;
 
 export const CONTENT_TYPES = ['application/pdf', 'text/plain', 'text/xml', 'image/jpeg', 'image/tiff', 'application/fhir+json'] as const;
-export type ContentType = (typeof CONTENT_TYPES)[number];
 
 export const NO_LABELS: DocumentLabels = { maskedToProfessionals: false, invisibleToPatient: false, invisibleToRepresentatives: false };
 

@@ -4,6 +4,7 @@ export const DMP_ID = /^[A-Za-z0-9_-]{8,64}$/;
 export const PROFESSIONAL_ID = /^(?:8[0-9]{11}|0[0-9]{9})$/;
 /** FINESS: 9 characters, department first (2A/2B possible). */
 export const FINESS = /^(?:[0-9]{2}|2A|2B)[0-9]{7}$/;
+/** An Idempotency-Key header: the pipeline checks it, the OpenAPI document publishes its source as the pattern. */
 export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,64}$/;
 /** E.164, French and overseas numbers alike. */
 export const MOBILE = /^\+[1-9][0-9]{7,14}$/;

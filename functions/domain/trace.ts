@@ -3,6 +3,7 @@
  * leaves a trace"): who, when, what, in which mode. Ids only: a professional's RPPS/ADELI id and
  * profession, an agent's id, never a name.
  */
+import type { AccessMode } from './access-policy.ts';
 import type { Actor } from './actor.ts';
 
 export type TraceAction =
@@ -27,7 +28,6 @@ export type TraceAction =
   | 'access.consent'
   | 'access.emergency'
   | 'access-log.read';
-export type AccessMode = 'normal' | 'break-glass' | 'regulation';
 
 export interface TraceActor {
   /** `system`: a scheduled job (the one-month reveal of a document). */

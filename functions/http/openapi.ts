@@ -1,6 +1,7 @@
 /** The OpenAPI 3.1 document, generated from the route manifest and its zod schemas. */
 import { toJSONSchema } from 'zod/mini';
 import type { $ZodType } from 'zod/v4/core';
+import { IDEMPOTENCY_KEY } from '#domain/identifiers';
 import { ROUTES, type Route } from './routes.ts';
 import { Problem } from './schemas.ts';
 
@@ -21,7 +22,7 @@ const parameters = (route: Route): Json[] => {
     }
   }
   if (route.idempotent) {
-    out.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,64}$' } });
+    out.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source } });
   }
   return out;
 };

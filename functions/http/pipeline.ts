@@ -1,8 +1,22 @@
 /**
- * The request pipeline every capability shares (middy): route → authentication → content type,
- * size and JSON → zod validation (unknown fields refused) → use case → JSON response; CORS and
- * security headers on every answer; one error middleware that turns every failure into a
- * problem document. Logs carry ids, route and status only: never a body.
+ * The request pipeline of every capability: its Lambda entry (handler.ts) and the local runtime
+ * both wrap the capability's use cases with makeHttpHandler, a middy handler that
+ *   - finds the route from the method and API Gateway resource, among the capability's own routes;
+ *   - authenticates the caller (a bearer token, or no token where the route admits anonymous
+ *     callers), checks the route admits that kind of caller, and that a provisional password was
+ *     changed first;
+ *   - reads the body (size limit, application/json, valid JSON) and validates body, path
+ *     parameters and query with the route's zod schemas (unknown fields refused, a repeated query
+ *     parameter too);
+ *   - checks the Idempotency-Key header of idempotent routes;
+ *   - calls the route's use case and answers its reply as JSON (locally and in tests, checked
+ *     against the responses the route declares);
+ *   - turns every failure into a problem document (application/problem+json): an HttpProblem as
+ *     it is, a rule violation by its kind, an invalid token as 401, an unavailable AWS service or
+ *     identity provider as 503 (retry), anything else as 500;
+ *   - logs one line per request (request id, route, status, duration), and the error of a 5xx:
+ *     never a body;
+ *   - adds the security and CORS headers to every answer (response-headers.ts).
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';

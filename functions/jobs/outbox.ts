@@ -11,7 +11,7 @@ import { ProfessionalMessenger, SmsSender } from '#adapters/sms';
 import { OutboxDispatcher } from '#domain/jobs/outbox';
 import { systemClock } from '#domain/ports';
 import { configFromEnv } from '#platform/config';
-import { makeLogger } from '#platform/logger';
+import { makeLogger } from '#adapters/logger';
 
 const config = configFromEnv();
 const logger = makeLogger();

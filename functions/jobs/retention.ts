@@ -4,7 +4,7 @@ import { DynamoRetentionStore } from '#adapters/retention';
 import { RetentionJob } from '#domain/jobs/retention';
 import { systemClock } from '#domain/ports';
 import { configFromEnv } from '#platform/config';
-import { makeLogger } from '#platform/logger';
+import { makeLogger } from '#adapters/logger';
 
 const config = configFromEnv();
 const logger = makeLogger();

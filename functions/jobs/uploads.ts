@@ -5,7 +5,7 @@ import { DynamoUploadsStore } from '#capabilities/documents/uploads-store';
 import { UploadsJob } from '#domain/jobs/uploads';
 import { systemClock } from '#domain/ports';
 import { configFromEnv } from '#platform/config';
-import { makeLogger } from '#platform/logger';
+import { makeLogger } from '#adapters/logger';
 
 const config = configFromEnv();
 const logger = makeLogger();

@@ -9,7 +9,7 @@ import { DynamoVisibilityStore } from '#capabilities/documents/visibility-store'
 import { VisibilityJob } from '#domain/jobs/visibility';
 import { systemClock } from '#domain/ports';
 import { configFromEnv } from '#platform/config';
-import { makeLogger } from '#platform/logger';
+import { makeLogger } from '#adapters/logger';
 
 const config = configFromEnv();
 const logger = makeLogger();

@@ -1,4 +1,5 @@
 /** Runtime configuration, read once from the environment (Lambda) or given by the local runtime. */
+import type { SessionConfig } from '#adapters/sessions';
 import type { IssuerConfig } from '#adapters/tokens';
 
 export interface Config {
@@ -20,13 +21,6 @@ export interface Config {
   proTopicArn?: string | undefined;
   /** Validate responses against the contract's schemas (local runtime and tests). */
   checkResponses: boolean;
-}
-
-export interface SessionConfig {
-  /** The asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY) that signs session tokens. */
-  keyId: string;
-  issuer: string;
-  audience: string;
 }
 
 const need = (env: NodeJS.ProcessEnv, name: string): string => {

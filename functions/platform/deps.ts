@@ -5,12 +5,11 @@
  * Handlers receive them through `makeHttpHandler(capability, deps)`, never from module scope.
  */
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '#platform/logger';
+import { makeLogger, type Logger } from '#adapters/logger';
 import type { SessionPublicKey } from '#adapters/sessions';
 import { TokenVerifier } from '#adapters/tokens';
 import { systemClock, type Clock, type Random } from '#domain/ports';
 import type { Config } from './config.ts';
-import { makeLogger } from './logger.ts';
 
 export interface HttpDeps {
   config: Config;

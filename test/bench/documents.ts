@@ -18,7 +18,7 @@ import { ensureTable } from '../../bin/local-aws.ts';
 import { dynamoClient } from '#adapters/aws';
 import { DocumentStore, LIST_EVALUATION, toStoredDocument, type NewDocument, type StoredDocument } from '../../functions/capabilities/documents/store.ts';
 import { seal, type DataKey } from '#adapters/envelope';
-import { keys } from '#adapters/table';
+import { keyItem, keys } from '#adapters/table';
 import { documentReader, type DocumentLabels, type DocumentStatus, type RecordFacts, type Standing } from '#domain/access-policy';
 import type { Actor } from '#domain/actor';
 import { CHUNK_BYTES, NO_LABELS, chunkCount, newDocumentId, searchWords } from '#domain/documents';
@@ -89,7 +89,7 @@ const bareDocumentPage = async (db: DynamoDBClient, table: string, dmpId: string
 
 const bareGetItem = async (db: DynamoDBClient, table: string, dmpId: string): Promise<void> => {
   const k = keys.record(dmpId);
-  const out = await db.send(new GetItemCommand({ TableName: table, Key: { pk: { S: k.pk }, sk: { S: k.sk } }, ConsistentRead: true }));
+  const out = await db.send(new GetItemCommand({ TableName: table, Key: keyItem(k), ConsistentRead: true }));
   if (!out.Item) throw new Error('bare GetItem found no item');
 };
 
@@ -367,14 +367,13 @@ const seedItems = (store: DocumentStore, key: DataKey, i: number, at: Date, fact
   };
   doc.setId = doc.documentId;
   const chunkKey = keys.chunk(key.dmpId, doc.documentId, 0);
-  const chunk = { Put: { TableName: 'seed', Item: { ...keyAv(chunkKey), content: { B: seal(key, chunkKey.sk, 'content', doc.content) } } } };
+  const chunk = { Put: { TableName: 'seed', Item: { ...keyItem(chunkKey), content: { B: seal(key, chunkKey.sk, 'content', doc.content) } } } };
   const writes = store.commitWrites(key, doc, [chunk], searchWords(doc.title));
   const items = writes.map((w) => w.item.Put?.Item as Av);
   const meta = items[0] as Av;
   meta.status = { S: facts.status };
   return items;
 };
-const keyAv = (k: { pk: string; sk: string }): Av => ({ pk: { S: k.pk }, sk: { S: k.sk } });
 
 /**
  * Writes `count` committed documents into a record with BatchWriteItem (no transaction: moto

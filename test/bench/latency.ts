@@ -9,7 +9,7 @@ import { DeleteTableCommand, GetItemCommand, type DynamoDBClient } from '@aws-sd
 import { ensureTable } from '../../bin/local-aws.ts';
 import { hashPassword } from '#adapters/passwords';
 import { dynamoClient } from '#adapters/aws';
-import { keys } from '#adapters/table';
+import { keyItem, keys } from '#adapters/table';
 import type { CallCounter } from './counting.ts';
 import { round, summarize, type Summary } from './report.ts';
 import { activatePatient, creationBody, expectStatus, lastSmsCode, patientLogin, patientVerify, type Bench, type Holder } from './harness.ts';
@@ -85,7 +85,7 @@ export const measureLatency = async (bench: Bench, counter: CallCounter, rounds:
       get: async () => expectStatus('GET /v1/records/{dmpId}', await bench.call('GET', `/v1/records/${last}`, { token }), 200),
       getItem: async () => {
         const k = keys.record(last as string);
-        const out = await bare.send(new GetItemCommand({ TableName: runtime.config.tableName, Key: { pk: { S: k.pk }, sk: { S: k.sk } }, ConsistentRead: true }));
+        const out = await bare.send(new GetItemCommand({ TableName: runtime.config.tableName, Key: keyItem(k), ConsistentRead: true }));
         if (!out.Item) throw new Error('bare GetItem found no item');
       },
       jwks: async () => expectStatus('GET /_local/jwks.json', await bench.call('GET', '/_local/jwks.json'), 200),

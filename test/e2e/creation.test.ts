@@ -3,6 +3,7 @@
  * Lambda) on the AWS emulator. No test double here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DMP_ID } from '../../functions/domain/identifiers.ts';
 import { adultIdentity, minorBirthDate, randomFiness, randomIns, randomMobile, randomRpps, recordBody } from '../support/fixtures.ts';
 import { startTestApi, type TestApi } from '../support/runtime.ts';
 
@@ -26,7 +27,7 @@ describe('creation by a health professional', () => {
     const res = await api.call('POST', '/v1/records', { token: doctor, body: body() });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ status: 'active', channel: 'professional' });
-    expect(res.body.dmpId).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
+    expect(res.body.dmpId).toMatch(DMP_ID);
     expect(res.body.credentials.loginId).toMatch(/^[0-9]{11}$/);
     expect(res.body.credentials.provisionalPassword).toMatch(/^[A-Za-z2-9]{14}$/);
     expect(Date.parse(res.body.createdAt)).not.toBeNaN();

@@ -9,7 +9,7 @@ import { AccessStore } from '../../functions/adapters/access-store.ts';
 import { DataKeyCache, open, SealedValueError, type DataKey } from '../../functions/adapters/envelope.ts';
 import { KeyRing } from '../../functions/adapters/keyring.ts';
 import { RecordStore } from '../../functions/adapters/record-store.ts';
-import { keys } from '../../functions/adapters/table.ts';
+import { keyItem, keys } from '../../functions/adapters/table.ts';
 import { tracePut } from '../../functions/adapters/trace-store.ts';
 import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
 import { systemClock } from '../../functions/domain/ports.ts';
@@ -40,7 +40,7 @@ const RPPS_2 = '810000000002';
 const ADELI = '0123456789';
 
 const getItem = async (k: { pk: string; sk: string }): Promise<Item | undefined> =>
-  (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: { pk: { S: k.pk }, sk: { S: k.sk } }, ConsistentRead: true }))).Item;
+  (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: keyItem(k), ConsistentRead: true }))).Item;
 const proItems = async (dmpId: string): Promise<Item[]> =>
   (
     await env.db.send(

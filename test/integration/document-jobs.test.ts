@@ -6,13 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { makeLogger } from '../../functions/platform/logger.ts';
+import { makeLogger } from '../../functions/adapters/logger.ts';
 import { describe, expect, it } from 'vitest';
 import { DocumentStore, type NewDocument, type StoredDocument } from '../../functions/capabilities/documents/store.ts';
 import { DataKeyCache, open, type DataKey } from '../../functions/adapters/envelope.ts';
 import { KeyRing } from '../../functions/adapters/keyring.ts';
 import { RecordStore, type NewRecord, type Representative } from '../../functions/adapters/record-store.ts';
-import { keys } from '../../functions/adapters/table.ts';
+import { keyItem, keys } from '../../functions/adapters/table.ts';
 import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
 import { DynamoUploadsStore } from '../../functions/capabilities/documents/uploads-store.ts';
 import { UploadsJob } from '../../functions/domain/jobs/uploads.ts';
@@ -78,7 +78,7 @@ const world = async () => {
 
   const query = (dmpId: string, prefix: string): Promise<Item[]> => partitionItems(env.db, env.tableName, dmpId, prefix);
   const get = async (k: { pk: string; sk: string }) =>
-    (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: { pk: { S: k.pk }, sk: { S: k.sk } }, ConsistentRead: true }))).Item;
+    (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: keyItem(k), ConsistentRead: true }))).Item;
 
   /** The pending notifications of a record, recipients opened. */
   const notifications = async (key: DataKey) =>

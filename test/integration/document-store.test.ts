@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DocumentStore, titleToken, type NewDocument, type StoredDocument } from '../../functions/capabilities/documents/store.ts';
 import { DataKeyCache, SealedValueError, type DataKey } from '../../functions/adapters/envelope.ts';
 import { KeyRing } from '../../functions/adapters/keyring.ts';
-import { keys } from '../../functions/adapters/table.ts';
+import { keyItem, keys } from '../../functions/adapters/table.ts';
 import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
 import { CHUNK_BYTES, NO_LABELS, searchWords } from '../../functions/domain/documents.ts';
 import { systemClock } from '../../functions/domain/ports.ts';
@@ -46,9 +46,9 @@ const depositDoc = async (key: DataKey, doc: NewDocument, more: Parameters<typeo
 };
 
 const getItem = async (k: { pk: string; sk: string }): Promise<Item | undefined> =>
-  (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: { pk: { S: k.pk }, sk: { S: k.sk } }, ConsistentRead: true }))).Item;
+  (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: keyItem(k), ConsistentRead: true }))).Item;
 const putItem = (item: Item) => env.db.send(new PutItemCommand({ TableName: env.tableName, Item: item }));
-const deleteItem = (k: { pk: string; sk: string }) => env.db.send(new DeleteItemCommand({ TableName: env.tableName, Key: { pk: { S: k.pk }, sk: { S: k.sk } } }));
+const deleteItem = (k: { pk: string; sk: string }) => env.db.send(new DeleteItemCommand({ TableName: env.tableName, Key: keyItem(k) }));
 /** Every item of a record's partition under a sort key prefix (chunks fill a 1 MB page quickly). */
 const partition = (dmpId: string, prefix: string): Promise<Item[]> => partitionItems(env.db, env.tableName, dmpId, prefix);
 

@@ -2,7 +2,7 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LoginStore, type Challenge } from '../../functions/adapters/login-store.ts';
-import { keys } from '../../functions/adapters/table.ts';
+import { keyItem, keys } from '../../functions/adapters/table.ts';
 import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
 import { CODE_TTL_MS, MAX_CODE_ATTEMPTS, SOURCE_WINDOW_MS, lockAfter, sourceWindow } from '../../functions/domain/login.ts';
 import { emulator } from '../support/aws.ts';
@@ -41,7 +41,7 @@ const newLogin = async (passwordHash = 'scrypt$first') => {
 };
 
 const rawItem = async (key: { pk: string; sk: string }) =>
-  (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: { pk: { S: key.pk }, sk: { S: key.sk } }, ConsistentRead: true }))).Item;
+  (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: keyItem(key), ConsistentRead: true }))).Item;
 
 describe('one-time-code challenges', () => {
   it('counts attempts and returns the challenge as stored', async () => {

@@ -1,10 +1,12 @@
 /** The creation transaction's invariants, straight against the emulator's DynamoDB. */
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DataKeyCache } from '../../functions/adapters/envelope.ts';
 import { KeyRing } from '../../functions/adapters/keyring.ts';
+import { LoginStore } from '../../functions/adapters/login-store.ts';
 import { RecordStore, openRecord, type NewRecord } from '../../functions/adapters/record-store.ts';
-import { ConditionsRefused } from '../../functions/adapters/transactions.ts';
+import { keyItem, keys } from '../../functions/adapters/table.ts';
+import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
 import { systemClock } from '../../functions/domain/ports.ts';
 import { emulator } from '../support/aws.ts';
 
@@ -102,5 +104,28 @@ describe('creation transaction', () => {
     expect(channels.length).toBeGreaterThanOrEqual(5);
     expect(channels).toContain('pharmacy');
     expect(await store.creationsOn('1999-01-01')).toEqual([]);
+  });
+});
+
+describe('logins', () => {
+  const rawItem = async (key: { pk: string; sk: string }) =>
+    (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: keyItem(key), ConsistentRead: true }))).Item ?? {};
+  const withoutKey = ({ pk: _pk, sk: _sk, ...rest }: Record<string, unknown>) => rest;
+
+  it('a login created with its record and one issued later at a desk are the same items', async () => {
+    const at = new Date('2026-11-23T10:07:00.000Z');
+    const login = { actor: 'patient' as const, passwordHash: 'scrypt$same', mustChangePassword: true };
+    await create('store-login-0001', 'hash-login-0001', { createdAt: at, logins: [{ loginId: '71000000001', ...login }] });
+    await transact(env.db, new LoginStore(env.db, env.tableName).loginPuts('store-login-0001', { loginId: '71000000002', ...login }, at));
+
+    const [created, issued] = await Promise.all([rawItem(keys.login('71000000001')), rawItem(keys.login('71000000002'))]);
+    expect(Object.keys(created).sort()).toEqual(Object.keys(issued).sort());
+    expect(withoutKey(created)).toEqual(withoutKey(issued));
+    const [createdRef, issuedRef] = await Promise.all([
+      rawItem(keys.loginRef('store-login-0001', '71000000001')),
+      rawItem(keys.loginRef('store-login-0001', '71000000002')),
+    ]);
+    expect(Object.keys(createdRef).sort()).toEqual(Object.keys(issuedRef).sort());
+    expect(withoutKey(createdRef)).toEqual(withoutKey(issuedRef));
   });
 });

@@ -4,14 +4,14 @@
  * since a sweep looks at every record of the table.
  */
 import { GetItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { makeLogger } from '../../functions/platform/logger.ts';
+import { makeLogger } from '../../functions/adapters/logger.ts';
 import { describe, expect, it } from 'vitest';
 import { DataKeyCache } from '../../functions/adapters/envelope.ts';
 import { KeyRing } from '../../functions/adapters/keyring.ts';
 import { RecordStore, type NewRecord } from '../../functions/adapters/record-store.ts';
 import { DynamoRetentionStore } from '../../functions/adapters/retention.ts';
 import { RetentionJob } from '../../functions/domain/jobs/retention.ts';
-import { keys } from '../../functions/adapters/table.ts';
+import { keyItem, keys } from '../../functions/adapters/table.ts';
 import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
 import { retainUntil } from '../../functions/domain/lifecycle.ts';
 import { systemClock } from '../../functions/domain/ports.ts';
@@ -75,7 +75,7 @@ const world = async () => {
     return items.sort((a, b) => `${a.pk?.S}|${a.sk?.S}`.localeCompare(`${b.pk?.S}|${b.sk?.S}`));
   };
   const get = async (key: { pk: string; sk: string }) =>
-    (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: { pk: { S: key.pk }, sk: { S: key.sk } }, ConsistentRead: true }))).Item;
+    (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: keyItem(key), ConsistentRead: true }))).Item;
 
   return { env, store, job, create, close, reactivate, scan, get };
 };

@@ -8,11 +8,10 @@ import { SignCommand } from '@aws-sdk/client-kms';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureSigningKey } from '../../bin/local-aws.ts';
-import { SessionPublicKey, SessionSigner, derToJose, sessionKid, type SessionClaims } from '../../functions/adapters/sessions.ts';
+import { SessionPublicKey, SessionSigner, derToJose, sessionKid, type SessionClaims, type SessionConfig } from '../../functions/adapters/sessions.ts';
 import { IdentityProviderUnavailable, InvalidToken, TokenVerifier } from '../../functions/adapters/tokens.ts';
 import { SESSION_TTL_SECONDS } from '../../functions/domain/login.ts';
 import type { Clock } from '../../functions/domain/ports.ts';
-import type { SessionConfig } from '../../functions/platform/config.ts';
 import { emulator } from '../support/aws.ts';
 import { failNext, recordCalls } from '../support/faults.ts';
 

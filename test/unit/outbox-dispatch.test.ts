@@ -16,7 +16,7 @@ import {
   type OpenedMessage,
   type Outbox,
 } from '../../functions/domain/jobs/outbox.ts';
-import { makeLogger } from '../../functions/platform/logger.ts';
+import { makeLogger } from '../../functions/adapters/logger.ts';
 
 const T0 = new Date('2026-05-04T10:00:00.000Z');
 const MIN = 60_000;

@@ -3,7 +3,7 @@
  * capability needs no AWS service, so no emulator is involved here.
  */
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { makeLogger } from '../../functions/platform/logger.ts';
+import { makeLogger } from '../../functions/adapters/logger.ts';
 import { describe, expect, it } from 'vitest';
 import { capability as docs } from '../../functions/capabilities/docs/use-cases.ts';
 import { makeHttpHandler } from '../../functions/http/pipeline.ts';

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { RetentionJob, type RecordLifecycle, type RetentionStore } from '../../functions/domain/jobs/retention.ts';
 import { retainUntil } from '../../functions/domain/lifecycle.ts';
-import { makeLogger } from '../../functions/platform/logger.ts';
+import { makeLogger } from '../../functions/adapters/logger.ts';
 
 const CLOSED = new Date('2026-03-10T09:00:00.000Z');
 const DUE = retainUntil(CLOSED);

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { UPLOAD_ABANDON_MS, abandonAt } from '../../functions/domain/documents.ts';
 import { UploadsJob, type UploadRef, type UploadsStore } from '../../functions/domain/jobs/uploads.ts';
-import { makeLogger } from '../../functions/platform/logger.ts';
+import { makeLogger } from '../../functions/adapters/logger.ts';
 
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 const MIN = 60_000;

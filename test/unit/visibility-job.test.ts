@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { noticeAt, revealAt } from '../../functions/domain/documents.ts';
 import { VisibilityJob, type DocumentRef, type HiddenDocument, type VisibilityStore } from '../../functions/domain/jobs/visibility.ts';
-import { makeLogger } from '../../functions/platform/logger.ts';
+import { makeLogger } from '../../functions/adapters/logger.ts';
 
 const DAY = 86_400_000;
 const NOTHING = { noticed: 0, revealed: 0, skipped: 0 };

@@ -28,7 +28,7 @@ import { abandonAt, chunksOf, DOCUMENT_ID } from '#domain/documents';
 import { B, BOOL, N, S, bin, bool, num, required, str, type Item } from '#adapters/attributes';
 import { decodeCursor, encodeCursor } from '#adapters/cursor';
 import { open, seal, type DataKey } from '#adapters/envelope';
-import { DOCUMENT_SHARDS, keys, shardOf, uploadsPartition, visibilityPartition } from '#adapters/table';
+import { DOCUMENT_SHARDS, keyItem, keys, shardOf, uploadsPartition, visibilityPartition } from '#adapters/table';
 import type { LabelledWrite } from '#adapters/transactions';
 
 export interface DocumentAuthor {
@@ -359,8 +359,6 @@ export class DocumentStore {
 }
 
 const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 2000) * (0.5 + Math.random() / 2)));
-
-const keyItem = (k: { pk: string; sk: string }): Item => ({ pk: S(k.pk), sk: S(k.sk) });
 
 const visibilityIndex = (dmpId: string, k: { pk: string; sk: string }, step: 'notice' | 'reveal', at: Date) => ({
   gsi1pk: S(visibilityPartition(shardOf(dmpId, DOCUMENT_SHARDS))),

@@ -12,15 +12,11 @@
  * (`npm run bench`, the libraries' import costs) for what Lambda's JSON log format already does,
  * and the cold-start budget of a function is 20 % over its AWS SDK floor.
  */
-export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
-export type LogAttributes = Record<string, string | number | boolean | undefined>;
+import type { LogAttributes, Logger } from '#domain/ports';
 
-export interface Logger {
-  debug(message: string, attributes?: LogAttributes): void;
-  info(message: string, attributes?: LogAttributes): void;
-  warn(message: string, attributes?: LogAttributes): void;
-  error(message: string, attributes?: LogAttributes): void;
-}
+export type { LogAttributes, Logger };
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 
 const RANK: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40, SILENT: 99 };
 const METHOD = { DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
