@@ -8,14 +8,28 @@ import { Validations } from 'aws-cdk-lib';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { IConstruct } from 'constructs';
 import { ROUTES } from '../functions/http/routes.ts';
+import type { Api } from './api.ts';
 import { isAnonymous } from './api-manifest.ts';
+import type { Data } from './data.ts';
 import type { DmpFunction } from './dmp-function.ts';
-import type { DmpStack } from './dmp-stack.ts';
+import type { Jobs } from './jobs.ts';
+import type { Messaging } from './messaging.ts';
+
+/**
+ * The parts of the stack (DmpStack, dmp-stack.ts) that findings are acknowledged on. Declared here,
+ * not imported from dmp-stack.ts, which calls acknowledgeNagFindings: no import cycle.
+ */
+export interface AcknowledgedStack extends IConstruct {
+  readonly data: Data;
+  readonly messaging: Messaging;
+  readonly api: Api;
+  readonly jobs: Jobs;
+}
 
 export interface Acknowledgement {
   rule: string;
   reason: string;
-  on: (stack: DmpStack) => IConstruct[];
+  on: (stack: AcknowledgedStack) => IConstruct[];
 }
 
 /**
@@ -33,18 +47,18 @@ const ANONYMOUS_ROUTE_REASONS: Record<string, string> = {
     'POST /v1/auth/patient/verify completes a login with the SMS code: the caller holds only the challenge id the first factor returned. The code is single use, expires after five minutes, allows five attempts, and failures count towards the same account and address locks as passwords; the WAF limits these calls per address (100 per 5 minutes) and the method is throttled.',
 };
 
-const httpFunctions = (stack: DmpStack): DmpFunction[] => [...Object.values(stack.api.functions), stack.api.authorizerFunction];
-const jobFunctions = (stack: DmpStack): DmpFunction[] => [stack.jobs.outbox, stack.jobs.retention, stack.jobs.visibility, stack.jobs.uploads];
-const allFunctions = (stack: DmpStack): DmpFunction[] => [...httpFunctions(stack), ...jobFunctions(stack)];
+const httpFunctions = (stack: AcknowledgedStack): DmpFunction[] => [...Object.values(stack.api.functions), stack.api.authorizerFunction];
+const jobFunctions = (stack: AcknowledgedStack): DmpFunction[] => [stack.jobs.outbox, stack.jobs.retention, stack.jobs.visibility, stack.jobs.uploads];
+const allFunctions = (stack: AcknowledgedStack): DmpFunction[] => [...httpFunctions(stack), ...jobFunctions(stack)];
 const defaultPolicy = (fn: DmpFunction): IConstruct => fn.executionRole.node.findChild('DefaultPolicy');
 
 /** CDK's shared provider function of AwsCustomResource (one per stack, named after its UUID). */
-const customResourceProvider = (stack: DmpStack): IConstruct =>
+const customResourceProvider = (stack: AcknowledgedStack): IConstruct =>
   stack.node.findChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
 
 const anonymousRouteIds = (): string[] => ROUTES.filter(isAnonymous).map((r) => r.id);
 
-const routeMethod = (stack: DmpStack, routeId: string): IConstruct => {
+const routeMethod = (stack: AcknowledgedStack, routeId: string): IConstruct => {
   const method = stack.api.methods.get(routeId);
   if (!method) throw new Error(`no API method for route ${routeId}`);
   return method;
@@ -170,7 +184,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   },
 ];
 
-export const acknowledgeNagFindings = (stack: DmpStack): void => {
+export const acknowledgeNagFindings = (stack: AcknowledgedStack): void => {
   for (const a of ACKNOWLEDGEMENTS) {
     for (const construct of a.on(stack)) Validations.of(construct).acknowledge({ id: a.rule, reason: a.reason });
   }

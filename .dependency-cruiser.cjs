@@ -1,0 +1,214 @@
+/**
+ * Dependency rules (`npm run deps`, part of `npm test`): dependency-cruiser.
+ *
+ * Layers of functions/, each importing only from the layers to its left:
+ *
+ *   domain ← adapters ← platform ← http ← capabilities ← (bin, lib, test)
+ *                                 ↖ jobs (beside capabilities: background Lambda entries)
+ *
+ * - domain/:       the rules, pure: no AWS SDK, no other layer.
+ * - adapters/:     AWS and crypto behind the domain's ports; they know the domain only.
+ * - platform/:     configuration, logging, dependency wiring.
+ * - http/:         the request pipeline, route types, the route manifest, shared HTTP mechanisms.
+ * - capabilities/: one folder per capability (routes.ts, schemas.ts, use cases, handler.ts); a
+ *                  capability imports no other capability folder, only shared modules
+ *                  (files directly in functions/capabilities/, or functions/capabilities/shared/).
+ * - jobs/:         background Lambda entries; beside the capabilities, neither imports the other.
+ * - lib/ (CDK):    reads the route manifest and the types it is made of, and the storage contract,
+ *                  not the runtime code.
+ *
+ * Type-only imports count (tsPreCompilationDeps): a type import is still a dependency of the
+ * design, and a cycle through one is still a cycle. Tests and bin/ may import any layer.
+ */
+
+/**
+ * What lib/ may read of functions/: the route manifest with the types and schemas it is made of, the
+ * CORS policy, and the storage contract: the constants that the infrastructure creates and the
+ * adapters use (table keys and indexes, KMS encryption contexts), in a module that holds only them.
+ */
+const STORAGE_CONTRACT = '^functions/adapters/storage-contract[.]ts$';
+const INFRASTRUCTURE_READS = [
+  '^functions/http/(route|routes|schemas|cors)[.]ts$',
+  '^functions/http/(routes|schemas)/[^/]+[.]ts$',
+  // After the reorganisation: each capability's routes and schemas, and a manifest that gathers them.
+  '^functions/capabilities/[^/]+/(routes|schemas)[.]ts$',
+  '^functions/capabilities/(routes|schemas|manifest)[.]ts$',
+  STORAGE_CONTRACT,
+];
+
+const LAYER = (name) => `^functions/${name}/`;
+
+module.exports = {
+  forbidden: [
+    // --- structure ---------------------------------------------------------------------------------
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'A cycle (type-only imports included) ties modules that should be layered; break it by moving the shared type or value to the lower module.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment: 'An import that does not resolve (also what keeps the #domain/* etc. subpath imports of package.json honest: an unresolved one would escape every rule below).',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+    {
+      name: 'no-undeclared-package',
+      severity: 'error',
+      comment: 'A package that is not in package.json: it works only while something else happens to install it.',
+      from: {},
+      to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] },
+    },
+    {
+      name: 'functions-not-to-dev-dependencies',
+      severity: 'error',
+      comment: 'Lambda bundles are built from dependencies only: runtime code must not import a devDependency (types from @types/* are fine).',
+      from: { path: '^functions/', pathNot: '[.]test[.]ts$' },
+      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'], pathNot: '(^|/)node_modules/@types/' },
+    },
+    {
+      name: 'functions-not-to-lib-bin-test',
+      severity: 'error',
+      comment: 'Runtime code never imports the infrastructure (lib/), the CDK app and local tools (bin/) or the tests (test/).',
+      from: { path: '^functions/', pathNot: '[.]test[.]ts$' },
+      to: { path: '^(lib|bin|test)/' },
+    },
+    {
+      name: 'production-not-to-test',
+      severity: 'error',
+      comment: 'lib/ and bin/ do not import test code.',
+      from: { path: '^(lib|bin)/' },
+      to: { path: '^test/' },
+    },
+
+    // --- layers of functions/ -------------------------------------------------------------------------
+    {
+      name: 'domain-is-pure',
+      severity: 'error',
+      comment: 'The domain imports no adapter, platform, http, capability or job code.',
+      from: { path: LAYER('domain') },
+      to: { path: '^functions/(adapters|platform|http|capabilities|jobs)/' },
+    },
+    {
+      name: 'domain-not-to-aws',
+      severity: 'error',
+      comment: 'The domain imports no AWS SDK, Lambda, middy or CDK package: those belong to adapters, http and lib.',
+      from: { path: LAYER('domain') },
+      to: { path: '(^|/)node_modules/(@aws-sdk|@smithy|@middy|@types/aws-lambda|aws-cdk-lib|aws-cdk|constructs|cdk-nag)/' },
+    },
+    {
+      name: 'adapters-below-platform',
+      severity: 'error',
+      comment:
+        'Adapters know the domain (its ports and types) only: no platform (config, logger, deps), http, capability or job code. A type they need from above moves down (the Logger port to the domain, SessionConfig to the adapter).',
+      from: { path: LAYER('adapters') },
+      to: { path: '^functions/(platform|http|capabilities|jobs)/' },
+    },
+    {
+      name: 'platform-below-http',
+      severity: 'error',
+      comment: 'The platform (config, logging, wiring) imports no http, capability or job code.',
+      from: { path: LAYER('platform') },
+      to: { path: '^functions/(http|capabilities|jobs)/' },
+    },
+    {
+      name: 'http-below-capabilities',
+      severity: 'error',
+      comment: 'Shared HTTP mechanisms import no capability folder and no job: a capability plugs into them, not the reverse.',
+      from: { path: LAYER('http') },
+      to: { path: '^functions/(capabilities|jobs)/' },
+    },
+    {
+      name: 'jobs-beside-capabilities',
+      severity: 'error',
+      comment: 'Jobs (background Lambda entries) import no http or capability code.',
+      from: { path: LAYER('jobs') },
+      to: { path: '^functions/(http|capabilities)/' },
+    },
+    {
+      name: 'capabilities-not-to-jobs',
+      severity: 'error',
+      comment: 'Capabilities import no job entry: what both need lives in adapters or domain.',
+      from: { path: LAYER('capabilities') },
+      to: { path: LAYER('jobs') },
+    },
+    {
+      name: 'capability-not-to-other-capability',
+      severity: 'error',
+      comment:
+        'A capability folder imports no other capability folder; what two capabilities share lives in a shared module (functions/capabilities/shared/, a file directly in functions/capabilities/, or a lower layer).',
+      from: { path: '^functions/capabilities/([^/]+)/' },
+      to: { path: '^functions/capabilities/[^/]+/', pathNot: ['^functions/capabilities/$1/', '^functions/capabilities/shared/'] },
+    },
+    {
+      name: 'capability-not-to-other-capability-today',
+      severity: 'error',
+      comment:
+        "Today's layout (until the move to functions/capabilities/<name>/): http/capabilities/<name>.ts, http/routes/<name>.ts and http/schemas/<name>.ts import no other capability's modules, only their own, shared.ts and common.ts.",
+      from: { path: '^functions/http/(capabilities|routes|schemas)/([^/.]+)[.]ts$' },
+      to: {
+        path: '^functions/http/(capabilities|routes|schemas)/[^/]+[.]ts$',
+        pathNot: '^functions/http/(capabilities|routes|schemas)/($2|shared|common)[.]ts$',
+      },
+    },
+
+    // --- infrastructure -------------------------------------------------------------------------------
+    {
+      name: 'lib-reads-only-the-manifest',
+      severity: 'error',
+      comment:
+        'The CDK code (lib/) imports of functions/ only the route manifest and its types/schemas, the CORS policy and the storage contract (functions/adapters/storage-contract.ts: table definition, encryption contexts), not runtime code.',
+      from: { path: '^lib/' },
+      to: { path: '^functions/', pathNot: INFRASTRUCTURE_READS },
+    },
+    {
+      name: 'lib-reaches-no-runtime-code',
+      severity: 'error',
+      comment:
+        'What lib/ may import of functions/ leads, even indirectly, to no adapter, platform, job, http pipeline or handler code, nor to the AWS SDK, middy or jose: synthesis loads declarations, not the runtime.',
+      from: { path: INFRASTRUCTURE_READS },
+      to: {
+        reachable: true,
+        path: [
+          '^functions/(adapters|platform|jobs)/',
+          '^functions/http/(pipeline|authorizer|response-headers|request-header)[.]ts$',
+          '^functions/capabilities/[^/]+/handler[.]ts$',
+          '(^|/)node_modules/(@aws-sdk|@smithy|@middy|jose)/',
+        ],
+        pathNot: STORAGE_CONTRACT,
+      },
+    },
+    {
+      name: 'lib-not-to-bin',
+      severity: 'error',
+      comment: 'lib/ is the stack; bin/ (the CDK app, the local runtime) uses it, not the reverse.',
+      from: { path: '^lib/' },
+      to: { path: '^bin/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: ['node_modules'] },
+    exclude: { path: ['^cdk[.]out/', '^coverage/', '^dist/'] },
+    // Type-only imports are dependencies too (cycles, layering).
+    tsPreCompilationDeps: true,
+    // Resolution as TypeScript does it (tsconfig.json: moduleResolution bundler, resolvePackageJsonImports).
+    // package.json "imports" (#domain/*, #adapters/*, ...) resolve through enhanced-resolve, whose
+    // importsFields default is ['imports'] (dependency-cruiser does not let it be set); they resolve
+    // only while exportsFields and conditionNames are set. not-to-unresolvable above fails the check
+    // if they ever stop resolving.
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      mainFields: ['module', 'main', 'types', 'typings'],
+      extensions: ['.ts', '.d.ts', '.js', '.mjs', '.cjs', '.json'],
+    },
+    skipAnalysisNotInRules: true,
+    reporterOptions: {
+      text: { highlightFocused: true },
+    },
+  },
+};
