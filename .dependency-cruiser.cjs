@@ -9,11 +9,12 @@
  * - domain/:       the rules, pure: no AWS SDK, no other layer.
  * - adapters/:     AWS and crypto behind the domain's ports; they know the domain only.
  * - platform/:     configuration, logging, dependency wiring.
- * - http/:         the request pipeline, route types, the route manifest, shared HTTP mechanisms.
+ * - http/:         the request pipeline, route and capability types, shared schemas and HTTP mechanisms.
  * - capabilities/: one folder per capability (routes.ts, schemas.ts, use cases, handler.ts); a
  *                  capability imports no other capability folder, only shared modules
  *                  (files directly in functions/capabilities/, or functions/capabilities/shared/).
- * - jobs/:         background Lambda entries; beside the capabilities, neither imports the other.
+ * - jobs/:         background Lambda entries; they may wire a capability's own store (the documents
+ *                  jobs), never its routes or use cases; capabilities import no job.
  * - lib/ (CDK):    reads the route manifest and the types it is made of, and the storage contract,
  *                  not the runtime code.
  *
@@ -28,11 +29,10 @@
  */
 const STORAGE_CONTRACT = '^functions/adapters/storage-contract[.]ts$';
 const INFRASTRUCTURE_READS = [
-  '^functions/http/(route|routes|schemas|cors)[.]ts$',
-  '^functions/http/(routes|schemas)/[^/]+[.]ts$',
-  // After the reorganisation: each capability's routes and schemas, and a manifest that gathers them.
+  '^functions/http/(route|capability|schemas|cors)[.]ts$',
+  // The list of capabilities (the manifest), and each capability's routes and schemas.
+  '^functions/capabilities/index[.]ts$',
   '^functions/capabilities/[^/]+/(routes|schemas)[.]ts$',
-  '^functions/capabilities/(routes|schemas|manifest)[.]ts$',
   STORAGE_CONTRACT,
 ];
 
@@ -124,9 +124,9 @@ module.exports = {
     {
       name: 'jobs-beside-capabilities',
       severity: 'error',
-      comment: 'Jobs (background Lambda entries) import no http or capability code.',
+      comment: 'Jobs (background Lambda entries) import no http code, and of a capability only its own stores (store.ts, <name>-store.ts).',
       from: { path: LAYER('jobs') },
-      to: { path: '^functions/(http|capabilities)/' },
+      to: { path: '^functions/(http|capabilities)/', pathNot: '^functions/capabilities/[^/]+/(store|[a-z]+-store)[.]ts$' },
     },
     {
       name: 'capabilities-not-to-jobs',
@@ -142,17 +142,6 @@ module.exports = {
         'A capability folder imports no other capability folder; what two capabilities share lives in a shared module (functions/capabilities/shared/, a file directly in functions/capabilities/, or a lower layer).',
       from: { path: '^functions/capabilities/([^/]+)/' },
       to: { path: '^functions/capabilities/[^/]+/', pathNot: ['^functions/capabilities/$1/', '^functions/capabilities/shared/'] },
-    },
-    {
-      name: 'capability-not-to-other-capability-today',
-      severity: 'error',
-      comment:
-        "Today's layout (until the move to functions/capabilities/<name>/): http/capabilities/<name>.ts, http/routes/<name>.ts and http/schemas/<name>.ts import no other capability's modules, only their own, shared.ts and common.ts.",
-      from: { path: '^functions/http/(capabilities|routes|schemas)/([^/.]+)[.]ts$' },
-      to: {
-        path: '^functions/http/(capabilities|routes|schemas)/[^/]+[.]ts$',
-        pathNot: '^functions/http/(capabilities|routes|schemas)/($2|shared|common)[.]ts$',
-      },
     },
 
     // --- infrastructure -------------------------------------------------------------------------------

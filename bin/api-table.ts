@@ -5,7 +5,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ROUTES, type Route } from '../functions/http/routes.ts';
+import { ROUTES } from '../functions/capabilities/index.ts';
+import type { Route } from '../functions/http/route.ts';
 
 export const API_DOC = fileURLToPath(new URL('../docs/API.md', import.meta.url));
 export const TABLE_START = '<!-- operations: written by bin/api-table.ts from functions/http/routes/*.ts -->';

@@ -3,16 +3,10 @@
  * in AWS: the table (from the same TABLE_DEFINITION the CDK stack uses), the patient data KMS key
  * and the session signing key. Idempotent: an existing table or key alias is reused.
  */
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  ResourceInUseException,
-  UpdateTimeToLiveCommand,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { TABLE_DEFINITION } from '#adapters/storage-contract';
+import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, NotFoundException, type KMSClient } from '@aws-sdk/client-kms';
 import { CreateTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { TABLE_DEFINITION } from '#adapters/table';
 
 export const ensureTable = async (db: DynamoDBClient, tableName: string): Promise<void> => {
   const d = TABLE_DEFINITION;

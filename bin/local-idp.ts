@@ -64,7 +64,13 @@ export const createLocalIdp = async (baseUrl: string, clock: Clock = systemClock
     issue: (r, o = {}) => {
       const claims: JWTPayload =
         r.kind === 'professional'
-          ? { sub: r.professionalId, profession: r.profession, ...(r.structure ? { structure: r.structure } : {}), ...(r.role ? { role: r.role } : {}), ...(r.name ? { name: r.name } : {}) }
+          ? {
+              sub: r.professionalId,
+              profession: r.profession,
+              ...(r.structure ? { structure: r.structure } : {}),
+              ...(r.role ? { role: r.role } : {}),
+              ...(r.name ? { name: r.name } : {}),
+            }
           : { sub: r.agentId, actor: 'agent', organisation: r.organisation };
       return sign(claims, o.issuer ?? (r.kind === 'professional' ? pscIssuer : agentIssuer), o.audience ?? LOCAL_AUDIENCE, o.expiresInSeconds ?? 3600);
     },

@@ -24,9 +24,9 @@ import { VisibilityJob } from '#domain/jobs/visibility';
 import { systemClock, type Clock } from '#domain/ports';
 import { CORS } from '#http/cors';
 import { makeHttpHandler, type HttpHandler } from '#http/pipeline';
-import { CAPABILITIES } from '#capabilities/index';
-import type { CapabilityDef } from '#http/capability';
-import { ROUTES, type Route } from '#http/routes';
+import type { CapabilityDef } from '#http/define-capability';
+import { CAPABILITIES, ROUTES } from '#capabilities/index';
+import type { Route } from '#http/route';
 import type { Config } from '#platform/config';
 import { makeLogger } from '#adapters/logger';
 import { authDeps, type AuthDeps } from '#capabilities/auth/deps';
@@ -239,16 +239,16 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
     if (req.method === 'GET' && path === '/_local/jwks.json') return json(200, idp.jwks);
     if (req.method === 'POST' && path === '/_local/tokens') {
       const parsed = TokenRequest.safeParse(await parseJson());
-      if (!parsed.success) throw new HttpProblem(400, 'Not a token request.', { errors: parsed.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message })) });
+      if (!parsed.success)
+        throw new HttpProblem(400, 'Not a token request.', { errors: parsed.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message })) });
       return json(200, { accessToken: await idp.issue(parsed.data) });
     }
     if (req.method === 'GET' && path === '/_local/sms') {
       const to = query.get('to') ?? undefined;
-      const items = (await recordedSms(endpoint, to))
-        .map((m) => {
-          if (!sentAt.has(m.message_id)) sentAt.set(m.message_id, clock.now().toISOString());
-          return { to: m.phone_number, message: m.message, sentAt: sentAt.get(m.message_id) as string };
-        });
+      const items = (await recordedSms(endpoint, to)).map((m) => {
+        if (!sentAt.has(m.message_id)) sentAt.set(m.message_id, clock.now().toISOString());
+        return { to: m.phone_number, message: m.message, sentAt: sentAt.get(m.message_id) as string };
+      });
       return json(200, { items });
     }
     if (req.method === 'GET' && path === '/_local/professional-messages') {

@@ -55,7 +55,10 @@ export const choosePython = (probes: PythonProbes, options: { venv: string; expl
   const ready = candidates.find((python) => probes.hasMoto(python));
   if (ready) return { action: 'use', python: ready };
   if (!probes.runs(base)) {
-    return { action: 'fail', message: `${base} was not found: the AWS emulator (moto) needs Python 3.9 or later with its venv module (e.g. apt-get install python3 python3-venv); install it, then run this again.` };
+    return {
+      action: 'fail',
+      message: `${base} was not found: the AWS emulator (moto) needs Python 3.9 or later with its venv module (e.g. apt-get install python3 python3-venv); install it, then run this again.`,
+    };
   }
   return {
     action: 'install',
@@ -85,9 +88,7 @@ const runStep: StepRunner = (command, args) => {
  * The interpreter that runs the emulator, installing moto into the project's .venv first when no
  * interpreter has it (one line on stderr says so; the installer's output shows only if it fails).
  */
-export const emulatorPython = (
-  options: { probes?: PythonProbes; venv?: string; explicit?: string | undefined; run?: StepRunner; say?: (line: string) => void } = {},
-): string => {
+export const emulatorPython = (options: { probes?: PythonProbes; venv?: string; explicit?: string | undefined; run?: StepRunner; say?: (line: string) => void } = {}): string => {
   const { probes = systemProbes, venv = PROJECT_VENV, explicit = process.env.PYTHON, run = runStep, say = (line) => process.stderr.write(`${line}\n`) } = options;
   const choice = choosePython(probes, { venv, explicit });
   if (choice.action === 'fail') throw new MotoMissing(choice.message);

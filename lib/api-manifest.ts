@@ -1,10 +1,11 @@
 /**
- * The route manifest (functions/http/routes.ts) in API Gateway's terms: request models from the
+ * The route manifest (functions/capabilities/index.ts) in API Gateway's terms: request models from the
  * routes' zod bodies, required path and query parameters, per-route throttling. Pure functions,
  * so that the stack and its tests read the manifest the same way.
  */
 import { toJSONSchema, type ZodMiniType } from 'zod/mini';
-import { ROUTES, fieldsOf, type Route } from '../functions/http/routes.ts';
+import { ROUTES } from '../functions/capabilities/index.ts';
+import { fieldsOf, type Route } from '../functions/http/route.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -25,8 +26,7 @@ const UNICODE_PROPERTY_ESCAPE = /\\[pP]\{/;
  */
 export const MAX_GATEWAY_PATTERN_LENGTH = 64 * 1024;
 
-const isLongString = (node: { [key: string]: Json }): boolean =>
-  'contentEncoding' in node || (typeof node.maxLength === 'number' && node.maxLength > MAX_GATEWAY_PATTERN_LENGTH);
+const isLongString = (node: { [key: string]: Json }): boolean => 'contentEncoding' in node || (typeof node.maxLength === 'number' && node.maxLength > MAX_GATEWAY_PATTERN_LENGTH);
 
 const forGateway = (node: Json): Json => {
   if (Array.isArray(node)) return node.map(forGateway);

@@ -1,5 +1,5 @@
 /**
- * The REST API, generated from the route manifest (functions/http/routes.ts): one resource and
+ * The REST API, generated from the route manifest (functions/capabilities/index.ts): one resource and
  * method per route, served by its capability's function (one function per capability, not per
  * route), token-protected by a Lambda REQUEST authorizer unless the route admits anonymous callers,
  * with request validation, problem-document gateway responses, CORS preflight, access and
@@ -12,18 +12,10 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CORS } from '../functions/http/cors.ts';
-import { CAPABILITIES, type Capability } from '../functions/capabilities/index.ts';
+import { CAPABILITIES, type Capability, ROUTES } from '../functions/capabilities/index.ts';
 import type { CapabilityManifest } from '../functions/http/capability.ts';
-import { ROUTES, type Route } from '../functions/http/routes.ts';
-import {
-  isAnonymous,
-  pascalCase,
-  requestModelSchema,
-  requestParameters,
-  routeThrottles,
-  STAGE_THROTTLE,
-  type Throttle,
-} from './api-manifest.ts';
+import type { Route } from '../functions/http/route.ts';
+import { isAnonymous, pascalCase, requestModelSchema, requestParameters, routeThrottles, STAGE_THROTTLE, type Throttle } from './api-manifest.ts';
 import type { Data } from './data.ts';
 import { DmpFunction, type LogSettings } from './dmp-function.ts';
 import { Firewall } from './firewall.ts';
@@ -100,7 +92,7 @@ export class Api extends Construct {
     const accessLogs = new logs.LogGroup(this, 'StageAccessLogs', { encryptionKey: data.logsKey, retention: settings.logRetention });
     this.restApi = new apigw.RestApi(this, 'RestApi', {
       restApiName: `${Stack.of(this).stackName}-api`,
-      description: 'DMP API v1, generated from functions/http/routes.ts',
+      description: 'DMP API v1, generated from functions/capabilities/index.ts',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       // Access and execution logs need API Gateway's account-level CloudWatch role (one per account
       // and region): created here, and kept when the stack goes, since other APIs may rely on it.
@@ -170,9 +162,10 @@ export class Api extends Construct {
     const api = this.restApi;
     // One integration per function, shared by its routes. No test-invoke permission: only the
     // deployed stage may invoke.
-    const integrations = Object.fromEntries(
-      CAPABILITIES.map(({ name }) => [name, new apigw.LambdaIntegration(this.functions[name], { allowTestInvoke: false })]),
-    ) as Record<Capability, apigw.LambdaIntegration>;
+    const integrations = Object.fromEntries(CAPABILITIES.map(({ name }) => [name, new apigw.LambdaIntegration(this.functions[name], { allowTestInvoke: false })])) as Record<
+      Capability,
+      apigw.LambdaIntegration
+    >;
     // Tokens are verified again by the handlers (which decide): a token that expires within the
     // cache's five minutes is refused there.
     const authorizer = new apigw.RequestAuthorizer(this, 'BearerAuthorizer', {
@@ -188,9 +181,7 @@ export class Api extends Construct {
       const hasParameters = Object.keys(parameters).length > 0;
       const method = api.root.resourceForPath(route.path).addMethod(route.method, integrations[route.capability as Capability], {
         operationName: route.id,
-        ...(isAnonymous(route)
-          ? { authorizationType: apigw.AuthorizationType.NONE }
-          : { authorizationType: apigw.AuthorizationType.CUSTOM, authorizer }),
+        ...(isAnonymous(route) ? { authorizationType: apigw.AuthorizationType.NONE } : { authorizationType: apigw.AuthorizationType.CUSTOM, authorizer }),
         ...(hasParameters ? { requestParameters: parameters } : {}),
         // A body that may be left out is validated by the function only: a gateway model would
         // also be checked against the absent body.

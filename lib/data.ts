@@ -21,12 +21,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { encryptionContext } from '../functions/adapters/envelope.ts';
-import { KEYED_INDEX_CONTEXT } from '../functions/adapters/keyed-hash.ts';
-import { GSI1, TABLE_DEFINITION } from '../functions/adapters/table.ts';
-import { createKey, KEY_USE_ACTIONS } from './kms.ts';
-
+import { encryptionContext, GSI1, KEYED_INDEX_CONTEXT, TABLE_DEFINITION } from '../functions/adapters/storage-contract.ts';
 import type { DataKeyContext, DataKeyOperation, ItemAction } from '../functions/http/capability.ts';
+import { createKey, KEY_USE_ACTIONS } from './kms.ts';
 
 const READ_ACTIONS: readonly ItemAction[] = ['GetItem', 'BatchGetItem', 'Query'];
 
@@ -155,10 +152,11 @@ export class Data extends Construct {
 
   /** Item calls on the table, and the table key's use through DynamoDB that they imply. */
   grantItems(grantee: iam.IGrantable, actions: readonly ItemAction[]): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: actions.map((a) => `dynamodb:${a}`), resources: [this.table.tableArn] }),
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: actions.map((a) => `dynamodb:${a}`), resources: [this.table.tableArn] }));
+    this.grantTableKeyThroughDynamoDb(
+      grantee,
+      actions.some((a) => !READ_ACTIONS.includes(a)),
     );
-    this.grantTableKeyThroughDynamoDb(grantee, actions.some((a) => !READ_ACTIONS.includes(a)));
   }
 
   /** Queries on GSI1 (creations by day, pending notifications). */
@@ -216,9 +214,7 @@ export class Data extends Construct {
  */
 const dataKeyConditions = (contexts: readonly DataKeyContext[]): Record<string, Record<string, unknown>> => {
   const keys = [...new Set(contexts.flatMap((c) => CONTEXT_KEYS[c]))];
-  const fixed = Object.fromEntries(
-    contexts.flatMap((c) => Object.entries(FIXED_CONTEXT_VALUES[c])).map(([k, v]) => [`kms:EncryptionContext:${k}`, v]),
-  );
+  const fixed = Object.fromEntries(contexts.flatMap((c) => Object.entries(FIXED_CONTEXT_VALUES[c])).map(([k, v]) => [`kms:EncryptionContext:${k}`, v]));
   return {
     'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': keys },
     Null: { 'kms:EncryptionContextKeys': 'false' },

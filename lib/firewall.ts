@@ -30,11 +30,7 @@ const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigPropert
   sampledRequestsEnabled: false,
 });
 
-const managedRuleGroup = (
-  name: string,
-  priority: number,
-  ruleActionOverrides?: wafv2.CfnWebACL.RuleActionOverrideProperty[],
-): wafv2.CfnWebACL.RuleProperty => ({
+const managedRuleGroup = (name: string, priority: number, ruleActionOverrides?: wafv2.CfnWebACL.RuleActionOverrideProperty[]): wafv2.CfnWebACL.RuleProperty => ({
   name,
   priority,
   overrideAction: { none: {} },
@@ -138,9 +134,7 @@ export class Firewall extends Construct {
     new wafv2.CfnLoggingConfiguration(this, 'Logging', {
       resourceArn: webAcl.attrArn,
       // The log group's ARN without the ":*" suffix of its Arn attribute, as WAF wants it.
-      logDestinationConfigs: [
-        stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-      ],
+      logDestinationConfigs: [stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroup.logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
       redactedFields: [{ singleHeader: { Name: 'authorization' } }],
       loggingFilter: {
         DefaultBehavior: 'DROP',

@@ -104,8 +104,7 @@ const commonHeaders = (allowedOrigin: string): Record<string, string> => ({
 });
 
 /** API Gateway wants static header values in single quotes. */
-const quoted = (headers: Record<string, string>): Record<string, string> =>
-  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, `'${value}'`]));
+const quoted = (headers: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, `'${value}'`]));
 
 const problemTemplate = (p: GatewayProblem): string =>
   JSON.stringify({

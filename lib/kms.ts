@@ -86,9 +86,7 @@ export const createKey = (scope: Construct, id: string, props: DmpKeyProps): kms
   return new kms.Key(scope, id, {
     alias: props.alias,
     description: props.description,
-    ...(props.asymmetric
-      ? { keySpec: props.asymmetric.keySpec, keyUsage: props.asymmetric.keyUsage, enableKeyRotation: false }
-      : { enableKeyRotation: true }),
+    ...(props.asymmetric ? { keySpec: props.asymmetric.keySpec, keyUsage: props.asymmetric.keyUsage, enableKeyRotation: false } : { enableKeyRotation: true }),
     policy,
     removalPolicy: RemovalPolicy.RETAIN,
   });

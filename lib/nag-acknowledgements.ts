@@ -7,7 +7,7 @@
 import { Validations } from 'aws-cdk-lib';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { IConstruct } from 'constructs';
-import { ROUTES } from '../functions/http/routes.ts';
+import { ROUTES } from '../functions/capabilities/index.ts';
 import type { Api } from './api.ts';
 import { isAnonymous } from './api-manifest.ts';
 import type { Data } from './data.ts';
@@ -53,8 +53,7 @@ const allFunctions = (stack: AcknowledgedStack): DmpFunction[] => [...httpFuncti
 const defaultPolicy = (fn: DmpFunction): IConstruct => fn.executionRole.node.findChild('DefaultPolicy');
 
 /** CDK's shared provider function of AwsCustomResource (one per stack, named after its UUID). */
-const customResourceProvider = (stack: AcknowledgedStack): IConstruct =>
-  stack.node.findChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
+const customResourceProvider = (stack: AcknowledgedStack): IConstruct => stack.node.findChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
 
 const anonymousRouteIds = (): string[] => ROUTES.filter(isAnonymous).map((r) => r.id);
 
@@ -116,7 +115,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   {
     rule: 'HIPAA.Security-LambdaConcurrency',
     reason:
-      'Load is bounded before the functions: API Gateway stage and method throttling and the WAF rate limit for the API, the stream shards for the outbox dispatcher. Reserved concurrency carves a slice of the account-wide quota and is sized per environment once that quota is known (a new account cannot reserve any): it is configuration, not code. The retention job needs none either: two runs side by side are safe (every destruction step is conditional and idempotent). Nor do the hourly visibility and uploads jobs: a run lasts at most 5 minutes, so two meet only if EventBridge delivers the hour\'s event twice, and each step is a write conditional on the item\'s current state, so the second run finds nothing left to do.',
+      "Load is bounded before the functions: API Gateway stage and method throttling and the WAF rate limit for the API, the stream shards for the outbox dispatcher. Reserved concurrency carves a slice of the account-wide quota and is sized per environment once that quota is known (a new account cannot reserve any): it is configuration, not code. The retention job needs none either: two runs side by side are safe (every destruction step is conditional and idempotent). Nor do the hourly visibility and uploads jobs: a run lasts at most 5 minutes, so two meet only if EventBridge delivers the hour's event twice, and each step is a write conditional on the item's current state, so the second run finds nothing left to do.",
     on: allFunctions,
   },
   {
@@ -134,19 +133,19 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   {
     rule: 'HIPAA.Security-LambdaDLQ',
     reason:
-      'The retention job\'s only invocation is its daily schedule, whose event holds no data: a run that fails (after Lambda\'s own retries) leaves the due records where they are, and the next day\'s run finds them again by the same query, so a dead-letter queue would hold nothing to replay.',
+      "The retention job's only invocation is its daily schedule, whose event holds no data: a run that fails (after Lambda's own retries) leaves the due records where they are, and the next day's run finds them again by the same query, so a dead-letter queue would hold nothing to replay.",
     on: (stack) => [stack.jobs.retention],
   },
   {
     rule: 'HIPAA.Security-LambdaDLQ',
     reason:
-      'The visibility and uploads jobs are invoked only by their hourly schedules, whose events hold no data: a run that fails (after Lambda\'s own retries) leaves the due documents and abandoned deposits where they are (on their GSI1 queue), and the next hour\'s run finds them again by the same query, so a dead-letter queue would hold nothing to replay.',
+      "The visibility and uploads jobs are invoked only by their hourly schedules, whose events hold no data: a run that fails (after Lambda's own retries) leaves the due documents and abandoned deposits where they are (on their GSI1 queue), and the next hour's run finds them again by the same query, so a dead-letter queue would hold nothing to replay.",
     on: (stack) => [stack.jobs.visibility, stack.jobs.uploads],
   },
   {
     rule: 'HIPAA.Security-LambdaInsideVPC',
     reason:
-      'The functions reach only AWS regional endpoints (DynamoDB, KMS, SNS) over TLS with SigV4 and the identity providers\' JWKS over HTTPS; nothing they use is reachable only inside a network. A VPC would add NAT gateways for those calls and protect no resource.',
+      "The functions reach only AWS regional endpoints (DynamoDB, KMS, SNS) over TLS with SigV4 and the identity providers' JWKS over HTTPS; nothing they use is reachable only inside a network. A VPC would add NAT gateways for those calls and protect no resource.",
     on: allFunctions,
   },
 
@@ -159,13 +158,13 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   {
     rule: 'AwsSolutions-COG4',
     reason:
-      'Callers hold tokens of the national identity providers (Pro Santé Connect for health professionals, the Assurance Maladie provider for CPAM agents) or of this API (patients after password and SMS code); a Lambda REQUEST authorizer verifies them against their issuers\' keys. A Cognito user pool cannot be the authority for those tokens. Anonymous routes are listed under AwsSolutions-APIG4.',
+      "Callers hold tokens of the national identity providers (Pro Santé Connect for health professionals, the Assurance Maladie provider for CPAM agents) or of this API (patients after password and SMS code); a Lambda REQUEST authorizer verifies them against their issuers' keys. A Cognito user pool cannot be the authority for those tokens. Anonymous routes are listed under AwsSolutions-APIG4.",
     on: (stack) => ROUTES.map((r) => routeMethod(stack, r.id)),
   },
   {
     rule: 'HIPAA.Security-APIGWCacheEnabledAndEncrypted',
     reason:
-      'Response caching is off on purpose: every answer is one caller\'s view of health data under the access policy, and a cache would keep it outside the table\'s encryption and could serve it to another caller. Only token verifications are cached (authorizer, 5 minutes).',
+      "Response caching is off on purpose: every answer is one caller's view of health data under the access policy, and a cache would keep it outside the table's encryption and could serve it to another caller. Only token verifications are cached (authorizer, 5 minutes).",
     on: (stack) => [stack.api.restApi.deploymentStage],
   },
   {
@@ -179,7 +178,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   {
     rule: 'AwsSolutions-SQS3',
     reason:
-      'OutboxFailures is itself a dead-letter destination (the outbox stream consumer\'s on-failure destination); a queue behind it would only move the same records. Operators read them within its 14-day retention.',
+      "OutboxFailures is itself a dead-letter destination (the outbox stream consumer's on-failure destination); a queue behind it would only move the same records. Operators read them within its 14-day retention.",
     on: (stack) => [stack.jobs.outboxFailures],
   },
 ];

@@ -41,8 +41,7 @@ export class AccessStore {
       if (sk === k.sk) {
         standing.relation = toRelation(item);
         standing.since = str(item, 'since');
-      }
-      else if (sk === keys.emergency(dmpId, professionalId).sk) {
+      } else if (sk === keys.emergency(dmpId, professionalId).sk) {
         const mode = str(item, 'mode') as EmergencyMode | undefined;
         const until = str(item, 'until');
         if (mode && until) standing.emergency = { mode, until };
@@ -72,7 +71,10 @@ export class AccessStore {
   }
 
   removeAuthorizationWrite(dmpId: string, professionalId: string): LabelledWrite {
-    return { label: 'authorization', item: { Delete: { TableName: this.table, Key: keyItem(keys.authorization(dmpId, professionalId)), ConditionExpression: 'attribute_exists(pk)' } } };
+    return {
+      label: 'authorization',
+      item: { Delete: { TableName: this.table, Key: keyItem(keys.authorization(dmpId, professionalId)), ConditionExpression: 'attribute_exists(pk)' } },
+    };
   }
 
   /** An emergency access, replacing the previous one; its free-text reason sealed with the record's key. */
@@ -103,7 +105,6 @@ export class AccessStore {
     };
   }
 }
-
 
 const toRelation = (i: Item): Relation => ({
   status: (str(i, 'status') ?? 'authorized') as Relation['status'],

@@ -15,9 +15,7 @@ export interface AwsSettings {
 const common = (s: AwsSettings) => ({
   region: s.region,
   maxAttempts: 3,
-  ...(s.endpoint
-    ? { endpoint: s.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-    : {}),
+  ...(s.endpoint ? { endpoint: s.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
 });
 
 export const dynamoClient = (s: AwsSettings) => new DynamoDBClient(common(s));

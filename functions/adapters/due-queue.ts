@@ -3,9 +3,9 @@
  * `VISIBILITY#0`, `UPLOADS#7`), sorted by the instant an entry is due (`<instant>#...`). The jobs
  * find their work with a Query per shard, never a Scan.
  */
+import { GSI1 } from './storage-contract.ts';
 import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S, required, str, type Item } from './attributes.ts';
-import { GSI1 } from './table.ts';
 
 export interface DueQueue {
   partition: (shard: number) => string;

@@ -30,10 +30,7 @@ export interface DataKey {
   readonly material: Buffer;
 }
 
-export const encryptionContext = (dmpId: string): Record<string, string> => ({ dmpId });
-
-const aad = (dmpId: string, item: string, attribute: string, version: number): Buffer =>
-  Buffer.from(`dmp/v1|${dmpId}|${item}|${attribute}|k${version}`, 'utf8');
+const aad = (dmpId: string, item: string, attribute: string, version: number): Buffer => Buffer.from(`dmp/v1|${dmpId}|${item}|${attribute}|k${version}`, 'utf8');
 
 export const seal = (key: DataKey, item: string, attribute: string, plaintext: Uint8Array): Uint8Array => {
   const iv = randomBytes(12);
@@ -65,11 +62,9 @@ export const open = (key: DataKey, item: string, attribute: string, sealed: Uint
   }
 };
 
-export const sealJson = (key: DataKey, item: string, attribute: string, value: unknown): Uint8Array =>
-  seal(key, item, attribute, Buffer.from(JSON.stringify(value), 'utf8'));
+export const sealJson = (key: DataKey, item: string, attribute: string, value: unknown): Uint8Array => seal(key, item, attribute, Buffer.from(JSON.stringify(value), 'utf8'));
 
-export const openJson = <T>(key: DataKey, item: string, attribute: string, sealed: Uint8Array): T =>
-  JSON.parse(open(key, item, attribute, sealed).toString('utf8')) as T;
+export const openJson = <T>(key: DataKey, item: string, attribute: string, sealed: Uint8Array): T => JSON.parse(open(key, item, attribute, sealed).toString('utf8')) as T;
 
 /**
  * Bounded, short-lived cache of unwrapped data keys; evicted keys are zeroed. Not at once: a
@@ -124,4 +119,3 @@ export class DataKeyCache {
     return this.entries.size;
   }
 }
-

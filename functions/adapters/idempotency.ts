@@ -16,10 +16,7 @@ export interface StoredResponse {
   body: unknown;
 }
 
-export type Lookup =
-  | { kind: 'none' }
-  | { kind: 'mismatch' }
-  | { kind: 'replay'; dmpId: string; keyVersion: number; sealed: Uint8Array; itemName: string };
+export type Lookup = { kind: 'none' } | { kind: 'mismatch' } | { kind: 'replay'; dmpId: string; keyVersion: number; sealed: Uint8Array; itemName: string };
 
 export class IdempotencyStore {
   private readonly db: DynamoDBClient;

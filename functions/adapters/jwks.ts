@@ -60,8 +60,6 @@ const fetchJson = (url: URL, policy: KeySetPolicy): Promise<unknown> =>
 export class RemoteKeySet {
   private current: { keys: JWTVerifyGetKey; fetchedAt: number } | undefined;
   private reloading: Promise<void> | undefined;
-  /** Number of fetches made (observability and tests). */
-  fetches = 0;
   private readonly url: URL;
   private readonly clock: Clock;
   private readonly policy: KeySetPolicy;
@@ -90,7 +88,6 @@ export class RemoteKeySet {
   private reload(): Promise<void> {
     this.reloading ??= (async () => {
       try {
-        this.fetches += 1;
         const json = await fetchJson(this.url, this.policy);
         let keys: JWTVerifyGetKey;
         try {

@@ -4,12 +4,12 @@
  * generated once by KMS, stored wrapped in the table, unwrapped once per process (one Decrypt at
  * cold start) and split into one sub-key per purpose with HKDF.
  */
+import { KEYED_INDEX_CONTEXT } from './storage-contract.ts';
 import { createHmac, hkdfSync } from 'node:crypto';
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { keyItem, keys } from './table.ts';
 
-export const KEYED_INDEX_CONTEXT = { purpose: 'keyed-index' } as const;
 type Purpose = 'ins' | 'creation-code' | 'idempotency' | 'login-code' | 'source';
 
 export class KeyedHasher {
@@ -41,9 +41,7 @@ export class KeyedHasher {
 
   private async unwrapSecret(): Promise<Map<Purpose, Buffer>> {
     const wrapped = (await this.readWrapped()) ?? (await this.createWrapped());
-    const out = await this.kms.send(
-      new DecryptCommand({ CiphertextBlob: wrapped, KeyId: this.masterKeyId, EncryptionContext: { ...KEYED_INDEX_CONTEXT } }),
-    );
+    const out = await this.kms.send(new DecryptCommand({ CiphertextBlob: wrapped, KeyId: this.masterKeyId, EncryptionContext: { ...KEYED_INDEX_CONTEXT } }));
     if (!out.Plaintext) throw new Error('KMS returned no plaintext');
     const secret = Buffer.from(out.Plaintext);
     const purposes: Purpose[] = ['ins', 'creation-code', 'idempotency', 'login-code', 'source'];
@@ -54,17 +52,13 @@ export class KeyedHasher {
   }
 
   private async readWrapped(): Promise<Uint8Array | undefined> {
-    const out = await this.db.send(
-      new GetItemCommand({ TableName: this.tableName, Key: keyItem(keys.insIndexSecret()), ConsistentRead: true }),
-    );
+    const out = await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: keyItem(keys.insIndexSecret()), ConsistentRead: true }));
     return out.Item?.wrapped?.B;
   }
 
   /** First start ever: generate the secret; a concurrent start that wins the race is kept. */
   private async createWrapped(): Promise<Uint8Array> {
-    const out = await this.kms.send(
-      new GenerateDataKeyCommand({ KeyId: this.masterKeyId, KeySpec: 'AES_256', EncryptionContext: { ...KEYED_INDEX_CONTEXT } }),
-    );
+    const out = await this.kms.send(new GenerateDataKeyCommand({ KeyId: this.masterKeyId, KeySpec: 'AES_256', EncryptionContext: { ...KEYED_INDEX_CONTEXT } }));
     if (!out.CiphertextBlob) throw new Error('KMS returned no data key');
     out.Plaintext?.fill(0);
     try {

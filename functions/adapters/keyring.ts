@@ -2,8 +2,9 @@
  * The KMS side of the envelope (see envelope.ts): one GenerateDataKey per new record, one Decrypt
  * per record whose key is not cached, and re-wrapping under a new master key with ReEncrypt.
  */
+import { encryptionContext } from './storage-contract.ts';
 import { DecryptCommand, GenerateDataKeyCommand, ReEncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { encryptionContext, type DataKey, type DataKeyCache, type WrappedKey } from './envelope.ts';
+import type { DataKey, DataKeyCache, WrappedKey } from './envelope.ts';
 
 export class KeyRing {
   private readonly kms: KMSClient;
@@ -17,9 +18,7 @@ export class KeyRing {
 
   /** A new data key for a new record: one GenerateDataKey call. */
   async generate(dmpId: string): Promise<{ key: DataKey; wrapped: WrappedKey }> {
-    const out = await this.kms.send(
-      new GenerateDataKeyCommand({ KeyId: this.masterKeyId, KeySpec: 'AES_256', EncryptionContext: encryptionContext(dmpId) }),
-    );
+    const out = await this.kms.send(new GenerateDataKeyCommand({ KeyId: this.masterKeyId, KeySpec: 'AES_256', EncryptionContext: encryptionContext(dmpId) }));
     if (!out.Plaintext || !out.CiphertextBlob || !out.KeyId) throw new Error('KMS returned no data key');
     const key: DataKey = { dmpId, version: 1, material: Buffer.from(out.Plaintext) };
     this.cache.put({ ...key, material: Buffer.from(key.material) });
@@ -30,9 +29,7 @@ export class KeyRing {
   async unwrap(dmpId: string, wrapped: WrappedKey): Promise<DataKey> {
     const cached = this.cache.get(dmpId);
     if (cached && cached.version === wrapped.version) return cached;
-    const out = await this.kms.send(
-      new DecryptCommand({ CiphertextBlob: wrapped.ciphertext, KeyId: wrapped.masterKeyId, EncryptionContext: encryptionContext(dmpId) }),
-    );
+    const out = await this.kms.send(new DecryptCommand({ CiphertextBlob: wrapped.ciphertext, KeyId: wrapped.masterKeyId, EncryptionContext: encryptionContext(dmpId) }));
     if (!out.Plaintext) throw new Error('KMS returned no plaintext');
     const key: DataKey = { dmpId, version: wrapped.version, material: Buffer.from(out.Plaintext) };
     this.cache.put(key);

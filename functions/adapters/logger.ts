@@ -35,10 +35,12 @@ export const makeLogger = (options: LoggerOptions = {}): Logger => {
   const threshold = RANK[level] ?? RANK.INFO;
   const inLambdaJson = process.env.AWS_LAMBDA_LOG_FORMAT === 'JSON' && options.write === undefined;
   const write = options.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
-  const log = (at: Exclude<LogLevel, 'SILENT'>) => (message: string, attributes: LogAttributes = {}) => {
-    if (RANK[at] < threshold) return;
-    if (inLambdaJson) console[METHOD[at]]({ message, service, ...attributes });
-    else write(JSON.stringify({ level: at, timestamp: new Date().toISOString(), service, message, ...attributes }));
-  };
+  const log =
+    (at: Exclude<LogLevel, 'SILENT'>) =>
+    (message: string, attributes: LogAttributes = {}) => {
+      if (RANK[at] < threshold) return;
+      if (inLambdaJson) console[METHOD[at]]({ message, service, ...attributes });
+      else write(JSON.stringify({ level: at, timestamp: new Date().toISOString(), service, message, ...attributes }));
+    };
   return { debug: log('DEBUG'), info: log('INFO'), warn: log('WARN'), error: log('ERROR') };
 };

@@ -3,14 +3,7 @@
  * conditional write: a code is consumed by one request only, an attempt is counted before it is
  * compared, counters are atomic additions (no read-modify-write).
  */
-import {
-  BatchGetItemCommand,
-  ConditionalCheckFailedException,
-  GetItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, ConditionalCheckFailedException, GetItemCommand, QueryCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MAX_CODE_ATTEMPTS, SOURCE_MAX_FAILURES, SOURCE_WINDOW_MS, lockAfter, sourceWindow, type LoginActor } from '#domain/login';
 import { BOOL, N, S, bool, epochSeconds, num, required, str, type Item } from './attributes.ts';
 import { keyItem, keys } from './table.ts';
@@ -138,10 +131,7 @@ export class LoginStore {
    */
   async recordFailure(loginId: string | undefined, sourceHash: string, now: Date): Promise<void> {
     const window = windowOf(now);
-    await Promise.all([
-      this.countSourceFailure(sourceHash, window, now),
-      loginId ? this.countAccountFailure(loginId, now) : undefined,
-    ]);
+    await Promise.all([this.countSourceFailure(sourceHash, window, now), loginId ? this.countAccountFailure(loginId, now) : undefined]);
   }
 
   private async countSourceFailure(sourceHash: string, window: string, now: Date): Promise<void> {
@@ -287,7 +277,6 @@ export class LoginStore {
       { label: 'login-delete', item: { Delete: { TableName: this.table, Key: keyItem(keys.loginRef(dmpId, loginId)) } } },
     ];
   }
-
 }
 
 /**

@@ -4,12 +4,7 @@
  * the message's next attempt to the end of its lease, opened with the record's data key, then
  * marked sent (or dropped), rescheduled, or parked under OUTBOX#FAILED.
  */
-import {
-  ConditionalCheckFailedException,
-  GetItemCommand,
-  UpdateItemCommand,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Claim, MessageRef, OpenedMessage, Outbox } from '#domain/jobs/outbox';
 import { N, S, num, str, bin, required, type Item } from './attributes.ts';
 import { open } from './envelope.ts';
@@ -26,8 +21,7 @@ const keyOf = (ref: MessageRef): { pk: string; sk: string } => {
 };
 
 /** The message a stream record names, if it names an outbox item. */
-export const outboxMessageRef = (pk: string | undefined, sk: string | undefined): MessageRef | undefined =>
-  pk && sk?.startsWith('OUTBOX#') ? refOf(pk, sk) : undefined;
+export const outboxMessageRef = (pk: string | undefined, sk: string | undefined): MessageRef | undefined => (pk && sk?.startsWith('OUTBOX#') ? refOf(pk, sk) : undefined);
 
 /** A claim, with the item as the claim left it (its sealed recipient and parameters). */
 export interface DynamoClaim extends Claim {

@@ -53,8 +53,7 @@ export const TEXTS: Record<Template, string> = {
 };
 
 /** Fills a template's {names}; a name without a value is left empty. */
-export const renderText = (template: Template, params: OutboxMessage['params'] = {}): string =>
-  TEXTS[template].replace(/\{(\w+)\}/g, (_m, name: string) => params[name] ?? '');
+export const renderText = (template: Template, params: OutboxMessage['params'] = {}): string => TEXTS[template].replace(/\{(\w+)\}/g, (_m, name: string) => params[name] ?? '');
 
 /** A notification item: where it sits in the record's partition, what it is; `more` per kind. */
 const notificationPut = (

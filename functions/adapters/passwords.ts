@@ -9,9 +9,7 @@ const PARAMS = { N: 1 << 15, r: 8, p: 1 };
 const KEYLEN = 32;
 
 const derive = (password: string, salt: Buffer, o: ScryptOptions): Promise<Buffer> =>
-  new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFKC'), salt, KEYLEN, { ...o, maxmem: 128 * o.N! * o.r! * 2 }, (err, key) => (err ? reject(err) : resolve(key))),
-  );
+  new Promise((resolve, reject) => scrypt(password.normalize('NFKC'), salt, KEYLEN, { ...o, maxmem: 128 * o.N! * o.r! * 2 }, (err, key) => (err ? reject(err) : resolve(key))));
 
 export const hashPassword = async (password: string): Promise<string> => {
   const salt = randomBytes(16);

@@ -4,6 +4,7 @@
  * data key before they leave this module; nothing here holds an INS, a name or a phone number in
  * clear.
  */
+import { GSI1 } from './storage-contract.ts';
 import {
   ConditionalCheckFailedException,
   GetItemCommand,
@@ -21,7 +22,7 @@ import { outboxPut, type OutboxMessage } from './outbox-store.ts';
 import { tracePut } from './trace-store.ts';
 import type { Trace } from '#domain/trace';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { GSI1, isAuthorizationSk, keyItem, keys, RETENTION_SHARDS, retentionPartition, shardOf } from './table.ts';
+import { isAuthorizationSk, keyItem, keys, RETENTION_SHARDS, retentionPartition, shardOf } from './table.ts';
 import { transact, type LabelledWrite } from './transactions.ts';
 
 export interface Identity {
@@ -410,8 +411,7 @@ export class RecordStore {
           TableName: this.table,
           Key: keyItem(keys.authorization(dmpId, professionalId)),
           // Renews an expired authorization, keeps what the patient set (attending physician).
-          UpdateExpression:
-            `SET professionalId = :pro, #status = :authorized, attendingPhysician = ${attending}, since = if_not_exists(since, :now), #source = if_not_exists(#source, :source) REMOVE expiresAt`,
+          UpdateExpression: `SET professionalId = :pro, #status = :authorized, attendingPhysician = ${attending}, since = if_not_exists(since, :now), #source = if_not_exists(#source, :source) REMOVE expiresAt`,
           // Never over a block: the patient's decision stands.
           ConditionExpression: 'attribute_not_exists(pk) OR #status <> :blocked',
           ExpressionAttributeNames: { '#status': 'status', '#source': 'source' },

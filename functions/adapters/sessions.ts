@@ -85,9 +85,7 @@ export class SessionSigner {
       jti: this.newId(),
     };
     const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
-    const out = await this.kms.send(
-      new SignCommand({ KeyId: this.config.keyId, Message: Buffer.from(input), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }),
-    );
+    const out = await this.kms.send(new SignCommand({ KeyId: this.config.keyId, Message: Buffer.from(input), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }));
     if (!out.Signature) throw new Error('KMS returned no signature');
     return { accessToken: `${input}.${b64url(derToJose(out.Signature))}`, expiresIn: SESSION_TTL_SECONDS };
   }

@@ -35,16 +35,6 @@
 import { createHash } from 'node:crypto';
 import { S, type Item } from './attributes.ts';
 
-export const TABLE_DEFINITION = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  timeToLiveAttribute: 'ttl',
-  globalSecondaryIndexes: [
-    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', nonKeyAttributes: ['channel'] },
-  ],
-} as const;
-
-export const GSI1 = 'gsi1';
 export const OUTBOX_SHARDS = 8;
 
 export const keys = {

@@ -82,15 +82,21 @@ export const tracePage = async (
   const items = (out.Items ?? [])
     .filter((i) => i.sk?.S !== afterSk)
     .slice(0, limit)
-    .map((i): TraceView => ({
-      at: i.at?.S ?? '',
-      actor: { kind: (i.actorKind?.S ?? 'anonymous') as TraceView['actor']['kind'], ...(i.actorId?.S ? { id: i.actorId.S } : {}), ...(i.actorProfession?.S ? { profession: i.actorProfession.S } : {}) },
-      action: i.action?.S ?? '',
-      mode: (i.mode?.S ?? 'normal') as Trace['mode'],
-      ...(i.documentId?.S ? { documentId: i.documentId.S } : {}),
-      ...(i.subjectId?.S ? { subjectId: i.subjectId.S } : {}),
-      ...(i.hiddenFrom?.S ? { hiddenFrom: i.hiddenFrom.S as Trace['hiddenFrom'] } : {}),
-    }));
+    .map(
+      (i): TraceView => ({
+        at: i.at?.S ?? '',
+        actor: {
+          kind: (i.actorKind?.S ?? 'anonymous') as TraceView['actor']['kind'],
+          ...(i.actorId?.S ? { id: i.actorId.S } : {}),
+          ...(i.actorProfession?.S ? { profession: i.actorProfession.S } : {}),
+        },
+        action: i.action?.S ?? '',
+        mode: (i.mode?.S ?? 'normal') as Trace['mode'],
+        ...(i.documentId?.S ? { documentId: i.documentId.S } : {}),
+        ...(i.subjectId?.S ? { subjectId: i.subjectId.S } : {}),
+        ...(i.hiddenFrom?.S ? { hiddenFrom: i.hiddenFrom.S as Trace['hiddenFrom'] } : {}),
+      }),
+    );
   const nextSk = out.LastEvaluatedKey?.sk?.S;
   return { items, nextCursor: nextSk ? encodeCursor(nextSk) : null };
 };

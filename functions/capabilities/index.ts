@@ -6,6 +6,7 @@
  *
  * The order is the order of the routes in the OpenAPI document.
  */
+import type { Route } from '#http/route';
 import { ACCESS } from './access/routes.ts';
 import { AUTH } from './auth/routes.ts';
 import { DOCS } from './docs/routes.ts';
@@ -16,3 +17,10 @@ import { REPORTING } from './reporting/routes.ts';
 export const CAPABILITIES = [RECORDS, AUTH, DOCUMENTS, ACCESS, REPORTING, DOCS] as const;
 
 export type Capability = (typeof CAPABILITIES)[number]['name'];
+
+/**
+ * THE route manifest: every capability's routes, in the order above. A function's bundle loads
+ * only its own part (functions/capabilities/<name>/routes.ts) and the schemas it names (cold
+ * start); the docs function, the infrastructure and the local server read this whole list.
+ */
+export const ROUTES: readonly Route[] = CAPABILITIES.flatMap((c): readonly Route[] => c.routes);

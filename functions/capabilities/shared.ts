@@ -20,7 +20,7 @@ import { newEventId } from '#domain/identifiers';
 import { traceActor, type Trace } from '#domain/trace';
 import type { CryptoDeps } from '#platform/deps-data';
 import { HttpProblem } from '#platform/problem';
-import type { Call, Reply } from '#http/capability';
+import type { Call, Reply } from '#http/define-capability';
 
 export const eventId = (deps: CryptoDeps): string => newEventId((n) => deps.random.bytes(n));
 
@@ -80,7 +80,6 @@ export const notify = (deps: CryptoDeps, key: DataKey, message: OutboxMessage, n
   label: 'notification',
   item: outboxPut(deps.config.tableName, key, message, now, eventId(deps)),
 });
-
 
 /** Runs an action's transaction; a refused condition means the state changed under the request. */
 export const commit = async (deps: CryptoDeps, writes: LabelledWrite[], conflict: string): Promise<void> => {

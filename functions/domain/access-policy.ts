@@ -93,8 +93,7 @@ export const authorizationState = (relation: Relation | undefined, now: Date): S
 };
 
 /** A valid authorization that names the professional attending physician. */
-export const isAttendingPhysician = (relation: Relation | undefined, now: Date): boolean =>
-  authorizationState(relation, now) === 'VALIDE' && relation?.attendingPhysician === true;
+export const isAttendingPhysician = (relation: Relation | undefined, now: Date): boolean => authorizationState(relation, now) === 'VALIDE' && relation?.attendingPhysician === true;
 
 /** Finding the DMP of an INS: professionals and agents (what the search then reports is searchAuthorization). */
 export const decideRecordSearch = (actor: Actor): Decision =>
@@ -110,8 +109,7 @@ export const searchAuthorization = (actor: Actor, record: RecordFacts, relation:
 const opposed = (record: RecordFacts, mode: EmergencyMode): boolean =>
   mode === 'break-glass' ? record.emergencyAccess?.breakGlass === false : record.emergencyAccess?.regulation === false;
 
-const isOwnRecord = (actor: Actor, record: RecordFacts): boolean =>
-  (actor.kind === 'patient' || actor.kind === 'representative') && actor.dmpId === record.dmpId;
+const isOwnRecord = (actor: Actor, record: RecordFacts): boolean => (actor.kind === 'patient' || actor.kind === 'representative') && actor.dmpId === record.dmpId;
 
 /**
  * A professional's access to the record as a whole, and in which mode: a valid authorization
@@ -124,15 +122,14 @@ const professionalAccess = (actor: Extract<Actor, { kind: 'professional' }>, rec
   if (state === 'INTERDIT') return BLOCKED;
   if (state === 'VALIDE') return allow('normal');
   const emergency = standing.emergency;
-  if (
-    emergency &&
-    Date.parse(emergency.until) > now.getTime() &&
-    !opposed(record, emergency.mode) &&
-    (emergency.mode === 'break-glass' || actor.role === REGULATOR_ROLE)
-  ) {
+  if (emergency && Date.parse(emergency.until) > now.getTime() && !opposed(record, emergency.mode) && (emergency.mode === 'break-glass' || actor.role === REGULATOR_ROLE)) {
     return allow(emergency.mode);
   }
-  return deny('forbidden', state === 'EXPIRE' ? 'authorization-expired' : 'no-authorization', state === 'EXPIRE' ? 'Your authorization on this record has expired.' : 'You are not authorised on this record.');
+  return deny(
+    'forbidden',
+    state === 'EXPIRE' ? 'authorization-expired' : 'no-authorization',
+    state === 'EXPIRE' ? 'Your authorization on this record has expired.' : 'You are not authorised on this record.',
+  );
 };
 
 /** May this actor read the record's administrative part (identity, contact, settings), in which mode? */
@@ -279,15 +276,7 @@ export interface LabelChange {
  * the patient (or a representative) masks and unmasks; the author reveals to the patient, or
  * (irreversibly) to representatives; the author or the patient archives.
  */
-export const decideDocumentChange = (
-  actor: Actor,
-  record: RecordFacts,
-  standing: Standing,
-  doc: DocumentFacts,
-  change: LabelChange,
-  now: Date,
-  matrix: AccessMatrix,
-): Decision => {
+export const decideDocumentChange = (actor: Actor, record: RecordFacts, standing: Standing, doc: DocumentFacts, change: LabelChange, now: Date, matrix: AccessMatrix): Decision => {
   const read = decideDocumentRead(actor, record, standing, doc, now, matrix);
   if (!read.allow) return read;
   const holder = isOwnRecord(actor, record);
@@ -375,7 +364,11 @@ export const decideAccessRequest = (actor: Actor, record: RecordFacts, standing:
         return deny('refused', 'consent-required', 'Naming the attending physician needs the patient’s consent (patientConsent: true).');
       }
       if (state === 'VALIDE') return allow('normal');
-      return deny('forbidden', state === 'EXPIRE' ? 'authorization-expired' : 'no-authorization', 'You are not authorised on this record: record the patient’s consent (patientConsent: true).');
+      return deny(
+        'forbidden',
+        state === 'EXPIRE' ? 'authorization-expired' : 'no-authorization',
+        'You are not authorised on this record: record the patient’s consent (patientConsent: true).',
+      );
     case 'break-glass':
       if (!request.reason?.trim()) return deny('refused', 'reason-required', 'Break-glass access needs a reason.');
       if (opposed(record, 'break-glass')) return deny('forbidden', 'patient-opposed', 'The patient opposed break-glass access.');

@@ -23,5 +23,4 @@ export const actorRef = (actor: Actor): string => {
 };
 
 /** The session holder of a record (patient or legal representative), if the caller is one. */
-export const isRecordHolder = (actor: Actor): actor is Extract<Actor, { kind: 'patient' | 'representative' }> =>
-  actor.kind === 'patient' || actor.kind === 'representative';
+export const isRecordHolder = (actor: Actor): actor is Extract<Actor, { kind: 'patient' | 'representative' }> => actor.kind === 'patient' || actor.kind === 'representative';

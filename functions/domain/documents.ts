@@ -58,7 +58,10 @@ export const newDocumentId = (at: Date, bytes: (n: number) => Uint8Array): strin
  * anything that is not a letter or a digit, two characters or more, each once.
  */
 export const searchWords = (text: string): string[] => {
-  const folded = text.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase();
+  const folded = text
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase();
   return [...new Set(folded.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length >= 2))].slice(0, 64);
 };
 

@@ -40,15 +40,12 @@ export const sourceWindow = (now: Date): { start: string; end: Date } => {
 export const retryAfterSeconds = (until: Date, now: Date): number => Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
 
 export const newLoginCode = (bytes: (n: number) => Uint8Array): string => randomString(bytes, '0123456789', 6);
-export const newChallengeId = (bytes: (n: number) => Uint8Array): string =>
-  randomString(bytes, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', 32);
+export const newChallengeId = (bytes: (n: number) => Uint8Array): string => randomString(bytes, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', 32);
 
 /** Who a login opens the record for, and whether it may open it today. */
 export type LoginActor = 'patient' | 'representative';
 
-export type LoginRefusal =
-  | { code: 'representative-ended'; message: string }
-  | { code: 'minor-patient'; message: string };
+export type LoginRefusal = { code: 'representative-ended'; message: string } | { code: 'minor-patient'; message: string };
 
 /**
  * Representatives act for a minor until the 18th birthday; the minor's own login is issued at a

@@ -15,9 +15,7 @@ const config = configFromEnv();
 const verifier = new TokenVerifier(
   config.issuers,
   systemClock,
-  config.sessions
-    ? { issuer: config.sessions.issuer, audience: config.sessions.audience, key: new SessionPublicKey(kmsClient(config), config.sessions.keyId) }
-    : undefined,
+  config.sessions ? { issuer: config.sessions.issuer, audience: config.sessions.audience, key: new SessionPublicKey(kmsClient(config), config.sessions.keyId) } : undefined,
 );
 
 export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {

@@ -15,4 +15,3 @@ export const denied = (d: Denial): never => {
       return refuse('refused', d.code, d.reason);
   }
 };
-

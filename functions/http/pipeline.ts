@@ -29,19 +29,20 @@ import type { HttpDeps } from '#platform/deps';
 import { HttpProblem, STATUS_OF, type FieldError } from '#platform/problem';
 import { requestHeader } from './request-header.ts';
 import { responseHeaders } from './response-headers.ts';
-import type { CapabilityDef, Reply } from './capability.ts';
+import type { CapabilityDef, Reply } from './define-capability.ts';
 import { routeKey, type Route } from './route.ts';
 
 export type HttpHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-const zodErrors = (error: $ZodError, where: string): FieldError[] =>
-  error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
+const zodErrors = (error: $ZodError, where: string): FieldError[] => error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
 
 const validate = (schema: $ZodType | undefined, value: unknown, where: string): unknown => {
   if (!schema) {
     const names = value && typeof value === 'object' ? Object.keys(value) : [];
     if (names.length > 0) {
-      throw new HttpProblem(400, `This operation takes no ${where}.`, { errors: names.slice(0, 10).map((n) => ({ path: `${where}.${n.slice(0, 40)}`, message: 'Unrecognized key' })) });
+      throw new HttpProblem(400, `This operation takes no ${where}.`, {
+        errors: names.slice(0, 10).map((n) => ({ path: `${where}.${n.slice(0, 40)}`, message: 'Unrecognized key' })),
+      });
     }
     return {};
   }
@@ -158,9 +159,7 @@ export const makeHttpHandler = <D>(capability: CapabilityDef<D>, deps: D & HttpD
     }
   };
 
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-    .use(responseHeaders(deps.config.allowedOrigin))
-    .handler(core) as unknown as HttpHandler;
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult>().use(responseHeaders(deps.config.allowedOrigin)).handler(core) as unknown as HttpHandler;
 };
 
 /** Local runtime and tests: a response that does not match the contract is a bug, not a reply. */

@@ -23,8 +23,7 @@ import { CHANNELS } from '#domain/creation';
 
 z.config(en());
 
-export const text = (max: number) =>
-  z.string().check(z.minLength(1), z.maxLength(max), z.regex(/^[^\u0000-\u001F\u007F-\u009F]*$/, 'control characters are not allowed'));
+export const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max), z.regex(/^[^\u0000-\u001F\u007F-\u009F]*$/, 'control characters are not allowed'));
 
 export const Ins = z.lazy(() =>
   z

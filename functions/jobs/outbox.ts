@@ -23,7 +23,7 @@ const dispatcher = new OutboxDispatcher({
   logger,
 });
 
-export const handler = async (event: DynamoDBStreamEvent | { source?: string }): Promise<DynamoDBBatchResponse | void> => {
+export const handler = async (event: DynamoDBStreamEvent | { source?: string }): Promise<DynamoDBBatchResponse | undefined> => {
   const now = systemClock.now();
   if ('Records' in event && Array.isArray(event.Records)) {
     const failures: { itemIdentifier: string }[] = [];

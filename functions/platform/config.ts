@@ -37,9 +37,7 @@ export const configFromEnv = (env: NodeJS.ProcessEnv = process.env): Config => {
   if (env.AGENT_ISSUER) {
     issuers.push({ kind: 'agent', issuer: env.AGENT_ISSUER, jwksUrl: need(env, 'AGENT_JWKS_URL'), audience: need(env, 'AGENT_AUDIENCE') });
   }
-  const sessions = env.SESSION_KEY_ID
-    ? { keyId: env.SESSION_KEY_ID, issuer: need(env, 'PATIENT_ISSUER'), audience: need(env, 'PATIENT_AUDIENCE') }
-    : undefined;
+  const sessions = env.SESSION_KEY_ID ? { keyId: env.SESSION_KEY_ID, issuer: need(env, 'PATIENT_ISSUER'), audience: need(env, 'PATIENT_AUDIENCE') } : undefined;
   return {
     sessions,
     region: env.AWS_REGION ?? 'eu-west-3',

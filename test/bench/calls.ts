@@ -105,7 +105,10 @@ export const measureCalls = async (bench: Bench, counter: CallCounter, perScenar
   const replayed = scenario('    same key and body again (replay)', 'info');
   const cached = scenario('(b) GET /v1/records/{id} right after', '0 KMS calls', cachedReadCheck);
   const evicted = scenario('(c) same GET, keyRing.forget(id) first', '1 KMS Decrypt, no other KMS call', uncachedReadCheck);
-  const firstSession = scenario('warm-up: first patient session of the process', 'info: login + verify + POST /v1/auth/patient/password (provisional password; first GetPublicKey)');
+  const firstSession = scenario(
+    'warm-up: first patient session of the process',
+    'info: login + verify + POST /v1/auth/patient/password (provisional password; first GetPublicKey)',
+  );
   const login = scenario('(d) patient login + verify, data key cached', '1 KMS Sign, no other KMS call', cachedLoginCheck);
   const loginEvicted = scenario('(e) same, keyRing.forget(id) before login', '1 Sign + at most 1 Decrypt, no other KMS call', uncachedLoginCheck);
   const patientRead = scenario('(f) GET /v1/records/{id}, patient session', '0 KMS calls', cachedReadCheck);

@@ -31,9 +31,15 @@ const floorSource = (clients: SdkClient[]): string =>
  */
 const DEPENDENCIES: { name: string; source: string }[] = [
   { name: 'zod (z namespace, one schema)', source: `import { z } from 'zod';\nexport const s = z.strictObject({ a: z.string().min(1) });\n` },
-  { name: 'functions/http/routes.ts (zod + the contract)', source: `export * from './functions/http/routes.ts';\n` },
-  { name: 'jose (remote JWKS + jwtVerify)', source: `import { createRemoteJWKSet, decodeJwt, jwtVerify, errors } from 'jose';\nexport { createRemoteJWKSet, decodeJwt, jwtVerify, errors };\n` },
-  { name: 'functions/adapters/logger.ts (console, Lambda JSON format)', source: `import { makeLogger } from './functions/adapters/logger.ts';\nexport const logger = makeLogger();\n` },
+  { name: 'functions/capabilities/index.ts (zod + the contract)', source: `export * from './functions/capabilities/index.ts';\n` },
+  {
+    name: 'jose (remote JWKS + jwtVerify)',
+    source: `import { createRemoteJWKSet, decodeJwt, jwtVerify, errors } from 'jose';\nexport { createRemoteJWKSet, decodeJwt, jwtVerify, errors };\n`,
+  },
+  {
+    name: 'functions/adapters/logger.ts (console, Lambda JSON format)',
+    source: `import { makeLogger } from './functions/adapters/logger.ts';\nexport const logger = makeLogger();\n`,
+  },
   {
     name: '@middy/core + functions/http/response-headers.ts',
     source: `import middy from '@middy/core';\nimport { responseHeaders } from './functions/http/response-headers.ts';\nexport const h = middy().use(responseHeaders('https://www.dmp.fr')).handler(async () => ({}));\n`,

@@ -248,9 +248,16 @@ export const measureDocumentCalls = async (bench: Bench, counter: CallCounter, p
   try {
     const doctor = await bench.professionalToken();
     const scenario = (name: string, target: string, check?: Check): Scenario => ({ name, target, check, samples: [], logs: [], attempts: 0 });
-    const firstAccess = scenario('warm-up: first document list of the professional', 'info: the first access is recorded (SEEN) with its trace and the patient’s SMS, in one transaction');
+    const firstAccess = scenario(
+      'warm-up: first document list of the professional',
+      'info: the first access is recorded (SEEN) with its trace and the patient’s SMS, in one transaction',
+    );
     const depositSmall = scenario(`POST …/documents, ${SMALL_BYTES} B (1 chunk)`, '0 KMS; 1 TransactWriteItems, no other write', smallDepositCheck);
-    const depositLarge = scenario(`POST …/documents, 1 MiB (${chunkCount(LARGE_BYTES)} chunks)`, '0 KMS; 1 PutItem (intent) + 1 BatchWriteItem + 1 TransactWriteItems', largeDepositCheck);
+    const depositLarge = scenario(
+      `POST …/documents, 1 MiB (${chunkCount(LARGE_BYTES)} chunks)`,
+      '0 KMS; 1 PutItem (intent) + 1 BatchWriteItem + 1 TransactWriteItems',
+      largeDepositCheck,
+    );
     const list = scenario('GET …/documents (limit 50), authorised doctor', '0 KMS; 3 Query (record, standing, 1 page of documents) + 1 PutItem', listCheck(true));
     const readSmall = scenario(`GET …/documents/{id}, ${SMALL_BYTES} B, authorised doctor`, '0 KMS; 1 GetItem + 1 BatchGetItem + 1 PutItem', readCheck);
     const readLarge = scenario('GET …/documents/{id}, 1 MiB, authorised doctor', '0 KMS; 1 GetItem + 1 BatchGetItem (all chunks) + 1 PutItem', readCheck);
@@ -476,11 +483,20 @@ export const measureDocumentLatency = async (bench: Bench, counter: CallCounter,
       baseline,
       rows: [
         row(`POST …/documents, ${SMALL_BYTES} B`, '1 chunk, written in the commit transaction (doc + chunk + trace)', 'depositSmall'),
-        row('POST …/documents, 1 MiB', `${chunkCount(LARGE_BYTES)} chunks of ≤ ${CHUNK_BYTES} B: intent PutItem, BatchWriteItem, commit transaction; ~1.4 MB of base64 JSON sent`, 'depositLarge'),
+        row(
+          'POST …/documents, 1 MiB',
+          `${chunkCount(LARGE_BYTES)} chunks of ≤ ${CHUNK_BYTES} B: intent PutItem, BatchWriteItem, commit transaction; ~1.4 MB of base64 JSON sent`,
+          'depositLarge',
+        ),
         row(`GET …/documents/{id}, ${SMALL_BYTES} B`, 'metadata GetItem, 1 chunk by BatchGetItem, trace PutItem', 'readSmall'),
         row('GET …/documents/{id}, 1 MiB', `${chunkCount(LARGE_BYTES)} chunks in one BatchGetItem; ~1.4 MB of base64 JSON received`, 'readLarge'),
         row('GET …/documents?limit=50 (52 documents)', 'one Query page, 50 titles opened, trace PutItem', 'list50'),
-        row('DynamoDB Query of the documents page (bare)', `SDK → emulator, the listing's own Query (≤ ${LIST_EVALUATION} items, 52 found): moto reads the whole partition`, 'queryPage', false),
+        row(
+          'DynamoDB Query of the documents page (bare)',
+          `SDK → emulator, the listing's own Query (≤ ${LIST_EVALUATION} items, 52 found): moto reads the whole partition`,
+          'queryPage',
+          false,
+        ),
         row('DynamoDB GetItem (bare)', 'SDK → emulator, the record’s META; the baseline', 'getItem', false),
       ],
     };
@@ -535,7 +551,11 @@ export const measurePolicy = (iterations: number, count = 1000): PolicyResult =>
     { name: 'authorised doctor (author of 1 in 7)', actor: pro(doctorId, '10'), standing: authorized },
     { name: 'attending physician', actor: pro(randomRpps(), '10'), standing: { relation: { status: 'authorized', attendingPhysician: true } } },
     { name: 'authorised pharmacist (matrix)', actor: pro(randomRpps(), '21'), standing: authorized },
-    { name: 'break-glass doctor (no authorization)', actor: pro(randomRpps(), '10'), standing: { emergency: { mode: 'break-glass', until: new Date(now.getTime() + 3600_000).toISOString() } } },
+    {
+      name: 'break-glass doctor (no authorization)',
+      actor: pro(randomRpps(), '10'),
+      standing: { emergency: { mode: 'break-glass', until: new Date(now.getTime() + 3600_000).toISOString() } },
+    },
     { name: 'doctor without access (own only)', actor: pro(doctorId, '10'), standing: {} },
   ];
   const matrix = defaultAccessMatrix;
@@ -625,7 +645,11 @@ export const measureLargeListing = async (bench: Bench, counter: CallCounter, sa
       200,
     );
     const pharmacist = await proToken(bench, '21');
-    expectStatus('POST …/access (consent)', await bench.call('POST', `/v1/records/${dmpId}/access`, { token: pharmacist.token, body: { mode: 'normal', patientConsent: true } }), 200);
+    expectStatus(
+      'POST …/access (consent)',
+      await bench.call('POST', `/v1/records/${dmpId}/access`, { token: pharmacist.token, body: { mode: 'normal', patientConsent: true } }),
+      200,
+    );
     const urgentist = await proToken(bench, '10');
     expectStatus(
       'POST …/access (break-glass)',
@@ -675,7 +699,8 @@ export const measureLargeListing = async (bench: Bench, counter: CallCounter, sa
         pageCalls[a]!.push(`${formatCalls(taken.calls, 'dynamodb')}; KMS ${formatCalls(taken.calls, 'kms')}`);
         pageLogs[a]!.push(formatLog(entries));
         pageCallCount[a] = countOf(taken.calls, 'dynamodb');
-        if (logCount(entries, 'Query[DOC#') !== 1) failures.push(`1,000-document listing, ${actors[a]!.name}: ${logCount(entries, 'Query[DOC#')} Query(s) of the documents (target 1)`);
+        if (logCount(entries, 'Query[DOC#') !== 1)
+          failures.push(`1,000-document listing, ${actors[a]!.name}: ${logCount(entries, 'Query[DOC#')} Query(s) of the documents (target 1)`);
         if (countOf(taken.calls, 'kms') > 0) failures.push(`1,000-document listing, ${actors[a]!.name}: ${formatCalls(taken.calls, 'kms')} (target: no KMS call)`);
       }
       const q = await timed(() => bareDocumentPage(bare, table, dmpId));

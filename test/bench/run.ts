@@ -155,7 +155,21 @@ const listingTable = (l: ListingResult): string =>
   table(
     `Documents: a record of ${l.documents} documents listed over HTTP, GET …/documents?limit=100 (${l.samples} samples per actor after 1 warm-up, interleaved; seeded in ${l.seedSeconds} s by BatchWriteItem)`,
     `one listing request = one Query of at most ${LIST_EVALUATION} metadata items, newest first, answering the first 100 visible among them (fewer when the page holds fewer, then with a cursor); × GetItem = median over the bare GetItem median (${ms(l.baseline.median)} ms); × page Query = over the median of the listing's own Query sent alone from a bare client (${ms(l.query.median)} ms, ${l.queryItems} items: moto reads and sorts the whole partition on every Query, the record's Query included, where DynamoDB reads only what it returns; so the ${l.documents} documents are seeded as metadata items only, no chunks, which a listing never reads); AWS calls ms = summed durations of the runtime's SDK calls (its 3 Queries run side by side, moto serializes them); walk = every page with limit=100 following nextCursor; seeded mix: 1/10 by the patient, 1/7 by the doctor, 1/9 masked, 1/13 invisible to the patient, 1/11 archived, 1/15 superseded, 1/23 deleted (a list shows current documents)`,
-    ['actor', 'page 1 items', 'more', 'DynamoDB calls of one request', 'median', 'p90', '× GetItem', '× page Query', 'AWS calls ms', 'walk requests', 'walk items', 'walk Query[DOC#]', 'walk DynamoDB calls'],
+    [
+      'actor',
+      'page 1 items',
+      'more',
+      'DynamoDB calls of one request',
+      'median',
+      'p90',
+      '× GetItem',
+      '× page Query',
+      'AWS calls ms',
+      'walk requests',
+      'walk items',
+      'walk Query[DOC#]',
+      'walk DynamoDB calls',
+    ],
     l.rows.map((r) => [
       r.actor,
       r.firstPageItems,
@@ -200,7 +214,9 @@ const main = async (): Promise<void> => {
     return { bench, counter: counterOf! };
   };
   const cold = await section('cold', async () => {
-    say("bundles: lib/dmp-function.ts's LAMBDA_BUNDLE options (ESM, minify, node24, source maps, createRequire banner, AWS SDK bundled); measured on this machine's CPU, Lambda runs arm64");
+    say(
+      "bundles: lib/dmp-function.ts's LAMBDA_BUNDLE options (ESM, minify, node24, source maps, createRequire banner, AWS SDK bundled); measured on this machine's CPU, Lambda runs arm64",
+    );
     outDir = await mkdtemp(join(tmpdir(), 'dmp-bench-'));
     progress(`bundling 5 functions, their floors and 5 single dependencies into ${outDir}`);
     const bundles = await buildBundles(outDir);
@@ -252,10 +268,16 @@ const main = async (): Promise<void> => {
   await cleanup();
   const elapsed = (performance.now() - started) / 1000;
   say('');
-  say(`■ Verdict (structural targets only; timings never fail the run) — bench took ${elapsed.toFixed(1)} s (${Object.entries(sectionTimes).map(([k, v]) => `${k} ${v} s`).join(', ')})`);
+  say(
+    `■ Verdict (structural targets only; timings never fail the run) — bench took ${elapsed.toFixed(1)} s (${Object.entries(sectionTimes)
+      .map(([k, v]) => `${k} ${v} s`)
+      .join(', ')})`,
+  );
   const flagged = (cold?.rows ?? []).filter((r) => r.bytes > MAX_BUNDLE_BYTES || (r.ratio !== undefined && r.ratio > MAX_RATIO));
   for (const r of flagged) {
-    say(`  flag  ${r.name}: ${[r.bytes > MAX_BUNDLE_BYTES ? `bundle ${kb(r.bytes)} KB > 1 MB` : '', r.ratio !== undefined && r.ratio > MAX_RATIO ? `import ${ratio(r.ratio)} its SDK floor (target ≤ ${MAX_RATIO.toFixed(2)}×)` : ''].filter(Boolean).join('; ')}`);
+    say(
+      `  flag  ${r.name}: ${[r.bytes > MAX_BUNDLE_BYTES ? `bundle ${kb(r.bytes)} KB > 1 MB` : '', r.ratio !== undefined && r.ratio > MAX_RATIO ? `import ${ratio(r.ratio)} its SDK floor (target ≤ ${MAX_RATIO.toFixed(2)}×)` : ''].filter(Boolean).join('; ')}`,
+    );
   }
   if (failures.length === 0) say('  OK    every structural target holds');
   for (const f of failures) say(`  FAIL  ${f}`);
@@ -289,19 +311,52 @@ const main = async (): Promise<void> => {
           dependencies: cold.dependencies.map((d) => ({ name: d.name, bytes: d.bytes, importMs: d.import, addedMs: round(d.addedMs) })),
         }
       : null,
-    calls: calls ? calls.rows.map((r) => ({ scenario: r.scenario.trim(), n: r.n, target: r.target, ok: r.ok ?? null, perRequest: r.samples, httpAttempts: r.attempts, violations: r.violations })) : null,
+    calls: calls
+      ? calls.rows.map((r) => ({
+          scenario: r.scenario.trim(),
+          n: r.n,
+          target: r.target,
+          ok: r.ok ?? null,
+          perRequest: r.samples,
+          httpAttempts: r.attempts,
+          violations: r.violations,
+        }))
+      : null,
     latency: latency
       ? {
           baselineMedianMs: latency.baseline.median,
-          operations: latency.rows.map((r) => ({ name: r.name.trim(), note: r.note, ms: r.summary, ratioToGetItem: round(r.ratio, 2), awsCallsMs: r.awsMs ?? null, samplesMs: r.samples })),
+          operations: latency.rows.map((r) => ({
+            name: r.name.trim(),
+            note: r.note,
+            ms: r.summary,
+            ratioToGetItem: round(r.ratio, 2),
+            awsCallsMs: r.awsMs ?? null,
+            samplesMs: r.samples,
+          })),
         }
       : null,
     documents: documents
       ? {
-          calls: documents.calls.rows.map((r) => ({ scenario: r.scenario, n: r.n, target: r.target, ok: r.ok ?? null, perRequest: r.samples, itemsTouched: r.items, httpAttempts: r.attempts, violations: r.violations })),
+          calls: documents.calls.rows.map((r) => ({
+            scenario: r.scenario,
+            n: r.n,
+            target: r.target,
+            ok: r.ok ?? null,
+            perRequest: r.samples,
+            itemsTouched: r.items,
+            httpAttempts: r.attempts,
+            violations: r.violations,
+          })),
           latency: {
             baselineMedianMs: documents.latency.baseline.median,
-            operations: documents.latency.rows.map((r) => ({ name: r.name, note: r.note, ms: r.summary, ratioToGetItem: round(r.ratio, 2), awsCallsMs: r.awsMs ?? null, samplesMs: r.samples })),
+            operations: documents.latency.rows.map((r) => ({
+              name: r.name,
+              note: r.note,
+              ms: r.summary,
+              ratioToGetItem: round(r.ratio, 2),
+              awsCallsMs: r.awsMs ?? null,
+              samplesMs: r.samples,
+            })),
           },
           policy: documents.policy,
           listing: {

@@ -29,8 +29,14 @@ beforeAll(async () => {
   kmsCalls.push(recordCalls(api.runtime.deps.kms));
   const write = process.stdout.write.bind(process.stdout);
   const writeErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: any[]) => (logged.push(String(chunk)), write(chunk, ...rest))) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: any[]) => (logged.push(String(chunk)), writeErr(chunk, ...rest))) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: any[]) => {
+    logged.push(String(chunk));
+    return write(chunk, ...rest);
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: any[]) => {
+    logged.push(String(chunk));
+    return writeErr(chunk, ...rest);
+  }) as typeof process.stderr.write;
 
   const doctor = await api.professional();
   const agent = await api.agent();
@@ -52,7 +58,10 @@ beforeAll(async () => {
   await api.call('GET', `/v1/records/${created.body.dmpId}`, { token: doctor });
   // Failing requests log too: make some.
   await api.call('POST', '/v1/records', { token: doctor, body: { ins: planted.ins, identity: { familyName: planted.familyName } } });
-  await api.call('POST', '/v1/records', { token: doctor, body: { ins: planted.ins, identity: { familyName: planted.familyName, givenNames: 'x', birthDate: '1970-01-01', sex: 'F' }, consent: { expressConsent: true } } });
+  await api.call('POST', '/v1/records', {
+    token: doctor,
+    body: { ins: planted.ins, identity: { familyName: planted.familyName, givenNames: 'x', birthDate: '1970-01-01', sex: 'F' }, consent: { expressConsent: true } },
+  });
   // The representative's login, password change and a new mobile confirmed by code.
   const rep = created.body.representatives[0];
   const first = await openSession(api, { loginId: rep.loginId, password: rep.provisionalPassword, mobile: planted.repMobile });
@@ -61,7 +70,10 @@ beforeAll(async () => {
   const changed = await api.call('PATCH', `/v1/records/${created.body.dmpId}/settings`, { token: session, body: { contact: { mobile: planted.newMobile } } });
   expect(changed.status).toBe(200);
   await api.runJob('outbox');
-  const confirmed = await api.call('POST', `/v1/records/${created.body.dmpId}/settings/mobile-confirmation`, { token: session, body: { code: await lastCode(api, planted.newMobile) } });
+  const confirmed = await api.call('POST', `/v1/records/${created.body.dmpId}/settings/mobile-confirmation`, {
+    token: session,
+    body: { code: await lastCode(api, planted.newMobile) },
+  });
   expect(confirmed.status).toBe(200);
   await api.runJob('outbox');
   process.stdout.write = write;
@@ -114,7 +126,11 @@ describe('nothing personal in clear', () => {
     for (const call of calls) {
       if (call.command === 'SignCommand' || call.command === 'GetPublicKeyCommand') {
         // Session signing takes no context; what is signed holds ids only.
-        const signed = Buffer.from(call.input.Message ?? []).toString().split('.').map((part) => Buffer.from(part, 'base64url').toString()).join('.');
+        const signed = Buffer.from(call.input.Message ?? [])
+          .toString()
+          .split('.')
+          .map((part) => Buffer.from(part, 'base64url').toString())
+          .join('.');
         for (const needle of needles()) expect(signed).not.toContain(needle);
         continue;
       }

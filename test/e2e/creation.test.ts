@@ -210,7 +210,13 @@ describe('online creation with a creation code', () => {
     expect(weak.status).toBe(422);
     expect(weak.body.type).toBe('urn:dmp:problem:weak-password');
     const minor = await api.call('POST', '/v1/records', {
-      body: { ...input, identity: { ...input.identity, birthDate: minorBirthDate() }, creationCode: code, password: 'une phrase de passe longue', representatives: [{ familyName: 'X', givenNames: 'Y', relationship: 'MTH' }] },
+      body: {
+        ...input,
+        identity: { ...input.identity, birthDate: minorBirthDate() },
+        creationCode: code,
+        password: 'une phrase de passe longue',
+        representatives: [{ familyName: 'X', givenNames: 'Y', relationship: 'MTH' }],
+      },
     });
     expect(minor.status).toBe(403);
     expect((await api.call('POST', '/v1/records', { token: doctor, body: { ...input, creationCode: code } })).status).toBe(400);

@@ -55,8 +55,14 @@ beforeAll(async () => {
   api = await startTestApi({ logLevel: 'DEBUG' });
   const write = process.stdout.write.bind(process.stdout);
   const writeErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: any[]) => (logged.push(String(chunk)), write(chunk, ...rest))) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: any[]) => (logged.push(String(chunk)), writeErr(chunk, ...rest))) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: any[]) => {
+    logged.push(String(chunk));
+    return write(chunk, ...rest);
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: any[]) => {
+    logged.push(String(chunk));
+    return writeErr(chunk, ...rest);
+  }) as typeof process.stderr.write;
   try {
     const doctor = await api.professional({ professionalId: randomRpps() });
     const { p, token } = await patientWithSession(api, doctor);
@@ -105,7 +111,10 @@ beforeAll(async () => {
     expect(await listIds(api, token, dmpId, `?q=${encodeURIComponent(planted.word)}&status=all`)).toEqual([ids.pro]);
 
     // Refused and failing requests log too: make some.
-    const refused = documentBody({ title: planted.refusedTitle, contentType: 'text/plain', visibility: { invisibleToPatient: true, maskedToProfessionals: true } }, text(planted.refusedContent));
+    const refused = documentBody(
+      { title: planted.refusedTitle, contentType: 'text/plain', visibility: { invisibleToPatient: true, maskedToProfessionals: true } },
+      text(planted.refusedContent),
+    );
     expect((await api.call('POST', docs(), { token: doctor, body: refused })).status).toBe(422);
     expect((await api.call('POST', docs(), { token: doctor, body: { ...refused, visibility: undefined, content: `${refused.content}!` } })).status).toBe(400);
     await put('failedRead', doctor, { title: planted.failedReadTitle }, text(planted.failedReadContent));
@@ -219,7 +228,10 @@ describe('nothing of a document in logs or messages', () => {
     expect(sms.some((m) => m.message.includes('nouveau document'))).toBe(true);
     const toAttending = await professionalMessages(api, attendingId);
     expect(toAttending.length).toBeGreaterThan(0);
-    const all = [...sms, ...toAttending].map((m) => m.message).join('\n').toLowerCase();
+    const all = [...sms, ...toAttending]
+      .map((m) => m.message)
+      .join('\n')
+      .toLowerCase();
     for (const needle of needles()) expect(all, needle).not.toContain(needle.toLowerCase());
   });
 });

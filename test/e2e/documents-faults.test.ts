@@ -34,8 +34,7 @@ beforeAll(async () => {
 afterAll(() => api?.stop());
 
 /** The raw items of a record's partition, in key order. */
-const partition = async (d = dmpId) =>
-  (await api.scanAll()).filter((i) => i.pk?.S === `REC#${d}`).sort((x, y) => (x.sk.S < y.sk.S ? -1 : x.sk.S > y.sk.S ? 1 : 0));
+const partition = async (d = dmpId) => (await api.scanAll()).filter((i) => i.pk?.S === `REC#${d}`).sort((x, y) => (x.sk.S < y.sk.S ? -1 : x.sk.S > y.sk.S ? 1 : 0));
 const sks = (items: Record<string, any>[], prefix: string) => items.map((i) => i.sk.S as string).filter((sk) => sk.startsWith(prefix));
 const traces = (items: Record<string, any>[], action: string, documentId?: string) =>
   items.filter((i) => i.sk.S.startsWith('TRACE#') && i.action?.S === action && (documentId === undefined || i.documentId?.S === documentId));
@@ -251,7 +250,9 @@ describe('changes written with their trace, or not at all', () => {
     const proId = `8${String(Math.floor(Math.random() * 1e11)).padStart(11, '0')}`;
     const pro = await api.professional({ professionalId: proId });
     const before = await partition();
-    const failed = await withFault(db(), 'TransactWriteItemsCommand', () => api.call('POST', `/v1/records/${dmpId}/access`, { token: pro, body: { mode: 'normal', patientConsent: true } }));
+    const failed = await withFault(db(), 'TransactWriteItemsCommand', () =>
+      api.call('POST', `/v1/records/${dmpId}/access`, { token: pro, body: { mode: 'normal', patientConsent: true } }),
+    );
     expectUnavailable(failed);
     expect(await partition()).toEqual(before);
     expect((await api.call('GET', `${docs()}/${documentId}`, { token: pro })).status).toBe(403);

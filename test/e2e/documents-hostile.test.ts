@@ -57,7 +57,10 @@ const unchanged = async <T extends Answer | Answer[]>(act: () => Promise<T>, dmp
   const before = await partitions(dmpIds);
   const res = await act();
   const after = await partitions(dmpIds);
-  expect(after.map((p) => p.length), 'raw items in the partition').toEqual(before.map((p) => p.length));
+  expect(
+    after.map((p) => p.length),
+    'raw items in the partition',
+  ).toEqual(before.map((p) => p.length));
   expect(after).toEqual(before);
   if (list) expect(await Promise.all(dmpIds.map((d) => listIds(api, doctor, d, '?status=all')))).toEqual(listed);
   return res;
@@ -78,7 +81,9 @@ type Refusal = [why: string, status: number, send: () => Promise<Answer>, secret
 /** Several refused requests sent together: each gets its problem document, and together they change nothing. */
 const refusedTogether = async (refusals: Refusal[], dmpIds: string[] = [dmpA], opts: { list?: boolean } = {}) => {
   const answers = await unchanged(() => Promise.all(refusals.map(([, , send]) => send())), dmpIds, opts);
-  refusals.forEach(([why, status, , secrets], i) => expectProblem(answers[i]!, status, secrets ?? [], why));
+  refusals.forEach(([why, status, , secrets], i) => {
+    expectProblem(answers[i]!, status, secrets ?? [], why);
+  });
 };
 
 /** A deposit body whose title and (text) content carry canaries, and the strings no answer may echo. */
@@ -87,7 +92,10 @@ const secretBody = (extra: Record<string, unknown> = {}) => {
   // One byte over a multiple of 3: the base64 ends with "==", which the corruptions below rely on.
   while (Buffer.byteLength(plain, 'utf8') % 3 !== 1) plain += ' ';
   const body = documentBody({ contentType: 'text/plain', ...extra }, Buffer.from(plain, 'utf8'));
-  return { body, secrets: [body.title, plain.split(' ')[2]!, Buffer.from(plain, 'utf8').toString('base64').slice(0, 24)].filter((s): s is string => typeof s === 'string' && s.length >= 8) };
+  return {
+    body,
+    secrets: [body.title, plain.split(' ')[2]!, Buffer.from(plain, 'utf8').toString('base64').slice(0, 24)].filter((s): s is string => typeof s === 'string' && s.length >= 8),
+  };
 };
 
 const post = (body: unknown, opts: { token?: string; dmpId?: string; headers?: Record<string, string> } = {}) =>
@@ -176,7 +184,10 @@ describe('deposits refused before anything is written', () => {
   });
 
   it('bodies that are not a deposit object, or not JSON → 400 or 415', async () => {
-    const raw = (text: string, type = 'application/json') => () => api.call('POST', docs(dmpA), { token: doctor, raw: text, headers: { 'content-type': type } });
+    const raw =
+      (text: string, type = 'application/json') =>
+      () =>
+        api.call('POST', docs(dmpA), { token: doctor, raw: text, headers: { 'content-type': type } });
     const { body, secrets } = secretBody();
     const refusals: Refusal[] = [
       ['not JSON', 400, raw('{"typeCode": "11502-2",')],
@@ -189,7 +200,12 @@ describe('deposits refused before anything is written', () => {
       ['sent as a form', 415, raw(JSON.stringify(body), 'application/x-www-form-urlencoded'), secrets],
       ['sent as JSON in Latin-1', 415, raw(JSON.stringify(body), 'application/json; charset=latin1'), secrets],
       ...['__proto__', 'constructor', 'toString', 'hasOwnProperty'].map(
-        (name): Refusal => [`an unknown field named ${name}`, 400, raw(JSON.stringify(body).replace(/^\{/, `{${JSON.stringify(name)}:{"typeCode":"REMB","polluted":true},`)), secrets],
+        (name): Refusal => [
+          `an unknown field named ${name}`,
+          400,
+          raw(JSON.stringify(body).replace(/^\{/, `{${JSON.stringify(name)}:{"typeCode":"REMB","polluted":true},`)),
+          secrets,
+        ],
       ),
     ];
     await refusedTogether(refusals);
@@ -199,7 +215,9 @@ describe('deposits refused before anything is written', () => {
   it('a malformed Idempotency-Key, a malformed or unknown dmpId in the path → 400, 400, 404', async () => {
     const { body, secrets } = secretBody();
     await refusedTogether([
-      ...['short', 'spaces are not allowed', 'x'.repeat(65)].map((key): Refusal => [`Idempotency-Key ${key}`, 400, () => post(body, { headers: { 'Idempotency-Key': key } }), secrets]),
+      ...['short', 'spaces are not allowed', 'x'.repeat(65)].map(
+        (key): Refusal => [`Idempotency-Key ${key}`, 400, () => post(body, { headers: { 'Idempotency-Key': key } }), secrets],
+      ),
       ...['a%20b', 'short', '..%2F..'].map((id): Refusal => [`dmpId ${id}`, 400, () => api.call('POST', `/v1/records/${id}/documents`, { token: doctor, body }), secrets]),
       ['an unknown dmpId', 404, () => api.call('POST', `/v1/records/${randomUUID().replace(/-/g, '')}/documents`, { token: doctor, body }), secrets],
     ]);
@@ -300,8 +318,10 @@ describe('label changes refused', () => {
   });
 
   it('other malformed changes, an empty body, a body too large → 400, 415, 413', async () => {
-    const raw = (text: string, headers: Record<string, string> = { 'content-type': 'application/json' }) => () =>
-      api.call('PATCH', `${docs(dmpA)}/${docA}`, { token: tokenA, raw: text, headers });
+    const raw =
+      (text: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+      () =>
+        api.call('PATCH', `${docs(dmpA)}/${docA}`, { token: tokenA, raw: text, headers });
     const bodies: [string, unknown][] = [
       ['an unknown field', { maskedToProfessionals: true, pinned: true }],
       ['a deposit-style visibility object', { visibility: { maskedToProfessionals: true } }],
@@ -319,7 +339,9 @@ describe('label changes refused', () => {
   });
 
   it('a professional may not mask; the patient may not reveal to representatives → 403', async () => {
-    const answers = await unchanged(() => Promise.all([patch({ maskedToProfessionals: true }, doctor), patch({ visibleToRepresentatives: true }), patch({ invisibleToPatient: false })]));
+    const answers = await unchanged(() =>
+      Promise.all([patch({ maskedToProfessionals: true }, doctor), patch({ visibleToRepresentatives: true }), patch({ invisibleToPatient: false })]),
+    );
     for (const res of answers) expectProblem(res, 403);
   });
 
@@ -443,9 +465,15 @@ describe('random bodies never produce a 5xx', () => {
   const names = Object.keys(fields) as (keyof typeof fields)[];
   /** What to do to a valid body: replace one field, replace several, remove one, or send any JSON instead. */
   const mutation = fc.oneof(
-    fc.constantFrom(...names).chain((k) => fields[k].map((v) => (b: Record<string, unknown>): unknown => ({ ...b, [k]: v }))),
+    fc.constantFrom(...names).chain((k) =>
+      fields[k].map((v) => (b: Record<string, unknown>): unknown => ({ ...b, [k]: v })),
+    ),
     fc.record(fields, { requiredKeys: [] }).map((o) => (b: Record<string, unknown>): unknown => ({ ...b, ...o })),
-    fc.constantFrom(...names).map((k) => (b: Record<string, unknown>): unknown => Object.fromEntries(Object.entries(b).filter(([n]) => n !== k))),
+    fc.constantFrom(...names).map(
+      (k) =>
+        (b: Record<string, unknown>): unknown =>
+          Object.fromEntries(Object.entries(b).filter(([n]) => n !== k)),
+    ),
     fc.jsonValue().map((v) => (): unknown => v),
   );
   const withIds = (body: unknown): unknown => {
@@ -480,7 +508,10 @@ describe('random bodies never produce a 5xx', () => {
       { maskedToProfessionals: anyValue, invisibleToPatient: anyValue, visibleToRepresentatives: anyValue, archived: anyValue, extra: anyValue },
       { requiredKeys: [] },
     );
-    const booleanPatch = fc.record({ maskedToProfessionals: fc.boolean(), invisibleToPatient: fc.constant(false), visibleToRepresentatives: fc.constant(true), archived: fc.boolean() }, { requiredKeys: [] });
+    const booleanPatch = fc.record(
+      { maskedToProfessionals: fc.boolean(), invisibleToPatient: fc.constant(false), visibleToRepresentatives: fc.constant(true), archived: fc.boolean() },
+      { requiredKeys: [] },
+    );
     await fc.assert(
       fc.asyncProperty(fc.oneof(patchLike, booleanPatch, fc.jsonValue()), fc.constantFrom('doctor', 'patient', 'other'), async (body, who) => {
         const token = who === 'doctor' ? doctor : who === 'patient' ? tokenA : await api.professional();

@@ -24,8 +24,7 @@ const expectProblemOrSuccess = (res: { status: number; headers: Headers; body: u
 };
 
 /** A JSON object whose known fields get arbitrary values, plus unknown ones now and then. */
-const objectOf = (fields: string[]) =>
-  fc.dictionary(fc.constantFrom(...fields, 'extra', '__proto__', 'constructor'), fc.jsonValue(), { maxKeys: 4 });
+const objectOf = (fields: string[]) => fc.dictionary(fc.constantFrom(...fields, 'extra', '__proto__', 'constructor'), fc.jsonValue(), { maxKeys: 4 });
 
 describe('never a 5xx on patient operations', () => {
   it('for arbitrary login and verify bodies, without a token', async () => {
@@ -47,10 +46,13 @@ describe('never a 5xx on patient operations', () => {
     const base = `/v1/records/${patient.dmpId}`;
     await fc.assert(
       fc.asyncProperty(
-        fc.record({
-          emergencyAccess: fc.oneof(fc.jsonValue(), objectOf(['breakGlass', 'regulation'])),
-          contact: fc.oneof(fc.jsonValue(), objectOf(['mobile', 'email'])),
-        }, { requiredKeys: [] }),
+        fc.record(
+          {
+            emergencyAccess: fc.oneof(fc.jsonValue(), objectOf(['breakGlass', 'regulation'])),
+            contact: fc.oneof(fc.jsonValue(), objectOf(['mobile', 'email'])),
+          },
+          { requiredKeys: [] },
+        ),
         objectOf(['code']),
         objectOf(['reason']),
         objectOf(['consent']),

@@ -16,7 +16,9 @@ const validBody = () => recordBody();
 
 /** A valid body with one field replaced by anything, or one field added or removed. */
 const mutated = fc.oneof(
-  fc.tuple(fc.constantFrom('ins', 'identity', 'contact', 'consent', 'emergencyAccess', 'representatives', 'creationCode', 'password'), fc.jsonValue()).map(([k, v]) => ({ ...validBody(), [k]: v })),
+  fc
+    .tuple(fc.constantFrom('ins', 'identity', 'contact', 'consent', 'emergencyAccess', 'representatives', 'creationCode', 'password'), fc.jsonValue())
+    .map(([k, v]) => ({ ...validBody(), [k]: v })),
   fc.tuple(fc.constantFrom('familyName', 'givenNames', 'birthDate', 'sex'), fc.jsonValue()).map(([k, v]) => {
     const b = validBody();
     return { ...b, identity: { ...b.identity, [k]: v } };
@@ -69,10 +71,13 @@ describe('never a 5xx', () => {
 
   it('for arbitrary bearer tokens', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ maxLength: 200 }).filter((s) => /^[\x21-\x7e]*$/.test(s)), async (token) => {
-        const res = await api.call('POST', '/v1/records/search', { body: { ins: randomIns() }, headers: { authorization: `Bearer ${token}` } });
-        expect(res.status).toBe(401);
-      }),
+      fc.asyncProperty(
+        fc.string({ maxLength: 200 }).filter((s) => /^[\x21-\x7e]*$/.test(s)),
+        async (token) => {
+          const res = await api.call('POST', '/v1/records/search', { body: { ins: randomIns() }, headers: { authorization: `Bearer ${token}` } });
+          expect(res.status).toBe(401);
+        },
+      ),
       { numRuns: 100 },
     );
   });

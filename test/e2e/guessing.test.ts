@@ -47,9 +47,7 @@ describe('10,000 guesses', () => {
     };
 
     const firstWindow = Math.floor(Date.now() / SOURCE_WINDOW_MS);
-    const oneAccount = await storm(5_000, 8, (i) =>
-      i % 2 === 0 ? login(api, target.loginId, `devine-${i}-mot-de-passe`) : verify(api, challenge.body.challengeId, wrongCode(i)),
-    );
+    const oneAccount = await storm(5_000, 8, (i) => (i % 2 === 0 ? login(api, target.loginId, `devine-${i}-mot-de-passe`) : verify(api, challenge.body.challengeId, wrongCode(i))));
     const spread = await storm(5_000, 8, (i) => {
       const account = accounts[1 + (i % (accounts.length - 1))]!;
       return i % 5 === 0 ? login(api, String(10_000_000_000 + i), 'un mot de passe au hasard') : login(api, account.loginId, `devine-${i}`);

@@ -19,7 +19,11 @@ const valid = () => recordBody({}, NAME);
 const pscIssuer = () => api.runtime.idp.issuers.find((i) => i.kind === 'professional')!.issuer;
 
 const post = async (payload: unknown, opts: { token?: string; headers?: Record<string, string>; raw?: string } = {}) => {
-  const res = await api.call('POST', '/v1/records', { token: opts.token ?? doctor, ...(opts.raw !== undefined ? { raw: opts.raw } : { body: payload }), headers: opts.headers ?? {} });
+  const res = await api.call('POST', '/v1/records', {
+    token: opts.token ?? doctor,
+    ...(opts.raw !== undefined ? { raw: opts.raw } : { body: payload }),
+    headers: opts.headers ?? {},
+  });
   seen.push(res);
   return res;
 };
@@ -148,7 +152,12 @@ describe('forged and unsuitable tokens', () => {
   it('a signature by another key, even with the local key id → 401', async () => {
     const { privateKey } = await generateKeyPair('ES256');
     const kid = api.runtime.idp.jwks.keys[0]!.kid!;
-    const forged = await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid }).setIssuer(pscIssuer()).setAudience(LOCAL_AUDIENCE).setExpirationTime('10m').sign(privateKey);
+    const forged = await new SignJWT(claims())
+      .setProtectedHeader({ alg: 'ES256', kid })
+      .setIssuer(pscIssuer())
+      .setAudience(LOCAL_AUDIENCE)
+      .setExpirationTime('10m')
+      .sign(privateKey);
     expect((await post(valid(), { token: forged })).status).toBe(401);
   });
 

@@ -153,4 +153,3 @@ describe('closure and reactivation', () => {
     expect((await api.call('GET', `/v1/records/${p.dmpId}`, { token })).body.status).toBe('active');
   });
 });
-

@@ -65,7 +65,10 @@ describe('local runtime start-up', () => {
     const { port } = new URL(url);
     const outcome = await new Promise<string>((resolve) => {
       const socket = connect(Number(port), '127.0.0.1');
-      socket.once('connect', () => (socket.destroy(), resolve('connected')));
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve('connected');
+      });
       socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
     });
     expect(outcome).toBe('ECONNREFUSED');

@@ -1,7 +1,7 @@
 /** What every client sees of the platform: the contract document, CORS, security headers, errors. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import contract from '../../docs/contract-operations.json' with { type: 'json' };
-import { ROUTES } from '../../functions/http/routes.ts';
+import { ROUTES } from '../../functions/capabilities/index.ts';
 import { startTestApi, type TestApi } from '../support/runtime.ts';
 
 let api: TestApi;

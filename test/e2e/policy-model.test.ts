@@ -169,7 +169,8 @@ class Decide implements Cmd {
     expect(res.body.attendingPhysician, this.toString()).toBe(attending);
     m.relation[this.who] = { status: this.status, attending };
   }
-  toString = () => `patient ${this.status === 'blocked' ? 'blocks' : 'authorizes'} ${this.who}${this.attending === undefined || this.status === 'blocked' ? '' : ` (attending: ${this.attending})`}`;
+  toString = () =>
+    `patient ${this.status === 'blocked' ? 'blocks' : 'authorizes'} ${this.who}${this.attending === undefined || this.status === 'blocked' ? '' : ` (attending: ${this.attending})`}`;
 }
 
 /** The patient removes a professional from the list (DELETE): 404 when there is nothing to remove. */
@@ -354,8 +355,7 @@ class List implements Cmd {
   toString = () => `${this.reader} lists the documents`;
 }
 
-const describe_ = (m: Model): string =>
-  JSON.stringify({ relation: m.relation, emergency: m.emergency, allowed: m.allowed });
+const describe_ = (m: Model): string => JSON.stringify({ relation: m.relation, emergency: m.emergency, allowed: m.allowed });
 
 // ── The property ──────────────────────────────────────────────────────────────────────────────
 const pro = fc.constantFrom(...PROS);
@@ -373,15 +373,42 @@ const commands = fc.commands(
         // Only a doctor is named attending physician.
         .map(([who, status, attending]) => new Decide(who, status, DOCTORS.includes(who) ? attending : attending === true ? undefined : attending)),
     ),
-    ...weighted(1, pro.map((who) => new Remove(who))),
-    ...weighted(1, pro.map((who) => new Consent(who))),
-    ...weighted(3, fc.tuple(pro, fc.constantFrom<EmergencyMode>('break-glass', 'break-glass', 'regulation')).map(([who, m]) => new Emergency(who, m))),
-    ...weighted(2, fc.tuple(fc.constantFrom<EmergencyMode>('break-glass', 'regulation'), fc.boolean()).map(([m, allowed]) => new Settings(m, allowed))),
-    ...weighted(3, fc.tuple(reader, fc.nat(11), fc.boolean()).map(([author, type, hidden]) => new Deposit(author, type, hidden))),
-    ...weighted(2, fc.tuple(pick, fc.boolean()).map(([p, masked]) => new Mask(p, masked))),
-    ...weighted(1, pick.map((p) => new Reveal(p))),
-    ...weighted(3, fc.tuple(reader, pick).map(([who, p]) => new Read(who, p))),
-    ...weighted(1, reader.map((who) => new List(who))),
+    ...weighted(
+      1,
+      pro.map((who) => new Remove(who)),
+    ),
+    ...weighted(
+      1,
+      pro.map((who) => new Consent(who)),
+    ),
+    ...weighted(
+      3,
+      fc.tuple(pro, fc.constantFrom<EmergencyMode>('break-glass', 'break-glass', 'regulation')).map(([who, m]) => new Emergency(who, m)),
+    ),
+    ...weighted(
+      2,
+      fc.tuple(fc.constantFrom<EmergencyMode>('break-glass', 'regulation'), fc.boolean()).map(([m, allowed]) => new Settings(m, allowed)),
+    ),
+    ...weighted(
+      3,
+      fc.tuple(reader, fc.nat(11), fc.boolean()).map(([author, type, hidden]) => new Deposit(author, type, hidden)),
+    ),
+    ...weighted(
+      2,
+      fc.tuple(pick, fc.boolean()).map(([p, masked]) => new Mask(p, masked)),
+    ),
+    ...weighted(
+      1,
+      pick.map((p) => new Reveal(p)),
+    ),
+    ...weighted(
+      3,
+      fc.tuple(reader, pick).map(([who, p]) => new Read(who, p)),
+    ),
+    ...weighted(
+      1,
+      reader.map((who) => new List(who)),
+    ),
   ],
   { maxCommands: 12 },
 );

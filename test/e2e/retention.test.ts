@@ -24,10 +24,7 @@ describe('retention: destroyed ten years after closure', () => {
    */
   const itemsOf = async (dmpId: string, insHashes: Set<string>, at = Date.now()) =>
     (await api.scanAll()).filter(
-      (i) =>
-        (i.pk.S === `REC#${dmpId}` || i.dmpId?.S === dmpId || insHashes.has(i.pk.S)) &&
-        !i.pk.S.startsWith('PHARM#') &&
-        !(i.ttl && Number(i.ttl.N) * 1000 < at),
+      (i) => (i.pk.S === `REC#${dmpId}` || i.dmpId?.S === dmpId || insHashes.has(i.pk.S)) && !i.pk.S.startsWith('PHARM#') && !(i.ttl && Number(i.ttl.N) * 1000 < at),
     );
 
   it('destroys due records (key first), frees the INS, and touches nothing else; safe to run twice and to interrupt', async () => {
@@ -39,7 +36,11 @@ describe('retention: destroyed ten years after closure', () => {
     const active = await newPatient(api, doctor);
     const back = await patientWithSession(api, doctor);
     const later = await patientWithSession(api, doctor);
-    for (const [dmpId, token] of [[due.dmpId, dueToken], [dueTooToken && dueToo.dmpId, dueTooToken], [back.p.dmpId, back.token]] as const) {
+    for (const [dmpId, token] of [
+      [due.dmpId, dueToken],
+      [dueTooToken && dueToo.dmpId, dueTooToken],
+      [back.p.dmpId, back.token],
+    ] as const) {
       expect((await api.call('POST', `/v1/records/${dmpId}/closure`, { token })).status).toBe(200);
     }
     expect((await api.call('POST', `/v1/records/${back.p.dmpId}/reactivation`, { token: back.token })).status).toBe(200);
@@ -92,4 +93,3 @@ describe('retention: destroyed ten years after closure', () => {
     expect((await api.call('POST', '/v1/auth/patient/login', { body: { loginId: due.loginId, password: NEW_PASSWORD } })).status).toBe(401);
   });
 });
-

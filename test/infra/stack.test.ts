@@ -13,8 +13,8 @@ import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod/mini';
-import { CAPABILITIES, type Capability } from '../../functions/capabilities/index.ts';
-import { ROUTES, fieldsOf } from '../../functions/http/routes.ts';
+import { CAPABILITIES, type Capability, ROUTES } from '../../functions/capabilities/index.ts';
+import { fieldsOf } from '../../functions/http/route.ts';
 import { isAnonymous, MAX_GATEWAY_PATTERN_LENGTH, requestModelSchema } from '../../lib/api-manifest.ts';
 import { DmpStack } from '../../lib/dmp-stack.ts';
 import { GATEWAY_PROBLEMS } from '../../lib/gateway-responses.ts';
@@ -157,8 +157,7 @@ describe('functions', () => {
 });
 
 describe('least privilege', () => {
-  const beyondLogsAndTracing = (fn: { executionRole: IConstruct }) =>
-    actionsOf(statementsOf(fn)).filter((a) => !a.startsWith('xray:') && !a.startsWith('logs:'));
+  const beyondLogsAndTracing = (fn: { executionRole: IConstruct }) => actionsOf(statementsOf(fn)).filter((a) => !a.startsWith('xray:') && !a.startsWith('logs:'));
 
   it('no Allow statement anywhere grants every action or every action of a service', () => {
     const documents = [
@@ -201,10 +200,7 @@ describe('least privilege', () => {
     const statements = statementsOf(stack.api.functions.reporting);
     expect(beyondLogsAndTracing(stack.api.functions.reporting)).toEqual(['dynamodb:Query', 'kms:Decrypt', 'kms:DescribeKey']);
     const query = statements.find((s) => asArray(s.Action).includes('dynamodb:Query'));
-    expect(asArray(query?.Resource)).toEqual([
-      arnOf(logicalId(stack.data.table)),
-      { 'Fn::Join': ['', [arnOf(logicalId(stack.data.table)), '/index/gsi1']] },
-    ]);
+    expect(asArray(query?.Resource)).toEqual([arnOf(logicalId(stack.data.table)), { 'Fn::Join': ['', [arnOf(logicalId(stack.data.table)), '/index/gsi1']] }]);
     // The table key only through DynamoDB.
     const kms = statements.find((s) => asArray(s.Action).includes('kms:Decrypt'));
     expect(kms?.Condition).toEqual({ StringEquals: { 'kms:ViaService': `dynamodb.${settings.region}.amazonaws.com` } });
@@ -262,7 +258,9 @@ describe('least privilege', () => {
     });
     // KMS only as DynamoDB's table encryption, never the patient data key or the session key.
     const kms = statements.filter((s) => asArray(s.Action).some((a: string) => a.startsWith('kms:')));
-    expect(kms).toEqual([expect.objectContaining({ Resource: arnOf(logicalId(stack.data.tableKey)), Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${settings.region}.amazonaws.com` } } })]);
+    expect(kms).toEqual([
+      expect.objectContaining({ Resource: arnOf(logicalId(stack.data.tableKey)), Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${settings.region}.amazonaws.com` } } }),
+    ]);
     expect(actionsOf(statements).filter((a) => !a.startsWith('xray:') && !a.startsWith('logs:') && !a.startsWith('dynamodb:') && !a.startsWith('kms:'))).toEqual([]);
   });
 
@@ -356,7 +354,7 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('access: item calls with deletes but no batches, opens records\' data keys only (no keyed hash, no generation)', () => {
+  it("access: item calls with deletes but no batches, opens records' data keys only (no keyed hash, no generation)", () => {
     const fn = stack.api.functions.access;
     expect(statementsOf(fn)).toContainEqual({
       Effect: 'Allow',
@@ -383,7 +381,7 @@ describe('least privilege', () => {
     expect(generate).toEqual([expect.objectContaining({ Resource: arnOf(logicalId(stack.data.tableKey)), Condition: viaDynamoDb })]);
   });
 
-  it('visibility: finds due documents on GSI1, moves them on and writes the notice, opens records\' data keys only', () => {
+  it("visibility: finds due documents on GSI1, moves them on and writes the notice, opens records' data keys only", () => {
     const fn = stack.jobs.visibility;
     const statements = statementsOf(fn);
     expect(statements).toContainEqual({
@@ -537,7 +535,9 @@ describe('data', () => {
     const crypto = policy.filter((st) => asArray(st.Action).some((a: string) => ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'].includes(a)));
     // CDK merges statements that differ only by principal: compare principal by principal.
     const inKeyPolicy = crypto.flatMap((st) =>
-      asArray(st.Principal.AWS as Json).map((principal) => canonical({ Effect: st.Effect, Principal: principal, Action: st.Action, Resource: st.Resource, Condition: st.Condition })),
+      asArray(st.Principal.AWS as Json).map((principal) =>
+        canonical({ Effect: st.Effect, Principal: principal, Action: st.Action, Resource: st.Resource, Condition: st.Condition }),
+      ),
     );
     expect(inKeyPolicy.sort()).toEqual(
       grants.map(([fn, Action, Condition]) => canonical({ Effect: 'Allow', Principal: arnOf(roleOf(fn)), Action, Resource: '*', Condition })).sort(),
@@ -616,7 +616,7 @@ describe('API', () => {
     });
   });
 
-  it('puts no regular expression on a long string (a document\'s base64 content): the function checks it', () => {
+  it("puts no regular expression on a long string (a document's base64 content): the function checks it", () => {
     // What the generator does with such strings, whatever the manifest holds today.
     const schema = requestModelSchema(
       z.object({
@@ -633,10 +633,7 @@ describe('API', () => {
       if (node === null || typeof node !== 'object') return [];
       const here = node as Json;
       const long = 'contentEncoding' in here || (typeof here.maxLength === 'number' && here.maxLength > MAX_GATEWAY_PATTERN_LENGTH);
-      return [
-        ...(long && typeof here.pattern === 'string' ? [path] : []),
-        ...Object.entries(here).flatMap(([key, value]) => longStringsWithPattern(value, `${path}.${key}`)),
-      ];
+      return [...(long && typeof here.pattern === 'string' ? [path] : []), ...Object.entries(here).flatMap(([key, value]) => longStringsWithPattern(value, `${path}.${key}`))];
     };
     const models = ofType('AWS::ApiGateway::Model');
     expect(models.length).toBeGreaterThan(0);
@@ -680,9 +677,14 @@ describe('API', () => {
       responseLatency: '$context.responseLatency',
     });
     expect(stage.Properties.AccessLogSetting.Format).not.toMatch(/body|header/i);
-    const settingsFor = (path: string, method: string) =>
-      (stage.Properties.MethodSettings as Json[]).find((s) => s.ResourcePath === path && s.HttpMethod === method);
-    expect(settingsFor('/*', '*')).toMatchObject({ LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: true, CachingEnabled: false, ThrottlingRateLimit: expect.any(Number) });
+    const settingsFor = (path: string, method: string) => (stage.Properties.MethodSettings as Json[]).find((s) => s.ResourcePath === path && s.HttpMethod === method);
+    expect(settingsFor('/*', '*')).toMatchObject({
+      LoggingLevel: 'ERROR',
+      DataTraceEnabled: false,
+      MetricsEnabled: true,
+      CachingEnabled: false,
+      ThrottlingRateLimit: expect.any(Number),
+    });
     expect(settingsFor('/~1v1~1records', 'POST')).toMatchObject({ DataTraceEnabled: false, ThrottlingRateLimit: expect.any(Number) });
     expect(settingsFor('/~1v1~1creation-codes', 'POST')).toMatchObject({ DataTraceEnabled: false, ThrottlingRateLimit: expect.any(Number) });
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
@@ -776,7 +778,7 @@ describe('jobs and messaging', () => {
     });
   }
 
-  it('gives a principal one SNS grant only: grantSmsSend\'s deny of every topic would cancel the professional topic', () => {
+  it("gives a principal one SNS grant only: grantSmsSend's deny of every topic would cancel the professional topic", () => {
     const scratch = new Stack(new App(), 'Scratch', { env: { region: settings.region } });
     const messaging = new Messaging(scratch, 'Messaging', { settings, logs: { encryptionKey: new kms.Key(scratch, 'Logs'), retention: settings.logRetention } });
     const role = new iam.Role(scratch, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });

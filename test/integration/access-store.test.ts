@@ -140,7 +140,13 @@ describe('decisions', () => {
     await transact(env.db, [access.decisionWrite(key.dmpId, RPPS, 'authorized', true, AT.toISOString())]);
     expect((await access.standing(key.dmpId, RPPS)).relation).toEqual({ status: 'authorized', attendingPhysician: true, expiresAt: undefined });
     const raw = await getItem(keys.authorization(key.dmpId, RPPS));
-    expect(raw).toMatchObject({ professionalId: { S: RPPS }, status: { S: 'authorized' }, attendingPhysician: { BOOL: true }, since: { S: AT.toISOString() }, source: { S: 'patient' } });
+    expect(raw).toMatchObject({
+      professionalId: { S: RPPS },
+      status: { S: 'authorized' },
+      attendingPhysician: { BOOL: true },
+      since: { S: AT.toISOString() },
+      source: { S: 'patient' },
+    });
 
     const blockedAt = '2026-11-24T09:00:00.000Z';
     await transact(env.db, [access.decisionWrite(key.dmpId, RPPS, 'blocked', true, blockedAt)]);
@@ -169,7 +175,16 @@ describe('decisions', () => {
     const results = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) =>
         transact(env.db, [
-          { label: 'trace', item: tracePut(env.tableName, key.dmpId, { actor: { kind: 'professional', id: RPPS, profession: '10' }, action: 'record.read', mode: 'normal' }, at(i), `race${String(i).padStart(8, '0')}`) },
+          {
+            label: 'trace',
+            item: tracePut(
+              env.tableName,
+              key.dmpId,
+              { actor: { kind: 'professional', id: RPPS, profession: '10' }, action: 'record.read', mode: 'normal' },
+              at(i),
+              `race${String(i).padStart(8, '0')}`,
+            ),
+          },
           access.seenWrite(key.dmpId, RPPS, at(i)),
         ]),
       ),

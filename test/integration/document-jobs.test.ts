@@ -35,7 +35,10 @@ const world = async () => {
   const records = new RecordStore(env.db, env.tableName);
   const documents = new DocumentStore(env.db, env.tableName);
   const keyRing = new KeyRing(env.kms, env.dataKeyId, new DataKeyCache(systemClock));
-  const visibility = new VisibilityJob(new DynamoVisibilityStore({ db: env.db, tableName: env.tableName, records, documents, keyRing, random: { bytes: (k) => randomBytes(k) } }), silent());
+  const visibility = new VisibilityJob(
+    new DynamoVisibilityStore({ db: env.db, tableName: env.tableName, records, documents, keyRing, random: { bytes: (k) => randomBytes(k) } }),
+    silent(),
+  );
   const uploads = new UploadsJob(new DynamoUploadsStore(env.db, env.tableName, documents), silent());
 
   /** A record (a minor's when it has representatives), with no notification of its own. */
@@ -77,8 +80,7 @@ const world = async () => {
   };
 
   const query = (dmpId: string, prefix: string): Promise<Item[]> => partitionItems(env.db, env.tableName, dmpId, prefix);
-  const get = async (k: { pk: string; sk: string }) =>
-    (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: keyItem(k), ConsistentRead: true }))).Item;
+  const get = async (k: { pk: string; sk: string }) => (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: keyItem(k), ConsistentRead: true }))).Item;
 
   /** The pending notifications of a record, recipients opened. */
   const notifications = async (key: DataKey) =>

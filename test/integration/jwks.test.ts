@@ -17,8 +17,7 @@ const keyPair = async (kid: string) => {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256' } as JWK, kid };
 };
-const sign = (k: Awaited<ReturnType<typeof keyPair>>) =>
-  new SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'ES256', kid: k.kid }).setExpirationTime('5m').sign(k.privateKey);
+const sign = (k: Awaited<ReturnType<typeof keyPair>>) => new SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'ES256', kid: k.kid }).setExpirationTime('5m').sign(k.privateKey);
 const serve = (keys: JWK[]) => (answer = (res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys })));
 
 beforeAll(async () => {
@@ -31,7 +30,12 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-const clock = () => ({ t: Date.parse('2026-11-23T10:00:00Z'), now() { return new Date(this.t); } });
+const clock = () => ({
+  t: Date.parse('2026-11-23T10:00:00Z'),
+  now() {
+    return new Date(this.t);
+  },
+});
 
 describe('remote key set', () => {
   it('fetches once for many verifications, and once for concurrent first uses', async () => {

@@ -40,8 +40,7 @@ const newLogin = async (passwordHash = 'scrypt$first') => {
   return id;
 };
 
-const rawItem = async (key: { pk: string; sk: string }) =>
-  (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: keyItem(key), ConsistentRead: true }))).Item;
+const rawItem = async (key: { pk: string; sk: string }) => (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: keyItem(key), ConsistentRead: true }))).Item;
 
 describe('one-time-code challenges', () => {
   it('counts attempts and returns the challenge as stored', async () => {
@@ -236,9 +235,7 @@ describe('logins and password changes', () => {
 
   it('of two concurrent changes from the same hash, exactly one wins', async () => {
     const id = await newLogin('scrypt$old');
-    const results = await Promise.allSettled(
-      ['scrypt$a', 'scrypt$b'].map((h) => transact(env.db, [store.passwordChange(id, 'scrypt$old', h, NOW)])),
-    );
+    const results = await Promise.allSettled(['scrypt$a', 'scrypt$b'].map((h) => transact(env.db, [store.passwordChange(id, 'scrypt$old', h, NOW)])));
     const won = results.findIndex((r) => r.status === 'fulfilled');
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect((results[1 - won] as PromiseRejectedResult).reason).toBeInstanceOf(ConditionsRefused);

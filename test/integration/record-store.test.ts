@@ -121,10 +121,7 @@ describe('logins', () => {
     const [created, issued] = await Promise.all([rawItem(keys.login('71000000001')), rawItem(keys.login('71000000002'))]);
     expect(Object.keys(created).sort()).toEqual(Object.keys(issued).sort());
     expect(withoutKey(created)).toEqual(withoutKey(issued));
-    const [createdRef, issuedRef] = await Promise.all([
-      rawItem(keys.loginRef('store-login-0001', '71000000001')),
-      rawItem(keys.loginRef('store-login-0001', '71000000002')),
-    ]);
+    const [createdRef, issuedRef] = await Promise.all([rawItem(keys.loginRef('store-login-0001', '71000000001')), rawItem(keys.loginRef('store-login-0001', '71000000002'))]);
     expect(Object.keys(createdRef).sort()).toEqual(Object.keys(issuedRef).sort());
     expect(withoutKey(createdRef)).toEqual(withoutKey(issuedRef));
   });

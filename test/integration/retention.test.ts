@@ -74,17 +74,18 @@ const world = async () => {
     } while (start);
     return items.sort((a, b) => `${a.pk?.S}|${a.sk?.S}`.localeCompare(`${b.pk?.S}|${b.sk?.S}`));
   };
-  const get = async (key: { pk: string; sk: string }) =>
-    (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: keyItem(key), ConsistentRead: true }))).Item;
+  const get = async (key: { pk: string; sk: string }) => (await env.db.send(new GetItemCommand({ TableName: env.tableName, Key: keyItem(key), ConsistentRead: true }))).Item;
 
   return { env, store, job, create, close, reactivate, scan, get };
 };
 
 type Created = { dmpId: string; insHash: string; logins: string[] };
 /** The items a record owns: its partition, its logins and its INS entry (not the pharmacy ledger). */
-const ownedBy = (r: Created) => (i: Item) =>
-  i.pk?.S === `REC#${r.dmpId}` || r.logins.some((l) => i.pk?.S === `LOGIN#${l}`) || i.pk?.S === `INS#${r.insHash}`;
-const not = <T>(f: (x: T) => boolean) => (x: T) => !f(x);
+const ownedBy = (r: Created) => (i: Item) => i.pk?.S === `REC#${r.dmpId}` || r.logins.some((l) => i.pk?.S === `LOGIN#${l}`) || i.pk?.S === `INS#${r.insHash}`;
+const not =
+  <T>(f: (x: T) => boolean) =>
+  (x: T) =>
+    !f(x);
 
 describe('retention sweep', () => {
   it('destroys nothing before the retention date; at it, everything the record owns, and nothing else', async () => {
@@ -113,9 +114,7 @@ describe('retention sweep', () => {
     expect(await w.store.load(due.dmpId)).toBeUndefined();
     expect(await w.store.dmpIdByInsHash(due.insHash)).toBeUndefined();
     // The pharmacy ledger is accounting: it stays, for every record.
-    expect((await w.store.ledger('750000009', '2025-06')).map((e) => e.dmpId).sort()).toEqual(
-      [active.dmpId, closedLater.dmpId, due.dmpId, reactivated.dmpId].sort(),
-    );
+    expect((await w.store.ledger('750000009', '2025-06')).map((e) => e.dmpId).sort()).toEqual([active.dmpId, closedLater.dmpId, due.dmpId, reactivated.dmpId].sort());
     // The others are untouched, item for item.
     for (const other of [active, closedLater, reactivated]) {
       expect(after.filter(ownedBy(other))).toEqual(before.filter(ownedBy(other)));

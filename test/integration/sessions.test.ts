@@ -27,13 +27,17 @@ beforeAll(async () => {
 const ISSUER = 'https://dmp.test/sessions';
 const AUDIENCE = 'dmp-api';
 const T0 = Date.parse('2026-11-23T10:00:00Z');
-const clockAt = (t: number): Clock & { t: number } => ({ t, now() { return new Date(this.t); } });
+const clockAt = (t: number): Clock & { t: number } => ({
+  t,
+  now() {
+    return new Date(this.t);
+  },
+});
 
 let ids = 0;
 const config = (over: Partial<SessionConfig> = {}): SessionConfig => ({ keyId, issuer: ISSUER, audience: AUDIENCE, ...over });
 const signer = (clock: Clock = clockAt(T0), over: Partial<SessionConfig> = {}) => new SessionSigner(env.kms, config(over), clock, () => `jti-${++ids}`);
-const verifier = (clock: Clock = clockAt(T0), key = new SessionPublicKey(env.kms, keyId)) =>
-  new TokenVerifier([], clock, { issuer: ISSUER, audience: AUDIENCE, key });
+const verifier = (clock: Clock = clockAt(T0), key = new SessionPublicKey(env.kms, keyId)) => new TokenVerifier([], clock, { issuer: ISSUER, audience: AUDIENCE, key });
 
 const claims = (over: Partial<SessionClaims> = {}): SessionClaims => ({
   dmpId: 'Dmp_record-0001',
@@ -107,9 +111,7 @@ describe('issuing and verifying sessions', () => {
     for (const t of tokens.slice(50)) rest.push(await v.verify(t));
     verifying.stop();
     expect(verifying.calls.map((c) => c.command)).toEqual(['GetPublicKeyCommand']);
-    expect([...first, ...rest].map((a) => (a.kind === 'patient' ? a.loginId : a.kind))).toEqual(
-      tokens.map((_, i) => String(10_000_000_000 + i)),
-    );
+    expect([...first, ...rest].map((a) => (a.kind === 'patient' ? a.loginId : a.kind))).toEqual(tokens.map((_, i) => String(10_000_000_000 + i)));
   });
 
   it('each token carries its own id', async () => {
@@ -169,9 +171,13 @@ describe('refused sessions', () => {
     await refuses(none);
     const pub = await new SessionPublicKey(env.kms, keyId).get();
     const input = `${b64(validHeader({ alg: 'HS256' }))}.${b64(validPayload())}`;
-    const mac = createHmac('sha256', pub.export({ format: 'der', type: 'spki' })).update(input).digest('base64url');
+    const mac = createHmac('sha256', pub.export({ format: 'der', type: 'spki' }))
+      .update(input)
+      .digest('base64url');
     await refuses(`${input}.${mac}`);
-    const pemMac = createHmac('sha256', pub.export({ format: 'pem', type: 'spki' }) as string).update(input).digest('base64url');
+    const pemMac = createHmac('sha256', pub.export({ format: 'pem', type: 'spki' }) as string)
+      .update(input)
+      .digest('base64url');
     await refuses(`${input}.${pemMac}`);
   });
 

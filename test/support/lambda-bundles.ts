@@ -71,4 +71,3 @@ export const FUNCTIONS: LambdaEntry[] = [
   { name: 'visibility', entry: 'functions/jobs/visibility.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'uploads', entry: 'functions/jobs/uploads.ts', clients: ['DynamoDBClient'] },
 ];
-

@@ -154,8 +154,7 @@ const matrix: AccessMatrix = defaultAccessMatrix;
 // Outcomes
 // ---------------------------------------------------------------------------------------------
 
-const outcome = (d: Decision | LogScope): string =>
-  !d.allow ? `${d.answer}:${d.code}` : 'scope' in d ? `allow:${d.scope}` : `allow:${d.mode}`;
+const outcome = (d: Decision | LogScope): string => (!d.allow ? `${d.answer}:${d.code}` : 'scope' in d ? `allow:${d.scope}` : `allow:${d.mode}`);
 
 /** Compares at the precision of the expectation: `forbidden` matches any forbidden code. */
 const expectOutcome = (d: Decision | LogScope, expected: string): void => {
@@ -506,7 +505,15 @@ describe('decideDocumentRead and documentReader', () => {
     dr('doctor, expired', doctor, active, 'expired', 'none', doc(), 'forbidden:authorization-expired'),
     dr('doctor, expires now', doctor, active, 'expiresNow', 'none', doc(), 'forbidden:authorization-expired'),
     dr('doctor, expired, deleted document', doctor, active, 'expired', 'none', doc({ status: 'deleted' }), 'not-found'),
-    dr('doctor, no relation, document of the patient bearing the doctor’s id', doctor, active, 'none', 'none', doc({ author: { kind: 'patient', id: 'pro-10' } }), 'forbidden:no-authorization'),
+    dr(
+      'doctor, no relation, document of the patient bearing the doctor’s id',
+      doctor,
+      active,
+      'none',
+      'none',
+      doc({ author: { kind: 'patient', id: 'pro-10' } }),
+      'forbidden:no-authorization',
+    ),
     // Blocked.
     dr('doctor blocked, plain', doctor, active, 'blocked', 'none', doc(), 'forbidden:blocked'),
     dr('doctor blocked, own document', doctor, active, 'blocked', 'none', doc({ author: byPro(doctor) }), 'forbidden:blocked'),
@@ -574,7 +581,15 @@ describe('decideDocumentRead and documentReader', () => {
     dr('author authorized, break-glass too', doctor, active, 'authorized', 'breakGlass', doc({ author: byPro(doctor) }), 'allow:normal'),
     dr('podiatrist author of a consultation (matrix does not apply)', podiatrist, active, 'none', 'none', doc({ author: byPro(podiatrist) }), 'allow:normal'),
     dr('podiatrist author of an imagery report, authorized', podiatrist, active, 'authorized', 'none', doc({ type: '18748-4', author: byPro(podiatrist) }), 'allow:normal'),
-    dr('pharmacist author of advance directives (exception does not apply)', pharmacist, active, 'none', 'none', doc({ type: 'EXPPAT_3', author: byPro(pharmacist) }), 'allow:normal'),
+    dr(
+      'pharmacist author of advance directives (exception does not apply)',
+      pharmacist,
+      active,
+      'none',
+      'none',
+      doc({ type: 'EXPPAT_3', author: byPro(pharmacist) }),
+      'allow:normal',
+    ),
     dr('unknown profession, authorized, synthesis', unknownProfession, active, 'authorized', 'none', doc({ type: '60591-5' }), 'not-found'),
     dr('unknown profession, author', unknownProfession, active, 'none', 'none', doc({ author: byPro(unknownProfession) }), 'allow:normal'),
     // Every profession × every class and the EXPPAT_3 exception, normal and break-glass.
@@ -615,10 +630,31 @@ describe('documentReader over a listing', () => {
     { name: 'consultation', doc: doc(), patient: 'allow', representative: 'allow', authorizedNurse: 'allow', attendingDoctor: 'allow' },
     { name: 'masked consultation', doc: doc({ labels: masked }), patient: 'allow', representative: 'allow', authorizedNurse: 'not-found', attendingDoctor: 'allow' },
     { name: 'imagery', doc: doc({ type: '18748-4' }), patient: 'allow', representative: 'allow', authorizedNurse: 'not-found', attendingDoctor: 'allow' },
-    { name: 'hidden from the patient', doc: doc({ labels: hiddenFromPatient }), patient: 'not-found', representative: 'not-found', authorizedNurse: 'allow', attendingDoctor: 'allow' },
-    { name: 'hidden from representatives', doc: doc({ labels: hiddenFromReps }), patient: 'allow', representative: 'not-found', authorizedNurse: 'allow', attendingDoctor: 'allow' },
+    {
+      name: 'hidden from the patient',
+      doc: doc({ labels: hiddenFromPatient }),
+      patient: 'not-found',
+      representative: 'not-found',
+      authorizedNurse: 'allow',
+      attendingDoctor: 'allow',
+    },
+    {
+      name: 'hidden from representatives',
+      doc: doc({ labels: hiddenFromReps }),
+      patient: 'allow',
+      representative: 'not-found',
+      authorizedNurse: 'allow',
+      attendingDoctor: 'allow',
+    },
     { name: 'deleted', doc: doc({ status: 'deleted' }), patient: 'not-found', representative: 'not-found', authorizedNurse: 'not-found', attendingDoctor: 'not-found' },
-    { name: 'advance directives', doc: doc({ type: 'EXPPAT_3', author: byPatient }), patient: 'allow', representative: 'allow', authorizedNurse: 'allow', attendingDoctor: 'allow' },
+    {
+      name: 'advance directives',
+      doc: doc({ type: 'EXPPAT_3', author: byPatient }),
+      patient: 'allow',
+      representative: 'allow',
+      authorizedNurse: 'allow',
+      attendingDoctor: 'allow',
+    },
   ];
   const readers = {
     patient: documentReader(patient, minor, standing(), NOW, matrix),
@@ -800,7 +836,15 @@ describe('decideDocumentChange', () => {
     ch('author reveals to the patient, authorized', doctor, active, 'authorized', doc({ author: byPro(doctor), labels: hiddenFromPatient }), revealToPatient, 'allow'),
     ch('author reveals to the patient, break-glass', doctor, active, 'none', doc({ author: byPro(doctor), labels: hiddenFromPatient }), revealToPatient, 'allow', 'breakGlass'),
     ch('author reveals to representatives', doctor, minor, 'none', doc({ author: byPro(doctor), labels: hiddenFromReps }), revealToReps, 'allow'),
-    ch('author reveals to both', doctor, minor, 'none', doc({ author: byPro(doctor), labels: { ...hiddenFromPatient, ...hiddenFromReps } }), { ...revealToPatient, ...revealToReps }, 'allow'),
+    ch(
+      'author reveals to both',
+      doctor,
+      minor,
+      'none',
+      doc({ author: byPro(doctor), labels: { ...hiddenFromPatient, ...hiddenFromReps } }),
+      { ...revealToPatient, ...revealToReps },
+      'allow',
+    ),
     ch('author reveals an already visible document', doctor, active, 'none', mine, revealToPatient, 'allow'),
     ch('author blocked reveals', doctor, active, 'blocked', doc({ author: byPro(doctor), labels: hiddenFromPatient }), revealToPatient, 'forbidden:blocked'),
     ch('author reveals, closed record', doctor, closed, 'none', doc({ author: byPro(doctor), labels: hiddenFromPatient }), revealToPatient, 'not-found'),
@@ -836,10 +880,26 @@ describe('decideDocumentChange', () => {
     ch('agent archives', agent, active, 'none', doc(), archive, 'forbidden'),
     ch('anonymous archives', anonymous, active, 'none', doc(), archive, 'not-found'),
     // Resulting labels.
-    ch('author archives an inconsistent (masked and hidden) document', doctor, active, 'none', doc({ author: byPro(doctor), labels: contradictory }), archive, 'refused:contradictory-labels'),
+    ch(
+      'author archives an inconsistent (masked and hidden) document',
+      doctor,
+      active,
+      'none',
+      doc({ author: byPro(doctor), labels: contradictory }),
+      archive,
+      'refused:contradictory-labels',
+    ),
     ch('author reveals an inconsistent document to the patient', doctor, active, 'none', doc({ author: byPro(doctor), labels: contradictory }), revealToPatient, 'allow'),
     ch('patient masks and archives together', patient, active, 'none', doc(), { ...mask, ...archive }, 'allow'),
-    ch('author reveals and masks together', doctor, active, 'none', doc({ author: byPro(doctor), labels: hiddenFromPatient }), { ...revealToPatient, ...mask }, 'forbidden:label-not-yours'),
+    ch(
+      'author reveals and masks together',
+      doctor,
+      active,
+      'none',
+      doc({ author: byPro(doctor), labels: hiddenFromPatient }),
+      { ...revealToPatient, ...mask },
+      'forbidden:label-not-yours',
+    ),
     ch('patient masks and reveals together', patient, active, 'none', doc(), { ...mask, ...revealToPatient }, 'forbidden:label-not-yours'),
   ];
   it.each(rows)('$name → $expected', ({ actor, record, rel, grant, doc: d, change, expected }) => {
@@ -869,7 +929,14 @@ describe('decideDocumentDelete', () => {
     dx('break-glass non-author', doctor, active, 'none', doc(), 'forbidden:not-author', 'breakGlass'),
     dx('non-author without relation', doctor, active, 'none', doc(), 'forbidden:no-authorization'),
     dx('authorized doctor, patient’s document', doctor, active, 'authorized', doc({ type: 'DOCPAT01', author: byPatient }), 'forbidden:not-author'),
-    dx('authorized doctor, patient’s document bearing the doctor’s id', doctor, active, 'authorized', doc({ type: 'DOCPAT01', author: { kind: 'patient', id: 'pro-10' } }), 'forbidden:not-author'),
+    dx(
+      'authorized doctor, patient’s document bearing the doctor’s id',
+      doctor,
+      active,
+      'authorized',
+      doc({ type: 'DOCPAT01', author: { kind: 'patient', id: 'pro-10' } }),
+      'forbidden:not-author',
+    ),
     dx('authorized pharmacist, imagery (unreadable)', pharmacist, active, 'authorized', doc({ type: '18748-4' }), 'not-found'),
     dx('patient, own document', patient, active, 'none', doc({ type: 'DOCPAT01', author: byPatient }), 'allow'),
     dx('patient, representative’s document', patient, minor, 'none', doc({ type: 'DOCPAT01', author: byRepresentative }), 'allow'),
@@ -1016,7 +1083,9 @@ describe('decideAccessRequest', () => {
     rq('regulator, regulation, patient opposes nothing', regulator, noOpposition, 'none', regulation, 'allow:regulation'),
     // Non-professionals, every mode.
     ...([patient, representative, otherPatient, agent, anonymous] as const).flatMap((actor) =>
-      [consent, breakGlass, regulation].map((request) => rq(`${actor.kind}${actor === otherPatient ? ' of another record' : ''}, ${request.mode}`, actor, active, 'none', request, 'forbidden')),
+      [consent, breakGlass, regulation].map((request) =>
+        rq(`${actor.kind}${actor === otherPatient ? ' of another record' : ''}, ${request.mode}`, actor, active, 'none', request, 'forbidden'),
+      ),
     ),
     rq('patient, consent, closed record', patient, closed, 'none', consent, 'forbidden'),
     // Every profession: consent, attending physician, break-glass, regulation.
@@ -1135,7 +1204,12 @@ describe('a new version’s labels (decideReplace with the labels asked for)', (
   const mine = (labels: Partial<DocumentLabels>) => doc({ author: byPro(doctor), labels });
   it.each([
     { name: 'masked version, new one visible', previous: mine(masked), requested: NO_LABELS, expected: 'allow' },
-    { name: 'masked version, new one invisible to the patient', previous: mine(masked), requested: { ...NO_LABELS, ...hiddenFromPatient }, expected: 'refused:contradictory-labels' },
+    {
+      name: 'masked version, new one invisible to the patient',
+      previous: mine(masked),
+      requested: { ...NO_LABELS, ...hiddenFromPatient },
+      expected: 'refused:contradictory-labels',
+    },
     { name: 'unmasked version, new one invisible to the patient', previous: mine(NO_LABELS), requested: { ...NO_LABELS, ...hiddenFromPatient }, expected: 'allow' },
   ])('$name → $expected', ({ previous, requested, expected }) => {
     expectOutcome(decideReplace(doctor, active, standing(), previous, NOW, matrix, requested), expected);

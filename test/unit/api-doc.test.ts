@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { API_DOC, TABLE_END, TABLE_START, operationsTable, withTable } from '../../bin/api-table.ts';
-import { ROUTES } from '../../functions/http/routes.ts';
+import { ROUTES } from '../../functions/capabilities/index.ts';
 
 describe('docs/API.md', () => {
   const page = readFileSync(API_DOC, 'utf8');

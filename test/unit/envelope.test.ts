@@ -49,7 +49,12 @@ describe('AES-256-GCM sealing bound to record, item and attribute', () => {
 });
 
 describe('data key cache', () => {
-  const clock = { t: 0, now() { return new Date(this.t); } };
+  const clock = {
+    t: 0,
+    now() {
+      return new Date(this.t);
+    },
+  };
 
   it('expires entries after its TTL and zeroes them', () => {
     const cache = new DataKeyCache(clock, 10, 1000, 0);

@@ -2,14 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '../../functions/domain/actor.ts';
 import { RuleViolation } from '../../functions/domain/errors.ts';
-import {
-  RETENTION_YEARS,
-  assertClosable,
-  assertOpenForChange,
-  assertReactivation,
-  isDueForDestruction,
-  retainUntil,
-} from '../../functions/domain/lifecycle.ts';
+import { RETENTION_YEARS, assertClosable, assertOpenForChange, assertReactivation, isDueForDestruction, retainUntil } from '../../functions/domain/lifecycle.ts';
 
 const violation = (f: () => void): RuleViolation => {
   try {

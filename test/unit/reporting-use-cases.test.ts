@@ -8,7 +8,7 @@ import type { Actor } from '../../functions/domain/actor.ts';
 import type { Channel } from '../../functions/domain/creation.ts';
 import { RuleViolation } from '../../functions/domain/errors.ts';
 import type { CreationReports, LedgerEntry } from '../../functions/domain/ports.ts';
-import type { Call } from '../../functions/http/capability.ts';
+import type { Call } from '../../functions/http/define-capability.ts';
 
 const FINESS = '750000001';
 const pharmacist: Actor = { kind: 'professional', id: '810000000021', profession: '21', structure: FINESS };
@@ -68,7 +68,13 @@ describe('pharmacyCreations', () => {
 
   it('refuses another pharmacy’s pharmacist with the policy’s own refusal, before reading anything', async () => {
     let read = false;
-    const spy: CreationReports = { ...records, ledger: async () => ((read = true), []) };
+    const spy: CreationReports = {
+      ...records,
+      ledger: async () => {
+        read = true;
+        return [];
+      },
+    };
     const refused = await route('pharmacyCreations')(call(otherPharmacist, { finess: FINESS }, { month: '2026-11' }), { records: spy }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(RuleViolation);
     expect(refused).toMatchObject({ kind: 'forbidden', code: 'not-this-pharmacy' });

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { safeParse, type $ZodType } from 'zod/v4/core';
-import { ROUTES } from '../../functions/http/routes.ts';
+import { ROUTES } from '../../functions/capabilities/index.ts';
 
 interface LazyDef {
   type: string;

@@ -36,7 +36,15 @@ class MemoryVisibilityStore implements VisibilityStore<Read> {
 
   deposit(dmpId: string, documentId: string, depositedAt: Date, hidden = true): void {
     this.records.add(dmpId);
-    this.documents.set(`${dmpId}/${documentId}`, { dmpId, documentId, depositedAt, hidden, deleted: false, next: hidden ? { step: 'notice', at: noticeAt(depositedAt) } : undefined, revision: 1 });
+    this.documents.set(`${dmpId}/${documentId}`, {
+      dmpId,
+      documentId,
+      depositedAt,
+      hidden,
+      deleted: false,
+      next: hidden ? { step: 'notice', at: noticeAt(depositedAt) } : undefined,
+      revision: 1,
+    });
   }
   doc(dmpId: string, documentId: string) {
     return this.documents.get(`${dmpId}/${documentId}`)!;

@@ -7,21 +7,13 @@
 import { tracePage } from '#adapters/trace-store';
 import type { LabelledWrite } from '#adapters/transactions';
 import { ConditionsRefused, transact } from '#adapters/transactions';
-import {
-  EMERGENCY_ACCESS_MS,
-  authorizationState,
-  decideAccessLogRead,
-  decideAccessRequest,
-  decideHolderAction,
-  showsTracedDocument,
-  type Relation,
-} from '#domain/access-policy';
+import { EMERGENCY_ACCESS_MS, authorizationState, decideAccessLogRead, decideAccessRequest, decideHolderAction, showsTracedDocument, type Relation } from '#domain/access-policy';
 import { refuse } from '#domain/errors';
 import { assertOpenForChange } from '#domain/lifecycle';
 import { traceActor } from '#domain/trace';
 import type { CryptoDeps } from '#platform/deps-data';
 import { HttpProblem } from '#platform/problem';
-import { defineCapability, type Call, type HandlerOf } from '#http/capability';
+import { defineCapability, type Call, type HandlerOf } from '#http/define-capability';
 import { accessRecord, commit, holderMobiles, notify, traceRead, traceWrite } from '../shared.ts';
 import { ACCESS, type ACCESS_ROUTES } from './routes.ts';
 
@@ -113,9 +105,7 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
   // An emergency access: the patient is told by SMS, attending physicians through professional messaging.
   const until = new Date(now.getTime() + EMERGENCY_ACCESS_MS);
   const key = await opened.key();
-  const attending = (await deps.records.authorizations(dmpId)).filter(
-    (a) => a.professionalId !== actor.id && a.attendingPhysician && authorizationState(a, now) === 'VALIDE',
-  );
+  const attending = (await deps.records.authorizations(dmpId)).filter((a) => a.professionalId !== actor.id && a.attendingPhysician && authorizationState(a, now) === 'VALIDE');
   const writes: LabelledWrite[] = [
     deps.access.emergencyWrite(key, actor.id, decision.mode, request.reason, now, until),
     traceWrite(deps, call.actor, dmpId, 'access.emergency', now, { mode: decision.mode }),
@@ -130,7 +120,10 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
     await transact(deps.db, writes);
   } catch (error) {
     if (!(error instanceof ConditionsRefused) || !error.labels.has('seen')) throw error;
-    await transact(deps.db, writes.filter((w) => w.label !== 'seen'));
+    await transact(
+      deps.db,
+      writes.filter((w) => w.label !== 'seen'),
+    );
   }
   return { status: 200, body: { authorization: 'VALIDE', mode: decision.mode, expiresAt: until.toISOString() } };
 };
@@ -139,7 +132,14 @@ const accessLog: Handler<'accessLog'> = async (call, deps) => {
   const { limit, cursor } = call.query;
   const { record, decision } = await accessRecord(deps, call, call.params.dmpId, ({ record, standing }, now) => decideAccessLogRead(call.actor, record, standing, now));
   const me = traceActor(call.actor);
-  const page = await tracePage(deps.db, deps.config.tableName, record.dmpId, limit ? Number(limit) : 50, cursor, decision.scope === 'own' ? { kind: me.kind, id: me.id ?? '' } : undefined);
+  const page = await tracePage(
+    deps.db,
+    deps.config.tableName,
+    record.dmpId,
+    limit ? Number(limit) : 50,
+    cursor,
+    decision.scope === 'own' ? { kind: me.kind, id: me.id ?? '' } : undefined,
+  );
   // Reading the whole log is itself an access to the record: traced, for professionals.
   if (call.actor.kind === 'professional' && decision.scope === 'all') {
     await traceRead(deps, call, record.dmpId, 'access-log.read', { mode: 'normal' });

@@ -14,18 +14,10 @@ import { passwordProblem } from '#domain/password-policy';
 import { isMinorOn } from '#domain/dates';
 import { refuse } from '#domain/errors';
 import { newLoginId, newProvisionalPassword } from '#domain/identifiers';
-import {
-  CODE_TTL_MS,
-  SOURCE_MAX_FAILURES,
-  loginRefusal,
-  newChallengeId,
-  newLoginCode,
-  retryAfterSeconds,
-  sourceWindow,
-} from '#domain/login';
+import { CODE_TTL_MS, SOURCE_MAX_FAILURES, loginRefusal, newChallengeId, newLoginCode, retryAfterSeconds, sourceWindow } from '#domain/login';
 import type { AuthDeps } from './deps.ts';
 import { HttpProblem } from '#platform/problem';
-import { defineCapability, type HandlerOf } from '#http/capability';
+import { defineCapability, type HandlerOf } from '#http/define-capability';
 import { decideCredentialsReissue } from '#domain/access-policy';
 import { accessRecord, eventId, notify, traceWrite } from '../shared.ts';
 import { AUTH, type AUTH_ROUTES } from './routes.ts';
@@ -44,7 +36,6 @@ const WRONG_CODE = 'The code is wrong, expired or already used. Log in again to 
 const tooMany = (until: Date, now: Date): never => {
   throw new HttpProblem(429, 'Too many failed attempts. Try again later.', { headers: { 'Retry-After': String(retryAfterSeconds(until, now)) } });
 };
-
 
 /** Refuses a source or a login id that failed too often, before any password work. */
 const guard = async (deps: AuthDeps, loginId: string | undefined, sourceHash: string, now: Date): Promise<void> => {
@@ -124,9 +115,10 @@ const patientVerify: Handler<'patientVerify'> = async (call, deps) => {
     await deps.logins.recordFailure(challenge.loginId, source, now);
     throw new HttpProblem(401, WRONG_CODE, { code: 'wrong-code' });
   }
-  const actor = challenge.actor === 'patient'
-    ? { kind: 'patient' as const, dmpId: challenge.dmpId, loginId: challenge.loginId }
-    : { kind: 'representative' as const, dmpId: challenge.dmpId, loginId: challenge.loginId };
+  const actor =
+    challenge.actor === 'patient'
+      ? { kind: 'patient' as const, dmpId: challenge.dmpId, loginId: challenge.loginId }
+      : { kind: 'representative' as const, dmpId: challenge.dmpId, loginId: challenge.loginId };
   try {
     await transact(deps.db, [
       deps.logins.challengeUse(challengeId, now),
@@ -191,7 +183,7 @@ const reissueCredentials: Handler<'reissueCredentials'> = async (call, deps) => 
   const key = await access.key();
   const { identity, contact } = openRecord(key, access.record);
   if (isMinorOn(identity.birthDate, now)) {
-    refuse('conflict', 'still-minor', "The person is a minor: the record is used by the legal representatives until the 18th birthday.");
+    refuse('conflict', 'still-minor', 'The person is a minor: the record is used by the legal representatives until the 18th birthday.');
   }
   const bytes = (n: number) => deps.random.bytes(n);
   const loginId = newLoginId(bytes);

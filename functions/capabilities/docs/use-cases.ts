@@ -1,19 +1,19 @@
 /** The API's own description: the OpenAPI document and a readable reference page. */
 import type { HttpDeps } from '#platform/deps';
-import { openApiDocument } from '#http/openapi';
-import { defineCapability } from '#http/capability';
-import { ROUTES } from '#http/routes';
+import { defineCapability } from '#http/define-capability';
+import { ROUTES } from '../index.ts';
+import { openApiDocument } from './openapi.ts';
 import { DOCS } from './routes.ts';
 
 let cachedDocument: unknown;
 let cachedPage: string | undefined;
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const page = (): string => {
   const rows = ROUTES.map(
     (r) =>
-      `<tr><td><code>${r.method}</code></td><td><code>${escape(r.path)}</code></td><td>${escape(r.summary)}${r.description ? `<br><small>${escape(r.description)}</small>` : ''}</td><td>${r.callers.join(', ')}</td></tr>`,
+      `<tr><td><code>${r.method}</code></td><td><code>${escapeHtml(r.path)}</code></td><td>${escapeHtml(r.summary)}${r.description ? `<br><small>${escapeHtml(r.description)}</small>` : ''}</td><td>${r.callers.join(', ')}</td></tr>`,
   ).join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>DMP API reference</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}code{font-size:.95em}</style></head>
@@ -24,6 +24,6 @@ ${rows}
 };
 
 export const capability = defineCapability<HttpDeps>()(DOCS, {
-    openapi: async () => ({ status: 200, body: (cachedDocument ??= openApiDocument()) }),
-    docs: async () => ({ status: 200, raw: { contentType: 'text/html; charset=utf-8', text: (cachedPage ??= page()) } }),
-  });
+  openapi: async () => ({ status: 200, body: (cachedDocument ??= openApiDocument()) }),
+  docs: async () => ({ status: 200, raw: { contentType: 'text/html; charset=utf-8', text: (cachedPage ??= page()) } }),
+});

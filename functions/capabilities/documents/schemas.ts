@@ -7,9 +7,7 @@ export const DocumentId = z.lazy(() => z.string().check(z.regex(DOCUMENT_ID, 'no
 
 export const DocumentParams = z.lazy(() => z.strictObject({ dmpId: DmpId, documentId: DocumentId }));
 
-export const TypeCode = z.lazy(() =>
-  z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,32}$/, 'not a type code'), z.meta({ description: 'A type code of data/document-types.json' })),
-);
+export const TypeCode = z.lazy(() => z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,32}$/, 'not a type code'), z.meta({ description: 'A type code of data/document-types.json' })));
 
 const Labels = z.lazy(() =>
   z.strictObject({

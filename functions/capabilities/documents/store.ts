@@ -272,7 +272,11 @@ export class DocumentStore {
 
   /** Logical deletion: out of every list, its content and traces kept with the record. */
   deleteWrite(dmpId: string, doc: StoredDocument, at: Date): LabelledWrite {
-    return this.change(dmpId, doc, { set: ['#status = :deleted', 'deletedAt = :at'], remove: ['gsi1pk', 'gsi1sk', 'visibilityStep'], values: { ':deleted': S('deleted'), ':at': S(at.toISOString()) } });
+    return this.change(dmpId, doc, {
+      set: ['#status = :deleted', 'deletedAt = :at'],
+      remove: ['gsi1pk', 'gsi1sk', 'visibilityStep'],
+      values: { ':deleted': S('deleted'), ':at': S(at.toISOString()) },
+    });
   }
 
   /** The visibility job's steps: after the notice, wait for the reveal; at the reveal, show it. */

@@ -24,7 +24,7 @@ import { documentType } from '#domain/reference-data';
 import type { TraceDetails } from '../shared.ts';
 import { withDocuments, type DocumentDeps } from './deps.ts';
 import { HttpProblem } from '#platform/problem';
-import { defineCapability, type Call, type HandlerOf } from '#http/capability';
+import { defineCapability, type Call, type HandlerOf } from '#http/define-capability';
 import { canonicalJson } from '#http/canonical';
 import { denied } from '#http/denial';
 import { accessRecord, commit, replayed, traceRead, traceWrite, type RecordAccess } from '../shared.ts';
@@ -73,9 +73,7 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
   }
 
   const scope = `${actorRef(call.actor)}:${dmpId}`;
-  const idem = call.idempotencyKey
-    ? { key: call.idempotencyKey, hash: await deps.hasher.hash('idempotency', canonicalJson(['depositDocument', scope, body])) }
-    : undefined;
+  const idem = call.idempotencyKey ? { key: call.idempotencyKey, hash: await deps.hasher.hash('idempotency', canonicalJson(['depositDocument', scope, body])) } : undefined;
   if (idem) {
     const replay = await replayed(deps, scope, idem.key, idem.hash);
     if (replay) return replay;
@@ -243,7 +241,10 @@ const deleteDocument: Handler<'deleteDocument'> = async (call, deps) => {
   if (!decision.allow) return denied(decision);
   await commit(
     deps,
-    [deps.documents.deleteWrite(record.dmpId, doc, now), traceWrite(deps, call.actor, record.dmpId, 'document.delete', now, traceDetails(decision.mode, doc.documentId, doc.labels))],
+    [
+      deps.documents.deleteWrite(record.dmpId, doc, now),
+      traceWrite(deps, call.actor, record.dmpId, 'document.delete', now, traceDetails(decision.mode, doc.documentId, doc.labels)),
+    ],
     'The document changed meanwhile: read it again and retry.',
   );
   return { status: 204 };

@@ -79,9 +79,7 @@ export const SettingsView = z.lazy(() =>
   z.strictObject({
     emergencyAccess: z.strictObject({ breakGlass: z.boolean(), regulation: z.boolean() }),
     contact: Contact,
-    pendingMobile: z.optional(
-      z.strictObject({ expiresAt: Instant }).check(z.meta({ description: 'A new mobile waits for the code sent to it (see mobile-confirmation).' })),
-    ),
+    pendingMobile: z.optional(z.strictObject({ expiresAt: Instant }).check(z.meta({ description: 'A new mobile waits for the code sent to it (see mobile-confirmation).' }))),
   }),
 );
 

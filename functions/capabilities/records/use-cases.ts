@@ -5,15 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { openJson, sealJson } from '#adapters/envelope';
 import { ConditionsRefused, type LabelledWrite } from '#adapters/transactions';
-import {
-  openRecord,
-  type Contact,
-  type EmergencyAccess,
-  type LoginToCreate,
-  type RecordStore,
-  type Representative,
-  type StoredRecord,
-} from '#adapters/record-store';
+import { openRecord, type Contact, type EmergencyAccess, type LoginToCreate, type RecordStore, type Representative, type StoredRecord } from '#adapters/record-store';
 import { assertClosable, assertOpenForChange, assertReactivation, retainUntil } from '#domain/lifecycle';
 import { CODE_TTL_MS, MAX_CODE_ATTEMPTS, newLoginCode } from '#domain/login';
 import { hashPassword } from '#adapters/passwords';
@@ -28,7 +20,7 @@ import { traceActor } from '#domain/trace';
 import { isoMonth } from '#domain/dates';
 import type { CryptoDeps } from '#platform/deps-data';
 import { HttpProblem } from '#platform/problem';
-import { defineCapability, type Call, type HandlerOf } from '#http/capability';
+import { defineCapability, type Call, type HandlerOf } from '#http/define-capability';
 import { canonicalJson } from '#http/canonical';
 import { RECORDS, type RECORDS_ROUTES } from './routes.ts';
 
@@ -46,18 +38,13 @@ const createRecord: Handler<'createRecord'> = async (call, deps) => {
   }
   const bytes = (n: number) => deps.random.bytes(n);
   const scope = actorRef(call.actor);
-  const idem = call.idempotencyKey
-    ? { key: call.idempotencyKey, hash: await deps.hasher.hash('idempotency', canonicalJson(['createRecord', scope, body])) }
-    : undefined;
+  const idem = call.idempotencyKey ? { key: call.idempotencyKey, hash: await deps.hasher.hash('idempotency', canonicalJson(['createRecord', scope, body])) } : undefined;
   if (idem) {
     const replay = await replayed(deps, scope, idem.key, idem.hash);
     if (replay) return replay;
   }
 
-  const [insHash, codeHash] = await Promise.all([
-    deps.hasher.hash('ins', body.ins),
-    body.creationCode ? deps.hasher.hash('creation-code', body.creationCode) : undefined,
-  ]);
+  const [insHash, codeHash] = await Promise.all([deps.hasher.hash('ins', body.ins), body.creationCode ? deps.hasher.hash('creation-code', body.creationCode) : undefined]);
   const dmpId = newDmpId(bytes);
   // A minor's record is used by the representatives; the person's own login is issued at a desk
   // once of age (POST /v1/records/{dmpId}/credentials).
@@ -84,10 +71,7 @@ const createRecord: Handler<'createRecord'> = async (call, deps) => {
     createdAt,
     ...(patientLogin
       ? {
-          credentials:
-            plan.channel === 'online'
-              ? { loginId: patientLogin.loginId }
-              : { loginId: patientLogin.loginId, provisionalPassword: patientLogin.password },
+          credentials: plan.channel === 'online' ? { loginId: patientLogin.loginId } : { loginId: patientLogin.loginId, provisionalPassword: patientLogin.password },
         }
       : {}),
     ...(repLogins.length > 0 ? { representatives: repLogins.map((l) => ({ loginId: l.loginId, provisionalPassword: l.password })) } : {}),
@@ -257,7 +241,12 @@ const updateSettings: Handler<'updateSettings'> = async (call, deps) => {
     const id = eventId(deps);
     const code = newLoginCode((n) => deps.random.bytes(n));
     const expiresAt = new Date(now.getTime() + CODE_TTL_MS);
-    pendingMobile = { id, sealed: sealJson(key, 'META', 'pendingMobile', newMobile), codeHash: await deps.hasher.hash('login-code', `mobile.${record.dmpId}.${id}.${code}`), expiresAt };
+    pendingMobile = {
+      id,
+      sealed: sealJson(key, 'META', 'pendingMobile', newMobile),
+      codeHash: await deps.hasher.hash('login-code', `mobile.${record.dmpId}.${id}.${code}`),
+      expiresAt,
+    };
     pending = { expiresAt: expiresAt.toISOString() };
     writes.push(notify(deps, key, { to: newMobile, template: 'mobile-code', params: { code } }, now));
   }
@@ -313,4 +302,14 @@ const listNotifications: Handler<'listNotifications'> = async (call, deps) => {
   };
 };
 
-export const capability = defineCapability<CryptoDeps>()(RECORDS, { createRecord, createCreationCode, searchRecord, getRecord, closeRecord, reactivateRecord, updateSettings, confirmMobile, listNotifications });
+export const capability = defineCapability<CryptoDeps>()(RECORDS, {
+  createRecord,
+  createCreationCode,
+  searchRecord,
+  getRecord,
+  closeRecord,
+  reactivateRecord,
+  updateSettings,
+  confirmMobile,
+  listNotifications,
+});

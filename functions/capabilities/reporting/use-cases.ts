@@ -4,7 +4,7 @@ import { daysBetween, isoWeek } from '#domain/dates';
 import { refuse } from '#domain/errors';
 import { decideLedgerRead } from '#domain/access-policy';
 import type { CreationReports } from '#domain/ports';
-import { defineCapability, type HandlerOf } from '#http/capability';
+import { defineCapability, type HandlerOf } from '#http/define-capability';
 import { denied } from '#http/denial';
 import { REPORTING, type REPORTING_ROUTES } from './routes.ts';
 

@@ -2,8 +2,9 @@
 import { toJSONSchema } from 'zod/mini';
 import type { $ZodType } from 'zod/v4/core';
 import { IDEMPOTENCY_KEY } from '#domain/identifiers';
-import { ROUTES, type Route } from './routes.ts';
-import { Problem } from './schemas.ts';
+import type { Route } from '#http/route';
+import { Problem } from '#http/schemas';
+import { ROUTES } from '../index.ts';
 
 type Json = Record<string, unknown>;
 
@@ -14,7 +15,10 @@ const schemaOf = (schema: $ZodType, io: 'input' | 'output'): Json => {
 
 const parameters = (route: Route): Json[] => {
   const out: Json[] = [];
-  for (const [where, obj] of [['path', route.params], ['query', route.query]] as const) {
+  for (const [where, obj] of [
+    ['path', route.params],
+    ['query', route.query],
+  ] as const) {
     if (!obj) continue;
     const json = schemaOf(obj, 'input') as { properties?: Record<string, Json>; required?: string[] };
     for (const [name, schema] of Object.entries(json.properties ?? {})) {
@@ -55,8 +59,8 @@ const operation = (route: Route): Json => {
   }
   const errors = new Set<number>([...(route.errors ?? []), 429, 503]);
   if (route.body || route.params || route.query) errors.add(400);
-  if (route.body) [413, 415].forEach((s) => errors.add(s));
-  if (route.callers.some((c) => c !== 'anonymous')) [401, 403].forEach((s) => errors.add(s));
+  if (route.body) for (const s of [413, 415]) errors.add(s);
+  if (route.callers.some((c) => c !== 'anonymous')) for (const s of [401, 403]) errors.add(s);
   for (const s of [...errors].sort()) responses[String(s)] = problemResponse(ERROR_TEXT[s] ?? 'Error');
   return {
     operationId: route.id,
