@@ -9,7 +9,7 @@ import { ROUTES } from '../functions/capabilities/index.ts';
 import type { Route } from '../functions/http/route.ts';
 
 export const API_DOC = fileURLToPath(new URL('../docs/API.md', import.meta.url));
-export const TABLE_START = '<!-- operations: written by bin/api-table.ts from functions/http/routes/*.ts -->';
+export const TABLE_START = '<!-- operations: written by bin/api-table.ts from functions/capabilities/*/routes.ts -->';
 export const TABLE_END = '<!-- end of operations -->';
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
