@@ -14,7 +14,7 @@ import { traceActor } from '#domain/trace';
 import type { CryptoDeps } from '#platform/deps-data';
 import { HttpProblem } from '#platform/problem';
 import { defineCapability, type Call, type HandlerOf } from '#http/define-capability';
-import { accessRecord, commit, holderMobiles, notify, traceRead, traceWrite } from '../shared.ts';
+import { accessRecord, commit, holderMobiles, notify, traceRead, traceWrite } from '../common.ts';
 import { ACCESS, type ACCESS_ROUTES } from './routes.ts';
 
 type Handler<Id extends (typeof ACCESS_ROUTES)[number]['id']> = HandlerOf<typeof ACCESS_ROUTES, Id, CryptoDeps>;

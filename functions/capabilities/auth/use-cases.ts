@@ -19,7 +19,7 @@ import type { AuthDeps } from './deps.ts';
 import { HttpProblem } from '#platform/problem';
 import { defineCapability, type HandlerOf } from '#http/define-capability';
 import { decideCredentialsReissue } from '#domain/access-policy';
-import { accessRecord, eventId, notify, traceWrite } from '../shared.ts';
+import { accessRecord, eventId, notify, traceWrite } from '../common.ts';
 import { AUTH, type AUTH_ROUTES } from './routes.ts';
 
 type Handler<Id extends (typeof AUTH_ROUTES)[number]['id']> = HandlerOf<typeof AUTH_ROUTES, Id, AuthDeps>;

@@ -21,13 +21,13 @@ import { actorRef } from '#domain/actor';
 import { MAX_CONTENT_BYTES, NO_LABELS, chunkCount, decodeBase64, newDocumentId, noticeAt, searchWords } from '#domain/documents';
 import { refuse } from '#domain/errors';
 import { documentType } from '#domain/reference-data';
-import type { TraceDetails } from '../shared.ts';
+import type { TraceDetails } from '../common.ts';
 import { withDocuments, type DocumentDeps } from './deps.ts';
 import { HttpProblem } from '#platform/problem';
 import { defineCapability, type Call, type HandlerOf } from '#http/define-capability';
 import { canonicalJson } from '#http/canonical';
 import { denied } from '#http/denial';
-import { accessRecord, commit, replayed, traceRead, traceWrite, type RecordAccess } from '../shared.ts';
+import { accessRecord, commit, replayed, traceRead, traceWrite, type RecordAccess } from '../common.ts';
 import { DOCUMENTS, type DOCUMENTS_ROUTES } from './routes.ts';
 
 type Handler<Id extends (typeof DOCUMENTS_ROUTES)[number]['id']> = HandlerOf<typeof DOCUMENTS_ROUTES, Id, DocumentDeps>;

@@ -10,7 +10,7 @@ import { assertClosable, assertOpenForChange, assertReactivation, retainUntil } 
 import { CODE_TTL_MS, MAX_CODE_ATTEMPTS, newLoginCode } from '#domain/login';
 import { hashPassword } from '#adapters/passwords';
 import { decideHolderAction, decideReactivation, decideRecordRead, decideRecordSearch, searchAuthorization } from '#domain/access-policy';
-import { accessRecord, commit, eventId, notify, replayed, traceRead, traceWrite } from '../shared.ts';
+import { accessRecord, commit, eventId, notify, replayed, traceRead, traceWrite } from '../common.ts';
 import { actorRef } from '#domain/actor';
 import { planCreation } from '#domain/creation';
 import { passwordProblem } from '#domain/password-policy';
