@@ -50,7 +50,10 @@ export class AccessStore {
     return standing;
   }
 
-  /** The patient's decision on a professional: authorized (perhaps attending physician) or blocked. */
+  /**
+   * The patient's decision on a professional: authorized (perhaps attending physician) or blocked.
+   * The only write that names or unnames an attending physician: it is the patient's choice.
+   */
   decisionWrite(dmpId: string, professionalId: string, status: Relation['status'], attendingPhysician: boolean, since: string): LabelledWrite {
     return {
       label: 'authorization',

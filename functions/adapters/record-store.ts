@@ -209,6 +209,7 @@ export class RecordStore {
               ...keyItem(keys.authorization(r.dmpId, r.authorizedProfessional)),
               professionalId: S(r.authorizedProfessional),
               status: S('authorized'),
+              // The creator is authorised, not the attending physician: that is the patient's choice.
               attendingPhysician: BOOL(false),
               since: S(createdAt),
               source: S('creation'),
@@ -401,9 +402,12 @@ export class RecordStore {
     };
   }
 
-  /** A professional holding the person's consent, given in person. */
-  authorizationWrite(dmpId: string, professionalId: string, now: Date, source: 'creation' | 'reactivation' | 'consultation', attendingPhysician?: boolean): LabelledWrite {
-    const attending = attendingPhysician === undefined ? 'if_not_exists(attendingPhysician, :false)' : ':attending';
+  /**
+   * A professional holding the person's consent, given in person. It never names nor unnames an
+   * attending physician: that is the patient's choice (AccessStore.decisionWrite), kept as it is,
+   * and false where there was none.
+   */
+  authorizationWrite(dmpId: string, professionalId: string, now: Date, source: 'creation' | 'reactivation' | 'consultation'): LabelledWrite {
     return {
       label: 'authorization',
       item: {
@@ -411,7 +415,7 @@ export class RecordStore {
           TableName: this.table,
           Key: keyItem(keys.authorization(dmpId, professionalId)),
           // Renews an expired authorization, keeps what the patient set (attending physician).
-          UpdateExpression: `SET professionalId = :pro, #status = :authorized, attendingPhysician = ${attending}, since = if_not_exists(since, :now), #source = if_not_exists(#source, :source) REMOVE expiresAt`,
+          UpdateExpression: `SET professionalId = :pro, #status = :authorized, attendingPhysician = if_not_exists(attendingPhysician, :false), since = if_not_exists(since, :now), #source = if_not_exists(#source, :source) REMOVE expiresAt`,
           // Never over a block: the patient's decision stands.
           ConditionExpression: 'attribute_not_exists(pk) OR #status <> :blocked',
           ExpressionAttributeNames: { '#status': 'status', '#source': 'source' },
@@ -422,7 +426,6 @@ export class RecordStore {
             ':false': BOOL(false),
             ':now': S(now.toISOString()),
             ':source': S(source),
-            ...(attendingPhysician === undefined ? {} : { ':attending': BOOL(attendingPhysician) }),
           },
         },
       },

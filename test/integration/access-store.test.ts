@@ -160,6 +160,21 @@ describe('decisions', () => {
     expect(await refusal(transact(env.db, [access.removeAuthorizationWrite(key.dmpId, RPPS_2)]))).toEqual(['authorization']);
   });
 
+  it('an authorization from consent (consultation, reactivation) keeps the patient’s attending choice and names no one', async () => {
+    const key = await recordKey('consent-keeps-attending');
+    const later = new Date(AT.getTime() + 3600_000);
+    // Never on the list: authorized, not attending.
+    await transact(env.db, [records.authorizationWrite(key.dmpId, RPPS, AT, 'consultation')]);
+    expect((await access.standing(key.dmpId, RPPS)).relation).toEqual({ status: 'authorized', attendingPhysician: false, expiresAt: undefined });
+    // The patient's "not attending" and "attending" both stand.
+    for (const attending of [false, true]) {
+      await transact(env.db, [access.decisionWrite(key.dmpId, RPPS_2, 'authorized', attending, AT.toISOString())]);
+      await transact(env.db, [records.authorizationWrite(key.dmpId, RPPS_2, later, 'consultation')]);
+      await transact(env.db, [records.authorizationWrite(key.dmpId, RPPS_2, later, 'reactivation')]);
+      expect((await access.standing(key.dmpId, RPPS_2)).relation).toEqual({ status: 'authorized', attendingPhysician: attending, expiresAt: undefined });
+    }
+  });
+
   it('the first access is recorded once: the second seenWrite is refused, the first date stays', async () => {
     const key = await recordKey('seen');
     await transact(env.db, [access.seenWrite(key.dmpId, RPPS, AT)]);

@@ -87,11 +87,12 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
   const dmpId = record.dmpId;
 
   if (decision.mode === 'normal') {
-    // Consent given at the consultation: an authorization (never over a block), traced.
+    // Consent given at the consultation: an authorization (never over a block, and never naming
+    // the attending physician: the patient's choice stays as it is), traced.
     if (request.patientConsent) {
       try {
         await transact(deps.db, [
-          deps.records.authorizationWrite(dmpId, actor.id, now, 'consultation', request.attendingPhysician),
+          deps.records.authorizationWrite(dmpId, actor.id, now, 'consultation'),
           traceWrite(deps, call.actor, dmpId, 'access.consent', now, { mode: 'normal' }),
         ]);
       } catch (error) {
