@@ -23,7 +23,6 @@ import { PHARMACIST } from './reference-data.ts';
 export type AccessMode = 'normal' | 'break-glass' | 'regulation';
 export type EmergencyMode = Exclude<AccessMode, 'normal'>;
 export const REGULATOR_ROLE = 'regulator';
-export const DOCTOR = '10';
 /** An emergency access lasts this long; the professional declares it again afterwards. */
 export const EMERGENCY_ACCESS_MS = 12 * 3600_000;
 
@@ -38,6 +37,13 @@ export interface RecordFacts {
 /** A professional's authorization on a record, as the patient (or a consultation) set it. */
 export interface Relation {
   status: 'authorized' | 'blocked';
+  /**
+   * The attending physician (médecin traitant) is the patient's choice, made by the patient or a
+   * legal representative (PUT .../professionals/{id}); a professional never names himself (see
+   * decideAccessRequest), and no consultation, creation or reactivation sets or clears it. The
+   * médecin traitant the insurer has on file is a second source, not wired yet: when it is, it
+   * belongs here too, read beside the patient's choice, which stands over it.
+   */
   attendingPhysician: boolean;
   expiresAt?: string | undefined;
 }
@@ -339,6 +345,7 @@ export const decideReplace = (
 export interface AccessRequest {
   mode: AccessMode;
   patientConsent?: true | undefined;
+  /** Accepted for compatibility: `true` is refused, `false` changes nothing (the patient's choice stands). */
   attendingPhysician?: boolean | undefined;
   reason?: string | undefined;
 }
@@ -347,22 +354,24 @@ export interface AccessRequest {
  * A professional declares an access (POST .../access): consent given at the consultation
  * (normal), break-glass (a reason, and the patient's non-opposition), or regulation (a SAMU
  * Centre 15 regulator, and the patient's non-opposition). A blocked professional is refused in
- * every mode.
+ * every mode. No declaration names its professional attending physician: that is the patient's
+ * choice (see Relation), so asking for it is refused in every mode.
  */
 export const decideAccessRequest = (actor: Actor, record: RecordFacts, standing: Standing, request: AccessRequest, now: Date): Decision => {
   if (actor.kind !== 'professional') return deny('forbidden', 'professionals-only', 'Only professionals declare an access.');
   if (record.status === 'closed') return NOT_FOUND;
   const state = authorizationState(standing.relation, now);
   if (state === 'INTERDIT') return BLOCKED;
+  if (request.attendingPhysician === true) {
+    return deny(
+      'forbidden',
+      'attending-physician-is-the-patients-choice',
+      'The patient (or a legal representative) names the attending physician; a professional cannot name himself.',
+    );
+  }
   switch (request.mode) {
     case 'normal':
-      if (request.attendingPhysician === true && actor.profession !== DOCTOR) {
-        return deny('refused', 'not-a-doctor', 'Only a doctor can be the attending physician.');
-      }
       if (request.patientConsent === true) return allow('normal');
-      if (request.attendingPhysician !== undefined) {
-        return deny('refused', 'consent-required', 'Naming the attending physician needs the patient’s consent (patientConsent: true).');
-      }
       if (state === 'VALIDE') return allow('normal');
       return deny(
         'forbidden',

@@ -188,20 +188,26 @@ class Remove implements Cmd {
   toString = () => `patient removes ${this.who}`;
 }
 
-/** A professional records the patient's consent given at the consultation: never over a block. */
+/**
+ * A professional records the patient's consent given at the consultation: never over a block,
+ * and never naming himself attending physician (asking is refused; the patient's choice stays).
+ */
 class Consent implements Cmd {
   readonly who: Pro;
-  constructor(who: Pro) {
+  readonly attending: boolean | undefined;
+  constructor(who: Pro, attending: boolean | undefined) {
     this.who = who;
+    this.attending = attending;
   }
   check = () => true;
   async run(m: Model, r: Real) {
-    const res = await api.call('POST', `/v1/records/${r.dmpId}/access`, { token: r.pros[this.who].token, body: { mode: 'normal', patientConsent: true } });
-    if (blocked(m, this.who)) return expectStatus(this.toString(), res, 403);
+    const body = { mode: 'normal', patientConsent: true, ...(this.attending !== undefined ? { attendingPhysician: this.attending } : {}) };
+    const res = await api.call('POST', `/v1/records/${r.dmpId}/access`, { token: r.pros[this.who].token, body });
+    if (blocked(m, this.who) || this.attending === true) return expectStatus(this.toString(), res, 403);
     expectStatus(this.toString(), res, 200);
     m.relation[this.who] = { status: 'authorized', attending: m.relation[this.who]?.attending ?? false };
   }
-  toString = () => `${this.who} records consent`;
+  toString = () => `${this.who} records consent${this.attending === undefined ? '' : ` (asks attending: ${this.attending})`}`;
 }
 
 /** A professional declares an emergency access. */
@@ -379,7 +385,7 @@ const commands = fc.commands(
     ),
     ...weighted(
       1,
-      pro.map((who) => new Consent(who)),
+      fc.tuple(pro, fc.constantFrom(undefined, undefined, true, false)).map(([who, attending]) => new Consent(who, attending)),
     ),
     ...weighted(
       3,
@@ -467,7 +473,7 @@ const scenarios: Cmd[][] = [
     new Read('pharmacist', 0),
     new Reveal(0),
     new List('pharmacist'),
-    new Consent('pharmacist'),
+    new Consent('pharmacist', undefined),
     new Remove('pharmacist'),
     new Reveal(0),
     new Read('patient', 0),

@@ -292,8 +292,9 @@ const play = (minor: boolean, commands: Command[], onRead: (read: Read, world: W
       case 'consent': {
         const pro = pick(PROS, command.pro);
         const request = { mode: 'normal' as const, patientConsent: true as const, ...(command.attending !== null ? { attendingPhysician: command.attending } : {}) };
+        // Consent authorises; the attending physician stays the patient's choice (none: not attending).
         if (decideAccessRequest(pro, world.record, standingOf(world, pro), request, now()).allow) {
-          world.relations.set(pro.id, { status: 'authorized', attendingPhysician: command.attending === true });
+          world.relations.set(pro.id, { status: 'authorized', attendingPhysician: world.relations.get(pro.id)?.attendingPhysician ?? false });
         }
         break;
       }

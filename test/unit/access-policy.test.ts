@@ -1015,6 +1015,9 @@ describe('decideAccessRequest', () => {
   const breakGlassBlank: AccessRequest = { mode: 'break-glass', reason: '   ' };
   const breakGlassEmpty: AccessRequest = { mode: 'break-glass', reason: '' };
   const regulation: AccessRequest = { mode: 'regulation' };
+  const breakGlassAttending: AccessRequest = { ...breakGlass, attendingPhysician: true };
+  const regulationAttending: AccessRequest = { mode: 'regulation', attendingPhysician: true };
+  const SELF_NAMED = 'attending-physician-is-the-patients-choice';
   const rows: RequestRow[] = [
     // Normal mode.
     rq('doctor, normal, no relation', doctor, active, 'none', normal, 'forbidden'),
@@ -1026,24 +1029,39 @@ describe('decideAccessRequest', () => {
     rq('doctor, consent, no relation', doctor, active, 'none', consent, 'allow:normal'),
     rq('doctor, consent, expired', doctor, active, 'expired', consent, 'allow:normal'),
     rq('doctor, consent, authorized', doctor, active, 'authorized', consent, 'allow:normal'),
-    rq('doctor, consent, attending physician', doctor, active, 'none', consentAttending, 'allow:normal'),
-    rq('doctor, consent, not attending physician', doctor, active, 'none', consentNotAttending, 'allow:normal'),
-    rq('doctor, attending physician without consent', doctor, active, 'none', attendingNoConsent, 'refused:consent-required'),
-    rq('doctor authorized, attending physician without consent', doctor, active, 'authorized', attendingNoConsent, 'refused:consent-required'),
-    rq('doctor, attending false without consent', doctor, active, 'none', notAttendingNoConsent, 'refused:consent-required'),
-    rq('doctor authorized, attending false without consent', doctor, active, 'authorized', notAttendingNoConsent, 'refused:consent-required'),
-    rq('nurse, attending physician with consent', nurse, active, 'none', consentAttending, 'refused:not-a-doctor'),
-    rq('nurse, attending physician without consent', nurse, active, 'none', attendingNoConsent, 'refused:not-a-doctor'),
-    rq('nurse authorized, attending physician with consent', nurse, active, 'authorized', consentAttending, 'refused:not-a-doctor'),
+    // The attending physician is the patient's choice: a professional never names himself, in any
+    // mode, whatever his profession or standing (a patient's "not attending" included); false
+    // names no one and changes nothing, so it needs no consent.
+    rq('doctor, consent, asks to be attending physician', doctor, active, 'none', consentAttending, `forbidden:${SELF_NAMED}`),
+    rq('doctor the patient set not attending, consent, asks to be attending', doctor, active, 'authorized', consentAttending, `forbidden:${SELF_NAMED}`),
+    rq('doctor already attending, consent, asks to be attending', doctor, active, 'attending', consentAttending, `forbidden:${SELF_NAMED}`),
+    rq('doctor expired, consent, asks to be attending', doctor, active, 'expired', consentAttending, `forbidden:${SELF_NAMED}`),
+    rq('doctor attending expired, consent, asks to be attending', doctor, active, 'attendingExpired', consentAttending, `forbidden:${SELF_NAMED}`),
+    rq('doctor, asks to be attending without consent', doctor, active, 'none', attendingNoConsent, `forbidden:${SELF_NAMED}`),
+    rq('doctor authorized, asks to be attending without consent', doctor, active, 'authorized', attendingNoConsent, `forbidden:${SELF_NAMED}`),
+    rq('doctor, break-glass, asks to be attending', doctor, active, 'none', breakGlassAttending, `forbidden:${SELF_NAMED}`),
+    rq('regulator, regulation, asks to be attending', regulator, active, 'none', regulationAttending, `forbidden:${SELF_NAMED}`),
+    rq('nurse, consent, asks to be attending', nurse, active, 'none', consentAttending, `forbidden:${SELF_NAMED}`),
+    rq('nurse authorized, consent, asks to be attending', nurse, active, 'authorized', consentAttending, `forbidden:${SELF_NAMED}`),
+    rq('nurse, asks to be attending without consent', nurse, active, 'none', attendingNoConsent, `forbidden:${SELF_NAMED}`),
+    rq('nurse regulator, consent, asks to be attending', nurseRegulator, active, 'none', consentAttending, `forbidden:${SELF_NAMED}`),
+    rq('regulator doctor, consent, asks to be attending', regulator, active, 'none', consentAttending, `forbidden:${SELF_NAMED}`),
+    rq('doctor, consent, attending false', doctor, active, 'none', consentNotAttending, 'allow:normal'),
+    rq('doctor attending, consent, attending false', doctor, active, 'attending', consentNotAttending, 'allow:normal'),
     rq('nurse, consent, attending false', nurse, active, 'none', consentNotAttending, 'allow:normal'),
+    rq('doctor, attending false without consent', doctor, active, 'none', notAttendingNoConsent, 'forbidden:no-authorization'),
+    rq('doctor authorized, attending false without consent', doctor, active, 'authorized', notAttendingNoConsent, 'allow:normal'),
+    rq('doctor expired, attending false without consent', doctor, active, 'expired', notAttendingNoConsent, 'forbidden:authorization-expired'),
+    rq('doctor, break-glass, attending false', doctor, active, 'none', { ...breakGlass, attendingPhysician: false }, 'allow:break-glass'),
     rq('nurse, consent', nurse, active, 'none', consent, 'allow:normal'),
-    rq('nurse regulator, attending physician with consent', nurseRegulator, active, 'none', consentAttending, 'refused:not-a-doctor'),
-    rq('regulator doctor, consent, attending physician', regulator, active, 'none', consentAttending, 'allow:normal'),
     // Blocked and closed, every mode.
     rq('doctor blocked, normal', doctor, active, 'blocked', normal, 'forbidden:blocked'),
     rq('doctor blocked, consent', doctor, active, 'blocked', consent, 'forbidden:blocked'),
     rq('doctor blocked, consent and attending', doctor, active, 'blocked', consentAttending, 'forbidden:blocked'),
-    rq('nurse blocked, attending (not a doctor)', nurse, active, 'blocked', consentAttending, 'forbidden:blocked'),
+    rq('nurse blocked, consent and attending', nurse, active, 'blocked', consentAttending, 'forbidden:blocked'),
+    rq('doctor blocked, break-glass and attending', doctor, active, 'blocked', breakGlassAttending, 'forbidden:blocked'),
+    rq('doctor, consent and attending, closed record', doctor, closed, 'none', consentAttending, 'not-found'),
+    rq('doctor authorized, attending without consent, closed record', doctor, closed, 'authorized', attendingNoConsent, 'not-found'),
     rq('doctor blocked, break-glass', doctor, active, 'blocked', breakGlass, 'forbidden:blocked'),
     rq('doctor blocked, break-glass without reason', doctor, active, 'blocked', breakGlassNoReason, 'forbidden:blocked'),
     rq('regulator blocked, regulation', regulator, active, 'blocked', regulation, 'forbidden:blocked'),
@@ -1091,7 +1109,7 @@ describe('decideAccessRequest', () => {
     // Every profession: consent, attending physician, break-glass, regulation.
     ...PROFESSIONS.flatMap((p) => [
       rq(`profession ${p}, consent`, pro(p), active, 'none', consent, 'allow:normal'),
-      rq(`profession ${p}, consent and attending physician`, pro(p), active, 'none', consentAttending, p === '10' ? 'allow:normal' : 'refused:not-a-doctor'),
+      rq(`profession ${p}, consent and attending physician`, pro(p), active, 'none', consentAttending, `forbidden:${SELF_NAMED}`),
       rq(`profession ${p}, break-glass`, pro(p), active, 'none', breakGlass, 'allow:break-glass'),
       rq(`profession ${p}, regulation, not a regulator`, pro(p), active, 'none', regulation, 'forbidden:not-a-regulator'),
       rq(`profession ${p} as regulator, regulation`, pro(p, { role: 'regulator' }), active, 'none', regulation, 'allow:regulation'),

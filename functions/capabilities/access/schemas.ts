@@ -30,7 +30,14 @@ export const AccessBody = z.lazy(() =>
   z.strictObject({
     mode: z.enum(['normal', 'break-glass', 'regulation']),
     patientConsent: z.optional(z.literal(true)),
-    attendingPhysician: z.optional(z.boolean()),
+    attendingPhysician: z.optional(
+      z.boolean().check(
+        z.meta({
+          description:
+            'Accepted for compatibility only. The attending physician is the patient’s choice (PUT /v1/records/{dmpId}/professionals/{professionalId}): `true` is refused (403 attending-physician-is-the-patients-choice), `false` changes nothing.',
+        }),
+      ),
+    ),
     reason: z.optional(text(500)),
   }),
 );
