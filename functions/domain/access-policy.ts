@@ -399,6 +399,8 @@ export const decideAccessLogRead = (actor: Actor, record: RecordFacts, standing:
       return isOwnRecord(actor, record) ? { allow: true, mode: 'normal', scope: 'all' } : NOT_FOUND;
     case 'professional':
       if (record.status === 'closed') return NOT_FOUND;
+      // Blocked is blocked: not even the professional's own entries, as for every other read.
+      if (authorizationState(standing.relation, now) === 'INTERDIT') return BLOCKED;
       return { allow: true, mode: 'normal', scope: isAttendingPhysician(standing.relation, now) ? 'all' : 'own' };
     case 'agent':
       return { allow: true, mode: 'normal', scope: 'own' };
