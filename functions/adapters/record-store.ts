@@ -14,7 +14,7 @@ import {
   type QueryCommandInput,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
-import type { Channel } from '#domain/creation';
+import type { Channel, IssuedCreationCode } from '#domain/creation';
 import { B, BOOL, N, S, bin, bool, num, required, str, epochSeconds, type Item } from './attributes.ts';
 import { openJson, sealJson, type DataKey, type WrappedKey } from './envelope.ts';
 import { newLoginPuts, type NewLogin } from './login-store.ts';
@@ -308,6 +308,20 @@ export class RecordStore {
         },
       },
     ]);
+  }
+
+  /** A creation code by its keyed hash, read consistently (a code just used reads as used). */
+  async creationCode(hash: string): Promise<IssuedCreationCode | undefined> {
+    const out = await this.db.send(
+      new GetItemCommand({
+        TableName: this.table,
+        Key: keyItem(keys.creationCode(hash)),
+        ConsistentRead: true,
+        ProjectionExpression: 'insHash, expiresAt, usedAt',
+      }),
+    );
+    if (!out.Item) return undefined;
+    return { insHash: required(str(out.Item, 'insHash'), 'insHash'), expiresAt: required(str(out.Item, 'expiresAt'), 'expiresAt'), usedAt: str(out.Item, 'usedAt') };
   }
 
   async ledger(finess: string, month: string): Promise<{ dmpId: string; createdAt: string; amountCents: number }[]> {

@@ -72,3 +72,17 @@ export const planCreation = (actor: Actor, request: CreationRequest, now: Date):
   if (channel === 'pharmacy' && actor.kind === 'professional') plan.pharmacyFiness = actor.structure;
   return plan;
 };
+
+/** An online creation code as issued: bound to one INS (its keyed hash), single use, until it expires. */
+export interface IssuedCreationCode {
+  insHash: string;
+  expiresAt: string;
+  usedAt?: string | undefined;
+}
+
+/**
+ * Whether a creation code opens an online creation for this INS: issued, unused, unexpired and
+ * bound to this very INS — the conditions the creation transaction itself sets on the code.
+ */
+export const creationCodeOpens = (code: IssuedCreationCode | undefined, insHash: string, now: Date): boolean =>
+  code !== undefined && code.usedAt === undefined && code.insHash === insHash && code.expiresAt > now.toISOString();

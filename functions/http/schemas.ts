@@ -23,7 +23,17 @@ import { CHANNELS } from '#domain/creation';
 
 z.config(en());
 
-export const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max), z.regex(/^[^\u0000-\u001F\u007F-\u009F]*$/, 'control characters are not allowed'));
+/**
+ * Free text: 1 to `max` characters, no control characters, and well-formed Unicode (JSON may carry
+ * a lone surrogate, "\ud800", which no character encodes: stored, it would come back altered).
+ */
+export const text = (max: number) =>
+  z.string().check(
+    z.minLength(1),
+    z.maxLength(max),
+    z.regex(/^[^\u0000-\u001F\u007F-\u009F]*$/, 'control characters are not allowed'),
+    z.refine((s) => s.isWellFormed(), 'the text is not well-formed Unicode (a lone surrogate)'),
+  );
 
 export const Ins = z.lazy(() =>
   z
@@ -57,11 +67,25 @@ export const Relationship = z.lazy(() =>
     .check(z.meta({ description: 'HL7 RoleCode of the legal representative: mother, father, parent, guardian, grandparent, step-parent, family member' })),
 );
 
+const FIRST_BIRTH_DATE = '1900-01-01';
+
+/**
+ * A birth date: a day from 1900-01-01 to today (UTC, as the creation rules read it). Bounds are
+ * checked on well-formed days only, so that a malformed one gets one message.
+ */
+const BirthDate = z.lazy(() =>
+  z.iso.date().check(
+    z.refine((d) => !/^\d{4}-\d{2}-\d{2}$/.test(d) || d >= FIRST_BIRTH_DATE, `a birth date is on or after ${FIRST_BIRTH_DATE}`),
+    z.refine((d) => !/^\d{4}-\d{2}-\d{2}$/.test(d) || d <= new Date().toISOString().slice(0, 10), 'a birth date is not in the future'),
+    z.meta({ description: `A day from ${FIRST_BIRTH_DATE} to today` }),
+  ),
+);
+
 export const Identity = z.lazy(() =>
   z.strictObject({
     familyName: text(100),
     givenNames: text(100),
-    birthDate: Day,
+    birthDate: BirthDate,
     sex: z.enum(['F', 'M', 'U']),
   }),
 );

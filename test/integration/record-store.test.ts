@@ -85,6 +85,8 @@ describe('creation transaction', () => {
     const now = new Date();
     await store.putCreationCode('code-hash-1', 'hash-0006', now, new Date(now.getTime() + 60_000), 'agent:a');
     await store.putCreationCode('code-hash-2', 'hash-0007', new Date(now.getTime() - 120_000), new Date(now.getTime() - 60_000), 'agent:a');
+    expect(await store.creationCode('code-hash-1')).toEqual({ insHash: 'hash-0006', expiresAt: new Date(now.getTime() + 60_000).toISOString(), usedAt: undefined });
+    expect(await store.creationCode('no-such-code')).toBeUndefined();
     const wrongIns = await create('store-rec-0006', 'hash-other', { creationCode: { hash: 'code-hash-1', insHash: 'hash-other' } }).catch((e: unknown) => e);
     expect([...(wrongIns as ConditionsRefused).labels]).toEqual(['creation-code']);
     const expired = await create('store-rec-0007', 'hash-0007', { creationCode: { hash: 'code-hash-2', insHash: 'hash-0007' } }).catch((e: unknown) => e);
@@ -92,6 +94,7 @@ describe('creation transaction', () => {
     const unknown = await create('store-rec-0008', 'hash-0008', { creationCode: { hash: 'no-such-code', insHash: 'hash-0008' } }).catch((e: unknown) => e);
     expect([...(unknown as ConditionsRefused).labels]).toEqual(['creation-code']);
     await create('store-rec-0009', 'hash-0006', { creationCode: { hash: 'code-hash-1', insHash: 'hash-0006' } });
+    expect((await store.creationCode('code-hash-1'))?.usedAt).toEqual(expect.any(String));
     await store.putCreationCode('code-hash-3', 'hash-0010', now, new Date(now.getTime() + 60_000), 'agent:a');
     await create('store-rec-0010', 'hash-0010', { creationCode: { hash: 'code-hash-3', insHash: 'hash-0010' } });
     const again = await create('store-rec-0011', 'hash-0011', { creationCode: { hash: 'code-hash-3', insHash: 'hash-0010' } }).catch((e: unknown) => e);

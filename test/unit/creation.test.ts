@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '../../functions/domain/actor.ts';
-import { channelOf, planCreation, type CreationRequest } from '../../functions/domain/creation.ts';
+import { channelOf, creationCodeOpens, planCreation, type CreationRequest } from '../../functions/domain/creation.ts';
 import { passwordProblem } from '../../functions/domain/password-policy.ts';
 import { RuleViolation } from '../../functions/domain/errors.ts';
 
@@ -78,6 +78,20 @@ describe('creation rules', () => {
 
   it('consent is checked before anything else the request says', () => {
     expect(violation(() => planCreation(online, minor({ consent: { expressConsent: false } }), now))?.code).toBe('express-consent-required');
+  });
+});
+
+describe('a creation code opens an online creation', () => {
+  const issued = { insHash: 'ins-a', expiresAt: '2026-12-01T00:00:00.000Z' };
+  it.each([
+    ['issued for this INS, unused, unexpired', issued, true],
+    ['unknown', undefined, false],
+    ['issued for another INS', { ...issued, insHash: 'ins-b' }, false],
+    ['already used', { ...issued, usedAt: '2026-11-20T00:00:00.000Z' }, false],
+    ['expiring now', { ...issued, expiresAt: now.toISOString() }, false],
+    ['expired', { ...issued, expiresAt: '2026-11-01T00:00:00.000Z' }, false],
+  ] as const)('%s → %s', (_case, code, opens) => {
+    expect(creationCodeOpens(code, 'ins-a', now)).toBe(opens);
   });
 });
 

@@ -12,7 +12,7 @@ import { hashPassword } from '#adapters/passwords';
 import { decideHolderAction, decideReactivation, decideRecordRead, decideRecordSearch, searchAuthorization } from '#domain/access-policy';
 import { accessRecord, commit, eventId, notify, replayed, traceRead, traceWrite } from '../common.ts';
 import { actorRef } from '#domain/actor';
-import { planCreation } from '#domain/creation';
+import { creationCodeOpens, planCreation } from '#domain/creation';
 import { passwordProblem } from '#domain/password-policy';
 import { refuse } from '#domain/errors';
 import { newCreationCode, newDmpId, newEventId, newLoginId, newProvisionalPassword } from '#domain/identifiers';
@@ -27,6 +27,8 @@ import { RECORDS, type RECORDS_ROUTES } from './routes.ts';
 type Handler<Id extends (typeof RECORDS_ROUTES)[number]['id']> = HandlerOf<typeof RECORDS_ROUTES, Id, CryptoDeps>;
 
 const CREATION_CODE_DAYS = 90;
+
+const creationCodeInvalid = (): never => refuse('refused', 'creation-code-invalid', 'The creation code is unknown, expired, already used or issued for another person.');
 
 const createRecord: Handler<'createRecord'> = async (call, deps) => {
   const body = call.body;
@@ -45,6 +47,11 @@ const createRecord: Handler<'createRecord'> = async (call, deps) => {
   }
 
   const [insHash, codeHash] = await Promise.all([deps.hasher.hash('ins', body.ins), body.creationCode ? deps.hasher.hash('creation-code', body.creationCode) : undefined]);
+  // Online, nobody is authenticated: the creation code, bound to one INS, is the caller's only
+  // title. It is checked first and cheaply (one read), with one answer for every INS, so that
+  // inventing codes tells nothing about who has a DMP and costs no password hash nor data key.
+  // The transaction still holds the code's conditions, against a concurrent use.
+  if (codeHash && !creationCodeOpens(await deps.records.creationCode(codeHash), insHash, now)) creationCodeInvalid();
   const dmpId = newDmpId(bytes);
   // A minor's record is used by the representatives; the person's own login is issued at a desk
   // once of age (POST /v1/records/{dmpId}/credentials).
@@ -105,8 +112,10 @@ const createRecord: Handler<'createRecord'> = async (call, deps) => {
       const replay = await replayed(deps, scope, idem.key, idem.hash);
       if (replay) return replay;
     }
+    // A code that no longer opens this creation (used meanwhile) says nothing about the INS.
+    if (error.labels.has('creation-code')) creationCodeInvalid();
+    // Only a valid code's holder, the person it was issued to for this INS, learns of a DMP created since.
     if (error.labels.has('ins')) refuse('conflict', 'dmp-exists', 'A DMP already exists for this INS. A closed DMP is reactivated, not created again.');
-    if (error.labels.has('creation-code')) refuse('refused', 'creation-code-invalid', 'The creation code is unknown, expired, already used or issued for another person.');
     throw error;
   }
   return { status: 201, body: response };
