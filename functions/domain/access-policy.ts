@@ -7,13 +7,19 @@
  * Precedence, from the strongest:
  *   1. A closed record is closed to professionals (404: they may not know it exists).
  *   2. A professional the patient blocked is refused everything: reads, deposits, emergency modes.
- *   3. A deleted document is gone for everyone.
+ *   3. A deleted document is gone for everyone, in every version.
  *   4. Patients and representatives see their own record only, minus what is invisible to them.
  *   5. The author of a document always sees it (unless blocked).
  *   6. Otherwise a professional reads in a mode: `normal` with a valid authorization, or an
  *      emergency mode (`break-glass`, `regulation`) that the patient did not oppose; then the
  *      profession matrix (class, or a type's exception) must allow the document, and a document
  *      masked by the patient is seen only by attending physicians.
+ *
+ * Labels and deletion are the document's, not a version's: every version of a document (its set,
+ * chained by new versions) carries the labels of the newest one and is deleted with it, so the
+ * facts of an earlier version are its document's, and a version is decided on them like any
+ * other. They change through the newest version only: a superseded version refuses a label change
+ * or a deletion (409), its document's current version takes them.
  */
 import type { Actor } from './actor.ts';
 import type { AccessMatrix } from './reference-data.ts';
@@ -68,6 +74,10 @@ export interface DocumentLabels {
 
 export type DocumentStatus = 'current' | 'archived' | 'superseded' | 'deleted';
 
+/**
+ * A version of a document as the policy weighs it. `labels` are the document's (those of its
+ * newest version, carried by every version), and `status` is `deleted` once the document is.
+ */
 export interface DocumentFacts {
   classCode: string;
   typeCode: string;
@@ -280,7 +290,8 @@ export interface LabelChange {
 /**
  * A change of a document's labels or archive state. The caller must see the document first; then:
  * the patient (or a representative) masks and unmasks; the author reveals to the patient, or
- * (irreversibly) to representatives; the author or the patient archives.
+ * (irreversibly) to representatives; the author or the patient archives. The labels are the whole
+ * document's: they change through its current version, never through a superseded one.
  */
 export const decideDocumentChange = (actor: Actor, record: RecordFacts, standing: Standing, doc: DocumentFacts, change: LabelChange, now: Date, matrix: AccessMatrix): Decision => {
   const read = decideDocumentRead(actor, record, standing, doc, now, matrix);
@@ -295,9 +306,9 @@ export const decideDocumentChange = (actor: Actor, record: RecordFacts, standing
   if (change.visibleToRepresentatives !== undefined && !(author && actor.kind === 'professional')) {
     return deny('forbidden', 'label-not-yours', 'Only the author reveals a document to legal representatives.');
   }
-  if (change.archived !== undefined) {
-    if (!author && !holder) return deny('forbidden', 'not-author', 'Only the author or the patient archives a document.');
-    if (doc.status === 'superseded') return deny('conflict', 'superseded', 'A superseded version cannot be archived or restored.');
+  if (change.archived !== undefined && !author && !holder) return deny('forbidden', 'not-author', 'Only the author or the patient archives a document.');
+  if (doc.status === 'superseded') {
+    return deny('conflict', 'superseded', 'This version was replaced: its labels and archive state are its document’s, changed through its current version.');
   }
   const masked = change.maskedToProfessionals ?? doc.labels.maskedToProfessionals;
   const invisible = change.invisibleToPatient ?? doc.labels.invisibleToPatient;
@@ -305,16 +316,25 @@ export const decideDocumentChange = (actor: Actor, record: RecordFacts, standing
   return read;
 };
 
-/** Logical deletion: the author only (the patient, for the documents the patient deposited). */
+/**
+ * Logical deletion: the author only (the patient, for the documents the patient deposited). It
+ * deletes the whole document, every version: through its current version, never a superseded one.
+ */
 export const decideDocumentDelete = (actor: Actor, record: RecordFacts, standing: Standing, doc: DocumentFacts, now: Date, matrix: AccessMatrix): Decision => {
   const read = decideDocumentRead(actor, record, standing, doc, now, matrix);
   if (!read.allow) return read;
   if (!isAuthor(actor, record, doc)) return deny('forbidden', 'not-author', 'Only the author deletes a document.');
   if (isOwnRecord(actor, record) && record.status === 'closed') return deny('conflict', 'record-closed', 'The record is closed: it is read-only until it is reactivated.');
+  if (doc.status === 'superseded') {
+    return deny('conflict', 'superseded', 'This version was replaced: a document is deleted whole, every version, through its current version.');
+  }
   return read;
 };
 
-/** A new version keeps the patient's mask: its author cannot lift it by replacing the document. */
+/**
+ * A new version keeps the patient's mask: its author cannot lift it by replacing the document. The
+ * labels it gets become the document's, every earlier version's too.
+ */
 export const inheritedLabels = (previous: Pick<DocumentFacts, 'labels'>, requested: DocumentLabels): DocumentLabels =>
   previous.labels.maskedToProfessionals ? { ...requested, maskedToProfessionals: true } : requested;
 

@@ -15,6 +15,12 @@ export const MAX_CONTENT_BASE64 = Math.ceil(MAX_CONTENT_BYTES / 3) * 4;
  */
 export const CHUNK_BYTES = 350_000;
 
+/**
+ * The versions of one document at most. Its labels and deletion are every version's, written in
+ * one transaction (DynamoDB takes 100 writes in one): a new version beyond this is refused.
+ */
+export const MAX_VERSIONS = 50;
+
 export const CONTENT_TYPES = ['application/pdf', 'text/plain', 'text/xml', 'image/jpeg', 'image/tiff', 'application/fhir+json'] as const;
 
 export const NO_LABELS: DocumentLabels = { maskedToProfessionals: false, invisibleToPatient: false, invisibleToRepresentatives: false };

@@ -106,7 +106,10 @@ beforeAll(async () => {
     // An emergency access whose reason is a canary, and its reads.
     const urgentist = await api.professional();
     expect((await api.call('POST', `/v1/records/${dmpId}/access`, { token: urgentist, body: { mode: 'break-glass', reason: `Inconscient ${planted.reason}` } })).status).toBe(200);
-    for (const id of [ids.pro, ids.big, ids.hidden]) expect((await api.call('GET', `${docs()}/${id}`, { token: urgentist })).status).toBe(200);
+    for (const id of [ids.big, ids.hidden]) expect((await api.call('GET', `${docs()}/${id}`, { token: urgentist })).status).toBe(200);
+    // The report's first version is masked with its new version: not for the urgentist, for its author.
+    expect((await api.call('GET', `${docs()}/${ids.pro}`, { token: urgentist })).status).toBe(404);
+    expect((await api.call('GET', `${docs()}/${ids.pro}`, { token: doctor })).status).toBe(200);
     expect((await api.call('GET', `${docs()}/${ids.patient}`, { token })).status).toBe(200);
     expect(await listIds(api, token, dmpId, `?q=${encodeURIComponent(planted.word)}&status=all`)).toEqual([ids.pro]);
 

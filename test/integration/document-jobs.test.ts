@@ -172,8 +172,8 @@ describe('visibility job', () => {
     const deletedEarly = await w.depositHidden(key, new Date(deposited.getTime() + 1));
     const authorAt = new Date(deposited.getTime() + 3 * DAY);
     await transact(w.env.db, [
-      w.documents.labelsWrite(key.dmpId, revealedEarly, { ...revealedEarly.labels, invisibleToPatient: false }, 'current'),
-      w.documents.deleteWrite(key.dmpId, deletedEarly, authorAt),
+      ...w.documents.labelsWrites(key.dmpId, revealedEarly, { ...revealedEarly.labels, invisibleToPatient: false }, 'current'),
+      ...w.documents.deleteWrites(key.dmpId, deletedEarly, authorAt),
     ]);
     const before = await w.query(key.dmpId, '');
     for (const at of [noticeAt(deposited), revealAt(deposited), new Date('2026-04-30T08:30:00.000Z'), new Date('2030-01-01T00:00:00.000Z')]) {

@@ -264,39 +264,39 @@ describe('title search tokens', () => {
 });
 
 describe('conditions on changes', () => {
-  it('labelsWrite and deleteWrite refuse a stale revision; nothing changes a deleted document', async () => {
+  it('labelsWrites and deleteWrites refuse a stale revision; nothing changes a deleted document', async () => {
     const key = await recordKey('rev');
     const stale = await depositDoc(key, newDoc());
-    await transact(env.db, [store.labelsWrite(key.dmpId, stale, { ...NO_LABELS, maskedToProfessionals: true }, 'current')]);
+    await transact(env.db, store.labelsWrites(key.dmpId, stale, { ...NO_LABELS, maskedToProfessionals: true }, 'current'));
     const fresh = (await store.get(key.dmpId, stale.documentId))!;
     expect(fresh.revision).toBe(2);
     expect(fresh.labels.maskedToProfessionals).toBe(true);
 
-    expect(await refusal(transact(env.db, [store.labelsWrite(key.dmpId, stale, NO_LABELS, 'archived')]))).toEqual(['document']);
-    expect(await refusal(transact(env.db, [store.deleteWrite(key.dmpId, stale, new Date())]))).toEqual(['document']);
+    expect(await refusal(transact(env.db, store.labelsWrites(key.dmpId, stale, NO_LABELS, 'archived')))).toEqual(['document']);
+    expect(await refusal(transact(env.db, store.deleteWrites(key.dmpId, stale, new Date())))).toEqual(['document']);
     expect(await store.get(key.dmpId, stale.documentId)).toEqual(fresh);
 
-    await transact(env.db, [store.deleteWrite(key.dmpId, fresh, new Date('2026-12-01T00:00:00Z'))]);
+    await transact(env.db, store.deleteWrites(key.dmpId, fresh, new Date('2026-12-01T00:00:00Z')));
     const deleted = (await store.get(key.dmpId, stale.documentId))!;
     expect(deleted).toMatchObject({ status: 'deleted', revision: 3 });
     expect((await getItem(keys.document(key.dmpId, stale.documentId)))?.deletedAt?.S).toBe('2026-12-01T00:00:00.000Z');
     // Even on the current revision, a deleted document stays deleted.
-    expect(await refusal(transact(env.db, [store.labelsWrite(key.dmpId, deleted, NO_LABELS, 'current')]))).toEqual(['document']);
-    expect(await refusal(transact(env.db, [store.deleteWrite(key.dmpId, deleted, new Date())]))).toEqual(['document']);
-    expect(await refusal(transact(env.db, [store.supersedeWrite(key.dmpId, deleted)]))).toEqual(['previous']);
+    expect(await refusal(transact(env.db, store.labelsWrites(key.dmpId, deleted, NO_LABELS, 'current')))).toEqual(['document']);
+    expect(await refusal(transact(env.db, store.deleteWrites(key.dmpId, deleted, new Date())))).toEqual(['document']);
+    expect(await refusal(transact(env.db, store.supersedeWrites(key.dmpId, deleted, deleted.labels)))).toEqual(['previous']);
   });
 
-  it('supersedeWrite refuses a second supersede of the version it read; the refused version is not committed', async () => {
+  it('supersedeWrites refuses a second supersede of the version it read; the refused version is not committed', async () => {
     const key = await recordKey('supersede');
     const v1 = await depositDoc(key, newDoc());
     const v2doc = newDoc({ version: 2, setId: v1.setId, replaces: v1.documentId });
-    const v2 = await depositDoc(key, v2doc, [store.supersedeWrite(key.dmpId, v1)]);
+    const v2 = await depositDoc(key, v2doc, store.supersedeWrites(key.dmpId, v1, NO_LABELS));
     expect(v2).toMatchObject({ version: 2, setId: v1.documentId, replaces: v1.documentId, status: 'current' });
     expect((await store.get(key.dmpId, v1.documentId))?.status).toBe('superseded');
 
     const other = newDoc({ version: 2, setId: v1.setId, replaces: v1.documentId });
     const staged = await store.stageChunks(key, other, other.depositedAt);
-    const labels = await refusal(transact(env.db, [...store.commitWrites(key, other, staged, []), store.supersedeWrite(key.dmpId, v1)]));
+    const labels = await refusal(transact(env.db, [...store.commitWrites(key, other, staged, []), ...store.supersedeWrites(key.dmpId, v1, NO_LABELS)]));
     expect(labels).toEqual(['previous']);
     expect(await store.get(key.dmpId, other.documentId)).toBeUndefined();
     expect(await getItem(keys.chunk(key.dmpId, other.documentId, 0))).toBeUndefined();
@@ -309,7 +309,7 @@ describe('conditions on changes', () => {
     const results = await Promise.allSettled(
       contenders.map(async (d) => {
         const staged = await store.stageChunks(key, d, d.depositedAt);
-        await transact(env.db, [...store.commitWrites(key, d, staged, []), store.supersedeWrite(key.dmpId, v1)]);
+        await transact(env.db, [...store.commitWrites(key, d, staged, []), ...store.supersedeWrites(key.dmpId, v1, NO_LABELS)]);
       }),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -318,7 +318,6 @@ describe('conditions on changes', () => {
     expect(current).toHaveLength(1);
     expect(current[0]!.replaces).toBe(v1.documentId);
   });
-
   it('a uniqueId is claimed once per record: a second deposit with it is refused in that record, accepted in another', async () => {
     const a = await recordKey('uid-a');
     const b = await recordKey('uid-b');
@@ -341,5 +340,75 @@ describe('conditions on changes', () => {
     expect(claimA[0]!.documentId?.S).toBe(first.documentId);
     // Another uniqueId in the same record is fine.
     await depositDoc(a, newDoc({ uniqueId: `${uniqueId}.2` }));
+  });
+});
+
+describe('labels and deletion are every version’s', () => {
+  const masked = { ...NO_LABELS, maskedToProfessionals: true };
+  const hidden = { ...NO_LABELS, invisibleToPatient: true };
+  /** A new version of `previous`, as the deposit writes it: it takes `labels`, and so do the versions before it. */
+  const newVersion = async (key: DataKey, previous: StoredDocument, labels = previous.labels, extra: Partial<NewDocument> = {}) =>
+    depositDoc(
+      key,
+      newDoc({ version: previous.version + 1, setId: previous.setId, replaces: previous.documentId, earlier: [...previous.earlier, previous.documentId], labels, ...extra }),
+      store.supersedeWrites(key.dmpId, previous, labels),
+    );
+  const versions = async (dmpId: string, ...docs: StoredDocument[]) => Promise.all(docs.map(async (d) => (await store.get(dmpId, d.documentId))!));
+
+  it('a new version knows the versions before it; its labels become theirs, and only it waits in the visibility queue', async () => {
+    const key = await recordKey('set-deposit');
+    const at = new Date((tick += 1000));
+    const v1 = await depositDoc(key, newDoc({ labels: hidden, visibilityStep: { step: 'notice', at } }));
+    expect(v1.earlier).toEqual([]);
+    expect((await getItem(keys.document(key.dmpId, v1.documentId)))?.gsi1pk).toBeDefined();
+    const v2 = await newVersion(key, v1, hidden, { visibilityStep: { step: 'notice', at } });
+    expect(v2.earlier).toEqual([v1.documentId]);
+    expect((await getItem(keys.document(key.dmpId, v1.documentId)))?.gsi1pk).toBeUndefined();
+    expect((await getItem(keys.document(key.dmpId, v2.documentId)))?.gsi1pk).toBeDefined();
+    const v3 = await newVersion(key, v2, masked);
+    expect([...v3.earlier].sort()).toEqual([v1.documentId, v2.documentId].sort());
+    const [s1, s2] = await versions(key.dmpId, v1, v2);
+    expect([s1?.labels, s2?.labels]).toEqual([masked, masked]);
+    expect([s1?.status, s2?.status]).toEqual(['superseded', 'superseded']);
+    expect((await getItem(keys.document(key.dmpId, v2.documentId)))?.gsi1pk).toBeUndefined();
+  });
+
+  it('a label change, the reveal and the deletion of the current version write every version; on a stale revision, none', async () => {
+    const key = await recordKey('set-change');
+    const v1 = await depositDoc(key, newDoc());
+    const v2 = await newVersion(key, v1);
+    const v3 = await newVersion(key, v2, hidden);
+    expect(await refusal(transact(env.db, store.labelsWrites(key.dmpId, v2, masked, 'superseded')))).toEqual(['document']);
+
+    await transact(env.db, store.revealWrites(key.dmpId, v3));
+    const revealed = await versions(key.dmpId, v1, v2, v3);
+    expect(revealed.map((d) => d.labels)).toEqual([NO_LABELS, NO_LABELS, NO_LABELS]);
+
+    const current = revealed[2]!;
+    await transact(env.db, store.labelsWrites(key.dmpId, current, masked, 'archived'));
+    expect((await versions(key.dmpId, v1, v2, v3)).map((d) => [d.labels, d.status])).toEqual([
+      [masked, 'superseded'],
+      [masked, 'superseded'],
+      [masked, 'archived'],
+    ]);
+    // The revision that was read is stale now: nothing is written, on any version.
+    const before = await versions(key.dmpId, v1, v2, v3);
+    expect(await refusal(transact(env.db, store.deleteWrites(key.dmpId, current, new Date())))).toEqual(['document']);
+    expect(await versions(key.dmpId, v1, v2, v3)).toEqual(before);
+
+    await transact(env.db, store.deleteWrites(key.dmpId, before[2]!, new Date('2026-12-01T00:00:00Z')));
+    expect((await versions(key.dmpId, v1, v2, v3)).map((d) => d.status)).toEqual(['deleted', 'deleted', 'deleted']);
+    expect((await getItem(keys.document(key.dmpId, v1.documentId)))?.deletedAt?.S).toBe('2026-12-01T00:00:00.000Z');
+  });
+
+  it('an earlier version that is not of the same document (or is gone) refuses the change', async () => {
+    const key = await recordKey('set-foreign');
+    const other = await depositDoc(key, newDoc());
+    const v1 = await depositDoc(key, newDoc());
+    const forged = { ...v1, earlier: [other.documentId] };
+    expect(await refusal(transact(env.db, store.labelsWrites(key.dmpId, forged, masked, 'current')))).toEqual(['earlier']);
+    expect(await refusal(transact(env.db, store.deleteWrites(key.dmpId, { ...v1, earlier: [newDoc().documentId] }, new Date())))).toEqual(['earlier']);
+    expect((await store.get(key.dmpId, other.documentId))?.labels).toEqual(NO_LABELS);
+    expect((await store.get(key.dmpId, v1.documentId))?.status).toBe('current');
   });
 });

@@ -3,7 +3,9 @@
  * emergency declarations, oppositions, deposits, label changes, archiving, deletion, replacement,
  * closure, the passing of time) are played against a tiny in-memory record; each command is applied
  * only when the real policy allows it. Every READ is then checked against a small reference model
- * written from the rules, not from the module:
+ * written from the rules, not from the module. As the store does, the versions of a document share
+ * its labels (a new version's become every version's) and its deletion (through the current one):
+ * the model weighs every version on its document's labels and deletion.
  *   1. the policy never allows a read the model forbids (and allows it in the model's mode);
  *   2. the policy never forbids a read the model allows.
  */
@@ -76,6 +78,8 @@ interface World {
   relations: Map<string, Relation>;
   grants: Map<string, EmergencyGrant>;
   docs: DocumentFacts[];
+  /** Each document's versions (one array per document, shared by its versions). */
+  versions: Map<DocumentFacts, DocumentFacts[]>;
 }
 
 const newWorld = (minor: boolean): World => ({
@@ -84,6 +88,7 @@ const newWorld = (minor: boolean): World => ({
   relations: new Map(),
   grants: new Map(),
   docs: [],
+  versions: new Map(),
 });
 
 const standingOf = (world: World, actor: Actor): Standing =>
@@ -322,7 +327,9 @@ const play = (minor: boolean, commands: Command[], onRead: (read: Read, world: W
         const actor = pick(WRITERS, command.by);
         const type = pick(TYPES, command.type);
         if (decideDeposit(actor, world.record, standingOf(world, actor), type.classCode, command.labels, now()).allow) {
-          world.docs.push({ typeCode: type.typeCode, classCode: type.classCode, status: 'current', author: authorOf(actor), labels: { ...command.labels } });
+          const deposited: DocumentFacts = { typeCode: type.typeCode, classCode: type.classCode, status: 'current', author: authorOf(actor), labels: { ...command.labels } };
+          world.docs.push(deposited);
+          world.versions.set(deposited, [deposited]);
         }
         break;
       }
@@ -345,19 +352,25 @@ const play = (minor: boolean, commands: Command[], onRead: (read: Read, world: W
       }
       case 'delete': {
         const actor = pick(WRITERS, command.by);
-        if (doc && decideDocumentDelete(actor, world.record, standingOf(world, actor), doc, now(), defaultAccessMatrix).allow) doc.status = 'deleted';
+        if (doc && decideDocumentDelete(actor, world.record, standingOf(world, actor), doc, now(), defaultAccessMatrix).allow) {
+          for (const version of world.versions.get(doc) ?? []) version.status = 'deleted';
+        }
         break;
       }
       case 'replace': {
         const actor = pick(WRITERS, command.by);
         if (!doc) break;
-        const next: DocumentFacts = { ...doc, status: 'current', labels: { ...doc.labels } };
+        // The new version takes the labels it inherits, and they stay every version's: one labels object.
+        const next: DocumentFacts = { ...doc, status: 'current' };
         const replaceable = decideReplace(actor, world.record, standingOf(world, actor), doc, now(), defaultAccessMatrix).allow;
         // The new version is a deposit too (the patient's mask carried over is not the author's label).
         const depositable = decideDeposit(actor, world.record, standingOf(world, actor), next.classCode, { ...next.labels, maskedToProfessionals: false }, now()).allow;
         if (replaceable && depositable) {
           doc.status = 'superseded';
           world.docs.push(next);
+          const versions = world.versions.get(doc) ?? [doc];
+          versions.push(next);
+          world.versions.set(next, versions);
         }
         break;
       }
@@ -444,6 +457,7 @@ describe('access policy against a reference model', () => {
           if (expected.document !== 'denied' && doc.labels.maskedToProfessionals && reader.kind === 'professional') note('masked read by a professional');
           if (expected.document !== 'denied' && doc.status !== 'current') note(`read ${doc.status}`);
           if (doc.status === 'deleted') note('deleted');
+          if (doc.status === 'superseded' && doc.labels.maskedToProfessionals && reader.kind === 'professional') note(`superseded and masked, professional:${expected.document}`);
           if (world.record.status === 'closed' && reader.kind === 'patient' && expected.document !== 'denied') note('patient reads a closed record');
         });
       }),
@@ -459,6 +473,7 @@ describe('access policy against a reference model', () => {
       'masked read by a professional',
       'read archived',
       'read superseded',
+      'superseded and masked, professional:denied',
       'deleted',
       'patient reads a closed record',
     ]) {

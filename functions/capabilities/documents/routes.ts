@@ -1,5 +1,5 @@
 /** The documents capability's part of the route manifest, and what its function needs (functions/capabilities/index.ts lists every capability). */
-import { MAX_CONTENT_BASE64 } from '#domain/documents';
+import { MAX_CONTENT_BASE64, MAX_VERSIONS } from '#domain/documents';
 import type { CapabilityManifest } from '#http/capability';
 import { KIB, type Route } from '#http/route';
 import * as c from '#http/schemas';
@@ -13,8 +13,7 @@ export const DOCUMENTS_ROUTES = [
     capability: 'documents',
     callers: ['professional', 'patient', 'representative'],
     summary: 'Deposit a document (or a new version of one), its content encrypted with the patient’s key',
-    description:
-      'A professional needs no authorization (but is refused when blocked); the patient and representatives deposit patient documents (class 90). Content: at most 4 MiB decoded (413 above). A document cannot be both invisible to the patient and masked to professionals.',
+    description: `A professional needs no authorization (but is refused when blocked); the patient and representatives deposit patient documents (class 90). Content: at most 4 MiB decoded (413 above). A document cannot be both invisible to the patient and masked to professionals. A new version keeps the patient’s mask, and its labels become the whole document’s, every earlier version’s; a document has at most ${MAX_VERSIONS} versions (409 beyond).`,
     params: c.RecordParams,
     body: s.DepositBody,
     idempotent: true,
@@ -29,7 +28,8 @@ export const DOCUMENTS_ROUTES = [
     capability: 'documents',
     callers: ['professional', 'patient', 'representative'],
     summary: 'The documents the caller may see, newest first',
-    description: '`q` searches the words of titles (keyed tokens, never clear text). A page may hold fewer than `limit` items: follow `nextCursor` until it is null.',
+    description:
+      '`q` searches the words of titles (keyed tokens, never clear text). `status=all` adds archived documents and superseded versions; every version is shown or hidden by its document’s labels. A page may hold fewer than `limit` items: follow `nextCursor` until it is null.',
     params: c.RecordParams,
     query: s.DocumentQuery,
     responses: { 200: { description: 'Documents', schema: s.DocumentList } },
@@ -53,7 +53,8 @@ export const DOCUMENTS_ROUTES = [
     capability: 'documents',
     callers: ['professional', 'patient', 'representative'],
     summary: 'Mask or unmask (patient), reveal to the patient or to representatives (author), archive (author or patient)',
-    description: 'Revealing a document to representatives cannot be undone.',
+    description:
+      'Labels are the whole document’s, every version’s: they change through its current version (409 on a superseded one). Revealing a document to representatives cannot be undone.',
     params: s.DocumentParams,
     body: s.DocumentPatch,
     maxBodyBytes: 1 * KIB,
@@ -67,6 +68,7 @@ export const DOCUMENTS_ROUTES = [
     capability: 'documents',
     callers: ['professional', 'patient', 'representative'],
     summary: 'Delete a document (logical): by its author only; it leaves every list, its traces stay',
+    description: 'Deletes the whole document, every version, through its current version (409 on a superseded one).',
     params: s.DocumentParams,
     responses: { 204: { description: 'Deleted' } },
     errors: [404, 409],

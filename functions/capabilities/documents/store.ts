@@ -10,6 +10,13 @@
  * derived from the record's own data key: tokens compare within one record only, and die with it).
  * Clear attributes are what the access policy and the filters need: type and class codes, dates,
  * status, labels, author ids, size.
+ *
+ * Labels and deletion are the document's, every version's: each version's item carries them, so a
+ * read or a listing page decides each version from its own item, whichever page holds the newest.
+ * The current version knows the ids of the versions before it (`earlier`), and every change of
+ * labels, every deletion and every new version writes all of them in one transaction, on the
+ * revision of the current version that was read (a set holds at most MAX_VERSIONS versions).
+ * Only the current version waits in the visibility queue.
  */
 import { createHmac, hkdfSync } from 'node:crypto';
 import {
@@ -43,6 +50,8 @@ export interface StoredDocument extends DocumentFacts {
   /** The first version's id: every version of a document shares it. */
   setId: string;
   replaces?: string | undefined;
+  /** The ids of the versions this one replaced, directly or not (none for a first version). */
+  earlier: readonly string[];
   serviceDate: string;
   depositedAt: string;
   contentType: string;
@@ -62,6 +71,8 @@ export interface NewDocument {
   version: number;
   setId: string;
   replaces?: string | undefined;
+  /** The ids of the versions this one replaces, directly or not. */
+  earlier?: readonly string[] | undefined;
   typeCode: string;
   classCode: string;
   title: string;
@@ -218,6 +229,7 @@ export class DocumentStore {
       version: N(doc.version),
       setId: S(doc.setId),
       ...(doc.replaces ? { replaces: S(doc.replaces) } : {}),
+      ...(doc.earlier?.length ? { earlier: { SS: [...doc.earlier] } } : {}),
       typeCode: S(doc.typeCode),
       classCode: S(doc.classCode),
       serviceDate: S(doc.serviceDate),
@@ -256,27 +268,51 @@ export class DocumentStore {
     return writes;
   }
 
-  /** The version a new one replaces becomes superseded, unless something changed it meanwhile. */
-  supersedeWrite(dmpId: string, previous: StoredDocument): LabelledWrite {
-    return this.change(dmpId, previous, { set: ['#status = :superseded'], values: { ':superseded': S('superseded') } }, 'previous');
+  /**
+   * The version a new one replaces becomes superseded, unless something changed it meanwhile; it
+   * and the versions before it take the new version's labels (the document's), and it leaves the
+   * visibility queue (the new version holds the document's place there, if hidden).
+   */
+  supersedeWrites(dmpId: string, previous: StoredDocument, labels: DocumentLabels): LabelledWrite[] {
+    return [
+      this.change(
+        dmpId,
+        previous,
+        { set: ['#status = :superseded', ...LABELS_SET], remove: VISIBILITY_QUEUE, values: { ':superseded': S('superseded'), ...labelValues(labels) } },
+        'previous',
+      ),
+      ...(sameLabels(previous.labels, labels) ? [] : this.earlierWrites(dmpId, previous, { set: LABELS_SET, values: labelValues(labels) })),
+    ];
   }
 
-  /** Labels and archive state; a document no longer hidden from the patient leaves the visibility index. */
-  labelsWrite(dmpId: string, doc: StoredDocument, labels: DocumentLabels, status: DocumentStatus): LabelledWrite {
-    return this.change(dmpId, doc, {
-      set: ['maskedToProfessionals = :m', 'invisibleToPatient = :p', 'invisibleToRepresentatives = :r', '#status = :s'],
-      remove: labels.invisibleToPatient ? [] : ['gsi1pk', 'gsi1sk', 'visibilityStep'],
-      values: { ':m': BOOL(labels.maskedToProfessionals), ':p': BOOL(labels.invisibleToPatient), ':r': BOOL(labels.invisibleToRepresentatives), ':s': S(status) },
-    });
+  /**
+   * Labels and archive state of the current version; the labels are every version's. A document
+   * no longer hidden from the patient leaves the visibility queue.
+   */
+  labelsWrites(dmpId: string, doc: StoredDocument, labels: DocumentLabels, status: DocumentStatus): LabelledWrite[] {
+    return [
+      this.change(dmpId, doc, {
+        set: [...LABELS_SET, '#status = :s'],
+        remove: labels.invisibleToPatient ? [] : VISIBILITY_QUEUE,
+        values: { ...labelValues(labels), ':s': S(status) },
+      }),
+      ...(sameLabels(doc.labels, labels) ? [] : this.earlierWrites(dmpId, doc, { set: LABELS_SET, values: labelValues(labels) })),
+    ];
   }
 
-  /** Logical deletion: out of every list, its content and traces kept with the record. */
-  deleteWrite(dmpId: string, doc: StoredDocument, at: Date): LabelledWrite {
-    return this.change(dmpId, doc, {
-      set: ['#status = :deleted', 'deletedAt = :at'],
-      remove: ['gsi1pk', 'gsi1sk', 'visibilityStep'],
-      values: { ':deleted': S('deleted'), ':at': S(at.toISOString()) },
-    });
+  /** Logical deletion of the document, every version: out of every list, contents and traces kept with the record. */
+  deleteWrites(dmpId: string, doc: StoredDocument, at: Date): LabelledWrite[] {
+    return [
+      this.change(dmpId, doc, {
+        set: ['#status = :deleted', 'deletedAt = :at'],
+        remove: VISIBILITY_QUEUE,
+        values: { ':deleted': S('deleted'), ':at': S(at.toISOString()) },
+      }),
+      ...this.earlierWrites(dmpId, doc, {
+        set: ['#status = :deleted', 'deletedAt = if_not_exists(deletedAt, :at)'],
+        values: { ':deleted': S('deleted'), ':at': S(at.toISOString()) },
+      }),
+    ];
   }
 
   /** The visibility job's steps: after the notice, wait for the reveal; at the reveal, show it. */
@@ -291,14 +327,41 @@ export class DocumentStore {
     });
   }
 
-  revealWrite(dmpId: string, doc: StoredDocument): LabelledWrite {
-    return this.change(dmpId, doc, {
-      set: ['invisibleToPatient = :false'],
-      remove: ['gsi1pk', 'gsi1sk', 'visibilityStep'],
-      values: { ':false': BOOL(false) },
-      condition: 'invisibleToPatient = :true',
-      conditionValues: { ':true': BOOL(true) },
-    });
+  /** The reveal shows the document to the patient, every version. */
+  revealWrites(dmpId: string, doc: StoredDocument): LabelledWrite[] {
+    return [
+      this.change(dmpId, doc, {
+        set: ['invisibleToPatient = :false'],
+        remove: VISIBILITY_QUEUE,
+        values: { ':false': BOOL(false) },
+        condition: 'invisibleToPatient = :true',
+        conditionValues: { ':true': BOOL(true) },
+      }),
+      ...this.earlierWrites(dmpId, doc, { set: ['invisibleToPatient = :false'], values: { ':false': BOOL(false) } }),
+    ];
+  }
+
+  /**
+   * The same change on each version before `doc`, which carry the document's labels and deletion.
+   * What refuses a concurrent change is the write on `doc` itself (its revision); each of these
+   * only checks that it writes a version of the same document. Earlier versions never wait in the
+   * visibility queue.
+   */
+  private earlierWrites(dmpId: string, doc: StoredDocument, u: { set: string[]; values: Item }): LabelledWrite[] {
+    const expression = `SET ${[...u.set, 'revision = revision + :one'].join(', ')} REMOVE ${VISIBILITY_QUEUE.join(', ')}`;
+    return doc.earlier.map((documentId) => ({
+      label: 'earlier',
+      item: {
+        Update: {
+          TableName: this.table,
+          Key: keyItem(keys.document(dmpId, documentId)),
+          UpdateExpression: expression,
+          ConditionExpression: 'setId = :set',
+          ...(expression.includes('#status') ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+          ExpressionAttributeValues: { ...u.values, ':one': N(1), ':set': S(doc.setId) },
+        },
+      },
+    }));
   }
 
   /** A change of a document on the revision that was read: a concurrent change makes it fail. */
@@ -362,6 +425,13 @@ export class DocumentStore {
   }
 }
 
+const LABELS_SET = ['maskedToProfessionals = :m', 'invisibleToPatient = :p', 'invisibleToRepresentatives = :r'];
+const labelValues = (l: DocumentLabels): Item => ({ ':m': BOOL(l.maskedToProfessionals), ':p': BOOL(l.invisibleToPatient), ':r': BOOL(l.invisibleToRepresentatives) });
+const sameLabels = (a: DocumentLabels, b: DocumentLabels): boolean =>
+  a.maskedToProfessionals === b.maskedToProfessionals && a.invisibleToPatient === b.invisibleToPatient && a.invisibleToRepresentatives === b.invisibleToRepresentatives;
+/** The attributes that put a document in the visibility queue (GSI1). */
+const VISIBILITY_QUEUE = ['gsi1pk', 'gsi1sk', 'visibilityStep'];
+
 const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 2000) * (0.5 + Math.random() / 2)));
 
 const visibilityIndex = (dmpId: string, k: { pk: string; sk: string }, step: 'notice' | 'reveal', at: Date) => ({
@@ -378,6 +448,7 @@ export const toStoredDocument = (i: Item): StoredDocument => {
     version: required(num(i, 'version'), 'version'),
     setId: required(str(i, 'setId'), 'setId'),
     replaces: str(i, 'replaces'),
+    earlier: i.earlier?.SS ?? [],
     typeCode: required(str(i, 'typeCode'), 'typeCode'),
     classCode: required(str(i, 'classCode'), 'classCode'),
     serviceDate: required(str(i, 'serviceDate'), 'serviceDate'),

@@ -18,7 +18,7 @@ import {
   type DocumentLabels,
 } from '#domain/access-policy';
 import { actorRef } from '#domain/actor';
-import { MAX_CONTENT_BYTES, NO_LABELS, chunkCount, decodeBase64, newDocumentId, noticeAt, searchWords } from '#domain/documents';
+import { MAX_CONTENT_BYTES, MAX_VERSIONS, NO_LABELS, chunkCount, decodeBase64, newDocumentId, noticeAt, searchWords } from '#domain/documents';
 import { refuse } from '#domain/errors';
 import { documentType } from '#domain/reference-data';
 import type { TraceDetails } from '../common.ts';
@@ -70,6 +70,7 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
     if (!previous || previous.status === 'deleted') throw new HttpProblem(404, 'The document to replace does not exist in this record.');
     const replace = decideReplace(call.actor, record, standing, previous, now, deps.matrix, labels);
     if (!replace.allow) return denied(replace);
+    if (previous.version >= MAX_VERSIONS) refuse('conflict', 'too-many-versions', `A document has at most ${MAX_VERSIONS} versions.`);
   }
 
   const scope = `${actorRef(call.actor)}:${dmpId}`;
@@ -88,6 +89,7 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
     version,
     setId: previous?.setId ?? documentId,
     replaces: previous?.documentId,
+    earlier: previous ? [...previous.earlier, previous.documentId] : [],
     typeCode: body.typeCode,
     classCode: type!.classCode,
     title: body.title,
@@ -105,7 +107,8 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
   const writes: LabelledWrite[] = [
     ...deps.documents.commitWrites(key, doc, staged, searchWords(body.title)),
     traceWrite(deps, call.actor, dmpId, 'document.deposit', now, traceDetails('normal', documentId, finalLabels)),
-    ...(previous ? [deps.documents.supersedeWrite(dmpId, previous)] : []),
+    // The new version's labels become the document's: every earlier version takes them.
+    ...(previous ? deps.documents.supersedeWrites(dmpId, previous, finalLabels) : []),
     ...(idem ? [{ label: 'idempotency', item: deps.idempotency.put(scope, idem.key, idem.hash, key, { status: 201, body: response }, now) }] : []),
   ];
   try {
@@ -123,7 +126,7 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
       if (replay) return replay;
     }
     if (error.labels.has('unique-id')) refuse('conflict', 'document-exists', 'A document with this uniqueId was already deposited in this record.');
-    if (error.labels.has('previous')) refuse('conflict', 'state-changed', 'The document to replace changed meanwhile (replaced or deleted).');
+    if (error.labels.has('previous') || error.labels.has('earlier')) refuse('conflict', 'state-changed', 'The document to replace changed meanwhile (replaced or deleted).');
     throw error;
   }
   return { status: 201, body: response };
@@ -224,7 +227,7 @@ const updateDocument: Handler<'updateDocument'> = async (call, deps) => {
   await commit(
     deps,
     [
-      deps.documents.labelsWrite(record.dmpId, doc, labels, status),
+      ...deps.documents.labelsWrites(record.dmpId, doc, labels, status),
       // The trace hides the id from whom the document was hidden before this change.
       traceWrite(deps, call.actor, record.dmpId, 'document.update', now, traceDetails(decision.mode, doc.documentId, doc.labels)),
     ],
@@ -242,7 +245,7 @@ const deleteDocument: Handler<'deleteDocument'> = async (call, deps) => {
   await commit(
     deps,
     [
-      deps.documents.deleteWrite(record.dmpId, doc, now),
+      ...deps.documents.deleteWrites(record.dmpId, doc, now),
       traceWrite(deps, call.actor, record.dmpId, 'document.delete', now, traceDetails(decision.mode, doc.documentId, doc.labels)),
     ],
     'The document changed meanwhile: read it again and retry.',

@@ -70,7 +70,7 @@ export class DynamoVisibilityStore implements VisibilityStore<LoadedDocument> {
 
   async reveal(doc: LoadedDocument, now: Date): Promise<boolean> {
     return this.transact([
-      this.d.documents.revealWrite(doc.dmpId, doc.stored),
+      ...this.d.documents.revealWrites(doc.dmpId, doc.stored),
       {
         label: 'trace',
         item: tracePut(this.d.tableName, doc.dmpId, { actor: { kind: 'system' }, action: 'document.reveal', mode: 'normal', documentId: doc.documentId }, now, this.id()),
