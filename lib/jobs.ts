@@ -62,8 +62,10 @@ export class Jobs extends Construct {
     });
     // Claim, mark and reschedule are updates; the wrapped data key is a GetItem; the sweep
     // queries the pending-notifications index. Opening a recipient needs the record's data key.
+    // Expanding a fan-out queries the record's authorizations (its attending physicians) and puts
+    // one message per physician, each conditional on its absence (nothing is overwritten).
     // SMS go to patients' phones, attending physicians' notifications to the professional topic.
-    data.grantItems(this.outbox, ['GetItem', 'UpdateItem']);
+    data.grantItems(this.outbox, ['GetItem', 'UpdateItem', 'PutItem', 'Query']);
     data.grantIndexQuery(this.outbox);
     data.grantDataKey(this.outbox, ['Decrypt'], ['record']);
     messaging.grantSmsAndProfessionalMessaging(this.outbox);

@@ -2,16 +2,22 @@
  * The outbox as the dispatcher (functions/domain/jobs/outbox.ts) sees it: the pending messages on
  * GSI1 (OUTBOX#PENDING#<shard>, by next attempt), claimed with a conditional update that moves
  * the message's next attempt to the end of its lease, opened with the record's data key, then
- * marked sent (or dropped), rescheduled, or parked under OUTBOX#FAILED.
+ * marked sent (or dropped), rescheduled, or parked under OUTBOX#FAILED. A fan-out item is expanded
+ * into one message per attending physician, written with conditional puts keyed by the physician,
+ * then marked expanded.
  */
-import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { isAttendingPhysician, type Relation } from '#domain/access-policy';
 import type { Claim, MessageRef, OpenedMessage, Outbox } from '#domain/jobs/outbox';
-import { N, S, num, str, bin, required, type Item } from './attributes.ts';
-import { open } from './envelope.ts';
+import { N, S, num, str, bin, bool, required, type Item } from './attributes.ts';
+import { open, type DataKey } from './envelope.ts';
 import type { KeyRing } from './keyring.ts';
-import { pendingPartition, renderText, type Template } from './outbox-store.ts';
+import { fanOutMessageId, outboxPut, pendingPartition, renderText, type Template } from './outbox-store.ts';
 import { dueEntries } from './due-queue.ts';
-import { dmpIdOfPk, keys, OUTBOX_SHARDS } from './table.ts';
+import { dmpIdOfPk, isAuthorizationSk, keyItem, keys, OUTBOX_SHARDS } from './table.ts';
+
+/** Conditional puts of a fan-out's messages sent side by side. */
+const PUTS_AT_ONCE = 25;
 
 /** A message's reference is its item's key. */
 const refOf = (pk: string, sk: string): MessageRef => JSON.stringify([pk, sk]) as MessageRef;
@@ -65,23 +71,29 @@ export class DynamoOutbox implements Outbox<DynamoClaim> {
         }),
       );
       const item = out.Attributes;
-      return item && { dmpId: dmpIdOfPk(pk), attempts: num(item, 'attempts') ?? 1, item };
+      return item && { dmpId: dmpIdOfPk(pk), attempts: num(item, 'attempts') ?? 1, fanOut: str(item, 'kind') === 'fan-out', item };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
   }
 
-  async open(ref: MessageRef, claim: DynamoClaim): Promise<OpenedMessage | undefined> {
-    const { pk, sk } = keyOf(ref);
-    const { dmpId, item } = claim;
-    const dataKeyItem = await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: { pk: S(pk), sk: S(keys.dataKey(dmpId).sk) } }));
+  /** The record's data key, unwrapped; undefined when the record was destroyed. */
+  private async dataKey(dmpId: string): Promise<DataKey | undefined> {
+    const dataKeyItem = await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: keyItem(keys.dataKey(dmpId)) }));
     if (!dataKeyItem.Item) return undefined;
-    const key = await this.keyRing.unwrap(dmpId, {
+    return this.keyRing.unwrap(dmpId, {
       ciphertext: required(bin(dataKeyItem.Item, 'wrapped'), 'wrapped'),
       masterKeyId: required(str(dataKeyItem.Item, 'masterKeyId'), 'masterKeyId'),
       version: required(num(dataKeyItem.Item, 'version'), 'version'),
     });
+  }
+
+  async open(ref: MessageRef, claim: DynamoClaim): Promise<OpenedMessage | undefined> {
+    const { sk } = keyOf(ref);
+    const { dmpId, item } = claim;
+    const key = await this.dataKey(dmpId);
+    if (!key) return undefined;
     const to = open(key, sk, 'recipient', required(bin(item, 'recipient'), 'recipient')).toString('utf8');
     const template = required(str(item, 'template'), 'template') as Template;
     const sealedParams = bin(item, 'params');
@@ -89,7 +101,75 @@ export class DynamoOutbox implements Outbox<DynamoClaim> {
     return { channel: str(item, 'channel') === 'professional' ? 'professional' : 'sms', to, text: renderText(template, params) };
   }
 
-  async finish(ref: MessageRef, status: 'sent' | 'dropped', now: Date): Promise<void> {
+  /**
+   * One message per attending physician of the record whose authorization was valid when the
+   * fan-out was written (but the one it excepts), written in the fan-out's place in the outbox,
+   * page of authorizations after page, each put conditional on its absence: an expansion run again
+   * finds its messages there, sent or not, and leaves them be.
+   */
+  async expand(ref: MessageRef, claim: DynamoClaim): Promise<MessageRef[] | undefined> {
+    const { pk, sk } = keyOf(ref);
+    const { dmpId, item } = claim;
+    const audience = str(item, 'audience');
+    if (audience !== 'attending-physicians') throw new Error('fan-out of an unknown audience');
+    const key = await this.dataKey(dmpId);
+    if (!key) return undefined;
+    const template = required(str(item, 'template'), 'template') as Template;
+    const at = new Date(required(str(item, 'createdAt'), 'createdAt'));
+    const sealedParams = bin(item, 'params');
+    const params = sealedParams ? (JSON.parse(open(key, sk, 'params', sealedParams).toString('utf8')) as Record<string, string>) : undefined;
+    const sealedExcept = bin(item, 'except');
+    const except = sealedExcept ? open(key, sk, 'except', sealedExcept).toString('utf8') : undefined;
+
+    const refs: MessageRef[] = [];
+    for await (const physicians of this.attendingPhysicians(dmpId, at)) {
+      const recipients = physicians.filter((id) => id !== except);
+      for (let i = 0; i < recipients.length; i += PUTS_AT_ONCE) {
+        const written = await Promise.all(
+          recipients.slice(i, i + PUTS_AT_ONCE).map(async (to) => {
+            const id = fanOutMessageId(sk, to);
+            const { Put } = outboxPut(this.tableName, key, { to, channel: 'professional', template, ...(params ? { params } : {}) }, at, id);
+            try {
+              await this.db.send(new PutItemCommand(required(Put, 'put')));
+            } catch (error) {
+              // Written by an earlier expansion: left as it is (pending, sent or parked).
+              if (!(error instanceof ConditionalCheckFailedException)) throw error;
+            }
+            return refOf(pk, keys.outbox(dmpId, at.toISOString(), id).sk);
+          }),
+        );
+        refs.push(...written);
+      }
+    }
+    return refs;
+  }
+
+  /** The record's attending physicians with a valid authorization at `at`, one page of its authorizations at a time. */
+  private async *attendingPhysicians(dmpId: string, at: Date): AsyncGenerator<string[]> {
+    let start: Item | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :pro)',
+          ExpressionAttributeValues: { ':pk': S(keys.record(dmpId).pk), ':pro': S('PRO#') },
+          ProjectionExpression: 'sk, professionalId, #status, attendingPhysician, expiresAt',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      yield (out.Items ?? [])
+        .filter((i) => isAuthorizationSk(str(i, 'sk') ?? ''))
+        .filter((i) => {
+          const relation: Relation = { status: str(i, 'status') as Relation['status'], attendingPhysician: bool(i, 'attendingPhysician') ?? false, expiresAt: str(i, 'expiresAt') };
+          return isAttendingPhysician(relation, at);
+        })
+        .map((i) => required(str(i, 'professionalId'), 'professionalId'));
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+
+  async finish(ref: MessageRef, status: 'sent' | 'expanded' | 'dropped', now: Date): Promise<void> {
     const { pk, sk } = keyOf(ref);
     await this.db.send(
       new UpdateItemCommand({

@@ -2,8 +2,11 @@
  * The outbox: a notification is written in the same transaction as the state change that causes
  * it, with its recipient sealed under the record's key, and a dispatcher sends it later. Pending
  * messages sit in a sparse index (GSI1) sharded by record, ordered by the time of their next
- * attempt, so the dispatcher finds them with a Query, never a Scan.
+ * attempt, so the dispatcher finds them with a Query, never a Scan. A message to each of many
+ * recipients (the attending physicians, however many) is written as one fan-out item, which the
+ * dispatcher expands into one message per recipient: the transaction that causes it stays small.
  */
+import { createHash } from 'node:crypto';
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { seal, type DataKey } from './envelope.ts';
 import { B, N, S, type Item } from './attributes.ts';
@@ -32,6 +35,18 @@ export interface OutboxMessage {
   channel?: NotificationChannel;
   /** Values the text needs (a one-time code, a record id): sealed, and erased once sent. */
   params?: Record<string, string>;
+}
+
+/** Who a fan-out stands for: the record's attending physicians (valid authorization) when it was written. */
+export type Audience = 'attending-physicians';
+
+export interface FanOutMessage {
+  audience: Audience;
+  /** Sent to each recipient on the professional channel. */
+  template: Template;
+  params?: Record<string, string>;
+  /** The one member of the audience not told (whose action the message reports): sealed. */
+  except?: string;
 }
 
 export const outboxShard = (dmpId: string): number => shardOf(dmpId, OUTBOX_SHARDS);
@@ -76,6 +91,17 @@ const notificationPut = (
   };
 };
 
+/** What makes an item wait in the pending index, due at `at`. */
+const pending = (dmpId: string, at: Date, sk: string): Item => ({
+  status: S('pending'),
+  attempts: N(0),
+  gsi1pk: S(pendingPartition(outboxShard(dmpId))),
+  gsi1sk: S(`${at.toISOString()}#${keys.record(dmpId).pk}#${sk}`),
+});
+
+const sealedParams = (key: DataKey, sk: string, params: Record<string, string> | undefined): Item =>
+  params ? { params: B(seal(key, sk, 'params', Buffer.from(JSON.stringify(params), 'utf8'))) } : {};
+
 export const outboxPut = (tableName: string, key: DataKey, message: OutboxMessage, at: Date, id: string): TransactWriteItem =>
   notificationPut(
     tableName,
@@ -85,14 +111,39 @@ export const outboxPut = (tableName: string, key: DataKey, message: OutboxMessag
     id,
     (sk) => ({
       recipient: B(seal(key, sk, 'recipient', Buffer.from(message.to, 'utf8'))),
-      ...(message.params ? { params: B(seal(key, sk, 'params', Buffer.from(JSON.stringify(message.params), 'utf8'))) } : {}),
-      status: S('pending'),
-      attempts: N(0),
-      gsi1pk: S(pendingPartition(outboxShard(key.dmpId))),
-      gsi1sk: S(`${at.toISOString()}#${keys.record(key.dmpId).pk}#${sk}`),
+      ...sealedParams(key, sk, message.params),
+      ...pending(key.dmpId, at, sk),
     }),
     message.channel,
   );
+
+/** One item for a message to each member of an audience, expanded by the dispatcher (see fanOutMessageId). */
+export const fanOutPut = (tableName: string, key: DataKey, fanOut: FanOutMessage, at: Date, id: string): TransactWriteItem =>
+  notificationPut(
+    tableName,
+    key.dmpId,
+    fanOut.template,
+    at,
+    id,
+    (sk) => ({
+      kind: S('fan-out'),
+      audience: S(fanOut.audience),
+      ...(fanOut.except ? { except: B(seal(key, sk, 'except', Buffer.from(fanOut.except, 'utf8'))) } : {}),
+      ...sealedParams(key, sk, fanOut.params),
+      ...pending(key.dmpId, at, sk),
+    }),
+    'professional',
+  );
+
+/**
+ * The id of a fan-out's message to one recipient: the same every time the fan-out is expanded, so
+ * writing it again is refused by its condition and nobody is told twice. Shaped like an event id
+ * (12 base32 characters), so the message sits in the outbox as any other.
+ */
+export const fanOutMessageId = (fanOutSk: string, recipient: string): string => {
+  const digest = createHash('sha256').update(`${fanOutSk}\n${recipient}`).digest();
+  return Array.from(digest.subarray(0, 12), (b) => 'abcdefghijklmnopqrstuvwxyz234567'[b & 31]).join('');
+};
 
 /**
  * A message sent directly (a login code, whose sending must succeed before the login does), logged

@@ -12,7 +12,8 @@
  *   REC#<dmpId>            CHUNK#<docId>#<n>    a piece of a document's content (sealed)
  *   REC#<dmpId>            UPLOAD#<documentId>  a deposit whose chunks are being written
  *   REC#<dmpId>            DOCUID#<token>       a document uniqueId already deposited (keyed)
- *   REC#<dmpId>            OUTBOX#<at>#<id>     a notification to send (recipient sealed)
+ *   REC#<dmpId>            OUTBOX#<at>#<id>     a notification to send (recipient sealed), or a fan-out to
+ *                                              the attending physicians, expanded into one notification each
  *   REC#<dmpId>            LOGINREF#<loginId>   pointer to a login, so destruction finds it
  *   REC#<dmpId>            TRACE#<at>#<id>      an access trace (append-only, ids only)
  *   REC#<dmpId>            RETAIN               a closed record's destruction date (retention queue)

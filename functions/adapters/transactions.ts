@@ -19,7 +19,19 @@ export class ConditionsRefused extends Error {
   }
 }
 
+/** DynamoDB's limit on the parts of one transaction. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
+/**
+ * An action whose writes outgrow one transaction: a bug in how the action was built (anything that
+ * grows with the data, such as messages to many recipients, goes through a fan-out), never sent.
+ */
+export class TransactionTooLarge extends Error {
+  override readonly name = 'TransactionTooLarge';
+}
+
 export const transact = async (db: DynamoDBClient, writes: LabelledWrite[], clientRequestToken?: string): Promise<void> => {
+  if (writes.length > MAX_TRANSACTION_ITEMS) throw new TransactionTooLarge(`${writes.length} writes in one transaction, at most ${MAX_TRANSACTION_ITEMS}`);
   try {
     await db.send(
       new TransactWriteItemsCommand({

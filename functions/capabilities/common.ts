@@ -9,7 +9,7 @@ import { holderMobiles, type StoredRecord } from '#adapters/record-store';
 
 export { holderMobiles };
 import type { DataKey } from '#adapters/envelope';
-import { outboxPut, type OutboxMessage } from '#adapters/outbox-store';
+import { fanOutPut, outboxPut, type FanOutMessage, type OutboxMessage } from '#adapters/outbox-store';
 import { tracePut, writeTrace } from '#adapters/trace-store';
 import { ConditionsRefused, transact, type LabelledWrite } from '#adapters/transactions';
 import type { Allowed, Denial } from '#domain/access-policy';
@@ -79,6 +79,15 @@ export const traceWrite = (deps: CryptoDeps, actor: Actor, dmpId: string, action
 export const notify = (deps: CryptoDeps, key: DataKey, message: OutboxMessage, now: Date): LabelledWrite => ({
   label: 'notification',
   item: outboxPut(deps.config.tableName, key, message, now, eventId(deps)),
+});
+
+/**
+ * A message to each member of an audience (the record's attending physicians), as one write of the
+ * action's transaction whatever their number: the outbox dispatcher writes one message per member.
+ */
+export const notifyAll = (deps: CryptoDeps, key: DataKey, message: FanOutMessage, now: Date): LabelledWrite => ({
+  label: 'notification',
+  item: fanOutPut(deps.config.tableName, key, message, now, eventId(deps)),
 });
 
 /** Runs an action's transaction; a refused condition means the state changed under the request. */

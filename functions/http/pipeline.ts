@@ -13,7 +13,8 @@
  *     against the responses the route declares);
  *   - turns every failure into a problem document (application/problem+json): an HttpProblem as
  *     it is, a rule violation by its kind, an invalid token as 401, an unavailable AWS service or
- *     identity provider as 503 (retry), anything else as 500;
+ *     identity provider as 503 (retry), a request an AWS service refused as such (a validation
+ *     error: retrying cannot help) as 500 without Retry-After, anything else as 500;
  *   - logs one line per request (request id, route, status, duration), and the error of a 5xx:
  *     never a body;
  *   - adds the security and CORS headers to every answer (response-headers.ts).
@@ -21,6 +22,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { safeParse, type $ZodError, type $ZodType } from 'zod/v4/core';
+import { awsErrorKind } from '#adapters/aws-errors';
 import { IdentityProviderUnavailable, InvalidToken } from '#adapters/tokens';
 import type { Actor } from '#domain/actor';
 import { InvalidCursor, RuleViolation } from '#domain/errors';
@@ -103,15 +105,13 @@ const toProblem = (error: unknown): HttpProblem => {
   if (error instanceof RuleViolation) return new HttpProblem(STATUS_OF[error.kind], error.message, { code: error.code });
   if (error instanceof InvalidCursor) return new HttpProblem(400, error.message, { errors: [{ path: 'query.cursor', message: 'not a cursor of this list' }] });
   if (error instanceof InvalidToken) return new HttpProblem(401, 'The bearer token is not valid.', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
-  if (error instanceof IdentityProviderUnavailable || isAwsServiceError(error)) {
+  if (error instanceof IdentityProviderUnavailable || awsErrorKind(error) === 'transient') {
     return new HttpProblem(503, 'A service the request depends on is unavailable. Retry later, with the same Idempotency-Key.', { headers: { 'Retry-After': '1' } });
   }
+  // A request AWS refused as such (a validation error, access denied...): retrying cannot help.
+  if (awsErrorKind(error) === 'permanent') return new HttpProblem(500, 'The request could not be completed.');
   return new HttpProblem(500, 'The request failed. Retry later, with the same Idempotency-Key.');
 };
-
-/** Errors of the AWS SDK (service faults, throttling, networking): the client may retry. */
-const isAwsServiceError = (error: unknown): boolean =>
-  typeof error === 'object' && error !== null && ('$metadata' in error || '$fault' in error || (error as Error).name === 'TimeoutError');
 
 export const makeHttpHandler = <D>(capability: CapabilityDef<D>, deps: D & HttpDeps): HttpHandler => {
   const routes = new Map(capability.manifest.filter((r) => r.capability === capability.name).map((r) => [routeKey(r.method, r.path), r]));

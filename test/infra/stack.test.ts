@@ -264,12 +264,22 @@ describe('least privilege', () => {
     expect(actionsOf(statements).filter((a) => !a.startsWith('xray:') && !a.startsWith('logs:') && !a.startsWith('dynamodb:') && !a.startsWith('kms:'))).toEqual([]);
   });
 
-  it('outbox: claims and reads items, queries GSI1, decrypts data keys, sends SMS and publishes to the professional topic only, reads the stream', () => {
+  it('outbox: claims and reads items, queries GSI1, expands fan-outs (queries a record, puts messages), decrypts data keys, sends SMS and publishes to the professional topic only, reads the stream', () => {
     const statements = statementsOf(stack.jobs.outbox);
     expect(actionsOf(statements)).toEqual(
-      expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:GetRecords', 'kms:Decrypt', 'sns:Publish', 'sqs:SendMessage']),
+      expect.arrayContaining([
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:GetRecords',
+        'kms:Decrypt',
+        'sns:Publish',
+        'sqs:SendMessage',
+      ]),
     );
-    expect(actionsOf(statements)).not.toContain('dynamodb:PutItem');
+    // It deletes nothing.
+    for (const action of ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) expect(actionsOf(statements)).not.toContain(action);
     expect(actionsOf(onDataKey(stack.jobs.outbox))).toEqual(['kms:Decrypt']);
     // Publish is allowed on phone numbers (whatever is not an SNS ARN) and on the professional
     // topic by its ARN: no allow reaches any other topic. No deny: an explicit deny of the other

@@ -1,10 +1,13 @@
 /**
  * The outbox dispatcher's use case against an in-memory outbox and senders: one send per message,
  * claims that keep two dispatchers apart, back-off between attempts, parking after the last one,
- * messages of destroyed records dropped. Against DynamoDB and SNS: the outbox tests of test/e2e.
+ * messages of destroyed records dropped, fan-outs expanded into one message per recipient, once
+ * each however often the expansion runs. Against DynamoDB and SNS: the outbox tests of test/e2e
+ * and test/integration/outbox-fan-out.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import {
+  FAN_OUT_INLINE,
   LEASE_MS,
   MAX_ATTEMPTS,
   OutboxDispatcher,
@@ -29,23 +32,39 @@ interface Held {
   text: string;
   /** A one-time code, say: erased once the message is done. */
   secret?: string | undefined;
-  status: 'pending' | 'sent' | 'dropped' | 'failed';
+  status: 'pending' | 'sent' | 'expanded' | 'dropped' | 'failed';
   attempts: number;
   next: number;
+  /** When it was written: a fan-out's messages are due from then. */
+  createdAt: number;
+  /** A fan-out: its recipients (the audience as the store finds it). */
+  recipients?: string[] | undefined;
   doneAt?: string;
 }
 
-/** The outbox in memory; `failNext` makes the named call throw once; `keyGone` holds the destroyed records. */
+/**
+ * The outbox in memory; `failNext` makes the named call throw once; `keyGone` holds the destroyed
+ * records; `expandFailsAfter` makes the next expansion throw after writing that many messages.
+ */
 class MemoryOutbox implements Outbox {
   readonly messages = new Map<MessageRef, Held>();
   readonly keyGone = new Set<string>();
   readonly calls: string[] = [];
   failNext: string | undefined;
+  expandFailsAfter: number | undefined;
 
   add(id: string, m: Partial<Held> & { to: string }, when = T0): MessageRef {
     const ref = id as MessageRef;
-    this.messages.set(ref, { dmpId: 'rec-1', channel: 'sms', text: `text of ${id}`, status: 'pending', attempts: 0, next: when.getTime(), ...m });
+    this.messages.set(ref, { dmpId: 'rec-1', channel: 'sms', text: `text of ${id}`, status: 'pending', attempts: 0, next: when.getTime(), createdAt: when.getTime(), ...m });
     return ref;
+  }
+  /** A fan-out to each of `recipients` on the professional channel. */
+  addFanOut(id: string, recipients: string[], m: Partial<Held> = {}, when = T0): MessageRef {
+    return this.add(id, { to: '', channel: 'professional', recipients, ...m }, when);
+  }
+  /** The messages a fan-out was expanded into. */
+  messagesOf(fanOut: MessageRef): Held[] {
+    return [...this.messages].filter(([ref]) => ref.startsWith(`${fanOut}/`)).map(([, m]) => m);
   }
   get(ref: MessageRef): Held {
     return this.messages.get(ref)!;
@@ -68,14 +87,32 @@ class MemoryOutbox implements Outbox {
     if (m.status !== 'pending' || m.next > now.getTime()) return undefined;
     m.attempts += 1;
     m.next = leaseUntil.getTime();
-    return { dmpId: m.dmpId, attempts: m.attempts };
+    return { dmpId: m.dmpId, attempts: m.attempts, ...(m.recipients ? { fanOut: true } : {}) };
+  }
+  /** One message per recipient, keyed by the recipient: one already there is left as it is. */
+  async expand(ref: MessageRef): Promise<MessageRef[] | undefined> {
+    const m = this.call('expand', ref);
+    if (this.keyGone.has(m.dmpId)) return undefined;
+    const refs: MessageRef[] = [];
+    for (const to of m.recipients ?? []) {
+      if (this.expandFailsAfter !== undefined && refs.length >= this.expandFailsAfter) {
+        this.expandFailsAfter = undefined;
+        throw new Error('injected expansion failure');
+      }
+      const child = `${ref}/${to}` as MessageRef;
+      if (!this.messages.has(child)) {
+        this.messages.set(child, { dmpId: m.dmpId, channel: m.channel, to, text: m.text, status: 'pending', attempts: 0, next: m.createdAt, createdAt: m.createdAt });
+      }
+      refs.push(child);
+    }
+    return refs;
   }
   async open(ref: MessageRef): Promise<OpenedMessage | undefined> {
     const m = this.call('open', ref);
     if (this.keyGone.has(m.dmpId)) return undefined;
     return { channel: m.channel, to: m.to, text: m.secret ? `${m.text} ${m.secret}` : m.text };
   }
-  async finish(ref: MessageRef, outcome: 'sent' | 'dropped', when: Date): Promise<void> {
+  async finish(ref: MessageRef, outcome: 'sent' | 'expanded' | 'dropped', when: Date): Promise<void> {
     const m = this.call(`finish-${outcome}`, ref);
     Object.assign(m, { status: outcome, doneAt: when.toISOString(), secret: undefined });
   }
@@ -237,5 +274,110 @@ describe('retries', () => {
     expect(await w.dispatcher.sweep(T0)).toEqual({ sent: 0, failed: 1, parked: 0 });
     expect(w.outbox.get(ref)).toMatchObject({ status: 'pending', attempts: 1 });
     expect(w.sms.sent).toEqual([]);
+  });
+});
+
+describe('fan-outs', () => {
+  const physicians = (n: number) => Array.from({ length: n }, (_, i) => `8100000${String(i).padStart(5, '0')}`);
+  const toEach = (sender: MemorySender) => {
+    const counts = new Map<string, number>();
+    for (const { to } of sender.sent) counts.set(to, (counts.get(to) ?? 0) + 1);
+    return counts;
+  };
+
+  it('is expanded into one message per recipient, each sent once on the professional channel; the fan-out itself is marked expanded, never sent', async () => {
+    const w = world();
+    const recipients = physicians(5);
+    const fanOut = w.outbox.addFanOut('f1', recipients, { text: 'urgence' });
+    expect(await w.dispatcher.sweep(at(1))).toEqual({ sent: 5, failed: 0, parked: 0 });
+    expect(w.professionals.sent).toEqual(recipients.map((to) => ({ to, text: 'urgence' })));
+    expect(w.sms.sent).toEqual([]);
+    expect(w.outbox.get(fanOut)).toMatchObject({ status: 'expanded', attempts: 1, doneAt: at(1).toISOString() });
+    expect(w.outbox.messagesOf(fanOut).map((m) => m.status)).toEqual(recipients.map(() => 'sent'));
+    expect(w.outbox.calls.filter((c) => c.endsWith(' f1'))).toEqual(['claim f1', 'expand f1', 'finish-expanded f1']);
+
+    expect(await w.dispatcher.sweep(at(2))).toEqual({ sent: 0, failed: 0, parked: 0 });
+    expect(await w.dispatcher.sweep(at(24 * 60 * MIN))).toEqual({ sent: 0, failed: 0, parked: 0 });
+    // Named again (by a late stream record), an expanded fan-out is not expanded again.
+    expect(await w.dispatcher.dispatch(fanOut, at(3))).toEqual({ sent: 0, failed: 0, parked: 0 });
+    expect(w.professionals.sent).toHaveLength(5);
+  });
+
+  it('an expansion interrupted half-way is retried after its back-off: the messages written before are sent once, the others written and sent, nobody twice', async () => {
+    const w = world();
+    const recipients = physicians(5);
+    const fanOut = w.outbox.addFanOut('f1', recipients);
+    w.outbox.expandFailsAfter = 2;
+    expect(await w.dispatcher.sweep(T0)).toEqual({ sent: 0, failed: 1, parked: 0 });
+    expect(w.outbox.get(fanOut)).toMatchObject({ status: 'pending', attempts: 1, next: at(backoffMs(1)).getTime() });
+    expect(w.outbox.messagesOf(fanOut)).toHaveLength(2);
+    // The two messages already written are ordinary pending messages: the next sweep sends them.
+    expect(await w.dispatcher.sweep(at(1))).toEqual({ sent: 2, failed: 0, parked: 0 });
+    // The fan-out, retried, writes the other three and sends them; the first two are not sent again.
+    expect(await w.dispatcher.sweep(at(backoffMs(1)))).toEqual({ sent: 3, failed: 0, parked: 0 });
+    expect(w.outbox.get(fanOut).status).toBe('expanded');
+    expect(toEach(w.professionals)).toEqual(new Map(recipients.map((to) => [to, 1])));
+    expect(await w.dispatcher.sweep(at(24 * 60 * MIN))).toEqual({ sent: 0, failed: 0, parked: 0 });
+  });
+
+  it('a dispatcher that stops after the expansion, before marking the fan-out: the retried expansion writes nothing twice and tells nobody twice', async () => {
+    const w = world();
+    const recipients = physicians(4);
+    const fanOut = w.outbox.addFanOut('f1', recipients);
+    w.outbox.failNext = 'finish-expanded';
+    expect(await w.dispatcher.sweep(T0)).toEqual({ sent: 0, failed: 1, parked: 0 });
+    expect(w.professionals.sent).toEqual([]);
+    // Its messages are written: sent by the next sweep, while the fan-out waits for its back-off.
+    expect(await w.dispatcher.sweep(at(1))).toEqual({ sent: 4, failed: 0, parked: 0 });
+    expect(await w.dispatcher.sweep(at(backoffMs(1)))).toEqual({ sent: 0, failed: 0, parked: 0 });
+    expect(w.outbox.get(fanOut).status).toBe('expanded');
+    expect(w.outbox.messagesOf(fanOut)).toHaveLength(4);
+    expect(toEach(w.professionals)).toEqual(new Map(recipients.map((to) => [to, 1])));
+  });
+
+  it('two dispatchers on the same fan-out: expanded once, each recipient told once', async () => {
+    const w = world();
+    const fanOut = w.outbox.addFanOut('f1', physicians(3));
+    const other = new OutboxDispatcher({ outbox: w.outbox, sms: w.sms, professionals: w.professionals, logger: makeLogger({ logLevel: 'SILENT' }) });
+    const reports = await Promise.all([w.dispatcher.dispatch(fanOut, T0), other.dispatch(fanOut, T0)]);
+    expect(reports.map((r) => r.sent).sort()).toEqual([0, 3]);
+    expect(w.outbox.calls.filter((c) => c === 'expand f1')).toHaveLength(1);
+    expect(w.professionals.sent).toHaveLength(3);
+  });
+
+  it(`more than ${FAN_OUT_INLINE} recipients: the run that expands sends ${FAN_OUT_INLINE}, later sweeps the rest, each recipient once`, async () => {
+    const w = world();
+    const recipients = physicians(FAN_OUT_INLINE * 2 + 50);
+    w.outbox.addFanOut('f1', recipients);
+    expect((await w.dispatcher.sweep(T0)).sent).toBe(FAN_OUT_INLINE);
+    let sweeps = 0;
+    while ((await w.dispatcher.sweep(at(1))).sent > 0) sweeps += 1;
+    expect(sweeps).toBeGreaterThanOrEqual(1);
+    expect(toEach(w.professionals)).toEqual(new Map(recipients.map((to) => [to, 1])));
+  });
+
+  it('a fan-out with nobody to tell is marked expanded; one of a destroyed record is dropped; neither sends anything', async () => {
+    const w = world();
+    const empty = w.outbox.addFanOut('f1', []);
+    const gone = w.outbox.addFanOut('f2', physicians(3), { dmpId: 'rec-gone' });
+    w.outbox.keyGone.add('rec-gone');
+    expect(await w.dispatcher.sweep(T0)).toEqual({ sent: 0, failed: 0, parked: 0 });
+    expect(w.outbox.get(empty).status).toBe('expanded');
+    expect(w.outbox.get(gone).status).toBe('dropped');
+    expect(w.outbox.messagesOf(gone)).toEqual([]);
+    expect(w.professionals.sent).toEqual([]);
+  });
+
+  it('a fan-out that keeps failing to expand is parked after its last attempt, like a message', async () => {
+    const w = world();
+    const fanOut = w.outbox.addFanOut('f1', physicians(2));
+    let now = T0.getTime();
+    for (let i = 0; i < MAX_ATTEMPTS; i++) {
+      w.outbox.expandFailsAfter = 0;
+      await w.dispatcher.sweep(new Date(now));
+      now = w.outbox.get(fanOut).next;
+    }
+    expect(w.outbox.get(fanOut)).toMatchObject({ status: 'failed', attempts: MAX_ATTEMPTS });
+    expect(w.professionals.sent).toEqual([]);
   });
 });

@@ -3,19 +3,18 @@
  * capability needs no AWS service, so no emulator is involved here.
  */
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { DynamoDBServiceException, ProvisionedThroughputExceededException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { makeLogger } from '../../functions/adapters/logger.ts';
 import { describe, expect, it } from 'vitest';
 import { capability as docs } from '../../functions/capabilities/docs/use-cases.ts';
 import { makeHttpHandler } from '../../functions/http/pipeline.ts';
 import { httpDeps } from '../../functions/platform/deps.ts';
 
-const handler = makeHttpHandler(
-  docs,
-  httpDeps(
-    { region: 'eu-west-3', tableName: '', dataKeyId: '', issuers: [], allowedOrigin: 'https://www.dmp.fr', smsSenderId: 'DMP', checkResponses: true },
-    { logger: makeLogger({ logLevel: 'SILENT' }) },
-  ),
+const deps = httpDeps(
+  { region: 'eu-west-3', tableName: '', dataKeyId: '', issuers: [], allowedOrigin: 'https://www.dmp.fr', smsSenderId: 'DMP', checkResponses: true },
+  { logger: makeLogger({ logLevel: 'SILENT' }) },
 );
+const handler = makeHttpHandler(docs, deps);
 
 const event = (over: Partial<APIGatewayProxyEvent>): APIGatewayProxyEvent =>
   ({
@@ -85,5 +84,59 @@ describe('pipeline', () => {
       });
       expect(res.headers?.['Content-Security-Policy']).toContain("frame-ancestors 'none'");
     }
+  });
+});
+
+describe('errors of AWS services', () => {
+  /** The docs capability, its one route failing with `error`. */
+  const failingWith = (error: unknown) =>
+    makeHttpHandler(
+      {
+        ...docs,
+        routes: {
+          ...docs.routes,
+          openapi: async () => {
+            throw error;
+          },
+        },
+      },
+      deps,
+    )(event({}), {} as Context);
+
+  const clientError = (name: string, message: string) => new DynamoDBServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: 400 }, message });
+
+  it.each([
+    ['a ValidationException (a transaction of too many items)', clientError('ValidationException', 'Member must have length less than or equal to 100')],
+    ['an AccessDeniedException', clientError('AccessDeniedException', 'not authorized')],
+    ['a ResourceNotFoundException', clientError('ResourceNotFoundException', 'no table')],
+    [
+      'a transaction cancelled for a validation error',
+      new TransactionCanceledException({ message: 'cancelled', $metadata: { httpStatusCode: 400 }, CancellationReasons: [{ Code: 'None' }, { Code: 'ValidationError' }] }),
+    ],
+  ])('%s: retrying cannot help, so 500 without Retry-After, never 503', async (_name, error) => {
+    const res = await failingWith(error);
+    expect(res.statusCode).toBe(500);
+    expect(res.headers?.['Retry-After']).toBeUndefined();
+    expect(res.headers?.['Content-Type']).toBe('application/problem+json');
+    const problem = JSON.parse(res.body);
+    expect(problem).toMatchObject({ status: 500, type: 'urn:dmp:problem:internal' });
+    expect(problem.detail).not.toMatch(/retry/i);
+    expect(res.body).not.toContain('Member must have');
+  });
+
+  it.each([
+    ['a server fault', new DynamoDBServiceException({ name: 'InternalServerError', $fault: 'server', $metadata: { httpStatusCode: 500 }, message: 'boom' })],
+    ['throttling', new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: { httpStatusCode: 400 } })],
+    ['a throttled KMS call', clientError('ThrottlingException', 'rate exceeded')],
+    [
+      'a transaction cancelled for a conflict',
+      new TransactionCanceledException({ message: 'cancelled', $metadata: { httpStatusCode: 400 }, CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }] }),
+    ],
+    ['a network failure', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET', $metadata: { attempts: 3 } })],
+    ['a timeout', Object.assign(new Error('timed out'), { name: 'TimeoutError' })],
+  ])('%s: 503 with Retry-After', async (_name, error) => {
+    const res = await failingWith(error);
+    expect(res.statusCode).toBe(503);
+    expect(res.headers?.['Retry-After']).toBe('1');
   });
 });

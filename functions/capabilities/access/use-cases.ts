@@ -14,7 +14,7 @@ import { traceActor } from '#domain/trace';
 import type { CryptoDeps } from '#platform/deps-data';
 import { HttpProblem } from '#platform/problem';
 import { defineCapability, type Call, type HandlerOf } from '#http/define-capability';
-import { accessRecord, commit, holderMobiles, notify, traceRead, traceWrite } from '../common.ts';
+import { accessRecord, commit, holderMobiles, notify, notifyAll, traceRead, traceWrite } from '../common.ts';
 import { ACCESS, type ACCESS_ROUTES } from './routes.ts';
 
 type Handler<Id extends (typeof ACCESS_ROUTES)[number]['id']> = HandlerOf<typeof ACCESS_ROUTES, Id, CryptoDeps>;
@@ -103,17 +103,16 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
     return { status: 200, body: { authorization: 'VALIDE', mode: 'normal' } };
   }
 
-  // An emergency access: the patient is told by SMS, attending physicians through professional messaging.
+  // An emergency access: the patient is told by SMS, attending physicians through professional
+  // messaging: one fan-out item for all of them, which the outbox dispatcher expands, so that this
+  // transaction holds the same few items whatever their number.
   const until = new Date(now.getTime() + EMERGENCY_ACCESS_MS);
   const key = await opened.key();
-  const attending = (await deps.records.authorizations(dmpId)).filter((a) => a.professionalId !== actor.id && a.attendingPhysician && authorizationState(a, now) === 'VALIDE');
   const writes: LabelledWrite[] = [
     deps.access.emergencyWrite(key, actor.id, decision.mode, request.reason, now, until),
     traceWrite(deps, call.actor, dmpId, 'access.emergency', now, { mode: decision.mode }),
     ...holderMobiles(key, record).map((to) => notify(deps, key, { to, template: 'emergency-access' }, now)),
-    ...attending.map((a) =>
-      notify(deps, key, { to: a.professionalId, channel: 'professional', template: 'emergency-access-professional', params: { dmpId, mode: decision.mode } }, now),
-    ),
+    notifyAll(deps, key, { audience: 'attending-physicians', except: actor.id, template: 'emergency-access-professional', params: { dmpId, mode: decision.mode } }, now),
   ];
   // The first access is this one: recorded now, so no later "first access" message follows it.
   if (!standing.seenAt) writes.push(deps.access.seenWrite(dmpId, actor.id, now));

@@ -4,12 +4,22 @@
  * with exponential back-off; after MAX_ATTEMPTS the message is parked as failed (still listed for
  * operators). At least once: a crash between the send and the mark can send a message twice, never
  * zero times. A message whose record was destroyed meanwhile cannot be opened: it is dropped.
+ *
+ * A fan-out is one item standing for a message to each of many recipients (the attending physicians
+ * told of an emergency access, however many they are), so that the action that causes it writes one
+ * item, not one per recipient. It is claimed like a message, then expanded: the store writes one
+ * message per recipient, keyed by the recipient, so that an expansion run again (after a crash, or
+ * by a second dispatcher) writes nothing twice and a message already sent is never sent again; then
+ * the fan-out is marked expanded. Its messages are ordinary messages from then on: the same run
+ * sends the first FAN_OUT_INLINE of them, the stream and the next sweeps the rest.
  */
 import type { Logger } from '../ports.ts';
 
 export const MAX_ATTEMPTS = 8;
 /** How long a claim keeps other dispatchers off a message: far more than one send takes. */
 export const LEASE_MS = 60_000;
+/** The messages of a fan-out sent by the run that expanded it; the rest wait for the stream or the next sweep. */
+export const FAN_OUT_INLINE = 100;
 /** The wait before the next attempt, after `attempts` of them: 1 min, 2 min, 4 min… at most 6 h. */
 export const backoffMs = (attempts: number): number => Math.min(30_000 * 2 ** attempts, 6 * 3600_000);
 
@@ -22,6 +32,8 @@ export interface Claim {
   dmpId: string;
   /** Its attempts so far, this one included. */
   attempts: number;
+  /** A fan-out: expanded into messages (Outbox.expand), not sent itself. */
+  fanOut?: boolean;
 }
 
 export type Channel = 'sms' | 'professional';
@@ -44,8 +56,17 @@ export interface Outbox<C extends Claim = Claim> {
   claim(ref: MessageRef, now: Date, leaseUntil: Date): Promise<C | undefined>;
   /** Its recipient and text, opened with the record's key; undefined when that key is gone (the record was destroyed). */
   open(ref: MessageRef, claim: C): Promise<OpenedMessage | undefined>;
-  /** Out of the queue for good: sent, or dropped (nothing can be sent); what it held only to be sent (a one-time code) is erased. */
-  finish(ref: MessageRef, outcome: 'sent' | 'dropped', at: Date): Promise<void>;
+  /**
+   * A claimed fan-out's messages, one per recipient, written unless already there (a message
+   * already written, sent or not, stays as it is): their references, whether written now or
+   * before. Undefined when the record's key is gone (the record was destroyed).
+   */
+  expand(ref: MessageRef, claim: C): Promise<MessageRef[] | undefined>;
+  /**
+   * Out of the queue for good: sent, expanded (a fan-out whose messages are written), or dropped
+   * (nothing can be sent); what it held only to be sent (a one-time code) is erased.
+   */
+  finish(ref: MessageRef, outcome: 'sent' | 'expanded' | 'dropped', at: Date): Promise<void>;
   /** Still pending, its next attempt at `next`. */
   retryAt(ref: MessageRef, next: Date): Promise<void>;
   /** Given up on at `at`: out of the queue, listed with the failed messages. */
@@ -84,24 +105,23 @@ export class OutboxDispatcher<C extends Claim = Claim> {
     return report;
   }
 
-  /** One message (the stream names each new one). */
+  /** One message or fan-out (the stream names each new one). */
   async dispatch(ref: MessageRef, now: Date, report: DispatchReport = { sent: 0, failed: 0, parked: 0 }): Promise<DispatchReport> {
     const { outbox } = this.d;
     const claim = await outbox.claim(ref, now, new Date(now.getTime() + LEASE_MS));
     if (!claim) return report;
+    let expanded: MessageRef[] = [];
     try {
-      const message = await outbox.open(ref, claim);
-      if (!message) {
-        await outbox.finish(ref, 'dropped', now);
-        return report;
+      if (claim.fanOut) {
+        const messages = await outbox.expand(ref, claim);
+        await outbox.finish(ref, messages ? 'expanded' : 'dropped', now);
+        if (messages) this.d.logger.info('fan-out expanded', { dmpId: claim.dmpId, messages: messages.length });
+        expanded = messages ?? [];
+      } else {
+        await this.send(ref, claim, now, report);
       }
-      const sender = message.channel === 'professional' ? this.d.professionals : this.d.sms;
-      if (!sender) throw new Error('no professional messaging configured');
-      await sender.send(message.to, message.text);
-      await outbox.finish(ref, 'sent', now);
-      report.sent += 1;
     } catch (error) {
-      this.d.logger.warn('notification not sent', { dmpId: claim.dmpId, attempts: claim.attempts, errorName: (error as Error).name });
+      this.d.logger.warn(claim.fanOut ? 'fan-out not expanded' : 'notification not sent', { dmpId: claim.dmpId, attempts: claim.attempts, errorName: (error as Error).name });
       if (claim.attempts >= MAX_ATTEMPTS) {
         await outbox.park(ref, now);
         report.parked += 1;
@@ -110,6 +130,23 @@ export class OutboxDispatcher<C extends Claim = Claim> {
         report.failed += 1;
       }
     }
+    // The fan-out's messages, each claimed, sent and marked like any other: one already sent, or
+    // taken by another dispatcher, is skipped by its claim.
+    for (const message of expanded.slice(0, FAN_OUT_INLINE)) await this.dispatch(message, now, report);
     return report;
+  }
+
+  private async send(ref: MessageRef, claim: C, now: Date, report: DispatchReport): Promise<void> {
+    const { outbox } = this.d;
+    const message = await outbox.open(ref, claim);
+    if (!message) {
+      await outbox.finish(ref, 'dropped', now);
+      return;
+    }
+    const sender = message.channel === 'professional' ? this.d.professionals : this.d.sms;
+    if (!sender) throw new Error('no professional messaging configured');
+    await sender.send(message.to, message.text);
+    await outbox.finish(ref, 'sent', now);
+    report.sent += 1;
   }
 }
