@@ -36,6 +36,51 @@ export const sourceWindow = (now: Date): { start: string; end: Date } => {
   return { start: new Date(start).toISOString(), end: new Date(start + SOURCE_WINDOW_MS) };
 };
 
+/**
+ * The group a source address is counted in: an IPv4 address on its own, an IPv6 address with its
+ * whole /64 (the block one subscriber or one host is routinely given, so that hopping between its
+ * addresses changes nothing); an IPv4 address written as IPv6 (::ffff:a.b.c.d) is IPv4. Anything
+ * else is counted as written.
+ */
+export const sourceGroup = (address: string): string => {
+  const ip = address.trim().toLowerCase().replace(/%.*$/, '');
+  if (!ip.includes(':')) return ip;
+  const groups = ipv6Groups(ip);
+  if (!groups) return ip;
+  if (groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff') {
+    const [hi = 0, lo = 0] = groups.slice(6).map((g) => Number.parseInt(g, 16));
+    return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+  }
+  return `${groups.slice(0, 4).join(':')}::/64`;
+};
+
+const isIpv4 = (s: string): boolean => {
+  const parts = s.split('.');
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+};
+
+/** The eight 16-bit groups of an IPv6 address (hex, no leading zeros), or undefined if it is not one. */
+const ipv6Groups = (ip: string): string[] | undefined => {
+  let text = ip;
+  // A trailing dotted IPv4 part stands for the last two groups.
+  const dotted = /^(.*:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text);
+  if (dotted?.[1] && dotted[2]) {
+    if (!isIpv4(dotted[2])) return undefined;
+    const [a = 0, b = 0, c = 0, d = 0] = dotted[2].split('.').map(Number);
+    text = `${dotted[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const part = (s: string | undefined) => (s ? s.split(':') : []);
+  const head = part(halves[0]);
+  const tail = part(halves[1]);
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  const all = [...head, ...Array<string>(halves.length === 1 ? 0 : missing).fill('0'), ...tail];
+  if (!all.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return undefined;
+  return all.map((g) => Number.parseInt(g, 16).toString(16));
+};
+
 /** Seconds to tell a client in Retry-After (at least one). */
 export const retryAfterSeconds = (until: Date, now: Date): number => Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
 

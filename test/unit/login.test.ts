@@ -1,4 +1,4 @@
-/** Login rules: the lock schedule, the source window, one-time codes and who may log in. Pure, instants injected. */
+/** Login rules: the lock schedule, the source window and source groups, one-time codes and who may log in. Pure, instants injected. */
 import { describe, expect, it } from 'vitest';
 import { isMinorOn } from '../../functions/domain/dates.ts';
 import {
@@ -10,6 +10,7 @@ import {
   newChallengeId,
   newLoginCode,
   retryAfterSeconds,
+  sourceGroup,
   sourceWindow,
 } from '../../functions/domain/login.ts';
 
@@ -90,6 +91,37 @@ describe('source window', () => {
     const w = sourceWindow(NOW);
     expect(sourceWindow(w.end).start).toBe(w.end.toISOString());
     expect(sourceWindow(new Date(w.end.getTime() - 1)).start).toBe(w.start);
+  });
+});
+
+describe('source groups', () => {
+  it.each([
+    ['203.0.113.7', '203.0.113.7'],
+    ['203.0.113.8', '203.0.113.8'],
+    ['::ffff:203.0.113.7', '203.0.113.7'],
+    ['::FFFF:cb00:7107', '203.0.113.7'],
+    ['0:0:0:0:0:ffff:203.0.113.7', '203.0.113.7'],
+    ['2001:db8:85a3:8d3:1319:8a2e:370:7348', '2001:db8:85a3:8d3::/64'],
+    ['2001:0DB8:85A3:08D3::1', '2001:db8:85a3:8d3::/64'],
+    ['2001:db8:85a3:8d3:ffff:ffff:ffff:ffff', '2001:db8:85a3:8d3::/64'],
+    ['2001:db8:85a3:8d4::1', '2001:db8:85a3:8d4::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['::', '0:0:0:0::/64'],
+    ['64:ff9b::192.0.2.33', '64:ff9b:0:0::/64'],
+    ['unknown', 'unknown'],
+    ['2001:db8::1::2', '2001:db8::1::2'],
+    ['2001:db8:zz::1', '2001:db8:zz::1'],
+    ['1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7:8:9'],
+  ])('%s is counted as %s', (address, group) => {
+    expect(sourceGroup(address)).toBe(group);
+  });
+
+  it('every address of one /64 is one source; the next /64 is another', () => {
+    const a = sourceGroup('2a01:e0a:1f2:3c40:1111:2222:3333:4444');
+    expect(sourceGroup('2a01:e0a:1f2:3c40::9')).toBe(a);
+    expect(sourceGroup('2a01:e0a:1f2:3c41:1111:2222:3333:4444')).not.toBe(a);
   });
 });
 

@@ -14,7 +14,7 @@ import { passwordProblem } from '#domain/password-policy';
 import { isMinorOn } from '#domain/dates';
 import { refuse } from '#domain/errors';
 import { newLoginId, newProvisionalPassword } from '#domain/identifiers';
-import { CODE_TTL_MS, SOURCE_MAX_FAILURES, loginRefusal, newChallengeId, newLoginCode, retryAfterSeconds, sourceWindow } from '#domain/login';
+import { CODE_TTL_MS, SOURCE_MAX_FAILURES, loginRefusal, newChallengeId, newLoginCode, retryAfterSeconds, sourceGroup, sourceWindow } from '#domain/login';
 import type { AuthDeps } from './deps.ts';
 import { HttpProblem } from '#platform/problem';
 import { defineCapability, type HandlerOf } from '#http/define-capability';
@@ -37,6 +37,9 @@ const tooMany = (until: Date, now: Date): never => {
   throw new HttpProblem(429, 'Too many failed attempts. Try again later.', { headers: { 'Retry-After': String(retryAfterSeconds(until, now)) } });
 };
 
+/** The address group a source is counted as, keyed (no address is stored). */
+const sourceOf = (deps: AuthDeps, sourceIp: string): Promise<string> => deps.hasher.hash('source', sourceGroup(sourceIp));
+
 /** Refuses a source or a login id that failed too often, before any password work. */
 const guard = async (deps: AuthDeps, loginId: string | undefined, sourceHash: string, now: Date): Promise<void> => {
   const g = await deps.logins.guard(loginId, sourceHash, now);
@@ -55,7 +58,7 @@ const loadOpen = async (deps: AuthDeps, dmpId: string): Promise<{ record: Stored
 const patientLogin: Handler<'patientLogin'> = async (call, deps) => {
   const { loginId, password } = call.body;
   const now = deps.clock.now();
-  const source = await deps.hasher.hash('source', call.sourceIp);
+  const source = await sourceOf(deps, call.sourceIp);
   await guard(deps, loginId, source, now);
 
   const login = await deps.logins.get(loginId);
@@ -99,7 +102,7 @@ const patientLogin: Handler<'patientLogin'> = async (call, deps) => {
 const patientVerify: Handler<'patientVerify'> = async (call, deps) => {
   const { challengeId, code } = call.body;
   const now = deps.clock.now();
-  const source = await deps.hasher.hash('source', call.sourceIp);
+  const source = await sourceOf(deps, call.sourceIp);
   if (deps.logins.sourceKnownLocked(source, now)) tooMany(sourceWindow(now).end, now);
   // The attempt is counted before the code is compared (and before the locks are read: a locked
   // guesser only burns the challenge's attempts).
@@ -146,7 +149,7 @@ const patientPassword: Handler<'patientPassword'> = async (call, deps) => {
   const actor = call.actor;
   if (!isRecordHolder(actor)) return refuse('forbidden', 'not-a-patient', 'Only a patient or a representative has a password here.');
   const now = deps.clock.now();
-  const source = await deps.hasher.hash('source', call.sourceIp);
+  const source = await sourceOf(deps, call.sourceIp);
   await guard(deps, actor.loginId, source, now);
   const login = await deps.logins.get(actor.loginId);
   if (!login || login.dmpId !== actor.dmpId) {
