@@ -1,10 +1,21 @@
 /**
- * Logins, their failure counters and their one-time-code challenges. Every invariant is a
- * conditional write: a code is consumed by one request only, an attempt is counted before it is
- * compared, counters are atomic additions (no read-modify-write).
+ * Logins, their attempt counters and their one-time-code challenges. Every invariant is a
+ * conditional write: a code is consumed by one request only, an attempt is counted before its
+ * password or code is compared — against the challenge, the login id and the source, each in one
+ * conditional write that refuses what the rules do not allow — and nothing is read then written.
  */
-import { BatchGetItemCommand, ConditionalCheckFailedException, GetItemCommand, QueryCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { MAX_CODE_ATTEMPTS, SOURCE_MAX_FAILURES, SOURCE_WINDOW_MS, lockAfter, sourceWindow, type LoginActor } from '#domain/login';
+import { ConditionalCheckFailedException, GetItemCommand, QueryCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  MAX_CODE_ATTEMPTS,
+  SOURCE_MAX_FAILURES,
+  SOURCE_WINDOW_MS,
+  accountAdmission,
+  accountOpensAt,
+  sourceAdmits,
+  sourceOpensAt,
+  sourceWindowIndex,
+  type LoginActor,
+} from '#domain/login';
 import { BOOL, N, S, bool, epochSeconds, num, required, str, type Item } from './attributes.ts';
 import { keyItem, keys } from './table.ts';
 import type { LabelledWrite } from './transactions.ts';
@@ -20,12 +31,25 @@ export interface Login {
 /** A login to write for a record (the record is given apart). */
 export type NewLogin = Omit<Login, 'dmpId'>;
 
-export interface Guard {
-  /** The login id is locked until then (known or unknown ids alike). */
-  lockedUntil?: Date | undefined;
-  /** Failures from this source in the current window. */
-  sourceFailures: number;
+/** An attempt counted against a login id before it is checked; `releaseAccount` gives it back. */
+export interface AccountReservation {
+  loginId: string;
+  /** The instant it was counted at (the lock schedule measures from the last counted attempt). */
+  at: string;
+  /** The count and last instant it replaced, to restore them exactly. */
+  before: { failures: number; lastFailureAt: string | undefined };
 }
+
+/** An attempt counted against a source in one window; `releaseSource` gives it back. */
+export interface SourceReservation {
+  sourceHash: string;
+  window: number;
+  /** Counts of windows that no longer count, seen on the way: dropped when it is given back. */
+  stale: number[];
+}
+
+/** A reservation, or the instant before which none will be granted. */
+export type Reserved<T> = { reserved: T } | { refusedUntil: Date };
 
 export interface Challenge {
   challengeId: string;
@@ -42,10 +66,11 @@ export interface Challenge {
 const LOCK_RECORD_DAYS = 90;
 
 /**
- * Source locks this process has already seen, kept until their window ends: under a guessing
- * storm, refused requests then cost no read at all. A source lock only ends with its window, so an
- * entry never outlives the lock it mirrors. (Account locks are always read: a successful login
- * clears them.)
+ * Sources this process has seen refused, kept until the instant their estimate leaves room again:
+ * under a guessing storm, refused requests then cost no call at all. The instant assumes nothing is
+ * given back meanwhile (a right password elsewhere only frees room sooner), so an entry errs on the
+ * side of refusing for a little longer, never of admitting more. (Account locks are never kept: a
+ * completed login clears them.)
  */
 class SeenLocks {
   private readonly until = new Map<string, number>();
@@ -67,6 +92,10 @@ class SeenLocks {
     this.until.set(key, Math.max(until.getTime(), this.until.get(key) ?? 0));
   }
 }
+
+/** A source's count for one fixed window: an attribute of the source's item, named by the window. */
+const windowAttribute = (window: number): string => `w${window}`;
+const WINDOW_ATTRIBUTE = /^w[0-9]+$/;
 
 export class LoginStore {
   private readonly db: DynamoDBClient;
@@ -98,81 +127,159 @@ export class LoginStore {
     }));
   }
 
-  /** Whether this process already knows the source to be over its limit (no read). */
-  sourceKnownLocked(sourceHash: string, now: Date): boolean {
-    return this.seen.get(keys.source(sourceHash, windowOf(now)).pk, now) !== undefined;
+  /** Until when this process already knows the source to be refused (no call). */
+  sourceRefusedUntil(sourceHash: string, now: Date): Date | undefined {
+    return this.seen.get(keys.source(sourceHash).pk, now);
   }
 
   /**
-   * The lock of a login id and the failures of a source, in one read; no read at all for a source
-   * this process already knows to be over its limit (then `sourceFailures` is the limit).
+   * Counts one attempt against a login id (known or not: the answer must not tell them apart), in
+   * one conditional write, if the lock schedule allows one more now; otherwise counts nothing and
+   * says until when. Concurrent attempts are counted one by one: none gets past the schedule.
    */
-  async guard(loginId: string | undefined, sourceHash: string, now: Date): Promise<Guard> {
-    const sourceKey = keys.source(sourceHash, windowOf(now));
-    if (this.seen.get(sourceKey.pk, now)) return { sourceFailures: SOURCE_MAX_FAILURES, lockedUntil: undefined };
-    const wanted = [keyItem(sourceKey), ...(loginId ? [keyItem(keys.loginLock(loginId))] : [])];
-    const out = await this.db.send(
-      new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: wanted, ConsistentRead: true, ProjectionExpression: 'pk, failures, lockedUntil' } } }),
-    );
-    const items = out.Responses?.[this.table] ?? [];
-    // A throttled batch returns keys unprocessed: read as "no failures" would be fail-open.
-    if (Object.keys(out.UnprocessedKeys ?? {}).length > 0) throw Object.assign(new Error('login guard not read'), { $fault: 'server' });
-    const source = items.find((i) => i.pk?.S === sourceKey.pk);
-    const lock = items.find((i) => i.pk?.S?.startsWith('LOCK#'));
-    const lockedUntil = lock ? str(lock, 'lockedUntil') : undefined;
-    const sourceFailures = (source && num(source, 'failures')) ?? 0;
-    if (sourceFailures >= SOURCE_MAX_FAILURES) this.seen.set(sourceKey.pk, sourceWindow(now).end);
-    return { sourceFailures, lockedUntil: lockedUntil ? new Date(lockedUntil) : undefined };
-  }
-
-  /**
-   * Counts a failure against the login id (known or not: the answer must not tell them apart)
-   * and against the source, and locks the id as the rules say.
-   */
-  async recordFailure(loginId: string | undefined, sourceHash: string, now: Date): Promise<void> {
-    const window = windowOf(now);
-    await Promise.all([this.countSourceFailure(sourceHash, window, now), loginId ? this.countAccountFailure(loginId, now) : undefined]);
-  }
-
-  private async countSourceFailure(sourceHash: string, window: string, now: Date): Promise<void> {
-    const key = keys.source(sourceHash, window);
-    const out = await this.db.send(
-      new UpdateItemCommand({
-        TableName: this.table,
-        Key: keyItem(key),
-        UpdateExpression: 'ADD failures :one SET #ttl = :ttl',
-        ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: { ':one': N(1), ':ttl': N(epochSeconds(new Date(Date.parse(window) + 2 * SOURCE_WINDOW_MS))) },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    if ((num(out.Attributes ?? {}, 'failures') ?? 0) >= SOURCE_MAX_FAILURES) this.seen.set(key.pk, sourceWindow(now).end);
-  }
-
-  private async countAccountFailure(loginId: string, now: Date): Promise<void> {
-    const out = await this.db.send(
-      new UpdateItemCommand({
-        TableName: this.table,
-        Key: keyItem(keys.loginLock(loginId)),
-        UpdateExpression: 'ADD failures :one SET lastFailureAt = :now, #ttl = :ttl',
-        ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: { ':one': N(1), ':now': S(now.toISOString()), ':ttl': N(epochSeconds(now) + LOCK_RECORD_DAYS * 86_400) },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    const failures = num(out.Attributes ?? {}, 'failures') ?? 1;
-    const until = lockAfter(failures, now);
-    if (!until) return;
+  async reserveAccount(loginId: string, now: Date): Promise<Reserved<AccountReservation>> {
+    const rule = accountAdmission(now);
+    const values: Item = {
+      ':one': N(1),
+      ':zero': N(0),
+      ':now': S(now.toISOString()),
+      ':ttl': N(epochSeconds(now) + LOCK_RECORD_DAYS * 86_400),
+      ':free': N(rule.free),
+    };
+    const steps = rule.steps.map((step, i) => {
+      values[`:a${i}`] = N(step.attempts);
+      values[`:t${i}`] = S(step.lastAtUpTo.toISOString());
+      return `(failures ${step.orMore ? '>=' : '='} :a${i} AND lastFailureAt <= :t${i})`;
+    });
     try {
-      // Concurrent failures each compute a lock: the latest one stands.
-      await this.db.send(
+      const out = await this.db.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: keyItem(keys.loginLock(loginId)),
-          UpdateExpression: 'SET lockedUntil = :until',
-          // Not on an item a successful login just cleared; never shortening a longer lock.
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lockedUntil) OR lockedUntil < :until)',
-          ExpressionAttributeValues: { ':until': S(until.toISOString()) },
+          // lockedUntil: written by earlier versions, which locked after the failure; the schedule
+          // now follows from the count and the last instant alone.
+          UpdateExpression: 'SET failures = if_not_exists(failures, :zero) + :one, lastFailureAt = :now, #ttl = :ttl REMOVE lockedUntil',
+          ConditionExpression: ['attribute_not_exists(failures)', 'failures < :free', ...steps].join(' OR '),
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'UPDATED_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      const old = out.Attributes ?? {};
+      return { reserved: { loginId, at: now.toISOString(), before: { failures: num(old, 'failures') ?? 0, lastFailureAt: str(old, 'lastFailureAt') } } };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const item = error.Item ?? {};
+      const last = str(item, 'lastFailureAt');
+      const opens = accountOpensAt(num(item, 'failures') ?? 0, last ? new Date(last) : undefined);
+      // A refusal whose reason has just passed (the clock moved on): try again in a second.
+      return { refusedUntil: opens && opens > now ? opens : new Date(now.getTime() + 1000) };
+    }
+  }
+
+  /**
+   * Gives a reserved attempt back (it was right, or it was refused elsewhere before any check):
+   * the count and the last instant as they were, when nothing was counted since; otherwise one
+   * less (the later attempt's instant stands). Nothing when a completed login cleared the count.
+   */
+  async releaseAccount(r: AccountReservation): Promise<void> {
+    const key = keyItem(keys.loginLock(r.loginId));
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: r.before.lastFailureAt ? 'SET failures = :before, lastFailureAt = :beforeAt' : 'SET failures = :before REMOVE lastFailureAt',
+          ConditionExpression: 'failures = :mine AND lastFailureAt = :at',
+          ExpressionAttributeValues: {
+            ':before': N(r.before.failures),
+            ':mine': N(r.before.failures + 1),
+            ':at': S(r.at),
+            ...(r.before.lastFailureAt ? { ':beforeAt': S(r.before.lastFailureAt) } : {}),
+          },
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: key,
+          UpdateExpression: 'ADD failures :minus',
+          ConditionExpression: 'failures > :zero',
+          ExpressionAttributeValues: { ':minus': N(-1), ':zero': N(0) },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /**
+   * Counts one attempt against a source in the current window, in one write, if its sliding
+   * estimate stays within the allowance; otherwise counts nothing and says until when (and this
+   * process remembers it). The write adds to this window's count only while it is under the
+   * allowance, and returns the previous window's count with it; an attempt the previous window's
+   * weight leaves no room for is given back at once. Either way concurrent attempts are counted one
+   * by one, and no more get through than the allowance.
+   */
+  async reserveSource(sourceHash: string, now: Date): Promise<Reserved<SourceReservation>> {
+    const window = sourceWindowIndex(now);
+    const key = keys.source(sourceHash);
+    let counts: { previous: number; current: number };
+    try {
+      const out = await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: keyItem(key),
+          // The window before the previous one no longer counts: its attribute goes.
+          UpdateExpression: 'SET #ttl = :ttl REMOVE #stale ADD #current :one',
+          ConditionExpression: 'attribute_not_exists(#current) OR #current < :max',
+          ExpressionAttributeNames: { '#ttl': 'ttl', '#current': windowAttribute(window), '#stale': windowAttribute(window - 2) },
+          ExpressionAttributeValues: {
+            ':one': N(1),
+            ':max': N(SOURCE_MAX_FAILURES),
+            // Useless once the next window is over.
+            ':ttl': N(epochSeconds(new Date((window + 2) * SOURCE_WINDOW_MS))),
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      const item = out.Attributes ?? {};
+      const reservation = { sourceHash, window, stale: staleWindows(item, window) };
+      counts = { previous: num(item, windowAttribute(window - 1)) ?? 0, current: num(item, windowAttribute(window)) ?? 1 };
+      if (sourceAdmits(counts.previous, counts.current, now)) return { reserved: reservation };
+      await this.releaseSource(reservation);
+      counts.current -= 1;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const item = error.Item ?? {};
+      counts = { previous: num(item, windowAttribute(window - 1)) ?? 0, current: num(item, windowAttribute(window)) ?? 0 };
+    }
+    const until = sourceOpensAt(counts.previous, counts.current, now);
+    this.seen.set(key.pk, until);
+    return { refusedUntil: until };
+  }
+
+  /** Gives a reserved attempt back to its window (and drops windows that no longer count). */
+  async releaseSource(r: SourceReservation): Promise<void> {
+    const { stale } = r;
+    const names: Record<string, string> = { '#w': windowAttribute(r.window) };
+    for (const [i, w] of stale.entries()) names[`#s${i}`] = windowAttribute(w);
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: keyItem(keys.source(r.sourceHash)),
+          UpdateExpression: `ADD #w :minus${stale.length ? ` REMOVE ${stale.map((_, i) => `#s${i}`).join(', ')}` : ''}`,
+          ConditionExpression: '#w > :zero',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':minus': N(-1), ':zero': N(0) },
         }),
       );
     } catch (error) {
@@ -245,7 +352,7 @@ export class LoginStore {
     };
   }
 
-  /** A successful login clears the id's failures (the source's stay until their window ends). */
+  /** A completed login clears the id's count (a source's count only gives back the right attempts). */
   clearFailuresWrite(loginId: string): LabelledWrite {
     return { label: 'lock', item: { Delete: { TableName: this.table, Key: keyItem(keys.loginLock(loginId)) } } };
   }
@@ -305,7 +412,12 @@ export const newLoginPuts = (table: string, dmpId: string, login: NewLogin, now:
   { label: 'login-ref', item: { Put: { TableName: table, Item: { ...keyItem(keys.loginRef(dmpId, login.loginId)), actor: S(login.actor) } } } },
 ];
 
-const windowOf = (now: Date): string => sourceWindow(now).start;
+/** Window attributes older than the previous window (left by a source that came back after a pause). */
+const staleWindows = (item: Item, window: number): number[] =>
+  Object.keys(item)
+    .filter((name) => WINDOW_ATTRIBUTE.test(name))
+    .map((name) => Number(name.slice(1)))
+    .filter((w) => w < window - 1);
 
 const toLogin = (loginId: string, i: Item): Login => ({
   loginId,

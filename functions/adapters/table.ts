@@ -19,8 +19,8 @@
  *   REC#<dmpId>            RETAIN               a closed record's destruction date (retention queue)
  *   INS#<hmac(ins)>        INS                  one DMP per INS
  *   LOGIN#<loginId>        LOGIN                password hash of a patient or representative
- *   LOCK#<loginId>         LOCK                 failed attempts on a login id (known or not) and its lock
- *   SRC#<hmac(ip)>#<window> SRC                 failed attempts from one source address in a window
+ *   LOCK#<loginId>         LOCK                 attempts counted on a login id (known or not), the last one's instant
+ *   SRC#<hmac(source)>     SRC                  attempts counted from one source (IPv4 address, IPv6 /64), per window
  *   CHAL#<challengeId>     CHAL                 a login's one-time SMS code (keyed hash), attempts, expiry
  *   CCODE#<hmac(code)>     CCODE                a single-use online creation code
  *   IDEM#<scope>#<key>     IDEM                 an idempotent write's first response (sealed)
@@ -53,7 +53,7 @@ export const keys = {
   outbox: (dmpId: string, at: string, id: string) => ({ pk: `REC#${dmpId}`, sk: `OUTBOX#${at}#${id}` }),
   retention: (dmpId: string) => ({ pk: `REC#${dmpId}`, sk: 'RETAIN' }),
   loginLock: (loginId: string) => ({ pk: `LOCK#${loginId}`, sk: 'LOCK' }),
-  source: (sourceHash: string, window: string) => ({ pk: `SRC#${sourceHash}#${window}`, sk: 'SRC' }),
+  source: (sourceHash: string) => ({ pk: `SRC#${sourceHash}`, sk: 'SRC' }),
   challenge: (challengeId: string) => ({ pk: `CHAL#${challengeId}`, sk: 'CHAL' }),
   insIndex: (insHash: string) => ({ pk: `INS#${insHash}`, sk: 'INS' }),
   login: (loginId: string) => ({ pk: `LOGIN#${loginId}`, sk: 'LOGIN' }),

@@ -1,7 +1,7 @@
 /**
  * Rules of patient login (password, then a one-time SMS code) and of guessing bounds. Pure: the
  * instant is passed in, randomness too. The adapters keep the counters with conditional writes;
- * these functions say what the counters mean.
+ * these functions say what the counters mean and what the conditions must check.
  */
 import { randomString } from './identifiers.ts';
 
@@ -12,28 +12,133 @@ export const MAX_CODE_ATTEMPTS = 5;
 export const SESSION_TTL_SECONDS = 15 * 60;
 
 /**
- * Failed attempts on one account (wrong password or wrong code) are counted cumulatively: only a
- * successful login resets them, never the passing of time. From the 5th failure on, each failure
- * locks the account for a period that doubles: 1 min, 2, 4 … up to 24 h. Ten thousand guesses
- * therefore take years, while a patient who mistypes a few times waits a minute.
+ * Attempts on one account (a password, or a one-time code; known login id or not: the answer must
+ * not tell them apart) are counted from the last completed login, which resets them; time alone
+ * never does. Each attempt is reserved — counted, atomically and under the conditions below —
+ * before its password or code is checked, so that concurrent attempts can never get more checks
+ * than the rules allow; a right password gives its reservation back, so at rest the count is the
+ * failures. The first FREE_ATTEMPTS are free; after that, each further attempt must wait after the
+ * previous one for a period that grows: 1 min, 5 min, 15 min, 1 h, then 4 h each time. A burst of
+ * guesses from elsewhere thus costs the owner a minute, not a day, while a patient guesser gets six
+ * tries a day (against a 12-character password, and a code by SMS after it).
  */
-export const FREE_FAILURES = 4;
-export const MAX_LOCK_MS = 24 * 3600_000;
-export const lockAfter = (failures: number, now: Date): Date | undefined => {
-  if (failures <= FREE_FAILURES) return undefined;
-  const ms = Math.min(60_000 * 2 ** (failures - FREE_FAILURES - 1), MAX_LOCK_MS);
-  return new Date(now.getTime() + ms);
+export const FREE_ATTEMPTS = 5;
+export const LOCK_STEPS_MS: readonly number[] = [1, 5, 15, 60, 240].map((minutes) => minutes * 60_000);
+export const MAX_LOCK_MS = 240 * 60_000;
+
+/** How long the attempt after `attempts` counted ones must wait after the last of them (0: none). */
+export const lockAfter = (attempts: number): number =>
+  attempts < FREE_ATTEMPTS ? 0 : (LOCK_STEPS_MS[Math.min(attempts - FREE_ATTEMPTS, LOCK_STEPS_MS.length - 1)] ?? MAX_LOCK_MS);
+
+/** When one more attempt is allowed, after `attempts` counted ones of which the last was at `lastAt`. */
+export const accountOpensAt = (attempts: number, lastAt: Date | undefined): Date | undefined => {
+  const wait = lockAfter(attempts);
+  return wait === 0 || !lastAt ? undefined : new Date(lastAt.getTime() + wait);
+};
+
+/** Whether one more attempt may be reserved at `now`. */
+export const accountAdmits = (attempts: number, lastAt: Date | undefined, now: Date): boolean => {
+  const opens = accountOpensAt(attempts, lastAt);
+  return opens === undefined || opens <= now;
 };
 
 /**
- * Failures from one source (a client address) within a fixed window: past the limit the source
- * is refused until the window ends, whichever accounts it tries.
+ * The same rule as `accountAdmits`, spelt out for a store's conditional write at `now`: one more
+ * attempt is allowed when fewer than `free` are counted, or when exactly `attempts` are counted
+ * (at least, for the last step) and the last one was at `lastAtUpTo` or before.
+ */
+export const accountAdmission = (now: Date): { free: number; steps: { attempts: number; orMore: boolean; lastAtUpTo: Date }[] } => ({
+  free: FREE_ATTEMPTS,
+  steps: LOCK_STEPS_MS.map((ms, i) => ({ attempts: FREE_ATTEMPTS + i, orMore: i === LOCK_STEPS_MS.length - 1, lastAtUpTo: new Date(now.getTime() - ms) })),
+});
+
+/**
+ * Failures from one source (a client address; IPv6 addresses by /64, see `sourceGroup`) over a
+ * sliding quarter of an hour, estimated as rate limiters commonly do: the current fixed window's
+ * count plus the previous window's, weighted by the share of the previous window that the last
+ * quarter of an hour still covers. Attempts are reserved before they are checked (a right password
+ * or code gives its reservation back); past the allowance the source is refused, whichever
+ * accounts it tries, until the estimate leaves room for one more.
  */
 export const SOURCE_WINDOW_MS = 15 * 60_000;
 export const SOURCE_MAX_FAILURES = 30;
-export const sourceWindow = (now: Date): { start: string; end: Date } => {
-  const start = Math.floor(now.getTime() / SOURCE_WINDOW_MS) * SOURCE_WINDOW_MS;
-  return { start: new Date(start).toISOString(), end: new Date(start + SOURCE_WINDOW_MS) };
+
+/** The fixed window `now` falls in, numbered from the epoch. */
+export const sourceWindowIndex = (now: Date): number => Math.floor(now.getTime() / SOURCE_WINDOW_MS);
+
+/** The estimate, scaled by SOURCE_WINDOW_MS so that it is an exact integer. */
+const scaledFailures = (previous: number, current: number, now: Date): number =>
+  previous * (SOURCE_WINDOW_MS - (now.getTime() - sourceWindowIndex(now) * SOURCE_WINDOW_MS)) + current * SOURCE_WINDOW_MS;
+
+/** The failures a source is charged with at `now`, from its previous and current windows' counts. */
+export const slidingFailures = (previous: number, current: number, now: Date): number => scaledFailures(previous, current, now) / SOURCE_WINDOW_MS;
+
+/** Whether counts of `previous` and `current` (the attempt at hand included) stay within the allowance. */
+export const sourceAdmits = (previous: number, current: number, now: Date): boolean => scaledFailures(previous, current, now) <= SOURCE_MAX_FAILURES * SOURCE_WINDOW_MS;
+
+/**
+ * When a source whose windows hold `previous` and `current` at `now` may make one more attempt,
+ * if nothing else is counted meanwhile: later in this window, as the previous one's weight fades,
+ * or else in the next window, where this one's count becomes the previous.
+ */
+export const sourceOpensAt = (previous: number, current: number, now: Date): Date => {
+  const W = SOURCE_WINDOW_MS;
+  const start = sourceWindowIndex(now) * W;
+  const room = SOURCE_MAX_FAILURES - current - 1;
+  if (room >= 0) {
+    // previous × (W − elapsed) ≤ room × W
+    const elapsed = previous === 0 ? 0 : W - Math.floor((room * W) / previous);
+    if (elapsed < W) return new Date(Math.max(now.getTime(), start + elapsed));
+  }
+  const next = start + W;
+  // current × (W − elapsed) ≤ (SOURCE_MAX_FAILURES − 1) × W
+  const elapsed = current === 0 ? 0 : Math.max(0, W - Math.floor(((SOURCE_MAX_FAILURES - 1) * W) / current));
+  return new Date(next + elapsed);
+};
+
+/**
+ * The group a source address is counted in: an IPv4 address on its own, an IPv6 address with its
+ * whole /64 (the block one subscriber or one host is routinely given, so that hopping between its
+ * addresses changes nothing); an IPv4 address written as IPv6 (::ffff:a.b.c.d) is IPv4. Anything
+ * else is counted as written.
+ */
+export const sourceGroup = (address: string): string => {
+  const ip = address.trim().toLowerCase().replace(/%.*$/, '');
+  if (!ip.includes(':')) return ip;
+  const groups = ipv6Groups(ip);
+  if (!groups) return ip;
+  if (groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff') {
+    const [hi = 0, lo = 0] = groups.slice(6).map((g) => Number.parseInt(g, 16));
+    return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+  }
+  return `${groups.slice(0, 4).join(':')}::/64`;
+};
+
+const isIpv4 = (s: string): boolean => {
+  const parts = s.split('.');
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+};
+
+/** The eight 16-bit groups of an IPv6 address (hex, no leading zeros), or undefined if it is not one. */
+const ipv6Groups = (ip: string): string[] | undefined => {
+  let text = ip;
+  // A trailing dotted IPv4 part stands for the last two groups.
+  const dotted = /^(.*:)(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text);
+  if (dotted?.[1] && dotted[2]) {
+    if (!isIpv4(dotted[2])) return undefined;
+    const [a = 0, b = 0, c = 0, d = 0] = dotted[2].split('.').map(Number);
+    text = `${dotted[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const part = (s: string | undefined) => (s ? s.split(':') : []);
+  const head = part(halves[0]);
+  const tail = part(halves[1]);
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  const all = [...head, ...Array<string>(halves.length === 1 ? 0 : missing).fill('0'), ...tail];
+  if (!all.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return undefined;
+  return all.map((g) => Number.parseInt(g, 16).toString(16));
 };
 
 /** Seconds to tell a client in Retry-After (at least one). */

@@ -208,10 +208,9 @@ describe('least privilege', () => {
 
   it('auth: item calls on the table, data key per context, SMS but never to a topic, signs sessions', () => {
     const statements = statementsOf(stack.api.functions.auth);
-    const tableStatement = statements.find((s) => asArray(s.Action).includes('dynamodb:BatchGetItem'));
+    const tableStatement = statements.find((s) => asArray(s.Action).includes('dynamodb:UpdateItem'));
     expect(tableStatement?.Resource).toEqual(arnOf(logicalId(stack.data.table)));
     expect(beyondLogsAndTracing(stack.api.functions.auth)).toEqual([
-      'dynamodb:BatchGetItem',
       'dynamodb:ConditionCheckItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',

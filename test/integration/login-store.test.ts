@@ -1,10 +1,22 @@
-/** Login counters and one-time-code challenges: every invariant is a conditional write, checked on the emulator. */
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+/** Login counters and one-time-code challenges: every invariant is a conditional write, checked on the emulator, under concurrency. */
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { N, S } from '../../functions/adapters/attributes.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LoginStore, type Challenge } from '../../functions/adapters/login-store.ts';
 import { keyItem, keys } from '../../functions/adapters/table.ts';
 import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
-import { CODE_TTL_MS, MAX_CODE_ATTEMPTS, SOURCE_WINDOW_MS, lockAfter, sourceWindow } from '../../functions/domain/login.ts';
+import {
+  CODE_TTL_MS,
+  FREE_ATTEMPTS,
+  LOCK_STEPS_MS,
+  MAX_CODE_ATTEMPTS,
+  MAX_LOCK_MS,
+  SOURCE_MAX_FAILURES,
+  SOURCE_WINDOW_MS,
+  lockAfter,
+  sourceOpensAt,
+  sourceWindowIndex,
+} from '../../functions/domain/login.ts';
 import { emulator } from '../support/aws.ts';
 
 let env: Awaited<ReturnType<typeof emulator>>;
@@ -94,8 +106,8 @@ describe('one-time-code challenges', () => {
     const c = await newChallenge();
     const a = await newLogin();
     const b = await newLogin();
-    await store.recordFailure(a, 'src-use', NOW);
-    await store.recordFailure(b, 'src-use', NOW);
+    await store.reserveAccount(a, NOW);
+    await store.reserveAccount(b, NOW);
     const results = await Promise.allSettled([
       transact(env.db, [store.challengeUse(c.challengeId, NOW), store.clearFailuresWrite(a)]),
       transact(env.db, [store.challengeUse(c.challengeId, NOW), store.clearFailuresWrite(b)]),
@@ -120,91 +132,174 @@ describe('one-time-code challenges', () => {
   });
 });
 
-describe('failure counters', () => {
-  it('20 concurrent failures on one id count 20 and lock it as the rules say', async () => {
+const MINUTE = 60_000;
+const later = (ms: number, from = NOW) => new Date(from.getTime() + ms);
+type Reserved<T> = { reserved: T } | { refusedUntil: Date };
+const granted = <T>(results: Reserved<T>[]): T[] => results.flatMap((r) => ('reserved' in r ? [r.reserved] : []));
+const refusals = <T>(results: Reserved<T>[]): Date[] => results.flatMap((r) => ('refusedUntil' in r ? [r.refusedUntil] : []));
+const lockItem = async (id: string) => rawItem(keys.loginLock(id));
+const failuresOf = async (id: string) => Number((await lockItem(id))?.failures?.N ?? 0);
+const sourceItem = async (hash: string) => rawItem(keys.source(hash));
+const countIn = async (hash: string, window: number) => Number((await sourceItem(hash))?.[`w${window}`]?.N ?? 0);
+const reserveAccounts = (id: string, n: number, at = NOW) => Promise.all([...Array(n)].map(() => store.reserveAccount(id, at)));
+const reserveSources = (hash: string, n: number, at = NOW) => Promise.all([...Array(n)].map(() => store.reserveSource(hash, at)));
+
+describe('attempts on a login id: reserved before they are checked', () => {
+  it(`of 40 concurrent attempts exactly ${FREE_ATTEMPTS} are counted; the others are refused until a minute after the last`, async () => {
     const id = await newLogin();
-    const source = uniq('src-');
-    await Promise.all([...Array(20)].map(() => store.recordFailure(id, source, NOW)));
-    expect(Number((await rawItem(keys.loginLock(id)))?.failures?.N)).toBe(20);
-    const guard = await store.guard(id, source, NOW);
-    expect(guard.lockedUntil?.toISOString()).toBe(lockAfter(20, NOW)?.toISOString());
-    expect(guard.sourceFailures).toBe(20);
+    const results = await reserveAccounts(id, 40);
+    expect(granted(results)).toHaveLength(FREE_ATTEMPTS);
+    expect(refusals(results)).toHaveLength(40 - FREE_ATTEMPTS);
+    for (const until of refusals(results)) expect(until.toISOString()).toBe(later(MINUTE).toISOString());
+    expect(await failuresOf(id)).toBe(FREE_ATTEMPTS);
+    expect((await lockItem(id))?.lastFailureAt?.S).toBe(NOW.toISOString());
   });
 
-  it('locks from the fifth failure on, each lock the longer one', async () => {
+  it('then lets exactly one attempt through per step of the schedule, however many try at once', async () => {
     const id = await newLogin();
-    const source = uniq('src-');
-    for (let i = 1; i <= 4; i++) await store.recordFailure(id, source, NOW);
-    expect((await store.guard(id, source, NOW)).lockedUntil).toBeUndefined();
-    await store.recordFailure(id, source, NOW);
-    expect((await store.guard(id, source, NOW)).lockedUntil?.toISOString()).toBe('2026-11-23T10:08:00.000Z');
-    const later = new Date(NOW.getTime() + 10 * 60_000);
-    await store.recordFailure(id, source, later);
-    await store.recordFailure(id, source, later);
-    expect((await store.guard(id, source, later)).lockedUntil?.toISOString()).toBe(lockAfter(7, later)?.toISOString());
-    expect((await store.guard(id, source, later)).lockedUntil?.toISOString()).toBe('2026-11-23T10:21:00.000Z');
+    await reserveAccounts(id, FREE_ATTEMPTS);
+    let at = NOW;
+    for (const [i, step] of LOCK_STEPS_MS.entries()) {
+      expect(refusals([await store.reserveAccount(id, new Date(at.getTime() + step - 1))])).toHaveLength(1);
+      at = new Date(at.getTime() + step);
+      const results = await reserveAccounts(id, 10, at);
+      expect(granted(results)).toHaveLength(1);
+      expect(await failuresOf(id)).toBe(FREE_ATTEMPTS + i + 1);
+      for (const until of refusals(results)) expect(until.getTime() - at.getTime()).toBe(lockAfter(FREE_ATTEMPTS + i + 1));
+    }
+    // Beyond the last step, every further attempt waits the longest lock: no more, no less.
+    const results = await reserveAccounts(id, 5, new Date(at.getTime() + MAX_LOCK_MS));
+    expect(granted(results)).toHaveLength(1);
+    expect(refusals(results)[0]?.getTime()).toBe(at.getTime() + 2 * MAX_LOCK_MS);
   });
 
-  it('an unknown login id is counted and locked exactly like a known one', async () => {
+  it('an unknown login id is counted and refused exactly like a known one', async () => {
     const known = await newLogin();
     const unknown = loginId();
-    expect(await store.get(unknown)).toBeUndefined();
-    const source = uniq('src-');
-    for (let i = 0; i < 6; i++) {
-      await store.recordFailure(known, source, NOW);
-      await store.recordFailure(unknown, source, NOW);
-    }
-    const a = await store.guard(known, source, NOW);
-    const b = await store.guard(unknown, source, NOW);
-    expect(a.lockedUntil?.toISOString()).toBe(lockAfter(6, NOW)?.toISOString());
-    expect(b).toEqual(a);
+    const a = await reserveAccounts(known, FREE_ATTEMPTS + 3);
+    const b = await reserveAccounts(unknown, FREE_ATTEMPTS + 3);
+    expect(granted(a)).toHaveLength(FREE_ATTEMPTS);
+    expect(granted(b)).toHaveLength(FREE_ATTEMPTS);
+    expect(refusals(b)).toEqual(refusals(a));
     const strip = (i: Awaited<ReturnType<typeof rawItem>>) => ({ ...i, pk: undefined });
-    expect(strip(await rawItem(keys.loginLock(unknown)))).toEqual(strip(await rawItem(keys.loginLock(known))));
-    // Counting failures on an unknown id creates no login.
+    expect(strip(await lockItem(unknown))).toEqual(strip(await lockItem(known)));
+    // Counting attempts on an unknown id creates no login.
     expect(await store.get(unknown)).toBeUndefined();
-    expect((await store.get(known))?.passwordHash).toBe('scrypt$first');
   });
 
-  it('counts a source’s failures per window, whichever ids they target; a new window starts at zero', async () => {
-    const source = uniq('src-');
-    const window = sourceWindow(NOW);
-    const lastMs = new Date(window.end.getTime() - 1);
-    await store.recordFailure(loginId(), source, NOW);
-    await store.recordFailure(loginId(), source, new Date(Date.parse(window.start)));
-    await store.recordFailure(undefined, source, lastMs);
-    expect((await store.guard(undefined, source, NOW)).sourceFailures).toBe(3);
-    expect((await store.guard(loginId(), source, lastMs)).sourceFailures).toBe(3);
-    expect((await store.guard(undefined, source, window.end)).sourceFailures).toBe(0);
-    await store.recordFailure(loginId(), source, window.end);
-    expect((await store.guard(undefined, source, window.end)).sourceFailures).toBe(1);
-    expect((await store.guard(undefined, source, new Date(window.end.getTime() + SOURCE_WINDOW_MS - 1))).sourceFailures).toBe(1);
-    // The earlier window still holds its own count.
-    expect((await store.guard(undefined, source, NOW)).sourceFailures).toBe(3);
-    // Another source is not charged.
-    expect((await store.guard(undefined, uniq('src-'), NOW)).sourceFailures).toBe(0);
-  });
-
-  it('a failure without a login id counts only against the source', async () => {
-    const id = loginId();
-    const source = uniq('src-');
-    for (let i = 0; i < 6; i++) await store.recordFailure(undefined, source, NOW);
-    const guard = await store.guard(id, source, NOW);
-    expect(guard).toEqual({ sourceFailures: 6, lockedUntil: undefined });
-    expect(await rawItem(keys.loginLock(id))).toBeUndefined();
-  });
-
-  it('clearing failures (in the transaction that opens a session) resets the id’s lock, not the source’s count', async () => {
+  it('giving an attempt back restores the count and the instant it replaced', async () => {
     const id = await newLogin();
-    const source = uniq('src-');
-    for (let i = 0; i < 6; i++) await store.recordFailure(id, source, NOW);
-    expect((await store.guard(id, source, NOW)).lockedUntil).toBeDefined();
+    const first = granted([await store.reserveAccount(id, NOW)])[0]!;
+    await store.releaseAccount(first);
+    expect(await failuresOf(id)).toBe(0);
+    expect((await lockItem(id))?.lastFailureAt).toBeUndefined();
+    await reserveAccounts(id, FREE_ATTEMPTS);
+    // The right password a minute later (the lock over) is given back: the schedule still runs
+    // from the last failure, not from the right attempt.
+    const right = granted([await store.reserveAccount(id, later(MINUTE))])[0]!;
+    await store.releaseAccount(right);
+    expect(await failuresOf(id)).toBe(FREE_ATTEMPTS);
+    expect((await lockItem(id))?.lastFailureAt?.S).toBe(NOW.toISOString());
+    expect(granted([await store.reserveAccount(id, later(MINUTE))])).toHaveLength(1);
+  });
+
+  it('giving back after a later attempt was counted only takes one off (the later instant stands)', async () => {
+    const id = await newLogin();
+    const mine = granted([await store.reserveAccount(id, NOW)])[0]!;
+    await store.reserveAccount(id, later(1000));
+    await store.releaseAccount(mine);
+    expect(await failuresOf(id)).toBe(1);
+    expect((await lockItem(id))?.lastFailureAt?.S).toBe(later(1000).toISOString());
+  });
+
+  it('giving back after a completed login cleared the count changes nothing and creates nothing', async () => {
+    const id = await newLogin();
+    const mine = granted([await store.reserveAccount(id, NOW)])[0]!;
     await transact(env.db, [store.clearFailuresWrite(id)]);
-    expect(await store.guard(id, source, NOW)).toEqual({ sourceFailures: 6, lockedUntil: undefined });
-    // Counting starts over: the next failure is the first.
-    await store.recordFailure(id, source, NOW);
-    expect(Number((await rawItem(keys.loginLock(id)))?.failures?.N)).toBe(1);
-    expect((await store.guard(id, source, NOW)).lockedUntil).toBeUndefined();
-    expect((await store.guard(id, source, NOW)).sourceFailures).toBe(7);
+    await store.releaseAccount(mine);
+    expect(await lockItem(id)).toBeUndefined();
+  });
+
+  it('a completed login clears the count: the next attempt is the first', async () => {
+    const id = await newLogin();
+    await reserveAccounts(id, FREE_ATTEMPTS + 2);
+    expect(refusals([await store.reserveAccount(id, NOW)])).toHaveLength(1);
+    await transact(env.db, [store.clearFailuresWrite(id)]);
+    expect(granted(await reserveAccounts(id, FREE_ATTEMPTS))).toHaveLength(FREE_ATTEMPTS);
+    expect(await failuresOf(id)).toBe(FREE_ATTEMPTS);
+  });
+
+  it('carries on from a count written by the earlier scheme (failures, lastFailureAt, lockedUntil)', async () => {
+    const id = await newLogin();
+    await env.db.send(
+      new PutItemCommand({
+        TableName: env.tableName,
+        Item: { ...keyItem(keys.loginLock(id)), failures: N(12), lastFailureAt: S(NOW.toISOString()), lockedUntil: S(later(24 * 60 * MINUTE).toISOString()) },
+      }),
+    );
+    expect(refusals([await store.reserveAccount(id, later(MAX_LOCK_MS - 1))])[0]?.toISOString()).toBe(later(MAX_LOCK_MS).toISOString());
+    expect(granted([await store.reserveAccount(id, later(MAX_LOCK_MS))])).toHaveLength(1);
+    expect((await lockItem(id))?.lockedUntil).toBeUndefined();
+    expect(await failuresOf(id)).toBe(13);
+  });
+});
+
+describe('attempts from a source: reserved before they are checked, over a sliding window', () => {
+  const window = sourceWindowIndex(NOW);
+  const windowStart = new Date(window * SOURCE_WINDOW_MS);
+  const nextStart = new Date((window + 1) * SOURCE_WINDOW_MS);
+
+  it(`of 50 concurrent attempts exactly ${SOURCE_MAX_FAILURES} are counted; the others are refused until the next window lets one in`, async () => {
+    const source = uniq('src-');
+    const results = await reserveSources(source, 50);
+    expect(granted(results)).toHaveLength(SOURCE_MAX_FAILURES);
+    const until = sourceOpensAt(0, SOURCE_MAX_FAILURES, NOW);
+    expect(until.getTime()).toBeGreaterThan(nextStart.getTime());
+    for (const r of refusals(results)) expect(r.toISOString()).toBe(until.toISOString());
+    expect(await countIn(source, window)).toBe(SOURCE_MAX_FAILURES);
+    // This process now refuses the source without a call, until then.
+    expect(store.sourceRefusedUntil(source, NOW)?.toISOString()).toBe(until.toISOString());
+    expect(store.sourceRefusedUntil(source, until)).toBeUndefined();
+  });
+
+  it('weighs the previous window in: halfway through the next one, exactly half the allowance is left, under concurrency too', async () => {
+    const source = uniq('src-');
+    await reserveSources(source, SOURCE_MAX_FAILURES, windowStart);
+    const halfway = new Date(nextStart.getTime() + SOURCE_WINDOW_MS / 2);
+    const results = await reserveSources(source, 40, halfway);
+    expect(granted(results)).toHaveLength(SOURCE_MAX_FAILURES / 2);
+    // The attempts the previous window left no room for were given back at once.
+    expect(await countIn(source, window + 1)).toBe(SOURCE_MAX_FAILURES / 2);
+    expect(await countIn(source, window)).toBe(SOURCE_MAX_FAILURES);
+    // At the start of the next window the previous one weighs in whole: nothing is left.
+    const fresh = uniq('src-');
+    await reserveSources(fresh, SOURCE_MAX_FAILURES, windowStart);
+    const refused = refusals([await store.reserveSource(fresh, nextStart)]);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.getTime()).toBeGreaterThan(nextStart.getTime());
+  });
+
+  it('gives an attempt back to the window it was counted in, and drops windows that no longer count', async () => {
+    const source = uniq('src-');
+    await reserveSources(source, 3, windowStart);
+    // Back after a pause of several windows: the old window's count no longer counts.
+    const back = new Date((window + 5) * SOURCE_WINDOW_MS);
+    const mine = granted([await store.reserveSource(source, back)])[0]!;
+    expect(mine.stale).toEqual([window]);
+    expect(await countIn(source, window)).toBe(3);
+    await store.releaseSource(mine);
+    expect(await countIn(source, window + 5)).toBe(0);
+    expect(Object.keys((await sourceItem(source)) ?? {}).filter((k) => k.startsWith('w'))).toEqual([`w${window + 5}`]);
+    // A window's attribute is dropped once two windows have passed.
+    await store.reserveSource(source, new Date((window + 7) * SOURCE_WINDOW_MS));
+    expect(await sourceItem(source)).not.toHaveProperty(`w${window + 5}`);
+  });
+
+  it('counts one source whichever ids its attempts target; another source is not charged', async () => {
+    const source = uniq('src-');
+    await Promise.all([store.reserveAccount(loginId(), NOW), store.reserveSource(source, NOW), store.reserveSource(source, NOW)]);
+    expect(await countIn(source, window)).toBe(2);
+    expect(await sourceItem(uniq('src-'))).toBeUndefined();
   });
 });
 

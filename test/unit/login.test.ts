@@ -1,95 +1,207 @@
-/** Login rules: the lock schedule, the source window, one-time codes and who may log in. Pure, instants injected. */
+/** Login rules: the lock schedule, the sliding source window and source groups, one-time codes and who may log in. Pure, instants injected. */
 import { describe, expect, it } from 'vitest';
 import { isMinorOn } from '../../functions/domain/dates.ts';
 import {
-  FREE_FAILURES,
+  FREE_ATTEMPTS,
+  LOCK_STEPS_MS,
   MAX_LOCK_MS,
+  SOURCE_MAX_FAILURES,
   SOURCE_WINDOW_MS,
+  accountAdmission,
+  accountAdmits,
+  accountOpensAt,
   lockAfter,
   loginRefusal,
   newChallengeId,
   newLoginCode,
   retryAfterSeconds,
-  sourceWindow,
+  slidingFailures,
+  sourceAdmits,
+  sourceGroup,
+  sourceOpensAt,
+  sourceWindowIndex,
 } from '../../functions/domain/login.ts';
 
 const NOW = new Date('2026-11-23T10:07:31.250Z');
 const MINUTE = 60_000;
-const lockMs = (failures: number, now = NOW): number | undefined => {
-  const until = lockAfter(failures, now);
-  return until === undefined ? undefined : until.getTime() - now.getTime();
-};
+const HOUR = 60 * MINUTE;
+const at = (ms: number, from = NOW) => new Date(from.getTime() + ms);
 
 describe('account lock schedule', () => {
   it.each([
-    [0, undefined],
-    [1, undefined],
-    [3, undefined],
-    [4, undefined],
+    [0, 0],
+    [1, 0],
+    [4, 0],
     [5, 1 * MINUTE],
-    [6, 2 * MINUTE],
-    [7, 4 * MINUTE],
-    [8, 8 * MINUTE],
-    [10, 32 * MINUTE],
-    [14, 512 * MINUTE],
-    [15, 1024 * MINUTE],
-    [16, 24 * 60 * MINUTE],
-    [17, 24 * 60 * MINUTE],
-    [40, 24 * 60 * MINUTE],
-    [10_000, 24 * 60 * MINUTE],
-  ])('after %i cumulative failures the id is locked for %s ms', (failures, ms) => {
-    expect(lockMs(failures)).toBe(ms);
+    [6, 5 * MINUTE],
+    [7, 15 * MINUTE],
+    [8, 1 * HOUR],
+    [9, 4 * HOUR],
+    [10, 4 * HOUR],
+    [40, 4 * HOUR],
+    [10_000, 4 * HOUR],
+  ])('after %i counted attempts the next one waits %i ms after the last', (attempts, ms) => {
+    expect(lockAfter(attempts)).toBe(ms);
   });
 
-  it('leaves exactly the free failures unlocked', () => {
-    expect(FREE_FAILURES).toBe(4);
-    expect(lockAfter(FREE_FAILURES, NOW)).toBeUndefined();
-    expect(lockAfter(FREE_FAILURES + 1, NOW)?.toISOString()).toBe('2026-11-23T10:08:31.250Z');
+  it('leaves exactly the free attempts unlocked, then waits from the last attempt', () => {
+    expect(FREE_ATTEMPTS).toBe(5);
+    expect(accountOpensAt(FREE_ATTEMPTS - 1, NOW)).toBeUndefined();
+    expect(accountOpensAt(FREE_ATTEMPTS, NOW)?.toISOString()).toBe('2026-11-23T10:08:31.250Z');
+    expect(accountAdmits(FREE_ATTEMPTS, NOW, at(MINUTE - 1))).toBe(false);
+    expect(accountAdmits(FREE_ATTEMPTS, NOW, at(MINUTE))).toBe(true);
+    expect(accountAdmits(0, undefined, NOW)).toBe(true);
   });
 
-  it('never shortens the lock as failures accumulate, and never goes beyond 24 h', () => {
+  it('never shortens the wait as attempts accumulate, and never goes beyond 4 h', () => {
     let previous = 0;
-    for (let failures = FREE_FAILURES + 1; failures <= 200; failures++) {
-      const ms = lockMs(failures)!;
+    for (let attempts = 0; attempts <= 200; attempts++) {
+      const ms = lockAfter(attempts);
       expect(ms).toBeGreaterThanOrEqual(previous);
       expect(ms).toBeLessThanOrEqual(MAX_LOCK_MS);
       previous = ms;
     }
     expect(previous).toBe(MAX_LOCK_MS);
+    expect(MAX_LOCK_MS).toBe(4 * HOUR);
+    expect(LOCK_STEPS_MS.at(-1)).toBe(MAX_LOCK_MS);
   });
 
-  it('counts from the instant of the failure, whatever time has passed since the previous ones', () => {
-    // Failures are cumulative: a failure a year later still carries the full weight of the count.
-    const later = new Date('2027-11-23T10:07:31.250Z');
-    expect(lockAfter(9, later)?.toISOString()).toBe(new Date(later.getTime() + 16 * MINUTE).toISOString());
-    expect(lockMs(9, later)).toBe(lockMs(9, NOW));
+  /** Attempts tried every `everyMs` for `forMs` from NOW, against the rule: the instants let through. */
+  const persistent = (everyMs: number, forMs: number, burst = 1): Date[] => {
+    const through: Date[] = [];
+    for (let t = 0; t < forMs; t += everyMs) {
+      const now = at(t);
+      for (let i = 0; i < burst; i++) if (accountAdmits(through.length, through.at(-1), now)) through.push(now);
+    }
+    return through;
+  };
+
+  it('a burst of 40 gets the free attempts through, and costs the owner one minute', () => {
+    const through = persistent(1, 1, 40);
+    expect(through).toHaveLength(FREE_ATTEMPTS);
+    expect(accountOpensAt(through.length, through.at(-1))?.getTime()).toBe(at(MINUTE).getTime());
+  });
+
+  it('a guesser trying every second gets 14 attempts on the first day, then 6 a day', () => {
+    // 5 free (one a second), then 1, 5, 15 and 60 minutes after the previous one, then every 4 hours.
+    const firstDay = persistent(1000, 24 * HOUR);
+    expect(firstDay).toHaveLength(14);
+    const gaps = firstDay.slice(1).map((d, i) => (d.getTime() - firstDay[i]!.getTime()) / MINUTE);
+    expect(gaps).toEqual([1 / 60, 1 / 60, 1 / 60, 1 / 60, 1, 5, 15, 60, 240, 240, 240, 240, 240]);
+    const threeDays = persistent(1000, 72 * HOUR);
+    expect(threeDays.length - firstDay.length).toBe(12);
+  });
+
+  it('the store’s condition (accountAdmission) says exactly what accountAdmits says', () => {
+    const rule = accountAdmission(NOW);
+    const condition = (attempts: number, lastAt: Date | undefined): boolean =>
+      attempts < rule.free || rule.steps.some((s) => (s.orMore ? attempts >= s.attempts : attempts === s.attempts) && lastAt !== undefined && lastAt <= s.lastAtUpTo);
+    for (let attempts = 0; attempts < 20; attempts++) {
+      for (const ago of [0, 1, MINUTE - 1, MINUTE, MINUTE + 1, 5 * MINUTE - 1, 5 * MINUTE, 15 * MINUTE, HOUR - 1, HOUR, 4 * HOUR - 1, 4 * HOUR, 30 * HOUR]) {
+        const lastAt = at(-ago);
+        expect(condition(attempts, lastAt), `${attempts} attempts, the last ${ago} ms ago`).toBe(accountAdmits(attempts, lastAt, NOW));
+      }
+    }
   });
 });
 
 describe('source window', () => {
-  it('is a fixed quarter of an hour aligned on the epoch', () => {
-    expect(SOURCE_WINDOW_MS).toBe(15 * MINUTE);
-    const w = sourceWindow(NOW);
-    expect(w.start).toBe('2026-11-23T10:00:00.000Z');
-    expect(w.end.toISOString()).toBe('2026-11-23T10:15:00.000Z');
+  const W = SOURCE_WINDOW_MS;
+  const start = new Date(sourceWindowIndex(NOW) * W);
+  const within = (fraction: number) => new Date(start.getTime() + fraction * W);
+
+  it('counts fixed quarters of an hour from the epoch', () => {
+    expect(W).toBe(15 * MINUTE);
+    expect(start.toISOString()).toBe('2026-11-23T10:00:00.000Z');
+    expect(sourceWindowIndex(new Date('2026-11-23T10:14:59.999Z'))).toBe(sourceWindowIndex(NOW));
+    expect(sourceWindowIndex(new Date('2026-11-23T10:15:00.000Z'))).toBe(sourceWindowIndex(NOW) + 1);
   });
 
   it.each([
-    ['2026-11-23T10:00:00.000Z', '2026-11-23T10:00:00.000Z'],
-    ['2026-11-23T10:14:59.999Z', '2026-11-23T10:00:00.000Z'],
-    ['2026-11-23T10:15:00.000Z', '2026-11-23T10:15:00.000Z'],
-    ['2026-11-23T23:59:59.999Z', '2026-11-23T23:45:00.000Z'],
-    ['2026-11-24T00:00:00.000Z', '2026-11-24T00:00:00.000Z'],
-  ])('places %s in the window starting %s', (instant, start) => {
-    const w = sourceWindow(new Date(instant));
-    expect(w.start).toBe(start);
-    expect(w.end.getTime() - Date.parse(start)).toBe(SOURCE_WINDOW_MS);
+    [30, 0, 0, 30],
+    [30, 0, 0.5, 15],
+    [30, 4, 0.5, 19],
+    [30, 0, 0.9, 3],
+    [0, 12, 0.3, 12],
+    [10, 10, 0.25, 17.5],
+  ])('previous %i and current %i, %s of the way through the window: %s failures', (previous, current, fraction, failures) => {
+    expect(slidingFailures(previous, current, within(fraction))).toBeCloseTo(failures, 9);
   });
 
-  it('ends where the next window starts', () => {
-    const w = sourceWindow(NOW);
-    expect(sourceWindow(w.end).start).toBe(w.end.toISOString());
-    expect(sourceWindow(new Date(w.end.getTime() - 1)).start).toBe(w.start);
+  it('admits up to the allowance, the attempt at hand included', () => {
+    expect(SOURCE_MAX_FAILURES).toBe(30);
+    expect(sourceAdmits(0, 30, within(0))).toBe(true);
+    expect(sourceAdmits(0, 31, within(0.99))).toBe(false);
+    expect(sourceAdmits(30, 15, within(0.5))).toBe(true);
+    expect(sourceAdmits(30, 16, within(0.5))).toBe(false);
+    expect(sourceAdmits(30, 1, within(0))).toBe(false);
+    // The previous window's weight fades to nothing by the end of this one.
+    expect(sourceAdmits(30, 30, new Date(start.getTime() + W - 1))).toBe(false);
+    expect(sourceAdmits(30, 29, new Date(start.getTime() + W - 1))).toBe(true);
+  });
+
+  it.each([
+    // [previous, current, fraction of the window elapsed now, expected ISO instant]
+    [0, 30, 0.1, '2026-11-23T10:15:30.000Z'],
+    // 16 of 30: the previous window must weigh 14 at most, 14/30 of it left: 8 minutes in.
+    [30, 15, 0.5, '2026-11-23T10:08:00.000Z'],
+    [30, 15, 0.2, '2026-11-23T10:08:00.000Z'],
+    [30, 14, 0.5, '2026-11-23T10:07:30.000Z'],
+    // No room left in this window whatever the previous one's weight: the next window, at once.
+    [30, 29, 0, '2026-11-23T10:15:00.000Z'],
+    [30, 0, 0, '2026-11-23T10:00:30.000Z'],
+    [12, 30, 0.9, '2026-11-23T10:15:30.000Z'],
+    [0, 29, 0.4, '2026-11-23T10:06:00.000Z'],
+  ])('previous %i, current %i at %s of the window: one more at %s', (previous, current, fraction, iso) => {
+    expect(sourceOpensAt(previous, current, within(fraction)).toISOString()).toBe(iso);
+  });
+
+  it('opens at the first millisecond the estimate leaves room for one more, not one earlier', () => {
+    // The counts as they stand at `t`, if nothing is added: the current window's become the previous.
+    const admitsAt = (previous: number, current: number, t: Date) =>
+      sourceWindowIndex(t) === sourceWindowIndex(NOW) ? sourceAdmits(previous, current + 1, t) : sourceAdmits(current, 1, t);
+    for (let previous = 0; previous <= 30; previous += 3) {
+      for (let current = 0; current <= 30; current += 1) {
+        for (const fraction of [0, 0.013, 0.5, 0.77, 0.999]) {
+          const now = within(fraction);
+          const opens = sourceOpensAt(previous, current, now);
+          expect(opens.getTime()).toBeGreaterThanOrEqual(now.getTime());
+          expect(admitsAt(previous, current, opens), `${previous}/${current} at ${fraction}`).toBe(true);
+          if (opens > now) expect(admitsAt(previous, current, new Date(opens.getTime() - 1)), `${previous}/${current} at ${fraction}`).toBe(false);
+        }
+      }
+    }
+  });
+});
+
+describe('source groups', () => {
+  it.each([
+    ['203.0.113.7', '203.0.113.7'],
+    ['203.0.113.8', '203.0.113.8'],
+    ['::ffff:203.0.113.7', '203.0.113.7'],
+    ['::FFFF:cb00:7107', '203.0.113.7'],
+    ['0:0:0:0:0:ffff:203.0.113.7', '203.0.113.7'],
+    ['2001:db8:85a3:8d3:1319:8a2e:370:7348', '2001:db8:85a3:8d3::/64'],
+    ['2001:0DB8:85A3:08D3::1', '2001:db8:85a3:8d3::/64'],
+    ['2001:db8:85a3:8d3:ffff:ffff:ffff:ffff', '2001:db8:85a3:8d3::/64'],
+    ['2001:db8:85a3:8d4::1', '2001:db8:85a3:8d4::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['::', '0:0:0:0::/64'],
+    ['64:ff9b::192.0.2.33', '64:ff9b:0:0::/64'],
+    ['unknown', 'unknown'],
+    ['2001:db8::1::2', '2001:db8::1::2'],
+    ['2001:db8:zz::1', '2001:db8:zz::1'],
+    ['1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7:8:9'],
+  ])('%s is counted as %s', (address, group) => {
+    expect(sourceGroup(address)).toBe(group);
+  });
+
+  it('every address of one /64 is one source; the next /64 is another', () => {
+    const a = sourceGroup('2a01:e0a:1f2:3c40:1111:2222:3333:4444');
+    expect(sourceGroup('2a01:e0a:1f2:3c40::9')).toBe(a);
+    expect(sourceGroup('2a01:e0a:1f2:3c41:1111:2222:3333:4444')).not.toBe(a);
   });
 });
 

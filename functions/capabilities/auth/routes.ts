@@ -66,8 +66,8 @@ export const AUTH = {
     description: 'DMP patient authentication: login, SMS code, sessions, passwords, credentials reissue',
     // scrypt password hashes (32 MiB, CPU-bound).
     memorySize: 1024,
-    // BatchGetItem: the login guard reads an account's lock and its source's failures in one call.
-    items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'],
+    // UpdateItem: attempts are counted (login id, source, challenge) by conditional writes before any check.
+    items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'],
     dataKey: [
       { operations: ['Decrypt'], contexts: ['record', 'keyedIndex'] },
       // Only the keyed-hash secret, created on first start if absent: never a record's data key.

@@ -1,7 +1,8 @@
 /**
  * Patient authentication: password, then a one-time code sent by SMS, then a short session signed
- * by KMS. Guessing is bounded per login id (cumulative failures, growing locks) and per source
- * (failures per window); a wrong login id and a wrong password answer alike, after the same work.
+ * by KMS. Guessing is bounded per login id (counted attempts, growing locks) and per source
+ * (failures over a sliding quarter of an hour), each attempt counted before its password or code is
+ * checked; a wrong login id and a wrong password answer alike, after the same work.
  * Also the desk's reissue of a patient's credentials.
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -14,7 +15,8 @@ import { passwordProblem } from '#domain/password-policy';
 import { isMinorOn } from '#domain/dates';
 import { refuse } from '#domain/errors';
 import { newLoginId, newProvisionalPassword } from '#domain/identifiers';
-import { CODE_TTL_MS, SOURCE_MAX_FAILURES, loginRefusal, newChallengeId, newLoginCode, retryAfterSeconds, sourceWindow } from '#domain/login';
+import { CODE_TTL_MS, loginRefusal, newChallengeId, newLoginCode, retryAfterSeconds, sourceGroup } from '#domain/login';
+import type { AccountReservation, SourceReservation } from '#adapters/login-store';
 import type { AuthDeps } from './deps.ts';
 import { HttpProblem } from '#platform/problem';
 import { defineCapability, type HandlerOf } from '#http/define-capability';
@@ -37,11 +39,30 @@ const tooMany = (until: Date, now: Date): never => {
   throw new HttpProblem(429, 'Too many failed attempts. Try again later.', { headers: { 'Retry-After': String(retryAfterSeconds(until, now)) } });
 };
 
-/** Refuses a source or a login id that failed too often, before any password work. */
-const guard = async (deps: AuthDeps, loginId: string | undefined, sourceHash: string, now: Date): Promise<void> => {
-  const g = await deps.logins.guard(loginId, sourceHash, now);
-  if (g.sourceFailures >= SOURCE_MAX_FAILURES) tooMany(sourceWindow(now).end, now);
-  if (g.lockedUntil && g.lockedUntil > now) tooMany(g.lockedUntil, now);
+/** The address group a source is counted as, keyed (no address is stored). */
+const sourceOf = (deps: AuthDeps, sourceIp: string): Promise<string> => deps.hasher.hash('source', sourceGroup(sourceIp));
+
+/** Refuses at once a source this process already knows to be over its allowance (no call). */
+const refuseKnownSource = (deps: AuthDeps, source: string, now: Date): void => {
+  const until = deps.logins.sourceRefusedUntil(source, now);
+  if (until) tooMany(until, now);
+};
+
+/**
+ * Counts an attempt against the source before anything is checked; refused, the account's attempt
+ * (already counted) is given back: no check happened.
+ */
+const reserveSource = async (deps: AuthDeps, source: string, now: Date, account?: AccountReservation): Promise<SourceReservation> => {
+  const r = await deps.logins.reserveSource(source, now);
+  if ('reserved' in r) return r.reserved;
+  if (account) await deps.logins.releaseAccount(account);
+  return tooMany(r.refusedUntil, now);
+};
+
+/** Counts an attempt against a login id before anything is checked, or refuses it. */
+const reserveAccount = async (deps: AuthDeps, loginId: string, now: Date): Promise<AccountReservation> => {
+  const r = await deps.logins.reserveAccount(loginId, now);
+  return 'reserved' in r ? r.reserved : tooMany(r.refusedUntil, now);
 };
 
 /** The record a login belongs to, opened by the login flow itself (to send its code), not for a caller. */
@@ -55,16 +76,17 @@ const loadOpen = async (deps: AuthDeps, dmpId: string): Promise<{ record: Stored
 const patientLogin: Handler<'patientLogin'> = async (call, deps) => {
   const { loginId, password } = call.body;
   const now = deps.clock.now();
-  const source = await deps.hasher.hash('source', call.sourceIp);
-  await guard(deps, loginId, source, now);
-
-  const login = await deps.logins.get(loginId);
+  const source = await sourceOf(deps, call.sourceIp);
+  // The attempt is counted against the login id, then the source, before the password is checked:
+  // concurrent guesses get no more checks than the allowances.
+  refuseKnownSource(deps, source, now);
+  const account = await reserveAccount(deps, loginId, now);
+  const [sourceReservation, login] = await Promise.all([reserveSource(deps, source, now, account), deps.logins.get(loginId)]);
   const passwordOk = await verifyPassword(password, login?.passwordHash ?? UNKNOWN_LOGIN_HASH);
-  if (!login || !passwordOk) {
-    await deps.logins.recordFailure(loginId, source, now);
-    throw new HttpProblem(401, WRONG_CREDENTIALS, { code: 'wrong-credentials' });
-  }
-  const found = await loadOpen(deps, login.dmpId);
+  // A wrong password stays counted, against both.
+  if (!login || !passwordOk) throw new HttpProblem(401, WRONG_CREDENTIALS, { code: 'wrong-credentials' });
+  // The right one is no failure: both attempts are given back (while the record is read).
+  const [found] = await Promise.all([loadOpen(deps, login.dmpId), deps.logins.releaseAccount(account), deps.logins.releaseSource(sourceReservation)]);
   if (!found) throw new HttpProblem(401, WRONG_CREDENTIALS, { code: 'wrong-credentials' });
   const { identity, contact, representatives } = found.opened;
   const refusal = loginRefusal(login.actor, isMinorOn(identity.birthDate, now));
@@ -99,27 +121,28 @@ const patientLogin: Handler<'patientLogin'> = async (call, deps) => {
 const patientVerify: Handler<'patientVerify'> = async (call, deps) => {
   const { challengeId, code } = call.body;
   const now = deps.clock.now();
-  const source = await deps.hasher.hash('source', call.sourceIp);
-  if (deps.logins.sourceKnownLocked(source, now)) tooMany(sourceWindow(now).end, now);
-  // The attempt is counted before the code is compared (and before the locks are read: a locked
-  // guesser only burns the challenge's attempts).
+  const source = await sourceOf(deps, call.sourceIp);
+  refuseKnownSource(deps, source, now);
+  // The attempt is counted against the challenge (five at most), then the login id and the source,
+  // before the code is compared (a locked guesser only burns the challenge's attempts).
   const challenge = await deps.logins.attempt(challengeId, now);
   if (!challenge) {
-    await deps.logins.recordFailure(undefined, source, now);
+    // Unknown, expired, used or spent: a failure against the source.
+    await reserveSource(deps, source, now);
     throw new HttpProblem(401, WRONG_CODE, { code: 'wrong-code' });
   }
-  await guard(deps, challenge.loginId, source, now);
+  const account = await reserveAccount(deps, challenge.loginId, now);
+  const sourceReservation = await reserveSource(deps, source, now, account);
   const expected = Buffer.from(challenge.codeHash);
   const actual = Buffer.from(await deps.hasher.hash('login-code', `${challengeId}.${code}`));
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
-    await deps.logins.recordFailure(challenge.loginId, source, now);
-    throw new HttpProblem(401, WRONG_CODE, { code: 'wrong-code' });
-  }
+  // A wrong code stays counted, against the login id and the source.
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) throw new HttpProblem(401, WRONG_CODE, { code: 'wrong-code' });
   const actor =
     challenge.actor === 'patient'
       ? { kind: 'patient' as const, dmpId: challenge.dmpId, loginId: challenge.loginId }
       : { kind: 'representative' as const, dmpId: challenge.dmpId, loginId: challenge.loginId };
   try {
+    // The completed login clears the login id's count (the attempt just reserved included).
     await transact(deps.db, [
       deps.logins.challengeUse(challengeId, now),
       deps.logins.clearFailuresWrite(challenge.loginId),
@@ -129,12 +152,15 @@ const patientVerify: Handler<'patientVerify'> = async (call, deps) => {
     if (error instanceof ConditionsRefused) throw new HttpProblem(401, WRONG_CODE, { code: 'wrong-code' });
     throw error;
   }
-  const session = await deps.sessions.issue({
-    dmpId: challenge.dmpId,
-    loginId: challenge.loginId,
-    actor: challenge.actor,
-    passwordChangeRequired: challenge.mustChangePassword,
-  });
+  const [session] = await Promise.all([
+    deps.sessions.issue({
+      dmpId: challenge.dmpId,
+      loginId: challenge.loginId,
+      actor: challenge.actor,
+      passwordChangeRequired: challenge.mustChangePassword,
+    }),
+    deps.logins.releaseSource(sourceReservation),
+  ]);
   return {
     status: 200,
     body: { accessToken: session.accessToken, tokenType: 'Bearer', expiresIn: session.expiresIn, mustChangePassword: challenge.mustChangePassword },
@@ -146,16 +172,17 @@ const patientPassword: Handler<'patientPassword'> = async (call, deps) => {
   const actor = call.actor;
   if (!isRecordHolder(actor)) return refuse('forbidden', 'not-a-patient', 'Only a patient or a representative has a password here.');
   const now = deps.clock.now();
-  const source = await deps.hasher.hash('source', call.sourceIp);
-  await guard(deps, actor.loginId, source, now);
-  const login = await deps.logins.get(actor.loginId);
+  const source = await sourceOf(deps, call.sourceIp);
+  // The current password is checked like a login's: counted first.
+  refuseKnownSource(deps, source, now);
+  const account = await reserveAccount(deps, actor.loginId, now);
+  const [sourceReservation, login] = await Promise.all([reserveSource(deps, source, now, account), deps.logins.get(actor.loginId)]);
   if (!login || login.dmpId !== actor.dmpId) {
+    await Promise.all([deps.logins.releaseAccount(account), deps.logins.releaseSource(sourceReservation)]);
     throw new HttpProblem(401, 'This session’s login no longer exists. Log in again.', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
   }
-  if (!(await verifyPassword(currentPassword, login.passwordHash))) {
-    await deps.logins.recordFailure(actor.loginId, source, now);
-    refuse('forbidden', 'wrong-password', 'The current password is wrong.');
-  }
+  if (!(await verifyPassword(currentPassword, login.passwordHash))) refuse('forbidden', 'wrong-password', 'The current password is wrong.');
+  await Promise.all([deps.logins.releaseAccount(account), deps.logins.releaseSource(sourceReservation)]);
   const weak = passwordProblem(newPassword, { loginId: actor.loginId });
   if (weak) refuse('refused', 'weak-password', weak);
   if (newPassword === currentPassword) refuse('refused', 'same-password', 'The new password must differ from the current one.');
