@@ -73,6 +73,25 @@ export class AccessStore {
     };
   }
 
+  /**
+   * A condition of an action's transaction: the patient has not blocked the professional (a block
+   * that landed first refuses the action). An authorization given or removed meanwhile does not.
+   */
+  notBlockedCheck(dmpId: string, professionalId: string): LabelledWrite {
+    return {
+      label: 'not-blocked',
+      item: {
+        ConditionCheck: {
+          TableName: this.table,
+          Key: keyItem(keys.authorization(dmpId, professionalId)),
+          ConditionExpression: 'attribute_not_exists(pk) OR #status <> :blocked',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':blocked': S('blocked') },
+        },
+      },
+    };
+  }
+
   removeAuthorizationWrite(dmpId: string, professionalId: string): LabelledWrite {
     return {
       label: 'authorization',

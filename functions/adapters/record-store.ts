@@ -386,6 +386,25 @@ export class RecordStore {
     ];
   }
 
+  /**
+   * A condition of an action's transaction: the record is still active (a closure, or a
+   * destruction, that landed first refuses the action). Its settings may have changed meanwhile.
+   */
+  activeCheck(dmpId: string): LabelledWrite {
+    return {
+      label: 'record-active',
+      item: {
+        ConditionCheck: {
+          TableName: this.table,
+          Key: keyItem(keys.record(dmpId)),
+          ConditionExpression: '#status = :active',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':active': S('active') },
+        },
+      },
+    };
+  }
+
   /** The record moves from one status to another (and only from it), with more changes. */
   private statusChange(dmpId: string, from: string, to: string, more: { set?: string[]; remove?: string[]; values?: Item } = {}): LabelledWrite {
     return this.recordUpdate(dmpId, {

@@ -39,7 +39,23 @@ export interface RecordAccess<A extends Allowed = Allowed> extends Subject {
   decision: A;
   /** The record's data key, unwrapped on first use. */
   key(): Promise<DataKey>;
+  /**
+   * The facts the decision rested on that may change under the request, as conditions of the
+   * action's transaction: the record still active, a professional caller still not blocked. A
+   * closure or a block that lands first refuses the action (a settings change does not).
+   */
+  guards(): LabelledWrite[];
+  /**
+   * The answer to an action whose guards were refused: the access policy's, asked again on the
+   * record and standing as they are now; a conflict if it allows after all (they changed back).
+   */
+  redecide(decide: (subject: Subject, now: Date) => Allowed | Denial): Promise<never>;
 }
+
+/** Whether a refused transaction was refused by the guards of its decision. */
+export const guardRefused = (error: ConditionsRefused): boolean => error.labels.has(RECORD_ACTIVE) || error.labels.has(NOT_BLOCKED);
+const RECORD_ACTIVE = 'record-active';
+const NOT_BLOCKED = 'not-blocked';
 
 /** The record and the caller's standing on it, read side by side; 404 when there is no record. */
 const loadSubject = async (deps: CryptoDeps, call: Call, dmpId: string): Promise<Subject> => {
@@ -65,7 +81,18 @@ export const accessRecord = async <A extends Allowed>(
   const decision = decide(subject, deps.clock.now());
   if (!decision.allow) return denied(decision);
   let key: Promise<DataKey> | undefined;
-  return { ...subject, decision, key: () => (key ??= deps.keyRing.unwrap(dmpId, subject.record.wrappedKey)) };
+  const actor = call.actor;
+  return {
+    ...subject,
+    decision,
+    key: () => (key ??= deps.keyRing.unwrap(dmpId, subject.record.wrappedKey)),
+    guards: () => [deps.records.activeCheck(dmpId), ...(actor.kind === 'professional' ? [deps.access.notBlockedCheck(dmpId, actor.id)] : [])],
+    redecide: async (again) => {
+      const fresh = again(await loadSubject(deps, call, dmpId), deps.clock.now());
+      if (!fresh.allow) return denied(fresh);
+      return refuse('conflict', 'state-changed', 'The record changed meanwhile: retry.');
+    },
+  };
 };
 
 export type TraceDetails = Omit<Trace, 'actor' | 'action'>;
@@ -95,6 +122,27 @@ export const commit = async (deps: CryptoDeps, writes: LabelledWrite[], conflict
   try {
     await transact(deps.db, writes);
   } catch (error) {
+    if (error instanceof ConditionsRefused) refuse('conflict', 'state-changed', conflict);
+    throw error;
+  }
+};
+
+/**
+ * Runs an action's transaction under the guards of the decision that opened the record: a closure
+ * or a block that landed first gets the policy's answer on the facts as they are now; any other
+ * refused condition means the state changed under the request.
+ */
+export const commitGuarded = async (
+  deps: CryptoDeps,
+  opened: RecordAccess,
+  writes: LabelledWrite[],
+  decide: (subject: Subject, now: Date) => Allowed | Denial,
+  conflict: string,
+): Promise<void> => {
+  try {
+    await transact(deps.db, [...writes, ...opened.guards()]);
+  } catch (error) {
+    if (error instanceof ConditionsRefused && guardRefused(error)) await opened.redecide(decide);
     if (error instanceof ConditionsRefused) refuse('conflict', 'state-changed', conflict);
     throw error;
   }

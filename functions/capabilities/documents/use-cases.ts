@@ -27,7 +27,7 @@ import { HttpProblem } from '#platform/problem';
 import { defineCapability, type Call, type HandlerOf } from '#http/define-capability';
 import { canonicalJson } from '#http/canonical';
 import { denied } from '#http/denial';
-import { accessRecord, commit, replayed, traceRead, traceWrite, type RecordAccess } from '../common.ts';
+import { accessRecord, commitGuarded, guardRefused, replayed, traceRead, traceWrite, type RecordAccess, type Subject } from '../common.ts';
 import { DOCUMENTS, type DOCUMENTS_ROUTES } from './routes.ts';
 
 type Handler<Id extends (typeof DOCUMENTS_ROUTES)[number]['id']> = HandlerOf<typeof DOCUMENTS_ROUTES, Id, DocumentDeps>;
@@ -59,11 +59,9 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
   if (content.length > MAX_CONTENT_BYTES) refuse('too-large', 'content-too-large', `The content may hold at most ${MAX_CONTENT_BYTES} bytes once decoded.`);
   const labels: DocumentLabels = { ...NO_LABELS, ...body.visibility };
 
+  const decide = ({ record, standing }: Subject, now: Date) => decideDeposit(call.actor, record, standing, type!.classCode, labels, now);
   // The version it replaces is read beside the record (one round trip), and used only once both decisions allow.
-  const [opened, previous] = await Promise.all([
-    accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideDeposit(call.actor, record, standing, type!.classCode, labels, now)),
-    body.replaces ? deps.documents.get(dmpId, body.replaces) : undefined,
-  ]);
+  const [opened, previous] = await Promise.all([accessRecord(deps, call, dmpId, decide), body.replaces ? deps.documents.get(dmpId, body.replaces) : undefined]);
   const { record, standing } = opened;
   const now = deps.clock.now();
   if (body.replaces) {
@@ -110,6 +108,8 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
     // The new version's labels become the document's: every earlier version takes them.
     ...(previous ? deps.documents.supersedeWrites(dmpId, previous, finalLabels) : []),
     ...(idem ? [{ label: 'idempotency', item: deps.idempotency.put(scope, idem.key, idem.hash, key, { status: 201, body: response }, now) }] : []),
+    // Committed only if the record is still active and the author not blocked: a closure or a block that lands first wins.
+    ...opened.guards(),
   ];
   try {
     await transact(deps.db, writes);
@@ -125,6 +125,7 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
       const replay = await replayed(deps, scope, idem.key, idem.hash);
       if (replay) return replay;
     }
+    if (guardRefused(error)) await opened.redecide(decide);
     if (error.labels.has('unique-id')) refuse('conflict', 'document-exists', 'A document with this uniqueId was already deposited in this record.');
     if (error.labels.has('previous') || error.labels.has('earlier')) refuse('conflict', 'state-changed', 'The document to replace changed meanwhile (replaced or deleted).');
     throw error;
@@ -215,7 +216,8 @@ const updateDocument: Handler<'updateDocument'> = async (call, deps) => {
   const { opened, doc } = await visibleDocument(call, deps);
   const { record, standing } = opened;
   const now = deps.clock.now();
-  const decision = decideDocumentChange(call.actor, record, standing, doc, change, now, deps.matrix);
+  const decide = (s: Subject, at: Date) => decideDocumentChange(call.actor, s.record, s.standing, doc, change, at, deps.matrix);
+  const decision = decide({ record, standing }, now);
   if (!decision.allow) return denied(decision);
   const labels: DocumentLabels = {
     maskedToProfessionals: change.maskedToProfessionals ?? doc.labels.maskedToProfessionals,
@@ -224,13 +226,15 @@ const updateDocument: Handler<'updateDocument'> = async (call, deps) => {
     invisibleToRepresentatives: change.visibleToRepresentatives ? false : doc.labels.invisibleToRepresentatives,
   };
   const status = change.archived === undefined || doc.status === 'superseded' ? doc.status : change.archived ? 'archived' : 'current';
-  await commit(
+  await commitGuarded(
     deps,
+    opened,
     [
       ...deps.documents.labelsWrites(record.dmpId, doc, labels, status),
       // The trace hides the id from whom the document was hidden before this change.
       traceWrite(deps, call.actor, record.dmpId, 'document.update', now, traceDetails(decision.mode, doc.documentId, doc.labels)),
     ],
+    decide,
     'The document changed meanwhile: read it again and retry.',
   );
   return { status: 200, body: metaView(await opened.key(), deps, { ...doc, labels, status }) };
@@ -240,14 +244,17 @@ const deleteDocument: Handler<'deleteDocument'> = async (call, deps) => {
   const { opened, doc } = await visibleDocument(call, deps);
   const { record, standing } = opened;
   const now = deps.clock.now();
-  const decision = decideDocumentDelete(call.actor, record, standing, doc, now, deps.matrix);
+  const decide = (s: Subject, at: Date) => decideDocumentDelete(call.actor, s.record, s.standing, doc, at, deps.matrix);
+  const decision = decide({ record, standing }, now);
   if (!decision.allow) return denied(decision);
-  await commit(
+  await commitGuarded(
     deps,
+    opened,
     [
       ...deps.documents.deleteWrites(record.dmpId, doc, now),
       traceWrite(deps, call.actor, record.dmpId, 'document.delete', now, traceDetails(decision.mode, doc.documentId, doc.labels)),
     ],
+    decide,
     'The document changed meanwhile: read it again and retry.',
   );
   return { status: 204 };
