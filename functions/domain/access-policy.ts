@@ -340,19 +340,22 @@ export const inheritedLabels = (previous: Pick<DocumentFacts, 'labels'>, request
 
 /**
  * A new version: by the author of the one it replaces, which must still be current or archived;
- * the labels it asks for, with the mask it inherits, must not contradict each other.
+ * the labels it asks for, with the mask it inherits, must not contradict each other. A version
+ * that is missing, deleted or hidden from the caller gets the same answer: no such document.
  */
 export const decideReplace = (
   actor: Actor,
   record: RecordFacts,
   standing: Standing,
-  previous: DocumentFacts,
+  previous: DocumentFacts | undefined,
   now: Date,
   matrix: AccessMatrix,
   requested: DocumentLabels = { maskedToProfessionals: false, invisibleToPatient: false, invisibleToRepresentatives: false },
 ): Decision => {
+  // A version the caller may not see answers as one that does not exist, whatever hides it.
+  if (!previous) return DOCUMENT_NOT_FOUND;
   const read = decideDocumentRead(actor, record, standing, previous, now, matrix);
-  if (!read.allow) return read;
+  if (!read.allow) return DOCUMENT_NOT_FOUND;
   if (!isAuthor(actor, record, previous)) return deny('forbidden', 'not-author', 'Only the author of a document deposits its new version.');
   if (previous.status === 'superseded') return deny('conflict', 'superseded', 'This version was already replaced.');
   const labels = inheritedLabels(previous, requested);

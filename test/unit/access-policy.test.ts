@@ -1088,23 +1088,36 @@ describe('decideReplace', () => {
     dx('author, break-glass', doctor, active, 'none', doc({ author: byPro(doctor) }), 'allow', 'breakGlass'),
     dx('author, superseded', doctor, active, 'none', doc({ author: byPro(doctor), status: 'superseded' }), 'conflict:superseded'),
     dx('author, deleted', doctor, active, 'none', doc({ author: byPro(doctor), status: 'deleted' }), 'not-found'),
-    dx('author, blocked', doctor, active, 'blocked', doc({ author: byPro(doctor) }), 'forbidden:blocked'),
+    // What the caller may not see answers as a missing document (the deposit decision refuses the blocked first).
+    dx('author, blocked', doctor, active, 'blocked', doc({ author: byPro(doctor) }), 'not-found:not-found'),
     dx('author, closed record', doctor, closed, 'none', doc({ author: byPro(doctor) }), 'not-found'),
     dx('authorized non-author', doctor, active, 'authorized', doc(), 'forbidden:not-author'),
     dx('attending non-author', doctor, active, 'attending', doc(), 'forbidden:not-author'),
     dx('authorized non-author, superseded', doctor, active, 'authorized', doc({ status: 'superseded' }), 'forbidden:not-author'),
-    dx('non-author without relation', doctor, active, 'none', doc(), 'forbidden:no-authorization'),
+    dx('non-author without relation', doctor, active, 'none', doc(), 'not-found:not-found'),
+    dx('non-author, expired authorization', doctor, active, 'expired', doc(), 'not-found:not-found'),
+    dx('authorized non-author, masked', doctor, active, 'authorized', doc({ labels: masked }), 'not-found:not-found'),
+    dx('attending non-author, masked', doctor, active, 'attending', doc({ labels: masked }), 'forbidden:not-author'),
+    dx('authorized pharmacist, lab report (matrix)', pharmacist, active, 'authorized', doc(), 'not-found:not-found'),
+    dx('patient, document invisible to the patient', patient, active, 'none', doc({ labels: hiddenFromPatient }), 'not-found:not-found'),
+    dx('representative, document invisible to representatives', representative, minor, 'none', doc({ labels: hiddenFromReps }), 'not-found:not-found'),
     dx('authorized doctor, patient’s document', doctor, active, 'authorized', doc({ type: 'DOCPAT01', author: byPatient }), 'forbidden:not-author'),
     dx('patient, own document', patient, active, 'none', doc({ type: 'DOCPAT01', author: byPatient }), 'allow'),
     dx('representative, patient’s document', representative, minor, 'none', doc({ type: 'DOCPAT01', author: byPatient }), 'allow'),
     dx('patient, own superseded document', patient, active, 'none', doc({ type: 'DOCPAT01', author: byPatient, status: 'superseded' }), 'conflict:superseded'),
     dx('patient, professional’s document', patient, active, 'none', doc(), 'forbidden:not-author'),
     dx('patient of another record', otherPatient, active, 'none', doc({ type: 'DOCPAT01', author: byPatient }), 'not-found'),
-    dx('agent', agent, active, 'none', doc(), 'forbidden'),
+    dx('agent', agent, active, 'none', doc(), 'not-found'),
     dx('anonymous', anonymous, active, 'none', doc(), 'not-found'),
   ];
   it.each(rows)('$name → $expected', ({ actor, record, rel, grant, doc: d, expected }) => {
     expectOutcome(decideReplace(actor, record, standing(rel, grant), d, NOW, matrix), expected);
+  });
+  it.each([
+    ['doctor', doctor],
+    ['patient', patient],
+  ] as const)('%s, a version that does not exist → not-found:not-found, as a hidden one', (_who, actor) => {
+    expectOutcome(decideReplace(actor, active, standing('authorized'), undefined, NOW, matrix), 'not-found:not-found');
   });
 });
 

@@ -67,10 +67,10 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
   const { record, standing } = opened;
   const now = deps.clock.now();
   if (body.replaces) {
-    if (!previous || previous.status === 'deleted') throw new HttpProblem(404, 'The document to replace does not exist in this record.');
+    // Missing, deleted or hidden from the caller: the policy gives the one same answer.
     const replace = decideReplace(call.actor, record, standing, previous, now, deps.matrix, labels);
     if (!replace.allow) return denied(replace);
-    if (previous.version >= MAX_VERSIONS) refuse('conflict', 'too-many-versions', `A document has at most ${MAX_VERSIONS} versions.`);
+    if (previous && previous.version >= MAX_VERSIONS) refuse('conflict', 'too-many-versions', `A document has at most ${MAX_VERSIONS} versions.`);
   }
 
   const scope = `${actorRef(call.actor)}:${dmpId}`;
