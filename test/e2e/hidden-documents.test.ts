@@ -31,6 +31,21 @@ const shape = (a: Answer): unknown =>
   );
 
 describe('a document the caller may not see', () => {
+  it('does not show in the listing’s paging: no cursor to an empty page', async () => {
+    const hidden = await patientWithSession(api, doctor);
+    const control = await patientWithSession(api, doctor);
+    await deposit(api, doctor, hidden.p.dmpId, { visibility: { invisibleToPatient: true } });
+    const shown = await deposit(api, doctor, hidden.p.dmpId);
+    await deposit(api, doctor, control.p.dmpId);
+
+    const page = await api.call('GET', `/v1/records/${hidden.p.dmpId}/documents?limit=1`, { token: hidden.token });
+    const same = await api.call('GET', `/v1/records/${control.p.dmpId}/documents?limit=1`, { token: control.token });
+    expect(page.status).toBe(200);
+    expect((page.body.items as { documentId: string }[]).map((i) => i.documentId)).toEqual([shown]);
+    expect(page.body.nextCursor).toBeNull();
+    expect(shape(page)).toEqual(shape(same));
+  });
+
   it('named by `replaces`, answers as a document that does not exist', async () => {
     const { p, token } = await patientWithSession(api, doctor);
     const masked = await deposit(api, doctor, p.dmpId);
