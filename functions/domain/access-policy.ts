@@ -444,6 +444,18 @@ export const showsTracedDocument = (actor: Actor, hiddenFrom: 'patient' | 'repre
 };
 
 /**
+ * Whether an access-log reader sees a trace at all. A trace about a document that was hidden from
+ * the reader when it was written shows only once the document's current labels (`current`, those
+ * of its item now; undefined when it is gone) show it to the reader: until the document is
+ * revealed, nothing in the log tells that it exists; then its history shows, id included.
+ */
+export const showsTrace = (actor: Actor, hiddenFrom: 'patient' | 'representatives' | undefined, current: DocumentLabels | undefined): boolean => {
+  if (showsTracedDocument(actor, hiddenFrom)) return true;
+  if (!current || current.invisibleToPatient) return false;
+  return !(actor.kind === 'representative' && current.invisibleToRepresentatives);
+};
+
+/**
  * What only the record's holders do (the patient, or a representative, on their own record):
  * manage the list of professionals, close the record, change its settings, read its
  * notifications. Any other record answers 404, whether it exists or not.

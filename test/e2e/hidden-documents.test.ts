@@ -46,6 +46,28 @@ describe('a document the caller may not see', () => {
     expect(shape(page)).toEqual(shape(same));
   });
 
+  it('does not show in the patient’s access log until it is revealed; then its history does', async () => {
+    const hidden = await patientWithSession(api, doctor);
+    const control = await patientWithSession(api, doctor);
+    const log = (dmpId: string, token: string, q = '?limit=100') => api.call('GET', `/v1/records/${dmpId}/access-log${q}`, { token });
+    const documentId = await deposit(api, doctor, hidden.p.dmpId, { visibility: { invisibleToPatient: true } });
+
+    expect(shape(await log(hidden.p.dmpId, hidden.token))).toEqual(shape(await log(control.p.dmpId, control.token)));
+    // Paging too: the first page is the one the record without the document gives.
+    const first = await log(hidden.p.dmpId, hidden.token, '?limit=1');
+    expect(shape(first)).toEqual(shape(await log(control.p.dmpId, control.token, '?limit=1')));
+    expect((first.body.items as unknown[]).length).toBe(1);
+    // The professional who may see it sees its deposit.
+    const asDoctor = (await log(hidden.p.dmpId, doctor)).body.items as { action: string; documentId?: string }[];
+    expect(asDoctor.some((t) => t.action === 'document.deposit' && t.documentId === documentId)).toBe(true);
+
+    const revealed = await api.call('PATCH', `/v1/records/${hidden.p.dmpId}/documents/${documentId}`, { token: doctor, body: { invisibleToPatient: false } });
+    expect(revealed.status, JSON.stringify(revealed.body)).toBe(200);
+    const after = (await log(hidden.p.dmpId, hidden.token)).body.items as { action: string; documentId?: string }[];
+    expect(after.some((t) => t.action === 'document.deposit' && t.documentId === documentId)).toBe(true);
+    expect(after.some((t) => t.action === 'document.update' && t.documentId === documentId)).toBe(true);
+  });
+
   it('named by `replaces`, answers as a document that does not exist', async () => {
     const { p, token } = await patientWithSession(api, doctor);
     const masked = await deposit(api, doctor, p.dmpId);

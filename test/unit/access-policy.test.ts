@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  showsTrace,
   showsTracedDocument,
   authorizationState,
   decideAccessLogRead,
@@ -1403,5 +1404,31 @@ describe('which traced document ids an access-log reader sees', () => {
     ['professional', pro, 'representatives', true],
   ] as const)('%s, document hidden from %s → shown: %s', (_who, actor, hiddenFrom, shown) => {
     expect(showsTracedDocument(actor, hiddenFrom)).toBe(shown);
+  });
+});
+
+describe('which traces an access-log reader sees (showsTrace: hidden when written, weighed on the current labels)', () => {
+  const pro: Actor = { kind: 'professional', id: '810000000001', profession: '10' };
+  const patientActor: Actor = { kind: 'patient', dmpId: 'rec-00001', loginId: '12345678901' };
+  const rep: Actor = { kind: 'representative', dmpId: 'rec-00001', loginId: '12345678902' };
+  const gone = undefined;
+  it.each([
+    ['patient', patientActor, undefined, gone, true],
+    ['patient', patientActor, 'patient', labels(hiddenFromPatient), false],
+    ['patient', patientActor, 'patient', labels(), true],
+    ['patient', patientActor, 'patient', labels(masked), true],
+    ['patient', patientActor, 'patient', gone, false],
+    ['patient', patientActor, 'representatives', labels(hiddenFromReps), true],
+    ['representative', rep, undefined, gone, true],
+    ['representative', rep, 'patient', labels(hiddenFromPatient), false],
+    ['representative', rep, 'patient', labels(hiddenFromReps), false],
+    ['representative', rep, 'patient', labels(), true],
+    ['representative', rep, 'representatives', labels(hiddenFromReps), false],
+    ['representative', rep, 'representatives', labels(), true],
+    ['representative', rep, 'representatives', gone, false],
+    ['professional', pro, 'patient', labels(hiddenFromPatient), true],
+    ['professional', pro, 'representatives', gone, true],
+  ] as const)('%s, hidden from %s when traced, labels now %j → shown: %s', (_who, actor, hiddenFrom, current, shown) => {
+    expect(showsTrace(actor, hiddenFrom, current)).toBe(shown);
   });
 });
