@@ -3,7 +3,8 @@
  * the same transaction as the write they describe, and before any data is returned for a read, so
  * that no access happens without its trace.
  */
-import { PutItemCommand, QueryCommand, type DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import type { DocumentLabels } from '#domain/access-policy';
 import type { Trace } from '#domain/trace';
 import { S } from './attributes.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -99,4 +100,43 @@ export const tracePage = async (
     );
   const nextSk = out.LastEvaluatedKey?.sk?.S;
   return { items, nextCursor: nextSk ? encodeCursor(nextSk) : null };
+};
+
+/**
+ * The current labels of the documents some traces name (each version's item carries its
+ * document's), in one BatchGetItem: an access log needs them only for the traces of documents that
+ * were hidden from its reader. A document absent from the answer no longer exists.
+ */
+export const tracedDocumentLabels = async (db: DynamoDBClient, tableName: string, dmpId: string, documentIds: readonly string[]): Promise<Map<string, DocumentLabels>> => {
+  const found = new Map<string, DocumentLabels>();
+  let pending: Record<string, AttributeValue>[] = [...new Set(documentIds)].map((id) => {
+    const k = keys.document(dmpId, id);
+    return { pk: S(k.pk), sk: S(k.sk) };
+  });
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt > 8) throw new Error('document labels could not be read');
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+    const out = await db.send(
+      new BatchGetItemCommand({
+        RequestItems: {
+          [tableName]: {
+            Keys: pending,
+            ConsistentRead: true,
+            ProjectionExpression: 'documentId, maskedToProfessionals, invisibleToPatient, invisibleToRepresentatives',
+          },
+        },
+      }),
+    );
+    for (const i of out.Responses?.[tableName] ?? []) {
+      const id = i.documentId?.S;
+      if (!id) continue;
+      found.set(id, {
+        maskedToProfessionals: i.maskedToProfessionals?.BOOL ?? false,
+        invisibleToPatient: i.invisibleToPatient?.BOOL ?? false,
+        invisibleToRepresentatives: i.invisibleToRepresentatives?.BOOL ?? false,
+      });
+    }
+    pending = out.UnprocessedKeys?.[tableName]?.Keys ?? [];
+  }
+  return found;
 };

@@ -340,19 +340,22 @@ export const inheritedLabels = (previous: Pick<DocumentFacts, 'labels'>, request
 
 /**
  * A new version: by the author of the one it replaces, which must still be current or archived;
- * the labels it asks for, with the mask it inherits, must not contradict each other.
+ * the labels it asks for, with the mask it inherits, must not contradict each other. A version
+ * that is missing, deleted or hidden from the caller gets the same answer: no such document.
  */
 export const decideReplace = (
   actor: Actor,
   record: RecordFacts,
   standing: Standing,
-  previous: DocumentFacts,
+  previous: DocumentFacts | undefined,
   now: Date,
   matrix: AccessMatrix,
   requested: DocumentLabels = { maskedToProfessionals: false, invisibleToPatient: false, invisibleToRepresentatives: false },
 ): Decision => {
+  // A version the caller may not see answers as one that does not exist, whatever hides it.
+  if (!previous) return DOCUMENT_NOT_FOUND;
   const read = decideDocumentRead(actor, record, standing, previous, now, matrix);
-  if (!read.allow) return read;
+  if (!read.allow) return DOCUMENT_NOT_FOUND;
   if (!isAuthor(actor, record, previous)) return deny('forbidden', 'not-author', 'Only the author of a document deposits its new version.');
   if (previous.status === 'superseded') return deny('conflict', 'superseded', 'This version was already replaced.');
   const labels = inheritedLabels(previous, requested);
@@ -438,6 +441,18 @@ export const showsTracedDocument = (actor: Actor, hiddenFrom: 'patient' | 'repre
   if (hiddenFrom === 'patient') return actor.kind !== 'patient' && actor.kind !== 'representative';
   if (hiddenFrom === 'representatives') return actor.kind !== 'representative';
   return true;
+};
+
+/**
+ * Whether an access-log reader sees a trace at all. A trace about a document that was hidden from
+ * the reader when it was written shows only once the document's current labels (`current`, those
+ * of its item now; undefined when it is gone) show it to the reader: until the document is
+ * revealed, nothing in the log tells that it exists; then its history shows, id included.
+ */
+export const showsTrace = (actor: Actor, hiddenFrom: 'patient' | 'representatives' | undefined, current: DocumentLabels | undefined): boolean => {
+  if (showsTracedDocument(actor, hiddenFrom)) return true;
+  if (!current || current.invisibleToPatient) return false;
+  return !(actor.kind === 'representative' && current.invisibleToRepresentatives);
 };
 
 /**

@@ -113,9 +113,9 @@ describe('who sees what', () => {
     const documentId = await deposit(api, doctor, p.dmpId, { visibility: { invisibleToPatient: true } });
     expect(await listIds(api, token, p.dmpId)).toEqual([]);
     expect((await api.call('GET', `/v1/records/${p.dmpId}/documents/${documentId}`, { token })).status).toBe(404);
-    // The patient's access log shows the deposit, not the id of the document hidden from them.
+    // The patient's access log does not show the deposit of a document hidden from them, until it is revealed.
     const early = await accessLog(api, token, p.dmpId);
-    expect(early.some((t) => t.action === 'document.deposit')).toBe(true);
+    expect(early.some((t) => t.action === 'document.deposit')).toBe(false);
     expect(early.some((t) => t.documentId === documentId)).toBe(false);
     expect((await accessLog(api, doctor, p.dmpId)).some((t) => t.action === 'document.deposit' && t.documentId === documentId)).toBe(true);
     await api.runJob('outbox');
@@ -133,6 +133,7 @@ describe('who sees what', () => {
     expect(await listIds(api, token, p.dmpId)).toEqual([documentId]);
     const log = await accessLog(api, token, p.dmpId);
     expect(log.some((t) => t.action === 'document.reveal' && t.actor.kind === 'system' && t.documentId === documentId)).toBe(true);
+    expect(log.some((t) => t.action === 'document.deposit' && t.documentId === documentId)).toBe(true);
   });
 });
 

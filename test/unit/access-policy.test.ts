@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  showsTrace,
   showsTracedDocument,
   authorizationState,
   decideAccessLogRead,
@@ -1088,23 +1089,36 @@ describe('decideReplace', () => {
     dx('author, break-glass', doctor, active, 'none', doc({ author: byPro(doctor) }), 'allow', 'breakGlass'),
     dx('author, superseded', doctor, active, 'none', doc({ author: byPro(doctor), status: 'superseded' }), 'conflict:superseded'),
     dx('author, deleted', doctor, active, 'none', doc({ author: byPro(doctor), status: 'deleted' }), 'not-found'),
-    dx('author, blocked', doctor, active, 'blocked', doc({ author: byPro(doctor) }), 'forbidden:blocked'),
+    // What the caller may not see answers as a missing document (the deposit decision refuses the blocked first).
+    dx('author, blocked', doctor, active, 'blocked', doc({ author: byPro(doctor) }), 'not-found:not-found'),
     dx('author, closed record', doctor, closed, 'none', doc({ author: byPro(doctor) }), 'not-found'),
     dx('authorized non-author', doctor, active, 'authorized', doc(), 'forbidden:not-author'),
     dx('attending non-author', doctor, active, 'attending', doc(), 'forbidden:not-author'),
     dx('authorized non-author, superseded', doctor, active, 'authorized', doc({ status: 'superseded' }), 'forbidden:not-author'),
-    dx('non-author without relation', doctor, active, 'none', doc(), 'forbidden:no-authorization'),
+    dx('non-author without relation', doctor, active, 'none', doc(), 'not-found:not-found'),
+    dx('non-author, expired authorization', doctor, active, 'expired', doc(), 'not-found:not-found'),
+    dx('authorized non-author, masked', doctor, active, 'authorized', doc({ labels: masked }), 'not-found:not-found'),
+    dx('attending non-author, masked', doctor, active, 'attending', doc({ labels: masked }), 'forbidden:not-author'),
+    dx('authorized pharmacist, lab report (matrix)', pharmacist, active, 'authorized', doc(), 'not-found:not-found'),
+    dx('patient, document invisible to the patient', patient, active, 'none', doc({ labels: hiddenFromPatient }), 'not-found:not-found'),
+    dx('representative, document invisible to representatives', representative, minor, 'none', doc({ labels: hiddenFromReps }), 'not-found:not-found'),
     dx('authorized doctor, patient’s document', doctor, active, 'authorized', doc({ type: 'DOCPAT01', author: byPatient }), 'forbidden:not-author'),
     dx('patient, own document', patient, active, 'none', doc({ type: 'DOCPAT01', author: byPatient }), 'allow'),
     dx('representative, patient’s document', representative, minor, 'none', doc({ type: 'DOCPAT01', author: byPatient }), 'allow'),
     dx('patient, own superseded document', patient, active, 'none', doc({ type: 'DOCPAT01', author: byPatient, status: 'superseded' }), 'conflict:superseded'),
     dx('patient, professional’s document', patient, active, 'none', doc(), 'forbidden:not-author'),
     dx('patient of another record', otherPatient, active, 'none', doc({ type: 'DOCPAT01', author: byPatient }), 'not-found'),
-    dx('agent', agent, active, 'none', doc(), 'forbidden'),
+    dx('agent', agent, active, 'none', doc(), 'not-found'),
     dx('anonymous', anonymous, active, 'none', doc(), 'not-found'),
   ];
   it.each(rows)('$name → $expected', ({ actor, record, rel, grant, doc: d, expected }) => {
     expectOutcome(decideReplace(actor, record, standing(rel, grant), d, NOW, matrix), expected);
+  });
+  it.each([
+    ['doctor', doctor],
+    ['patient', patient],
+  ] as const)('%s, a version that does not exist → not-found:not-found, as a hidden one', (_who, actor) => {
+    expectOutcome(decideReplace(actor, active, standing('authorized'), undefined, NOW, matrix), 'not-found:not-found');
   });
 });
 
@@ -1390,5 +1404,31 @@ describe('which traced document ids an access-log reader sees', () => {
     ['professional', pro, 'representatives', true],
   ] as const)('%s, document hidden from %s → shown: %s', (_who, actor, hiddenFrom, shown) => {
     expect(showsTracedDocument(actor, hiddenFrom)).toBe(shown);
+  });
+});
+
+describe('which traces an access-log reader sees (showsTrace: hidden when written, weighed on the current labels)', () => {
+  const pro: Actor = { kind: 'professional', id: '810000000001', profession: '10' };
+  const patientActor: Actor = { kind: 'patient', dmpId: 'rec-00001', loginId: '12345678901' };
+  const rep: Actor = { kind: 'representative', dmpId: 'rec-00001', loginId: '12345678902' };
+  const gone = undefined;
+  it.each([
+    ['patient', patientActor, undefined, gone, true],
+    ['patient', patientActor, 'patient', labels(hiddenFromPatient), false],
+    ['patient', patientActor, 'patient', labels(), true],
+    ['patient', patientActor, 'patient', labels(masked), true],
+    ['patient', patientActor, 'patient', gone, false],
+    ['patient', patientActor, 'representatives', labels(hiddenFromReps), true],
+    ['representative', rep, undefined, gone, true],
+    ['representative', rep, 'patient', labels(hiddenFromPatient), false],
+    ['representative', rep, 'patient', labels(hiddenFromReps), false],
+    ['representative', rep, 'patient', labels(), true],
+    ['representative', rep, 'representatives', labels(hiddenFromReps), false],
+    ['representative', rep, 'representatives', labels(), true],
+    ['representative', rep, 'representatives', gone, false],
+    ['professional', pro, 'patient', labels(hiddenFromPatient), true],
+    ['professional', pro, 'representatives', gone, true],
+  ] as const)('%s, hidden from %s when traced, labels now %j → shown: %s', (_who, actor, hiddenFrom, current, shown) => {
+    expect(showsTrace(actor, hiddenFrom, current)).toBe(shown);
   });
 });

@@ -4,10 +4,19 @@
  * regulation), and the access log. Decisions are the access policy's; every change is traced in
  * its own transaction, with the notifications it causes.
  */
-import { tracePage } from '#adapters/trace-store';
+import { tracePage, tracedDocumentLabels, type TraceView } from '#adapters/trace-store';
 import type { LabelledWrite } from '#adapters/transactions';
 import { ConditionsRefused, transact } from '#adapters/transactions';
-import { EMERGENCY_ACCESS_MS, authorizationState, decideAccessLogRead, decideAccessRequest, decideHolderAction, showsTracedDocument, type Relation } from '#domain/access-policy';
+import {
+  EMERGENCY_ACCESS_MS,
+  authorizationState,
+  decideAccessLogRead,
+  decideAccessRequest,
+  decideHolderAction,
+  showsTrace,
+  showsTracedDocument,
+  type Relation,
+} from '#domain/access-policy';
 import { refuse } from '#domain/errors';
 import { assertOpenForChange } from '#domain/lifecycle';
 import { traceActor } from '#domain/trace';
@@ -128,18 +137,30 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
   return { status: 200, body: { authorization: 'VALIDE', mode: decision.mode, expiresAt: until.toISOString() } };
 };
 
+/** Query pages one access-log page reads at most: one unless traces of documents hidden from the reader were left out. */
+const MAX_LOG_QUERIES = 4;
+
 const accessLog: Handler<'accessLog'> = async (call, deps) => {
   const { limit, cursor } = call.query;
   const { record, decision } = await accessRecord(deps, call, call.params.dmpId, ({ record, standing }, now) => decideAccessLogRead(call.actor, record, standing, now));
   const me = traceActor(call.actor);
-  const page = await tracePage(
-    deps.db,
-    deps.config.tableName,
-    record.dmpId,
-    limit ? Number(limit) : 50,
-    cursor,
-    decision.scope === 'own' ? { kind: me.kind, id: me.id ?? '' } : undefined,
-  );
+  const wanted = limit ? Number(limit) : 50;
+  const only = decision.scope === 'own' ? { kind: me.kind, id: me.id ?? '' } : undefined;
+  // Traces of documents hidden from the reader when they were written are weighed on the
+  // documents' current labels (one BatchGetItem, only when the page holds such traces), and left
+  // out while hidden; a page short of them reads on from where its Query stopped, so that the page
+  // is the one a record without those documents would give.
+  const items: TraceView[] = [];
+  let page = await tracePage(deps.db, deps.config.tableName, record.dmpId, wanted, cursor, only);
+  for (let queries = 1; ; queries++) {
+    const hidden = page.items.flatMap((t) => (t.documentId && !showsTracedDocument(call.actor, t.hiddenFrom) ? [t.documentId] : []));
+    const labels = hidden.length > 0 ? await tracedDocumentLabels(deps.db, deps.config.tableName, record.dmpId, hidden) : undefined;
+    const shown = page.items.filter((t) => !t.documentId || showsTrace(call.actor, t.hiddenFrom, labels?.get(t.documentId)));
+    items.push(...shown);
+    const leftOut = shown.length < page.items.length;
+    if (!leftOut || items.length >= wanted || !page.nextCursor || queries === MAX_LOG_QUERIES) break;
+    page = await tracePage(deps.db, deps.config.tableName, record.dmpId, wanted - items.length, page.nextCursor, only);
+  }
   // Reading the whole log is itself an access to the record: traced, for professionals.
   if (call.actor.kind === 'professional' && decision.scope === 'all') {
     await traceRead(deps, call, record.dmpId, 'access-log.read', { mode: 'normal' });
@@ -147,12 +168,12 @@ const accessLog: Handler<'accessLog'> = async (call, deps) => {
   return {
     status: 200,
     body: {
-      items: page.items.map((t) => ({
+      items: items.map((t) => ({
         at: t.at,
         actor: t.actor,
         action: t.action,
         mode: t.mode,
-        ...(t.documentId && showsTracedDocument(call.actor, t.hiddenFrom) ? { documentId: t.documentId } : {}),
+        ...(t.documentId ? { documentId: t.documentId } : {}),
         ...(t.subjectId ? { professionalId: t.subjectId } : {}),
       })),
       nextCursor: page.nextCursor,

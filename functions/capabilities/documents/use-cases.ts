@@ -65,10 +65,10 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
   const { record, standing } = opened;
   const now = deps.clock.now();
   if (body.replaces) {
-    if (!previous || previous.status === 'deleted') throw new HttpProblem(404, 'The document to replace does not exist in this record.');
+    // Missing, deleted or hidden from the caller: the policy gives the one same answer.
     const replace = decideReplace(call.actor, record, standing, previous, now, deps.matrix, labels);
     if (!replace.allow) return denied(replace);
-    if (previous.version >= MAX_VERSIONS) refuse('conflict', 'too-many-versions', `A document has at most ${MAX_VERSIONS} versions.`);
+    if (previous && previous.version >= MAX_VERSIONS) refuse('conflict', 'too-many-versions', `A document has at most ${MAX_VERSIONS} versions.`);
   }
 
   const scope = `${actorRef(call.actor)}:${dmpId}`;
@@ -149,6 +149,9 @@ const metaView = (key: DataKey | undefined, deps: DocumentDeps, doc: StoredDocum
   ...(doc.replaces ? { replaces: doc.replaces } : {}),
 });
 
+/** Query pages one listing reads at most: one in the common case, more only past documents the caller does not see. */
+const MAX_LISTING_QUERIES = 8;
+
 const listDocuments: Handler<'listDocuments'> = async (call, deps) => {
   const { dmpId } = call.params;
   const query = call.query;
@@ -164,23 +167,47 @@ const listDocuments: Handler<'listDocuments'> = async (call, deps) => {
   const key = await opened.key();
   const wanted = query.q ? searchWords(query.q).map((w) => titleToken(key, w)) : [];
   const statusOk = (s: string) => (query.status === 'all' ? s !== 'deleted' : s === (query.status ?? 'current'));
+  const shown = (doc: StoredDocument): boolean =>
+    statusOk(doc.status) &&
+    (!query.typeCode || doc.typeCode === query.typeCode) &&
+    (!query.since || doc.depositedAt.slice(0, 10) >= query.since) &&
+    !wanted.some((t) => !doc.titleTokens.has(t)) &&
+    reader(doc).allow;
+  // A cursor only when one more document the caller sees follows the page: the page read goes on
+  // past `limit` for it (in memory), and into the next Query pages (bounded) only when the one read
+  // was cut short. The caller can tell nothing of the documents it does not see.
   const visible: StoredDocument[] = [];
-  let last: string | undefined;
-  for (const doc of page.items) {
-    if (visible.length === limit) break;
-    last = doc.documentId;
-    if (!statusOk(doc.status)) continue;
-    if (query.typeCode && doc.typeCode !== query.typeCode) continue;
-    if (query.since && doc.depositedAt.slice(0, 10) < query.since) continue;
-    if (wanted.some((t) => !doc.titleTokens.has(t))) continue;
-    if (!reader(doc).allow) continue;
-    visible.push(doc);
+  let current = page;
+  let pages = 1;
+  let nextCursor: string | null = null;
+  for (;;) {
+    let following = false;
+    for (const doc of current.items) {
+      if (!shown(doc)) continue;
+      if (visible.length === limit) {
+        following = true;
+        break;
+      }
+      visible.push(doc);
+    }
+    const lastShown = visible.at(-1);
+    if (following && lastShown) {
+      nextCursor = deps.documents.cursorAt(lastShown.documentId);
+      break;
+    }
+    const lastRead = current.items.at(-1);
+    if (!current.more || !lastRead) break;
+    if (pages === MAX_LISTING_QUERIES) {
+      nextCursor = deps.documents.cursorAt(lastRead.documentId);
+      break;
+    }
+    current = await deps.documents.page(dmpId, deps.documents.cursorAt(lastRead.documentId));
+    pages++;
   }
-  const more = page.more || (last !== undefined && last !== page.items.at(-1)?.documentId);
   await traceRead(deps, call, dmpId, 'document.list', { mode: decision.mode }, opened);
   return {
     status: 200,
-    body: { items: visible.map((d) => metaView(key, deps, d)), nextCursor: more && last ? deps.documents.cursorAt(last) : null },
+    body: { items: visible.map((d) => metaView(key, deps, d)), nextCursor },
   };
 };
 
