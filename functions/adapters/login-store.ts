@@ -36,6 +36,8 @@ export interface Challenge {
   expiresAt: Date;
   mustChangePassword: boolean;
   attempts: number;
+  /** When the challenge was created: when the login's password was checked. */
+  createdAt: Date;
 }
 
 /** Failure counters of unknown and idle ids fade after this long without a failure. */
@@ -181,7 +183,7 @@ export class LoginStore {
   }
 
   /** The challenge and the log of the SMS that carried its code, together. */
-  challengePut(c: Omit<Challenge, 'attempts'>, now: Date): LabelledWrite {
+  challengePut(c: Omit<Challenge, 'attempts' | 'createdAt'>, now: Date): LabelledWrite {
     return {
       label: 'challenge',
       item: {
@@ -324,4 +326,5 @@ const toChallenge = (challengeId: string, i: Item): Challenge => ({
   expiresAt: new Date(required(str(i, 'expiresAt'), 'expiresAt')),
   mustChangePassword: bool(i, 'mustChangePassword') ?? true,
   attempts: num(i, 'attempts') ?? 0,
+  createdAt: new Date(required(str(i, 'createdAt'), 'createdAt')),
 });

@@ -22,6 +22,8 @@ export interface SessionClaims {
   actor: 'patient' | 'representative';
   /** The provisional password is still in use: the session may only change it. */
   passwordChangeRequired: boolean;
+  /** When the password was checked (the login's first factor): the session dates from then. */
+  authenticatedAt: Date;
 }
 
 const b64url = (value: string | Uint8Array): string => Buffer.from(value).toString('base64url');
@@ -81,6 +83,10 @@ export class SessionSigner {
       lid: claims.loginId,
       ...(claims.passwordChangeRequired ? { pcr: true } : {}),
       iat,
+      // When the password was checked, to the millisecond: a credential change or a closure ends
+      // the sessions authenticated before it — a login begun with the old password too — which a
+      // whole second would blur (see sessionEnd in domain/login.ts).
+      authms: claims.authenticatedAt.getTime(),
       exp: iat + SESSION_TTL_SECONDS,
       jti: this.newId(),
     };

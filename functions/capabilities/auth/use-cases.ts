@@ -19,7 +19,7 @@ import type { AuthDeps } from './deps.ts';
 import { HttpProblem } from '#platform/problem';
 import { defineCapability, type HandlerOf } from '#http/define-capability';
 import { decideCredentialsReissue } from '#domain/access-policy';
-import { accessRecord, eventId, notify, traceWrite } from '../common.ts';
+import { accessRecord, assertSessionStands, eventId, notify, traceWrite } from '../common.ts';
 import { AUTH, type AUTH_ROUTES } from './routes.ts';
 
 type Handler<Id extends (typeof AUTH_ROUTES)[number]['id']> = HandlerOf<typeof AUTH_ROUTES, Id, AuthDeps>;
@@ -134,6 +134,7 @@ const patientVerify: Handler<'patientVerify'> = async (call, deps) => {
     loginId: challenge.loginId,
     actor: challenge.actor,
     passwordChangeRequired: challenge.mustChangePassword,
+    authenticatedAt: challenge.createdAt,
   });
   return {
     status: 200,
@@ -148,10 +149,12 @@ const patientPassword: Handler<'patientPassword'> = async (call, deps) => {
   const now = deps.clock.now();
   const source = await deps.hasher.hash('source', call.sourceIp);
   await guard(deps, actor.loginId, source, now);
-  const login = await deps.logins.get(actor.loginId);
-  if (!login || login.dmpId !== actor.dmpId) {
+  // The record's META item tells whether this session ended (one read, beside the login's).
+  const [login, record] = await Promise.all([deps.logins.get(actor.loginId), deps.records.load(actor.dmpId)]);
+  if (!login || login.dmpId !== actor.dmpId || !record) {
     throw new HttpProblem(401, 'This session’s login no longer exists. Log in again.', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
   }
+  assertSessionStands(actor, record);
   if (!(await verifyPassword(currentPassword, login.passwordHash))) {
     await deps.logins.recordFailure(actor.loginId, source, now);
     refuse('forbidden', 'wrong-password', 'The current password is wrong.');
@@ -162,6 +165,8 @@ const patientPassword: Handler<'patientPassword'> = async (call, deps) => {
   try {
     await transact(deps.db, [
       deps.logins.passwordChange(actor.loginId, login.passwordHash, await hashPassword(newPassword), now),
+      // Every session of this login opened until now ends with the old password.
+      deps.records.passwordChangedWrite(actor.dmpId, actor.loginId, now),
       traceWrite(deps, actor, actor.dmpId, 'password.change', now),
     ]);
   } catch (error) {
@@ -192,7 +197,8 @@ const reissueCredentials: Handler<'reissueCredentials'> = async (call, deps) => 
   const writes: LabelledWrite[] = [
     ...existing.flatMap((l) => deps.logins.loginDeletes(dmpId, l.loginId)),
     ...deps.logins.loginPuts(dmpId, { loginId, actor: 'patient', passwordHash: await hashPassword(provisionalPassword), mustChangePassword: true }, now),
-    deps.records.adultWrite(dmpId),
+    // Every session opened until now ends with the logins it replaces.
+    deps.records.reissueWrite(dmpId, now),
     traceWrite(deps, call.actor, dmpId, 'credentials.reissue', now),
   ];
   if (contact.mobile) {
