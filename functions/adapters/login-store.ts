@@ -38,6 +38,8 @@ export interface Challenge {
   attempts: number;
   /** When the challenge was created: when the login's password was checked. */
   createdAt: Date;
+  /** The session it opens ends then at the latest (a representative's, at the 18th birthday). */
+  sessionNotAfter?: Date | undefined;
 }
 
 /** Failure counters of unknown and idle ids fade after this long without a failure. */
@@ -198,6 +200,7 @@ export class LoginStore {
             codeHash: S(c.codeHash),
             expiresAt: S(c.expiresAt.toISOString()),
             mustChangePassword: BOOL(c.mustChangePassword),
+            ...(c.sessionNotAfter ? { sessionNotAfter: S(c.sessionNotAfter.toISOString()) } : {}),
             attempts: N(0),
             createdAt: S(now.toISOString()),
             ttl: N(epochSeconds(c.expiresAt) + 3600),
@@ -327,4 +330,5 @@ const toChallenge = (challengeId: string, i: Item): Challenge => ({
   mustChangePassword: bool(i, 'mustChangePassword') ?? true,
   attempts: num(i, 'attempts') ?? 0,
   createdAt: new Date(required(str(i, 'createdAt'), 'createdAt')),
+  sessionNotAfter: str(i, 'sessionNotAfter') ? new Date(str(i, 'sessionNotAfter')!) : undefined,
 });

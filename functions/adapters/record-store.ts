@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Channel, IssuedCreationCode } from '#domain/creation';
 import type { SessionEnds } from '#domain/login';
+import { isMinorOn } from '#domain/dates';
 import { B, BOOL, N, S, bin, bool, num, required, str, epochSeconds, type Item } from './attributes.ts';
 import { openJson, sealJson, type DataKey, type WrappedKey } from './envelope.ts';
 import { newLoginPuts, type NewLogin } from './login-store.ts';
@@ -642,9 +643,13 @@ export const openRecord = (key: DataKey, r: StoredRecord) => ({
   representatives: openJson<Representative[]>(key, META, 'representatives', r.sealed.representatives),
 });
 
-/** Who hears of what happens to a record by SMS: its mobile, and a minor's representatives. */
-export const holderMobiles = (key: DataKey, record: StoredRecord): string[] => {
-  const { contact, representatives } = openRecord(key, record);
-  const mobiles = [contact.mobile, ...(record.minor ? representatives.map((r) => r.mobile) : [])];
+/**
+ * Who hears of what happens to a record by SMS: its mobile, and a minor's representatives. Minor
+ * on the day, by the birth date: the `minor` flag stays set from the creation until a desk reissues
+ * the credentials, and the former representatives must not hear of an adult's record meanwhile.
+ */
+export const holderMobiles = (key: DataKey, record: StoredRecord, now: Date): string[] => {
+  const { identity, contact, representatives } = openRecord(key, record);
+  const mobiles = [contact.mobile, ...(isMinorOn(identity.birthDate, now) ? representatives.map((r) => r.mobile) : [])];
   return [...new Set(mobiles.filter((m): m is string => !!m))];
 };

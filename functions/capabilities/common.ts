@@ -49,7 +49,7 @@ export interface RecordAccess<A extends Allowed = Allowed> extends Subject {
  * request anyway, tells without another call. After a closure, undoing it (`closure: 'undo'`) is
  * the one thing an earlier session still does.
  */
-export const assertSessionStands = (actor: Call['actor'], record: StoredRecord, closure: 'refuse' | 'undo' = 'refuse'): void => {
+const assertSessionStands = (actor: Call['actor'], record: StoredRecord, closure: 'refuse' | 'undo' = 'refuse'): void => {
   if (!isRecordHolder(actor) || actor.dmpId !== record.dmpId) return;
   const end = sessionEnd(actor, record.sessionEnds);
   if (end === 'credentials' || (end === 'closure' && closure === 'refuse')) {
@@ -136,7 +136,7 @@ export const traceRead = async (deps: CryptoDeps, call: Call, dmpId: string, act
   const key = await opened.key();
   const first = [
     deps.access.seenWrite(dmpId, call.actor.id, now),
-    ...(details.mode === 'normal' ? holderMobiles(key, opened.record).map((to) => notify(deps, key, { to, template: 'first-access' }, now)) : []),
+    ...(details.mode === 'normal' ? holderMobiles(key, opened.record, now).map((to) => notify(deps, key, { to, template: 'first-access' }, now)) : []),
   ];
   try {
     await transact(deps.db, [traceWrite(deps, call.actor, dmpId, action, now, details), ...first]);

@@ -4,6 +4,7 @@
  * token no longer authenticates anyone, logging in again is the way on), and a new session works.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adultIdentity, randomMobile, recordBody } from '../support/fixtures.ts';
 import { MovableClock, NEW_PASSWORD, activeSession, newPatient, openSession, patientWithSession, startClockedApi } from '../support/patients.ts';
 import type { TestApi } from '../support/runtime.ts';
 
@@ -84,5 +85,33 @@ describe('a session ends with its record’s closure', () => {
     expect((await api.call('POST', `/v1/records/${p.dmpId}/reactivation`, { token: closer })).status).toBe(200);
     expectEnded(await api.call('GET', `/v1/records/${p.dmpId}`, { token: closer }));
     expect((await api.call('GET', `/v1/records/${p.dmpId}`, { token: fresh.body.accessToken })).status).toBe(200);
+  });
+});
+
+describe('a representative’s session ends at the 18th birthday', () => {
+  it('even when it was opened minutes before', async () => {
+    const birthday = new Date(clock.now().getTime() + 86_400_000);
+    const birthDate = `${birthday.getUTCFullYear() - 18}-${birthday.toISOString().slice(5, 10)}`;
+    const repMobile = randomMobile();
+    const created = await api.call('POST', '/v1/records', {
+      token: doctor,
+      body: recordBody({
+        identity: { ...adultIdentity(), birthDate },
+        representatives: [{ familyName: 'CanaryRep', givenNames: 'Anne', relationship: 'MTH', mobile: repMobile }],
+      }),
+    });
+    expect(created.status).toBe(201);
+    const dmpId = created.body.dmpId as string;
+    const rep = { dmpId, loginId: created.body.representatives[0].loginId, password: created.body.representatives[0].provisionalPassword, mobile: repMobile };
+    const adulthood = Date.parse(`${birthday.toISOString().slice(0, 10)}T00:00:00Z`);
+    clock.advance(adulthood - 2 * 60_000 - clock.now().getTime());
+    try {
+      const { token } = await activeSession(api, rep);
+      expect((await api.call('GET', `/v1/records/${dmpId}`, { token })).status).toBe(200);
+      clock.advance(3 * 60_000);
+      expect((await api.call('GET', `/v1/records/${dmpId}`, { token })).status).toBe(401);
+    } finally {
+      clock.reset();
+    }
   });
 });

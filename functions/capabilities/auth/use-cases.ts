@@ -11,15 +11,15 @@ import { renderText, sentLogPut } from '#adapters/outbox-store';
 import { ConditionsRefused, transact, type LabelledWrite } from '#adapters/transactions';
 import { isRecordHolder } from '#domain/actor';
 import { passwordProblem } from '#domain/password-policy';
-import { isMinorOn } from '#domain/dates';
+import { adulthood, isMinorOn } from '#domain/dates';
 import { refuse } from '#domain/errors';
 import { newLoginId, newProvisionalPassword } from '#domain/identifiers';
 import { CODE_TTL_MS, SOURCE_MAX_FAILURES, loginRefusal, newChallengeId, newLoginCode, retryAfterSeconds, sourceWindow } from '#domain/login';
 import type { AuthDeps } from './deps.ts';
 import { HttpProblem } from '#platform/problem';
 import { defineCapability, type HandlerOf } from '#http/define-capability';
-import { decideCredentialsReissue } from '#domain/access-policy';
-import { accessRecord, assertSessionStands, eventId, notify, traceWrite } from '../common.ts';
+import { decideCredentialsReissue, decideHolderAction } from '#domain/access-policy';
+import { accessRecord, eventId, notify, traceWrite } from '../common.ts';
 import { AUTH, type AUTH_ROUTES } from './routes.ts';
 
 type Handler<Id extends (typeof AUTH_ROUTES)[number]['id']> = HandlerOf<typeof AUTH_ROUTES, Id, AuthDeps>;
@@ -88,6 +88,8 @@ const patientLogin: Handler<'patientLogin'> = async (call, deps) => {
         codeHash: await deps.hasher.hash('login-code', `${challengeId}.${code}`),
         expiresAt,
         mustChangePassword: login.mustChangePassword,
+        // A representative acts for a minor: the session ends at the 18th birthday at the latest.
+        sessionNotAfter: login.actor === 'representative' ? adulthood(identity.birthDate) : undefined,
       },
       now,
     ),
@@ -135,6 +137,7 @@ const patientVerify: Handler<'patientVerify'> = async (call, deps) => {
     actor: challenge.actor,
     passwordChangeRequired: challenge.mustChangePassword,
     authenticatedAt: challenge.createdAt,
+    notAfter: challenge.sessionNotAfter,
   });
   return {
     status: 200,
@@ -149,12 +152,12 @@ const patientPassword: Handler<'patientPassword'> = async (call, deps) => {
   const now = deps.clock.now();
   const source = await deps.hasher.hash('source', call.sourceIp);
   await guard(deps, actor.loginId, source, now);
-  // The record's META item tells whether this session ended (one read, beside the login's).
-  const [login, record] = await Promise.all([deps.logins.get(actor.loginId), deps.records.load(actor.dmpId)]);
-  if (!login || login.dmpId !== actor.dmpId || !record) {
+  // The record's META item tells whether this session ended (one read, beside the login's):
+  // opening the record as its holder refuses an ended session.
+  const [login] = await Promise.all([deps.logins.get(actor.loginId), accessRecord(deps, call, actor.dmpId, ({ record }) => decideHolderAction(actor, record))]);
+  if (!login || login.dmpId !== actor.dmpId) {
     throw new HttpProblem(401, 'This session’s login no longer exists. Log in again.', { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
   }
-  assertSessionStands(actor, record);
   if (!(await verifyPassword(currentPassword, login.passwordHash))) {
     await deps.logins.recordFailure(actor.loginId, source, now);
     refuse('forbidden', 'wrong-password', 'The current password is wrong.');
