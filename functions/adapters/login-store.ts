@@ -60,6 +60,10 @@ export interface Challenge {
   expiresAt: Date;
   mustChangePassword: boolean;
   attempts: number;
+  /** When the challenge was created: when the login's password was checked. */
+  createdAt: Date;
+  /** The session it opens ends then at the latest (a representative's, at the 18th birthday). */
+  sessionNotAfter?: Date | undefined;
 }
 
 /** Failure counters of unknown and idle ids fade after this long without a failure. */
@@ -288,7 +292,7 @@ export class LoginStore {
   }
 
   /** The challenge and the log of the SMS that carried its code, together. */
-  challengePut(c: Omit<Challenge, 'attempts'>, now: Date): LabelledWrite {
+  challengePut(c: Omit<Challenge, 'attempts' | 'createdAt'>, now: Date): LabelledWrite {
     return {
       label: 'challenge',
       item: {
@@ -303,6 +307,7 @@ export class LoginStore {
             codeHash: S(c.codeHash),
             expiresAt: S(c.expiresAt.toISOString()),
             mustChangePassword: BOOL(c.mustChangePassword),
+            ...(c.sessionNotAfter ? { sessionNotAfter: S(c.sessionNotAfter.toISOString()) } : {}),
             attempts: N(0),
             createdAt: S(now.toISOString()),
             ttl: N(epochSeconds(c.expiresAt) + 3600),
@@ -436,4 +441,6 @@ const toChallenge = (challengeId: string, i: Item): Challenge => ({
   expiresAt: new Date(required(str(i, 'expiresAt'), 'expiresAt')),
   mustChangePassword: bool(i, 'mustChangePassword') ?? true,
   attempts: num(i, 'attempts') ?? 0,
+  createdAt: new Date(required(str(i, 'createdAt'), 'createdAt')),
+  sessionNotAfter: str(i, 'sessionNotAfter') ? new Date(str(i, 'sessionNotAfter')!) : undefined,
 });

@@ -15,6 +15,8 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import type { Channel, IssuedCreationCode } from '#domain/creation';
+import type { SessionEnds } from '#domain/login';
+import { isMinorOn } from '#domain/dates';
 import { B, BOOL, N, S, bin, bool, num, required, str, epochSeconds, type Item } from './attributes.ts';
 import { openJson, sealJson, type DataKey, type WrappedKey } from './envelope.ts';
 import { newLoginPuts, type NewLogin } from './login-store.ts';
@@ -108,6 +110,8 @@ export interface StoredRecord {
   retainUntil?: string | undefined;
   minor: boolean;
   emergencyAccess: EmergencyAccess;
+  /** When its holders' sessions ended (reissue, password changes, closure). */
+  sessionEnds: SessionEnds;
   wrappedKey: WrappedKey;
   sealed: { identity: Uint8Array; contact: Uint8Array; representatives: Uint8Array };
 }
@@ -356,8 +360,8 @@ export class RecordStore {
     const t = this.table;
     return [
       this.statusChange(dmpId, 'active', 'closed', {
-        set: ['closedAt = :at', 'retainUntil = :until'],
-        values: { ':at': S(closedAt.toISOString()), ':until': S(retainUntil.toISOString()) },
+        set: ['closedAt = :at', 'retainUntil = :until', `${SESSIONS_CLOSED_AT} = :ms`],
+        values: { ':at': S(closedAt.toISOString()), ':until': S(retainUntil.toISOString()), ':ms': N(closedAt.getTime()) },
       }),
       {
         label: 'retention',
@@ -416,7 +420,7 @@ export class RecordStore {
   }
 
   /** An update of the record's META item, under a condition (every change of a record has one). */
-  private recordUpdate(dmpId: string, u: { set: string[]; remove?: string[] | undefined; condition: string; values: Item }): LabelledWrite {
+  private recordUpdate(dmpId: string, u: { set: string[]; remove?: string[] | undefined; condition: string; values: Item; names?: Record<string, string> }): LabelledWrite {
     const remove = u.remove ?? [];
     const expression = `SET ${u.set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`;
     return {
@@ -428,7 +432,9 @@ export class RecordStore {
           UpdateExpression: expression,
           ConditionExpression: u.condition,
           // DynamoDB refuses a name the expressions do not use.
-          ...(`${expression} ${u.condition}`.includes('#status') ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
+          ...(`${expression} ${u.condition}`.includes('#status') || u.names
+            ? { ExpressionAttributeNames: { ...(`${expression} ${u.condition}`.includes('#status') ? { '#status': 'status' } : {}), ...u.names } }
+            : {}),
           ExpressionAttributeValues: u.values,
         },
       },
@@ -465,9 +471,26 @@ export class RecordStore {
     };
   }
 
-  /** The person is of age: the record is no longer a minor's. */
-  adultWrite(dmpId: string): LabelledWrite {
-    return this.recordUpdate(dmpId, { set: ['minor = :false'], condition: 'attribute_exists(pk)', values: { ':false': BOOL(false) } });
+  /**
+   * The desk reissued the credentials of an adult: the record is no longer a minor's, and every
+   * session opened before (with the logins the reissue replaces) ends.
+   */
+  reissueWrite(dmpId: string, now: Date): LabelledWrite {
+    return this.recordUpdate(dmpId, {
+      set: ['minor = :false', `${SESSIONS_REISSUED_AT} = :ms`],
+      condition: 'attribute_exists(pk)',
+      values: { ':false': BOOL(false), ':ms': N(now.getTime()) },
+    });
+  }
+
+  /** A login's password changed: every session of that login opened before ends. */
+  passwordChangedWrite(dmpId: string, loginId: string, now: Date): LabelledWrite {
+    return this.recordUpdate(dmpId, {
+      set: ['#changed = :ms'],
+      condition: 'attribute_exists(pk)',
+      values: { ':ms': N(now.getTime()) },
+      names: { '#changed': `${PASSWORD_CHANGED_AT}${loginId}` },
+    });
   }
 
   /**
@@ -575,6 +598,21 @@ export class RecordStore {
   }
 }
 
+/** META attributes of the sessions' ends (instants in ms); one password attribute per login id. */
+const SESSIONS_REISSUED_AT = 'sessionsReissuedAt';
+const SESSIONS_CLOSED_AT = 'sessionsClosedAt';
+const PASSWORD_CHANGED_AT = 'sessionsPasswordChangedAt#';
+
+const sessionEndsOf = (meta: Item): SessionEnds => {
+  const passwordChangedAt: Record<string, number> = {};
+  for (const name of Object.keys(meta)) {
+    if (!name.startsWith(PASSWORD_CHANGED_AT)) continue;
+    const at = num(meta, name);
+    if (at !== undefined) passwordChangedAt[name.slice(PASSWORD_CHANGED_AT.length)] = at;
+  }
+  return { credentialsReissuedAt: num(meta, SESSIONS_REISSUED_AT), closedAt: num(meta, SESSIONS_CLOSED_AT), passwordChangedAt };
+};
+
 const toStoredRecord = (meta: Item, key: Item): StoredRecord => ({
   dmpId: required(str(meta, 'dmpId'), 'dmpId'),
   status: required(str(meta, 'status'), 'status') as StoredRecord['status'],
@@ -596,6 +634,7 @@ const toStoredRecord = (meta: Item, key: Item): StoredRecord => ({
   retainUntil: str(meta, 'retainUntil'),
   minor: bool(meta, 'minor') ?? false,
   emergencyAccess: { breakGlass: bool(meta, 'breakGlass') ?? true, regulation: bool(meta, 'regulation') ?? true },
+  sessionEnds: sessionEndsOf(meta),
   wrappedKey: {
     ciphertext: required(bin(key, 'wrapped'), 'wrapped key'),
     masterKeyId: required(str(key, 'masterKeyId'), 'masterKeyId'),
@@ -623,9 +662,13 @@ export const openRecord = (key: DataKey, r: StoredRecord) => ({
   representatives: openJson<Representative[]>(key, META, 'representatives', r.sealed.representatives),
 });
 
-/** Who hears of what happens to a record by SMS: its mobile, and a minor's representatives. */
-export const holderMobiles = (key: DataKey, record: StoredRecord): string[] => {
-  const { contact, representatives } = openRecord(key, record);
-  const mobiles = [contact.mobile, ...(record.minor ? representatives.map((r) => r.mobile) : [])];
+/**
+ * Who hears of what happens to a record by SMS: its mobile, and a minor's representatives. Minor
+ * on the day, by the birth date: the `minor` flag stays set from the creation until a desk reissues
+ * the credentials, and the former representatives must not hear of an adult's record meanwhile.
+ */
+export const holderMobiles = (key: DataKey, record: StoredRecord, now: Date): string[] => {
+  const { identity, contact, representatives } = openRecord(key, record);
+  const mobiles = [contact.mobile, ...(isMinorOn(identity.birthDate, now) ? representatives.map((r) => r.mobile) : [])];
   return [...new Set(mobiles.filter((m): m is string => !!m))];
 };

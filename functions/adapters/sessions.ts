@@ -22,6 +22,10 @@ export interface SessionClaims {
   actor: 'patient' | 'representative';
   /** The provisional password is still in use: the session may only change it. */
   passwordChangeRequired: boolean;
+  /** When the password was checked (the login's first factor): the session dates from then. */
+  authenticatedAt: Date;
+  /** The session ends then at the latest (a representative's, at the person's 18th birthday). */
+  notAfter?: Date | undefined;
 }
 
 const b64url = (value: string | Uint8Array): string => Buffer.from(value).toString('base64url');
@@ -72,6 +76,7 @@ export class SessionSigner {
   /** One KMS Sign. */
   async issue(claims: SessionClaims): Promise<{ accessToken: string; expiresIn: number }> {
     const iat = Math.floor(this.clock.now().getTime() / 1000);
+    const exp = Math.min(iat + SESSION_TTL_SECONDS, claims.notAfter ? Math.floor(claims.notAfter.getTime() / 1000) : Number.POSITIVE_INFINITY);
     const header = { alg: 'ES256', typ: 'JWT', kid: sessionKid(this.config.keyId) };
     const payload = {
       iss: this.config.issuer,
@@ -81,13 +86,17 @@ export class SessionSigner {
       lid: claims.loginId,
       ...(claims.passwordChangeRequired ? { pcr: true } : {}),
       iat,
-      exp: iat + SESSION_TTL_SECONDS,
+      // When the password was checked, to the millisecond: a credential change or a closure ends
+      // the sessions authenticated before it — a login begun with the old password too — which a
+      // whole second would blur (see sessionEnd in domain/login.ts).
+      authms: claims.authenticatedAt.getTime(),
+      exp,
       jti: this.newId(),
     };
     const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
     const out = await this.kms.send(new SignCommand({ KeyId: this.config.keyId, Message: Buffer.from(input), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }));
     if (!out.Signature) throw new Error('KMS returned no signature');
-    return { accessToken: `${input}.${b64url(derToJose(out.Signature))}`, expiresIn: SESSION_TTL_SECONDS };
+    return { accessToken: `${input}.${b64url(derToJose(out.Signature))}`, expiresIn: Math.max(0, exp - iat) };
   }
 }
 

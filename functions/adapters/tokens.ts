@@ -46,6 +46,8 @@ const sessionClaims = z.lazy(() =>
     actor: z.enum(['patient', 'representative']),
     lid: z.string().check(z.regex(/^[0-9]{11}$/)),
     pcr: z.optional(z.literal(true)),
+    iat: z.optional(z.number()),
+    authms: z.optional(z.int()),
   }),
 );
 const agentClaims = z.lazy(() =>
@@ -152,6 +154,7 @@ const toSession = (payload: JWTPayload): Actor => {
     kind: c.data.actor,
     dmpId: c.data.sub,
     loginId: c.data.lid,
+    authenticatedAt: c.data.authms ?? (c.data.iat ?? 0) * 1000,
     ...(c.data.pcr ? { passwordChangeRequired: true } : {}),
   };
 };

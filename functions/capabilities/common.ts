@@ -13,7 +13,8 @@ import { fanOutPut, outboxPut, type FanOutMessage, type OutboxMessage } from '#a
 import { tracePut, writeTrace } from '#adapters/trace-store';
 import { ConditionsRefused, transact, type LabelledWrite } from '#adapters/transactions';
 import type { Allowed, Denial } from '#domain/access-policy';
-import type { Actor } from '#domain/actor';
+import { isRecordHolder, type Actor } from '#domain/actor';
+import { sessionEnd } from '#domain/login';
 import { denied } from '#http/denial';
 import { refuse } from '#domain/errors';
 import { newEventId } from '#domain/identifiers';
@@ -57,27 +58,48 @@ export const guardRefused = (error: ConditionsRefused): boolean => error.labels.
 const RECORD_ACTIVE = 'record-active';
 const NOT_BLOCKED = 'not-blocked';
 
+/**
+ * A holder's session on its own record ended: its credentials changed (a desk reissue, a password
+ * change) or the record was closed since it was issued. The token no longer authenticates anyone
+ * (401, invalid_token: logging in again is the way on), which the record's META item, read by the
+ * request anyway, tells without another call. After a closure, undoing it (`closure: 'undo'`) is
+ * the one thing an earlier session still does.
+ */
+const assertSessionStands = (actor: Call['actor'], record: StoredRecord, closure: 'refuse' | 'undo' = 'refuse'): void => {
+  if (!isRecordHolder(actor) || actor.dmpId !== record.dmpId) return;
+  const end = sessionEnd(actor, record.sessionEnds);
+  if (end === 'credentials' || (end === 'closure' && closure === 'refuse')) {
+    throw new HttpProblem(401, 'This session ended: the credentials changed or the record was closed since it was opened. Log in again.', {
+      code: 'session-ended',
+      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+    });
+  }
+};
+
 /** The record and the caller's standing on it, read side by side; 404 when there is no record. */
-const loadSubject = async (deps: CryptoDeps, call: Call, dmpId: string): Promise<Subject> => {
+const loadSubject = async (deps: CryptoDeps, call: Call, dmpId: string, closure: 'refuse' | 'undo'): Promise<Subject> => {
   const [record, standing] = await Promise.all([
     deps.records.load(dmpId),
     call.actor.kind === 'professional' ? deps.access.standing(dmpId, call.actor.id) : ({} as ProfessionalStanding),
   ]);
   if (!record) throw new HttpProblem(404, 'No such record.');
+  assertSessionStands(call.actor, record, closure);
   return { record, standing };
 };
 
 /**
- * Loads the record and the caller's standing, asks the access policy, and opens the record only
- * when it allows; otherwise the refusal is the answer.
+ * Loads the record and the caller's standing, refuses a holder's session that ended (see
+ * assertSessionStands: `closure: 'undo'` for reactivation only), asks the access policy, and opens
+ * the record only when it allows; otherwise the refusal is the answer.
  */
 export const accessRecord = async <A extends Allowed>(
   deps: CryptoDeps,
   call: Call,
   dmpId: string,
   decide: (subject: Subject, now: Date) => A | Denial,
+  closure: 'refuse' | 'undo' = 'refuse',
 ): Promise<RecordAccess<A>> => {
-  const subject = await loadSubject(deps, call, dmpId);
+  const subject = await loadSubject(deps, call, dmpId, closure);
   const decision = decide(subject, deps.clock.now());
   if (!decision.allow) return denied(decision);
   let key: Promise<DataKey> | undefined;
@@ -88,7 +110,7 @@ export const accessRecord = async <A extends Allowed>(
     key: () => (key ??= deps.keyRing.unwrap(dmpId, subject.record.wrappedKey)),
     guards: () => [deps.records.activeCheck(dmpId), ...(actor.kind === 'professional' ? [deps.access.notBlockedCheck(dmpId, actor.id)] : [])],
     redecide: async (again) => {
-      const fresh = again(await loadSubject(deps, call, dmpId), deps.clock.now());
+      const fresh = again(await loadSubject(deps, call, dmpId, closure), deps.clock.now());
       if (!fresh.allow) return denied(fresh);
       return refuse('conflict', 'state-changed', 'The record changed meanwhile: retry.');
     },
@@ -162,7 +184,7 @@ export const traceRead = async (deps: CryptoDeps, call: Call, dmpId: string, act
   const key = await opened.key();
   const first = [
     deps.access.seenWrite(dmpId, call.actor.id, now),
-    ...(details.mode === 'normal' ? holderMobiles(key, opened.record).map((to) => notify(deps, key, { to, template: 'first-access' }, now)) : []),
+    ...(details.mode === 'normal' ? holderMobiles(key, opened.record, now).map((to) => notify(deps, key, { to, template: 'first-access' }, now)) : []),
   ];
   try {
     await transact(deps.db, [traceWrite(deps, call.actor, dmpId, action, now, details), ...first]);

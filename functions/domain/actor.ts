@@ -1,9 +1,13 @@
-/** Who is calling, as established from a verified token (or no token at all). */
+/**
+ * Who is calling, as established from a verified token (or no token at all). A session holder's
+ * `authenticatedAt` is when its login checked the password (ms): sessions end with their credentials
+ * and with their record's closure (domain/login.ts sessionEnd).
+ */
 export type Actor =
   | { kind: 'professional'; id: string; profession: string; structure?: string; role?: string }
   | { kind: 'agent'; id: string; organisation: string }
-  | { kind: 'patient'; dmpId: string; loginId: string; passwordChangeRequired?: boolean }
-  | { kind: 'representative'; dmpId: string; loginId: string; passwordChangeRequired?: boolean }
+  | { kind: 'patient'; dmpId: string; loginId: string; passwordChangeRequired?: boolean; authenticatedAt?: number }
+  | { kind: 'representative'; dmpId: string; loginId: string; passwordChangeRequired?: boolean; authenticatedAt?: number }
   | { kind: 'anonymous' };
 
 /** The stable reference of an actor kept in traces and idempotency scopes: ids only, never names. */

@@ -14,6 +14,13 @@ export const ageOn = (birthDate: string, on: Date): number => {
 export const MAJORITY_AGE = 18;
 export const isMinorOn = (birthDate: string, on: Date): boolean => ageOn(birthDate, on) < MAJORITY_AGE;
 
+/** The instant a person born on this day (YYYY-MM-DD) comes of age: the 18th birthday, 00:00 UTC (29 February: 1 March). */
+export const adulthood = (birthDate: string): Date => {
+  const [y, m, d] = birthDate.split('-').map(Number) as [number, number, number];
+  // Date.UTC rolls 29 February of a common year over to 1 March, as ageOn counts it.
+  return new Date(Date.UTC(y + MAJORITY_AGE, m - 1, d));
+};
+
 /** ISO 8601 week label of a UTC day, e.g. 2026-W47. */
 export const isoWeek = (day: string): string => {
   const date = new Date(`${day}T00:00:00Z`);

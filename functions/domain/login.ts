@@ -165,3 +165,35 @@ export const loginRefusal = (actor: LoginActor, isMinorToday: boolean): LoginRef
   }
   return undefined;
 };
+
+/**
+ * When the sessions of a record's holders ended, as the record's META item keeps it: a desk reissue
+ * of credentials ends every session of the record, a password change every session of its login,
+ * a closure every session of the record except for undoing the closure (reactivation). Instants
+ * in milliseconds.
+ */
+export interface SessionEnds {
+  /** The last reissue of the record's credentials (every login replaced). */
+  credentialsReissuedAt?: number | undefined;
+  /** The last password change of each login. */
+  passwordChangedAt: Readonly<Record<string, number>>;
+  /** The last closure of the record (kept after a reactivation). */
+  closedAt?: number | undefined;
+}
+
+/**
+ * Why a session of the record, whose login checked the password at `authenticatedAt` (ms), no
+ * longer authenticates its holder:
+ * `credentials` (a reissue or a password change since: nothing is allowed), `closure` (the record
+ * was closed since: only reactivation is), or undefined while it stands. Dating a session from its
+ * password check, not from its code, also ends a login begun before the change and finished after.
+ * "Before" is strict: the change is written by a request later than the one that checked the
+ * password of a session it ends.
+ */
+export const sessionEnd = (session: { loginId: string; authenticatedAt?: number | undefined }, ends: SessionEnds): 'credentials' | 'closure' | undefined => {
+  const issuedAt = session.authenticatedAt ?? 0;
+  const credentials = Math.max(ends.credentialsReissuedAt ?? 0, ends.passwordChangedAt[session.loginId] ?? 0);
+  if (issuedAt < credentials) return 'credentials';
+  if (issuedAt < (ends.closedAt ?? 0)) return 'closure';
+  return undefined;
+};

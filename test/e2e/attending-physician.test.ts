@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomRpps } from '../support/fixtures.ts';
 import { accessLog, deposit, listIds } from '../support/documents.ts';
-import { MovableClock, patientWithSession, startClockedApi } from '../support/patients.ts';
+import { MovableClock, NEW_PASSWORD, activeSession, patientWithSession, startClockedApi } from '../support/patients.ts';
 import type { TestApi } from '../support/runtime.ts';
 
 let api: TestApi;
@@ -102,6 +102,8 @@ describe('a professional does not make himself attending physician', () => {
     expect((await api.call('POST', `/v1/records/${p.dmpId}/closure`, { token })).status).toBe(200);
     const reactivated = await api.call('POST', `/v1/records/${p.dmpId}/reactivation`, { token: x, body: { consent: { expressConsent: true } } });
     expect(reactivated.status).toBe(200);
-    expect(await entryOf(token, p.dmpId, xId)).toMatchObject({ status: 'authorized', attendingPhysician: false });
+    // The closure ended the patient's session: a new one reads the list.
+    const { token: fresh } = await activeSession(api, { ...p, password: NEW_PASSWORD });
+    expect(await entryOf(fresh, p.dmpId, xId)).toMatchObject({ status: 'authorized', attendingPhysician: false });
   });
 });

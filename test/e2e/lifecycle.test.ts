@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failNext } from '../support/faults.ts';
 import { randomMobile, recordBody } from '../support/fixtures.ts';
-import { MovableClock, lastCode, startClockedApi, patientWithSession } from '../support/patients.ts';
+import { MovableClock, NEW_PASSWORD, activeSession, lastCode, startClockedApi, patientWithSession } from '../support/patients.ts';
 import type { TestApi } from '../support/runtime.ts';
 
 let api: TestApi;
@@ -109,11 +109,14 @@ describe('closure and reactivation', () => {
     expect(search.body).toMatchObject({ status: 'closed', closedAt: closed.body.closedAt, authorization: 'INTERDIT' });
     expect((await api.call('POST', '/v1/records', { token: doctor, body: { ...recordBody(), ins: p.ins } })).status).toBe(409);
 
-    const own = await api.call('GET', `/v1/records/${p.dmpId}`, { token });
+    // The closure ended the session that closed; a new one reads the closed record, and only reads.
+    expect((await api.call('GET', `/v1/records/${p.dmpId}`, { token })).status).toBe(401);
+    const { token: fresh } = await activeSession(api, { ...p, password: NEW_PASSWORD });
+    const own = await api.call('GET', `/v1/records/${p.dmpId}`, { token: fresh });
     expect(own.status).toBe(200);
     expect(own.body.status).toBe('closed');
-    expect((await api.call('PATCH', `/v1/records/${p.dmpId}/settings`, { token, body: { emergencyAccess: { regulation: false } } })).status).toBe(409);
-    expect((await api.call('POST', `/v1/records/${p.dmpId}/closure`, { token })).status).toBe(409);
+    expect((await api.call('PATCH', `/v1/records/${p.dmpId}/settings`, { token: fresh, body: { emergencyAccess: { regulation: false } } })).status).toBe(409);
+    expect((await api.call('POST', `/v1/records/${p.dmpId}/closure`, { token: fresh })).status).toBe(409);
 
     await api.runJob('outbox');
     expect((await api.sms(p.mobile)).some((m) => /ferme/.test(m.message))).toBe(true);
@@ -121,7 +124,8 @@ describe('closure and reactivation', () => {
 
   it('reactivates by the patient alone, by a professional or an agent with express consent only', async () => {
     const { p, token } = await patientWithSession(api, doctor);
-    const close = () => api.call('POST', `/v1/records/${p.dmpId}/closure`, { token });
+    // A closure ends the sessions opened before it (but for undoing it): each closure, a new one.
+    const close = async () => api.call('POST', `/v1/records/${p.dmpId}/closure`, { token: (await activeSession(api, { ...p, password: NEW_PASSWORD })).token });
     expect((await close()).status).toBe(200);
     expect((await api.call('POST', `/v1/records/${p.dmpId}/reactivation`, { token })).body).toEqual({ status: 'active' });
     expect((await api.call('POST', `/v1/records/${p.dmpId}/reactivation`, { token })).status).toBe(409);

@@ -31,7 +31,7 @@ let n = 0;
 const uniq = (prefix: string) => `${prefix}${String(++n).padStart(6, '0')}`;
 const loginId = () => `${String(70_000_000_000 + ++n)}`;
 
-const newChallenge = async (over: Partial<Omit<Challenge, 'attempts'>> = {}) => {
+const newChallenge = async (over: Partial<Omit<Challenge, 'attempts' | 'createdAt'>> = {}) => {
   const c = {
     challengeId: uniq('chal-'),
     dmpId: 'Dmp_record-0001',
@@ -56,9 +56,11 @@ const rawItem = async (key: { pk: string; sk: string }) => (await env.db.send(ne
 
 describe('one-time-code challenges', () => {
   it('counts attempts and returns the challenge as stored', async () => {
-    const c = await newChallenge({ mustChangePassword: true, actor: 'representative', loginId: '10987654321' });
+    const notAfter = new Date('2027-01-01T00:00:00Z');
+    const c = await newChallenge({ mustChangePassword: true, actor: 'representative', loginId: '10987654321', sessionNotAfter: notAfter });
     const first = await store.attempt(c.challengeId, NOW);
-    expect(first).toEqual({ ...c, attempts: 1 });
+    expect(first).toEqual({ ...c, attempts: 1, createdAt: NOW });
+    expect(first?.sessionNotAfter).toEqual(notAfter);
     expect((await store.attempt(c.challengeId, NOW))?.attempts).toBe(2);
   });
 

@@ -44,6 +44,7 @@ const claims = (over: Partial<SessionClaims> = {}): SessionClaims => ({
   loginId: '12345678901',
   actor: 'patient',
   passwordChangeRequired: false,
+  authenticatedAt: new Date(T0 - 60_000),
   ...over,
 });
 
@@ -81,7 +82,7 @@ describe('issuing and verifying sessions', () => {
     expect(header.kid).not.toContain(keyId);
     expect(payload.exp - payload.iat).toBe(SESSION_TTL_SECONDS);
     expect(payload.iat).toBe(T0 / 1000);
-    expect(await verifier().verify(accessToken)).toEqual({ kind: 'patient', dmpId: 'Dmp_record-0001', loginId: '12345678901' });
+    expect(await verifier().verify(accessToken)).toEqual({ kind: 'patient', dmpId: 'Dmp_record-0001', loginId: '12345678901', authenticatedAt: T0 - 60_000 });
   });
 
   it('a representative session with a provisional password says so', async () => {
@@ -90,6 +91,7 @@ describe('issuing and verifying sessions', () => {
       kind: 'representative',
       dmpId: 'Dmp_record-0001',
       loginId: '10987654321',
+      authenticatedAt: T0 - 60_000,
       passwordChangeRequired: true,
     });
   });

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { addYears, ageOn, daysBetween, isMinorOn, isoWeek, monthBounds } from '../../functions/domain/dates.ts';
+import { addYears, adulthood, ageOn, daysBetween, isMinorOn, isoWeek, monthBounds } from '../../functions/domain/dates.ts';
 
 describe('dates', () => {
+  it('comes of age at the first instant of the 18th birthday (29 February: 1 March), as isMinorOn counts it', () => {
+    for (const birthDate of ['2008-11-23', '2008-02-29', '2009-01-01', '2008-12-31']) {
+      const at = adulthood(birthDate);
+      expect(isMinorOn(birthDate, new Date(at.getTime() - 1))).toBe(true);
+      expect(isMinorOn(birthDate, at)).toBe(false);
+    }
+    expect(adulthood('2008-02-29').toISOString()).toBe('2026-03-01T00:00:00.000Z');
+  });
+
   it('counts completed years, the birthday itself included', () => {
     expect(ageOn('2008-11-23', new Date('2026-11-22T23:59:59Z'))).toBe(17);
     expect(ageOn('2008-11-23', new Date('2026-11-23T00:00:00Z'))).toBe(18);

@@ -15,6 +15,7 @@ import {
   newChallengeId,
   newLoginCode,
   retryAfterSeconds,
+  sessionEnd,
   slidingFailures,
   sourceAdmits,
   sourceGroup,
@@ -312,5 +313,24 @@ describe('majority', () => {
     expect(loginRefusal('patient', before)?.code).toBe('minor-patient');
     expect(loginRefusal('representative', on)?.code).toBe('representative-ended');
     expect(loginRefusal('patient', on)).toBeUndefined();
+  });
+});
+
+describe('a session ends with its credentials and its record’s closure', () => {
+  const T = NOW.getTime();
+  const session = (authenticatedAt: number | undefined, loginId = '11111111111') => ({ loginId, authenticatedAt });
+  it.each([
+    ['nothing changed', {}, T, undefined],
+    ['reissued after the login', { credentialsReissuedAt: T + 1 }, T, 'credentials'],
+    ['reissued before the login', { credentialsReissuedAt: T - 1 }, T, undefined],
+    ['reissued in the same millisecond', { credentialsReissuedAt: T }, T, undefined],
+    ['this login’s password changed after', { passwordChangedAt: { '11111111111': T + 1 } }, T, 'credentials'],
+    ['another login’s password changed after', { passwordChangedAt: { '22222222222': T + 1 } }, T, undefined],
+    ['closed after the login', { closedAt: T + 1 }, T, 'closure'],
+    ['closed before the login', { closedAt: T - 1 }, T, undefined],
+    ['closed and reissued after: the credentials win', { closedAt: T + 1, credentialsReissuedAt: T + 2 }, T, 'credentials'],
+    ['a session without its instant, once anything changed', { closedAt: 1 }, undefined, 'closure'],
+  ] as const)('%s', (_, ends, at, expected) => {
+    expect(sessionEnd(session(at), { passwordChangedAt: {}, ...ends })).toBe(expected);
   });
 });

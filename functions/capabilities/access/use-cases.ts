@@ -120,7 +120,7 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
   const writes: LabelledWrite[] = [
     deps.access.emergencyWrite(key, actor.id, decision.mode, request.reason, now, until),
     traceWrite(deps, call.actor, dmpId, 'access.emergency', now, { mode: decision.mode }),
-    ...holderMobiles(key, record).map((to) => notify(deps, key, { to, template: 'emergency-access' }, now)),
+    ...holderMobiles(key, record, now).map((to) => notify(deps, key, { to, template: 'emergency-access' }, now)),
     notifyAll(deps, key, { audience: 'attending-physicians', except: actor.id, template: 'emergency-access-professional', params: { dmpId, mode: decision.mode } }, now),
   ];
   // The first access is this one: recorded now, so no later "first access" message follows it.

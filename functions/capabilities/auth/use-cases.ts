@@ -12,7 +12,7 @@ import { renderText, sentLogPut } from '#adapters/outbox-store';
 import { ConditionsRefused, transact, type LabelledWrite } from '#adapters/transactions';
 import { isRecordHolder } from '#domain/actor';
 import { passwordProblem } from '#domain/password-policy';
-import { isMinorOn } from '#domain/dates';
+import { adulthood, isMinorOn } from '#domain/dates';
 import { refuse } from '#domain/errors';
 import { newLoginId, newProvisionalPassword } from '#domain/identifiers';
 import { CODE_TTL_MS, loginRefusal, newChallengeId, newLoginCode, retryAfterSeconds, sourceGroup } from '#domain/login';
@@ -20,7 +20,7 @@ import type { AccountReservation, SourceReservation } from '#adapters/login-stor
 import type { AuthDeps } from './deps.ts';
 import { HttpProblem } from '#platform/problem';
 import { defineCapability, type HandlerOf } from '#http/define-capability';
-import { decideCredentialsReissue } from '#domain/access-policy';
+import { decideCredentialsReissue, decideHolderAction } from '#domain/access-policy';
 import { accessRecord, eventId, notify, traceWrite } from '../common.ts';
 import { AUTH, type AUTH_ROUTES } from './routes.ts';
 
@@ -110,6 +110,8 @@ const patientLogin: Handler<'patientLogin'> = async (call, deps) => {
         codeHash: await deps.hasher.hash('login-code', `${challengeId}.${code}`),
         expiresAt,
         mustChangePassword: login.mustChangePassword,
+        // A representative acts for a minor: the session ends at the 18th birthday at the latest.
+        sessionNotAfter: login.actor === 'representative' ? adulthood(identity.birthDate) : undefined,
       },
       now,
     ),
@@ -158,6 +160,8 @@ const patientVerify: Handler<'patientVerify'> = async (call, deps) => {
       loginId: challenge.loginId,
       actor: challenge.actor,
       passwordChangeRequired: challenge.mustChangePassword,
+      authenticatedAt: challenge.createdAt,
+      notAfter: challenge.sessionNotAfter,
     }),
     deps.logins.releaseSource(sourceReservation),
   ]);
@@ -172,7 +176,9 @@ const patientPassword: Handler<'patientPassword'> = async (call, deps) => {
   const actor = call.actor;
   if (!isRecordHolder(actor)) return refuse('forbidden', 'not-a-patient', 'Only a patient or a representative has a password here.');
   const now = deps.clock.now();
-  const source = await sourceOf(deps, call.sourceIp);
+  // The record's META item tells whether this session ended: opening the record as its holder
+  // refuses an ended session, before any attempt is counted.
+  const [source] = await Promise.all([sourceOf(deps, call.sourceIp), accessRecord(deps, call, actor.dmpId, ({ record }) => decideHolderAction(actor, record))]);
   // The current password is checked like a login's: counted first.
   refuseKnownSource(deps, source, now);
   const account = await reserveAccount(deps, actor.loginId, now);
@@ -189,6 +195,8 @@ const patientPassword: Handler<'patientPassword'> = async (call, deps) => {
   try {
     await transact(deps.db, [
       deps.logins.passwordChange(actor.loginId, login.passwordHash, await hashPassword(newPassword), now),
+      // Every session of this login opened until now ends with the old password.
+      deps.records.passwordChangedWrite(actor.dmpId, actor.loginId, now),
       traceWrite(deps, actor, actor.dmpId, 'password.change', now),
     ]);
   } catch (error) {
@@ -219,7 +227,8 @@ const reissueCredentials: Handler<'reissueCredentials'> = async (call, deps) => 
   const writes: LabelledWrite[] = [
     ...existing.flatMap((l) => deps.logins.loginDeletes(dmpId, l.loginId)),
     ...deps.logins.loginPuts(dmpId, { loginId, actor: 'patient', passwordHash: await hashPassword(provisionalPassword), mustChangePassword: true }, now),
-    deps.records.adultWrite(dmpId),
+    // Every session opened until now ends with the logins it replaces.
+    deps.records.reissueWrite(dmpId, now),
     traceWrite(deps, call.actor, dmpId, 'credentials.reissue', now),
   ];
   if (contact.mobile) {

@@ -64,7 +64,7 @@ export class DynamoVisibilityStore implements VisibilityStore<LoadedDocument> {
     const key = await this.d.keyRing.unwrap(doc.dmpId, doc.record.wrappedKey);
     return this.transact([
       this.d.documents.nextVisibilityStepWrite(doc.dmpId, doc.stored, revealAt),
-      ...holderMobiles(key, doc.record).map((to) => ({ label: 'notification', item: outboxPut(this.d.tableName, key, { to, template: 'document-pending' }, now, this.id()) })),
+      ...holderMobiles(key, doc.record, now).map((to) => ({ label: 'notification', item: outboxPut(this.d.tableName, key, { to, template: 'document-pending' }, now, this.id()) })),
     ]);
   }
 

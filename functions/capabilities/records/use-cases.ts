@@ -205,7 +205,8 @@ const reactivateRecord: Handler<'reactivateRecord'> = async (call, deps) => {
   const { dmpId } = call.params;
   const { consent } = call.body;
   const actor = call.actor;
-  const opened = await accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideReactivation(actor, record, standing, now));
+  // A holder's session opened before the closure may still undo it (and nothing else).
+  const opened = await accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideReactivation(actor, record, standing, now), 'undo');
   const { record } = opened;
   assertReactivation(actor, record.status, consent);
   const now = deps.clock.now();
