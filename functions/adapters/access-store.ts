@@ -1,7 +1,8 @@
 /**
  * A professional's standing on a record — authorization (or block), last emergency access, first
- * access — read in one Query (PRO#<id>, PRO#<id>#EMERGENCY, PRO#<id>#SEEN sort together), and
- * the writes that change it, as parts of the transaction of the action that causes them.
+ * access, last emergency notice — read in one Query (PRO#<id>, PRO#<id>#EMERGENCY, PRO#<id>#NOTICE,
+ * PRO#<id>#SEEN sort together), and the writes that change it, as parts of the transaction of the
+ * action that causes them.
  */
 import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EmergencyMode, Relation, Standing } from '#domain/access-policy';
@@ -15,6 +16,8 @@ export interface ProfessionalStanding extends Standing {
   seenAt?: string | undefined;
   /** Since when the authorization (or block) holds. */
   since?: string | undefined;
+  /** When the professional's last emergency access was told to the patient (absent: never). */
+  emergencyNoticeAt?: string | undefined;
 }
 
 export class AccessStore {
@@ -46,6 +49,7 @@ export class AccessStore {
         const until = str(item, 'until');
         if (mode && until) standing.emergency = { mode, until };
       } else if (sk === keys.seen(dmpId, professionalId).sk) standing.seenAt = str(item, 'at');
+      else if (sk === keys.emergencyNotice(dmpId, professionalId).sk) standing.emergencyNoticeAt = str(item, 'at');
     }
     return standing;
   }

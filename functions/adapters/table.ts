@@ -8,6 +8,7 @@
  *   REC#<dmpId>            PRO#<professionalId> a professional's authorization (or block)
  *   REC#<dmpId>            PRO#<id>#EMERGENCY   the professional's last emergency access (reason sealed)
  *   REC#<dmpId>            PRO#<id>#SEEN        the professional's first access (notified once)
+ *   REC#<dmpId>            PRO#<id>#NOTICE      when the professional's last emergency access was told to the patient
  *   REC#<dmpId>            DOC#<documentId>     a document's metadata (title sealed): the commit point
  *   REC#<dmpId>            CHUNK#<docId>#<n>    a piece of a document's content (sealed)
  *   REC#<dmpId>            UPLOAD#<documentId>  a deposit whose chunks are being written
@@ -17,6 +18,7 @@
  *   REC#<dmpId>            LOGINREF#<loginId>   pointer to a login, so destruction finds it
  *   REC#<dmpId>            TRACE#<at>#<id>      an access trace (append-only, ids only)
  *   REC#<dmpId>            RETAIN               a closed record's destruction date (retention queue)
+ *   REC#<dmpId>            SMS#<kind>#<w>#<at>  SMS an action caused in one window (mobile codes, emergency notices): capped
  *   INS#<hmac(ins)>        INS                  one DMP per INS
  *   LOGIN#<loginId>        LOGIN                password hash of a patient or representative
  *   LOCK#<loginId>         LOCK                 attempts counted on a login id (known or not), the last one's instant
@@ -44,6 +46,8 @@ export const keys = {
   authorization: (dmpId: string, professionalId: string) => ({ pk: `REC#${dmpId}`, sk: `PRO#${professionalId}` }),
   emergency: (dmpId: string, professionalId: string) => ({ pk: `REC#${dmpId}`, sk: `PRO#${professionalId}#EMERGENCY` }),
   seen: (dmpId: string, professionalId: string) => ({ pk: `REC#${dmpId}`, sk: `PRO#${professionalId}#SEEN` }),
+  emergencyNotice: (dmpId: string, professionalId: string) => ({ pk: `REC#${dmpId}`, sk: `PRO#${professionalId}#NOTICE` }),
+  smsBudget: (dmpId: string, kind: string, window: string, start: string) => ({ pk: `REC#${dmpId}`, sk: `SMS#${kind}#${window}#${start}` }),
   document: (dmpId: string, documentId: string) => ({ pk: `REC#${dmpId}`, sk: `DOC#${documentId}` }),
   chunk: (dmpId: string, documentId: string, index: number) => ({ pk: `REC#${dmpId}`, sk: `CHUNK#${documentId}#${String(index).padStart(4, '0')}` }),
   upload: (dmpId: string, documentId: string) => ({ pk: `REC#${dmpId}`, sk: `UPLOAD#${documentId}` }),

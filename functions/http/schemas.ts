@@ -51,7 +51,7 @@ export const ProfessionalId = z.lazy(() => z.string().check(z.regex(PROFESSIONAL
 
 export const Finess = z.lazy(() => z.string().check(z.regex(FINESS)));
 
-export const Mobile = z.lazy(() => z.string().check(z.regex(MOBILE, 'a mobile number in E.164 form, e.g. +33612345678')));
+export const Mobile = z.lazy(() => z.string().check(z.regex(MOBILE, 'a French mobile number (metropolitan or overseas) in E.164 form, e.g. +33612345678')));
 
 export const Instant = z.lazy(() => z.iso.datetime({ offset: false }));
 

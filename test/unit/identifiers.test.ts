@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { canonicalJson } from '../../functions/http/canonical.ts';
-import { DMP_ID, newCreationCode, newDmpId, newLoginId, newProvisionalPassword, randomString } from '../../functions/domain/identifiers.ts';
+import { DMP_ID, MOBILE, newCreationCode, newDmpId, newLoginId, newProvisionalPassword, randomString } from '../../functions/domain/identifiers.ts';
 
 describe('generated identifiers', () => {
   it('have the contract’s shapes', () => {
@@ -28,5 +28,39 @@ describe('canonical JSON', () => {
   it('sorts keys at every depth and keeps arrays in order', () => {
     expect(canonicalJson({ b: 1, a: { d: [2, 1], c: null } })).toBe('{"a":{"c":null,"d":[2,1]},"b":1}');
     expect(canonicalJson({ a: 1, b: 2 })).toBe(canonicalJson({ b: 2, a: 1 }));
+  });
+});
+
+describe('mobile numbers', () => {
+  it('are mobiles of the French numbering plan, metropolitan and overseas, in E.164 form', () => {
+    for (const ok of [
+      '+33612345678',
+      '+33798765432',
+      '+590690123456',
+      '+590691123456',
+      '+594694123456',
+      '+596696123456',
+      '+596697123456',
+      '+262692123456',
+      '+262693123456',
+      '+262639123456',
+      '+508551234',
+    ]) {
+      expect(ok).toMatch(MOBILE);
+    }
+    const refused = [
+      '+882123456789', // international networks
+      '+447700900123', // another country's mobile
+      '+33123456789', // a French landline
+      '+33812345678', // a French special-rate number
+      '+3361234567', // one digit short
+      '+336123456789', // one digit too many
+      '0612345678', // national form
+      '+590590123456', // a Guadeloupe landline
+      '+262262123456', // a Réunion landline
+      '+687751234', // Nouvelle-Calédonie: its own plan
+      '+33 612345678',
+    ];
+    for (const no of refused) expect(no).not.toMatch(MOBILE);
   });
 });

@@ -48,7 +48,7 @@ export const ACCESS_ROUTES = [
     callers: ['professional'],
     summary: 'Record the patient’s consent given at the consultation, or declare an emergency access',
     description:
-      '`break-glass` needs a reason and is refused when the patient opposed it; `regulation` needs the regulator role (SAMU Centre 15) and is refused when the patient opposed it; a blocked professional is refused in every mode. The patient is told of every emergency access by SMS, attending physicians through professional messaging.',
+      '`break-glass` needs a reason and is refused when the patient opposed it; `regulation` needs the regulator role (SAMU Centre 15) and is refused when the patient opposed it; a blocked professional is refused in every mode. The patient is told of an emergency access by SMS (not of a renewal while the professional’s access runs, at most once per professional in 12 hours and 5 times a day per record: every access is in the access log), attending physicians through professional messaging.',
     params: c.RecordParams,
     body: s.AccessBody,
     maxBodyBytes: 2 * KIB,

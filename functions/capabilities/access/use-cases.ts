@@ -7,6 +7,8 @@
 import { tracePage, tracedDocumentLabels, type TraceView } from '#adapters/trace-store';
 import type { LabelledWrite } from '#adapters/transactions';
 import { ConditionsRefused, transact } from '#adapters/transactions';
+import { EMERGENCY_NOTICE, emergencyNoticeWrite, smsBudgetExhausted, smsBudgetWrites } from '#adapters/sms-budget';
+import { EMERGENCY_NOTICE_WINDOWS, emergencyNoticeCutoff, emergencyNoticeDue } from '#domain/sms-budget';
 import {
   EMERGENCY_ACCESS_MS,
   authorizationState,
@@ -114,25 +116,42 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
 
   // An emergency access: the patient is told by SMS, attending physicians through professional
   // messaging: one fan-out item for all of them, which the outbox dispatcher expands, so that this
-  // transaction holds the same few items whatever their number.
+  // transaction holds the same few items whatever their number. The patient's SMS is capped: none
+  // for a renewal of the professional's running access, at most one per professional in 12 hours,
+  // and a few a day for the record (counted in this transaction); past them the access is granted
+  // and traced all the same (an emergency does not wait), and the access log shows it.
   const until = new Date(now.getTime() + EMERGENCY_ACCESS_MS);
   const key = await opened.key();
-  const writes: LabelledWrite[] = [
+  const mobiles = holderMobiles(key, record, now);
+  const notice: LabelledWrite[] =
+    mobiles.length > 0 && emergencyNoticeDue(standing.emergency, standing.emergencyNoticeAt, now)
+      ? [
+          ...mobiles.map((to) => notify(deps, key, { to, template: 'emergency-access' }, now)),
+          emergencyNoticeWrite(deps.config.tableName, dmpId, actor.id, now, emergencyNoticeCutoff(now), until),
+          ...smsBudgetWrites(deps.config.tableName, dmpId, 'emergency', EMERGENCY_NOTICE_WINDOWS, now),
+        ]
+      : [];
+  let writes: LabelledWrite[] = [
     deps.access.emergencyWrite(key, actor.id, decision.mode, request.reason, now, until),
     traceWrite(deps, call.actor, dmpId, 'access.emergency', now, { mode: decision.mode }),
-    ...holderMobiles(key, record, now).map((to) => notify(deps, key, { to, template: 'emergency-access' }, now)),
+    ...notice,
     notifyAll(deps, key, { audience: 'attending-physicians', except: actor.id, template: 'emergency-access-professional', params: { dmpId, mode: decision.mode } }, now),
   ];
   // The first access is this one: recorded now, so no later "first access" message follows it.
   if (!standing.seenAt) writes.push(deps.access.seenWrite(dmpId, actor.id, now));
-  try {
-    await transact(deps.db, writes);
-  } catch (error) {
-    if (!(error instanceof ConditionsRefused) || !error.labels.has('seen')) throw error;
-    await transact(
-      deps.db,
-      writes.filter((w) => w.label !== 'seen'),
-    );
+  // Refused only for what a concurrent request did first (recorded the first access, told the
+  // patient, filled the record's cap): the access is declared without that part.
+  for (;;) {
+    try {
+      await transact(deps.db, writes);
+      break;
+    } catch (error) {
+      if (!(error instanceof ConditionsRefused)) throw error;
+      const seen = error.labels.has('seen');
+      const told = error.labels.has(EMERGENCY_NOTICE) || smsBudgetExhausted(error, 'emergency', EMERGENCY_NOTICE_WINDOWS, now) !== undefined;
+      if (!seen && !told) throw error;
+      writes = writes.filter((w) => !(seen && w.label === 'seen') && !(told && notice.includes(w)));
+    }
   }
   return { status: 200, body: { authorization: 'VALIDE', mode: decision.mode, expiresAt: until.toISOString() } };
 };

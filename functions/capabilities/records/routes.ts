@@ -90,12 +90,13 @@ export const RECORDS_ROUTES = [
     capability: 'records',
     callers: ['patient', 'representative'],
     summary: 'Change emergency-access oppositions and contact details',
-    description: 'A new mobile becomes active only once the code sent to it is confirmed (POST .../settings/mobile-confirmation).',
+    description:
+      'A new mobile (a French mobile, metropolitan or overseas) becomes active only once the code sent to it is confirmed (POST .../settings/mobile-confirmation). At most 3 codes an hour and 5 a day per record: past them, 429 with Retry-After, and nothing changes.',
     params: c.RecordParams,
     body: s.SettingsBody,
     maxBodyBytes: 2 * KIB,
     responses: { 200: { description: 'The settings now', schema: s.SettingsView } },
-    errors: [404, 409],
+    errors: [404, 409, 429],
   },
   {
     id: 'confirmMobile',

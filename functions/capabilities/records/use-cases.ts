@@ -4,10 +4,12 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { openJson, sealJson } from '#adapters/envelope';
-import { ConditionsRefused, type LabelledWrite } from '#adapters/transactions';
+import { ConditionsRefused, transact, type LabelledWrite } from '#adapters/transactions';
+import { smsBudgetExhausted, smsBudgetWrites } from '#adapters/sms-budget';
 import { openRecord, type Contact, type EmergencyAccess, type LoginToCreate, type RecordStore, type Representative, type StoredRecord } from '#adapters/record-store';
 import { assertClosable, assertOpenForChange, assertReactivation, retainUntil } from '#domain/lifecycle';
-import { CODE_TTL_MS, MAX_CODE_ATTEMPTS, newLoginCode } from '#domain/login';
+import { CODE_TTL_MS, MAX_CODE_ATTEMPTS, newLoginCode, retryAfterSeconds } from '#domain/login';
+import { MOBILE_CODE_WINDOWS } from '#domain/sms-budget';
 import { hashPassword } from '#adapters/passwords';
 import { decideHolderAction, decideReactivation, decideRecordRead, decideRecordSearch, searchAuthorization } from '#domain/access-policy';
 import { accessRecord, commit, eventId, notify, replayed, traceRead, traceWrite } from '../common.ts';
@@ -258,7 +260,10 @@ const updateSettings: Handler<'updateSettings'> = async (call, deps) => {
       expiresAt,
     };
     pending = { expiresAt: expiresAt.toISOString() };
-    writes.push(notify(deps, key, { to: newMobile, template: 'mobile-code', params: { code } }, now));
+    writes.push(
+      notify(deps, key, { to: newMobile, template: 'mobile-code', params: { code } }, now),
+      ...smsBudgetWrites(deps.config.tableName, record.dmpId, 'mobile-code', MOBILE_CODE_WINDOWS, now),
+    );
   }
   writes.push(
     deps.records.settingsWrite(record.dmpId, record.revision, {
@@ -268,7 +273,20 @@ const updateSettings: Handler<'updateSettings'> = async (call, deps) => {
     }),
     traceWrite(deps, call.actor, record.dmpId, 'settings.update', now),
   );
-  await commit(deps, writes, 'The record changed meanwhile: read it again and retry.');
+  try {
+    await transact(deps.db, writes);
+  } catch (error) {
+    // Codes sent to new mobiles are capped per record: past the cap, nothing changes and nothing is sent.
+    const until = smsBudgetExhausted(error, 'mobile-code', MOBILE_CODE_WINDOWS, now);
+    if (until) {
+      throw new HttpProblem(429, 'Too many mobile changes on this record for now: no code was sent. Retry after the delay given.', {
+        code: 'sms-limit',
+        headers: { 'Retry-After': String(retryAfterSeconds(until, now)) },
+      });
+    }
+    if (error instanceof ConditionsRefused) refuse('conflict', 'state-changed', 'The record changed meanwhile: read it again and retry.');
+    throw error;
+  }
   return { status: 200, body: settingsView(record, nextContact, emergencyAccess, pending) };
 };
 
