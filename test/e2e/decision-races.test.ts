@@ -126,11 +126,13 @@ describe('a deposit decided before a closure or a block lands', () => {
     expect(doc(after)).toEqual(doc(before));
   });
 
-  it('a closure first: the patient gets 409 record-closed, and nothing of the deposit remains', async () => {
+  // A closure ends every session of the record: the patient's deposit, decided again once the
+  // closure landed, finds its session ended (401), and leaves nothing.
+  it('a closure first: the patient’s session has ended (401 session-ended), and nothing of the deposit remains', async () => {
     const { dmpId, token } = await recordWithDoctor();
     const before = await documentItems(dmpId);
     const res = await interleaved(dmpId, close(dmpId, token), () => api.call('POST', `/v1/records/${dmpId}/documents`, { token, body: documentBody({ typeCode: 'DOCPAT01' }) }));
-    expectProblem(res, 409, 'record-closed');
+    expectProblem(res, 401, 'session-ended');
     expect(await documentItems(dmpId)).toEqual(before);
   });
 
@@ -167,13 +169,13 @@ describe('a label change or a deletion decided before a closure or a block lands
     expect(item?.status?.S).toBe('current');
   });
 
-  it('a closure first: the patient’s mask is refused 409 record-closed and changes nothing', async () => {
+  it('a closure first: the patient’s mask is refused, its session ended (401 session-ended), and changes nothing', async () => {
     const { dmpId, token, doctor } = await recordWithDoctor();
     const documentId = await deposit(api, doctor, dmpId);
     const res = await interleaved(dmpId, close(dmpId, token), () =>
       api.call('PATCH', `/v1/records/${dmpId}/documents/${documentId}`, { token, body: { maskedToProfessionals: true } }),
     );
-    expectProblem(res, 409, 'record-closed');
+    expectProblem(res, 401, 'session-ended');
     const item = (await partition(dmpId)).find((i) => i.sk.S === `DOC#${documentId}`);
     expect(item?.maskedToProfessionals?.BOOL).toBe(false);
   });
