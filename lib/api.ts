@@ -105,7 +105,9 @@ export class Api extends Construct {
       defaultCorsPreflightOptions: {
         allowOrigins: [settings.allowedOrigin],
         allowMethods: [...CORS.allowMethods],
-        allowHeaders: [...CORS.allowHeaders],
+        // The front end sends its usage plan's key (x-api-key): answered by the gateway alone, the
+        // preflight admits it, whatever the functions' own CORS headers say.
+        allowHeaders: [...CORS.allowHeaders, 'X-Api-Key'],
         exposeHeaders: [...CORS.exposeHeaders],
         maxAge: Duration.seconds(CORS.maxAgeSeconds),
       },

@@ -747,6 +747,9 @@ describe('usage plans and API keys', () => {
     expect(settings.apiKeys.plans['public-online'].rateLimit).toBeGreaterThanOrEqual(routeThrottle('patientLogin').rateLimit + routeThrottle('patientVerify').rateLimit);
     // Keys are read from x-api-key; the Authorization header stays the caller's token.
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'HEADER' });
+    // The browser front end may send its key cross-origin: the preflight admits the header.
+    const preflight = Object.values(template.findResources('AWS::ApiGateway::Method')).find((m) => m.Properties.HttpMethod === 'OPTIONS')!;
+    expect(JSON.stringify(preflight.Properties.Integration.IntegrationResponses)).toContain('X-Api-Key');
     // Vendors' keys are created by operators, never in the template (their values would be in it).
     template.resourceCountIs('AWS::ApiGateway::ApiKey', 0);
   });
