@@ -64,6 +64,15 @@ export const requestParameters = (route: Route): Record<string, boolean> => {
 
 export const isAnonymous = (route: Route): boolean => route.callers.includes('anonymous');
 
+/**
+ * The public description of the API (its contract and reference page): never behind an API key, so
+ * that a vendor can read it before asking for one.
+ */
+const KEYLESS_ROUTES = ['openapi', 'docs'];
+
+/** Does this route's method require an API key (`x-api-key`) once keys are enforced? */
+export const requiresApiKey = (route: Route): boolean => !KEYLESS_ROUTES.includes(route.id);
+
 /** `createRecord` → `CreateRecord`: construct ids and model names (alphanumeric only). */
 export const pascalCase = (id: string): string => id.charAt(0).toUpperCase() + id.slice(1);
 
@@ -88,6 +97,9 @@ const ROUTE_THROTTLES: Record<string, Throttle> = {
   patientLogin: { rateLimit: 300, burstLimit: 600 },
   patientVerify: { rateLimit: 300, burstLimit: 600 },
 };
+
+/** The method throttle of one route: its own, or the stage's. */
+export const routeThrottle = (id: string): Throttle => ROUTE_THROTTLES[id] ?? STAGE_THROTTLE;
 
 export const routeThrottles = (): { route: Route; throttle: Throttle }[] =>
   Object.entries(ROUTE_THROTTLES).map(([id, throttle]) => {

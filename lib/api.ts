@@ -15,13 +15,13 @@ import { CORS } from '../functions/http/cors.ts';
 import { CAPABILITIES, type Capability, ROUTES } from '../functions/capabilities/index.ts';
 import type { CapabilityManifest } from '../functions/http/capability.ts';
 import type { Route } from '../functions/http/route.ts';
-import { isAnonymous, pascalCase, requestModelSchema, requestParameters, routeThrottles, STAGE_THROTTLE, type Throttle } from './api-manifest.ts';
+import { isAnonymous, pascalCase, requestModelSchema, requestParameters, requiresApiKey, routeThrottles, STAGE_THROTTLE, type Throttle } from './api-manifest.ts';
 import type { Data } from './data.ts';
 import { DmpFunction, type LogSettings } from './dmp-function.ts';
 import { Firewall } from './firewall.ts';
 import { addProblemResponses } from './gateway-responses.ts';
 import type { Messaging } from './messaging.ts';
-import type { IssuerSettings, PatientSessionSettings, Settings } from './settings.ts';
+import { type ApiKeySettings, CLIENT_CATEGORIES, type ClientCategory, type IssuerSettings, type PatientSessionSettings, type Settings } from './settings.ts';
 
 /** Paths start with /v1 already (the manifest's), so the stage does not repeat a version. */
 const STAGE_NAME = 'api';
@@ -60,6 +60,8 @@ export class Api extends Construct {
   readonly authorizerFunction: DmpFunction;
   /** The methods of the manifest's routes, by route id. */
   readonly methods = new Map<string, apigw.Method>();
+  /** One usage plan per client category; operators attach each vendor's API key to its category's plan. */
+  readonly usagePlans = {} as Record<ClientCategory, apigw.UsagePlan>;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -94,6 +96,8 @@ export class Api extends Construct {
       restApiName: `${Stack.of(this).stackName}-api`,
       description: 'DMP API v1, generated from functions/capabilities/index.ts',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+      // Client software sends its key in x-api-key: the Authorization header stays the caller's token.
+      apiKeySourceType: apigw.ApiKeySourceType.HEADER,
       // Access and execution logs need API Gateway's account-level CloudWatch role (one per account
       // and region): created here, and kept when the stack goes, since other APIs may rely on it.
       cloudWatchRole: true,
@@ -101,7 +105,9 @@ export class Api extends Construct {
       defaultCorsPreflightOptions: {
         allowOrigins: [settings.allowedOrigin],
         allowMethods: [...CORS.allowMethods],
-        allowHeaders: [...CORS.allowHeaders],
+        // The front end sends its usage plan's key (x-api-key): answered by the gateway alone, the
+        // preflight admits it, whatever the functions' own CORS headers say.
+        allowHeaders: [...CORS.allowHeaders, 'X-Api-Key'],
         exposeHeaders: [...CORS.exposeHeaders],
         maxAge: Duration.seconds(CORS.maxAgeSeconds),
       },
@@ -124,7 +130,8 @@ export class Api extends Construct {
     });
     this.restApi.deploymentStage.node.addDependency(executionLogs);
 
-    this.addRoutes();
+    this.addRoutes(settings.apiKeys);
+    this.addUsagePlans(settings.apiKeys);
     addProblemResponses(this.restApi, settings.allowedOrigin);
     new Firewall(this, 'Firewall', { stage: this.restApi.deploymentStage, logs: logSettings });
   }
@@ -158,7 +165,34 @@ export class Api extends Construct {
     return fn;
   }
 
-  private addRoutes(): void {
+  /**
+   * One plan per client category, on this stage, with its per-key throttle and daily quota. The
+   * public-online plan (the dmp.fr front end's key) has a lower limit of its own on POST /v1/records,
+   * below that method's stage throttle: anonymous creations cannot take all of it. API Gateway only
+   * meters methods that require a key, so the plans take effect with `dmp:apiKeyEnforcement` = required.
+   */
+  private addUsagePlans(apiKeys: ApiKeySettings): void {
+    const createRecord = this.methods.get('createRecord');
+    if (!createRecord) throw new Error('no API method for route createRecord');
+    for (const category of CLIENT_CATEGORIES) {
+      const plan = apiKeys.plans[category];
+      this.usagePlans[category] = this.restApi.addUsagePlan(`UsagePlan${category.split('-').map(pascalCase).join('')}`, {
+        name: `${Stack.of(this).stackName}-${category}`,
+        description: `DMP API: ${category} software, one API key per vendor or installation`,
+        throttle: { rateLimit: plan.rateLimit, burstLimit: plan.burstLimit },
+        quota: { limit: plan.dailyQuota, period: apigw.Period.DAY },
+        apiStages: [
+          {
+            api: this.restApi,
+            stage: this.restApi.deploymentStage,
+            ...(category === 'public-online' ? { throttle: [{ method: createRecord, throttle: apiKeys.onlineCreationThrottle }] } : {}),
+          },
+        ],
+      });
+    }
+  }
+
+  private addRoutes(apiKeys: ApiKeySettings): void {
     const api = this.restApi;
     // One integration per function, shared by its routes. No test-invoke permission: only the
     // deployed stage may invoke.
@@ -181,6 +215,7 @@ export class Api extends Construct {
       const hasParameters = Object.keys(parameters).length > 0;
       const method = api.root.resourceForPath(route.path).addMethod(route.method, integrations[route.capability as Capability], {
         operationName: route.id,
+        apiKeyRequired: apiKeys.enforcement === 'required' && requiresApiKey(route),
         ...(isAnonymous(route) ? { authorizationType: apigw.AuthorizationType.NONE } : { authorizationType: apigw.AuthorizationType.CUSTOM, authorizer }),
         ...(hasParameters ? { requestParameters: parameters } : {}),
         // A body that may be left out is validated by the function only: a gateway model would

@@ -38,7 +38,7 @@ export interface Acknowledgement {
  */
 const ANONYMOUS_ROUTE_REASONS: Record<string, string> = {
   createRecord:
-    'POST /v1/records admits the insured person creating a DMP online, who has no token yet: the function requires a single-use creation code issued by the Assurance Maladie, verifies any bearer token that is sent, and the method is throttled (10 req/s) behind the WAF rate limit.',
+    'POST /v1/records admits the insured person creating a DMP online, who has no token yet: the function requires a single-use creation code issued by the Assurance Maladie, verifies any bearer token that is sent, and the method is throttled (10 req/s) behind the WAF rate limit; once API keys are required, the front end key has a lower limit of its own on it.',
   openapi: 'GET /openapi.json is the public description of the API (the contract clients code against); it holds no data.',
   docs: 'GET /docs is the public reference page of the API; it holds no data.',
   patientLogin:

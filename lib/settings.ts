@@ -5,6 +5,7 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { routeThrottle, type Throttle } from './api-manifest.ts';
 
 export interface IssuerSettings {
   issuer: string;
@@ -17,6 +18,52 @@ export interface PatientSessionSettings {
   issuer: string;
   audience: string;
 }
+
+/**
+ * The kinds of client software that get a usage plan (and API keys) of their own, so that one kind's
+ * traffic never spends another's allowance: `public-online` is the dmp.fr front end (anonymous
+ * online creation, patient logins), whose key is public by nature.
+ */
+export const CLIENT_CATEGORIES = ['pharmacy', 'practice', 'hospital', 'insurer', 'public-online'] as const;
+export type ClientCategory = (typeof CLIENT_CATEGORIES)[number];
+
+/** One usage plan: requests per second (steady, burst) for each key, and requests per key and day. */
+export interface UsagePlanSettings extends Throttle {
+  dailyQuota: number;
+}
+
+export interface ApiKeySettings {
+  /**
+   * `optional`: no method requires a key (clients that send none keep working) and the usage plans
+   * only take effect once keys are required. `required`: every method but the public description
+   * (openapi, docs) refuses a request without a valid key (403), and each key spends its plan's limits.
+   */
+  enforcement: 'optional' | 'required';
+  plans: Record<ClientCategory, UsagePlanSettings>;
+  /**
+   * The `public-online` plan's own limit on POST /v1/records (online self-service creation): below
+   * that method's stage throttle, so that a flood of anonymous creations leaves the rest to the
+   * professionals' software.
+   */
+  onlineCreationThrottle: Throttle;
+}
+
+/**
+ * Defaults, per key: a professional installation well under the stage (100 req/s); the front end's
+ * one public key carries every patient's traffic, logins included (up to 300 req/s each for login
+ * and its SMS code), so its plan is sized on those methods' throttles, creation kept apart.
+ */
+export const DEFAULT_API_KEYS: ApiKeySettings = {
+  enforcement: 'optional',
+  plans: {
+    pharmacy: { rateLimit: 20, burstLimit: 40, dailyQuota: 200_000 },
+    practice: { rateLimit: 20, burstLimit: 40, dailyQuota: 200_000 },
+    hospital: { rateLimit: 50, burstLimit: 100, dailyQuota: 1_000_000 },
+    insurer: { rateLimit: 20, burstLimit: 40, dailyQuota: 200_000 },
+    'public-online': { rateLimit: 700, burstLimit: 1400, dailyQuota: 50_000_000 },
+  },
+  onlineCreationThrottle: { rateLimit: 3, burstLimit: 6 },
+};
 
 export interface Settings {
   /** Health data stays in the EEA: Paris unless told otherwise. */
@@ -32,6 +79,8 @@ export interface Settings {
   smsMonthlySpendLimitUsd: string;
   smsSenderId: string;
   logRetention: RetentionDays;
+  /** Usage plans per client category and whether methods require an API key. */
+  apiKeys: ApiKeySettings;
 }
 
 const DEFAULT_REGION = 'eu-west-3';
@@ -67,6 +116,70 @@ const retention = (node: Node, key: string): RetentionDays => {
   return match;
 };
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A whole number from 1 to `max`; numbers as strings too (`-c` passes strings). */
+const count = (key: string, value: unknown, max: number): number => {
+  const n = typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > max) throw new Error(`context ${key} must be a whole number from 1 to ${max}`);
+  return n;
+};
+
+/** A context value given as an object, or as JSON text (`-c key='{...}'`). */
+const objectContext = (node: Node, key: string): Record<string, unknown> | undefined => {
+  let value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      throw new Error(`context ${key} must be an object`);
+    }
+  }
+  if (!isObject(value)) throw new Error(`context ${key} must be an object`);
+  return value;
+};
+
+/** Fields given override the defaults; an unknown field is refused (a misspelt limit would be ignored). */
+const throttle = <T extends Throttle>(key: string, value: unknown, defaults: T, ceiling: Throttle): T => {
+  if (value === undefined) return defaults;
+  if (!isObject(value)) throw new Error(`context ${key} must be an object`);
+  const out: Record<string, number> = { ...(defaults as unknown as Record<string, number>) };
+  for (const [field, given] of Object.entries(value)) {
+    if (!(field in defaults)) throw new Error(`context ${key}.${field} is not a setting (expected ${Object.keys(defaults).join(', ')})`);
+    const max = field === 'rateLimit' ? ceiling.rateLimit : field === 'burstLimit' ? ceiling.burstLimit : 1_000_000_000;
+    out[field] = count(`${key}.${field}`, given, max);
+  }
+  const result = out as unknown as T;
+  if (result.burstLimit < result.rateLimit) throw new Error(`context ${key}.burstLimit must be at least its rateLimit`);
+  return result;
+};
+
+/** API Gateway's default limits for an account and region (REST and HTTP APIs together). */
+const ACCOUNT_THROTTLE: Throttle = { rateLimit: 10_000, burstLimit: 5_000 };
+
+const apiKeys = (node: Node): ApiKeySettings => {
+  const enforcement = text(node, 'dmp:apiKeyEnforcement') ?? DEFAULT_API_KEYS.enforcement;
+  if (enforcement !== 'optional' && enforcement !== 'required') throw new Error('context dmp:apiKeyEnforcement must be optional or required');
+  const given = objectContext(node, 'dmp:usagePlans') ?? {};
+  for (const category of Object.keys(given)) {
+    if (!(CLIENT_CATEGORIES as readonly string[]).includes(category)) {
+      throw new Error(`context dmp:usagePlans.${category} is not a client category (expected ${CLIENT_CATEGORIES.join(', ')})`);
+    }
+  }
+  // A plan above API Gateway's default account limit would promise what the account never serves.
+  const plans = Object.fromEntries(
+    CLIENT_CATEGORIES.map((category) => [category, throttle(`dmp:usagePlans.${category}`, given[category], DEFAULT_API_KEYS.plans[category], ACCOUNT_THROTTLE)]),
+  ) as Record<ClientCategory, UsagePlanSettings>;
+  // Below the creation method's own throttle: online creations can never take all of it.
+  const creation = routeThrottle('createRecord');
+  const onlineCreationThrottle = throttle('dmp:onlineCreationThrottle', objectContext(node, 'dmp:onlineCreationThrottle'), DEFAULT_API_KEYS.onlineCreationThrottle, {
+    rateLimit: creation.rateLimit - 1,
+    burstLimit: creation.burstLimit - 1,
+  });
+  return { enforcement, plans, onlineCreationThrottle };
+};
+
 export const readSettings = (node: Node): Settings => {
   const senderId = required(node, 'dmp:smsSenderId');
   // SNS sender ids: 1 to 11 letters and digits, at least one letter.
@@ -82,5 +195,6 @@ export const readSettings = (node: Node): Settings => {
     smsMonthlySpendLimitUsd: spendLimit,
     smsSenderId: senderId,
     logRetention: retention(node, 'dmp:logRetentionDays'),
+    apiKeys: apiKeys(node),
   };
 };

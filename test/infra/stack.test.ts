@@ -15,11 +15,11 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod/mini';
 import { CAPABILITIES, type Capability, ROUTES } from '../../functions/capabilities/index.ts';
 import { fieldsOf } from '../../functions/http/route.ts';
-import { isAnonymous, MAX_GATEWAY_PATTERN_LENGTH, requestModelSchema } from '../../lib/api-manifest.ts';
+import { isAnonymous, MAX_GATEWAY_PATTERN_LENGTH, requestModelSchema, routeThrottle, STAGE_THROTTLE } from '../../lib/api-manifest.ts';
 import { DmpStack } from '../../lib/dmp-stack.ts';
 import { GATEWAY_PROBLEMS } from '../../lib/gateway-responses.ts';
 import { Messaging } from '../../lib/messaging.ts';
-import { readSettings } from '../../lib/settings.ts';
+import { CLIENT_CATEGORIES, readSettings } from '../../lib/settings.ts';
 import { FUNCTIONS } from '../support/lambda-bundles.ts';
 
 type Json = Record<string, any>; // CloudFormation documents, as Template.toJSON() returns them
@@ -712,6 +712,99 @@ describe('API', () => {
     expect(new Set(rules.map((r) => r.Priority)).size).toBe(rules.length);
     template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { WebACLArn: arnOf(aclId) });
     template.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', { ResourceArn: arnOf(aclId), RedactedFields: [{ SingleHeader: { Name: 'authorization' } }] });
+  });
+});
+
+describe('usage plans and API keys', () => {
+  /** The stage's usage plans by name suffix (the client category). */
+  const plansOf = (t: Template): Map<string, Json> =>
+    new Map(Object.values(t.findResources('AWS::ApiGateway::UsagePlan')).map((p) => [String(p.Properties.UsagePlanName).replace(/^Dmp-/, ''), p.Properties as Json]));
+  const stageThrottleOf = (t: Template, path: string, method: string): Json => {
+    const [stage] = Object.values(t.findResources('AWS::ApiGateway::Stage')) as Json[];
+    return (stage!.Properties.MethodSettings as Json[]).find((s) => s.ResourcePath === path && s.HttpMethod === method)!;
+  };
+  /** The stack synthesized with more context than cdk.json's. */
+  const synthesize = (context: Record<string, unknown>): Template => {
+    const other = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context } });
+    const otherSettings = readSettings(other.node);
+    return Template.fromStack(new DmpStack(other, 'Dmp', { env: { region: otherSettings.region }, settings: otherSettings }));
+  };
+
+  it('one plan per client category on the stage, each with the throttle and daily quota of the settings', () => {
+    const plans = plansOf(template);
+    expect([...plans.keys()].sort()).toEqual([...CLIENT_CATEGORIES].sort());
+    for (const category of CLIENT_CATEGORIES) {
+      const expected = settings.apiKeys.plans[category];
+      expect(plans.get(category), category).toMatchObject({
+        Throttle: { RateLimit: expected.rateLimit, BurstLimit: expected.burstLimit },
+        Quota: { Limit: expected.dailyQuota, Period: 'DAY' },
+        ApiStages: [{ ApiId: ref(logicalId(stack.api.restApi)), Stage: ref(logicalId(stack.api.restApi.deploymentStage)) }],
+      });
+      // A professional installation's plan stays under the stage's own limit.
+      if (category !== 'public-online') expect(expected.rateLimit).toBeLessThan(STAGE_THROTTLE.rateLimit);
+    }
+    // The front end's key carries every patient's logins: its plan must not cap them below their methods.
+    expect(settings.apiKeys.plans['public-online'].rateLimit).toBeGreaterThanOrEqual(routeThrottle('patientLogin').rateLimit + routeThrottle('patientVerify').rateLimit);
+    // Keys are read from x-api-key; the Authorization header stays the caller's token.
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'HEADER' });
+    // The browser front end may send its key cross-origin: the preflight admits the header.
+    const preflight = Object.values(template.findResources('AWS::ApiGateway::Method')).find((m) => m.Properties.HttpMethod === 'OPTIONS')!;
+    expect(JSON.stringify(preflight.Properties.Integration.IntegrationResponses)).toContain('X-Api-Key');
+    // Vendors' keys are created by operators, never in the template (their values would be in it).
+    template.resourceCountIs('AWS::ApiGateway::ApiKey', 0);
+  });
+
+  it('anonymous online creation has its own limit, below the creation method, itself below the stage', () => {
+    const online = plansOf(template).get('public-online')!;
+    const perMethod = online.ApiStages[0].Throttle['/v1/records/POST'];
+    expect(perMethod).toEqual({ RateLimit: settings.apiKeys.onlineCreationThrottle.rateLimit, BurstLimit: settings.apiKeys.onlineCreationThrottle.burstLimit });
+    const method = stageThrottleOf(template, '/~1v1~1records', 'POST');
+    const stageWide = stageThrottleOf(template, '/*', '*');
+    expect(method).toMatchObject({ ThrottlingRateLimit: routeThrottle('createRecord').rateLimit, ThrottlingBurstLimit: routeThrottle('createRecord').burstLimit });
+    expect(perMethod.RateLimit).toBeLessThan(method.ThrottlingRateLimit);
+    expect(perMethod.BurstLimit).toBeLessThan(method.ThrottlingBurstLimit);
+    expect(method.ThrottlingRateLimit).toBeLessThan(stageWide.ThrottlingRateLimit);
+    expect(method.ThrottlingBurstLimit).toBeLessThan(stageWide.ThrottlingBurstLimit);
+    // The professional plans have no such per-method limit: creation by software spends their own plan.
+    for (const category of CLIENT_CATEGORIES.filter((c) => c !== 'public-online')) expect(plansOf(template).get(category)?.ApiStages[0].Throttle ?? {}).toEqual({});
+  });
+
+  it('by default no method requires a key: clients that send none keep working', () => {
+    expect(settings.apiKeys.enforcement).toBe('optional');
+    for (const method of Object.values(template.findResources('AWS::ApiGateway::Method'))) expect(method.Properties.ApiKeyRequired ?? false).toBe(false);
+  });
+
+  it('the plans follow the configuration; once keys are required, every method but the public description requires one', () => {
+    const configured = synthesize({
+      'dmp:apiKeyEnforcement': 'required',
+      'dmp:usagePlans': { pharmacy: { rateLimit: 7, burstLimit: 9, dailyQuota: 1234 }, practice: { rateLimit: 11 } },
+      'dmp:onlineCreationThrottle': JSON.stringify({ rateLimit: 2, burstLimit: 4 }),
+    });
+    const plans = plansOf(configured);
+    expect(plans.get('pharmacy')).toMatchObject({ Throttle: { RateLimit: 7, BurstLimit: 9 }, Quota: { Limit: 1234, Period: 'DAY' } });
+    expect(plans.get('practice')).toMatchObject({ Throttle: { RateLimit: 11, BurstLimit: settings.apiKeys.plans.practice.burstLimit } });
+    expect(plans.get('public-online')?.ApiStages[0].Throttle['/v1/records/POST']).toEqual({ RateLimit: 2, BurstLimit: 4 });
+    const methods = Object.values(configured.findResources('AWS::ApiGateway::Method')).filter((m) => m.Properties.HttpMethod !== 'OPTIONS');
+    const keyless = methods.filter((m) => !m.Properties.ApiKeyRequired).map((m) => m.Properties.OperationName as string);
+    expect(keyless.sort()).toEqual(['docs', 'openapi']);
+    // CORS preflights carry no key (browsers send no custom header on them).
+    for (const m of Object.values(configured.findResources('AWS::ApiGateway::Method')).filter((m) => m.Properties.HttpMethod === 'OPTIONS')) {
+      expect(m.Properties.ApiKeyRequired ?? false).toBe(false);
+    }
+  });
+
+  it.each([
+    [{ 'dmp:apiKeyEnforcement': 'always' }, 'dmp:apiKeyEnforcement must be optional or required'],
+    [{ 'dmp:usagePlans': { chemist: { rateLimit: 1 } } }, 'dmp:usagePlans.chemist is not a client category'],
+    [{ 'dmp:usagePlans': { pharmacy: { rate: 1 } } }, 'dmp:usagePlans.pharmacy.rate is not a setting'],
+    [{ 'dmp:usagePlans': { pharmacy: { rateLimit: 0 } } }, 'dmp:usagePlans.pharmacy.rateLimit must be a whole number from 1 to 10000'],
+    [{ 'dmp:usagePlans': { hospital: { rateLimit: 20_000 } } }, 'dmp:usagePlans.hospital.rateLimit must be a whole number from 1 to 10000'],
+    [{ 'dmp:usagePlans': { insurer: { dailyQuota: 'lots' } } }, 'dmp:usagePlans.insurer.dailyQuota must be a whole number'],
+    [{ 'dmp:usagePlans': { practice: { rateLimit: 30, burstLimit: 20 } } }, 'dmp:usagePlans.practice.burstLimit must be at least its rateLimit'],
+    [{ 'dmp:usagePlans': '[1]' }, 'dmp:usagePlans must be an object'],
+    [{ 'dmp:onlineCreationThrottle': { rateLimit: 10, burstLimit: 20 } }, 'dmp:onlineCreationThrottle.rateLimit must be a whole number from 1 to 9'],
+  ])('refuses malformed settings and names them: %j', (context, message) => {
+    expect(() => readSettings(new App({ context: { ...cdkJson.context, ...context } }).node)).toThrow(message);
   });
 });
 
