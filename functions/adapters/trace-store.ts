@@ -3,15 +3,16 @@
  * the same transaction as the write they describe, and before any data is returned for a read, so
  * that no access happens without its trace.
  */
+import { createHash } from 'node:crypto';
 import { BatchGetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { DocumentLabels } from '#domain/access-policy';
-import type { Trace } from '#domain/trace';
+import type { Trace, TraceOutcome } from '#domain/trace';
 import { S } from './attributes.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { keys } from './table.ts';
 
-export const tracePut = (tableName: string, dmpId: string, trace: Trace, at: Date, id: string): TransactWriteItem => {
-  const k = keys.trace(dmpId, at.toISOString(), id);
+export const tracePut = (tableName: string, dmpId: string, trace: Trace, at: Date, id: string, sortedAt: Date = at): TransactWriteItem => {
+  const k = keys.trace(dmpId, sortedAt.toISOString(), id);
   return {
     Put: {
       TableName: tableName,
@@ -28,6 +29,9 @@ export const tracePut = (tableName: string, dmpId: string, trace: Trace, at: Dat
         ...(trace.documentId ? { documentId: S(trace.documentId) } : {}),
         ...(trace.subjectId ? { subjectId: S(trace.subjectId) } : {}),
         ...(trace.hiddenFrom ? { hiddenFrom: S(trace.hiddenFrom) } : {}),
+        outcome: S(trace.outcome ?? 'allowed'),
+        ...(trace.requestId ? { requestId: S(trace.requestId) } : {}),
+        ...(trace.code ? { code: S(trace.code) } : {}),
       },
     },
   };
@@ -39,6 +43,30 @@ export const writeTrace = async (db: DynamoDBClient, tableName: string, dmpId: s
   await db.send(new PutItemCommand(put));
 };
 
+/** How long one refusal trace stands for all the refusals of the same professional, record and action. */
+export const REFUSAL_WINDOW_MS = 60_000;
+
+const SLOT_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/**
+ * A refusal's trace, at most one per actor, record, action and minute: its key is the minute's and
+ * a digest of the actor and action, and the Put is conditional on it (one PutItem, no counter); the
+ * refusals that follow within the minute are not traced again. It sorts at the start of its minute
+ * and carries the time of the first refusal. Whether it was written (false: the minute's was already).
+ */
+export const writeRefusalTrace = async (db: DynamoDBClient, tableName: string, dmpId: string, trace: Trace & { actor: { id: string } }, at: Date): Promise<boolean> => {
+  const minute = new Date(Math.floor(at.getTime() / REFUSAL_WINDOW_MS) * REFUSAL_WINDOW_MS);
+  const digest = createHash('sha256').update(`${trace.actor.kind}\n${trace.actor.id}\n${trace.action}`).digest();
+  const id = Array.from(digest.subarray(0, 12), (b) => SLOT_ALPHABET[b % 32]).join('');
+  try {
+    await db.send(new PutItemCommand(tracePut(tableName, dmpId, { ...trace, outcome: 'refused' }, at, id, minute).Put!));
+    return true;
+  } catch (error) {
+    if ((error as Error)?.name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+};
+
 export interface TraceView {
   at: string;
   actor: { kind: Trace['actor']['kind']; id?: string; profession?: string };
@@ -47,6 +75,9 @@ export interface TraceView {
   documentId?: string;
   subjectId?: string;
   hiddenFrom?: Trace['hiddenFrom'];
+  outcome: TraceOutcome;
+  requestId?: string;
+  code?: string;
 }
 
 const TRACE_SK = /^TRACE#[0-9T:.Z-]{24}#[a-z2-7]{12}$/;
@@ -96,6 +127,10 @@ export const tracePage = async (
         ...(i.documentId?.S ? { documentId: i.documentId.S } : {}),
         ...(i.subjectId?.S ? { subjectId: i.subjectId.S } : {}),
         ...(i.hiddenFrom?.S ? { hiddenFrom: i.hiddenFrom.S as Trace['hiddenFrom'] } : {}),
+        // Traces written before refusals were traced record accesses that happened.
+        outcome: i.outcome?.S === 'refused' ? 'refused' : 'allowed',
+        ...(i.requestId?.S ? { requestId: i.requestId.S } : {}),
+        ...(i.code?.S ? { code: i.code.S } : {}),
       }),
     );
   const nextSk = out.LastEvaluatedKey?.sk?.S;

@@ -10,7 +10,7 @@ import { holderMobiles, type StoredRecord } from '#adapters/record-store';
 export { holderMobiles };
 import type { DataKey } from '#adapters/envelope';
 import { fanOutPut, outboxPut, type FanOutMessage, type OutboxMessage } from '#adapters/outbox-store';
-import { tracePut, writeTrace } from '#adapters/trace-store';
+import { tracePut, writeRefusalTrace, writeTrace } from '#adapters/trace-store';
 import { ConditionsRefused, transact, type LabelledWrite } from '#adapters/transactions';
 import type { Allowed, Denial } from '#domain/access-policy';
 import { isRecordHolder, type Actor } from '#domain/actor';
@@ -88,20 +88,53 @@ const loadSubject = async (deps: CryptoDeps, call: Call, dmpId: string, closure:
 };
 
 /**
+ * The answer to a refusal of the access policy on a record that exists, traced first when the
+ * caller is a professional: the patient reads in the access log who was refused what, with the
+ * refusal's code and the request id. Only refusals of access (403, 404): a 409 or 422 of the
+ * policy answers what the request asked for, not who asked. Only professionals: a patient or representative refused on
+ * another record would put a stranger's identity into this patient's log, an anonymous caller has
+ * no identity to trace nor to bound its traces by, and an agent's refusals are of actions outside
+ * its role (agents never read content), not accesses to the record. At most one trace per
+ * professional, record, action and minute (writeRefusalTrace). A trace that cannot be written does
+ * not change the answer: the refusal goes out all the same (refusing a refusal would only turn it
+ * into a 5xx the caller can provoke), and the failure is logged by its error name only.
+ */
+export const refusedOn = async (
+  deps: CryptoDeps,
+  call: Call,
+  dmpId: string,
+  action: Trace['action'] | undefined,
+  denial: Denial,
+  details: TraceDetails = { mode: 'normal' },
+): Promise<never> => {
+  const actor = call.actor;
+  if (action && actor.kind === 'professional' && (denial.answer === 'forbidden' || denial.answer === 'not-found')) {
+    const trace = { actor: { ...traceActor(actor), id: actor.id }, action, ...details, requestId: call.requestId, code: denial.code };
+    try {
+      await writeRefusalTrace(deps.db, deps.config.tableName, dmpId, trace, deps.clock.now());
+    } catch (error) {
+      deps.logger.error('refusal trace not written', { requestId: call.requestId, errorName: (error as Error)?.name });
+    }
+  }
+  return denied(denial);
+};
+
+/**
  * Loads the record and the caller's standing, refuses a holder's session that ended (see
  * assertSessionStands: `closure: 'undo'` for reactivation only), asks the access policy, and opens
- * the record only when it allows; otherwise the refusal is the answer.
+ * the record only when it allows; otherwise the refusal is the answer, traced as `action` when the
+ * caller is a professional (refusedOn).
  */
 export const accessRecord = async <A extends Allowed>(
   deps: CryptoDeps,
   call: Call,
   dmpId: string,
   decide: (subject: Subject, now: Date) => A | Denial,
-  closure: 'refuse' | 'undo' = 'refuse',
+  { closure = 'refuse', action }: { closure?: 'refuse' | 'undo'; action?: Trace['action'] } = {},
 ): Promise<RecordAccess<A>> => {
   const subject = await loadSubject(deps, call, dmpId, closure);
   const decision = decide(subject, deps.clock.now());
-  if (!decision.allow) return denied(decision);
+  if (!decision.allow) return refusedOn(deps, call, dmpId, action, decision);
   let key: Promise<DataKey> | undefined;
   const actor = call.actor;
   return {
@@ -111,18 +144,25 @@ export const accessRecord = async <A extends Allowed>(
     guards: () => [deps.records.activeCheck(dmpId), ...(actor.kind === 'professional' ? [deps.access.notBlockedCheck(dmpId, actor.id)] : [])],
     redecide: async (again) => {
       const fresh = again(await loadSubject(deps, call, dmpId, closure), deps.clock.now());
-      if (!fresh.allow) return denied(fresh);
+      if (!fresh.allow) return refusedOn(deps, call, dmpId, action, fresh);
       return refuse('conflict', 'state-changed', 'The record changed meanwhile: retry.');
     },
   };
 };
 
-export type TraceDetails = Omit<Trace, 'actor' | 'action'>;
+export type TraceDetails = Omit<Trace, 'actor' | 'action' | 'outcome' | 'requestId' | 'code'>;
 
 /** A trace as one write of the action's own transaction: the action fails if its trace cannot be written. */
-export const traceWrite = (deps: CryptoDeps, actor: Actor, dmpId: string, action: Trace['action'], now: Date, details: TraceDetails = { mode: 'normal' }): LabelledWrite => ({
+export const traceWrite = (
+  deps: CryptoDeps,
+  by: { actor: Actor; requestId: string },
+  dmpId: string,
+  action: Trace['action'],
+  now: Date,
+  details: TraceDetails = { mode: 'normal' },
+): LabelledWrite => ({
   label: 'trace',
-  item: tracePut(deps.config.tableName, dmpId, { actor: traceActor(actor), action, ...details }, now, eventId(deps)),
+  item: tracePut(deps.config.tableName, dmpId, { actor: traceActor(by.actor), action, ...details, outcome: 'allowed', requestId: by.requestId }, now, eventId(deps)),
 });
 
 export const notify = (deps: CryptoDeps, key: DataKey, message: OutboxMessage, now: Date): LabelledWrite => ({
@@ -179,7 +219,8 @@ export const commitGuarded = async (
  */
 export const traceRead = async (deps: CryptoDeps, call: Call, dmpId: string, action: Trace['action'], details: TraceDetails, opened?: RecordAccess): Promise<void> => {
   const now = deps.clock.now();
-  const alone = () => writeTrace(deps.db, deps.config.tableName, dmpId, { actor: traceActor(call.actor), action, ...details }, now, eventId(deps));
+  const alone = () =>
+    writeTrace(deps.db, deps.config.tableName, dmpId, { actor: traceActor(call.actor), action, ...details, outcome: 'allowed', requestId: call.requestId }, now, eventId(deps));
   if (!opened || call.actor.kind !== 'professional' || opened.standing.seenAt) return alone();
   const key = await opened.key();
   const first = [
@@ -187,7 +228,7 @@ export const traceRead = async (deps: CryptoDeps, call: Call, dmpId: string, act
     ...(details.mode === 'normal' ? holderMobiles(key, opened.record, now).map((to) => notify(deps, key, { to, template: 'first-access' }, now)) : []),
   ];
   try {
-    await transact(deps.db, [traceWrite(deps, call.actor, dmpId, action, now, details), ...first]);
+    await transact(deps.db, [traceWrite(deps, call, dmpId, action, now, details), ...first]);
   } catch (error) {
     // Another request of this professional was the first: this one is an access like any other.
     if (!(error instanceof ConditionsRefused) || !error.labels.has('seen')) throw error;

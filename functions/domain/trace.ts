@@ -49,7 +49,15 @@ export interface Trace {
    * document's id.
    */
   hiddenFrom?: 'patient' | 'representatives';
+  /** Whether the action was done or refused (traces written before refusals were traced: done). */
+  outcome?: TraceOutcome;
+  /** The request that did or was refused the action (its X-Request-Id), to correlate with the API's logs. */
+  requestId?: string;
+  /** A refusal's code (`blocked`, `no-authorization`, `patient-opposed`, …): never more than the code. */
+  code?: string;
 }
+
+export type TraceOutcome = 'allowed' | 'refused';
 
 export const traceActor = (actor: Actor): TraceActor => {
   switch (actor.kind) {

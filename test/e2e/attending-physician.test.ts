@@ -64,7 +64,9 @@ describe('a professional does not make himself attending physician', () => {
     expect(asked.status).toBe(403);
     expect(asked.body.type).toBe(REFUSED);
     expect(await entryOf(token, p.dmpId, xId)).toBeUndefined();
-    expect((await accessLog(api, token, p.dmpId)).some((t) => t.action === 'access.consent')).toBe(false);
+    // Refused: traced as a refusal, never as a consent recorded.
+    const consents = (await accessLog(api, token, p.dmpId)).filter((t) => t.action === 'access.consent') as { outcome?: string; requestId?: string }[];
+    expect(consents).toEqual([expect.objectContaining({ outcome: 'refused', requestId: asked.headers.get('x-request-id') })]);
 
     const consent = await api.call('POST', `/v1/records/${p.dmpId}/access`, { token: x, body: { mode: 'normal', patientConsent: true } });
     expect(consent.status).toBe(200);

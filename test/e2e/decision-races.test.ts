@@ -60,7 +60,9 @@ const documentItems = async (dmpId: string) =>
     .map((i) => i.sk.S as string)
     .filter((sk) => ['DOC#', 'CHUNK#', 'UPLOAD#', 'DOCUID#'].some((p) => sk.startsWith(p)))
     .sort();
-const documentTraces = async (dmpId: string, action: string) => (await partition(dmpId)).filter((i) => i.sk.S.startsWith('TRACE#') && i.action?.S === action);
+/** The traces of an action done (a professional's refusal leaves a trace of outcome `refused`, not of the action). */
+const documentTraces = async (dmpId: string, action: string) =>
+  (await partition(dmpId)).filter((i) => i.sk.S.startsWith('TRACE#') && i.action?.S === action && i.outcome?.S !== 'refused');
 
 const expectProblem = (res: Answer, status: number, code: string) => {
   expect(res.status, JSON.stringify(res.body)).toBe(status);

@@ -40,11 +40,16 @@ afterAll(() => api?.stop());
 
 const docs = (dmpId: string) => `/v1/records/${dmpId}/documents`;
 
-/** Every raw item of the records' partitions, in key order (one scan): what "nothing changed" compares. */
+/**
+ * Every raw item of the records' partitions, in key order (one scan): what "nothing changed"
+ * compares. A professional's refusal leaves its refusal trace (outcome `refused`), the one write a
+ * refused request makes: left out of the comparison.
+ */
 const partitions = async (dmpIds: string[]) => {
   const items = await api.scanAll();
   const bySk = (x: Record<string, any>, y: Record<string, any>) => (x.sk.S < y.sk.S ? -1 : x.sk.S > y.sk.S ? 1 : 0);
-  return dmpIds.map((d) => items.filter((i) => i.pk?.S === `REC#${d}`).sort(bySk));
+  const refusalTrace = (i: Record<string, any>) => i.sk?.S?.startsWith('TRACE#') && i.outcome?.S === 'refused';
+  return dmpIds.map((d) => items.filter((i) => i.pk?.S === `REC#${d}` && !refusalTrace(i)).sort(bySk));
 };
 
 /**

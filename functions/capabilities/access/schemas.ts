@@ -56,6 +56,16 @@ export const AccessLog = z.lazy(() =>
         mode: z.enum(['normal', 'break-glass', 'regulation']),
         documentId: z.optional(z.string()),
         professionalId: z.optional(ProfessionalId),
+        outcome: z.enum(['allowed', 'refused']).check(z.meta({ description: 'Whether the action was done or refused (entries written before refusals were traced: `allowed`).' })),
+        requestId: z.optional(z.string().check(z.meta({ description: 'The request that did or was refused the action: its X-Request-Id.' }))),
+        reason: z.optional(
+          z.string().check(
+            z.meta({
+              description:
+                'A refusal’s code (`blocked`, `no-authorization`, `patient-opposed`, `not-found`, …). Refusals are traced for professionals, at most one per professional, action and minute.',
+            }),
+          ),
+        ),
       }),
     ),
     nextCursor: z.nullable(z.string()),

@@ -63,7 +63,7 @@ const decideProfessional: Handler<'decideProfessional'> = async (call, deps) => 
     deps,
     [
       deps.access.decisionWrite(record.dmpId, professionalId, status, attending, since),
-      traceWrite(deps, call.actor, record.dmpId, status === 'blocked' ? 'authorization.block' : 'authorization.grant', now, { mode: 'normal', subjectId: professionalId }),
+      traceWrite(deps, call, record.dmpId, status === 'blocked' ? 'authorization.block' : 'authorization.grant', now, { mode: 'normal', subjectId: professionalId }),
     ],
     'The record changed meanwhile: retry.',
   );
@@ -78,7 +78,7 @@ const removeProfessional: Handler<'removeProfessional'> = async (call, deps) => 
   try {
     await transact(deps.db, [
       deps.access.removeAuthorizationWrite(record.dmpId, professionalId),
-      traceWrite(deps, call.actor, record.dmpId, 'authorization.remove', now, { mode: 'normal', subjectId: professionalId }),
+      traceWrite(deps, call, record.dmpId, 'authorization.remove', now, { mode: 'normal', subjectId: professionalId }),
     ]);
   } catch (error) {
     if (error instanceof ConditionsRefused && error.labels.has('authorization')) throw new HttpProblem(404, 'This professional has no authorization on this record.');
@@ -90,7 +90,9 @@ const removeProfessional: Handler<'removeProfessional'> = async (call, deps) => 
 const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
   const request = call.body;
   const actor = call.actor;
-  const opened = await accessRecord(deps, call, call.params.dmpId, ({ record, standing }, now) => decideAccessRequest(actor, record, standing, request, now));
+  const opened = await accessRecord(deps, call, call.params.dmpId, ({ record, standing }, now) => decideAccessRequest(actor, record, standing, request, now), {
+    action: request.mode === 'normal' ? 'access.consent' : 'access.emergency',
+  });
   // The policy allows professionals only; this narrows the type.
   if (actor.kind !== 'professional') throw new HttpProblem(403, 'Only professionals declare an access.');
   const { record, standing, decision } = opened;
@@ -102,10 +104,7 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
     // the attending physician: the patient's choice stays as it is), traced.
     if (request.patientConsent) {
       try {
-        await transact(deps.db, [
-          deps.records.authorizationWrite(dmpId, actor.id, now, 'consultation'),
-          traceWrite(deps, call.actor, dmpId, 'access.consent', now, { mode: 'normal' }),
-        ]);
+        await transact(deps.db, [deps.records.authorizationWrite(dmpId, actor.id, now, 'consultation'), traceWrite(deps, call, dmpId, 'access.consent', now, { mode: 'normal' })]);
       } catch (error) {
         if (error instanceof ConditionsRefused && error.labels.has('authorization')) refuse('forbidden', 'blocked', 'The patient has blocked you from this record.');
         throw error;
@@ -133,7 +132,7 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
       : [];
   let writes: LabelledWrite[] = [
     deps.access.emergencyWrite(key, actor.id, decision.mode, request.reason, now, until),
-    traceWrite(deps, call.actor, dmpId, 'access.emergency', now, { mode: decision.mode }),
+    traceWrite(deps, call, dmpId, 'access.emergency', now, { mode: decision.mode }),
     ...notice,
     notifyAll(deps, key, { audience: 'attending-physicians', except: actor.id, template: 'emergency-access-professional', params: { dmpId, mode: decision.mode } }, now),
   ];
@@ -161,7 +160,9 @@ const MAX_LOG_QUERIES = 4;
 
 const accessLog: Handler<'accessLog'> = async (call, deps) => {
   const { limit, cursor } = call.query;
-  const { record, decision } = await accessRecord(deps, call, call.params.dmpId, ({ record, standing }, now) => decideAccessLogRead(call.actor, record, standing, now));
+  const { record, decision } = await accessRecord(deps, call, call.params.dmpId, ({ record, standing }, now) => decideAccessLogRead(call.actor, record, standing, now), {
+    action: 'access-log.read',
+  });
   const me = traceActor(call.actor);
   const wanted = limit ? Number(limit) : 50;
   const only = decision.scope === 'own' ? { kind: me.kind, id: me.id ?? '' } : undefined;
@@ -194,6 +195,9 @@ const accessLog: Handler<'accessLog'> = async (call, deps) => {
         mode: t.mode,
         ...(t.documentId ? { documentId: t.documentId } : {}),
         ...(t.subjectId ? { professionalId: t.subjectId } : {}),
+        outcome: t.outcome,
+        ...(t.requestId ? { requestId: t.requestId } : {}),
+        ...(t.code ? { reason: t.code } : {}),
       })),
       nextCursor: page.nextCursor,
     },

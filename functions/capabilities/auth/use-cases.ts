@@ -148,7 +148,7 @@ const patientVerify: Handler<'patientVerify'> = async (call, deps) => {
     await transact(deps.db, [
       deps.logins.challengeUse(challengeId, now),
       deps.logins.clearFailuresWrite(challenge.loginId),
-      traceWrite(deps, actor, challenge.dmpId, 'session.open', now),
+      traceWrite(deps, { actor, requestId: call.requestId }, challenge.dmpId, 'session.open', now),
     ]);
   } catch (error) {
     if (error instanceof ConditionsRefused) throw new HttpProblem(401, WRONG_CODE, { code: 'wrong-code' });
@@ -197,7 +197,7 @@ const patientPassword: Handler<'patientPassword'> = async (call, deps) => {
       deps.logins.passwordChange(actor.loginId, login.passwordHash, await hashPassword(newPassword), now),
       // Every session of this login opened until now ends with the old password.
       deps.records.passwordChangedWrite(actor.dmpId, actor.loginId, now),
-      traceWrite(deps, actor, actor.dmpId, 'password.change', now),
+      traceWrite(deps, { actor, requestId: call.requestId }, actor.dmpId, 'password.change', now),
     ]);
   } catch (error) {
     if (error instanceof ConditionsRefused) refuse('conflict', 'password-changed-meanwhile', 'The password was changed meanwhile. Log in again.');
@@ -229,7 +229,7 @@ const reissueCredentials: Handler<'reissueCredentials'> = async (call, deps) => 
     ...deps.logins.loginPuts(dmpId, { loginId, actor: 'patient', passwordHash: await hashPassword(provisionalPassword), mustChangePassword: true }, now),
     // Every session opened until now ends with the logins it replaces.
     deps.records.reissueWrite(dmpId, now),
-    traceWrite(deps, call.actor, dmpId, 'credentials.reissue', now),
+    traceWrite(deps, call, dmpId, 'credentials.reissue', now),
   ];
   if (contact.mobile) {
     writes.push(notify(deps, key, { to: contact.mobile, template: 'credentials-reissued' }, now));

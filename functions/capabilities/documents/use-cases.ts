@@ -21,13 +21,12 @@ import { actorRef } from '#domain/actor';
 import { MAX_CONTENT_BYTES, MAX_VERSIONS, NO_LABELS, chunkCount, decodeBase64, newDocumentId, noticeAt, searchWords } from '#domain/documents';
 import { refuse } from '#domain/errors';
 import { documentType } from '#domain/reference-data';
-import type { TraceDetails } from '../common.ts';
 import { withDocuments, type DocumentDeps } from './deps.ts';
 import { HttpProblem } from '#platform/problem';
 import { defineCapability, type Call, type HandlerOf } from '#http/define-capability';
 import { canonicalJson } from '#http/canonical';
 import { denied } from '#http/denial';
-import { accessRecord, commitGuarded, guardRefused, replayed, traceRead, traceWrite, type RecordAccess, type Subject } from '../common.ts';
+import { accessRecord, commitGuarded, guardRefused, refusedOn, replayed, traceRead, traceWrite, type RecordAccess, type Subject, type TraceDetails } from '../common.ts';
 import { DOCUMENTS, type DOCUMENTS_ROUTES } from './routes.ts';
 
 type Handler<Id extends (typeof DOCUMENTS_ROUTES)[number]['id']> = HandlerOf<typeof DOCUMENTS_ROUTES, Id, DocumentDeps>;
@@ -61,7 +60,10 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
 
   const decide = ({ record, standing }: Subject, now: Date) => decideDeposit(call.actor, record, standing, type!.classCode, labels, now);
   // The version it replaces is read beside the record (one round trip), and used only once both decisions allow.
-  const [opened, previous] = await Promise.all([accessRecord(deps, call, dmpId, decide), body.replaces ? deps.documents.get(dmpId, body.replaces) : undefined]);
+  const [opened, previous] = await Promise.all([
+    accessRecord(deps, call, dmpId, decide, { action: 'document.deposit' }),
+    body.replaces ? deps.documents.get(dmpId, body.replaces) : undefined,
+  ]);
   const { record, standing } = opened;
   const now = deps.clock.now();
   if (body.replaces) {
@@ -104,7 +106,7 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
   const staged = await deps.documents.stageChunks(key, doc, now);
   const writes: LabelledWrite[] = [
     ...deps.documents.commitWrites(key, doc, staged, searchWords(body.title)),
-    traceWrite(deps, call.actor, dmpId, 'document.deposit', now, traceDetails('normal', documentId, finalLabels)),
+    traceWrite(deps, call, dmpId, 'document.deposit', now, traceDetails('normal', documentId, finalLabels)),
     // The new version's labels become the document's: every earlier version takes them.
     ...(previous ? deps.documents.supersedeWrites(dmpId, previous, finalLabels) : []),
     ...(idem ? [{ label: 'idempotency', item: deps.idempotency.put(scope, idem.key, idem.hash, key, { status: 201, body: response }, now) }] : []),
@@ -158,7 +160,7 @@ const listDocuments: Handler<'listDocuments'> = async (call, deps) => {
   const limit = query.limit ? Number(query.limit) : 50;
   // The page is read beside the record (one round trip); nothing of it is used unless the listing is allowed.
   const [opened, page] = await Promise.all([
-    accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideDocumentListing(call.actor, record, standing, now)),
+    accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideDocumentListing(call.actor, record, standing, now), { action: 'document.list' }),
     deps.documents.page(dmpId, query.cursor),
   ]);
   const { record, standing, decision } = opened;
@@ -215,21 +217,25 @@ const listDocuments: Handler<'listDocuments'> = async (call, deps) => {
 const visibleDocument = async (
   call: Call & { params: { dmpId: string; documentId: string } },
   deps: DocumentDeps,
+  action: 'document.read' | 'document.update' | 'document.delete',
 ): Promise<{ opened: RecordAccess; doc: StoredDocument; mode: TraceDetails['mode'] }> => {
   const { dmpId, documentId } = call.params;
   // The document is read beside the record (one round trip); it is returned only if the policy shows it.
   const [opened, doc] = await Promise.all([
-    accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideDocumentListing(call.actor, record, standing, now)),
+    accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideDocumentListing(call.actor, record, standing, now), { action }),
     deps.documents.get(dmpId, documentId),
   ]);
+  // An absent document is no refusal of the policy: nothing to trace.
   if (!doc) throw new HttpProblem(404, 'No such document.', { code: 'not-found' });
   const decision = documentReader(call.actor, opened.record, opened.standing, deps.clock.now(), deps.matrix)(doc);
-  if (!decision.allow) return denied(decision);
+  // A document the policy hides from the professional: the refusal is traced with the document's
+  // id, hidden in the log from whom the document is hidden (as the traces of its accesses are).
+  if (!decision.allow) return refusedOn(deps, call, dmpId, action, decision, traceDetails('normal', doc.documentId, doc.labels));
   return { opened, doc, mode: decision.mode };
 };
 
 const readDocument: Handler<'readDocument'> = async (call, deps) => {
-  const { opened, doc, mode } = await visibleDocument(call, deps);
+  const { opened, doc, mode } = await visibleDocument(call, deps, 'document.read');
   const key = await opened.key();
   const [content] = await Promise.all([
     deps.documents.readContent(key, doc),
@@ -240,12 +246,12 @@ const readDocument: Handler<'readDocument'> = async (call, deps) => {
 
 const updateDocument: Handler<'updateDocument'> = async (call, deps) => {
   const change = call.body;
-  const { opened, doc } = await visibleDocument(call, deps);
+  const { opened, doc } = await visibleDocument(call, deps, 'document.update');
   const { record, standing } = opened;
   const now = deps.clock.now();
   const decide = (s: Subject, at: Date) => decideDocumentChange(call.actor, s.record, s.standing, doc, change, at, deps.matrix);
   const decision = decide({ record, standing }, now);
-  if (!decision.allow) return denied(decision);
+  if (!decision.allow) return refusedOn(deps, call, record.dmpId, 'document.update', decision, traceDetails('normal', doc.documentId, doc.labels));
   const labels: DocumentLabels = {
     maskedToProfessionals: change.maskedToProfessionals ?? doc.labels.maskedToProfessionals,
     invisibleToPatient: change.invisibleToPatient ?? doc.labels.invisibleToPatient,
@@ -259,7 +265,7 @@ const updateDocument: Handler<'updateDocument'> = async (call, deps) => {
     [
       ...deps.documents.labelsWrites(record.dmpId, doc, labels, status),
       // The trace hides the id from whom the document was hidden before this change.
-      traceWrite(deps, call.actor, record.dmpId, 'document.update', now, traceDetails(decision.mode, doc.documentId, doc.labels)),
+      traceWrite(deps, call, record.dmpId, 'document.update', now, traceDetails(decision.mode, doc.documentId, doc.labels)),
     ],
     decide,
     'The document changed meanwhile: read it again and retry.',
@@ -268,19 +274,16 @@ const updateDocument: Handler<'updateDocument'> = async (call, deps) => {
 };
 
 const deleteDocument: Handler<'deleteDocument'> = async (call, deps) => {
-  const { opened, doc } = await visibleDocument(call, deps);
+  const { opened, doc } = await visibleDocument(call, deps, 'document.delete');
   const { record, standing } = opened;
   const now = deps.clock.now();
   const decide = (s: Subject, at: Date) => decideDocumentDelete(call.actor, s.record, s.standing, doc, at, deps.matrix);
   const decision = decide({ record, standing }, now);
-  if (!decision.allow) return denied(decision);
+  if (!decision.allow) return refusedOn(deps, call, record.dmpId, 'document.delete', decision, traceDetails('normal', doc.documentId, doc.labels));
   await commitGuarded(
     deps,
     opened,
-    [
-      ...deps.documents.deleteWrites(record.dmpId, doc, now),
-      traceWrite(deps, call.actor, record.dmpId, 'document.delete', now, traceDetails(decision.mode, doc.documentId, doc.labels)),
-    ],
+    [...deps.documents.deleteWrites(record.dmpId, doc, now), traceWrite(deps, call, record.dmpId, 'document.delete', now, traceDetails(decision.mode, doc.documentId, doc.labels))],
     decide,
     'The document changed meanwhile: read it again and retry.',
   );

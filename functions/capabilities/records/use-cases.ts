@@ -104,7 +104,7 @@ const createRecord: Handler<'createRecord'> = async (call, deps) => {
       ledger: plan.pharmacyFiness ? { finess: plan.pharmacyFiness, month: isoMonth(now) } : undefined,
       creationCode: codeHash ? { hash: codeHash, insHash } : undefined,
       notifications: recipients.map((to) => ({ message: { to, template: 'record-created' as const }, id: newEventId(bytes) })),
-      trace: { trace: { actor: traceActor(call.actor), action: 'record.create', mode: 'normal' }, id: newEventId(bytes) },
+      trace: { trace: { actor: traceActor(call.actor), action: 'record.create', mode: 'normal', outcome: 'allowed', requestId: call.requestId }, id: newEventId(bytes) },
       extra: idem ? [{ label: 'idempotency', item: deps.idempotency.put(scope, idem.key, idem.hash, key, { status: 201, body: response }, now) }] : [],
     });
   } catch (error) {
@@ -138,7 +138,7 @@ const searchRecord: Handler<'searchRecord'> = async (call, deps) => {
   const { ins } = call.body;
   const dmpId = await deps.records.dmpIdByInsHash(await deps.hasher.hash('ins', ins));
   if (!dmpId) throw new HttpProblem(404, 'No DMP exists for this INS.');
-  const { record, standing } = await accessRecord(deps, call, dmpId, () => decideRecordSearch(call.actor));
+  const { record, standing } = await accessRecord(deps, call, dmpId, () => decideRecordSearch(call.actor), { action: 'record.search' });
   const relation = standing.relation;
   await traceRead(deps, call, dmpId, 'record.search', { mode: 'normal' });
   return {
@@ -155,7 +155,7 @@ const searchRecord: Handler<'searchRecord'> = async (call, deps) => {
 
 const getRecord: Handler<'getRecord'> = async (call, deps) => {
   const { dmpId } = call.params;
-  const opened = await accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideRecordRead(call.actor, record, standing, now));
+  const opened = await accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideRecordRead(call.actor, record, standing, now), { action: 'record.read' });
   const { record } = opened;
   const [key, authorizations] = await Promise.all([opened.key(), deps.records.authorizations(dmpId)]);
   await traceRead(deps, call, dmpId, 'record.read', { mode: opened.decision.mode }, opened);
@@ -195,7 +195,7 @@ const closeRecord: Handler<'closeRecord'> = async (call, deps) => {
     deps,
     [
       ...deps.records.closeWrites(record.dmpId, now, until),
-      traceWrite(deps, call.actor, record.dmpId, 'record.close', now),
+      traceWrite(deps, call, record.dmpId, 'record.close', now),
       ...(contact.mobile ? [notify(deps, key, { to: contact.mobile, template: 'record-closed' }, now)] : []),
     ],
     'The record changed meanwhile (already closed?).',
@@ -208,7 +208,7 @@ const reactivateRecord: Handler<'reactivateRecord'> = async (call, deps) => {
   const { consent } = call.body;
   const actor = call.actor;
   // A holder's session opened before the closure may still undo it (and nothing else).
-  const opened = await accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideReactivation(actor, record, standing, now), 'undo');
+  const opened = await accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideReactivation(actor, record, standing, now), { closure: 'undo' });
   const { record } = opened;
   assertReactivation(actor, record.status, consent);
   const now = deps.clock.now();
@@ -216,7 +216,7 @@ const reactivateRecord: Handler<'reactivateRecord'> = async (call, deps) => {
   const { contact } = openRecord(key, record);
   const writes = [
     ...deps.records.reactivateWrites(dmpId),
-    traceWrite(deps, call.actor, dmpId, 'record.reactivate', now),
+    traceWrite(deps, call, dmpId, 'record.reactivate', now),
     ...(contact.mobile ? [notify(deps, key, { to: contact.mobile, template: 'record-reactivated' }, now)] : []),
   ];
   // The professional holds the consent just given: an authorization, as at creation.
@@ -271,7 +271,7 @@ const updateSettings: Handler<'updateSettings'> = async (call, deps) => {
       contact: body.contact?.email !== undefined ? sealJson(key, 'META', 'contact', nextContact) : undefined,
       pendingMobile,
     }),
-    traceWrite(deps, call.actor, record.dmpId, 'settings.update', now),
+    traceWrite(deps, call, record.dmpId, 'settings.update', now),
   );
   try {
     await transact(deps.db, writes);
@@ -311,7 +311,7 @@ const confirmMobile: Handler<'confirmMobile'> = async (call, deps) => {
     [
       // Attempts are counted outside the revision: a concurrent settings change still wins.
       deps.records.settingsWrite(record.dmpId, record.revision, { contact: sealJson(key, 'META', 'contact', nextContact), pendingMobile: null }),
-      traceWrite(deps, call.actor, record.dmpId, 'settings.update', now),
+      traceWrite(deps, call, record.dmpId, 'settings.update', now),
       // The former number hears of the change: a hijack does not go unnoticed.
       ...(contact.mobile ? [notify(deps, key, { to: contact.mobile, template: 'mobile-changed' }, now)] : []),
     ],
