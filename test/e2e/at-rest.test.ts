@@ -7,6 +7,7 @@ import { canary, minorBirthDate, randomIns, randomMobile } from '../support/fixt
 import { recordCalls } from '../support/faults.ts';
 import { startTestApi, type TestApi } from '../support/runtime.ts';
 import { lastCode, openSession } from '../support/patients.ts';
+import { captureOutput } from '../support/output.ts';
 
 let api: TestApi;
 const logged: string[] = [];
@@ -27,16 +28,7 @@ const planted = {
 beforeAll(async () => {
   api = await startTestApi({ logLevel: 'DEBUG' });
   kmsCalls.push(recordCalls(api.runtime.deps.kms));
-  const write = process.stdout.write.bind(process.stdout);
-  const writeErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: any[]) => {
-    logged.push(String(chunk));
-    return write(chunk, ...rest);
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: any[]) => {
-    logged.push(String(chunk));
-    return writeErr(chunk, ...rest);
-  }) as typeof process.stderr.write;
+  const restoreOutput = captureOutput(logged);
 
   const doctor = await api.professional();
   const agent = await api.agent();
@@ -76,8 +68,7 @@ beforeAll(async () => {
   });
   expect(confirmed.status).toBe(200);
   await api.runJob('outbox');
-  process.stdout.write = write;
-  process.stderr.write = writeErr;
+  restoreOutput();
 });
 afterAll(() => api.stop());
 

@@ -13,6 +13,7 @@ import { failNext } from '../support/faults.ts';
 import { documentBody, listIds, professionalMessages } from '../support/documents.ts';
 import { newPatient, patientWithSession } from '../support/patients.ts';
 import { startTestApi, type TestApi } from '../support/runtime.ts';
+import { captureOutput } from '../support/output.ts';
 
 let api: TestApi;
 const logged: string[] = [];
@@ -53,16 +54,7 @@ const docs = (d = dmpId) => `/v1/records/${d}/documents`;
 
 beforeAll(async () => {
   api = await startTestApi({ logLevel: 'DEBUG' });
-  const write = process.stdout.write.bind(process.stdout);
-  const writeErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: any[]) => {
-    logged.push(String(chunk));
-    return write(chunk, ...rest);
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: any[]) => {
-    logged.push(String(chunk));
-    return writeErr(chunk, ...rest);
-  }) as typeof process.stderr.write;
+  const restoreOutput = captureOutput(logged);
   try {
     const doctor = await api.professional({ professionalId: randomRpps() });
     const { p, token } = await patientWithSession(api, doctor);
@@ -131,8 +123,7 @@ beforeAll(async () => {
     await api.runJob('visibility', new Date(Date.now() + 15 * 86_400_000).toISOString());
     await api.runJob('outbox', new Date(Date.now() + 15 * 86_400_000).toISOString());
   } finally {
-    process.stdout.write = write;
-    process.stderr.write = writeErr;
+    restoreOutput();
   }
 });
 afterAll(() => api?.stop());
