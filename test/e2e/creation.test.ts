@@ -100,19 +100,32 @@ describe('creation by a health professional', () => {
 });
 
 describe('traces and consent', () => {
-  it('every access leaves a trace in the record, with ids only: creation, read, search; a refused read leaves none', async () => {
+  it('every access leaves a trace in the record, with ids only: creation, read, search; a refused read leaves a refused one', async () => {
     const input = body({ consent: { expressConsent: true, informedAt: '2026-11-20T09:30:00Z' } });
     const created = await api.call('POST', '/v1/records', { token: doctor, body: input });
     await api.call('GET', `/v1/records/${created.body.dmpId}`, { token: doctor });
     await api.call('POST', '/v1/records/search', { token: doctor, body: { ins: input.ins } });
-    expect((await api.call('GET', `/v1/records/${created.body.dmpId}`, { token: await api.professional() })).status).toBe(403);
+    const strangerId = randomRpps();
+    const refused = await api.call('GET', `/v1/records/${created.body.dmpId}`, { token: await api.professional({ professionalId: strangerId }) });
+    expect(refused.status).toBe(403);
     const items = (await api.scanAll()).filter((i) => i.pk.S === `REC#${created.body.dmpId}`);
     const traces = items.filter((i) => i.sk.S.startsWith('TRACE#')).sort((a, b) => a.sk.S.localeCompare(b.sk.S));
-    expect(traces.map((t) => t.action.S)).toEqual(['record.create', 'record.read', 'record.search']);
-    for (const t of traces) {
-      expect(t).toMatchObject({ actorKind: { S: 'professional' }, actorId: { S: doctorId }, actorProfession: { S: '10' }, mode: { S: 'normal' } });
-      expect(Object.keys(t).sort()).toEqual(['action', 'actorId', 'actorKind', 'actorProfession', 'at', 'mode', 'pk', 'sk']);
+    const allowed = traces.filter((t) => t.outcome?.S !== 'refused');
+    expect(allowed.map((t) => t.action.S)).toEqual(['record.create', 'record.read', 'record.search']);
+    for (const t of allowed) {
+      expect(t).toMatchObject({ actorKind: { S: 'professional' }, actorId: { S: doctorId }, actorProfession: { S: '10' }, mode: { S: 'normal' }, outcome: { S: 'allowed' } });
+      expect(Object.keys(t).sort()).toEqual(['action', 'actorId', 'actorKind', 'actorProfession', 'at', 'mode', 'outcome', 'pk', 'requestId', 'sk']);
     }
+    // The refused read: ids and the denial's code only, with the refused answer's request id.
+    const refusals = traces.filter((t) => t.outcome?.S === 'refused');
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]).toMatchObject({
+      action: { S: 'record.read' },
+      actorId: { S: strangerId },
+      code: { S: 'no-authorization' },
+      requestId: { S: refused.headers.get('x-request-id') },
+    });
+    expect(Object.keys(refusals[0]!).sort()).toEqual(['action', 'actorId', 'actorKind', 'actorProfession', 'at', 'code', 'mode', 'outcome', 'pk', 'requestId', 'sk']);
     const meta = items.find((i) => i.sk.S === 'META');
     expect(meta?.consentInformedAt?.S).toBe('2026-11-20T09:30:00.000Z');
   });
