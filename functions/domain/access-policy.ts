@@ -493,3 +493,12 @@ export const decideLedgerRead = (actor: Actor, finess: string): Decision => {
   if (actor.kind === 'professional' && actor.profession === PHARMACIST && actor.structure === finess) return allow();
   return deny('forbidden', 'not-this-pharmacy', 'Only a pharmacist of this pharmacy or an agent may read its creations.');
 };
+
+export interface ProfessionalStanding extends Standing {
+  /** When the professional first accessed the record (absent: never, the next access is the first). */
+  seenAt?: string | undefined;
+  /** Since when the authorization (or block) holds. */
+  since?: string | undefined;
+  /** When the professional's last emergency access was told to the patient (absent: never). */
+  emergencyNoticeAt?: string | undefined;
+}
