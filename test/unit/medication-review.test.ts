@@ -213,10 +213,13 @@ describe('age rules', () => {
     expect(alertsOf(review([med('2026-11-01', { atcGroup: 'N05', activeComponents: ['4001'] })], OLD), 'long-benzodiazepine-75')).toEqual([]);
   });
 
-  it('skips the age rules when the birth date is unknown, and says so', () => {
+  it('skips the age rules when the birth date is unknown or unreadable, and says so', () => {
     const r = medicationReview([diazepam()], { birthDate: undefined, now: NOW, rules: medicationAlertRules });
     expect(alertsOf(r, 'long-benzodiazepine-75')).toEqual([]);
     expect(r.skippedRules).toEqual([{ ruleId: 'long-benzodiazepine-75', kind: 'age', reason: 'birth date unknown' }]);
+    const unreadable = medicationReview([diazepam()], { birthDate: 'not a date', now: NOW, rules: medicationAlertRules });
+    expect(alertsOf(unreadable, 'long-benzodiazepine-75')).toEqual([]);
+    expect(unreadable.skippedRules).toEqual(r.skippedRules);
   });
 });
 

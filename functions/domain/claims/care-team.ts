@@ -45,6 +45,8 @@ export interface CareTeamInput {
 }
 
 export type CareRole = 'prescriber' | 'performer' | 'author';
+/** The patient's decision on a professional, now: an authorization past its expiry is `expired`; none: `none`. */
+export type CareAuthorization = 'authorized' | 'blocked' | 'expired' | 'none';
 
 interface MemberBase {
   id: string;
@@ -63,8 +65,7 @@ export type CareTeamMember =
       /** Profession (TRE_G15) and specialty codes the lines and deposits gave, sorted. */
       professions: string[];
       specialties: string[];
-      /** The patient's decision, now: an authorization past its expiry is `expired`; none: `none`. */
-      authorization: 'authorized' | 'blocked' | 'expired' | 'none';
+      authorization: CareAuthorization;
       attendingPhysician: boolean;
     })
   | (MemberBase & {
@@ -90,10 +91,29 @@ interface Tally {
   name?: { day: string; value: string };
 }
 
+/** A member an event names, in one role. */
+interface Mention {
+  kind: Tally['kind'];
+  id: string;
+  role: CareRole;
+  profession?: string | undefined;
+  specialty?: string | undefined;
+  name?: string | undefined;
+}
+
+/** Who a line names: its prescriber, and its performer (the professional if named, else the structure). */
+const lineMentions = ({ prescriber, performer }: CareLine): Mention[] => {
+  const mentions: Mention[] = [];
+  if (prescriber) mentions.push({ kind: 'professional', id: prescriber.id, role: 'prescriber', profession: prescriber.profession, specialty: prescriber.specialty });
+  if (performer?.id) mentions.push({ kind: 'professional', id: performer.id, role: 'performer' });
+  else if (performer) mentions.push({ kind: 'structure', id: performer.finess, role: 'performer', name: performer.name });
+  return mentions;
+};
+
 /** What the patient's decision on a professional amounts to at `now`, as the access policy reads it. */
-const standing = (decision: CareDecision | undefined, now: Date): { authorization: 'authorized' | 'blocked' | 'expired' | 'none'; attendingPhysician: boolean } => {
+const standing = (decision: CareDecision | undefined, now: Date): { authorization: CareAuthorization; attendingPhysician: boolean } => {
   const state = authorizationState(decision, now);
-  const authorization = state === 'VALIDE' ? 'authorized' : state === 'INTERDIT' ? 'blocked' : state === 'EXPIRE' ? 'expired' : 'none';
+  const authorization: CareAuthorization = state === 'VALIDE' ? 'authorized' : state === 'INTERDIT' ? 'blocked' : state === 'EXPIRE' ? 'expired' : 'none';
   return { authorization, attendingPhysician: authorization === 'authorized' && decision?.attendingPhysician === true };
 };
 
@@ -102,10 +122,7 @@ export const careTeam = (input: CareTeamInput, now: Date): CareTeamMember[] => {
   const tallies = new Map<string, Tally>();
 
   /** Notes one event (a line or a deposit) of a day for each member it names, once per member. */
-  const note = (
-    day: string,
-    mentions: { kind: Tally['kind']; id: string; role: CareRole; profession?: string | undefined; specialty?: string | undefined; name?: string | undefined }[],
-  ) => {
+  const note = (day: string, mentions: readonly Mention[]) => {
     if (day < from || day > to) return;
     const counted = new Set<string>();
     for (const m of mentions) {
@@ -123,25 +140,8 @@ export const careTeam = (input: CareTeamInput, now: Date): CareTeamMember[] => {
       if (m.name && (!tally.name || day > tally.name.day || (day === tally.name.day && m.name > tally.name.value))) tally.name = { day, value: m.name };
     }
   };
-
-  for (const line of input.lines) {
-    const { prescriber, performer } = line;
-    note(line.date, [
-      ...(prescriber
-        ? [{ kind: 'professional' as const, id: prescriber.id, role: 'prescriber' as const, profession: prescriber.profession, specialty: prescriber.specialty }]
-        : []),
-      ...(performer
-        ? [
-            performer.id
-              ? { kind: 'professional' as const, id: performer.id, role: 'performer' as const }
-              : { kind: 'structure' as const, id: performer.finess, role: 'performer' as const, name: performer.name },
-          ]
-        : []),
-    ]);
-  }
-  for (const d of input.deposits) {
-    note(d.depositedAt.slice(0, 10), [{ kind: 'professional', id: d.authorId, role: 'author', profession: d.profession, specialty: d.specialty }]);
-  }
+  for (const line of input.lines) note(line.date, lineMentions(line));
+  for (const d of input.deposits) note(d.depositedAt.slice(0, 10), [{ kind: 'professional', id: d.authorId, role: 'author', profession: d.profession, specialty: d.specialty }]);
 
   const decisions = new Map(input.decisions.map((d) => [d.professionalId, d]));
   const members = [...tallies.values()].map((t): CareTeamMember => {

@@ -91,7 +91,7 @@ export interface MedicationReview {
 }
 
 export interface ReviewContext {
-  /** YYYY-MM-DD; undefined when unknown (the age rules are then skipped). */
+  /** YYYY-MM-DD; undefined when unknown (the age rules are then skipped and reported). */
   birthDate: string | undefined;
   now: Date;
   rules: MedicationAlertRules;
@@ -281,7 +281,9 @@ export const medicationReview = (lines: readonly ClaimLineFacts[], { birthDate, 
     .filter((l) => l.category === 'medication' && l.date >= from && l.date <= to)
     .sort(byDateThenId)
     .map((l) => dispensation(l, rules.coverDays));
-  const age = birthDate === undefined ? undefined : ageOn(birthDate, now);
+  // A birth date that does not read as one (NaN years) counts as unknown, never as any age.
+  const years = birthDate === undefined ? Number.NaN : ageOn(birthDate, now);
+  const age = Number.isFinite(years) ? years : undefined;
 
   const skippedRules: SkippedRule[] = [];
   const alerts: (MedicationAlert & { order: number })[] = [];
