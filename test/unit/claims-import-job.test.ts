@@ -46,11 +46,9 @@ class MemoryObjects implements InboxObjects {
   readonly objects = new Map<string, { version: string; body: Buffer }>();
   readonly removed: string[] = [];
   readonly reads: number[] = [];
-  constructor(
-    object: InboxObject,
-    body: Buffer,
-    readonly piece = 97,
-  ) {
+  readonly piece: number;
+  constructor(object: InboxObject, body: Buffer, piece = 97) {
+    this.piece = piece;
     this.objects.set(object.key, { version: object.version, body });
   }
   async read(object: InboxObject, fromByte: number): Promise<AsyncIterable<Uint8Array> | undefined> {
