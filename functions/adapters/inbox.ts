@@ -94,3 +94,27 @@ export class FileInboxObjects implements InboxObjects {
 
   async remove(): Promise<void> {}
 }
+
+/**
+ * The objects an S3 event notification (the body of a message of the import queue) names in
+ * `bucket`. S3's own test event, and records of another bucket or event, name none. Keys arrive
+ * URL-encoded, spaces as '+'.
+ */
+export const objectsOfS3Event = (body: string, bucket: string): InboxObject[] => {
+  let event: unknown;
+  try {
+    event = JSON.parse(body);
+  } catch {
+    return [];
+  }
+  const records = (event as { Records?: unknown }).Records;
+  if (!Array.isArray(records)) return [];
+  return records.flatMap((record: { eventName?: unknown; s3?: { bucket?: { name?: unknown }; object?: { key?: unknown; eTag?: unknown } } }) => {
+    const { eventName, s3 } = record ?? {};
+    const key = s3?.object?.key;
+    const etag = s3?.object?.eTag;
+    if (typeof eventName !== 'string' || !eventName.startsWith('ObjectCreated:') || s3?.bucket?.name !== bucket) return [];
+    if (typeof key !== 'string' || typeof etag !== 'string') return [];
+    return [{ key: decodeURIComponent(key.replace(/\+/g, ' ')), version: bareEtag(etag) }];
+  });
+};

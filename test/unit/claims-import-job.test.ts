@@ -9,6 +9,7 @@
  * Against S3 and DynamoDB on the emulator: test/integration/claims-import.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { objectsOfS3Event } from '../../functions/adapters/inbox.ts';
 import { makeLogger } from '../../functions/adapters/logger.ts';
 import {
   type BatchOutcome,
@@ -308,5 +309,27 @@ describe('linesOf', () => {
         { number: 11, end: 113, text: 'last' },
       ]);
     }
+  });
+});
+
+describe('the import queue’s messages', () => {
+  const event = (records: unknown[]) => JSON.stringify({ Records: records });
+  const created = (bucket: string, key: string, eTag = 'd41d8cd98f00b204e9800998ecf8427e') => ({
+    eventName: 'ObjectCreated:Put',
+    s3: { bucket: { name: bucket }, object: { key, eTag, size: 10 } },
+  });
+
+  it('name the objects created in the inbox bucket, keys decoded', () => {
+    expect(objectsOfS3Event(event([created('inbox', 'nightly/2026-12-01+claims%C3%A9.ndjson')]), 'inbox')).toEqual([
+      { key: 'nightly/2026-12-01 claimsé.ndjson', version: 'd41d8cd98f00b204e9800998ecf8427e' },
+    ]);
+  });
+
+  it('name nothing for S3’s test event, another bucket, another event or a body that is not an event', () => {
+    expect(objectsOfS3Event(JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'inbox' }), 'inbox')).toEqual([]);
+    expect(objectsOfS3Event(event([created('elsewhere', 'a.ndjson')]), 'inbox')).toEqual([]);
+    expect(objectsOfS3Event(event([{ ...created('inbox', 'a.ndjson'), eventName: 'ObjectRemoved:Delete' }]), 'inbox')).toEqual([]);
+    expect(objectsOfS3Event(event([null, 42, { eventName: 'ObjectCreated:Put' }]), 'inbox')).toEqual([]);
+    expect(objectsOfS3Event('not json', 'inbox')).toEqual([]);
   });
 });
