@@ -174,8 +174,9 @@ describe('the claims import', () => {
     replaced.objects.objects.set(OBJECT.key, { version: other.version, body });
     await replaced.job.run(other);
     expect(replaced.core.calls.map((c) => c.batchId).filter((id) => ids.includes(id))).toEqual([]);
-    expect(batchIdOf(OBJECT, 0, 0)).not.toBe(batchIdOf(OBJECT, 1, 0));
-    expect(batchIdOf(OBJECT, 1, 10)).not.toBe(batchIdOf(OBJECT, 1, 11));
+    expect(await batchIdOf(OBJECT, 0, 0)).not.toBe(await batchIdOf(OBJECT, 1, 0));
+    expect(await batchIdOf(OBJECT, 1, 10)).not.toBe(await batchIdOf(OBJECT, 1, 11));
+    expect(ids[0]).toBe(await batchIdOf(OBJECT, 0, 0));
   });
 
   it('rejects the lines that are not a JSON object with their line numbers, ignores blank lines, and sends the rest', async () => {

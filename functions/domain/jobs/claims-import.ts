@@ -22,7 +22,6 @@
  * blank lines are ignored. Nothing the file holds (INS, names, codes) is logged or returned: counts,
  * line numbers, field paths and the core's reasons only.
  */
-import { createHash } from 'node:crypto';
 import type { Logger } from '../ports.ts';
 
 /** The most patients in one batch: the push API's own limit. */
@@ -148,10 +147,23 @@ const emptyTotals = (): ImportTotals => ({
  * same batch of the same object always has the same id (a resumed batch is an idempotent re-send);
  * nothing of the file, nor its name, can be read from it.
  */
-export const batchIdOf = (object: InboxObject, batch: number, byte: number): string =>
-  createHash('sha256')
-    .update(JSON.stringify(['claims-import', object.key, object.version, batch, byte]))
-    .digest('hex');
+export const batchIdOf = async (object: InboxObject, batch: number, byte: number): Promise<string> => {
+  // Web Crypto (a global of the runtime): the domain imports no module outside itself.
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(['claims-import', object.key, object.version, batch, byte])));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+};
+
+/** The pieces of one line as one array. */
+const joined = (parts: Uint8Array[], length: number): Uint8Array => {
+  if (parts.length === 1 && parts[0]) return parts[0];
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+};
 
 /** One line of the object, with where the next one starts. */
 interface Line {
@@ -178,7 +190,7 @@ export async function* linesOf(bytes: AsyncIterable<Uint8Array>, startByte: numb
   let number = startLine;
   const take = (end: number): Line => {
     number += 1;
-    const text = tooLong ? undefined : decoder.decode(parts.length === 1 ? parts[0] : Buffer.concat(parts, held));
+    const text = tooLong ? undefined : decoder.decode(joined(parts, held));
     parts = [];
     held = 0;
     tooLong = false;
@@ -303,7 +315,7 @@ export class ClaimsImport {
       totals.records += pending.seen;
       totals.malformed += pending.malformed;
       if (pending.patients.length > 0) {
-        const outcome = await this.d.batches.ingest(batchIdOf(object, at.batch, pending.startByte), pending.patients);
+        const outcome = await this.d.batches.ingest(await batchIdOf(object, at.batch, pending.startByte), pending.patients);
         add(totals, outcome);
         for (const r of outcome.rejected) reject({ record: pending.records[r.patient] ?? 0, line: r.line, path: r.path, reason: r.reason });
       }
