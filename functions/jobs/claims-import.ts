@@ -10,9 +10,9 @@
  * after a committed batch and sends the same notification to the queue again, so that the next
  * invocation goes on from the checkpoint without waiting for a visibility timeout.
  */
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { s3Client } from '#adapters/aws';
+import { s3Client, sqsClient } from '#adapters/aws';
 import { DynamoImportCheckpoints } from '#adapters/import-checkpoints';
 import { objectsOfS3Event, S3InboxObjects } from '#adapters/inbox';
 import { makeLogger } from '#adapters/logger';
@@ -36,7 +36,7 @@ const logger = makeLogger();
 const bucket = need('INBOX_BUCKET');
 const queueUrl = need('IMPORT_QUEUE_URL');
 const deps = cryptoDeps(config, { logger });
-const sqs = new SQSClient({ region: config.region });
+const sqs = sqsClient(config);
 const job = new ClaimsImport({
   batches: claimsBatches(deps),
   objects: new S3InboxObjects(s3Client(config), bucket),
