@@ -194,8 +194,9 @@ export const measureClaimsImport = async (bench: Bench, counter: CallCounter, o:
   const dir = await mkdtemp(join(tmpdir(), 'dmp-bench-claims-'));
   try {
     // The runtime's claims core first: a placeholder answers 501 before anything costly is done.
+    // One patient without a DMP: the core is called, nothing is stored.
     const probe = join(dir, 'probe.ndjson');
-    await writeFile(probe, '\n');
+    await writeFile(probe, `${JSON.stringify({ ins: randomIns(), lines: [claimLine(2_000_000, 0, randomRpps())] })}\n`);
     const probed = await bench.call('POST', '/_local/jobs/claims-import', { body: { path: probe } });
     if (probed.status === 501) throw new Error(`the claims section needs the claims ingestion core: ${probed.body?.detail ?? 'not merged'}`);
     expectStatus('POST /_local/jobs/claims-import (probe)', probed, 200);
