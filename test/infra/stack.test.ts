@@ -950,12 +950,18 @@ describe('the claims import', () => {
     );
   });
 
-  it('the queue and its dead letters: encrypted with their own key, redriven after 5 deliveries, a visibility timeout longer than the import may run', () => {
+  it('the queue and its dead letters: encrypted with their own key, TLS only, redriven after 5 deliveries, a visibility timeout longer than the import may run', () => {
     expect(resources[queue]?.Properties).toMatchObject({
       KmsMasterKeyId: queueKey,
       RedrivePolicy: { deadLetterTargetArn: arnOf(deadLetters), maxReceiveCount: 5 },
     });
     expect(resources[deadLetters]?.Properties).toMatchObject({ KmsMasterKeyId: queueKey, MessageRetentionPeriod: 14 * 86_400 });
+    for (const q of [queue, deadLetters]) {
+      const policy = ofType('AWS::SQS::QueuePolicy').find(([, p]) => (p.Properties.Queues as Json[]).some((r) => r.Ref === q))?.[1];
+      expect(policy?.Properties.PolicyDocument.Statement, q).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
     const timeout = resources[logicalId(claims.function)]?.Properties.Timeout as number;
     expect(timeout).toBe(15 * 60);
     expect(resources[queue]?.Properties.VisibilityTimeout).toBeGreaterThan(timeout);
