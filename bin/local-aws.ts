@@ -1,11 +1,13 @@
 /**
  * Creates, on the AWS emulator (or any endpoint named by AWS_ENDPOINT_URL), what the stack creates
- * in AWS: the table (from the same TABLE_DEFINITION the CDK stack uses), the patient data KMS key
- * and the session signing key. Idempotent: an existing table or key alias is reused.
+ * in AWS: the table (from the same TABLE_DEFINITION the CDK stack uses), the patient data KMS key,
+ * the session signing key, and the claims inbox bucket. Idempotent: an existing table, key alias
+ * or bucket is reused.
  */
 import { TABLE_DEFINITION } from '#adapters/storage-contract';
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, NotFoundException, type KMSClient } from '@aws-sdk/client-kms';
+import { BucketAlreadyOwnedByYou, CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, type SNSClient } from '@aws-sdk/client-sns';
 
 export const ensureTable = async (db: DynamoDBClient, tableName: string): Promise<void> => {
@@ -72,4 +74,14 @@ export const ensureTopic = async (sns: SNSClient, name: string): Promise<string>
   const out = await sns.send(new CreateTopicCommand({ Name: name }));
   if (!out.TopicArn) throw new Error('SNS created no topic');
   return out.TopicArn;
+};
+
+/** The claims inbox bucket (where the insurer's NDJSON objects are dropped): the named bucket, created if absent. */
+export const ensureBucket = async (s3: S3Client, name: string, region: string): Promise<string> => {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: name, ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as 'eu-west-3' } }) }));
+  } catch (error) {
+    if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
+  }
+  return name;
 };

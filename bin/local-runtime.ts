@@ -15,8 +15,11 @@ import { ProfessionalMessenger, SmsSender } from '#adapters/sms';
 import { DocumentStore } from '#capabilities/documents/store';
 import { DynamoUploadsStore } from '#capabilities/documents/uploads-store';
 import { DynamoVisibilityStore } from '#capabilities/documents/visibility-store';
-import { dynamoClient, kmsClient, snsClient } from '#adapters/aws';
+import { dynamoClient, kmsClient, s3Client, snsClient } from '#adapters/aws';
+import { DynamoImportCheckpoints } from '#adapters/import-checkpoints';
+import { FileInboxObjects, S3InboxObjects } from '#adapters/inbox';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import { ClaimsImport, type ClaimsBatches, type InboxObject, type InboxObjects } from '#domain/jobs/claims-import';
 import { OutboxDispatcher } from '#domain/jobs/outbox';
 import { RetentionJob } from '#domain/jobs/retention';
 import { UploadsJob } from '#domain/jobs/uploads';
@@ -33,7 +36,8 @@ import { makeLogger } from '#adapters/logger';
 import { authDeps, type AuthDeps } from '#capabilities/auth/deps';
 import { withDocuments, type DocumentDeps } from '#capabilities/documents/deps';
 import { HttpProblem } from '#platform/problem';
-import { ensureDataKey, ensureSigningKey, ensureTable, ensureTopic } from './local-aws.ts';
+import { ClaimsCoreNotMerged, claimsBatches } from '../functions/jobs/claims-batches.ts';
+import { ensureBucket, ensureDataKey, ensureSigningKey, ensureTable, ensureTopic } from './local-aws.ts';
 import { createLocalIdp, TokenRequest, type LocalIdp } from './local-idp.ts';
 import { startMoto, type Emulator } from './moto.ts';
 
@@ -48,6 +52,11 @@ export interface LocalOptions {
   dispatchIntervalMs?: number;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   allowedOrigin?: string;
+  /**
+   * The claims ingestion core the claims import sends its batches to: by default the one Lambda
+   * uses (functions/jobs/claims-batches.ts); tests of the import may give a stand-in.
+   */
+  claimsBatches?: ClaimsBatches;
   /**
    * For tests: awaited once the server listens and just before it starts serving, so that a test
    * can send requests while start-up is still in progress, or make start-up fail after listening.
@@ -64,6 +73,8 @@ export interface LocalRuntime {
   dispatcher: OutboxDispatcher;
   /** The SNS client the dispatcher sends SMS with. */
   sns: SNSClient;
+  /** The emulator's claims inbox bucket (POST /_local/jobs/claims-import with a `key`). */
+  inboxBucket: string;
   stop(): Promise<void>;
 }
 
@@ -124,6 +135,8 @@ const recordedSms = async (endpoint: string, to: string | undefined): Promise<Re
 };
 
 const JobBody = z.strictObject({ now: z.iso.datetime().optional() });
+/** The claims import's object: a file of this machine, or an object of the emulator's inbox bucket. */
+const ClaimsImportBody = z.union([z.strictObject({ path: z.string().min(1).max(4096) }), z.strictObject({ key: z.string().min(1).max(1024) })]);
 
 const closeServer = async (server: Server): Promise<void> => {
   server.closeAllConnections();
@@ -220,6 +233,26 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
     logger,
   );
   const uploads = new UploadsJob(new DynamoUploadsStore(deps.db, tableName, new DocumentStore(deps.db, tableName)), logger);
+  // The claims import, on a local file or on the emulator's inbox bucket: the same use case as the
+  // Lambda consuming the inbox's notifications, with its checkpoints in the same table.
+  const s3 = s3Client(config);
+  const inboxBucket = await ensureBucket(s3, `${tableName}-claims-inbox`, config.region);
+  const bucketObjects = new S3InboxObjects(s3, inboxBucket);
+  const fileObjects = new FileInboxObjects();
+  const batches = options.claimsBatches ?? claimsBatches(deps);
+  const importClaims = async (body: z.infer<typeof ClaimsImportBody>) => {
+    const [objects, object]: [InboxObjects, InboxObject | undefined] =
+      'path' in body ? [fileObjects, await FileInboxObjects.current(body.path)] : [bucketObjects, await bucketObjects.current(body.key)];
+    if (!object) throw new HttpProblem(404, 'path' in body ? 'No such file.' : `No such object in ${inboxBucket}.`);
+    const job = new ClaimsImport({ batches, objects, checkpoints: new DynamoImportCheckpoints(deps.db, tableName), logger, now: () => clock.now() });
+    try {
+      return await job.run(object);
+    } catch (error) {
+      if (error instanceof ClaimsCoreNotMerged) throw new HttpProblem(501, 'The claims import has no claims ingestion core yet: the claims capability is not merged.');
+      throw error;
+    }
+  };
+
   const jobs = new Map<string, (now: Date) => Promise<unknown>>([
     ['outbox', (now) => dispatcher.sweep(now)],
     ['retention', (now) => retention.sweep(now)],
@@ -257,9 +290,14 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
       return json(200, { items: professionalMessages.filter((m) => to === undefined || m.to === to) });
     }
     const job = /^\/_local\/jobs\/([a-z-]+)$/.exec(path)?.[1];
+    if (req.method === 'POST' && job === 'claims-import') {
+      const body = ClaimsImportBody.safeParse(await parseJson());
+      if (!body.success) throw new HttpProblem(400, 'The body is { "path": file } or { "key": object key in the inbox bucket }.');
+      return json(200, { job, result: await importClaims(body.data) });
+    }
     if (req.method === 'POST' && job) {
       const run = jobs.get(job);
-      if (!run) throw new HttpProblem(404, `No job named ${job.slice(0, 40)}. Jobs: ${[...jobs.keys()].join(', ')}.`);
+      if (!run) throw new HttpProblem(404, `No job named ${job.slice(0, 40)}. Jobs: ${[...jobs.keys(), 'claims-import'].join(', ')}.`);
       const body = JobBody.safeParse(await parseJson());
       if (!body.success) throw new HttpProblem(400, 'The body is { "now"?: instant }.');
       const result = await run(body.data.now ? new Date(body.data.now) : clock.now());
@@ -370,6 +408,7 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
     idp,
     dispatcher,
     sns,
+    inboxBucket,
     stop: async () => {
       if (interval) clearInterval(interval);
       await closeServer(server);

@@ -12,6 +12,9 @@
  * The visibility job runs hourly: a document hidden from the patient is announced to them after two
  * weeks (an SMS through the outbox) and revealed after one month. The uploads job runs hourly too
  * and removes the chunks of deposits that were never committed.
+ *
+ * The claims import (lib/claims-import.ts) reads the insurer's NDJSON objects from the inbox
+ * bucket, notified through an SQS queue.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -20,6 +23,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ClaimsImport } from './claims-import.ts';
 import type { Data } from './data.ts';
 import { DmpFunction, type LogSettings } from './dmp-function.ts';
 import type { Messaging } from './messaging.ts';
@@ -40,6 +44,8 @@ export class Jobs extends Construct {
   readonly uploads: DmpFunction;
   /** Stream batches the dispatcher gave up on (positions in the stream, not their content). */
   readonly outboxFailures: sqs.Queue;
+  /** The nightly claims import: the inbox bucket, its queue and the function consuming it. */
+  readonly claimsImport: ClaimsImport;
 
   constructor(scope: Construct, id: string, props: JobsProps) {
     super(scope, id);
@@ -168,7 +174,6 @@ export class Jobs extends Construct {
       targets: [new targets.LambdaFunction(this.uploads, { retryAttempts: 0 })],
     });
 
-    // Later jobs go here, each a DmpFunction with its own explicit grants and an events.Rule:
-    // claims sync.
+    this.claimsImport = new ClaimsImport(this, 'ClaimsImport', { data, logs: logSettings });
   }
 }

@@ -48,9 +48,18 @@ const ANONYMOUS_ROUTE_REASONS: Record<string, string> = {
 };
 
 const httpFunctions = (stack: AcknowledgedStack): DmpFunction[] => [...Object.values(stack.api.functions), stack.api.authorizerFunction];
-const jobFunctions = (stack: AcknowledgedStack): DmpFunction[] => [stack.jobs.outbox, stack.jobs.retention, stack.jobs.visibility, stack.jobs.uploads];
+const jobFunctions = (stack: AcknowledgedStack): DmpFunction[] => [
+  stack.jobs.outbox,
+  stack.jobs.retention,
+  stack.jobs.visibility,
+  stack.jobs.uploads,
+  stack.jobs.claimsImport.function,
+];
 const allFunctions = (stack: AcknowledgedStack): DmpFunction[] => [...httpFunctions(stack), ...jobFunctions(stack)];
 const defaultPolicy = (fn: DmpFunction): IConstruct => fn.executionRole.node.findChild('DefaultPolicy');
+
+/** CDK's shared function that sets S3 bucket notifications at deployment (one per stack). */
+const bucketNotificationsHandler = (stack: AcknowledgedStack): IConstruct => stack.node.findChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
 
 /** CDK's shared provider function of AwsCustomResource (one per stack, named after its UUID). */
 const customResourceProvider = (stack: AcknowledgedStack): IConstruct => stack.node.findChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
@@ -77,10 +86,21 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     on: (stack) => [stack.messaging.smsSettings.node.findChild('CustomResourcePolicy')],
   },
   {
+    // The finding names the bucket by its logical id (CDK derives it from the construct path).
+    rule: 'AwsSolutions-IAM5[Resource::<JobsClaimsImportInbox26D152B5.Arn>/*]',
+    reason:
+      'The claims import reads and deletes whichever object the insurer dropped in the inbox bucket, named only by the S3 notification at run time: its grant is s3:GetObject and s3:DeleteObject on the objects of that one bucket, nothing else of S3 (no listing, no writing, no other bucket).',
+    on: (stack) => [defaultPolicy(stack.jobs.claimsImport.function)],
+  },
+  {
     rule: 'HIPAA.Security-IAMNoInlinePolicy',
     reason:
       'Each of these policies belongs to exactly one role of this stack and lives and dies with it: a customer managed policy would add a shareable object and no control. Their statements are written action by action and checked by test/infra.',
-    on: (stack) => [...allFunctions(stack).map(defaultPolicy), stack.messaging.smsSettings.node.findChild('CustomResourcePolicy')],
+    on: (stack) => [
+      ...allFunctions(stack).map(defaultPolicy),
+      stack.messaging.smsSettings.node.findChild('CustomResourcePolicy'),
+      stack.jobs.claimsImport.inbox.node.findChild('Notifications').node.findChild('HandlerPolicy'),
+    ],
   },
   {
     rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
@@ -95,7 +115,13 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     on: (stack) => [stack.api.restApi.node.findChild('CloudWatchRole')],
   },
 
-  // --- CDK's custom resource provider (sets the SMS attributes at deployment) --------------------
+  // --- CDK's deployment-time functions -----------------------------------------------------------
+  {
+    rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason:
+      "The function that sets the inbox bucket's notifications (Custom::S3BucketNotifications) is created by CDK, not by us: its role has AWSLambdaBasicExecutionRole for its logs, and one permission besides, s3:PutBucketNotification on the inbox bucket. It runs only during deployments.",
+    on: (stack) => [bucketNotificationsHandler(stack).node.findChild('Role')],
+  },
   {
     rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
     reason:
@@ -115,7 +141,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   {
     rule: 'HIPAA.Security-LambdaConcurrency',
     reason:
-      "Load is bounded before the functions: API Gateway stage and method throttling and the WAF rate limit for the API, the stream shards for the outbox dispatcher. Reserved concurrency carves a slice of the account-wide quota and is sized per environment once that quota is known (a new account cannot reserve any): it is configuration, not code. The retention job needs none either: two runs side by side are safe (every destruction step is conditional and idempotent). Nor do the hourly visibility and uploads jobs: a run lasts at most 5 minutes, so two meet only if EventBridge delivers the hour's event twice, and each step is a write conditional on the item's current state, so the second run finds nothing left to do.",
+      "Load is bounded before the functions: API Gateway stage and method throttling and the WAF rate limit for the API, the stream shards for the outbox dispatcher. Reserved concurrency carves a slice of the account-wide quota and is sized per environment once that quota is known (a new account cannot reserve any): it is configuration, not code. The retention job needs none either: two runs side by side are safe (every destruction step is conditional and idempotent). Nor do the hourly visibility and uploads jobs: a run lasts at most 5 minutes, so two meet only if EventBridge delivers the hour's event twice, and each step is a write conditional on the item's current state, so the second run finds nothing left to do. The claims import's concurrency is bounded by its SQS event source (maximum concurrency), not by a reservation: two deliveries of one object send the same batches under the same ids, which the claims core stores once.",
     on: allFunctions,
   },
   {
@@ -143,9 +169,15 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     on: (stack) => [stack.jobs.visibility, stack.jobs.uploads],
   },
   {
+    rule: 'HIPAA.Security-LambdaDLQ',
+    reason:
+      "The claims import is invoked only by its SQS event source mapping, which polls the queue synchronously: a message whose import fails returns to the queue and, after five deliveries, goes to the queue's own dead-letter queue (ImportFailures). A function dead-letter queue applies only to asynchronous invocations, which it never receives.",
+    on: (stack) => [stack.jobs.claimsImport.function],
+  },
+  {
     rule: 'HIPAA.Security-LambdaInsideVPC',
     reason:
-      "The functions reach only AWS regional endpoints (DynamoDB, KMS, SNS) over TLS with SigV4 and the identity providers' JWKS over HTTPS; nothing they use is reachable only inside a network. A VPC would add NAT gateways for those calls and protect no resource.",
+      "The functions reach only AWS regional endpoints (DynamoDB, KMS, SNS, S3, SQS) over TLS with SigV4 and the identity providers' JWKS over HTTPS; nothing they use is reachable only inside a network. A VPC would add NAT gateways for those calls and protect no resource.",
     on: allFunctions,
   },
 
@@ -173,6 +205,28 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
       'The rule asks for a client certificate that API Gateway would present to an HTTP backend. The only backends are Lambda functions, invoked through the AWS API (TLS, SigV4), where such a certificate does not apply; clients reach the stage over HTTPS only.',
     on: (stack) => [stack.api.restApi.deploymentStage],
   },
+
+  // --- S3 ----------------------------------------------------------------------------------------
+  {
+    rule: 'HIPAA.Security-S3BucketVersioningEnabled',
+    reason:
+      'The claims inbox is a drop box: each object is deleted once imported (and expires after 7 days if never imported). Versioning would keep every deleted object, reimbursed care of millions of patients, as a noncurrent version: the opposite of removing it after import. The insurer keeps the source files.',
+    on: (stack) => [stack.jobs.claimsImport.inbox],
+  },
+  {
+    rule: 'HIPAA.Security-S3BucketReplicationEnabled',
+    reason:
+      'The claims inbox holds objects only until their import (at most 7 days): a replica in another region would be a second copy of personal data to protect and delete, and protect nothing the insurer cannot drop again; the imported lines live in the table, which is backed up.',
+    on: (stack) => [stack.jobs.claimsImport.inbox],
+  },
+  ...['AwsSolutions-S1', 'HIPAA.Security-S3BucketLoggingEnabled'].map(
+    (rule): Acknowledgement => ({
+      rule,
+      reason:
+        "Server access logs cannot be delivered to a bucket encrypted with a customer managed KMS key, and an SSE-S3 log bucket would sit outside the stack's key policy. Each object's import is logged by the import function (counts and outcome, into an encrypted log group), and the audit of object-level API calls belongs to CloudTrail data events, an account-level trail outside this stack (to be enabled for this bucket where the account's trail does not already cover it).",
+      on: (stack) => [stack.jobs.claimsImport.inbox],
+    }),
+  ),
 
   // --- SQS ---------------------------------------------------------------------------------------
   {

@@ -1,10 +1,12 @@
 /**
  * AWS SDK clients, created once per process (module scope in Lambda). Locally only the endpoint
- * differs: the AWS emulator stands in for DynamoDB, KMS and SNS.
+ * differs: the AWS emulator stands in for DynamoDB, KMS, SNS, S3 and SQS.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 
 export interface AwsSettings {
   region: string;
@@ -21,3 +23,6 @@ const common = (s: AwsSettings) => ({
 export const dynamoClient = (s: AwsSettings) => new DynamoDBClient(common(s));
 export const kmsClient = (s: AwsSettings) => new KMSClient(common(s));
 export const snsClient = (s: AwsSettings) => new SNSClient(common(s));
+/** Path-style addressing on the emulator: its buckets are not DNS names under its endpoint. */
+export const s3Client = (s: AwsSettings) => new S3Client({ ...common(s), ...(s.endpoint ? { forcePathStyle: true } : {}) });
+export const sqsClient = (s: AwsSettings) => new SQSClient(common(s));

@@ -1,18 +1,21 @@
 /**
  * `npm run bench`: cold start per Lambda function against its AWS SDK floor, AWS calls per
  * operation, and latency through the local runtime; for documents (documents.ts) their calls,
- * latency, the access policy's cost per document and a 1,000-document listing. Prints figures;
+ * latency, the access policy's cost per document and a 1,000-document listing; for the claims
+ * import (claims.ts) a 100,000-line import's rate, KMS calls and memory. Prints figures;
  * timings never fail the run. It exits non-zero only when something breaks or a structural target is violated (exact AWS call
  * counts, the Node version the figures are for), and says which.
  *
  * Env: BENCH_JSON=path writes the figures as JSON there (otherwise they close stdout);
  * BENCH_QUICK=1 takes few samples (a smoke run of the bench itself, figures not meaningful);
- * BENCH_SECTIONS=cold,calls,latency,documents (comma-separated) runs only those sections (default: all).
+ * BENCH_SECTIONS=cold,calls,latency,documents,claims (comma-separated) runs only those sections (default: all);
+ * BENCH_CLAIMS_PATIENTS=n sets the claims section's patients with a DMP (default 2,000, 50 lines each).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { countRuntimeCalls, measureCalls, type CallsResult } from './calls.ts';
+import { MAX_KMS_PER_PATIENT_BATCH, MAX_MEMORY_GROWTH_MB, measureClaimsImport, type ClaimsResult } from './claims.ts';
 import { buildBundles, measureColdStart, GROUPS, type ColdStartResult } from './cold-start.ts';
 import { startBench, type Bench } from './harness.ts';
 import { measureLatency, type LatencyResult } from './latency.ts';
@@ -42,8 +45,11 @@ const DOC_LATENCY_WARMUP = QUICK ? 1 : 3;
 const POLICY_ITERATIONS = QUICK ? 50 : 1000;
 const LISTING_SAMPLES = QUICK ? 1 : 4;
 const LISTING_DOCUMENTS = 1000;
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents').split(',').map((s) => s.trim()));
-const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents'];
+/** 100,000 claim lines: patients with a DMP × lines each; 5 % more patients without a DMP. */
+const CLAIMS_LINES = QUICK ? 2_000 : 100_000;
+const CLAIMS_PATIENTS = Number(process.env.BENCH_CLAIMS_PATIENTS ?? (QUICK ? 100 : 2_000));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents,claims').split(',').map((s) => s.trim()));
+const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents', 'claims'];
 const MAX_BUNDLE_BYTES = 1_000_000;
 const MAX_RATIO = 1.2;
 
@@ -188,6 +194,27 @@ const listingTable = (l: ListingResult): string =>
     ['left', 'right', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
 
+const claimsTable = (c: ClaimsResult): string =>
+  table(
+    `Claims import: a file of ${c.claimLines} claim lines (${c.fileRecords} NDJSON lines, ${(c.fileBytes / 1e6).toFixed(1)} MB; ${c.options.patients} patients with a DMP × ${c.options.linesPerPatient} lines, ${c.options.unknownPatients} without) through POST /_local/jobs/claims-import`,
+    `lines/s = claim lines of the run over its wall time; × BatchWriteItem = over a bare BatchWriteItem of ${c.baseline.items} items of a sealed line's size, 25 a call, on the same emulator in this run (${Math.round(c.baseline.itemsPerSecond)} items/s; target ≥ 0.50×, a timing: never fails the run); KMS per patient·batch = KMS calls over the patients of all batches (target ≤ ${MAX_KMS_PER_PATIENT_BATCH}, and 0 with every key cached); memory = RSS and heap high-water marks of this process over the file, above their level before it (target ≤ ${MAX_MEMORY_GROWTH_MB} MB); records created for it over HTTP in ${c.seedSeconds.toFixed(0)} s, untimed`,
+    ['run', 'seconds', 'lines/s', '× BatchWriteItem', 'KMS', 'KMS per patient·batch', 'DynamoDB', 'DynamoDB per line', 'RSS +MB', 'heap +MB', 'calls'],
+    c.runs.map((r) => [
+      r.name,
+      r.seconds.toFixed(1),
+      Math.round(r.linesPerSecond),
+      ratio(r.ratio),
+      r.kms,
+      r.kmsPerPatientBatch.toFixed(3),
+      r.dynamodb,
+      r.dynamodbPerLine.toFixed(3),
+      r.rssGrowthMb.toFixed(1),
+      r.heapGrowthMb.toFixed(1),
+      r.calls,
+    ]),
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+  );
+
 const main = async (): Promise<void> => {
   say(`DMP backend benchmarks — Node ${process.version}, ${process.platform}/${process.arch}, ${QUICK ? 'QUICK (smoke) run' : 'full run'}`);
   if (!process.version.startsWith('v24.')) failures.push(`the figures are for Node 24 (Lambda nodejs24.x); this is Node ${process.version}: run through npm run bench`);
@@ -263,6 +290,15 @@ const main = async (): Promise<void> => {
     failures.push(...listing.failures);
     say(listingTable(listing));
     return { calls: docCalls, latency: docLatency, policy, listing };
+  });
+
+  const claims = await section('claims', async () => {
+    const { bench: b, counter } = await runtime();
+    const linesPerPatient = Math.max(1, Math.round(CLAIMS_LINES / CLAIMS_PATIENTS));
+    const result = await measureClaimsImport(b, counter, { patients: CLAIMS_PATIENTS, linesPerPatient, unknownPatients: Math.ceil(CLAIMS_PATIENTS / 20) }, progress);
+    failures.push(...result.failures);
+    say(claimsTable(result));
+    return result;
   });
 
   await cleanup();
@@ -363,6 +399,12 @@ const main = async (): Promise<void> => {
             ...documents.listing,
             rows: documents.listing.rows.map((r) => ({ ...r, ratio: round(r.ratio, 2) })),
           },
+        }
+      : null,
+    claims: claims
+      ? {
+          ...claims,
+          runs: claims.runs.map((r) => ({ ...r, ratio: round(r.ratio, 3), kmsPerPatientBatch: round(r.kmsPerPatientBatch, 3), dynamodbPerLine: round(r.dynamodbPerLine, 3) })),
         }
       : null,
     failures,

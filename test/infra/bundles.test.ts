@@ -56,5 +56,12 @@ describe('Lambda bundles', () => {
     for (const entry of ['functions/capabilities/documents/handler.ts', 'functions/capabilities/access/handler.ts', 'functions/jobs/visibility.ts']) {
       expect(await sdkBytes(entry, '@aws-sdk/client-sns'), entry).toBe(0);
     }
+    // Only the claims import reads S3 and sends to SQS (functions/adapters/aws.ts creates those
+    // clients beside the others: tree-shaking keeps them out of every other bundle).
+    expect(await sdkBytes('functions/jobs/claims-import.ts', '@aws-sdk/client-s3')).toBeGreaterThan(0);
+    for (const entry of ['functions/capabilities/records/handler.ts', 'functions/jobs/outbox.ts', 'functions/http/authorizer.ts']) {
+      expect(await sdkBytes(entry, '@aws-sdk/client-s3'), entry).toBe(0);
+      expect(await sdkBytes(entry, '@aws-sdk/client-sqs'), entry).toBe(0);
+    }
   });
 });

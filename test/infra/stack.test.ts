@@ -88,14 +88,14 @@ const methodsByRoute = new Map(
   ofType('AWS::ApiGateway::Method').map(([id, m]) => [`${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId) || '/'}`, { id, ...m.Properties }]),
 );
 
-const jobFunctions = [stack.jobs.outbox, stack.jobs.retention, stack.jobs.visibility, stack.jobs.uploads];
+const jobFunctions = [stack.jobs.outbox, stack.jobs.retention, stack.jobs.visibility, stack.jobs.uploads, stack.jobs.claimsImport.function];
 const ourFunctions = [...CAPABILITIES.map((c) => stack.api.functions[c.name]), stack.api.authorizerFunction, ...jobFunctions];
 
 describe('functions', () => {
-  it('are one per capability, plus the authorizer and the jobs (outbox, retention, visibility, uploads), all Node 24 on arm64', () => {
+  it('are one per capability, plus the authorizer and the jobs (outbox, retention, visibility, uploads, claims import), all Node 24 on arm64', () => {
     const arm64 = template.findResources('AWS::Lambda::Function', { Properties: { Architectures: ['arm64'] } });
     expect(Object.keys(arm64).sort()).toEqual(ourFunctions.map(logicalId).sort());
-    expect(Object.keys(arm64)).toHaveLength(CAPABILITIES.length + 5);
+    expect(Object.keys(arm64)).toHaveLength(CAPABILITIES.length + 6);
     for (const fn of ourFunctions) {
       expect(resources[logicalId(fn)]?.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -525,7 +525,7 @@ describe('data', () => {
     }
   });
 
-  it('the patient data key: records, auth, documents, access, the outbox and visibility may use it, each with the encryption contexts its code passes', () => {
+  it('the patient data key: records, auth, documents, access, the outbox, visibility and the claims import may use it, each with the encryption contexts its code passes', () => {
     const { records, auth, documents, access } = stack.api.functions;
     // [function, action, condition]: a record's key is created by records alone; auth and
     // documents may create only the keyed-hash secret; access, the outbox and visibility open
@@ -539,6 +539,8 @@ describe('data', () => {
       [access, 'kms:Decrypt', RECORD],
       [stack.jobs.outbox, 'kms:Decrypt', RECORD],
       [stack.jobs.visibility, 'kms:Decrypt', RECORD],
+      // The claims core opens records' keys to seal lines, and the keyed-index secret to find a record by INS.
+      [stack.jobs.claimsImport.function, 'kms:Decrypt', RECORD_OR_KEYED_INDEX],
     ] as const;
     const policy = resources[logicalId(stack.data.dataKey)]?.Properties.KeyPolicy.Statement as Json[];
     const crypto = policy.filter((st) => asArray(st.Action).some((a: string) => ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'].includes(a)));
@@ -904,6 +906,107 @@ describe('jobs and messaging', () => {
   it('exports the API URL and the table name', () => {
     template.hasOutput('ApiUrl', {});
     template.hasOutput('TableName', { Value: ref(logicalId(stack.data.table)) });
+  });
+});
+
+describe('the claims import', () => {
+  const claims = stack.jobs.claimsImport;
+  const inbox = logicalId(claims.inbox);
+  const queue = logicalId(claims.queue);
+  const deadLetters = logicalId(claims.deadLetters);
+  const inboxKey = arnOf(logicalId(claims.key));
+  const queueKey = arnOf(logicalId(claims.queueKey));
+
+  it('the inbox bucket: encrypted with its own customer managed key, no public access, TLS only, objects expiring as a safety net, no versions kept', () => {
+    expect(resources[inbox]?.Properties).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: inboxKey } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LifecycleConfiguration: { Rules: [expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 7, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } })] },
+    });
+    expect(resources[inbox]?.Properties.VersioningConfiguration).toBeUndefined();
+    expect(resources[logicalId(claims.key)]?.Properties.EnableKeyRotation).toBe(true);
+    const policy = ofType('AWS::S3::BucketPolicy').find(([, p]) => p.Properties.Bucket.Ref === inbox)?.[1];
+    expect(policy?.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  it('notifies each .ndjson object created to the import queue, which S3 may write to for this bucket only', () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: ref(inbox),
+      NotificationConfiguration: {
+        QueueConfigurations: [{ Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '.ndjson' }] } }, QueueArn: arnOf(queue) }],
+      },
+    });
+    const policy = ofType('AWS::SQS::QueuePolicy').find(([, p]) => (p.Properties.Queues as Json[]).some((q) => q.Ref === queue))?.[1];
+    expect(policy?.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 's3.amazonaws.com' },
+        Action: expect.arrayContaining(['sqs:SendMessage']),
+        Condition: { ArnLike: { 'aws:SourceArn': arnOf(inbox) } },
+      }),
+    );
+  });
+
+  it('the queue and its dead letters: encrypted with their own key, TLS only, redriven after 5 deliveries, a visibility timeout longer than the import may run', () => {
+    expect(resources[queue]?.Properties).toMatchObject({
+      KmsMasterKeyId: queueKey,
+      RedrivePolicy: { deadLetterTargetArn: arnOf(deadLetters), maxReceiveCount: 5 },
+    });
+    expect(resources[deadLetters]?.Properties).toMatchObject({ KmsMasterKeyId: queueKey, MessageRetentionPeriod: 14 * 86_400 });
+    for (const q of [queue, deadLetters]) {
+      const policy = ofType('AWS::SQS::QueuePolicy').find(([, p]) => (p.Properties.Queues as Json[]).some((r) => r.Ref === q))?.[1];
+      expect(policy?.Properties.PolicyDocument.Statement, q).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+    const timeout = resources[logicalId(claims.function)]?.Properties.Timeout as number;
+    expect(timeout).toBe(15 * 60);
+    expect(resources[queue]?.Properties.VisibilityTimeout).toBeGreaterThan(timeout);
+  });
+
+  it('the import function consumes the queue one object per message, reporting each failed message', () => {
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName.Ref === logicalId(claims.function));
+    expect(mappings.map(([, m]) => m.Properties)).toEqual([
+      {
+        FunctionName: ref(logicalId(claims.function)),
+        EventSourceArn: arnOf(queue),
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 10 },
+      },
+    ]);
+    expect(resources[logicalId(claims.function)]?.Properties.Environment.Variables).toMatchObject({
+      TABLE_NAME: ref(logicalId(stack.data.table)),
+      DATA_KEY_ID: dataKeyArn,
+      INBOX_BUCKET: ref(inbox),
+      IMPORT_QUEUE_URL: ref(queue),
+    });
+  });
+
+  it('may read and delete the inbox objects and nothing else of S3, use the inbox key through S3 and the queue key through SQS, and the table as the claims core does', () => {
+    const statements = statementsOf(claims.function);
+    const s3 = statements.filter((s) => asArray(s.Action).some((a: string) => a.startsWith('s3:')));
+    expect(s3).toEqual([{ Effect: 'Allow', Action: ['s3:DeleteObject', 's3:GetObject'], Resource: { 'Fn::Join': ['', [arnOf(inbox), '/*']] } }]);
+    expect(statements.filter((s) => canonical(s.Resource) === canonical(inboxKey))).toEqual([
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: inboxKey, Condition: { StringEquals: { 'kms:ViaService': `s3.${settings.region}.amazonaws.com` } } },
+    ]);
+    const onQueueKey = statements.filter((s) => canonical(s.Resource) === canonical(queueKey));
+    expect(actionsOf(onQueueKey)).toEqual(['kms:Decrypt', 'kms:Decrypt', 'kms:GenerateDataKey']);
+    const sqsActions = actionsOf(statements).filter((a) => a.startsWith('sqs:'));
+    expect(sqsActions).toEqual(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage']);
+    expect(statements.filter((s) => asArray(s.Action).some((a: string) => a.startsWith('sqs:'))).map((s) => s.Resource)).toEqual([arnOf(queue)]);
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      Resource: tableArn,
+    });
+    // Nothing to delete in the table, no index, no SNS, no other bucket or queue.
+    expect(actionsOf(statements)).not.toContain('dynamodb:DeleteItem');
+    expect(actionsOf(statements).filter((a) => !/^(xray|logs|dynamodb|kms|s3|sqs):/.test(a))).toEqual([]);
+    expect(rolesNaming(arnOf(inbox))).toEqual([roleOf(claims.function), 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834RoleB6FB88EC'].sort());
   });
 });
 

@@ -41,15 +41,19 @@ export const LAMBDA_ENV: Record<string, string> = {
   PATIENT_AUDIENCE: 'dmp-api',
   SMS_SENDER_ID: 'DMP',
   PRO_TOPIC_ARN: 'arn:aws:sns:eu-west-3:111122223333:dmp-pro',
+  INBOX_BUCKET: 'dmp-claims-inbox-bench',
+  IMPORT_QUEUE_URL: 'https://sqs.eu-west-3.amazonaws.com/111122223333/dmp-claims-import',
   AWS_ACCESS_KEY_ID: 'AKIABENCHDUMMY000000',
   AWS_SECRET_ACCESS_KEY: 'bench-dummy-secret',
 };
 
-export type SdkClient = 'DynamoDBClient' | 'KMSClient' | 'SNSClient';
+export type SdkClient = 'DynamoDBClient' | 'KMSClient' | 'SNSClient' | 'S3Client' | 'SQSClient';
 export const SDK_PACKAGE: Record<SdkClient, string> = {
   DynamoDBClient: '@aws-sdk/client-dynamodb',
   KMSClient: '@aws-sdk/client-kms',
   SNSClient: '@aws-sdk/client-sns',
+  S3Client: '@aws-sdk/client-s3',
+  SQSClient: '@aws-sdk/client-sqs',
 };
 
 interface LambdaEntry {
@@ -70,4 +74,5 @@ export const FUNCTIONS: LambdaEntry[] = [
   { name: 'retention', entry: 'functions/jobs/retention.ts', clients: ['DynamoDBClient'] },
   { name: 'visibility', entry: 'functions/jobs/visibility.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'uploads', entry: 'functions/jobs/uploads.ts', clients: ['DynamoDBClient'] },
+  { name: 'claims-import', entry: 'functions/jobs/claims-import.ts', clients: ['DynamoDBClient', 'KMSClient', 'S3Client', 'SQSClient'] },
 ];

@@ -1,0 +1,277 @@
+/**
+ * The claims import (section `claims`): a generated NDJSON file of 100,000 claim lines imported
+ * through the local runtime (POST /_local/jobs/claims-import), which runs the import use case and
+ * the claims ingestion core the runtime wires in (functions/jobs/claims-batches.ts). Figures:
+ *   - claim lines per second, as a ratio to a bare BatchWriteItem of the same number of items, of
+ *     the size of a sealed line, on the same emulator in the same run (target ≥ 0.5×; a timing,
+ *     printed, never failing the run);
+ *   - KMS calls per patient per batch (structural target ≤ 1, with no data key cached; 0 when every
+ *     key is cached, which an import of patients imported moments before shows), and the DynamoDB
+ *     calls per line;
+ *   - the memory growth of the process over the whole file (structural target ≤ 64 MB): RSS and
+ *     heap high-water marks above what the process held just before the import.
+ *
+ * The patients are real records created through POST /v1/records (the import stores lines of
+ * records only); a share of the file names patients without a DMP. The file is written to a
+ * temporary directory as a stream and read by the runtime from there.
+ *
+ * Until the claims capability is merged the runtime's claims core is a placeholder: the section
+ * stops at once with that message rather than creating records for nothing.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { randomIns, randomRpps } from '../support/fixtures.ts';
+import { type CallCounter, countOf, formatCalls } from './counting.ts';
+import { type Bench, creationBody, expectStatus } from './harness.ts';
+
+/** The structural targets of the issue: at most one KMS call per patient per batch, and a flat memory. */
+export const MAX_KMS_PER_PATIENT_BATCH = 1;
+export const MAX_MEMORY_GROWTH_MB = 64;
+/** The bytes of a stored line the baseline writes (a sealed line is well under 1 KB). */
+const BASELINE_ITEM_BYTES = 600;
+const MB = 1024 * 1024;
+
+export interface ClaimsOptions {
+  /** Patients with a DMP in the file. */
+  patients: number;
+  /** Claim lines per patient with a DMP: patients × linesPerPatient is the file's claim lines. */
+  linesPerPatient: number;
+  /** Patients without a DMP, one line each (answered `unknown`, nothing stored). */
+  unknownPatients: number;
+}
+
+/** The import's totals as POST /_local/jobs/claims-import answers them. */
+interface Totals {
+  batches: number;
+  records: number;
+  malformed: number;
+  patients: { stored: number; unknown: number; closed: number };
+  lines: { accepted: number; duplicate: number; rejected: number };
+}
+
+export interface ImportRun {
+  name: string;
+  seconds: number;
+  linesPerSecond: number;
+  ratio: number;
+  kms: number;
+  kmsPerPatientBatch: number;
+  dynamodb: number;
+  dynamodbPerLine: number;
+  calls: string;
+  totals: Totals;
+  rssGrowthMb: number;
+  heapGrowthMb: number;
+}
+
+export interface ClaimsResult {
+  options: ClaimsOptions;
+  fileBytes: number;
+  fileRecords: number;
+  claimLines: number;
+  seedSeconds: number;
+  baseline: { items: number; seconds: number; itemsPerSecond: number };
+  runs: ImportRun[];
+  failures: string[];
+}
+
+const dayOffset = (days: number): string => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+
+/** One claim line, of the shapes of data/claims-codes.json's examples, with a unique sourceId. */
+const claimLine = (patient: number, line: number, prescriber: string) => {
+  const sourceId = `BENCH-${patient}-${line}`;
+  const date = dayOffset(1 + ((patient * 31 + line * 7) % 700));
+  switch (line % 3) {
+    case 0:
+      return {
+        sourceId,
+        category: 'medication',
+        date,
+        codeSystem: 'CIP13',
+        code: `34009${String(30_000_000 + ((patient + line) % 9_000_000)).padStart(8, '0')}`,
+        display: 'DOLIPRANE 1000 mg cp',
+        atcGroup: 'N02',
+        activeComponents: ['1234'],
+        quantity: 2,
+        prescriber: { id: prescriber, profession: '10' },
+      };
+    case 1:
+      return { sourceId, category: 'act', date, codeSystem: 'CCAM', code: 'QEQJ001', display: 'échographie', performer: { id: prescriber, finess: '750712184' } };
+    default:
+      return { sourceId, category: 'lab', date, codeSystem: 'NABM', code: '1104', display: 'hémogramme', prescriber: { id: prescriber, profession: '10' } };
+  }
+};
+
+/** Writes the NDJSON file as a stream (never whole in memory): known patients, with unknown ones spread among them. */
+const writeFile_ = async (path: string, ins: string[], o: ClaimsOptions): Promise<{ records: number; lines: number }> => {
+  const out = createWriteStream(path);
+  const write = (text: string) => new Promise<void>((resolve, reject) => (out.write(text) ? resolve() : out.once('drain', resolve).once('error', reject)));
+  const prescriber = randomRpps();
+  const every = o.unknownPatients > 0 ? Math.max(1, Math.floor(ins.length / o.unknownPatients)) : Number.POSITIVE_INFINITY;
+  let unknown = 0;
+  let records = 0;
+  let lines = 0;
+  for (const [p, patientIns] of ins.entries()) {
+    const claimLines = Array.from({ length: o.linesPerPatient }, (_, l) => claimLine(p, l, prescriber));
+    await write(`${JSON.stringify({ ins: patientIns, lines: claimLines })}\n`);
+    records += 1;
+    lines += claimLines.length;
+    if (p % every === 0 && unknown < o.unknownPatients) {
+      await write(`${JSON.stringify({ ins: randomIns(), lines: [claimLine(1_000_000 + unknown, 0, prescriber)] })}\n`);
+      unknown += 1;
+      records += 1;
+    }
+  }
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  return { records, lines };
+};
+
+/** Records created over HTTP, a few at a time: their INS and ids. */
+const createRecords = async (bench: Bench, count: number, progress: (text: string) => void): Promise<{ ins: string[]; dmpIds: string[] }> => {
+  const token = await bench.professionalToken();
+  const ins: string[] = [];
+  const dmpIds: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      next += 1;
+      const body = creationBody();
+      const res = expectStatus('POST /v1/records', await bench.call('POST', '/v1/records', { token, body }), 201);
+      ins.push(body.ins);
+      dmpIds.push(res.body.dmpId as string);
+      if (ins.length % 500 === 0) progress(`claims: ${ins.length}/${count} records created`);
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  return { ins, dmpIds };
+};
+
+/** A bare BatchWriteItem of `items` items of a sealed line's size, 25 a call, on the runtime's table. */
+const baselineWrites = async (bench: Bench, items: number): Promise<{ items: number; seconds: number; itemsPerSecond: number }> => {
+  const { db, config } = bench.runtime.deps;
+  const payload = randomBytes(BASELINE_ITEM_BYTES);
+  const t0 = performance.now();
+  for (let i = 0; i < items; i += 25) {
+    let requests: WriteRequest[] = Array.from({ length: Math.min(25, items - i) }, (_, j) => ({
+      PutRequest: { Item: { pk: { S: `BENCH#claims#${(i + j) % 1000}` }, sk: { S: `LINE#${i + j}` }, sealed: { B: payload } } },
+    }));
+    while (requests.length > 0) {
+      const out = await db.send(new BatchWriteItemCommand({ RequestItems: { [config.tableName]: requests } }));
+      requests = out.UnprocessedItems?.[config.tableName] ?? [];
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { items, seconds, itemsPerSecond: items / seconds };
+};
+
+/** The process's RSS and heap high-water marks while `run` runs, above what they were before it. */
+const watchMemory = async <T>(run: () => Promise<T>): Promise<{ value: T; rssGrowthMb: number; heapGrowthMb: number }> => {
+  globalThis.gc?.();
+  const before = process.memoryUsage();
+  let rss = before.rss;
+  let heap = before.heapUsed;
+  const sample = () => {
+    const m = process.memoryUsage();
+    rss = Math.max(rss, m.rss);
+    heap = Math.max(heap, m.heapUsed);
+  };
+  const timer = setInterval(sample, 25);
+  try {
+    const value = await run();
+    sample();
+    return { value, rssGrowthMb: (rss - before.rss) / MB, heapGrowthMb: (heap - before.heapUsed) / MB };
+  } finally {
+    clearInterval(timer);
+  }
+};
+
+export const measureClaimsImport = async (bench: Bench, counter: CallCounter, o: ClaimsOptions, progress: (text: string) => void): Promise<ClaimsResult> => {
+  const failures: string[] = [];
+  const dir = await mkdtemp(join(tmpdir(), 'dmp-bench-claims-'));
+  try {
+    // The runtime's claims core first: a placeholder answers 501 before anything costly is done.
+    // One patient without a DMP: the core is called, nothing is stored.
+    const probe = join(dir, 'probe.ndjson');
+    await writeFile(probe, `${JSON.stringify({ ins: randomIns(), lines: [claimLine(2_000_000, 0, randomRpps())] })}\n`);
+    const probed = await bench.call('POST', '/_local/jobs/claims-import', { body: { path: probe } });
+    if (probed.status === 501) throw new Error(`the claims section needs the claims ingestion core: ${probed.body?.detail ?? 'not merged'}`);
+    expectStatus('POST /_local/jobs/claims-import (probe)', probed, 200);
+
+    progress(`claims: creating ${o.patients} records over HTTP`);
+    const s0 = performance.now();
+    const { ins, dmpIds } = await createRecords(bench, o.patients, progress);
+    const seedSeconds = (performance.now() - s0) / 1000;
+    const file = join(dir, 'claims.ndjson');
+    const { records, lines } = await writeFile_(file, ins, o);
+    const fileBytes = (await stat(file)).size;
+
+    progress(`claims: baseline, ${lines} items by BatchWriteItem`);
+    const baseline = await baselineWrites(bench, lines);
+
+    const runs: ImportRun[] = [];
+    const importOnce = async (name: string, path: string, claimLines: number): Promise<void> => {
+      progress(`claims: ${name}`);
+      counter.reset();
+      const t0 = performance.now();
+      const { value: res, rssGrowthMb, heapGrowthMb } = await watchMemory(() => bench.call('POST', '/_local/jobs/claims-import', { body: { path } }));
+      const seconds = (performance.now() - t0) / 1000;
+      const taken = counter.take();
+      expectStatus(`POST /_local/jobs/claims-import (${name})`, res, 200);
+      const result = res.body.result as { status: string; totals: Totals };
+      if (result.status !== 'complete') failures.push(`claims ${name}: the import ended ${result.status}`);
+      const patientBatches = result.totals.patients.stored + result.totals.patients.unknown + result.totals.patients.closed;
+      const kms = countOf(taken.calls, 'kms');
+      const dynamodb = countOf(taken.calls, 'dynamodb');
+      runs.push({
+        name,
+        seconds,
+        linesPerSecond: claimLines / seconds,
+        ratio: claimLines / seconds / baseline.itemsPerSecond,
+        kms,
+        kmsPerPatientBatch: patientBatches > 0 ? kms / patientBatches : 0,
+        dynamodb,
+        dynamodbPerLine: dynamodb / claimLines,
+        calls: `${formatCalls(taken.calls, 'kms')}; ${formatCalls(taken.calls, 'dynamodb')}`,
+        totals: result.totals,
+        rssGrowthMb,
+        heapGrowthMb,
+      });
+    };
+    // No data key cached (the creations cached the last ones): every patient's key is unwrapped.
+    for (const dmpId of dmpIds) bench.runtime.deps.keyRing.forget(dmpId);
+    await importOnce('first import (data keys not cached)', file, lines);
+    // The same lines again, as a new file (another version): every line a duplicate. The runtime's
+    // key cache holds the last 500 keys for 5 minutes: only patients imported moments ago are cached.
+    const again = join(dir, 'claims-again.ndjson');
+    await writeFile_(again, ins, o);
+    await importOnce('same lines again (duplicates; keys cached only for the last 500 patients)', again, lines);
+    const cachedCount = Math.min(400, ins.length);
+    const cachedOptions = { ...o, unknownPatients: 0 };
+    const cached = join(dir, 'claims-cached.ndjson');
+    const cachedWritten = await writeFile_(cached, ins.slice(-cachedCount), cachedOptions);
+    await importOnce(`the last ${cachedCount} patients again at once (every key cached)`, cached, cachedWritten.lines);
+
+    const [first, second] = runs;
+    if (first) {
+      const t = first.totals;
+      if (t.lines.accepted !== lines)
+        failures.push(`claims: ${t.lines.accepted} of ${lines} lines accepted (rejected ${t.lines.rejected}: the generated lines do not fit the core's schema?)`);
+      if (t.patients.unknown !== o.unknownPatients) failures.push(`claims: ${t.patients.unknown} unknown patients, ${o.unknownPatients} expected`);
+    }
+    if (second && second.totals.lines.duplicate !== lines) failures.push('claims: the second import did not find every line a duplicate');
+    for (const r of runs) {
+      if (r.kmsPerPatientBatch > MAX_KMS_PER_PATIENT_BATCH)
+        failures.push(`claims ${r.name}: ${r.kmsPerPatientBatch.toFixed(2)} KMS calls per patient per batch (target ≤ ${MAX_KMS_PER_PATIENT_BATCH})`);
+      if (r.rssGrowthMb > MAX_MEMORY_GROWTH_MB) failures.push(`claims ${r.name}: RSS grew ${r.rssGrowthMb.toFixed(1)} MB over the file (target ≤ ${MAX_MEMORY_GROWTH_MB})`);
+    }
+    const third = runs[2];
+    if (third && third.kms > 0) failures.push(`claims: ${third.kms} KMS calls with every data key cached (target 0)`);
+    return { options: o, fileBytes, fileRecords: records, claimLines: lines, seedSeconds, baseline, runs, failures };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+};

@@ -1,0 +1,111 @@
+/**
+ * The claims import through the local runtime, over real HTTP: POST /_local/jobs/claims-import on a
+ * file of this machine and on an object of the emulator's inbox bucket, bad bodies refused, and
+ * what the runtime answers while the claims core is not wired in.
+ *
+ * `FakeClaimsCore` stands for the claims ingestion core (functions/capabilities/claims/ingest.ts),
+ * merged separately: idempotent per batchId, each line stored once by its sourceId.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3Client } from '../../functions/adapters/aws.ts';
+import type { BatchOutcome, ClaimsBatches } from '../../functions/domain/jobs/claims-import.ts';
+import { startTestApi, type TestApi } from '../support/runtime.ts';
+
+class FakeClaimsCore implements ClaimsBatches {
+  readonly stored = new Map<string, string>();
+  readonly calls: string[] = [];
+  async ingest(batchId: string, patients: unknown[]): Promise<BatchOutcome> {
+    this.calls.push(batchId);
+    let accepted = 0;
+    let duplicate = 0;
+    for (const p of patients as { lines: { sourceId: string }[] }[]) {
+      for (const l of p.lines) {
+        const by = this.stored.get(l.sourceId) ?? batchId;
+        this.stored.set(l.sourceId, by);
+        if (by === batchId) accepted += 1;
+        else duplicate += 1;
+      }
+    }
+    return { patients: { stored: patients.length, unknown: 0, closed: 0 }, lines: { accepted, duplicate, rejected: 0 }, rejected: [] };
+  }
+}
+
+const ndjson = (count: number, tag: string): string =>
+  `${Array.from({ length: count }, (_, i) => JSON.stringify({ ins: `1${String(850_000_000_000 + i).padStart(12, '0')}`, lines: [{ sourceId: `${tag}-${i}` }] })).join('\n')}\n`;
+
+const core = new FakeClaimsCore();
+let api: TestApi;
+let dir: string;
+beforeAll(async () => {
+  api = await startTestApi({ claimsBatches: core });
+  dir = mkdtempSync(join(tmpdir(), 'claims-import-'));
+});
+afterAll(async () => {
+  await api?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('POST /_local/jobs/claims-import', () => {
+  it('imports a file of this machine, leaves it in place, and stores nothing twice when run again', async () => {
+    const path = join(dir, 'night.ndjson');
+    writeFileSync(path, `${ndjson(620, 'F')}{oops\n`);
+    const res = await api.call('POST', '/_local/jobs/claims-import', { body: { path } });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      job: 'claims-import',
+      result: {
+        status: 'complete',
+        totals: { batches: 2, records: 621, malformed: 1, patients: { stored: 620, unknown: 0, closed: 0 }, lines: { accepted: 620, duplicate: 0, rejected: 0 } },
+        rejections: [{ record: 621, path: '', reason: 'the line is not valid JSON' }],
+      },
+    });
+    expect(JSON.stringify(res.body)).not.toContain('185');
+    // Complete: the same file again sends nothing.
+    const again = await api.call('POST', '/_local/jobs/claims-import', { body: { path } });
+    expect(again.body.result.totals).toEqual(res.body.result.totals);
+    expect(core.calls).toHaveLength(2);
+  });
+
+  it('imports an object of the emulator’s inbox bucket and deletes it', async () => {
+    const s3 = s3Client({ region: api.runtime.config.region, endpoint: api.runtime.endpoint });
+    const key = `nightly/${randomUUID()}.ndjson`;
+    await s3.send(new PutObjectCommand({ Bucket: api.runtime.inboxBucket, Key: key, Body: ndjson(30, 'B') }));
+    const res = await api.call('POST', '/_local/jobs/claims-import', { body: { key } });
+    expect(res.status).toBe(200);
+    expect(res.body.result).toMatchObject({ status: 'complete', totals: { batches: 1, records: 30, patients: { stored: 30 } } });
+    await expect(s3.send(new HeadObjectCommand({ Bucket: api.runtime.inboxBucket, Key: key }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    expect((await api.call('POST', '/_local/jobs/claims-import', { body: { key } })).status).toBe(404);
+  });
+
+  it('refuses a body that names neither a file nor an object, or both, and a file that does not exist', async () => {
+    for (const body of [{}, { path: '' }, { path: 'a', key: 'b' }, { key: 'x', now: '2026-01-01T00:00:00Z' }, { path: 42 }]) {
+      const res = await api.call('POST', '/_local/jobs/claims-import', { body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+    }
+    const missing = await api.call('POST', '/_local/jobs/claims-import', { body: { path: join(dir, 'absent.ndjson') } });
+    expect(missing.status).toBe(404);
+  });
+});
+
+describe('without the claims core', () => {
+  it('answers 501, sends nothing and leaves the object for a later run', async () => {
+    const bare = await startTestApi();
+    try {
+      const s3 = s3Client({ region: bare.runtime.config.region, endpoint: bare.runtime.endpoint });
+      const key = 'nightly/waiting.ndjson';
+      await s3.send(new PutObjectCommand({ Bucket: bare.runtime.inboxBucket, Key: key, Body: ndjson(3, 'W') }));
+      const res = await bare.call('POST', '/_local/jobs/claims-import', { body: { key } });
+      expect(res.status).toBe(501);
+      expect(res.body.detail).toContain('not merged');
+      expect((await s3.send(new HeadObjectCommand({ Bucket: bare.runtime.inboxBucket, Key: key }))).ETag).toBeDefined();
+    } finally {
+      await bare.stop();
+    }
+  });
+});
