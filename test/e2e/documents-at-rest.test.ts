@@ -5,7 +5,8 @@
  * the raw table (bytes read as UTF-8 and Latin-1 too), everything the service logged, and every
  * SMS and professional message. Search words of titles are keyed tokens, per record. Nor the
  * facts of care of a document in clear in any document item: its type and class codes, its
- * service date, its author's profession (they are sealed, and still answer as deposited).
+ * service date, its content's type, its author's profession and id (they are sealed, and still
+ * answer as deposited).
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,9 +53,11 @@ const planted = {
 const plainWords = ['Échographie', 'abdominale', 'hémoglobine', 'glycémie', 'Directives', 'anticipées', 'Amoxicilline'];
 const submittedContents: string[] = [];
 /** What each deposit said of its document's care, and who deposited it (a profession code, or the patient). */
-const deposited: { name: string; typeCode: string; serviceDate: string; record: string; author: string }[] = [];
+const deposited: { name: string; typeCode: string; serviceDate: string; contentType: string; record: string; author: string }[] = [];
 /** Each author's profession code (none for the patient). */
 const professionOf: Record<string, string | undefined> = {};
+/** The professional authors' ids. */
+const authorIds: string[] = [];
 
 const text = (s: string) => Buffer.from(s, 'utf8');
 const docs = (d = dmpId) => `/v1/records/${d}/documents`;
@@ -63,9 +66,10 @@ beforeAll(async () => {
   api = await startTestApi({ logLevel: 'DEBUG' });
   const restoreOutput = captureOutput(logged);
   try {
-    const doctor = await api.professional({ professionalId: randomRpps() });
+    authorIds.push(randomRpps(), randomRpps());
+    const doctor = await api.professional({ professionalId: authorIds[0] });
     // A dentist deposits a prescription: another profession code, another class.
-    const dentist = await api.professional({ professionalId: randomRpps(), profession: '40' });
+    const dentist = await api.professional({ professionalId: authorIds[1], profession: '40' });
     const { p, token } = await patientWithSession(api, doctor);
     professionOf[doctor] = '10';
     professionOf[dentist] = '40';
@@ -86,7 +90,7 @@ beforeAll(async () => {
       const res = await api.call('POST', docs(record), { token: who, body, headers });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       ids[name] = res.body.documentId;
-      deposited.push({ name, typeCode: body.typeCode, serviceDate: body.serviceDate, record, author: who });
+      deposited.push({ name, typeCode: body.typeCode, serviceDate: body.serviceDate, contentType: body.contentType, record, author: who });
     };
     // A professional's report, with a uniqueId and an Idempotency-Key (its answer is kept, sealed).
     await put(
@@ -100,7 +104,7 @@ beforeAll(async () => {
     await put(
       'hidden',
       doctor,
-      { typeCode: '18748-4', title: `Résultat ${planted.hiddenTitle}`, visibility: { invisibleToPatient: true } },
+      { typeCode: '18748-4', contentType: 'image/tiff', title: `Résultat ${planted.hiddenTitle}`, visibility: { invisibleToPatient: true } },
       text(`Glycémie ${planted.hiddenContent} élevée`),
     );
     // Several chunks, a canary in each, one across the first chunk boundary (350 000 bytes).
@@ -236,9 +240,15 @@ const factsOfCare = () => {
   const classCodes = [...new Set(typeCodes.map((t) => documentType(t)!.classCode))];
   const serviceDates = [...new Set(deposited.map((d) => d.serviceDate))];
   const professions = [...new Set(deposited.flatMap((d) => professionOf[d.author] ?? []))];
-  return { typeCodes, classCodes, serviceDates, professions };
+  const contentTypes = [...new Set(deposited.map((d) => d.contentType))];
+  return { typeCodes, classCodes, serviceDates, professions, contentTypes };
 };
 
+/** What a document's metadata item may hold besides its sealed `facts` and `title`: keys, ids, counts, status, labels, dates, keyed title tokens. */
+const CLEAR_DOCUMENT_ATTRIBUTES = new Set([
+  ...['pk', 'sk', 'gsi1pk', 'gsi1sk', 'documentId', 'setId', 'replaces', 'earlier', 'version', 'revision', 'size', 'chunks', 'status'],
+  ...['maskedToProfessionals', 'invisibleToPatient', 'invisibleToRepresentatives', 'depositedAt', 'deletedAt', 'visibilityStep', 'titleTokens', 'facts', 'title'],
+]);
 /** Attributes that hold counts (sizes, versions, revisions), not codes. */
 const COUNTS = new Set(['version', 'size', 'chunks', 'revision']);
 /** Every value of an item a reader sees without the key: strings and numbers, keys included, whole and cut at separators. */
@@ -250,7 +260,7 @@ const clearPieces = (item: Record<string, any>): string[] =>
 const documentItems = async () => (await api.scanAll()).filter((i) => /^(DOC|DOCUID|CHUNK|UPLOAD)#/.test(i.sk?.S ?? ''));
 
 describe('the facts of care of a document are sealed', () => {
-  it('no document item holds a deposited type code, class code, service date or author profession in clear, in any attribute or key', async () => {
+  it('no document item holds a deposited type code, class code, service date, content type, author profession or author id in clear, in any attribute or key', async () => {
     const items = await documentItems();
     const facts = factsOfCare();
     // The deposits did give varied facts, and the scan saw every document they made.
@@ -258,15 +268,16 @@ describe('the facts of care of a document are sealed', () => {
     expect(facts.classCodes.length).toBeGreaterThanOrEqual(4);
     expect(facts.serviceDates).toHaveLength(deposited.length);
     expect(facts.professions.sort()).toEqual(['10', '40']);
+    expect(facts.contentTypes.sort()).toEqual(['image/tiff', 'text/plain']);
     const documentIds = items.filter((i) => i.sk.S.startsWith('DOC#')).map((i) => i.documentId?.S);
     expect(documentIds).toEqual(expect.arrayContaining(Object.values(ids)));
 
-    const exact = [...facts.typeCodes, ...facts.classCodes, ...facts.serviceDates, ...facts.professions];
+    const exact = [...facts.typeCodes, ...facts.classCodes, ...facts.serviceDates, ...facts.professions, ...facts.contentTypes, ...authorIds];
     // Long enough to search inside any value, bytes too (a date also without its dashes).
-    const inside = [...facts.typeCodes, ...facts.serviceDates, ...facts.serviceDates.map((d) => d.replaceAll('-', ''))];
+    const inside = [...facts.typeCodes, ...facts.serviceDates, ...facts.serviceDates.map((d) => d.replaceAll('-', '')), ...facts.contentTypes, ...authorIds];
     for (const item of items) {
       const where = `${item.pk.S} ${item.sk.S}`;
-      for (const name of ['typeCode', 'classCode', 'serviceDate', 'authorProfession']) expect(item, where).not.toHaveProperty(name);
+      for (const name of ['typeCode', 'classCode', 'serviceDate', 'authorProfession', 'contentType', 'authorKind', 'authorId']) expect(item, where).not.toHaveProperty(name);
       const pieces = clearPieces(item);
       for (const fact of exact) expect(pieces, `${fact} in clear in ${where}`).not.toContain(fact);
       const rendered = renderings(item).join('\n');
@@ -274,11 +285,16 @@ describe('the facts of care of a document are sealed', () => {
     }
   });
 
-  it('every version’s item carries its facts sealed, in bytes', async () => {
+  it('every version’s item carries its facts sealed, in bytes, and in clear only ids, counts, status, labels, dates and keyed tokens', async () => {
     const documents = (await documentItems()).filter((i) => i.sk.S.startsWith('DOC#'));
+    expect(documents.length).toBeGreaterThanOrEqual(deposited.length);
     for (const doc of documents) {
       expect(doc.facts?.B).toBeInstanceOf(Uint8Array);
       expect(doc.facts.S).toBeUndefined();
+      expect(
+        Object.keys(doc).filter((name) => !CLEAR_DOCUMENT_ATTRIBUTES.has(name)),
+        doc.sk.S,
+      ).toEqual([]);
     }
   });
 
@@ -296,6 +312,7 @@ describe('the facts of care of a document are sealed', () => {
         typeCode: d.typeCode,
         classCode: documentType(d.typeCode)!.classCode,
         serviceDate: d.serviceDate,
+        contentType: d.contentType,
         author: profession ? expect.objectContaining({ kind: 'professional', profession }) : { kind: 'patient', id: dmpId },
       };
       expect(byId.get(ids[d.name]), d.name).toMatchObject(expected);

@@ -74,11 +74,10 @@ describe('deposit and read back', () => {
 
     const stored = (await store.get(key.dmpId, doc.documentId))!;
     expect(stored).toMatchObject({ documentId: doc.documentId, version: 1, setId: doc.documentId, size: 20_000, chunks: 1, status: 'current', revision: 1 });
-    // The facts of care are not read in clear: they open with the record's key.
-    expect(stored.author).toEqual({ kind: 'professional', id: '810000000001' });
-    expect(stored).not.toHaveProperty('typeCode');
+    // The facts of care and the author are not read in clear: they open with the record's key.
+    for (const name of ['typeCode', 'classCode', 'serviceDate', 'contentType', 'author']) expect(stored).not.toHaveProperty(name);
     const opened = store.openDocument(key, stored);
-    expect(opened).toMatchObject({ ...stored, typeCode: '11502-2', classCode: '10', serviceDate: '2026-11-20' });
+    expect(opened).toMatchObject({ ...stored, typeCode: '11502-2', classCode: '10', serviceDate: '2026-11-20', contentType: 'application/pdf' });
     expect(opened.author).toEqual({ kind: 'professional', id: '810000000001', profession: '10' });
     expect((await store.readContent(key, stored)).equals(content)).toBe(true);
     expect(store.openTitle(key, stored)).toBe('Compte rendu CanaryTitreUn');
@@ -86,8 +85,8 @@ describe('deposit and read back', () => {
     const raw = await getItem(keys.document(key.dmpId, doc.documentId));
     expect(JSON.stringify(raw)).not.toContain('CanaryTitreUn');
     expect(Buffer.from(raw!.title!.B!).includes(Buffer.from('CanaryTitreUn'))).toBe(false);
-    for (const name of ['typeCode', 'classCode', 'serviceDate', 'authorProfession']) expect(raw).not.toHaveProperty(name);
-    for (const value of ['11502-2', '2026-11-20']) {
+    for (const name of ['typeCode', 'classCode', 'serviceDate', 'authorProfession', 'contentType', 'authorKind', 'authorId']) expect(raw).not.toHaveProperty(name);
+    for (const value of ['11502-2', '2026-11-20', '810000000001', 'application/pdf']) {
       expect(JSON.stringify(raw)).not.toContain(value);
       expect(Buffer.from(raw!.facts!.B!).includes(Buffer.from(value))).toBe(false);
     }

@@ -8,11 +8,14 @@
  *
  * Titles are sealed; the keyword search matches keyed tokens of their words (HMAC under a key
  * derived from the record's own data key: tokens compare within one record only, and die with it).
- * The facts of care (type and class codes, service date, the author's profession) are sealed
- * together in one attribute (`facts`), bound to the item like the title: a read or a listing opens
- * them with the record's key (one AES-GCM per item) before the access policy weighs them and before
- * the listing's filters apply. In clear stay only opaque ids, the status, the labels, the deposit
- * date, the content's type and size, and the keys and dates of the indexes and conditions.
+ * The facts of care (type and class codes, service date, the content's type) and the author (kind,
+ * id, profession: a patient deposits class 90 only, so the kind alone would tell the class) are
+ * sealed together in one attribute (`facts`), bound to the item like the title: a read or a listing
+ * opens them with the record's key (one AES-GCM per item) before the access policy weighs them and
+ * before the listing's type filter applies. In clear stay opaque ids, the status, the labels and
+ * the revision (the conditions of every change), the dates (deposit, deletion, the visibility
+ * queue's keys), the version and the size and number of chunks (which the sealed chunks' lengths
+ * tell anyway).
  *
  * Labels and deletion are the document's, every version's: each version's item carries them, so a
  * read or a listing page decides each version from its own item, whichever page holds the newest.
@@ -47,13 +50,16 @@ export interface DocumentAuthor {
   profession?: string | undefined;
 }
 
-/** What a document's item holds sealed in `facts`: its facts of care. */
+/** What a document's item holds sealed in `facts`: its facts of care and its author. */
 interface SealedFacts {
   typeCode: string;
   classCode: string;
   serviceDate: string;
-  authorProfession?: string | undefined;
+  contentType: string;
+  author: DocumentAuthor;
 }
+
+const AUTHOR_KINDS: readonly string[] = ['professional', 'patient', 'representative'] satisfies DocumentAuthor['kind'][];
 
 /**
  * A version of a document as its item holds it, the record's key aside: what is in clear, and its
@@ -71,10 +77,8 @@ export interface StoredDocument {
   /** The document's labels (its newest version's, which every version carries). */
   labels: DocumentLabels;
   depositedAt: string;
-  contentType: string;
   size: number;
   chunks: number;
-  author: { kind: DocumentAuthor['kind']; id: string };
   sealedFacts: Uint8Array;
   sealedTitle: Uint8Array;
   titleTokens: ReadonlySet<string>;
@@ -87,6 +91,7 @@ export interface StoredDocument {
 /** A document with its sealed facts opened: what the access policy, the filters and the answers use. */
 export interface OpenedDocument extends StoredDocument, DocumentFacts {
   serviceDate: string;
+  contentType: string;
   author: DocumentAuthor;
 }
 
@@ -179,14 +184,16 @@ export class DocumentStore {
   /** The document's sealed facts, opened with the record's key (bound to its item: a foreign item does not open). */
   openDocument(key: DataKey, doc: StoredDocument): OpenedDocument {
     const f = openJson<Partial<SealedFacts>>(key, keys.document(key.dmpId, doc.documentId).sk, 'facts', doc.sealedFacts);
-    if (typeof f.typeCode !== 'string' || typeof f.classCode !== 'string' || typeof f.serviceDate !== 'string') throw new SealedValueError('sealed facts incomplete');
-    const profession = typeof f.authorProfession === 'string' ? f.authorProfession : undefined;
+    const a = f.author;
+    const complete = [f.typeCode, f.classCode, f.serviceDate, f.contentType, a?.id].every((v) => typeof v === 'string');
+    if (!complete || !a || !AUTHOR_KINDS.includes(a.kind)) throw new SealedValueError('sealed facts incomplete');
     return {
       ...doc,
-      typeCode: f.typeCode,
-      classCode: f.classCode,
-      serviceDate: f.serviceDate,
-      author: { ...doc.author, ...(profession ? { profession } : {}) },
+      typeCode: f.typeCode as string,
+      classCode: f.classCode as string,
+      serviceDate: f.serviceDate as string,
+      contentType: f.contentType as string,
+      author: { kind: a.kind, id: a.id, ...(typeof a.profession === 'string' ? { profession: a.profession } : {}) },
     };
   }
 
@@ -265,7 +272,8 @@ export class DocumentStore {
       typeCode: doc.typeCode,
       classCode: doc.classCode,
       serviceDate: doc.serviceDate,
-      ...(doc.author.profession ? { authorProfession: doc.author.profession } : {}),
+      contentType: doc.contentType,
+      author: { kind: doc.author.kind, id: doc.author.id, ...(doc.author.profession ? { profession: doc.author.profession } : {}) },
     };
     const item: Item = {
       ...keyItem(k),
@@ -275,11 +283,8 @@ export class DocumentStore {
       ...(doc.replaces ? { replaces: S(doc.replaces) } : {}),
       ...(doc.earlier?.length ? { earlier: { SS: [...doc.earlier] } } : {}),
       depositedAt: S(doc.depositedAt.toISOString()),
-      contentType: S(doc.contentType),
       size: N(doc.content.length),
       chunks: N(chunksOf(doc.content).length),
-      authorKind: S(doc.author.kind),
-      authorId: S(doc.author.id),
       status: S('current'),
       maskedToProfessionals: BOOL(doc.labels.maskedToProfessionals),
       invisibleToPatient: BOOL(doc.labels.invisibleToPatient),
@@ -491,13 +496,8 @@ export const toStoredDocument = (i: Item): StoredDocument => {
     replaces: str(i, 'replaces'),
     earlier: i.earlier?.SS ?? [],
     depositedAt: required(str(i, 'depositedAt'), 'depositedAt'),
-    contentType: required(str(i, 'contentType'), 'contentType'),
     size: required(num(i, 'size'), 'size'),
     chunks: required(num(i, 'chunks'), 'chunks'),
-    author: {
-      kind: required(str(i, 'authorKind'), 'authorKind') as DocumentAuthor['kind'],
-      id: required(str(i, 'authorId'), 'authorId'),
-    },
     status: required(str(i, 'status'), 'status') as DocumentStatus,
     labels: {
       maskedToProfessionals: bool(i, 'maskedToProfessionals') ?? false,
