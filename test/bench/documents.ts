@@ -2,7 +2,8 @@
  * Documents: AWS calls per operation (deposit, list, read, for a professional and for the patient),
  * latency through the local runtime as ratios to a bare GetItem of the same run, the in-process cost
  * of the access policy's decision per document of a 1,000-document listing (relative to mapping the
- * same 1,000 DynamoDB items), and a real 1,000-document record listed over HTTP.
+ * same 1,000 DynamoDB items; and the cost of opening their sealed facts, which a listing does before
+ * the policy weighs them), and a real 1,000-document record listed over HTTP.
  *
  * Structural targets (exact call counts; timings never fail the run): with a valid authorization
  * (or the patient's own session) and the record's data key cached, no KMS call at all; a listing
@@ -16,7 +17,7 @@ import { DeleteTableCommand, GetItemCommand, QueryCommand, type AttributeValue, 
 import documentTypes from '../../data/document-types.json' with { type: 'json' };
 import { ensureTable } from '../../bin/local-aws.ts';
 import { dynamoClient } from '#adapters/aws';
-import { DocumentStore, LIST_EVALUATION, toStoredDocument, type NewDocument, type StoredDocument } from '../../functions/capabilities/documents/store.ts';
+import { DocumentStore, LIST_EVALUATION, toStoredDocument, type DocumentAuthor, type NewDocument } from '../../functions/capabilities/documents/store.ts';
 import { seal } from '#adapters/envelope';
 import type { DataKey } from '#domain/ports';
 import { keyItem, keys } from '#adapters/table';
@@ -326,7 +327,7 @@ interface SeedFacts {
   classCode: string;
   labels: DocumentLabels;
   status: DocumentStatus;
-  author: StoredDocument['author'];
+  author: DocumentAuthor;
 }
 
 const TYPES = documentTypes.types.filter((t) => t.classCode !== '60');
@@ -523,6 +524,9 @@ export interface PolicyResult {
   iterations: number;
   mappingUs: number;
   mappingNsPerItem: number;
+  /** Opening the sealed facts of the same 1,000 mapped documents (one AES-GCM each), per pass. */
+  openingUs: number;
+  openingNsPerItem: number;
   rows: PolicyRow[];
 }
 
@@ -530,8 +534,9 @@ let sink = 0;
 
 /**
  * 1,000 raw DynamoDB items as a deposit commits them (sealed titles, keyed title tokens), mapped by
- * toStoredDocument; then documentReader(actor, record, standing, now, matrix) over all of them, per
- * actor. Each iteration times one mapping pass and one policy pass per actor, interleaved; medians.
+ * toStoredDocument and their sealed facts opened (DocumentStore.openDocument); then
+ * documentReader(actor, record, standing, now, matrix) over all of them, per actor. Each iteration
+ * times one mapping pass, one opening pass and one policy pass per actor, interleaved; medians.
  */
 export const measurePolicy = (iterations: number, count = 1000): PolicyResult => {
   const dmpId = 'bench00policy';
@@ -541,7 +546,8 @@ export const measurePolicy = (iterations: number, count = 1000): PolicyResult =>
   const others = Array.from({ length: 20 }, () => randomRpps());
   const oldest = Date.now() - 365 * 86_400_000;
   const items = Array.from({ length: count }, (_, i) => seedItems(store, key, i, new Date(oldest + i * 60_000), seedFacts(i, doctorId, others))[0] as Av);
-  const docs = items.map(toStoredDocument);
+  const stored = items.map(toStoredDocument);
+  const docs = stored.map((d) => store.openDocument(key, d));
   const record: RecordFacts = { dmpId, status: 'active', emergencyAccess: { breakGlass: true, regulation: true }, minor: false };
   const now = new Date();
   const pro = (id: string, profession: string): Actor => ({ kind: 'professional', id, profession });
@@ -567,6 +573,7 @@ export const measurePolicy = (iterations: number, count = 1000): PolicyResult =>
     return n;
   };
   const mapping: number[] = [];
+  const opening: number[] = [];
   const perActor = actors.map(() => [] as number[]);
   const warmup = Math.max(20, Math.floor(iterations / 10));
   for (let it = 0; it < warmup + iterations; it++) {
@@ -575,6 +582,11 @@ export const measurePolicy = (iterations: number, count = 1000): PolicyResult =>
     let t1 = performance.now();
     sink += mapped.length;
     if (it >= warmup) mapping.push(t1 - t0);
+    t0 = performance.now();
+    const opened = stored.map((d) => store.openDocument(key, d));
+    t1 = performance.now();
+    sink += opened.length;
+    if (it >= warmup) opening.push(t1 - t0);
     for (let a = 0; a < actors.length; a++) {
       t0 = performance.now();
       sink += pass(actors[a]!);
@@ -589,6 +601,8 @@ export const measurePolicy = (iterations: number, count = 1000): PolicyResult =>
     iterations,
     mappingUs: round(mappingMs * 1000, 1),
     mappingNsPerItem: round((mappingMs * 1e6) / count, 1),
+    openingUs: round(median(opening) * 1000, 1),
+    openingNsPerItem: round((median(opening) * 1e6) / count, 1),
     rows: actors.map((a, i) => {
       const m = median(perActor[i]!);
       return { actor: a.name, visible: pass(a), passUs: round(m * 1000, 1), nsPerDocument: round((m * 1e6) / count, 1), ratioToMapping: round(m / mappingMs, 4) };

@@ -152,7 +152,7 @@ const docLatencyTable = (l: DocLatencyResult): string =>
 const policyTable = (p: PolicyResult): string =>
   table(
     `Documents: the access policy's decision per document over ${p.documents} documents, in process (${p.iterations} iterations, medians; Node ${process.version})`,
-    `one pass = documentReader(actor, record, standing, now, matrix) built once, then applied to each of the ${p.documents} StoredDocuments (varied classes, types, labels, statuses, authors); relative to mapping the same ${p.documents} raw DynamoDB items with toStoredDocument: ${p.mappingUs} µs per pass, ${p.mappingNsPerItem} ns per item`,
+    `one pass = documentReader(actor, record, standing, now, matrix) built once, then applied to each of the ${p.documents} opened documents (varied classes, types, labels, statuses, authors); relative to mapping the same ${p.documents} raw DynamoDB items with toStoredDocument: ${p.mappingUs} µs per pass, ${p.mappingNsPerItem} ns per item; opening their sealed facts (type, class, service date, content type, author: one AES-GCM per document, done before the policy weighs them): ${p.openingUs} µs per pass, ${p.openingNsPerItem} ns per item`,
     ['actor', 'visible', 'µs per pass', 'ns per document', '× mapping'],
     p.rows.map((r) => [r.actor, `${r.visible}/${p.documents}`, r.passUs.toFixed(1), r.nsPerDocument.toFixed(1), `${r.ratioToMapping.toFixed(3)}×`]),
   );

@@ -3,11 +3,15 @@
  * unique canary titles and contents — by a professional and by the patient, with labels, new
  * versions, several chunks, a uniqueId, a break-glass reason — then search every attribute of
  * the raw table (bytes read as UTF-8 and Latin-1 too), everything the service logged, and every
- * SMS and professional message. Search words of titles are keyed tokens, per record.
+ * SMS and professional message. Search words of titles are keyed tokens, per record. Nor the
+ * facts of care of a document in clear in any document item: its type and class codes, its
+ * service date, its content's type, its author's profession and id (they are sealed, and still
+ * answer as deposited).
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchWords } from '../../functions/domain/documents.ts';
+import { documentType } from '../../functions/domain/reference-data.ts';
 import { canary, randomRpps } from '../support/fixtures.ts';
 import { failNext } from '../support/faults.ts';
 import { documentBody, listIds, professionalMessages } from '../support/documents.ts';
@@ -46,8 +50,14 @@ const planted = {
   shared: canary('Partage'),
 };
 /** Plain words of titles and contents (no canary): not found in clear either. */
-const plainWords = ['Échographie', 'abdominale', 'hémoglobine', 'glycémie', 'Directives', 'anticipées'];
+const plainWords = ['Échographie', 'abdominale', 'hémoglobine', 'glycémie', 'Directives', 'anticipées', 'Amoxicilline'];
 const submittedContents: string[] = [];
+/** What each deposit said of its document's care, and who deposited it (a profession code, or the patient). */
+const deposited: { name: string; typeCode: string; serviceDate: string; contentType: string; record: string; author: string }[] = [];
+/** Each author's profession code (none for the patient). */
+const professionOf: Record<string, string | undefined> = {};
+/** The professional authors' ids. */
+const authorIds: string[] = [];
 
 const text = (s: string) => Buffer.from(s, 'utf8');
 const docs = (d = dmpId) => `/v1/records/${d}/documents`;
@@ -56,8 +66,14 @@ beforeAll(async () => {
   api = await startTestApi({ logLevel: 'DEBUG' });
   const restoreOutput = captureOutput(logged);
   try {
-    const doctor = await api.professional({ professionalId: randomRpps() });
+    authorIds.push(randomRpps(), randomRpps());
+    const doctor = await api.professional({ professionalId: authorIds[0] });
+    // A dentist deposits a prescription: another profession code, another class.
+    const dentist = await api.professional({ professionalId: authorIds[1], profession: '40' });
     const { p, token } = await patientWithSession(api, doctor);
+    professionOf[doctor] = '10';
+    professionOf[dentist] = '40';
+    professionOf[token] = undefined;
     dmpId = p.dmpId;
     mobile = p.mobile;
     otherDmpId = (await newPatient(api, doctor)).dmpId;
@@ -65,11 +81,16 @@ beforeAll(async () => {
     expect((await api.call('PUT', `/v1/records/${dmpId}/professionals/${attendingId}`, { token, body: { status: 'authorized', attendingPhysician: true } })).status).toBe(200);
 
     const put = async (name: string, who: string, extra: Record<string, unknown>, content: Buffer, headers: Record<string, string> = {}, record = dmpId) => {
-      const body = documentBody({ contentType: 'text/plain', ...extra }, content);
+      // Each deposit on a service date of its own, long past (no deposit or trace date is near it).
+      const body = documentBody(
+        { contentType: 'text/plain', serviceDate: `20${String(10 + deposited.length).padStart(2, '0')}-0${(deposited.length % 9) + 1}-1${deposited.length % 10}`, ...extra },
+        content,
+      );
       submittedContents.push(body.content);
       const res = await api.call('POST', docs(record), { token: who, body, headers });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       ids[name] = res.body.documentId;
+      deposited.push({ name, typeCode: body.typeCode, serviceDate: body.serviceDate, contentType: body.contentType, record, author: who });
     };
     // A professional's report, with a uniqueId and an Idempotency-Key (its answer is kept, sealed).
     await put(
@@ -80,11 +101,17 @@ beforeAll(async () => {
       { 'Idempotency-Key': 'at-rest-documents-1' },
     );
     // Hidden from the patient until the announcement consultation.
-    await put('hidden', doctor, { title: `Résultat ${planted.hiddenTitle}`, visibility: { invisibleToPatient: true } }, text(`Glycémie ${planted.hiddenContent} élevée`));
+    await put(
+      'hidden',
+      doctor,
+      { typeCode: '18748-4', contentType: 'image/tiff', title: `Résultat ${planted.hiddenTitle}`, visibility: { invisibleToPatient: true } },
+      text(`Glycémie ${planted.hiddenContent} élevée`),
+    );
     // Several chunks, a canary in each, one across the first chunk boundary (350 000 bytes).
     const big = Buffer.alloc(1_000_000, 'Ligne de texte clinique sans objet particulier. ');
     for (const offset of [10, 349_990, 700_000, 999_000]) text(planted.bigContent).copy(big, offset);
-    await put('big', doctor, { title: `Dossier ${planted.bigTitle}` }, big);
+    await put('big', doctor, { typeCode: '34874-8', title: `Dossier ${planted.bigTitle}` }, big);
+    await put('dentist', dentist, { typeCode: '57833-6', title: 'Ordonnance' }, text('Amoxicilline'));
     // A new version of the report.
     await put('v2', doctor, { title: `Échographie abdominale ${planted.v2Title}`, replaces: ids.pro }, text(`Version corrigée ${planted.v2Content}`));
     // The patient's own document, then the patient masks the report's new version.
@@ -204,6 +231,102 @@ describe('nothing of a document in clear at rest', () => {
     expect((await api.call('POST', `/v1/records/${otherDmpId}/access`, { token: doctor, body: { mode: 'normal', patientConsent: true } })).status).toBe(200);
     expect(await listIds(api, doctor, dmpId, `?q=${planted.shared}`)).toEqual([ids.sharedHere]);
     expect(await listIds(api, doctor, otherDmpId, `?q=${planted.shared}`)).toEqual([ids.sharedThere]);
+  });
+});
+
+/** The facts of care the deposits gave: type codes, their class codes, service dates, the authors' professions. */
+const factsOfCare = () => {
+  const typeCodes = [...new Set(deposited.map((d) => d.typeCode))];
+  const classCodes = [...new Set(typeCodes.map((t) => documentType(t)!.classCode))];
+  const serviceDates = [...new Set(deposited.map((d) => d.serviceDate))];
+  const professions = [...new Set(deposited.flatMap((d) => professionOf[d.author] ?? []))];
+  const contentTypes = [...new Set(deposited.map((d) => d.contentType))];
+  return { typeCodes, classCodes, serviceDates, professions, contentTypes };
+};
+
+/** What a document's metadata item may hold besides its sealed `facts` and `title`: keys, ids, counts, status, labels, dates, keyed title tokens. */
+const CLEAR_DOCUMENT_ATTRIBUTES = new Set([
+  ...['pk', 'sk', 'gsi1pk', 'gsi1sk', 'documentId', 'setId', 'replaces', 'earlier', 'version', 'revision', 'size', 'chunks', 'status'],
+  ...['maskedToProfessionals', 'invisibleToPatient', 'invisibleToRepresentatives', 'depositedAt', 'deletedAt', 'visibilityStep', 'titleTokens', 'facts', 'title'],
+]);
+/** Attributes that hold counts (sizes, versions, revisions), not codes. */
+const COUNTS = new Set(['version', 'size', 'chunks', 'revision']);
+/** Every value of an item a reader sees without the key: strings and numbers, keys included, whole and cut at separators. */
+const clearPieces = (item: Record<string, any>): string[] =>
+  Object.entries(item).flatMap(([name, v]) => {
+    const values: string[] = v.S !== undefined ? [v.S] : v.SS ? v.SS : v.N !== undefined && !COUNTS.has(name) ? [v.N] : v.NS ? v.NS : v.L || v.M ? renderings(v) : [];
+    return values.flatMap((x) => [x, ...x.split(/[#:@|/,;=\s]+/)]);
+  });
+const documentItems = async () => (await api.scanAll()).filter((i) => /^(DOC|DOCUID|CHUNK|UPLOAD)#/.test(i.sk?.S ?? ''));
+
+describe('the facts of care of a document are sealed', () => {
+  it('no document item holds a deposited type code, class code, service date, content type, author profession or author id in clear, in any attribute or key', async () => {
+    const items = await documentItems();
+    const facts = factsOfCare();
+    // The deposits did give varied facts, and the scan saw every document they made.
+    expect(facts.typeCodes.length).toBeGreaterThanOrEqual(5);
+    expect(facts.classCodes.length).toBeGreaterThanOrEqual(4);
+    expect(facts.serviceDates).toHaveLength(deposited.length);
+    expect(facts.professions.sort()).toEqual(['10', '40']);
+    expect(facts.contentTypes.sort()).toEqual(['image/tiff', 'text/plain']);
+    const documentIds = items.filter((i) => i.sk.S.startsWith('DOC#')).map((i) => i.documentId?.S);
+    expect(documentIds).toEqual(expect.arrayContaining(Object.values(ids)));
+
+    const exact = [...facts.typeCodes, ...facts.classCodes, ...facts.serviceDates, ...facts.professions, ...facts.contentTypes, ...authorIds];
+    // Long enough to search inside any value, bytes too (a date also without its dashes).
+    const inside = [...facts.typeCodes, ...facts.serviceDates, ...facts.serviceDates.map((d) => d.replaceAll('-', '')), ...facts.contentTypes, ...authorIds];
+    for (const item of items) {
+      const where = `${item.pk.S} ${item.sk.S}`;
+      for (const name of ['typeCode', 'classCode', 'serviceDate', 'authorProfession', 'contentType', 'authorKind', 'authorId']) expect(item, where).not.toHaveProperty(name);
+      const pieces = clearPieces(item);
+      for (const fact of exact) expect(pieces, `${fact} in clear in ${where}`).not.toContain(fact);
+      const rendered = renderings(item).join('\n');
+      for (const fact of inside) expect(rendered, `${fact} in ${where}`).not.toContain(fact);
+    }
+  });
+
+  it('every version’s item carries its facts sealed, in bytes, and in clear only ids, counts, status, labels, dates and keyed tokens', async () => {
+    const documents = (await documentItems()).filter((i) => i.sk.S.startsWith('DOC#'));
+    expect(documents.length).toBeGreaterThanOrEqual(deposited.length);
+    for (const doc of documents) {
+      expect(doc.facts?.B).toBeInstanceOf(Uint8Array);
+      expect(doc.facts.S).toBeUndefined();
+      expect(
+        Object.keys(doc).filter((name) => !CLEAR_DOCUMENT_ATTRIBUTES.has(name)),
+        doc.sk.S,
+      ).toEqual([]);
+    }
+  });
+
+  it('the sealed facts answer as deposited: read, listed, and filtered by type after opening', async () => {
+    // The attending physician: every document of the record, masked ones too, is his to read.
+    const doctor = await api.professional({ professionalId: attendingId });
+    const listed = await api.call('GET', `${docs()}?status=all&limit=100`, { token: doctor });
+    expect(listed.status).toBe(200);
+    const byId = new Map((listed.body.items as any[]).map((i) => [i.documentId, i]));
+    const here = deposited.filter((d) => d.record === dmpId);
+    expect(here.length).toBeGreaterThanOrEqual(8);
+    for (const d of here) {
+      const profession = professionOf[d.author];
+      const expected = {
+        typeCode: d.typeCode,
+        classCode: documentType(d.typeCode)!.classCode,
+        serviceDate: d.serviceDate,
+        contentType: d.contentType,
+        author: profession ? expect.objectContaining({ kind: 'professional', profession }) : { kind: 'patient', id: dmpId },
+      };
+      expect(byId.get(ids[d.name]), d.name).toMatchObject(expected);
+      const read = await api.call('GET', `${docs()}/${ids[d.name]}`, { token: doctor });
+      expect(read.status, d.name).toBe(200);
+      expect(read.body, d.name).toMatchObject(expected);
+    }
+    // The patient's own document carries no profession.
+    expect(byId.get(ids.patient)).toMatchObject({ typeCode: 'EXPPAT_3', classCode: '90' });
+    expect(byId.get(ids.patient).author).toEqual({ kind: 'patient', id: dmpId });
+    // The type filter, applied once the facts are opened.
+    expect(await listIds(api, doctor, dmpId, '?typeCode=34874-8&status=all')).toEqual([ids.big]);
+    expect(await listIds(api, doctor, dmpId, '?typeCode=57833-6')).toEqual([ids.dentist]);
+    expect(await listIds(api, doctor, dmpId, '?typeCode=60591-5')).toEqual([]);
   });
 });
 

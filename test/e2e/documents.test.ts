@@ -66,6 +66,33 @@ describe('deposit and read', () => {
     expect(await listIds(api, token, p.dmpId, '?q=FEVRIER%20resultats')).toEqual([bio]);
     expect(await listIds(api, token, p.dmpId, '?q=radiologie')).toEqual([]);
   });
+
+  it('filters by type code page by page: full pages, newest first, a cursor only while one more follows', async () => {
+    const { p, token } = await patientWithSession(api, doctor);
+    const prescriptions: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const prescription = i % 2 === 0;
+      const id = await deposit(api, doctor, p.dmpId, prescription ? { typeCode: '57833-6', title: 'Ordonnance', serviceDate: `2026-0${i + 1}-15` } : {});
+      if (prescription) prescriptions.unshift(id);
+    }
+    const page = async (query: string) => {
+      const res = await api.call('GET', `/v1/records/${p.dmpId}/documents${query}`, { token });
+      expect(res.status).toBe(200);
+      return res.body as { items: { documentId: string; typeCode: string; classCode: string; serviceDate: string }[]; nextCursor: string | null };
+    };
+    const first = await page('?typeCode=57833-6&limit=2');
+    expect(first.items.map((d) => d.documentId)).toEqual(prescriptions.slice(0, 2));
+    expect(first.items.map((d) => [d.typeCode, d.classCode, d.serviceDate])).toEqual([
+      ['57833-6', '42', '2026-07-15'],
+      ['57833-6', '42', '2026-05-15'],
+    ]);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await page(`?typeCode=57833-6&limit=2&cursor=${first.nextCursor}`);
+    expect(second.items.map((d) => d.documentId)).toEqual(prescriptions.slice(2, 4));
+    expect(second.nextCursor).toBeNull();
+    expect((await page('?typeCode=11502-2&limit=10')).items).toHaveLength(3);
+    expect((await page('?typeCode=60591-5')).items).toEqual([]);
+  });
 });
 
 describe('who sees what', () => {

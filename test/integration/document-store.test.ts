@@ -75,14 +75,23 @@ describe('deposit and read back', () => {
     await transact(env.db, store.commitWrites(key, doc, staged, searchWords(doc.title)));
 
     const stored = (await store.get(key.dmpId, doc.documentId))!;
-    expect(stored).toMatchObject({ documentId: doc.documentId, version: 1, setId: doc.documentId, size: 20_000, chunks: 1, status: 'current', revision: 1, classCode: '10' });
-    expect(stored.author).toEqual({ kind: 'professional', id: '810000000001', profession: '10' });
+    expect(stored).toMatchObject({ documentId: doc.documentId, version: 1, setId: doc.documentId, size: 20_000, chunks: 1, status: 'current', revision: 1 });
+    // The facts of care and the author are not read in clear: they open with the record's key.
+    for (const name of ['typeCode', 'classCode', 'serviceDate', 'contentType', 'author']) expect(stored).not.toHaveProperty(name);
+    const opened = store.openDocument(key, stored);
+    expect(opened).toMatchObject({ ...stored, typeCode: '11502-2', classCode: '10', serviceDate: '2026-11-20', contentType: 'application/pdf' });
+    expect(opened.author).toEqual({ kind: 'professional', id: '810000000001', profession: '10' });
     expect((await store.readContent(key, stored)).equals(content)).toBe(true);
     expect(store.openTitle(key, stored)).toBe('Compte rendu CanaryTitreUn');
-    // The title is sealed: not in the raw item, in any form.
+    // The title and the facts are sealed: not in the raw item, in any form.
     const raw = await getItem(keys.document(key.dmpId, doc.documentId));
     expect(JSON.stringify(raw)).not.toContain('CanaryTitreUn');
     expect(Buffer.from(raw!.title!.B!).includes(Buffer.from('CanaryTitreUn'))).toBe(false);
+    for (const name of ['typeCode', 'classCode', 'serviceDate', 'authorProfession', 'contentType', 'authorKind', 'authorId']) expect(raw).not.toHaveProperty(name);
+    for (const value of ['11502-2', '2026-11-20', '810000000001', 'application/pdf']) {
+      expect(JSON.stringify(raw)).not.toContain(value);
+      expect(Buffer.from(raw!.facts!.B!).includes(Buffer.from(value))).toBe(false);
+    }
     // The sealed chunk holds no clear content either.
     const chunk = await getItem(keys.chunk(key.dmpId, doc.documentId, 0));
     expect(Buffer.from(chunk!.content!.B!).includes(content.subarray(100, 132))).toBe(false);
@@ -134,6 +143,7 @@ describe('each chunk is bound to its record, document and index', () => {
     // Another record's key material under this record's id, and this record's id under another key.
     await expect(store.readContent({ ...b, dmpId: a.dmpId }, doc)).rejects.toBeInstanceOf(SealedValueError);
     expect(() => store.openTitle({ ...b, dmpId: a.dmpId }, doc)).toThrow(SealedValueError);
+    expect(() => store.openDocument({ ...b, dmpId: a.dmpId }, doc)).toThrow(SealedValueError);
     // The raw items (metadata and chunks) copied as they are into record B's partition.
     const rawDoc = (await getItem(keys.document(a.dmpId, doc.documentId)))!;
     await putItem({ ...rawDoc, pk: { S: keys.record(b.dmpId).pk } });
@@ -142,8 +152,25 @@ describe('each chunk is bound to its record, document and index', () => {
     expect(copied.chunks).toBe(3);
     await expect(store.readContent(b, copied)).rejects.toBeInstanceOf(SealedValueError);
     expect(() => store.openTitle(b, copied)).toThrow(SealedValueError);
+    expect(() => store.openDocument(b, copied)).toThrow(SealedValueError);
     // The original still reads.
     expect((await store.readContent(a, doc)).equals(content)).toBe(true);
+    expect(store.openDocument(a, doc).classCode).toBe('10');
+  });
+
+  it('sealed facts copied onto another document of the record, or into the title attribute, do not open', async () => {
+    const key = await recordKey('aad-facts');
+    const x = await depositDoc(key, newDoc({ typeCode: '18748-4', classCode: '31' }));
+    const y = await depositDoc(key, newDoc());
+    // X's facts (imaging) onto Y: the policy would weigh Y as imaging if they opened.
+    const rawY = (await getItem(keys.document(key.dmpId, y.documentId)))!;
+    const rawX = (await getItem(keys.document(key.dmpId, x.documentId)))!;
+    await putItem({ ...rawY, facts: rawX.facts! });
+    const forged = (await store.get(key.dmpId, y.documentId))!;
+    expect(() => store.openDocument(key, forged)).toThrow(SealedValueError);
+    // Bound to the attribute too: the title's sealed bytes do not open as facts.
+    expect(() => store.openDocument(key, { ...x, sealedFacts: x.sealedTitle })).toThrow(SealedValueError);
+    expect(store.openDocument(key, x)).toMatchObject({ typeCode: '18748-4', classCode: '31' });
   });
 
   it('a chunk copied under another document id does not open', async () => {

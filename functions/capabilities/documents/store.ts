@@ -8,8 +8,14 @@
  *
  * Titles are sealed; the keyword search matches keyed tokens of their words (HMAC under a key
  * derived from the record's own data key: tokens compare within one record only, and die with it).
- * Clear attributes are what the access policy and the filters need: type and class codes, dates,
- * status, labels, author ids, size.
+ * The facts of care (type and class codes, service date, the content's type) and the author (kind,
+ * id, profession: a patient deposits class 90 only, so the kind alone would tell the class) are
+ * sealed together in one attribute (`facts`), bound to the item like the title: a read or a listing
+ * opens them with the record's key (one AES-GCM per item) before the access policy weighs them and
+ * before the listing's type filter applies. In clear stay opaque ids, the status, the labels and
+ * the revision (the conditions of every change), the dates (deposit, deletion, the visibility
+ * queue's keys), the version and the size and number of chunks (which the sealed chunks' lengths
+ * tell anyway).
  *
  * Labels and deletion are the document's, every version's: each version's item carries them, so a
  * read or a listing page decides each version from its own item, whichever page holds the newest.
@@ -34,7 +40,7 @@ import type { DocumentFacts, DocumentLabels, DocumentStatus } from '#domain/acce
 import { abandonAt, chunksOf, DOCUMENT_ID } from '#domain/documents';
 import { B, BOOL, N, S, bin, bool, num, required, str, type Item } from '#adapters/attributes';
 import { decodeCursor, encodeCursor } from '#adapters/cursor';
-import { open, seal } from '#adapters/envelope';
+import { open, openJson, seal, sealJson, SealedValueError } from '#adapters/envelope';
 import type { DataKey } from '#domain/ports';
 import { DOCUMENT_SHARDS, keyItem, keys, shardOf, uploadsPartition, visibilityPartition } from '#adapters/table';
 import type { LabelledWrite } from '#adapters/transactions';
@@ -45,7 +51,22 @@ export interface DocumentAuthor {
   profession?: string | undefined;
 }
 
-export interface StoredDocument extends DocumentFacts {
+/** What a document's item holds sealed in `facts`: its facts of care and its author. */
+interface SealedFacts {
+  typeCode: string;
+  classCode: string;
+  serviceDate: string;
+  contentType: string;
+  author: DocumentAuthor;
+}
+
+const AUTHOR_KINDS: readonly string[] = ['professional', 'patient', 'representative'] satisfies DocumentAuthor['kind'][];
+
+/**
+ * A version of a document as its item holds it, the record's key aside: what is in clear, and its
+ * sealed facts and title. The policy weighs an OpenedDocument (DocumentStore.openDocument).
+ */
+export interface StoredDocument {
   documentId: string;
   version: number;
   /** The first version's id: every version of a document shares it. */
@@ -53,18 +74,26 @@ export interface StoredDocument extends DocumentFacts {
   replaces?: string | undefined;
   /** The ids of the versions this one replaced, directly or not (none for a first version). */
   earlier: readonly string[];
-  serviceDate: string;
+  status: DocumentStatus;
+  /** The document's labels (its newest version's, which every version carries). */
+  labels: DocumentLabels;
   depositedAt: string;
-  contentType: string;
   size: number;
   chunks: number;
-  author: DocumentAuthor;
+  sealedFacts: Uint8Array;
   sealedTitle: Uint8Array;
   titleTokens: ReadonlySet<string>;
   /** Optimistic concurrency for label and status changes. */
   revision: number;
   /** A document hidden from the patient: its next step and when (notice, then reveal). */
   visibilityStep?: { step: 'notice' | 'reveal'; at: string } | undefined;
+}
+
+/** A document with its sealed facts opened: what the access policy, the filters and the answers use. */
+export interface OpenedDocument extends StoredDocument, DocumentFacts {
+  serviceDate: string;
+  contentType: string;
+  author: DocumentAuthor;
 }
 
 export interface NewDocument {
@@ -153,6 +182,22 @@ export class DocumentStore {
     return encodeCursor(`DOC#${documentId}`);
   }
 
+  /** The document's sealed facts, opened with the record's key (bound to its item: a foreign item does not open). */
+  openDocument(key: DataKey, doc: StoredDocument): OpenedDocument {
+    const f = openJson<Partial<SealedFacts>>(key, keys.document(key.dmpId, doc.documentId).sk, 'facts', doc.sealedFacts);
+    const a = f.author;
+    const complete = [f.typeCode, f.classCode, f.serviceDate, f.contentType, a?.id].every((v) => typeof v === 'string');
+    if (!complete || !a || !AUTHOR_KINDS.includes(a.kind)) throw new SealedValueError('sealed facts incomplete');
+    return {
+      ...doc,
+      typeCode: f.typeCode as string,
+      classCode: f.classCode as string,
+      serviceDate: f.serviceDate as string,
+      contentType: f.contentType as string,
+      author: { kind: a.kind, id: a.id, ...(typeof a.profession === 'string' ? { profession: a.profession } : {}) },
+    };
+  }
+
   openTitle(key: DataKey, doc: StoredDocument): string {
     return open(key, keys.document(key.dmpId, doc.documentId).sk, 'title', doc.sealedTitle).toString('utf8');
   }
@@ -224,6 +269,13 @@ export class DocumentStore {
   commitWrites(key: DataKey, doc: NewDocument, staged: TransactWriteItem[], titleWords: string[]): LabelledWrite[] {
     const k = keys.document(key.dmpId, doc.documentId);
     const tokens = titleWords.map((w) => titleToken(key, w));
+    const facts: SealedFacts = {
+      typeCode: doc.typeCode,
+      classCode: doc.classCode,
+      serviceDate: doc.serviceDate,
+      contentType: doc.contentType,
+      author: { kind: doc.author.kind, id: doc.author.id, ...(doc.author.profession ? { profession: doc.author.profession } : {}) },
+    };
     const item: Item = {
       ...keyItem(k),
       documentId: S(doc.documentId),
@@ -231,20 +283,14 @@ export class DocumentStore {
       setId: S(doc.setId),
       ...(doc.replaces ? { replaces: S(doc.replaces) } : {}),
       ...(doc.earlier?.length ? { earlier: { SS: [...doc.earlier] } } : {}),
-      typeCode: S(doc.typeCode),
-      classCode: S(doc.classCode),
-      serviceDate: S(doc.serviceDate),
       depositedAt: S(doc.depositedAt.toISOString()),
-      contentType: S(doc.contentType),
       size: N(doc.content.length),
       chunks: N(chunksOf(doc.content).length),
-      authorKind: S(doc.author.kind),
-      authorId: S(doc.author.id),
-      ...(doc.author.profession ? { authorProfession: S(doc.author.profession) } : {}),
       status: S('current'),
       maskedToProfessionals: BOOL(doc.labels.maskedToProfessionals),
       invisibleToPatient: BOOL(doc.labels.invisibleToPatient),
       invisibleToRepresentatives: BOOL(doc.labels.invisibleToRepresentatives),
+      facts: B(sealJson(key, k.sk, 'facts', facts)),
       title: B(seal(key, k.sk, 'title', Buffer.from(doc.title, 'utf8'))),
       ...(tokens.length > 0 ? { titleTokens: { SS: [...new Set(tokens)] } } : {}),
       revision: N(1),
@@ -450,24 +496,16 @@ export const toStoredDocument = (i: Item): StoredDocument => {
     setId: required(str(i, 'setId'), 'setId'),
     replaces: str(i, 'replaces'),
     earlier: i.earlier?.SS ?? [],
-    typeCode: required(str(i, 'typeCode'), 'typeCode'),
-    classCode: required(str(i, 'classCode'), 'classCode'),
-    serviceDate: required(str(i, 'serviceDate'), 'serviceDate'),
     depositedAt: required(str(i, 'depositedAt'), 'depositedAt'),
-    contentType: required(str(i, 'contentType'), 'contentType'),
     size: required(num(i, 'size'), 'size'),
     chunks: required(num(i, 'chunks'), 'chunks'),
-    author: {
-      kind: required(str(i, 'authorKind'), 'authorKind') as DocumentAuthor['kind'],
-      id: required(str(i, 'authorId'), 'authorId'),
-      profession: str(i, 'authorProfession'),
-    },
     status: required(str(i, 'status'), 'status') as DocumentStatus,
     labels: {
       maskedToProfessionals: bool(i, 'maskedToProfessionals') ?? false,
       invisibleToPatient: bool(i, 'invisibleToPatient') ?? false,
       invisibleToRepresentatives: bool(i, 'invisibleToRepresentatives') ?? false,
     },
+    sealedFacts: required(bin(i, 'facts'), 'facts'),
     sealedTitle: required(bin(i, 'title'), 'title'),
     titleTokens: new Set(i.titleTokens?.SS ?? []),
     revision: num(i, 'revision') ?? 1,

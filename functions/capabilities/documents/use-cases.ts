@@ -4,7 +4,7 @@
  * traced before its content leaves.
  */
 import type { Write } from '#domain/ports';
-import type { StoredDocument } from './store.ts';
+import type { OpenedDocument, StoredDocument } from './store.ts';
 import { titleToken } from './store.ts';
 import type { DataKey } from '#domain/ports';
 import {
@@ -40,7 +40,7 @@ const traceDetails = (mode: TraceDetails['mode'], documentId: string, labels: Do
   return { mode, documentId, ...(hidden ? { hiddenFrom: hidden } : {}) };
 };
 
-const authorOf = (call: Call): StoredDocument['author'] => {
+const authorOf = (call: Call): OpenedDocument['author'] => {
   const a = call.actor;
   if (a.kind === 'professional') return { kind: 'professional', id: a.id, profession: a.profession };
   if (a.kind === 'patient') return { kind: 'patient', id: a.dmpId };
@@ -60,12 +60,14 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
 
   const decide = ({ record, standing }: Subject, now: Date) => decideDeposit(call.actor, record, standing, type!.classCode, labels, now);
   // The version it replaces is read beside the record (one round trip), and used only once both decisions allow.
-  const [opened, previous] = await Promise.all([
+  const [opened, stored] = await Promise.all([
     accessRecord(deps, call, dmpId, decide, { action: 'document.deposit' }),
     body.replaces ? deps.documents.get(dmpId, body.replaces) : undefined,
   ]);
   const { record, standing } = opened;
   const now = deps.clock.now();
+  // The policy weighs the version it replaces on its facts, opened with the record's key.
+  const previous = stored && deps.documents.openDocument(await opened.key(), stored);
   if (body.replaces) {
     // Missing, deleted or hidden from the caller: the policy gives the one same answer.
     const replace = decideReplace(call.actor, record, standing, previous, now, deps.matrix, labels);
@@ -135,7 +137,7 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
   return { status: 201, body: response };
 };
 
-const metaView = (key: DataKey | undefined, deps: DocumentDeps, doc: StoredDocument) => ({
+const metaView = (key: DataKey | undefined, deps: DocumentDeps, doc: OpenedDocument) => ({
   documentId: doc.documentId,
   version: doc.version,
   typeCode: doc.typeCode,
@@ -169,23 +171,28 @@ const listDocuments: Handler<'listDocuments'> = async (call, deps) => {
   const key = await opened.key();
   const wanted = query.q ? searchWords(query.q).map((w) => titleToken(key, w)) : [];
   const statusOk = (s: string) => (query.status === 'all' ? s !== 'deleted' : s === (query.status ?? 'current'));
-  const shown = (doc: StoredDocument): boolean =>
-    statusOk(doc.status) &&
-    (!query.typeCode || doc.typeCode === query.typeCode) &&
-    (!query.since || doc.depositedAt.slice(0, 10) >= query.since) &&
-    !wanted.some((t) => !doc.titleTokens.has(t)) &&
-    reader(doc).allow;
+  // The clear attributes' filters first; then the document's sealed facts are opened (a few
+  // microseconds), and the type filter and the policy weigh them.
+  const shown = (stored: StoredDocument): OpenedDocument | undefined => {
+    if (!statusOk(stored.status)) return undefined;
+    if (query.since && stored.depositedAt.slice(0, 10) < query.since) return undefined;
+    if (wanted.some((t) => !stored.titleTokens.has(t))) return undefined;
+    const doc = deps.documents.openDocument(key, stored);
+    if (query.typeCode && doc.typeCode !== query.typeCode) return undefined;
+    return reader(doc).allow ? doc : undefined;
+  };
   // A cursor only when one more document the caller sees follows the page: the page read goes on
   // past `limit` for it (in memory), and into the next Query pages (bounded) only when the one read
   // was cut short. The caller can tell nothing of the documents it does not see.
-  const visible: StoredDocument[] = [];
+  const visible: OpenedDocument[] = [];
   let current = page;
   let pages = 1;
   let nextCursor: string | null = null;
   for (;;) {
     let following = false;
-    for (const doc of current.items) {
-      if (!shown(doc)) continue;
+    for (const item of current.items) {
+      const doc = shown(item);
+      if (!doc) continue;
       if (visible.length === limit) {
         following = true;
         break;
@@ -218,15 +225,17 @@ const visibleDocument = async (
   call: Call & { params: { dmpId: string; documentId: string } },
   deps: DocumentDeps,
   action: 'document.read' | 'document.update' | 'document.delete',
-): Promise<{ opened: RecordAccess; doc: StoredDocument; mode: TraceDetails['mode'] }> => {
+): Promise<{ opened: RecordAccess; doc: OpenedDocument; mode: TraceDetails['mode'] }> => {
   const { dmpId, documentId } = call.params;
   // The document is read beside the record (one round trip); it is returned only if the policy shows it.
-  const [opened, doc] = await Promise.all([
+  const [opened, stored] = await Promise.all([
     accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideDocumentListing(call.actor, record, standing, now), { action }),
     deps.documents.get(dmpId, documentId),
   ]);
   // An absent document is no refusal of the policy: nothing to trace.
-  if (!doc) throw new HttpProblem(404, 'No such document.', { code: 'not-found' });
+  if (!stored) throw new HttpProblem(404, 'No such document.', { code: 'not-found' });
+  // The policy weighs the document's facts of care: opened first, with the record's key.
+  const doc = deps.documents.openDocument(await opened.key(), stored);
   const decision = documentReader(call.actor, opened.record, opened.standing, deps.clock.now(), deps.matrix)(doc);
   // A document the policy hides from the professional: the refusal is traced with the document's
   // id, hidden in the log from whom the document is hidden (as the traces of its accesses are).
