@@ -93,7 +93,13 @@ interface FakeWrite extends Write {
   apply(): void;
 }
 
-const part = (label: string, item: string, check: () => boolean, apply: () => void = () => {}): FakeWrite => ({ label, item, check, apply });
+/** A part: its condition (none: always true) and its effect (none: a condition check only). */
+const part = (label: string, item: string, o: { check?: () => boolean; apply?: () => void }): FakeWrite => ({
+  label,
+  item,
+  check: o.check ?? (() => true),
+  apply: o.apply ?? (() => {}),
+});
 
 const asFake = (write: Write): FakeWrite => {
   if (!('check' in write)) throw new TypeError(`write ${write.label} was not made by a fake store`);
@@ -159,8 +165,19 @@ class World {
     this.concurrent.push(change);
   }
 
+  /** A transaction (TransactWriteItems): what a concurrent request does first lands before it is checked. */
   commit(writes: readonly Write[]): void {
     this.concurrent.shift()?.();
+    this.settle(writes);
+    this.commits.push(writes.map((w) => w.label));
+  }
+
+  /** A single conditional write outside any transaction (PutItem), refused as a transaction part would be. */
+  put(write: Write): void {
+    this.settle([write]);
+  }
+
+  private settle(writes: readonly Write[]): void {
     const parts = writes.map(asFake);
     if (parts.length > 100) throw new Error(`${parts.length} writes in one transaction, at most 100`);
     const items = parts.map((p) => p.item);
@@ -169,7 +186,6 @@ class World {
     const refused = parts.filter((p) => !p.check()).map((p) => p.label);
     if (refused.length > 0) throw new ConditionsRefused(refused);
     for (const p of parts) p.apply();
-    this.commits.push(parts.map((p) => p.label));
   }
 
   /** A record's traces, in the order they were written (the access log sorts them by instant, then by random id). */
@@ -195,19 +211,16 @@ class World {
 /** Stands for KMS (adapters/keyring.ts): real AES-256 data keys, wrapped by a fixed master key bound to the record. */
 class FakeKeyRing implements KeyRing {
   private readonly master = randomBytes(32);
-  readonly generated: string[] = [];
+  /** The records whose key a failed creation dropped. */
   readonly forgotten: string[] = [];
-  unwraps = 0;
 
   async generate(dmpId: string): Promise<{ key: DataKey; wrapped: WrappedKey }> {
     const material = randomBytes(32);
-    this.generated.push(dmpId);
     const ciphertext = seal({ dmpId, version: 1, material: this.master }, 'KMS', 'data-key', material);
     return { key: { dmpId, version: 1, material: Buffer.from(material) }, wrapped: { ciphertext, masterKeyId: 'fake-master-key', version: 1 } };
   }
 
   async unwrap(dmpId: string, wrapped: WrappedKey): Promise<DataKey> {
-    this.unwraps++;
     return { dmpId, version: wrapped.version, material: open({ dmpId, version: 1, material: this.master }, 'KMS', 'data-key', wrapped.ciphertext) };
   }
 
@@ -336,16 +349,11 @@ class FakeTraces implements Traces {
 
   write(dmpId: string, trace: Trace, at: Date, id: string): Write {
     const t = this.stored(dmpId, trace, at, id);
-    return part(
-      'trace',
-      rec(dmpId, t.sk),
-      () => !this.exists(t),
-      () => this.world.traceItems.push(t),
-    );
+    return part('trace', rec(dmpId, t.sk), { check: () => !this.exists(t), apply: () => this.world.traceItems.push(t) });
   }
 
   async append(dmpId: string, trace: Trace, at: Date, id: string): Promise<void> {
-    this.world.commit([this.write(dmpId, trace, at, id)]);
+    this.world.put(this.write(dmpId, trace, at, id));
   }
 
   /** One per actor, record, action and minute: its key is the minute's and the actor's and action's (adapters/trace-store.ts). */
@@ -389,12 +397,10 @@ class FakeNotifications implements Notifications {
 
   private put(label: string, n: FakeNotification): Write {
     const sk = `OUTBOX#${n.at}#${n.id}`;
-    return part(
-      label,
-      rec(n.dmpId, sk),
-      () => !this.world.outbox.some((o) => o.dmpId === n.dmpId && o.at === n.at && o.id === n.id),
-      () => this.world.outbox.push(n),
-    );
+    return part(label, rec(n.dmpId, sk), {
+      check: () => !this.world.outbox.some((o) => o.dmpId === n.dmpId && o.at === n.at && o.id === n.id),
+      apply: () => this.world.outbox.push(n),
+    });
   }
 
   message(key: DataKey, message: OutboxMessage, at: Date, id: string): Write {
@@ -442,12 +448,10 @@ class FakeSmsBudgets implements SmsBudgets {
   spendWrites(dmpId: string, kind: SmsBudgetKind, windows: readonly SmsWindow[], now: Date): Write[] {
     return windows.map((w) => {
       const counter = rec(dmpId, `SMS#${kind}#${w.name}#${windowOf(w, now).start.toISOString()}`);
-      return part(
-        budgetLabel(kind, w),
-        counter,
-        () => (this.world.smsCounters.get(counter) ?? 0) < w.max,
-        () => this.world.smsCounters.set(counter, (this.world.smsCounters.get(counter) ?? 0) + 1),
-      );
+      return part(budgetLabel(kind, w), counter, {
+        check: () => (this.world.smsCounters.get(counter) ?? 0) < w.max,
+        apply: () => this.world.smsCounters.set(counter, (this.world.smsCounters.get(counter) ?? 0) + 1),
+      });
     });
   }
 
@@ -459,15 +463,13 @@ class FakeSmsBudgets implements SmsBudgets {
 
   emergencyNoticeWrite(dmpId: string, professionalId: string, now: Date, cutoff: Date, _ttl: Date): Write {
     const k = pro(dmpId, professionalId);
-    return part(
-      EMERGENCY_NOTICE,
-      rec(dmpId, `PRO#${professionalId}#NOTICE`),
-      () => {
+    return part(EMERGENCY_NOTICE, rec(dmpId, `PRO#${professionalId}#NOTICE`), {
+      check: () => {
         const last = this.world.emergencyNotices.get(k);
         return last === undefined || last <= cutoff.toISOString();
       },
-      () => this.world.emergencyNotices.set(k, now.toISOString()),
-    );
+      apply: () => this.world.emergencyNotices.set(k, now.toISOString()),
+    });
   }
 }
 
@@ -492,11 +494,8 @@ class FakeStandings implements Standings {
   }
 
   decisionWrite(dmpId: string, professionalId: string, status: Relation['status'], attendingPhysician: boolean, since: string): Write {
-    return part(
-      'authorization',
-      rec(dmpId, `PRO#${professionalId}`),
-      () => true,
-      () =>
+    return part('authorization', rec(dmpId, `PRO#${professionalId}`), {
+      apply: () =>
         this.world.authorizations.set(pro(dmpId, professionalId), {
           professionalId,
           status,
@@ -504,47 +503,34 @@ class FakeStandings implements Standings {
           since,
           source: 'patient',
         }),
-    );
+    });
   }
 
   notBlockedCheck(dmpId: string, professionalId: string): Write {
-    return part('not-blocked', rec(dmpId, `PRO#${professionalId}`), () => this.world.authorizations.get(pro(dmpId, professionalId))?.status !== 'blocked');
+    return part('not-blocked', rec(dmpId, `PRO#${professionalId}`), { check: () => this.world.authorizations.get(pro(dmpId, professionalId))?.status !== 'blocked' });
   }
 
   removeAuthorizationWrite(dmpId: string, professionalId: string): Write {
     const k = pro(dmpId, professionalId);
-    return part(
-      'authorization',
-      rec(dmpId, `PRO#${professionalId}`),
-      () => this.world.authorizations.has(k),
-      () => this.world.authorizations.delete(k),
-    );
+    return part('authorization', rec(dmpId, `PRO#${professionalId}`), { check: () => this.world.authorizations.has(k), apply: () => this.world.authorizations.delete(k) });
   }
 
   emergencyWrite(key: DataKey, professionalId: string, mode: EmergencyMode, reason: string | undefined, at: Date, until: Date): Write {
     const sk = `PRO#${professionalId}#EMERGENCY`;
-    return part(
-      'emergency',
-      rec(key.dmpId, sk),
-      () => true,
-      () =>
+    return part('emergency', rec(key.dmpId, sk), {
+      apply: () =>
         this.world.emergencies.set(pro(key.dmpId, professionalId), {
           mode,
           at: at.toISOString(),
           until: until.toISOString(),
           reason: reason ? seal(key, sk, 'reason', Buffer.from(reason, 'utf8')) : undefined,
         }),
-    );
+    });
   }
 
   seenWrite(dmpId: string, professionalId: string, at: Date): Write {
     const k = pro(dmpId, professionalId);
-    return part(
-      'seen',
-      rec(dmpId, `PRO#${professionalId}#SEEN`),
-      () => !this.world.seen.has(k),
-      () => this.world.seen.set(k, at.toISOString()),
-    );
+    return part('seen', rec(dmpId, `PRO#${professionalId}#SEEN`), { check: () => !this.world.seen.has(k), apply: () => this.world.seen.set(k, at.toISOString()) });
   }
 }
 
@@ -619,12 +605,10 @@ class FakeLogins implements Logins {
   }
 
   challengePut(c: Omit<Challenge, 'attempts' | 'createdAt'>, now: Date): Write {
-    return part(
-      'challenge',
-      `CHAL#${c.challengeId}`,
-      () => !this.world.challenges.has(c.challengeId),
-      () => this.world.challenges.set(c.challengeId, { ...c, attempts: 0, createdAt: now }),
-    );
+    return part('challenge', `CHAL#${c.challengeId}`, {
+      check: () => !this.world.challenges.has(c.challengeId),
+      apply: () => this.world.challenges.set(c.challengeId, { ...c, attempts: 0, createdAt: now }),
+    });
   }
 
   async attempt(challengeId: string, now: Date): Promise<Challenge | undefined> {
@@ -636,68 +620,41 @@ class FakeLogins implements Logins {
   }
 
   challengeUse(challengeId: string, now: Date): Write {
-    return part(
-      'challenge',
-      `CHAL#${challengeId}`,
-      () => {
+    return part('challenge', `CHAL#${challengeId}`, {
+      check: () => {
         const c = this.world.challenges.get(challengeId);
         return c !== undefined && c.usedAt === undefined;
       },
-      () => {
+      apply: () => {
         this.world.challenges.get(challengeId)!.usedAt = now;
       },
-    );
+    });
   }
 
   clearFailuresWrite(loginId: string): Write {
-    return part(
-      'lock',
-      `LOCK#${loginId}`,
-      () => true,
-      () => this.world.locks.delete(loginId),
-    );
+    return part('lock', `LOCK#${loginId}`, { apply: () => this.world.locks.delete(loginId) });
   }
 
   passwordChange(loginId: string, checkedHash: string, newHash: string, _now: Date): Write {
-    return part(
-      'login',
-      `LOGIN#${loginId}`,
-      () => this.world.logins.get(loginId)?.passwordHash === checkedHash,
-      () => Object.assign(this.world.logins.get(loginId)!, { passwordHash: newHash, mustChangePassword: false }),
-    );
+    return part('login', `LOGIN#${loginId}`, {
+      check: () => this.world.logins.get(loginId)?.passwordHash === checkedHash,
+      apply: () => Object.assign(this.world.logins.get(loginId)!, { passwordHash: newHash, mustChangePassword: false }),
+    });
   }
 
   loginPuts(dmpId: string, login: NewLogin, _now: Date): Write[] {
     return [
-      part(
-        'login',
-        `LOGIN#${login.loginId}`,
-        () => !this.world.logins.has(login.loginId),
-        () => this.world.logins.set(login.loginId, { ...login, dmpId }),
-      ),
-      part(
-        'login-ref',
-        rec(dmpId, `LOGINREF#${login.loginId}`),
-        () => true,
-        () => this.world.loginRefs.set(pro(dmpId, login.loginId), { dmpId, loginId: login.loginId, actor: login.actor }),
-      ),
+      part('login', `LOGIN#${login.loginId}`, { check: () => !this.world.logins.has(login.loginId), apply: () => this.world.logins.set(login.loginId, { ...login, dmpId }) }),
+      part('login-ref', rec(dmpId, `LOGINREF#${login.loginId}`), {
+        apply: () => this.world.loginRefs.set(pro(dmpId, login.loginId), { dmpId, loginId: login.loginId, actor: login.actor }),
+      }),
     ];
   }
 
   loginDeletes(dmpId: string, loginId: string): Write[] {
     return [
-      part(
-        'login-delete',
-        `LOGIN#${loginId}`,
-        () => true,
-        () => this.world.logins.delete(loginId),
-      ),
-      part(
-        'login-delete',
-        rec(dmpId, `LOGINREF#${loginId}`),
-        () => true,
-        () => this.world.loginRefs.delete(pro(dmpId, loginId)),
-      ),
+      part('login-delete', `LOGIN#${loginId}`, { apply: () => this.world.logins.delete(loginId) }),
+      part('login-delete', rec(dmpId, `LOGINREF#${loginId}`), { apply: () => this.world.loginRefs.delete(pro(dmpId, loginId)) }),
     ];
   }
 }
@@ -722,11 +679,9 @@ class FakeIdempotency implements Idempotency {
 
   put(scope: string, key: string, requestHash: string, dataKey: DataKey, response: StoredResponse, now: Date): Write {
     const itemName = `IDEM#${scope}#${key}`;
-    return part(
-      'idempotency',
-      itemName,
-      () => (this.world.idempotency.get(itemName)?.ttl ?? 0) <= epochSeconds(now),
-      () =>
+    return part('idempotency', itemName, {
+      check: () => (this.world.idempotency.get(itemName)?.ttl ?? 0) <= epochSeconds(now),
+      apply: () =>
         this.world.idempotency.set(itemName, {
           requestHash,
           dmpId: dataKey.dmpId,
@@ -734,7 +689,7 @@ class FakeIdempotency implements Idempotency {
           sealed: sealJson(dataKey, itemName, 'response', response),
           ttl: epochSeconds(now) + 24 * 3600,
         }),
-    );
+    });
   }
 }
 
@@ -770,57 +725,41 @@ class FakeRecords implements Records, CreationReports {
       },
     };
     const parts: Write[] = [
-      part(
-        'record',
-        rec(r.dmpId, 'META'),
-        () => !w.records.has(r.dmpId),
-        () => w.records.set(r.dmpId, stored),
-      ),
-      part('key', rec(r.dmpId, 'KEY'), () => !w.records.has(r.dmpId)),
-      part(
-        'ins',
-        `INS#${r.insHash}`,
-        () => !w.ins.has(r.insHash),
-        () => w.ins.set(r.insHash, r.dmpId),
-      ),
+      part('record', rec(r.dmpId, 'META'), { check: () => !w.records.has(r.dmpId), apply: () => w.records.set(r.dmpId, stored) }),
+      part('key', rec(r.dmpId, 'KEY'), { check: () => !w.records.has(r.dmpId) }),
+      part('ins', `INS#${r.insHash}`, { check: () => !w.ins.has(r.insHash), apply: () => w.ins.set(r.insHash, r.dmpId) }),
       ...r.logins.flatMap((l) => this.parts.logins.loginPuts(r.dmpId, l, r.createdAt)),
     ];
     const professionalId = r.authorizedProfessional;
     if (professionalId) {
       parts.push(
-        part(
-          'authorization',
-          rec(r.dmpId, `PRO#${professionalId}`),
-          () => true,
-          () => w.authorizations.set(pro(r.dmpId, professionalId), { professionalId, status: 'authorized', attendingPhysician: false, since: createdAt, source: 'creation' }),
-        ),
+        part('authorization', rec(r.dmpId, `PRO#${professionalId}`), {
+          apply: () =>
+            w.authorizations.set(pro(r.dmpId, professionalId), { professionalId, status: 'authorized', attendingPhysician: false, since: createdAt, source: 'creation' }),
+        }),
       );
     }
     const ledger = r.ledger;
     if (ledger) {
       parts.push(
-        part(
-          'ledger',
-          `PHARM#${ledger.finess}#${ledger.month}|DMP#${r.dmpId}`,
-          () => !w.ledger.some((e) => e.dmpId === r.dmpId),
-          () => w.ledger.push({ ...ledger, dmpId: r.dmpId, createdAt, amountCents: 100 }),
-        ),
+        part('ledger', `PHARM#${ledger.finess}#${ledger.month}|DMP#${r.dmpId}`, {
+          check: () => !w.ledger.some((e) => e.dmpId === r.dmpId),
+          apply: () => w.ledger.push({ ...ledger, dmpId: r.dmpId, createdAt, amountCents: 100 }),
+        }),
       );
     }
     const code = r.creationCode;
     if (code) {
       parts.push(
-        part(
-          'creation-code',
-          `CCODE#${code.hash}`,
-          () => {
+        part('creation-code', `CCODE#${code.hash}`, {
+          check: () => {
             const c = w.creationCodes.get(code.hash);
             return c !== undefined && c.usedAt === undefined && c.insHash === code.insHash && c.expiresAt > createdAt;
           },
-          () => {
+          apply: () => {
             w.creationCodes.get(code.hash)!.usedAt = createdAt;
           },
-        ),
+        }),
       );
     }
     parts.push(this.parts.traces.write(r.dmpId, r.trace.trace, r.createdAt, r.trace.id));
@@ -844,14 +783,8 @@ class FakeRecords implements Records, CreationReports {
   }
 
   async putCreationCode(hash: string, insHash: string, _createdAt: Date, expiresAt: Date, createdBy: string): Promise<void> {
-    this.world.commit([
-      part(
-        'creation-code',
-        `CCODE#${hash}`,
-        () => !this.world.creationCodes.has(hash),
-        () => this.world.creationCodes.set(hash, { insHash, expiresAt: expiresAt.toISOString(), createdBy, usedAt: undefined }),
-      ),
-    ]);
+    const code = { insHash, expiresAt: expiresAt.toISOString(), createdBy, usedAt: undefined };
+    this.world.commit([part('creation-code', `CCODE#${hash}`, { check: () => !this.world.creationCodes.has(hash), apply: () => this.world.creationCodes.set(hash, code) })]);
   }
 
   async creationCode(hash: string): Promise<IssuedCreationCode | undefined> {
@@ -869,15 +802,13 @@ class FakeRecords implements Records, CreationReports {
 
   /** The META item changes under a condition on it (every change of a record has one). */
   private metaWrite(dmpId: string, condition: (r: StoredRecord) => boolean, change: (r: StoredRecord) => void, label = 'record'): Write {
-    return part(
-      label,
-      rec(dmpId, 'META'),
-      () => {
+    return part(label, rec(dmpId, 'META'), {
+      check: () => {
         const r = this.world.records.get(dmpId);
         return r !== undefined && condition(r);
       },
-      () => change(this.world.record(dmpId)),
-    );
+      apply: () => change(this.world.record(dmpId)),
+    });
   }
 
   closeWrites(dmpId: string, closedAt: Date, retainUntil: Date): Write[] {
@@ -890,12 +821,7 @@ class FakeRecords implements Records, CreationReports {
           r.sessionEnds.closedAt = closedAt.getTime();
         },
       ),
-      part(
-        'retention',
-        rec(dmpId, 'RETAIN'),
-        () => true,
-        () => this.world.retention.set(dmpId, retainUntil.toISOString()),
-      ),
+      part('retention', rec(dmpId, 'RETAIN'), { apply: () => this.world.retention.set(dmpId, retainUntil.toISOString()) }),
     ];
   }
 
@@ -906,13 +832,8 @@ class FakeRecords implements Records, CreationReports {
         (r) => r.status === 'closed',
         (r) => Object.assign(r, { status: 'active', revision: r.revision + 1, closedAt: undefined, retainUntil: undefined }),
       ),
-      part('key', rec(dmpId, 'KEY'), () => this.world.records.has(dmpId)),
-      part(
-        'retention',
-        rec(dmpId, 'RETAIN'),
-        () => true,
-        () => this.world.retention.delete(dmpId),
-      ),
+      part('key', rec(dmpId, 'KEY'), { check: () => this.world.records.has(dmpId) }),
+      part('retention', rec(dmpId, 'RETAIN'), { apply: () => this.world.retention.delete(dmpId) }),
     ];
   }
 
@@ -928,11 +849,9 @@ class FakeRecords implements Records, CreationReports {
   /** Never over a block; keeps what the patient set (attending physician), renews an expired one. */
   authorizationWrite(dmpId: string, professionalId: string, now: Date, source: 'creation' | 'reactivation' | 'consultation'): Write {
     const k = pro(dmpId, professionalId);
-    return part(
-      'authorization',
-      rec(dmpId, `PRO#${professionalId}`),
-      () => this.world.authorizations.get(k)?.status !== 'blocked',
-      () => {
+    return part('authorization', rec(dmpId, `PRO#${professionalId}`), {
+      check: () => this.world.authorizations.get(k)?.status !== 'blocked',
+      apply: () => {
         const before = this.world.authorizations.get(k);
         this.world.authorizations.set(k, {
           professionalId,
@@ -942,7 +861,7 @@ class FakeRecords implements Records, CreationReports {
           source: before?.source ?? source,
         });
       },
-    );
+    });
   }
 
   reissueWrite(dmpId: string, now: Date): Write {
