@@ -100,6 +100,20 @@ describe('creation', () => {
     expect(t.world.commits).toHaveLength(1);
   });
 
+  it('two identical requests at once with one Idempotency-Key: one creation, and the other answers its response', async () => {
+    const t = setup();
+    const input = body();
+    const [a, b] = await Promise.all([
+      t.call('createRecord', agent, { body: input, idempotencyKey: 'key-000002' }),
+      t.call('createRecord', agent, { body: input, idempotencyKey: 'key-000002' }),
+    ]);
+    expect(a.status).toBe(201);
+    expect(b).toMatchObject({ status: 201, body: a.body });
+    expect([a.headers['Idempotent-Replayed'], b.headers['Idempotent-Replayed']].filter(Boolean)).toEqual(['true']);
+    expect(t.world.records.size).toBe(1);
+    expect(t.keyRing.forgotten).toHaveLength(1);
+  });
+
   it('an INS that has a DMP already: 409, nothing written, the new data key forgotten', async () => {
     const t = setup();
     const { input } = await t.create(agent);
