@@ -24,7 +24,7 @@ import { traceActor } from '#domain/trace';
 import type { CryptoDeps } from '#platform/deps-data';
 import { HttpProblem } from '#platform/problem';
 import { defineCapability, type Call, type HandlerOf } from '#http/define-capability';
-import { accessRecord, commit, holderMobiles, notify, notifyAll, traceRead, traceWrite } from '../common.ts';
+import { accessRecord, commit, guardRefused, holderMobiles, notify, notifyAll, traceRead, traceWrite, type Subject } from '../common.ts';
 import { ACCESS, type ACCESS_ROUTES } from './routes.ts';
 
 type Handler<Id extends (typeof ACCESS_ROUTES)[number]['id']> = HandlerOf<typeof ACCESS_ROUTES, Id, CryptoDeps>;
@@ -89,9 +89,8 @@ const removeProfessional: Handler<'removeProfessional'> = async (call, deps) => 
 const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
   const request = call.body;
   const actor = call.actor;
-  const opened = await accessRecord(deps, call, call.params.dmpId, ({ record, standing }, now) => decideAccessRequest(actor, record, standing, request, now), {
-    action: request.mode === 'normal' ? 'access.consent' : 'access.emergency',
-  });
+  const decide = ({ record, standing }: Subject, now: Date) => decideAccessRequest(actor, record, standing, request, now);
+  const opened = await accessRecord(deps, call, call.params.dmpId, decide, { action: request.mode === 'normal' ? 'access.consent' : 'access.emergency' });
   // The policy allows professionals only; this narrows the type.
   if (actor.kind !== 'professional') throw new HttpProblem(403, 'Only professionals declare an access.');
   const { record, standing, decision } = opened;
@@ -100,15 +99,18 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
 
   if (decision.mode === 'normal') {
     // Consent given at the consultation: an authorization (never over a block, and never naming
-    // the attending physician: the patient's choice stays as it is), traced.
+    // the attending physician: the patient's choice stays as it is), traced. The record still
+    // active and the authorization's own condition (not blocked) are the decision's guards: a
+    // closure or a block that landed first gets the policy's answer on the facts as they are now.
     if (request.patientConsent) {
       try {
         await deps.transactions.commit([
           deps.records.authorizationWrite(dmpId, actor.id, now, 'consultation'),
           traceWrite(deps, call, dmpId, 'access.consent', now, { mode: 'normal' }),
+          deps.records.activeCheck(dmpId),
         ]);
       } catch (error) {
-        if (error instanceof ConditionsRefused && error.labels.has('authorization')) refuse('forbidden', 'blocked', 'The patient has blocked you from this record.');
+        if (error instanceof ConditionsRefused && (error.labels.has('authorization') || guardRefused(error))) await opened.redecide(decide);
         throw error;
       }
     }
@@ -137,6 +139,8 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
     traceWrite(deps, call, dmpId, 'access.emergency', now, { mode: decision.mode }),
     ...notice,
     notifyAll(deps, key, { audience: 'attending-physicians', except: actor.id, template: 'emergency-access-professional', params: { dmpId, mode: decision.mode } }, now),
+    // A closure or a block that lands first refuses the access: nothing granted, nobody told.
+    ...opened.guards(),
   ];
   // The first access is this one: recorded now, so no later "first access" message follows it.
   if (!standing.seenAt) writes.push(deps.access.seenWrite(dmpId, actor.id, now));
@@ -148,6 +152,7 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
       break;
     } catch (error) {
       if (!(error instanceof ConditionsRefused)) throw error;
+      if (guardRefused(error)) await opened.redecide(decide);
       const seen = error.labels.has('seen');
       const told = error.labels.has(EMERGENCY_NOTICE) || deps.smsBudgets.exhausted(error, 'emergency', EMERGENCY_NOTICE_WINDOWS, now) !== undefined;
       if (!seen && !told) throw error;

@@ -13,7 +13,7 @@ import { CODE_TTL_MS, MAX_CODE_ATTEMPTS, newLoginCode, retryAfterSeconds } from 
 import { MOBILE_CODE_WINDOWS } from '#domain/sms-budget';
 import { hashPassword } from '#adapters/passwords';
 import { decideHolderAction, decideReactivation, decideRecordRead, decideRecordSearch, searchAuthorization } from '#domain/access-policy';
-import { accessRecord, commit, eventId, notify, replayed, traceRead, traceWrite } from '../common.ts';
+import { accessRecord, commit, eventId, notify, replayed, traceRead, traceWrite, type Subject } from '../common.ts';
 import { actorRef } from '#domain/actor';
 import { creationCodeOpens, planCreation } from '#domain/creation';
 import { passwordProblem } from '#domain/password-policy';
@@ -208,8 +208,9 @@ const reactivateRecord: Handler<'reactivateRecord'> = async (call, deps) => {
   const { dmpId } = call.params;
   const { consent } = call.body;
   const actor = call.actor;
+  const decide = ({ record, standing }: Subject, now: Date) => decideReactivation(actor, record, standing, now);
   // A holder's session opened before the closure may still undo it (and nothing else).
-  const opened = await accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideReactivation(actor, record, standing, now), { closure: 'undo' });
+  const opened = await accessRecord(deps, call, dmpId, decide, { closure: 'undo' });
   const { record } = opened;
   assertReactivation(actor, record.status, consent);
   const now = deps.clock.now();
@@ -222,7 +223,15 @@ const reactivateRecord: Handler<'reactivateRecord'> = async (call, deps) => {
   ];
   // The professional holds the consent just given: an authorization, as at creation.
   if (actor.kind === 'professional') writes.push(deps.records.authorizationWrite(dmpId, actor.id, now, 'reactivation'));
-  await commit(deps, writes, 'The record changed meanwhile (already active, or destroyed).');
+  try {
+    await deps.transactions.commit(writes);
+  } catch (error) {
+    // The authorization is refused only over a block: one that landed first gets the access
+    // policy's answer on the facts as they are now, as a guard's refusal does (commitGuarded).
+    if (error instanceof ConditionsRefused && error.labels.has('authorization')) await opened.redecide(decide);
+    if (error instanceof ConditionsRefused) refuse('conflict', 'state-changed', 'The record changed meanwhile (already active, or destroyed).');
+    throw error;
+  }
   return { status: 200, body: { status: 'active' } };
 };
 
