@@ -229,7 +229,7 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
 
   const retention = new RetentionJob(new DynamoRetentionStore(deps.db, tableName), logger);
   const visibility = new VisibilityJob(
-    new DynamoVisibilityStore({ db: deps.db, tableName, records: deps.records, documents: deps.documents, keyRing: deps.keyRing, random: deps.random }),
+    new DynamoVisibilityStore({ db: deps.db, tableName, records: deps.records, documents: new DocumentStore(deps.db, tableName), keyRing: deps.keyRing, random: deps.random }),
     logger,
   );
   const uploads = new UploadsJob(new DynamoUploadsStore(deps.db, tableName, new DocumentStore(deps.db, tableName)), logger);

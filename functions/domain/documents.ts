@@ -3,7 +3,7 @@
  * titles become search tokens, the calendar of a document hidden from the patient (told after two
  * weeks, revealed after one month), and when a deposit left unfinished counts as abandoned. Pure.
  */
-import type { DocumentLabels } from './access-policy.ts';
+import type { DocumentFacts, DocumentLabels, DocumentStatus } from './access-policy.ts';
 import { randomString } from './identifiers.ts';
 
 export const MAX_CONTENT_BYTES = 4 * 1024 * 1024;
@@ -88,3 +88,63 @@ export const revealAt = (depositedAt: Date): Date => {
 /** After this, a deposit still writing its chunks counts as abandoned (Lambda gives up after 10 s). */
 export const UPLOAD_ABANDON_MS = 15 * 60_000;
 export const abandonAt = (startedAt: Date): Date => new Date(startedAt.getTime() + UPLOAD_ABANDON_MS);
+
+export interface DocumentAuthor {
+  kind: 'professional' | 'patient' | 'representative';
+  id: string;
+  profession?: string | undefined;
+}
+
+/**
+ * A version of a document as its item holds it, the record's key aside: what is in clear, and its
+ * sealed facts and title. The policy weighs an OpenedDocument (DocumentStore.openDocument).
+ */
+export interface StoredDocument {
+  documentId: string;
+  version: number;
+  /** The first version's id: every version of a document shares it. */
+  setId: string;
+  replaces?: string | undefined;
+  /** The ids of the versions this one replaced, directly or not (none for a first version). */
+  earlier: readonly string[];
+  status: DocumentStatus;
+  /** The document's labels (its newest version's, which every version carries). */
+  labels: DocumentLabels;
+  depositedAt: string;
+  size: number;
+  chunks: number;
+  sealedFacts: Uint8Array;
+  sealedTitle: Uint8Array;
+  titleTokens: ReadonlySet<string>;
+  /** Optimistic concurrency for label and status changes. */
+  revision: number;
+  /** A document hidden from the patient: its next step and when (notice, then reveal). */
+  visibilityStep?: { step: 'notice' | 'reveal'; at: string } | undefined;
+}
+
+/** A document with its sealed facts opened: what the access policy, the filters and the answers use. */
+export interface OpenedDocument extends StoredDocument, DocumentFacts {
+  serviceDate: string;
+  contentType: string;
+  author: DocumentAuthor;
+}
+
+export interface NewDocument {
+  documentId: string;
+  version: number;
+  setId: string;
+  replaces?: string | undefined;
+  /** The ids of the versions this one replaces, directly or not. */
+  earlier?: readonly string[] | undefined;
+  typeCode: string;
+  classCode: string;
+  title: string;
+  serviceDate: string;
+  depositedAt: Date;
+  contentType: string;
+  content: Buffer;
+  author: DocumentAuthor;
+  labels: DocumentLabels;
+  uniqueId?: string | undefined;
+  visibilityStep?: { step: 'notice'; at: Date } | undefined;
+}

@@ -5,8 +5,9 @@
  * transaction (Write) and writes nothing itself: the use case commits the parts together
  * (Transactions), so an action and its trace, notifications and conditions land all or none.
  */
-import type { DocumentLabels, EmergencyMode, ProfessionalStanding, Relation } from './access-policy.ts';
+import type { DocumentLabels, DocumentStatus, EmergencyMode, ProfessionalStanding, Relation } from './access-policy.ts';
 import type { IssuedCreationCode } from './creation.ts';
+import type { NewDocument, OpenedDocument, StoredDocument } from './documents.ts';
 import type { AccountReservation, Challenge, Login, LoginActor, NewLogin, Reserved, SourceReservation } from './login.ts';
 import type { FanOutMessage, OutboxMessage, Template } from './notifications.ts';
 import type { DataKey, WrappedKey, Write } from './ports.ts';
@@ -135,3 +136,25 @@ export interface StoredResponse {
 }
 
 export type Lookup = { kind: 'none' } | { kind: 'mismatch' } | { kind: 'replay'; dmpId: string; keyVersion: number; sealed: Uint8Array; itemName: string };
+
+/** A record's documents: their versions' items, sealed facts and titles, and their content in chunks. */
+export interface Documents {
+  get(dmpId: string, documentId: string): Promise<StoredDocument | undefined>;
+  /** One page of a record's document versions, newest first, after an opaque cursor; `more` when the Query stopped short. */
+  page(dmpId: string, cursor: string | undefined, evaluate?: number): Promise<{ items: StoredDocument[]; more: boolean }>;
+  /** The opaque cursor that goes on after this document. */
+  cursorAt(documentId: string): string;
+  /** The sealed facts of care opened with the record's key: what the access policy weighs. */
+  openDocument(key: DataKey, doc: StoredDocument): OpenedDocument;
+  openTitle(key: DataKey, doc: StoredDocument): string;
+  readContent(key: DataKey, doc: StoredDocument): Promise<Buffer>;
+  /** Writes the content's chunks ahead of the commit; what the commit must include (label `upload`). */
+  stageChunks(key: DataKey, doc: NewDocument, now: Date): Promise<Write[]>;
+  /** The commit of a new version: its item (label `document`), its unique id's claim, what was staged. */
+  commitWrites(key: DataKey, doc: NewDocument, staged: readonly Write[], titleWords: string[]): Write[];
+  supersedeWrites(dmpId: string, previous: StoredDocument, labels: DocumentLabels): Write[];
+  labelsWrites(dmpId: string, doc: StoredDocument, labels: DocumentLabels, status: DocumentStatus): Write[];
+  deleteWrites(dmpId: string, doc: StoredDocument, at: Date): Write[];
+  /** Removes what a refused deposit staged. */
+  discardStaged(dmpId: string, documentId: string, chunks: number): Promise<void>;
+}

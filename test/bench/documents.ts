@@ -17,7 +17,8 @@ import { DeleteTableCommand, GetItemCommand, QueryCommand, type AttributeValue, 
 import documentTypes from '../../data/document-types.json' with { type: 'json' };
 import { ensureTable } from '../../bin/local-aws.ts';
 import { dynamoClient } from '#adapters/aws';
-import { DocumentStore, LIST_EVALUATION, toStoredDocument, type DocumentAuthor, type NewDocument } from '../../functions/capabilities/documents/store.ts';
+import { DocumentStore, LIST_EVALUATION, toStoredDocument } from '../../functions/capabilities/documents/store.ts';
+import type { DocumentAuthor, NewDocument } from '../../functions/domain/documents.ts';
 import { seal } from '#adapters/envelope';
 import type { DataKey } from '#domain/ports';
 import { keyItem, keys } from '#adapters/table';
@@ -376,7 +377,7 @@ const seedItems = (store: DocumentStore, key: DataKey, i: number, at: Date, fact
   };
   doc.setId = doc.documentId;
   const chunkKey = keys.chunk(key.dmpId, doc.documentId, 0);
-  const chunk = { Put: { TableName: 'seed', Item: { ...keyItem(chunkKey), content: { B: seal(key, chunkKey.sk, 'content', doc.content) } } } };
+  const chunk = { label: 'upload', item: { Put: { TableName: 'seed', Item: { ...keyItem(chunkKey), content: { B: seal(key, chunkKey.sk, 'content', doc.content) } } } } };
   const writes = store.commitWrites(key, doc, [chunk], searchWords(doc.title));
   const items = writes.map((w) => w.item.Put?.Item as Av);
   const meta = items[0] as Av;
@@ -394,8 +395,9 @@ const seedRecord = async (bench: Bench, dmpId: string, count: number, facts: (i:
   if (!record) throw new Error('the record to seed does not exist');
   const key = await deps.keyRing.unwrap(dmpId, record.wrappedKey);
   const oldest = Date.now() - 365 * 86_400_000;
-  const items = Array.from({ length: count }, (_, i) => seedItems(deps.documents, key, i, new Date(oldest + i * 60_000), facts(i))).flatMap((d) => (chunks ? d : d.slice(0, 1)));
-  await deps.documents.batchWrite(items.map((Item) => ({ PutRequest: { Item } })));
+  const store = new DocumentStore(bench.runtime.deps.db, bench.runtime.config.tableName);
+  const items = Array.from({ length: count }, (_, i) => seedItems(store, key, i, new Date(oldest + i * 60_000), facts(i))).flatMap((d) => (chunks ? d : d.slice(0, 1)));
+  await store.batchWrite(items.map((Item) => ({ PutRequest: { Item } })));
 };
 
 // ── 2. Latency through the local runtime ────────────────────────────────────────────────────────

@@ -1,7 +1,7 @@
 /** Documents over HTTP: deposit bodies, deposits, reads, and the professional messages the runtime sent. */
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import type { NewDocument } from '../../functions/capabilities/documents/store.ts';
+import type { NewDocument } from '../../functions/domain/documents.ts';
 import { NO_LABELS, newDocumentId } from '../../functions/domain/documents.ts';
 import { canary } from './fixtures.ts';
 import type { TestApi } from './runtime.ts';

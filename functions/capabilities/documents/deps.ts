@@ -4,11 +4,12 @@
  * import neither the store nor the matrix.
  */
 import { DocumentStore } from './store.ts';
+import type { Documents } from '#domain/stores';
 import { defaultAccessMatrix, type AccessMatrix } from '#domain/reference-data';
 import type { AwsClients, CryptoDeps } from '#platform/deps-data';
 
 export interface DocumentDeps extends CryptoDeps {
-  documents: DocumentStore;
+  documents: Documents;
   /** The profession × document class matrix the access policy applies (data, not code). */
   matrix: AccessMatrix;
 }

@@ -33,23 +33,17 @@ import {
   PutItemCommand,
   QueryCommand,
   type DynamoDBClient,
-  type TransactWriteItem,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import type { DocumentFacts, DocumentLabels, DocumentStatus } from '#domain/access-policy';
-import { abandonAt, chunksOf, DOCUMENT_ID } from '#domain/documents';
+import type { DocumentLabels, DocumentStatus } from '#domain/access-policy';
+import { abandonAt, chunksOf, DOCUMENT_ID, type DocumentAuthor, type NewDocument, type OpenedDocument, type StoredDocument } from '#domain/documents';
+import type { Documents } from '#domain/stores';
 import { B, BOOL, N, S, bin, bool, num, required, str, type Item } from '#adapters/attributes';
 import { decodeCursor, encodeCursor } from '#adapters/cursor';
 import { open, openJson, seal, sealJson, SealedValueError } from '#adapters/envelope';
-import type { DataKey } from '#domain/ports';
+import type { DataKey, Write } from '#domain/ports';
 import { DOCUMENT_SHARDS, keyItem, keys, shardOf, uploadsPartition, visibilityPartition } from '#adapters/table';
-import type { LabelledWrite } from '#adapters/transactions';
-
-export interface DocumentAuthor {
-  kind: 'professional' | 'patient' | 'representative';
-  id: string;
-  profession?: string | undefined;
-}
+import { labelled, type LabelledWrite } from '#adapters/transactions';
 
 /** What a document's item holds sealed in `facts`: its facts of care and its author. */
 interface SealedFacts {
@@ -61,60 +55,6 @@ interface SealedFacts {
 }
 
 const AUTHOR_KINDS: readonly string[] = ['professional', 'patient', 'representative'] satisfies DocumentAuthor['kind'][];
-
-/**
- * A version of a document as its item holds it, the record's key aside: what is in clear, and its
- * sealed facts and title. The policy weighs an OpenedDocument (DocumentStore.openDocument).
- */
-export interface StoredDocument {
-  documentId: string;
-  version: number;
-  /** The first version's id: every version of a document shares it. */
-  setId: string;
-  replaces?: string | undefined;
-  /** The ids of the versions this one replaced, directly or not (none for a first version). */
-  earlier: readonly string[];
-  status: DocumentStatus;
-  /** The document's labels (its newest version's, which every version carries). */
-  labels: DocumentLabels;
-  depositedAt: string;
-  size: number;
-  chunks: number;
-  sealedFacts: Uint8Array;
-  sealedTitle: Uint8Array;
-  titleTokens: ReadonlySet<string>;
-  /** Optimistic concurrency for label and status changes. */
-  revision: number;
-  /** A document hidden from the patient: its next step and when (notice, then reveal). */
-  visibilityStep?: { step: 'notice' | 'reveal'; at: string } | undefined;
-}
-
-/** A document with its sealed facts opened: what the access policy, the filters and the answers use. */
-export interface OpenedDocument extends StoredDocument, DocumentFacts {
-  serviceDate: string;
-  contentType: string;
-  author: DocumentAuthor;
-}
-
-export interface NewDocument {
-  documentId: string;
-  version: number;
-  setId: string;
-  replaces?: string | undefined;
-  /** The ids of the versions this one replaces, directly or not. */
-  earlier?: readonly string[] | undefined;
-  typeCode: string;
-  classCode: string;
-  title: string;
-  serviceDate: string;
-  depositedAt: Date;
-  contentType: string;
-  content: Buffer;
-  author: DocumentAuthor;
-  labels: DocumentLabels;
-  uniqueId?: string | undefined;
-  visibilityStep?: { step: 'notice'; at: Date } | undefined;
-}
 
 /** Metadata items evaluated by one listing Query (one page of DynamoDB's, at most 1 MB). */
 export const LIST_EVALUATION = 250;
@@ -139,7 +79,7 @@ const derivedKeys = (key: DataKey) => {
 export const titleToken = (key: DataKey, word: string): string => createHmac('sha256', derivedKeys(key).title).update(word, 'utf8').digest('base64url').slice(0, 16);
 const uidToken = (key: DataKey, uniqueId: string): string => createHmac('sha256', derivedKeys(key).uid).update(uniqueId, 'utf8').digest('base64url');
 
-export class DocumentStore {
+export class DocumentStore implements Documents {
   private readonly db: DynamoDBClient;
   private readonly table: string;
   constructor(db: DynamoDBClient, tableName: string) {
@@ -230,10 +170,10 @@ export class DocumentStore {
    * commit transaction itself): the intent first, so the uploads job can find what an interrupted
    * deposit leaves behind.
    */
-  async stageChunks(key: DataKey, doc: NewDocument, now: Date): Promise<TransactWriteItem[]> {
+  async stageChunks(key: DataKey, doc: NewDocument, now: Date): Promise<LabelledWrite[]> {
     const chunks = chunksOf(doc.content);
     const puts = chunks.map((c, i) => this.chunkItem(key, doc.documentId, i, c));
-    if (puts.length === 1) return [{ Put: { TableName: this.table, Item: puts[0] as Item, ConditionExpression: 'attribute_not_exists(pk)' } }];
+    if (puts.length === 1) return [{ label: 'upload', item: { Put: { TableName: this.table, Item: puts[0] as Item, ConditionExpression: 'attribute_not_exists(pk)' } } }];
     const intent = keys.upload(key.dmpId, doc.documentId);
     await this.db.send(
       new PutItemCommand({
@@ -254,19 +194,22 @@ export class DocumentStore {
     // job marks it abandoned before it deletes anything).
     return [
       {
-        Delete: {
-          TableName: this.table,
-          Key: keyItem(intent),
-          ConditionExpression: '#state = :uploading',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':uploading': S('uploading') },
+        label: 'upload',
+        item: {
+          Delete: {
+            TableName: this.table,
+            Key: keyItem(intent),
+            ConditionExpression: '#state = :uploading',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':uploading': S('uploading') },
+          },
         },
       },
     ];
   }
 
   /** The commit: the metadata item (and the uniqueId's claim), refused if either exists. */
-  commitWrites(key: DataKey, doc: NewDocument, staged: TransactWriteItem[], titleWords: string[]): LabelledWrite[] {
+  commitWrites(key: DataKey, doc: NewDocument, staged: readonly Write[], titleWords: string[]): LabelledWrite[] {
     const k = keys.document(key.dmpId, doc.documentId);
     const tokens = titleWords.map((w) => titleToken(key, w));
     const facts: SealedFacts = {
@@ -298,7 +241,7 @@ export class DocumentStore {
     };
     const writes: LabelledWrite[] = [
       { label: 'document', item: { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } } },
-      ...staged.map((w) => ({ label: 'upload', item: w })),
+      ...staged.map(labelled),
     ];
     if (doc.uniqueId) {
       writes.push({

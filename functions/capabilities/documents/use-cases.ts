@@ -4,7 +4,7 @@
  * traced before its content leaves.
  */
 import type { Write } from '#domain/ports';
-import type { OpenedDocument, StoredDocument } from './store.ts';
+import type { OpenedDocument, StoredDocument } from '#domain/documents';
 import { titleToken } from './store.ts';
 import type { DataKey } from '#domain/ports';
 import {
