@@ -99,6 +99,8 @@ const deny = (answer: Denial['answer'], code: string, reason: string): Denial =>
 const NOT_FOUND = deny('not-found', 'not-found', 'No such record.');
 const DOCUMENT_NOT_FOUND = deny('not-found', 'not-found', 'No such document.');
 const BLOCKED = deny('forbidden', 'blocked', 'The patient has blocked you from this record.');
+/** The insurer's sync writes the reimbursed-care history and nothing else: it reads nothing of a record. */
+const INSURER_WRITES_ONLY = deny('forbidden', 'insurer-writes-only', 'The Assurance Maladie’s sync writes the reimbursement history only; it reads nothing.');
 
 /** What a professional's relation to a record amounts to at an instant. */
 export const authorizationState = (relation: Relation | undefined, now: Date): SearchAuthorization => {
@@ -158,6 +160,8 @@ export const decideRecordRead = (actor: Actor, record: RecordFacts, standing: St
       return professionalAccess(actor, record, standing, now);
     case 'agent':
       return deny('forbidden', 'agents-do-not-read', 'Agents do not read records.');
+    case 'insurer':
+      return INSURER_WRITES_ONLY;
     case 'anonymous':
       return NOT_FOUND;
   }
@@ -209,6 +213,8 @@ export const documentReader = (actor: Actor, record: RecordFacts, standing: Stan
     }
     case 'agent':
       return () => deny('forbidden', 'agents-do-not-read', 'Agents do not read documents.');
+    case 'insurer':
+      return () => INSURER_WRITES_ONLY;
     case 'anonymous':
       return () => NOT_FOUND;
   }
@@ -230,6 +236,8 @@ export const decideDocumentListing = (actor: Actor, record: RecordFacts, standin
     }
     case 'agent':
       return deny('forbidden', 'agents-do-not-read', 'Agents do not read documents.');
+    case 'insurer':
+      return INSURER_WRITES_ONLY;
     case 'anonymous':
       return NOT_FOUND;
   }
@@ -275,6 +283,8 @@ export const decideDeposit = (actor: Actor, record: RecordFacts, standing: Stand
       return allow();
     case 'agent':
       return deny('forbidden', 'agents-do-not-deposit', 'Agents do not deposit documents.');
+    case 'insurer':
+      return INSURER_WRITES_ONLY;
     case 'anonymous':
       return NOT_FOUND;
   }
@@ -427,6 +437,8 @@ export const decideAccessLogRead = (actor: Actor, record: RecordFacts, standing:
       return { allow: true, mode: 'normal', scope: isAttendingPhysician(standing.relation, now) ? 'all' : 'own' };
     case 'agent':
       return { allow: true, mode: 'normal', scope: 'own' };
+    case 'insurer':
+      return INSURER_WRITES_ONLY;
     case 'anonymous':
       return NOT_FOUND;
   }
@@ -478,6 +490,8 @@ export const decideReactivation = (actor: Actor, record: RecordFacts, standing: 
       return authorizationState(standing.relation, now) === 'INTERDIT' ? BLOCKED : allow();
     case 'agent':
       return allow();
+    case 'insurer':
+      return INSURER_WRITES_ONLY;
     case 'anonymous':
       return NOT_FOUND;
   }

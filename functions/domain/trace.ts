@@ -65,6 +65,8 @@ export const traceActor = (actor: Actor): TraceActor => {
       return { kind: 'professional', id: actor.id, profession: actor.profession };
     case 'agent':
       return { kind: 'agent', id: actor.id };
+    case 'insurer':
+      return { kind: 'insurer', id: actor.id };
     case 'patient':
       return { kind: 'patient', id: actor.dmpId };
     case 'representative':
