@@ -73,7 +73,12 @@ export const createLocalIdp = async (baseUrl: string, clock: Clock = systemClock
     sign,
     issue: (r, o = {}) => {
       if (r.kind === 'insurer') {
-        return sign({ sub: r.clientId, client_id: r.clientId, scope: r.scope ?? 'claims:write' }, o.issuer ?? insurerIssuer, o.audience ?? LOCAL_INSURER_AUDIENCE, o.expiresInSeconds ?? 3600);
+        return sign(
+          { sub: r.clientId, client_id: r.clientId, scope: r.scope ?? 'claims:write' },
+          o.issuer ?? insurerIssuer,
+          o.audience ?? LOCAL_INSURER_AUDIENCE,
+          o.expiresInSeconds ?? 3600,
+        );
       }
       const claims: JWTPayload =
         r.kind === 'professional'

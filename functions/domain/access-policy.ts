@@ -507,3 +507,58 @@ export const decideLedgerRead = (actor: Actor, finess: string): Decision => {
   if (actor.kind === 'professional' && actor.profession === PHARMACIST && actor.structure === finess) return allow();
   return deny('forbidden', 'not-this-pharmacy', 'Only a pharmacist of this pharmacy or an agent may read its creations.');
 };
+
+/** The reimbursed-care history's type code in the matrix (class 60, REIMBURSEMENT_CLASS). */
+export const REIMBURSEMENT_TYPE = 'REMB';
+
+/** Only the Assurance Maladie's sync writes the reimbursed-care history. */
+export const decideClaimsWrite = (actor: Actor): Decision =>
+  actor.kind === 'insurer' ? allow() : deny('forbidden', 'insurer-only', 'Only the Assurance Maladie’s sync writes the reimbursement history.');
+
+/** What the patient decided about the history as a whole. */
+export interface ClaimsSettings {
+  /** Hidden from every professional but the attending physician(s). */
+  maskedToProfessionals: boolean;
+}
+
+/**
+ * Reading the reimbursed-care history, under the policy of documents: the record's holders (a
+ * representative without the lines a minor keeps confidential: claimLineVisible); a professional
+ * in a mode (a valid authorization, or an emergency access the patient did not oppose), whose
+ * profession may read class 60 in the matrix, and, when the patient masked the history, only an
+ * attending physician. Blocked is blocked; a closed record is closed to professionals.
+ */
+export const decideClaimsRead = (actor: Actor, record: RecordFacts, standing: Standing, settings: ClaimsSettings, now: Date, matrix: AccessMatrix): Decision => {
+  switch (actor.kind) {
+    case 'patient':
+    case 'representative':
+      return isOwnRecord(actor, record) ? allow() : NOT_FOUND;
+    case 'professional': {
+      const access = professionalAccess(actor, record, standing, now);
+      if (!access.allow) return access;
+      if (!matrixAllows(matrix, actor.profession, REIMBURSEMENT_CLASS, REIMBURSEMENT_TYPE)) {
+        return deny('forbidden', 'profession-not-allowed', 'Your profession may not read the reimbursement history.');
+      }
+      if (settings.maskedToProfessionals && !isAttendingPhysician(standing.relation, now)) {
+        return deny('forbidden', 'masked-by-patient', 'The patient has masked the reimbursement history from professionals other than the attending physician.');
+      }
+      return access;
+    }
+    case 'agent':
+      return deny('forbidden', 'agents-do-not-read', 'Agents do not read the reimbursement history.');
+    case 'insurer':
+      return INSURER_WRITES_ONLY;
+    case 'anonymous':
+      return NOT_FOUND;
+  }
+};
+
+/** A line of the history a reader allowed by decideClaimsRead sees: not a confidential line for a representative. */
+export const claimLineVisible = (actor: Actor, line: { confidential?: boolean | undefined }): boolean => !(actor.kind === 'representative' && line.confidential === true);
+
+/** Masking or unmasking the whole history: the record's holders, while the record is active. */
+export const decideClaimsMask = (actor: Actor, record: RecordFacts): Decision => {
+  if (!isOwnRecord(actor, record)) return NOT_FOUND;
+  if (record.status === 'closed') return deny('conflict', 'record-closed', 'The record is closed: it is read-only until it is reactivated.');
+  return allow();
+};

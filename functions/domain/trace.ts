@@ -27,7 +27,12 @@ export type TraceAction =
   | 'authorization.remove'
   | 'access.consent'
   | 'access.emergency'
-  | 'access-log.read';
+  | 'access-log.read'
+  /** The Assurance Maladie's sync added lines to the reimbursement history (one per patient and batch). */
+  | 'claims.update'
+  | 'claims.read'
+  /** The patient masked or unmasked the reimbursement history from professionals. */
+  | 'claims.visibility';
 
 export interface TraceActor {
   /** `system`: a scheduled job (the one-month reveal of a document). */
