@@ -100,6 +100,17 @@ module.exports = {
       to: { path: '(^|/)node_modules/(@aws-sdk|@smithy|@middy|@types/aws-lambda|aws-cdk-lib|aws-cdk|constructs|cdk-nag)/' },
     },
     {
+      name: 'use-cases-through-ports',
+      severity: 'error',
+      comment:
+        'Use cases (use-cases.ts and the shared common.ts) reach persistence, KMS and SNS only through the ports of the domain (functions/domain/ports.ts, stores.ts) that their deps carry: no AWS SDK, no store. They may use the pure crypto of the adapters (sealing with a data key, opening a record, password hashes).',
+      from: { path: '^functions/capabilities/(common[.]ts|[^/]+/use-cases[.]ts)$' },
+      to: {
+        path: ['(^|/)node_modules/(@aws-sdk|@smithy)/', '^functions/adapters/'],
+        pathNot: '^functions/adapters/(envelope|record-sealing|passwords)[.]ts$',
+      },
+    },
+    {
       name: 'adapters-below-platform',
       severity: 'error',
       comment:

@@ -28,6 +28,7 @@ import type { CapabilityDef } from '#http/define-capability';
 import { CAPABILITIES, ROUTES } from '#capabilities/index';
 import type { Route } from '#http/route';
 import type { Config } from '#platform/config';
+import type { AwsClients } from '#platform/deps-data';
 import { makeLogger } from '#adapters/logger';
 import { authDeps, type AuthDeps } from '#capabilities/auth/deps';
 import { withDocuments, type DocumentDeps } from '#capabilities/documents/deps';
@@ -58,7 +59,7 @@ export interface LocalRuntime {
   url: string;
   endpoint: string;
   config: Config;
-  deps: AuthDeps & DocumentDeps;
+  deps: AuthDeps & DocumentDeps & AwsClients;
   idp: LocalIdp;
   dispatcher: OutboxDispatcher;
   /** The SNS client the dispatcher sends SMS with. */

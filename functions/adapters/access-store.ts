@@ -5,22 +5,15 @@
  * action that causes them.
  */
 import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { EmergencyMode, Relation, Standing } from '#domain/access-policy';
+import type { EmergencyMode, ProfessionalStanding, Relation } from '#domain/access-policy';
+import type { Standings } from '#domain/stores';
 import { B, BOOL, S, bool, str, type Item } from './attributes.ts';
-import { seal, type DataKey } from './envelope.ts';
+import { seal } from './envelope.ts';
+import type { DataKey } from '#domain/ports';
 import { keyItem, keys } from './table.ts';
 import type { LabelledWrite } from './transactions.ts';
 
-export interface ProfessionalStanding extends Standing {
-  /** When the professional first accessed the record (absent: never, the next access is the first). */
-  seenAt?: string | undefined;
-  /** Since when the authorization (or block) holds. */
-  since?: string | undefined;
-  /** When the professional's last emergency access was told to the patient (absent: never). */
-  emergencyNoticeAt?: string | undefined;
-}
-
-export class AccessStore {
+export class AccessStore implements Standings {
   private readonly db: DynamoDBClient;
   private readonly table: string;
   constructor(db: DynamoDBClient, tableName: string) {

@@ -10,25 +10,10 @@
  * Sealed layout: [format 0x01][key version, uint16 BE][iv, 12 bytes][tag, 16 bytes][ciphertext].
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { Clock } from '#domain/ports';
+import type { Clock, DataKey } from '#domain/ports';
 
 const FORMAT = 0x01;
 const HEADER = 1 + 2 + 12 + 16;
-
-export interface WrappedKey {
-  /** The data key as KMS wrapped it. */
-  ciphertext: Uint8Array;
-  /** The KMS key that wrapped it (changes when re-wrapped under a new master key). */
-  masterKeyId: string;
-  /** Generation of the data key; sealed values carry it. */
-  version: number;
-}
-
-export interface DataKey {
-  readonly dmpId: string;
-  readonly version: number;
-  readonly material: Buffer;
-}
 
 const aad = (dmpId: string, item: string, attribute: string, version: number): Buffer => Buffer.from(`dmp/v1|${dmpId}|${item}|${attribute}|k${version}`, 'utf8');
 

@@ -4,21 +4,17 @@
  * retry either finds it complete or finds nothing, never half a write. The request is recognised
  * by a keyed hash of its body, so the stored fingerprint reveals nothing of it.
  */
-import { GetItemCommand, type DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { LabelledWrite } from './transactions.ts';
 import { B, N, S, epochSeconds, num, str, bin } from './attributes.ts';
-import { openJson, sealJson, type DataKey } from './envelope.ts';
+import { openJson, sealJson } from './envelope.ts';
+import type { DataKey } from '#domain/ports';
+import type { Idempotency, Lookup, StoredResponse } from '#domain/stores';
 import { keyItem, keys } from './table.ts';
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
-export interface StoredResponse {
-  status: number;
-  body: unknown;
-}
-
-export type Lookup = { kind: 'none' } | { kind: 'mismatch' } | { kind: 'replay'; dmpId: string; keyVersion: number; sealed: Uint8Array; itemName: string };
-
-export class IdempotencyStore {
+export class IdempotencyStore implements Idempotency {
   private readonly db: DynamoDBClient;
   private readonly table: string;
   constructor(db: DynamoDBClient, tableName: string) {
@@ -46,22 +42,25 @@ export class IdempotencyStore {
   }
 
   /** The transaction part that records the response; refused if the key was taken meanwhile. */
-  put(scope: string, key: string, requestHash: string, dataKey: DataKey, response: StoredResponse, now: Date): TransactWriteItem {
+  put(scope: string, key: string, requestHash: string, dataKey: DataKey, response: StoredResponse, now: Date): LabelledWrite {
     const k = keys.idempotency(scope, key);
     return {
-      Put: {
-        TableName: this.table,
-        ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
-        ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: { ':now': N(epochSeconds(now)) },
-        Item: {
-          ...keyItem(k),
-          requestHash: S(requestHash),
-          dmpId: S(dataKey.dmpId),
-          keyVersion: N(dataKey.version),
-          response: B(sealJson(dataKey, k.pk, 'response', response)),
-          createdAt: S(now.toISOString()),
-          ttl: N(epochSeconds(now) + IDEMPOTENCY_TTL_SECONDS),
+      label: 'idempotency',
+      item: {
+        Put: {
+          TableName: this.table,
+          ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':now': N(epochSeconds(now)) },
+          Item: {
+            ...keyItem(k),
+            requestHash: S(requestHash),
+            dmpId: S(dataKey.dmpId),
+            keyVersion: N(dataKey.version),
+            response: B(sealJson(dataKey, k.pk, 'response', response)),
+            createdAt: S(now.toISOString()),
+            ttl: N(epochSeconds(now) + IDEMPOTENCY_TTL_SECONDS),
+          },
         },
       },
     };

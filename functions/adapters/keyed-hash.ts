@@ -8,12 +8,11 @@ import { KEYED_INDEX_CONTEXT } from './storage-contract.ts';
 import { createHmac, hkdfSync } from 'node:crypto';
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import type { HashPurpose, Hasher } from '#domain/ports';
 import { keyItem, keys } from './table.ts';
 
-type Purpose = 'ins' | 'creation-code' | 'idempotency' | 'login-code' | 'source';
-
-export class KeyedHasher {
-  private subkeys: Promise<Map<Purpose, Buffer>> | undefined;
+export class KeyedHasher implements Hasher {
+  private subkeys: Promise<Map<HashPurpose, Buffer>> | undefined;
   private readonly db: DynamoDBClient;
   private readonly kms: KMSClient;
   private readonly tableName: string;
@@ -25,13 +24,13 @@ export class KeyedHasher {
     this.masterKeyId = masterKeyId;
   }
 
-  async hash(purpose: Purpose, value: string): Promise<string> {
+  async hash(purpose: HashPurpose, value: string): Promise<string> {
     const key = (await this.load()).get(purpose);
     if (!key) throw new Error(`no sub-key for ${purpose}`);
     return createHmac('sha256', key).update(value, 'utf8').digest('base64url');
   }
 
-  private load(): Promise<Map<Purpose, Buffer>> {
+  private load(): Promise<Map<HashPurpose, Buffer>> {
     this.subkeys ??= this.unwrapSecret().catch((error: unknown) => {
       this.subkeys = undefined; // a failed start may succeed on the next request
       throw error;
@@ -39,12 +38,12 @@ export class KeyedHasher {
     return this.subkeys;
   }
 
-  private async unwrapSecret(): Promise<Map<Purpose, Buffer>> {
+  private async unwrapSecret(): Promise<Map<HashPurpose, Buffer>> {
     const wrapped = (await this.readWrapped()) ?? (await this.createWrapped());
     const out = await this.kms.send(new DecryptCommand({ CiphertextBlob: wrapped, KeyId: this.masterKeyId, EncryptionContext: { ...KEYED_INDEX_CONTEXT } }));
     if (!out.Plaintext) throw new Error('KMS returned no plaintext');
     const secret = Buffer.from(out.Plaintext);
-    const purposes: Purpose[] = ['ins', 'creation-code', 'idempotency', 'login-code', 'source'];
+    const purposes: HashPurpose[] = ['ins', 'creation-code', 'idempotency', 'login-code', 'source'];
     const map = new Map(purposes.map((p) => [p, Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `dmp/${p}`, 32))]));
     secret.fill(0);
     out.Plaintext.fill(0);

@@ -4,9 +4,10 @@
  */
 import { encryptionContext } from './storage-contract.ts';
 import { DecryptCommand, GenerateDataKeyCommand, ReEncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
-import type { DataKey, DataKeyCache, WrappedKey } from './envelope.ts';
+import type { DataKeyCache } from './envelope.ts';
+import type { DataKey, KeyRing as KeyRingPort, WrappedKey } from '#domain/ports';
 
-export class KeyRing {
+export class KeyRing implements KeyRingPort {
   private readonly kms: KMSClient;
   private readonly masterKeyId: string;
   private readonly cache: DataKeyCache;

@@ -10,9 +10,12 @@ import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, QueryC
 import { isAttendingPhysician, type Relation } from '#domain/access-policy';
 import type { Claim, MessageRef, OpenedMessage, Outbox } from '#domain/jobs/outbox';
 import { N, S, num, str, bin, bool, required, type Item } from './attributes.ts';
-import { open, type DataKey } from './envelope.ts';
-import type { KeyRing } from './keyring.ts';
-import { fanOutMessageId, outboxPut, pendingPartition, renderText, type Template } from './outbox-store.ts';
+import { open } from './envelope.ts';
+import type { DataKey } from '#domain/ports';
+import type { KeyRing } from '#domain/ports';
+import { fanOutMessageId, outboxPut, pendingPartition } from './outbox-store.ts';
+import { renderText } from '#domain/notifications';
+import type { Template } from '#domain/notifications';
 import { dueEntries } from './due-queue.ts';
 import { dmpIdOfPk, isAuthorizationSk, keyItem, keys, OUTBOX_SHARDS } from './table.ts';
 

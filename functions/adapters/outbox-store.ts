@@ -8,67 +8,16 @@
  */
 import { createHash } from 'node:crypto';
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
-import { seal, type DataKey } from './envelope.ts';
+import { seal } from './envelope.ts';
+import type { DataKey } from '#domain/ports';
 import { B, N, S, type Item } from './attributes.ts';
 import { keys, OUTBOX_SHARDS, shardOf } from './table.ts';
-
-export type Template =
-  | 'record-created'
-  | 'record-closed'
-  | 'record-reactivated'
-  | 'login-code'
-  | 'mobile-code'
-  | 'mobile-changed'
-  | 'credentials-reissued'
-  | 'first-access'
-  | 'emergency-access'
-  | 'document-pending'
-  | 'emergency-access-professional';
-
-/** `sms` to the patient's (or a representative's) mobile; `professional` through the professional messaging topic. */
-export type NotificationChannel = 'sms' | 'professional';
-
-export interface OutboxMessage {
-  /** E.164 number, or a professional's id on the professional channel: sealed before it is stored. */
-  to: string;
-  template: Template;
-  channel?: NotificationChannel;
-  /** Values the text needs (a one-time code, a record id): sealed, and erased once sent. */
-  params?: Record<string, string>;
-}
-
-/** Who a fan-out stands for: the record's attending physicians (valid authorization) when it was written. */
-export type Audience = 'attending-physicians';
-
-export interface FanOutMessage {
-  audience: Audience;
-  /** Sent to each recipient on the professional channel. */
-  template: Template;
-  params?: Record<string, string>;
-  /** The one member of the audience not told (whose action the message reports): sealed. */
-  except?: string;
-}
+import type { Notifications } from '#domain/stores';
+import type { LabelledWrite } from './transactions.ts';
+import type { FanOutMessage, NotificationChannel, OutboxMessage, Template } from '#domain/notifications';
 
 export const outboxShard = (dmpId: string): number => shardOf(dmpId, OUTBOX_SHARDS);
 export const pendingPartition = (shard: number): string => `OUTBOX#PENDING#${shard}`;
-
-/** The SMS texts: no names, no health content; a one-time code only where it is the point. */
-export const TEXTS: Record<Template, string> = {
-  'record-created': 'Votre DMP (Dossier Medical Partage) a ete cree. Connectez-vous sur dmp.fr avec les identifiants qui vous ont ete remis.',
-  'record-closed': 'Votre DMP a ete ferme. Il reste conserve 10 ans et peut etre reactive sur dmp.fr.',
-  'record-reactivated': 'Votre DMP a ete reactive.',
-  'login-code': 'DMP : votre code de connexion est {code}. Il expire dans 5 minutes. Ne le communiquez a personne.',
-  'mobile-code': 'DMP : pour confirmer ce numero, saisissez le code {code}. Il expire dans 5 minutes.',
-  'mobile-changed': 'DMP : le numero de mobile de votre DMP a ete modifie. Si ce n est pas vous, contactez le 3422.',
-  'credentials-reissued': 'DMP : de nouveaux identifiants de connexion ont ete remis au guichet. Les precedents ne fonctionnent plus.',
-  'first-access': 'DMP : un professionnel de sante a consulte votre DMP pour la premiere fois. Le detail est dans l historique des acces sur dmp.fr.',
-  'emergency-access': 'DMP : votre DMP a ete consulte en urgence par un professionnel de sante. Le detail est dans l historique des acces sur dmp.fr.',
-  'document-pending': 'DMP : un nouveau document a ete ajoute a votre DMP. Il vous sera presente lors d une consultation, ou visible sur dmp.fr d ici deux semaines.',
-  'emergency-access-professional': 'DMP : acces en urgence ({mode}) au DMP {dmpId}, dont vous etes le medecin traitant. Detail dans l historique des acces.',
-};
-
-/** Fills a template's {names}; a name without a value is left empty. */
-export const renderText = (template: Template, params: OutboxMessage['params'] = {}): string => TEXTS[template].replace(/\{(\w+)\}/g, (_m, name: string) => params[name] ?? '');
 
 /** A notification item: where it sits in the record's partition, what it is; `more` per kind. */
 const notificationPut = (
@@ -152,3 +101,23 @@ export const fanOutMessageId = (fanOutSk: string, recipient: string): string => 
  */
 export const sentLogPut = (tableName: string, dmpId: string, template: Template, at: Date, id: string): TransactWriteItem =>
   notificationPut(tableName, dmpId, template, at, id, () => ({ status: S('sent'), attempts: N(1), sentAt: S(at.toISOString()) }));
+
+/** The Notifications port over the table's outbox. */
+export class OutboxNotifications implements Notifications {
+  private readonly table: string;
+  constructor(tableName: string) {
+    this.table = tableName;
+  }
+
+  message(key: DataKey, message: OutboxMessage, at: Date, id: string): LabelledWrite {
+    return { label: 'notification', item: outboxPut(this.table, key, message, at, id) };
+  }
+
+  fanOut(key: DataKey, message: FanOutMessage, at: Date, id: string): LabelledWrite {
+    return { label: 'notification', item: fanOutPut(this.table, key, message, at, id) };
+  }
+
+  sentLog(dmpId: string, template: Template, at: Date, id: string): LabelledWrite {
+    return { label: 'sent-log', item: sentLogPut(this.table, dmpId, template, at, id) };
+  }
+}

@@ -16,117 +16,24 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Channel, IssuedCreationCode } from '#domain/creation';
 import type { SessionEnds } from '#domain/login';
-import { isMinorOn } from '#domain/dates';
 import { B, BOOL, N, S, bin, bool, num, required, str, epochSeconds, type Item } from './attributes.ts';
-import { openJson, sealJson, type DataKey, type WrappedKey } from './envelope.ts';
-import { newLoginPuts, type NewLogin } from './login-store.ts';
-import { outboxPut, type OutboxMessage } from './outbox-store.ts';
+import { sealJson } from './envelope.ts';
+import type { DataKey, WrappedKey } from '#domain/ports';
+import { newLoginPuts } from './login-store.ts';
+import { outboxPut } from './outbox-store.ts';
 import { tracePut } from './trace-store.ts';
-import type { Trace } from '#domain/trace';
+import type { CreationReports } from '#domain/ports';
+import type { Records, SettingsChange } from '#domain/stores';
+import type { Authorization, NewRecord, NotificationView, StoredRecord } from '#domain/records';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { isAuthorizationSk, keyItem, keys, RETENTION_SHARDS, retentionPartition, shardOf } from './table.ts';
-import { transact, type LabelledWrite } from './transactions.ts';
-
-export interface Identity {
-  familyName: string;
-  givenNames: string;
-  birthDate: string;
-  sex: 'F' | 'M' | 'U';
-}
-export interface Contact {
-  mobile?: string | undefined;
-  email?: string | undefined;
-}
-export interface Representative {
-  familyName: string;
-  givenNames: string;
-  relationship: string;
-  mobile?: string | undefined;
-  loginId: string;
-}
-export interface EmergencyAccess {
-  breakGlass: boolean;
-  regulation: boolean;
-}
-
-/** A login created with the record: the same items as a login issued later (newLoginPuts). */
-export type LoginToCreate = NewLogin;
-
-export interface NewRecord {
-  dmpId: string;
-  channel: Channel;
-  createdAt: Date;
-  createdBy: string;
-  /** When the person was informed and gave express consent (as the creator declared it). */
-  consentInformedAt: Date;
-  minor: boolean;
-  emergencyAccess: EmergencyAccess;
-  identity: Identity;
-  contact: Contact;
-  representatives: Representative[];
-  logins: LoginToCreate[];
-  insHash: string;
-  /** The creating professional holds the patient's consent: an authorization from the start. */
-  authorizedProfessional?: string | undefined;
-  ledger?: { finess: string; month: string } | undefined;
-  creationCode?: { hash: string; insHash: string } | undefined;
-  notifications: { message: OutboxMessage; id: string }[];
-  /** The creation's own trace. */
-  trace: { trace: Trace; id: string };
-  /** Extra parts of the same transaction (the idempotency record). */
-  extra?: { label: string; item: TransactWriteItem }[];
-}
-
-/** A notification sent (or to send) to the patient, as the patient reads it. */
-export interface NotificationView {
-  id: string;
-  at: string;
-  reason: string;
-  status: 'pending' | 'sent' | 'failed' | 'dropped';
-  sentAt?: string;
-}
+import { labelled, transact, type LabelledWrite } from './transactions.ts';
 
 const OUTBOX_SK = /^OUTBOX#[0-9T:.Z-]{24}#[a-z2-7]{12}$/;
 
-export interface PendingMobile {
-  id: string;
-  sealed: Uint8Array;
-  codeHash: string;
-  expiresAt: string;
-  attempts: number;
-}
-
-export interface StoredRecord {
-  dmpId: string;
-  status: 'active' | 'closed';
-  /** Optimistic concurrency for changes of the sealed parts. */
-  revision: number;
-  insHash?: string | undefined;
-  pendingMobile?: PendingMobile | undefined;
-  channel: Channel;
-  createdAt: string;
-  createdBy: string;
-  closedAt?: string | undefined;
-  retainUntil?: string | undefined;
-  minor: boolean;
-  emergencyAccess: EmergencyAccess;
-  /** When its holders' sessions ended (reissue, password changes, closure). */
-  sessionEnds: SessionEnds;
-  wrappedKey: WrappedKey;
-  sealed: { identity: Uint8Array; contact: Uint8Array; representatives: Uint8Array };
-}
-
-export interface Authorization {
-  professionalId: string;
-  status: 'authorized' | 'blocked';
-  attendingPhysician: boolean;
-  since: string;
-  expiresAt?: string | undefined;
-}
-
 const META = 'META';
 
-export class RecordStore {
+export class RecordStore implements Records, CreationReports {
   private readonly db: DynamoDBClient;
   private readonly table: string;
   constructor(db: DynamoDBClient, tableName: string) {
@@ -257,7 +164,7 @@ export class RecordStore {
     for (const n of r.notifications) {
       writes.push({ label: 'notification', item: outboxPut(t, key, n.message, r.createdAt, n.id) });
     }
-    writes.push(...(r.extra ?? []));
+    writes.push(...(r.extra ?? []).map(labelled));
     await transact(this.db, writes);
   }
 
@@ -497,15 +404,7 @@ export class RecordStore {
    * A change of settings, on the revision that was read (a concurrent change makes it fail, and
    * the client retries on fresh data). `pendingMobile: null` drops a pending change.
    */
-  settingsWrite(
-    dmpId: string,
-    revision: number,
-    change: {
-      emergencyAccess?: EmergencyAccess | undefined;
-      contact?: Uint8Array | undefined;
-      pendingMobile?: { id: string; sealed: Uint8Array; codeHash: string; expiresAt: Date } | null | undefined;
-    },
-  ): LabelledWrite {
+  settingsWrite(dmpId: string, revision: number, change: SettingsChange): LabelledWrite {
     const set = ['revision = revision + :one'];
     const remove: string[] = [];
     const values: Item = { ':one': N(1), ':revision': N(revision), ':active': S('active') };
@@ -654,21 +553,3 @@ const toAuthorization = (i: Item): Authorization => ({
   since: required(str(i, 'since'), 'since'),
   expiresAt: str(i, 'expiresAt'),
 });
-
-/** Opens the sealed parts of a record with its data key. */
-export const openRecord = (key: DataKey, r: StoredRecord) => ({
-  identity: openJson<Identity>(key, META, 'identity', r.sealed.identity),
-  contact: openJson<Contact>(key, META, 'contact', r.sealed.contact),
-  representatives: openJson<Representative[]>(key, META, 'representatives', r.sealed.representatives),
-});
-
-/**
- * Who hears of what happens to a record by SMS: its mobile, and a minor's representatives. Minor
- * on the day, by the birth date: the `minor` flag stays set from the creation until a desk reissues
- * the credentials, and the former representatives must not hear of an adult's record meanwhile.
- */
-export const holderMobiles = (key: DataKey, record: StoredRecord, now: Date): string[] => {
-  const { identity, contact, representatives } = openRecord(key, record);
-  const mobiles = [contact.mobile, ...(isMinorOn(identity.birthDate, now) ? representatives.map((r) => r.mobile) : [])];
-  return [...new Set(mobiles.filter((m): m is string => !!m))];
-};

@@ -3,12 +3,13 @@
  * RETAIN# queue on GSI1 (a Query per shard, never a Scan), the record's META, the transaction that
  * shreds its data key, and the deletions, each idempotent.
  */
+import { ConditionsRefused } from '#domain/errors';
 import { BatchWriteItemCommand, DeleteItemCommand, GetItemCommand, QueryCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { RecordLifecycle, RetentionStore } from '#domain/jobs/retention';
 import { N, S, str, type Item } from './attributes.ts';
 import { dueEntries } from './due-queue.ts';
 import { dmpIdOfPk, keyItem as k, keys, RETENTION_SHARDS, retentionPartition } from './table.ts';
-import { ConditionsRefused, transact } from './transactions.ts';
+import { transact } from './transactions.ts';
 
 const BATCH = 25;
 

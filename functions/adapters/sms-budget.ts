@@ -4,10 +4,12 @@
  * action once the window's cap is reached. Concurrent actions are counted one by one, and an
  * action refused for any other reason counts nothing.
  */
+import { ConditionsRefused } from '#domain/errors';
 import { type SmsBudgetKind, type SmsWindow, windowOf } from '#domain/sms-budget';
 import { N, S, epochSeconds } from './attributes.ts';
 import { keyItem, keys } from './table.ts';
-import { ConditionsRefused, type LabelledWrite } from './transactions.ts';
+import { EMERGENCY_NOTICE, type SmsBudgets } from '#domain/stores';
+import type { LabelledWrite } from './transactions.ts';
 
 const label = (kind: SmsBudgetKind, window: SmsWindow): string => `sms-budget:${kind}:${window.name}`;
 
@@ -39,9 +41,6 @@ export const smsBudgetExhausted = (error: unknown, kind: SmsBudgetKind, windows:
   return new Date(Math.max(...full.map((w) => windowOf(w, now).end.getTime())));
 };
 
-/** The label of the write that records a professional's emergency notice. */
-export const EMERGENCY_NOTICE = 'emergency-notice';
-
 /**
  * That the professional's emergency access was told to the patient now: refused when another
  * notice of this professional landed after `cutoff` (a concurrent declaration told the patient).
@@ -58,3 +57,23 @@ export const emergencyNoticeWrite = (tableName: string, dmpId: string, professio
     },
   },
 });
+
+/** The SmsBudgets port over the table: counters in the record's partition. */
+export class DynamoSmsBudgets implements SmsBudgets {
+  private readonly table: string;
+  constructor(tableName: string) {
+    this.table = tableName;
+  }
+
+  spendWrites(dmpId: string, kind: SmsBudgetKind, windows: readonly SmsWindow[], now: Date): LabelledWrite[] {
+    return smsBudgetWrites(this.table, dmpId, kind, windows, now);
+  }
+
+  exhausted(error: unknown, kind: SmsBudgetKind, windows: readonly SmsWindow[], now: Date): Date | undefined {
+    return smsBudgetExhausted(error, kind, windows, now);
+  }
+
+  emergencyNoticeWrite(dmpId: string, professionalId: string, now: Date, cutoff: Date, ttl: Date): LabelledWrite {
+    return emergencyNoticeWrite(this.table, dmpId, professionalId, now, cutoff, ttl);
+  }
+}

@@ -6,10 +6,12 @@
 import { createHash } from 'node:crypto';
 import { BatchGetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { DocumentLabels } from '#domain/access-policy';
-import type { Trace, TraceOutcome } from '#domain/trace';
+import type { Trace, TraceView } from '#domain/trace';
 import { S } from './attributes.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { keys } from './table.ts';
+import type { Page, Traces } from '#domain/stores';
+import type { LabelledWrite } from './transactions.ts';
 
 export const tracePut = (tableName: string, dmpId: string, trace: Trace, at: Date, id: string, sortedAt: Date = at): TransactWriteItem => {
   const k = keys.trace(dmpId, sortedAt.toISOString(), id);
@@ -66,19 +68,6 @@ export const writeRefusalTrace = async (db: DynamoDBClient, tableName: string, d
     throw error;
   }
 };
-
-export interface TraceView {
-  at: string;
-  actor: { kind: Trace['actor']['kind']; id?: string; profession?: string };
-  action: string;
-  mode: Trace['mode'];
-  documentId?: string;
-  subjectId?: string;
-  hiddenFrom?: Trace['hiddenFrom'];
-  outcome: TraceOutcome;
-  requestId?: string;
-  code?: string;
-}
 
 const TRACE_SK = /^TRACE#[0-9T:.Z-]{24}#[a-z2-7]{12}$/;
 
@@ -175,3 +164,33 @@ export const tracedDocumentLabels = async (db: DynamoDBClient, tableName: string
   }
   return found;
 };
+
+/** The Traces port over the table: each record's traces in its own partition. */
+export class DynamoTraces implements Traces {
+  private readonly db: DynamoDBClient;
+  private readonly table: string;
+  constructor(db: DynamoDBClient, tableName: string) {
+    this.db = db;
+    this.table = tableName;
+  }
+
+  write(dmpId: string, trace: Trace, at: Date, id: string): LabelledWrite {
+    return { label: 'trace', item: tracePut(this.table, dmpId, trace, at, id) };
+  }
+
+  append(dmpId: string, trace: Trace, at: Date, id: string): Promise<void> {
+    return writeTrace(this.db, this.table, dmpId, trace, at, id);
+  }
+
+  refusal(dmpId: string, trace: Trace & { actor: { id: string } }, at: Date): Promise<boolean> {
+    return writeRefusalTrace(this.db, this.table, dmpId, trace, at);
+  }
+
+  page(dmpId: string, limit: number, cursor: string | undefined, only?: { kind: string; id: string }): Promise<Page<TraceView>> {
+    return tracePage(this.db, this.table, dmpId, limit, cursor, only);
+  }
+
+  documentLabels(dmpId: string, documentIds: readonly string[]): Promise<Map<string, DocumentLabels>> {
+    return tracedDocumentLabels(this.db, this.table, dmpId, documentIds);
+  }
+}

@@ -4,19 +4,13 @@
  * taken...) instead of a bare "cancelled".
  */
 import { TransactWriteItemsCommand, TransactionCanceledException, type DynamoDBClient, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { ConditionsRefused } from '#domain/errors';
+import type { Transactions, Write } from '#domain/ports';
 
-export interface LabelledWrite {
+/** A part of a transaction as the DynamoDB stores make it: the domain's opaque Write, with its item. */
+export interface LabelledWrite extends Write {
   label: string;
   item: TransactWriteItem;
-}
-
-export class ConditionsRefused extends Error {
-  override readonly name = 'ConditionsRefused';
-  readonly labels: ReadonlySet<string>;
-  constructor(labels: string[]) {
-    super(`conditions refused: ${labels.join(', ')}`);
-    this.labels = new Set(labels);
-  }
 }
 
 /** DynamoDB's limit on the parts of one transaction. */
@@ -30,7 +24,7 @@ export class TransactionTooLarge extends Error {
   override readonly name = 'TransactionTooLarge';
 }
 
-export const transact = async (db: DynamoDBClient, writes: LabelledWrite[], clientRequestToken?: string): Promise<void> => {
+export const transact = async (db: DynamoDBClient, writes: readonly LabelledWrite[], clientRequestToken?: string): Promise<void> => {
   if (writes.length > MAX_TRANSACTION_ITEMS) throw new TransactionTooLarge(`${writes.length} writes in one transaction, at most ${MAX_TRANSACTION_ITEMS}`);
   try {
     await db.send(
@@ -48,3 +42,21 @@ export const transact = async (db: DynamoDBClient, writes: LabelledWrite[], clie
     throw error;
   }
 };
+
+/** A Write that a DynamoDB store made; anything else is a wiring bug (a fake's write given to the real table). */
+export const labelled = (write: Write): LabelledWrite => {
+  if (!('item' in write)) throw new TypeError(`write ${write.label} was not made by a DynamoDB store`);
+  return write as LabelledWrite;
+};
+
+/** The Transactions port over DynamoDB: TransactWriteItems. */
+export class DynamoTransactions implements Transactions {
+  private readonly db: DynamoDBClient;
+  constructor(db: DynamoDBClient) {
+    this.db = db;
+  }
+
+  commit(writes: readonly Write[]): Promise<void> {
+    return transact(this.db, writes.map(labelled));
+  }
+}

@@ -4,19 +4,19 @@
  * transaction, the first access of a professional (traced and notified once), and idempotent
  * replays.
  */
-import type { ProfessionalStanding } from '#adapters/access-store';
-import { holderMobiles, type StoredRecord } from '#adapters/record-store';
+import type { ProfessionalStanding } from '#domain/access-policy';
+import { holderMobiles } from '#adapters/record-sealing';
+import type { StoredRecord } from '#domain/records';
 
 export { holderMobiles };
-import type { DataKey } from '#adapters/envelope';
-import { fanOutPut, outboxPut, type FanOutMessage, type OutboxMessage } from '#adapters/outbox-store';
-import { tracePut, writeRefusalTrace, writeTrace } from '#adapters/trace-store';
-import { ConditionsRefused, transact, type LabelledWrite } from '#adapters/transactions';
+import type { DataKey } from '#domain/ports';
+import type { FanOutMessage, OutboxMessage } from '#domain/notifications';
+import type { Write } from '#domain/ports';
 import type { Allowed, Denial } from '#domain/access-policy';
 import { isRecordHolder, type Actor } from '#domain/actor';
 import { sessionEnd } from '#domain/login';
 import { denied } from '#http/denial';
-import { refuse } from '#domain/errors';
+import { refuse, ConditionsRefused } from '#domain/errors';
 import { newEventId } from '#domain/identifiers';
 import { traceActor, type Trace } from '#domain/trace';
 import type { CryptoDeps } from '#platform/deps-data';
@@ -45,7 +45,7 @@ export interface RecordAccess<A extends Allowed = Allowed> extends Subject {
    * action's transaction: the record still active, a professional caller still not blocked. A
    * closure or a block that lands first refuses the action (a settings change does not).
    */
-  guards(): LabelledWrite[];
+  guards(): Write[];
   /**
    * The answer to an action whose guards were refused: the access policy's, asked again on the
    * record and standing as they are now; a conflict if it allows after all (they changed back).
@@ -111,7 +111,7 @@ export const refusedOn = async (
   if (action && actor.kind === 'professional' && (denial.answer === 'forbidden' || denial.answer === 'not-found')) {
     const trace = { actor: { ...traceActor(actor), id: actor.id }, action, ...details, requestId: call.requestId, code: denial.code };
     try {
-      await writeRefusalTrace(deps.db, deps.config.tableName, dmpId, trace, deps.clock.now());
+      await deps.traces.refusal(dmpId, trace, deps.clock.now());
     } catch (error) {
       deps.logger.error('refusal trace not written', { requestId: call.requestId, errorName: (error as Error)?.name });
     }
@@ -160,29 +160,20 @@ export const traceWrite = (
   action: Trace['action'],
   now: Date,
   details: TraceDetails = { mode: 'normal' },
-): LabelledWrite => ({
-  label: 'trace',
-  item: tracePut(deps.config.tableName, dmpId, { actor: traceActor(by.actor), action, ...details, outcome: 'allowed', requestId: by.requestId }, now, eventId(deps)),
-});
+): Write => deps.traces.write(dmpId, { actor: traceActor(by.actor), action, ...details, outcome: 'allowed', requestId: by.requestId }, now, eventId(deps));
 
-export const notify = (deps: CryptoDeps, key: DataKey, message: OutboxMessage, now: Date): LabelledWrite => ({
-  label: 'notification',
-  item: outboxPut(deps.config.tableName, key, message, now, eventId(deps)),
-});
+export const notify = (deps: CryptoDeps, key: DataKey, message: OutboxMessage, now: Date): Write => deps.notifications.message(key, message, now, eventId(deps));
 
 /**
  * A message to each member of an audience (the record's attending physicians), as one write of the
  * action's transaction whatever their number: the outbox dispatcher writes one message per member.
  */
-export const notifyAll = (deps: CryptoDeps, key: DataKey, message: FanOutMessage, now: Date): LabelledWrite => ({
-  label: 'notification',
-  item: fanOutPut(deps.config.tableName, key, message, now, eventId(deps)),
-});
+export const notifyAll = (deps: CryptoDeps, key: DataKey, message: FanOutMessage, now: Date): Write => deps.notifications.fanOut(key, message, now, eventId(deps));
 
 /** Runs an action's transaction; a refused condition means the state changed under the request. */
-export const commit = async (deps: CryptoDeps, writes: LabelledWrite[], conflict: string): Promise<void> => {
+export const commit = async (deps: CryptoDeps, writes: Write[], conflict: string): Promise<void> => {
   try {
-    await transact(deps.db, writes);
+    await deps.transactions.commit(writes);
   } catch (error) {
     if (error instanceof ConditionsRefused) refuse('conflict', 'state-changed', conflict);
     throw error;
@@ -197,12 +188,12 @@ export const commit = async (deps: CryptoDeps, writes: LabelledWrite[], conflict
 export const commitGuarded = async (
   deps: CryptoDeps,
   opened: RecordAccess,
-  writes: LabelledWrite[],
+  writes: Write[],
   decide: (subject: Subject, now: Date) => Allowed | Denial,
   conflict: string,
 ): Promise<void> => {
   try {
-    await transact(deps.db, [...writes, ...opened.guards()]);
+    await deps.transactions.commit([...writes, ...opened.guards()]);
   } catch (error) {
     if (error instanceof ConditionsRefused && guardRefused(error)) await opened.redecide(decide);
     if (error instanceof ConditionsRefused) refuse('conflict', 'state-changed', conflict);
@@ -219,8 +210,7 @@ export const commitGuarded = async (
  */
 export const traceRead = async (deps: CryptoDeps, call: Call, dmpId: string, action: Trace['action'], details: TraceDetails, opened?: RecordAccess): Promise<void> => {
   const now = deps.clock.now();
-  const alone = () =>
-    writeTrace(deps.db, deps.config.tableName, dmpId, { actor: traceActor(call.actor), action, ...details, outcome: 'allowed', requestId: call.requestId }, now, eventId(deps));
+  const alone = () => deps.traces.append(dmpId, { actor: traceActor(call.actor), action, ...details, outcome: 'allowed', requestId: call.requestId }, now, eventId(deps));
   if (!opened || call.actor.kind !== 'professional' || opened.standing.seenAt) return alone();
   const key = await opened.key();
   const first = [
@@ -228,7 +218,7 @@ export const traceRead = async (deps: CryptoDeps, call: Call, dmpId: string, act
     ...(details.mode === 'normal' ? holderMobiles(key, opened.record, now).map((to) => notify(deps, key, { to, template: 'first-access' }, now)) : []),
   ];
   try {
-    await transact(deps.db, [traceWrite(deps, call, dmpId, action, now, details), ...first]);
+    await deps.transactions.commit([traceWrite(deps, call, dmpId, action, now, details), ...first]);
   } catch (error) {
     // Another request of this professional was the first: this one is an access like any other.
     if (!(error instanceof ConditionsRefused) || !error.labels.has('seen')) throw error;

@@ -562,3 +562,12 @@ export const decideClaimsMask = (actor: Actor, record: RecordFacts): Decision =>
   if (record.status === 'closed') return deny('conflict', 'record-closed', 'The record is closed: it is read-only until it is reactivated.');
   return allow();
 };
+
+export interface ProfessionalStanding extends Standing {
+  /** When the professional first accessed the record (absent: never, the next access is the first). */
+  seenAt?: string | undefined;
+  /** Since when the authorization (or block) holds. */
+  since?: string | undefined;
+  /** When the professional's last emergency access was told to the patient (absent: never). */
+  emergencyNoticeAt?: string | undefined;
+}

@@ -26,3 +26,13 @@ export class InvalidCursor extends Error {
     super('The cursor is not valid.');
   }
 }
+
+/** A transaction refused by the conditions of some of its parts (Write), named by their labels. */
+export class ConditionsRefused extends Error {
+  override readonly name = 'ConditionsRefused';
+  readonly labels: ReadonlySet<string>;
+  constructor(labels: string[]) {
+    super(`conditions refused: ${labels.join(', ')}`);
+    this.labels = new Set(labels);
+  }
+}

@@ -197,3 +197,49 @@ export const sessionEnd = (session: { loginId: string; authenticatedAt?: number 
   if (issuedAt < (ends.closedAt ?? 0)) return 'closure';
   return undefined;
 };
+
+export interface Login {
+  loginId: string;
+  dmpId: string;
+  actor: LoginActor;
+  passwordHash: string;
+  mustChangePassword: boolean;
+}
+
+/** A login to write for a record (the record is given apart). */
+export type NewLogin = Omit<Login, 'dmpId'>;
+
+/** An attempt counted against a login id before it is checked; `releaseAccount` gives it back. */
+export interface AccountReservation {
+  loginId: string;
+  /** The instant it was counted at (the lock schedule measures from the last counted attempt). */
+  at: string;
+  /** The count and last instant it replaced, to restore them exactly. */
+  before: { failures: number; lastFailureAt: string | undefined };
+}
+
+/** An attempt counted against a source in one window; `releaseSource` gives it back. */
+export interface SourceReservation {
+  sourceHash: string;
+  window: number;
+  /** Counts of windows that no longer count, seen on the way: dropped when it is given back. */
+  stale: number[];
+}
+
+/** A reservation, or the instant before which none will be granted. */
+export type Reserved<T> = { reserved: T } | { refusedUntil: Date };
+
+export interface Challenge {
+  challengeId: string;
+  dmpId: string;
+  loginId: string;
+  actor: LoginActor;
+  codeHash: string;
+  expiresAt: Date;
+  mustChangePassword: boolean;
+  attempts: number;
+  /** When the challenge was created: when the login's password was checked. */
+  createdAt: Date;
+  /** The session it opens ends then at the latest (a representative's, at the 18th birthday). */
+  sessionNotAfter?: Date | undefined;
+}

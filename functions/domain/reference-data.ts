@@ -1,11 +1,12 @@
 /**
  * Reference data from the repository's data/ folder, loaded as data (bundled as JSON by esbuild,
  * imported as JSON by Node): document types with their classes, profession codes, the default
- * access matrix.
+ * access matrix, the medication-alert rules.
  */
 import documentTypes from '../../data/document-types.json' with { type: 'json' };
 import professions from '../../data/professions.json' with { type: 'json' };
 import accessMatrix from '../../data/access-matrix.json' with { type: 'json' };
+import medicationAlerts from '../../data/medication-alerts.json' with { type: 'json' };
 
 export interface DocumentType {
   typeCode: string;
@@ -25,3 +26,25 @@ export interface AccessMatrix {
   exceptions: { typeCode: string; readableBy: string[] }[];
 }
 export const defaultAccessMatrix: AccessMatrix = accessMatrix;
+
+/**
+ * The medication-alert rules of data/medication-alerts.json, as the file holds them: the fields of a
+ * rule beyond its id, title, severity and kind depend on its kind, and the medication review
+ * (domain/claims/medication-review.ts) reads and checks them, skipping a kind it does not know.
+ */
+export interface MedicationAlertRuleData {
+  id: string;
+  title: string;
+  severity: string;
+  kind: string;
+  readonly [field: string]: unknown;
+}
+export interface MedicationAlertRules {
+  version: string;
+  /** Days one dispensation covers (its quantity may say more). */
+  coverDays: number;
+  /** Days of dispensations the review looks at, ending today. */
+  windowDays: number;
+  rules: readonly MedicationAlertRuleData[];
+}
+export const medicationAlertRules: MedicationAlertRules = medicationAlerts;

@@ -81,3 +81,16 @@ export const traceActor = (actor: Actor): TraceActor => {
       return { kind: 'anonymous' };
   }
 };
+
+export interface TraceView {
+  at: string;
+  actor: { kind: Trace['actor']['kind']; id?: string; profession?: string };
+  action: string;
+  mode: Trace['mode'];
+  documentId?: string;
+  subjectId?: string;
+  hiddenFrom?: Trace['hiddenFrom'];
+  outcome: TraceOutcome;
+  requestId?: string;
+  code?: string;
+}

@@ -5,7 +5,7 @@
  */
 import type { $ZodType, output } from 'zod/v4/core';
 import type { Actor } from '#domain/actor';
-import type { CryptoDeps } from '#platform/deps-data';
+import type { AwsClients, CryptoDeps } from '#platform/deps-data';
 import type { CapabilityManifest } from './capability.ts';
 import type { Route } from './route.ts';
 
@@ -53,7 +53,7 @@ export interface CapabilityDef<D> {
    * Adds the capability's own stores to the shared dependencies. Its Lambda entry and the local
    * runtime (which serves every capability from one set of shared dependencies) both call it.
    */
-  own?: (shared: CryptoDeps) => D;
+  own?: (shared: CryptoDeps & AwsClients) => D;
 }
 
 /**
@@ -64,7 +64,11 @@ export interface CapabilityDef<D> {
  */
 export const defineCapability =
   <D>() =>
-  <const Routes extends readonly Route[]>(manifest: CapabilityManifest & { routes: Routes }, handlers: Handlers<Routes, D>, own?: (shared: CryptoDeps) => D): CapabilityDef<D> => ({
+  <const Routes extends readonly Route[]>(
+    manifest: CapabilityManifest & { routes: Routes },
+    handlers: Handlers<Routes, D>,
+    own?: (shared: CryptoDeps & AwsClients) => D,
+  ): CapabilityDef<D> => ({
     name: manifest.name,
     manifest: manifest.routes,
     routes: handlers as unknown as CapabilityDef<D>['routes'],

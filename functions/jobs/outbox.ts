@@ -5,6 +5,7 @@
 import type { DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-lambda';
 import { dynamoClient, kmsClient, snsClient } from '#adapters/aws';
 import { DataKeyCache } from '#adapters/envelope';
+import type {} from '#domain/ports';
 import { KeyRing } from '#adapters/keyring';
 import { DynamoOutbox, outboxMessageRef } from '#adapters/outbox-dispatch';
 import { ProfessionalMessenger, SmsSender } from '#adapters/sms';

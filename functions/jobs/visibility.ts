@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { dynamoClient, kmsClient } from '#adapters/aws';
 import { DocumentStore } from '#capabilities/documents/store';
 import { DataKeyCache } from '#adapters/envelope';
+import type {} from '#domain/ports';
 import { KeyRing } from '#adapters/keyring';
 import { RecordStore } from '#adapters/record-store';
 import { DynamoVisibilityStore } from '#capabilities/documents/visibility-store';

@@ -17,7 +17,8 @@ import documentTypes from '../../data/document-types.json' with { type: 'json' }
 import { ensureTable } from '../../bin/local-aws.ts';
 import { dynamoClient } from '#adapters/aws';
 import { DocumentStore, LIST_EVALUATION, toStoredDocument, type NewDocument, type StoredDocument } from '../../functions/capabilities/documents/store.ts';
-import { seal, type DataKey } from '#adapters/envelope';
+import { seal } from '#adapters/envelope';
+import type { DataKey } from '#domain/ports';
 import { keyItem, keys } from '#adapters/table';
 import { documentReader, type DocumentLabels, type DocumentStatus, type RecordFacts, type Standing } from '#domain/access-policy';
 import type { Actor } from '#domain/actor';

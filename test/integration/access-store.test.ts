@@ -3,15 +3,17 @@
  * authorization (or block), emergency access and first access read in one Query, the writes that
  * change them, the sealed emergency reason, and the list of authorizations.
  */
+import { ConditionsRefused } from '#domain/errors';
 import { GetItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AccessStore } from '../../functions/adapters/access-store.ts';
-import { DataKeyCache, open, SealedValueError, type DataKey } from '../../functions/adapters/envelope.ts';
+import { DataKeyCache, open, SealedValueError } from '../../functions/adapters/envelope.ts';
+import type { DataKey } from '../../functions/domain/ports.ts';
 import { KeyRing } from '../../functions/adapters/keyring.ts';
 import { RecordStore } from '../../functions/adapters/record-store.ts';
 import { keyItem, keys } from '../../functions/adapters/table.ts';
 import { tracePut } from '../../functions/adapters/trace-store.ts';
-import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
+import { transact } from '../../functions/adapters/transactions.ts';
 import { systemClock } from '../../functions/domain/ports.ts';
 import { emulator } from '../support/aws.ts';
 import { recordCalls } from '../support/faults.ts';

@@ -6,7 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ClaimStore } from '../../functions/capabilities/claims/store.ts';
-import { DataKeyCache, SealedValueError, type DataKey } from '../../functions/adapters/envelope.ts';
+import { DataKeyCache, SealedValueError } from '../../functions/adapters/envelope.ts';
+import type { DataKey } from '../../functions/domain/ports.ts';
 import { KeyRing } from '../../functions/adapters/keyring.ts';
 import { addMonths, type ClaimLine } from '../../functions/domain/claims/lines.ts';
 import { systemClock } from '../../functions/domain/ports.ts';

@@ -4,16 +4,19 @@
  * the uploads job (the chunks of deposits that never committed are removed). Each test has its own
  * table, since a sweep looks at every record of the table.
  */
+import { ConditionsRefused } from '#domain/errors';
 import { randomBytes } from 'node:crypto';
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { makeLogger } from '../../functions/adapters/logger.ts';
 import { describe, expect, it } from 'vitest';
 import { DocumentStore, type NewDocument, type StoredDocument } from '../../functions/capabilities/documents/store.ts';
-import { DataKeyCache, open, type DataKey } from '../../functions/adapters/envelope.ts';
+import { DataKeyCache, open } from '../../functions/adapters/envelope.ts';
+import type { DataKey } from '../../functions/domain/ports.ts';
 import { KeyRing } from '../../functions/adapters/keyring.ts';
-import { RecordStore, type NewRecord, type Representative } from '../../functions/adapters/record-store.ts';
+import { RecordStore } from '../../functions/adapters/record-store.ts';
+import type { NewRecord, Representative } from '../../functions/domain/records.ts';
 import { keyItem, keys } from '../../functions/adapters/table.ts';
-import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
+import { transact } from '../../functions/adapters/transactions.ts';
 import { DynamoUploadsStore } from '../../functions/capabilities/documents/uploads-store.ts';
 import { UploadsJob } from '../../functions/domain/jobs/uploads.ts';
 import { DynamoVisibilityStore } from '../../functions/capabilities/documents/visibility-store.ts';

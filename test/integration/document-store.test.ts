@@ -4,14 +4,16 @@
  * document and index, listing pages, keyed title tokens, and the conditions that refuse stale or
  * repeated changes.
  */
+import { ConditionsRefused } from '#domain/errors';
 import { randomBytes } from 'node:crypto';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DocumentStore, titleToken, type NewDocument, type StoredDocument } from '../../functions/capabilities/documents/store.ts';
-import { DataKeyCache, SealedValueError, type DataKey } from '../../functions/adapters/envelope.ts';
+import { DataKeyCache, SealedValueError } from '../../functions/adapters/envelope.ts';
+import type { DataKey } from '../../functions/domain/ports.ts';
 import { KeyRing } from '../../functions/adapters/keyring.ts';
 import { keyItem, keys } from '../../functions/adapters/table.ts';
-import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
+import { transact } from '../../functions/adapters/transactions.ts';
 import { CHUNK_BYTES, NO_LABELS, searchWords } from '../../functions/domain/documents.ts';
 import { systemClock } from '../../functions/domain/ports.ts';
 import { emulator, partitionItems } from '../support/aws.ts';

@@ -1,10 +1,12 @@
 /** Login counters and one-time-code challenges: every invariant is a conditional write, checked on the emulator, under concurrency. */
+import { ConditionsRefused } from '#domain/errors';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { N, S } from '../../functions/adapters/attributes.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LoginStore, type Challenge } from '../../functions/adapters/login-store.ts';
+import { LoginStore } from '../../functions/adapters/login-store.ts';
+import type { Challenge } from '../../functions/domain/login.ts';
 import { keyItem, keys } from '../../functions/adapters/table.ts';
-import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
+import { transact } from '../../functions/adapters/transactions.ts';
 import {
   CODE_TTL_MS,
   FREE_ATTEMPTS,

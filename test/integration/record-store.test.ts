@@ -1,12 +1,15 @@
 /** The creation transaction's invariants, straight against the emulator's DynamoDB. */
+import { ConditionsRefused } from '#domain/errors';
 import { GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DataKeyCache } from '../../functions/adapters/envelope.ts';
 import { KeyRing } from '../../functions/adapters/keyring.ts';
 import { LoginStore } from '../../functions/adapters/login-store.ts';
-import { RecordStore, openRecord, type NewRecord } from '../../functions/adapters/record-store.ts';
+import { RecordStore } from '../../functions/adapters/record-store.ts';
+import { openRecord } from '../../functions/adapters/record-sealing.ts';
+import type { NewRecord } from '../../functions/domain/records.ts';
 import { keyItem, keys } from '../../functions/adapters/table.ts';
-import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
+import { transact } from '../../functions/adapters/transactions.ts';
 import { systemClock } from '../../functions/domain/ports.ts';
 import { emulator } from '../support/aws.ts';
 

@@ -3,16 +3,18 @@
  * which order, what stays, and how an interrupted destruction resumes. Each test has its own table,
  * since a sweep looks at every record of the table.
  */
+import { ConditionsRefused } from '#domain/errors';
 import { GetItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { makeLogger } from '../../functions/adapters/logger.ts';
 import { describe, expect, it } from 'vitest';
 import { DataKeyCache } from '../../functions/adapters/envelope.ts';
 import { KeyRing } from '../../functions/adapters/keyring.ts';
-import { RecordStore, type NewRecord } from '../../functions/adapters/record-store.ts';
+import { RecordStore } from '../../functions/adapters/record-store.ts';
+import type { NewRecord } from '../../functions/domain/records.ts';
 import { DynamoRetentionStore } from '../../functions/adapters/retention.ts';
 import { RetentionJob } from '../../functions/domain/jobs/retention.ts';
 import { keyItem, keys } from '../../functions/adapters/table.ts';
-import { ConditionsRefused, transact } from '../../functions/adapters/transactions.ts';
+import { transact } from '../../functions/adapters/transactions.ts';
 import { retainUntil } from '../../functions/domain/lifecycle.ts';
 import { systemClock } from '../../functions/domain/ports.ts';
 import { emulator } from '../support/aws.ts';

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { DataKeyCache, open, openJson, seal, sealJson, SealedValueError, type DataKey } from '../../functions/adapters/envelope.ts';
+import { DataKeyCache, open, openJson, seal, sealJson, SealedValueError } from '../../functions/adapters/envelope.ts';
+import type { DataKey } from '../../functions/domain/ports.ts';
 
 const key = (dmpId: string, version = 1): DataKey => ({ dmpId, version, material: randomBytes(32) });
 

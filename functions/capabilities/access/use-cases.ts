@@ -4,10 +4,9 @@
  * regulation), and the access log. Decisions are the access policy's; every change is traced in
  * its own transaction, with the notifications it causes.
  */
-import { tracePage, tracedDocumentLabels, type TraceView } from '#adapters/trace-store';
-import type { LabelledWrite } from '#adapters/transactions';
-import { ConditionsRefused, transact } from '#adapters/transactions';
-import { EMERGENCY_NOTICE, emergencyNoticeWrite, smsBudgetExhausted, smsBudgetWrites } from '#adapters/sms-budget';
+import type { TraceView } from '#domain/trace';
+import type { Write } from '#domain/ports';
+import { EMERGENCY_NOTICE } from '#domain/stores';
 import { EMERGENCY_NOTICE_WINDOWS, emergencyNoticeCutoff, emergencyNoticeDue } from '#domain/sms-budget';
 import {
   EMERGENCY_ACCESS_MS,
@@ -19,7 +18,7 @@ import {
   showsTracedDocument,
   type Relation,
 } from '#domain/access-policy';
-import { refuse } from '#domain/errors';
+import { refuse, ConditionsRefused } from '#domain/errors';
 import { assertOpenForChange } from '#domain/lifecycle';
 import { traceActor } from '#domain/trace';
 import type { CryptoDeps } from '#platform/deps-data';
@@ -76,7 +75,7 @@ const removeProfessional: Handler<'removeProfessional'> = async (call, deps) => 
   assertOpenForChange(record.status);
   const now = deps.clock.now();
   try {
-    await transact(deps.db, [
+    await deps.transactions.commit([
       deps.access.removeAuthorizationWrite(record.dmpId, professionalId),
       traceWrite(deps, call, record.dmpId, 'authorization.remove', now, { mode: 'normal', subjectId: professionalId }),
     ]);
@@ -104,7 +103,10 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
     // the attending physician: the patient's choice stays as it is), traced.
     if (request.patientConsent) {
       try {
-        await transact(deps.db, [deps.records.authorizationWrite(dmpId, actor.id, now, 'consultation'), traceWrite(deps, call, dmpId, 'access.consent', now, { mode: 'normal' })]);
+        await deps.transactions.commit([
+          deps.records.authorizationWrite(dmpId, actor.id, now, 'consultation'),
+          traceWrite(deps, call, dmpId, 'access.consent', now, { mode: 'normal' }),
+        ]);
       } catch (error) {
         if (error instanceof ConditionsRefused && error.labels.has('authorization')) refuse('forbidden', 'blocked', 'The patient has blocked you from this record.');
         throw error;
@@ -122,15 +124,15 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
   const until = new Date(now.getTime() + EMERGENCY_ACCESS_MS);
   const key = await opened.key();
   const mobiles = holderMobiles(key, record, now);
-  const notice: LabelledWrite[] =
+  const notice: Write[] =
     mobiles.length > 0 && emergencyNoticeDue(standing.emergency, standing.emergencyNoticeAt, now)
       ? [
           ...mobiles.map((to) => notify(deps, key, { to, template: 'emergency-access' }, now)),
-          emergencyNoticeWrite(deps.config.tableName, dmpId, actor.id, now, emergencyNoticeCutoff(now), until),
-          ...smsBudgetWrites(deps.config.tableName, dmpId, 'emergency', EMERGENCY_NOTICE_WINDOWS, now),
+          deps.smsBudgets.emergencyNoticeWrite(dmpId, actor.id, now, emergencyNoticeCutoff(now), until),
+          ...deps.smsBudgets.spendWrites(dmpId, 'emergency', EMERGENCY_NOTICE_WINDOWS, now),
         ]
       : [];
-  let writes: LabelledWrite[] = [
+  let writes: Write[] = [
     deps.access.emergencyWrite(key, actor.id, decision.mode, request.reason, now, until),
     traceWrite(deps, call, dmpId, 'access.emergency', now, { mode: decision.mode }),
     ...notice,
@@ -142,12 +144,12 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
   // patient, filled the record's cap): the access is declared without that part.
   for (;;) {
     try {
-      await transact(deps.db, writes);
+      await deps.transactions.commit(writes);
       break;
     } catch (error) {
       if (!(error instanceof ConditionsRefused)) throw error;
       const seen = error.labels.has('seen');
-      const told = error.labels.has(EMERGENCY_NOTICE) || smsBudgetExhausted(error, 'emergency', EMERGENCY_NOTICE_WINDOWS, now) !== undefined;
+      const told = error.labels.has(EMERGENCY_NOTICE) || deps.smsBudgets.exhausted(error, 'emergency', EMERGENCY_NOTICE_WINDOWS, now) !== undefined;
       if (!seen && !told) throw error;
       writes = writes.filter((w) => !(seen && w.label === 'seen') && !(told && notice.includes(w)));
     }
@@ -171,15 +173,15 @@ const accessLog: Handler<'accessLog'> = async (call, deps) => {
   // out while hidden; a page short of them reads on from where its Query stopped, so that the page
   // is the one a record without those documents would give.
   const items: TraceView[] = [];
-  let page = await tracePage(deps.db, deps.config.tableName, record.dmpId, wanted, cursor, only);
+  let page = await deps.traces.page(record.dmpId, wanted, cursor, only);
   for (let queries = 1; ; queries++) {
     const hidden = page.items.flatMap((t) => (t.documentId && !showsTracedDocument(call.actor, t.hiddenFrom) ? [t.documentId] : []));
-    const labels = hidden.length > 0 ? await tracedDocumentLabels(deps.db, deps.config.tableName, record.dmpId, hidden) : undefined;
+    const labels = hidden.length > 0 ? await deps.traces.documentLabels(record.dmpId, hidden) : undefined;
     const shown = page.items.filter((t) => !t.documentId || showsTrace(call.actor, t.hiddenFrom, labels?.get(t.documentId)));
     items.push(...shown);
     const leftOut = shown.length < page.items.length;
     if (!leftOut || items.length >= wanted || !page.nextCursor || queries === MAX_LOG_QUERIES) break;
-    page = await tracePage(deps.db, deps.config.tableName, record.dmpId, wanted - items.length, page.nextCursor, only);
+    page = await deps.traces.page(record.dmpId, wanted - items.length, page.nextCursor, only);
   }
   // Reading the whole log is itself an access to the record: traced, for professionals.
   if (call.actor.kind === 'professional' && decision.scope === 'all') {

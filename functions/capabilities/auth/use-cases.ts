@@ -6,17 +6,18 @@
  * Also the desk's reissue of a patient's credentials.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { openRecord, type StoredRecord } from '#adapters/record-store';
+import { openRecord } from '#adapters/record-sealing';
+import type { StoredRecord } from '#domain/records';
 import { hashPassword, verifyPassword } from '#adapters/passwords';
-import { renderText, sentLogPut } from '#adapters/outbox-store';
-import { ConditionsRefused, transact, type LabelledWrite } from '#adapters/transactions';
+import { renderText } from '#domain/notifications';
+import type { Write } from '#domain/ports';
 import { isRecordHolder } from '#domain/actor';
 import { passwordProblem } from '#domain/password-policy';
 import { adulthood, isMinorOn } from '#domain/dates';
-import { refuse } from '#domain/errors';
+import { refuse, ConditionsRefused } from '#domain/errors';
 import { newLoginId, newProvisionalPassword } from '#domain/identifiers';
 import { CODE_TTL_MS, loginRefusal, newChallengeId, newLoginCode, retryAfterSeconds, sourceGroup } from '#domain/login';
-import type { AccountReservation, SourceReservation } from '#adapters/login-store';
+import type { AccountReservation, SourceReservation } from '#domain/login';
 import type { AuthDeps } from './deps.ts';
 import { HttpProblem } from '#platform/problem';
 import { defineCapability, type HandlerOf } from '#http/define-capability';
@@ -100,7 +101,7 @@ const patientLogin: Handler<'patientLogin'> = async (call, deps) => {
   const expiresAt = new Date(now.getTime() + CODE_TTL_MS);
   // The code is sent before the challenge exists: if sending fails, no usable challenge remains.
   await deps.sms.send(mobile, renderText('login-code', { code }));
-  await transact(deps.db, [
+  await deps.transactions.commit([
     deps.logins.challengePut(
       {
         challengeId,
@@ -115,7 +116,7 @@ const patientLogin: Handler<'patientLogin'> = async (call, deps) => {
       },
       now,
     ),
-    { label: 'sent-log', item: sentLogPut(deps.config.tableName, login.dmpId, 'login-code', now, eventId(deps)) },
+    deps.notifications.sentLog(login.dmpId, 'login-code', now, eventId(deps)),
   ]);
   return { status: 202, body: { challengeId, expiresAt: expiresAt.toISOString() } };
 };
@@ -145,7 +146,7 @@ const patientVerify: Handler<'patientVerify'> = async (call, deps) => {
       : { kind: 'representative' as const, dmpId: challenge.dmpId, loginId: challenge.loginId };
   try {
     // The completed login clears the login id's count (the attempt just reserved included).
-    await transact(deps.db, [
+    await deps.transactions.commit([
       deps.logins.challengeUse(challengeId, now),
       deps.logins.clearFailuresWrite(challenge.loginId),
       traceWrite(deps, { actor, requestId: call.requestId }, challenge.dmpId, 'session.open', now),
@@ -193,7 +194,7 @@ const patientPassword: Handler<'patientPassword'> = async (call, deps) => {
   if (weak) refuse('refused', 'weak-password', weak);
   if (newPassword === currentPassword) refuse('refused', 'same-password', 'The new password must differ from the current one.');
   try {
-    await transact(deps.db, [
+    await deps.transactions.commit([
       deps.logins.passwordChange(actor.loginId, login.passwordHash, await hashPassword(newPassword), now),
       // Every session of this login opened until now ends with the old password.
       deps.records.passwordChangedWrite(actor.dmpId, actor.loginId, now),
@@ -224,7 +225,7 @@ const reissueCredentials: Handler<'reissueCredentials'> = async (call, deps) => 
   const loginId = newLoginId(bytes);
   const provisionalPassword = newProvisionalPassword(bytes);
   const existing = await deps.logins.ofRecord(dmpId);
-  const writes: LabelledWrite[] = [
+  const writes: Write[] = [
     ...existing.flatMap((l) => deps.logins.loginDeletes(dmpId, l.loginId)),
     ...deps.logins.loginPuts(dmpId, { loginId, actor: 'patient', passwordHash: await hashPassword(provisionalPassword), mustChangePassword: true }, now),
     // Every session opened until now ends with the logins it replaces.
@@ -234,7 +235,7 @@ const reissueCredentials: Handler<'reissueCredentials'> = async (call, deps) => 
   if (contact.mobile) {
     writes.push(notify(deps, key, { to: contact.mobile, template: 'credentials-reissued' }, now));
   }
-  await transact(deps.db, writes);
+  await deps.transactions.commit(writes);
   return { status: 201, body: { loginId, provisionalPassword } };
 };
 

@@ -3,7 +3,7 @@
  * applies. Its function (and the local runtime, and the bulk import) build them from the shared ones.
  */
 import { defaultAccessMatrix, type AccessMatrix } from '#domain/reference-data';
-import type { CryptoDeps } from '#platform/deps-data';
+import type { AwsClients, CryptoDeps } from '#platform/deps-data';
 import { ClaimStore } from './store.ts';
 
 export interface ClaimsDeps extends CryptoDeps {
@@ -12,7 +12,7 @@ export interface ClaimsDeps extends CryptoDeps {
   matrix: AccessMatrix;
 }
 
-export const withClaims = <D extends CryptoDeps>(base: D): D & ClaimsDeps => ({
+export const withClaims = <D extends CryptoDeps & Pick<AwsClients, 'db'>>(base: D): D & ClaimsDeps => ({
   ...base,
   claims: new ClaimStore(base.db, base.config.tableName),
   matrix: defaultAccessMatrix,

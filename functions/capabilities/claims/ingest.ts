@@ -28,12 +28,11 @@
  * A failure (DynamoDB, KMS) anywhere fails the run; running the same batch again completes it.
  */
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { BATCH_ID, checkLine, checkPatient, MAX_PATIENTS_PER_BATCH, type ClaimLine } from '#domain/claims/lines';
 import { isoDate } from '#domain/dates';
 import { refuse } from '#domain/errors';
 import { decideClaimsWrite } from '#domain/access-policy';
-import { tracePut } from '#adapters/trace-store';
+import type { Trace } from '#domain/trace';
 import { canonicalJson } from '#http/canonical';
 import type { ClaimsDeps } from './deps.ts';
 
@@ -170,27 +169,21 @@ const ingestPatient = async (ctx: RunContext, index: number, raw: unknown): Prom
   return result('stored', accepted, duplicate);
 };
 
-/** The patient's trace of this batch, at most once: a conditional put on a key the same for every run. */
+/** The patient's trace of this batch, at most once: a conditional put (Traces.append) on a key the same for every run. */
 const traceUpdate = async (ctx: RunContext, dmpId: string): Promise<void> => {
   const { deps } = ctx;
-  const put = tracePut(
-    deps.config.tableName,
-    dmpId,
-    {
-      actor: { kind: 'insurer', ...(ctx.source.clientId ? { id: ctx.source.clientId } : {}) },
-      action: 'claims.update',
-      mode: 'normal',
-      outcome: 'allowed',
-      ...(ctx.source.requestId ? { requestId: ctx.source.requestId } : {}),
-    },
-    ctx.startedAt,
-    traceIdOf(ctx.batchId),
-  ).Put;
-  if (!put) throw new Error('a trace is a put');
+  const trace: Trace = {
+    actor: { kind: 'insurer', ...(ctx.source.clientId ? { id: ctx.source.clientId } : {}) },
+    action: 'claims.update',
+    mode: 'normal',
+    outcome: 'allowed',
+    ...(ctx.source.requestId ? { requestId: ctx.source.requestId } : {}),
+  };
   try {
-    await deps.db.send(new PutItemCommand(put));
+    await deps.traces.append(dmpId, trace, ctx.startedAt, traceIdOf(ctx.batchId));
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    // Another run of the batch wrote it first: the trace exists, once.
+    if ((error as Error | undefined)?.name !== 'ConditionalCheckFailedException') throw error;
   }
 };
 

@@ -30,7 +30,8 @@ import {
 import { expiresAt, type ClaimLine } from '#domain/claims/lines';
 import { B, BOOL, N, S, bin, bool, epochSeconds, str, type Item } from '#adapters/attributes';
 import { decodeCursor, encodeCursor } from '#adapters/cursor';
-import { openJson, sealJson, type DataKey } from '#adapters/envelope';
+import { openJson, sealJson } from '#adapters/envelope';
+import type { DataKey } from '#domain/ports';
 import { keyItem, keys } from '#adapters/table';
 import type { LabelledWrite } from '#adapters/transactions';
 

@@ -5,7 +5,7 @@
  */
 import { DocumentStore } from './store.ts';
 import { defaultAccessMatrix, type AccessMatrix } from '#domain/reference-data';
-import type { CryptoDeps } from '#platform/deps-data';
+import type { AwsClients, CryptoDeps } from '#platform/deps-data';
 
 export interface DocumentDeps extends CryptoDeps {
   documents: DocumentStore;
@@ -13,7 +13,7 @@ export interface DocumentDeps extends CryptoDeps {
   matrix: AccessMatrix;
 }
 
-export const withDocuments = <D extends CryptoDeps>(base: D): D & DocumentDeps => ({
+export const withDocuments = <D extends CryptoDeps & AwsClients>(base: D): D & DocumentDeps => ({
   ...base,
   documents: new DocumentStore(base.db, base.config.tableName),
   matrix: defaultAccessMatrix,

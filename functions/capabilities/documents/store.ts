@@ -34,7 +34,8 @@ import type { DocumentFacts, DocumentLabels, DocumentStatus } from '#domain/acce
 import { abandonAt, chunksOf, DOCUMENT_ID } from '#domain/documents';
 import { B, BOOL, N, S, bin, bool, num, required, str, type Item } from '#adapters/attributes';
 import { decodeCursor, encodeCursor } from '#adapters/cursor';
-import { open, seal, type DataKey } from '#adapters/envelope';
+import { open, seal } from '#adapters/envelope';
+import type { DataKey } from '#domain/ports';
 import { DOCUMENT_SHARDS, keyItem, keys, shardOf, uploadsPartition, visibilityPartition } from '#adapters/table';
 import type { LabelledWrite } from '#adapters/transactions';
 

@@ -3,10 +3,10 @@
  * decision is the access policy's; every action is traced in its own transaction, and a read is
  * traced before its content leaves.
  */
-import { ConditionsRefused, transact, type LabelledWrite } from '#adapters/transactions';
+import type { Write } from '#domain/ports';
 import type { StoredDocument } from './store.ts';
 import { titleToken } from './store.ts';
-import type { DataKey } from '#adapters/envelope';
+import type { DataKey } from '#domain/ports';
 import {
   decideDeposit,
   decideDocumentChange,
@@ -19,7 +19,7 @@ import {
 } from '#domain/access-policy';
 import { actorRef } from '#domain/actor';
 import { MAX_CONTENT_BYTES, MAX_VERSIONS, NO_LABELS, chunkCount, decodeBase64, newDocumentId, noticeAt, searchWords } from '#domain/documents';
-import { refuse } from '#domain/errors';
+import { refuse, ConditionsRefused } from '#domain/errors';
 import { documentType } from '#domain/reference-data';
 import { withDocuments, type DocumentDeps } from './deps.ts';
 import { HttpProblem } from '#platform/problem';
@@ -104,17 +104,17 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
   };
   const response = { documentId, version, status: 'current' as const };
   const staged = await deps.documents.stageChunks(key, doc, now);
-  const writes: LabelledWrite[] = [
+  const writes: Write[] = [
     ...deps.documents.commitWrites(key, doc, staged, searchWords(body.title)),
     traceWrite(deps, call, dmpId, 'document.deposit', now, traceDetails('normal', documentId, finalLabels)),
     // The new version's labels become the document's: every earlier version takes them.
     ...(previous ? deps.documents.supersedeWrites(dmpId, previous, finalLabels) : []),
-    ...(idem ? [{ label: 'idempotency', item: deps.idempotency.put(scope, idem.key, idem.hash, key, { status: 201, body: response }, now) }] : []),
+    ...(idem ? [deps.idempotency.put(scope, idem.key, idem.hash, key, { status: 201, body: response }, now)] : []),
     // Committed only if the record is still active and the author not blocked: a closure or a block that lands first wins.
     ...opened.guards(),
   ];
   try {
-    await transact(deps.db, writes);
+    await deps.transactions.commit(writes);
   } catch (error) {
     if (!(error instanceof ConditionsRefused)) throw error;
     // Refused, the deposit must leave nothing: what it staged goes now (else the uploads job's).

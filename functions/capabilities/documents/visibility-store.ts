@@ -4,18 +4,20 @@
  * of their next step, found with a Query; each step is one conditional transaction on the revision
  * that was read (the notice with its SMS in the outbox, the reveal with its trace).
  */
+import { ConditionsRefused } from '#domain/errors';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { newEventId } from '#domain/identifiers';
 import type { DocumentRef, HiddenDocument, VisibilityStore } from '#domain/jobs/visibility';
-import type { Random } from '#domain/ports';
+import type { KeyRing, Random } from '#domain/ports';
+import type { Records } from '#domain/stores';
 import type { DocumentStore, StoredDocument } from './store.ts';
-import type { KeyRing } from '#adapters/keyring';
 import { outboxPut } from '#adapters/outbox-store';
-import { holderMobiles, type RecordStore, type StoredRecord } from '#adapters/record-store';
+import { holderMobiles } from '#adapters/record-sealing';
+import type { StoredRecord } from '#domain/records';
 import { dueEntries } from '#adapters/due-queue';
 import { DOCUMENT_SHARDS, dmpIdOfPk, visibilityPartition } from '#adapters/table';
 import { tracePut } from '#adapters/trace-store';
-import { ConditionsRefused, transact, type LabelledWrite } from '#adapters/transactions';
+import { transact, type LabelledWrite } from '#adapters/transactions';
 
 /** A document as read, with its record (whose data key and holders the notice needs). */
 export interface LoadedDocument extends HiddenDocument {
@@ -26,7 +28,7 @@ export interface LoadedDocument extends HiddenDocument {
 export interface VisibilityStoreDeps {
   db: DynamoDBClient;
   tableName: string;
-  records: RecordStore;
+  records: Pick<Records, 'load'>;
   documents: DocumentStore;
   keyRing: KeyRing;
   random: Random;

@@ -4,9 +4,10 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { openJson, sealJson } from '#adapters/envelope';
-import { ConditionsRefused, transact, type LabelledWrite } from '#adapters/transactions';
-import { smsBudgetExhausted, smsBudgetWrites } from '#adapters/sms-budget';
-import { openRecord, type Contact, type EmergencyAccess, type LoginToCreate, type RecordStore, type Representative, type StoredRecord } from '#adapters/record-store';
+import type { Write } from '#domain/ports';
+import type { SettingsChange } from '#domain/stores';
+import { openRecord } from '#adapters/record-sealing';
+import type { Contact, EmergencyAccess, LoginToCreate, Representative, StoredRecord } from '#domain/records';
 import { assertClosable, assertOpenForChange, assertReactivation, retainUntil } from '#domain/lifecycle';
 import { CODE_TTL_MS, MAX_CODE_ATTEMPTS, newLoginCode, retryAfterSeconds } from '#domain/login';
 import { MOBILE_CODE_WINDOWS } from '#domain/sms-budget';
@@ -16,7 +17,7 @@ import { accessRecord, commit, eventId, notify, replayed, traceRead, traceWrite 
 import { actorRef } from '#domain/actor';
 import { creationCodeOpens, planCreation } from '#domain/creation';
 import { passwordProblem } from '#domain/password-policy';
-import { refuse } from '#domain/errors';
+import { refuse, ConditionsRefused } from '#domain/errors';
 import { newCreationCode, newDmpId, newEventId, newLoginId, newProvisionalPassword } from '#domain/identifiers';
 import { traceActor } from '#domain/trace';
 import { isoMonth } from '#domain/dates';
@@ -105,7 +106,7 @@ const createRecord: Handler<'createRecord'> = async (call, deps) => {
       creationCode: codeHash ? { hash: codeHash, insHash } : undefined,
       notifications: recipients.map((to) => ({ message: { to, template: 'record-created' as const }, id: newEventId(bytes) })),
       trace: { trace: { actor: traceActor(call.actor), action: 'record.create', mode: 'normal', outcome: 'allowed', requestId: call.requestId }, id: newEventId(bytes) },
-      extra: idem ? [{ label: 'idempotency', item: deps.idempotency.put(scope, idem.key, idem.hash, key, { status: 201, body: response }, now) }] : [],
+      extra: idem ? [deps.idempotency.put(scope, idem.key, idem.hash, key, { status: 201, body: response }, now)] : [],
     });
   } catch (error) {
     deps.keyRing.forget(dmpId);
@@ -246,9 +247,9 @@ const updateSettings: Handler<'updateSettings'> = async (call, deps) => {
   const emergencyAccess = { ...record.emergencyAccess, ...body.emergencyAccess };
   const nextContact: Contact = { ...contact, ...(body.contact && 'email' in body.contact ? { email: body.contact.email } : {}) };
   const newMobile = body.contact?.mobile !== undefined && body.contact.mobile !== contact.mobile ? body.contact.mobile : undefined;
-  const writes: LabelledWrite[] = [];
+  const writes: Write[] = [];
   let pending: { expiresAt: string } | undefined;
-  let pendingMobile: Parameters<RecordStore['settingsWrite']>[2]['pendingMobile'];
+  let pendingMobile: SettingsChange['pendingMobile'];
   if (newMobile) {
     const id = eventId(deps);
     const code = newLoginCode((n) => deps.random.bytes(n));
@@ -262,7 +263,7 @@ const updateSettings: Handler<'updateSettings'> = async (call, deps) => {
     pending = { expiresAt: expiresAt.toISOString() };
     writes.push(
       notify(deps, key, { to: newMobile, template: 'mobile-code', params: { code } }, now),
-      ...smsBudgetWrites(deps.config.tableName, record.dmpId, 'mobile-code', MOBILE_CODE_WINDOWS, now),
+      ...deps.smsBudgets.spendWrites(record.dmpId, 'mobile-code', MOBILE_CODE_WINDOWS, now),
     );
   }
   writes.push(
@@ -274,10 +275,10 @@ const updateSettings: Handler<'updateSettings'> = async (call, deps) => {
     traceWrite(deps, call, record.dmpId, 'settings.update', now),
   );
   try {
-    await transact(deps.db, writes);
+    await deps.transactions.commit(writes);
   } catch (error) {
     // Codes sent to new mobiles are capped per record: past the cap, nothing changes and nothing is sent.
-    const until = smsBudgetExhausted(error, 'mobile-code', MOBILE_CODE_WINDOWS, now);
+    const until = deps.smsBudgets.exhausted(error, 'mobile-code', MOBILE_CODE_WINDOWS, now);
     if (until) {
       throw new HttpProblem(429, 'Too many mobile changes on this record for now: no code was sent. Retry after the delay given.', {
         code: 'sms-limit',
