@@ -31,6 +31,10 @@ export type TraceAction =
   /** The Assurance Maladie's sync added lines to the reimbursement history (one per patient and batch). */
   | 'claims.update'
   | 'claims.read'
+  /** The care team drawn from the history and the deposits (GET …/care-team). */
+  | 'claims.care-team'
+  /** The medication review drawn from the history (GET …/medication-review). */
+  | 'claims.medication-review'
   /** The patient masked or unmasked the reimbursement history from professionals. */
   | 'claims.visibility';
 

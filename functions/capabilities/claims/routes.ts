@@ -48,6 +48,32 @@ export const CLAIMS_ROUTES = [
     responses: { 200: { description: 'The mask now', schema: s.ClaimsVisibility } },
     errors: [404, 409],
   },
+  {
+    id: 'readCareTeam',
+    method: 'GET',
+    path: '/v1/records/{dmpId}/care-team',
+    capability: 'claims',
+    callers: ['patient', 'representative', 'professional'],
+    summary: 'The care team: who prescribed, performed care or deposited documents in the last 12 months; every read is traced',
+    description:
+      'The professionals (by id) and structures (by FINESS, when a line names no performing professional) named by the history’s lines of the last 12 months and by the documents deposited in them that the caller may read, each with its first and last day, count, roles, and the profession and specialty codes the lines gave. The record’s holders also get the patient’s decision on each professional (authorized, blocked, expired, none) and the attending physician, so as to authorise or block from it. Who may read: as `GET …/claims` (representatives without the lines a minor keeps confidential; professionals under the matrix for class 60, the blocks and the patient’s mask).',
+    params: c.RecordParams,
+    responses: { 200: { description: 'The care team, the latest first', schema: s.CareTeam } },
+    errors: [404],
+  },
+  {
+    id: 'readMedicationReview',
+    method: 'GET',
+    path: '/v1/records/{dmpId}/medication-review',
+    capability: 'claims',
+    callers: ['patient', 'representative', 'professional'],
+    summary: 'The medicines dispensed in the last 90 days grouped by substance, and (for professionals) the medication-risk alerts; every read is traced',
+    description:
+      'Professionals who may read the history (as `GET …/claims`: the matrix for class 60, an authorization or an emergency access, not blocked, the patient’s mask) get the medicines and the alerts the rules of data/medication-alerts.json raise on them, each naming its rule, severity and the lines that raised it. The patient and the representatives (without the lines a minor keeps confidential) get the medicines only, no alerts.',
+    params: c.RecordParams,
+    responses: { 200: { description: 'The review', schema: s.MedicationReview } },
+    errors: [404],
+  },
 ] as const satisfies readonly Route[];
 
 /** The claims capability: its routes and what its function needs. */
@@ -55,14 +81,15 @@ export const CLAIMS = {
   name: 'claims',
   routes: CLAIMS_ROUTES,
   function: {
-    description: 'DMP reimbursed-care history: the Assurance Maladie’s batches, reading the history, the patient’s mask',
+    description: 'DMP reimbursed-care history: the Assurance Maladie’s batches, reading the history, the care team, the medication review, the patient’s mask',
     // Up to 500 patients a batch: INS lookups, lines sealed with AES-GCM, batch reads and writes.
     memorySize: 1024,
     // A batch: its record is put on condition then updated with its outcome; INS index and records
     // are read (GetItem, Query); lines are found with BatchGetItem and put with BatchWriteItem; one
     // trace per patient is a conditional PutItem. A read is a Query (and the mask, a GetItem) with
-    // its trace (and a first access's transaction); the mask is put in a transaction with its
-    // trace under the record's guards (ConditionCheck).
+    // its trace (and a first access's transaction); the care team also Queries the patient's
+    // decisions and the documents' clear metadata (author, date, labels); the mask is put in a
+    // transaction with its trace under the record's guards (ConditionCheck).
     items: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query', 'BatchGetItem', 'BatchWriteItem'],
     dataKey: [
       { operations: ['Decrypt'], contexts: ['record', 'keyedIndex'] },

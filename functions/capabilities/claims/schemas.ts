@@ -76,3 +76,81 @@ export const ClaimList = z.lazy(() =>
 );
 
 export const ClaimsVisibility = z.lazy(() => z.strictObject({ maskedToProfessionals: z.boolean() }));
+
+const Window = z.lazy(() => z.strictObject({ from: Day, to: Day }).check(z.meta({ description: 'The days read, both included (UTC)' })));
+const CareRole = z.lazy(() => z.enum(['prescriber', 'performer', 'author']));
+const careMember = {
+  firstDate: Day,
+  lastDate: Day,
+  count: count().check(z.meta({ description: 'Lines and deposits of the window naming it (a line naming it twice counts once)' })),
+  roles: z.array(CareRole),
+};
+
+export const CareTeam = z.lazy(() =>
+  z.strictObject({
+    window: Window,
+    items: z.array(
+      z.discriminatedUnion('kind', [
+        z.strictObject({
+          kind: z.literal('professional'),
+          id: ProfessionalId,
+          ...careMember,
+          professions: z.array(z.string()).check(z.meta({ description: 'Profession codes (TRE_G15) the lines gave' })),
+          specialties: z.array(z.string()),
+          authorization: z.optional(
+            z
+              .enum(['authorized', 'blocked', 'expired', 'none'])
+              .check(z.meta({ description: 'The patient’s decision on the professional now (shown to the record’s holders only)' })),
+          ),
+          attendingPhysician: z.optional(z.boolean().check(z.meta({ description: 'Shown to the record’s holders only' }))),
+        }),
+        z.strictObject({
+          kind: z.literal('structure'),
+          id: Finess,
+          ...careMember,
+          name: z.optional(z.string()),
+        }),
+      ]),
+    ),
+  }),
+);
+
+const Severity = z.lazy(() => z.enum(['high', 'medium', 'low', 'info']));
+
+export const MedicationReview = z.lazy(() =>
+  z.strictObject({
+    window: Window,
+    medicines: z.array(
+      z.strictObject({
+        substance: z.string().check(z.meta({ description: 'The active component’s code, or the product code of lines that name no component' })),
+        groupedBy: z.enum(['active-component', 'product-code']),
+        display: z.string().check(z.meta({ description: 'The product dispensed last' })),
+        lineIds: z.array(z.string()).check(z.meta({ description: 'The lines of the history that dispensed it, oldest first' })),
+        firstDispensed: Day,
+        lastDispensed: Day,
+        quantity: count().check(z.meta({ description: 'Boxes dispensed in the window' })),
+        prescriberIds: z.array(ProfessionalId),
+      }),
+    ),
+    alerts: z.optional(
+      z
+        .array(
+          z.strictObject({
+            ruleId: z.string(),
+            title: z.string(),
+            severity: Severity,
+            kind: z.string(),
+            lineIds: z.array(z.string()).check(z.meta({ description: 'The lines that raised it, oldest first' })),
+            substance: z.optional(z.string()),
+          }),
+        )
+        .check(z.meta({ description: 'For professionals only: the record’s holders get the medicines, not the alerts' })),
+    ),
+    skippedRules: z.optional(
+      z
+        .array(z.strictObject({ ruleId: z.string(), kind: z.string(), reason: z.string() }))
+        .check(z.meta({ description: 'For professionals only: rules of the data the review could not apply (an age rule without a birth date...)' })),
+    ),
+    rulesVersion: z.string().check(z.meta({ description: 'The version of data/medication-alerts.json applied' })),
+  }),
+);

@@ -10,7 +10,9 @@ import { defineCapability, type HandlerOf } from '#http/define-capability';
 import { accessRecord, commitGuarded, traceRead, traceWrite, type Subject } from '../common.ts';
 import type { ClaimsDeps } from './deps.ts';
 import { withClaims } from './deps.ts';
+import { readCareTeam } from './care-team.ts';
 import { assertClaimsWriter, ingestBatch } from './ingest.ts';
+import { readMedicationReview } from './medication-review.ts';
 import { CLAIMS, type CLAIMS_ROUTES } from './routes.ts';
 import type { StoredClaim } from './store.ts';
 
@@ -118,4 +120,4 @@ const setClaimsVisibility: Handler<'setClaimsVisibility'> = async (call, deps) =
   return { status: 200, body: { maskedToProfessionals: masked } };
 };
 
-export const capability = defineCapability<ClaimsDeps>()(CLAIMS, { submitClaimBatch, listClaims, setClaimsVisibility }, withClaims);
+export const capability = defineCapability<ClaimsDeps>()(CLAIMS, { submitClaimBatch, listClaims, setClaimsVisibility, readCareTeam, readMedicationReview }, withClaims);
