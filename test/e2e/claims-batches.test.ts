@@ -155,13 +155,15 @@ describe('POST /v1/claims/batches', () => {
       await pushBatch(api, await api.agent(), { batchId: batchId(), patients }),
       await pushBatch(api, (await activeSession(api, p)).token, { batchId: batchId(), patients }),
       await pushBatch(api, await api.insurer({ scope: 'claims:read' }), { batchId: batchId(), patients }),
+      // The insurer's client under another audience (the agents'), or signed as another issuer's: not the sync.
+      await pushBatch(api, await api.runtime.idp.issue({ kind: 'insurer', clientId: 'cnam-claims-sync' }, { audience: 'dmp-api' }), { batchId: batchId(), patients }),
       await api.call('POST', '/v1/claims/batches', {
         token: insurer,
         raw: JSON.stringify({ batchId: batchId(), patients: [{ ins: p.ins, lines: [labLine({ display: 'x'.repeat(6 * 1024 * 1024) })] }] }),
         headers: { 'content-type': 'application/json' },
       }),
     ];
-    expect(cases.map((c) => c.status)).toEqual([400, 400, 400, 400, 403, 403, 403, 401, 413]);
+    expect(cases.map((c) => c.status)).toEqual([400, 400, 400, 400, 403, 403, 403, 401, 401, 413]);
     for (const c of cases) expect(c.headers.get('content-type')).toContain('application/problem+json');
     expect(await claimItems(api, p.dmpId)).toHaveLength(0);
   });
