@@ -5,6 +5,7 @@
  * batch; only the insurer's token writes, and it reads nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../functions/capabilities/index.ts';
 import { accessLog } from '../support/documents.ts';
 import { batchId, claimItems, daysAgo, labLine, medicationLine, pushBatch, stayLine, tooOld } from '../support/claims.ts';
 import { randomIns } from '../support/fixtures.ts';
@@ -124,10 +125,21 @@ describe('POST /v1/claims/batches', () => {
     const second = await pushBatch(api, insurer, { batchId: batchId(), patients: [{ ins: p.ins, lines: [line, labLine()] }] });
     expect(second.body.lines).toEqual({ accepted: 1, duplicate: 1, rejected: 0 });
     expect(await claimItems(api, p.dmpId)).toHaveLength(2);
+    // The same patient twice in one batch: its line once, counted once.
+    const twice = await pushBatch(api, insurer, {
+      batchId: batchId(),
+      patients: [
+        { ins: p.ins, lines: [line] },
+        { ins: p.ins, lines: [line, stayLine()] },
+      ],
+    });
+    expect(twice.body.lines).toEqual({ accepted: 1, duplicate: 2, rejected: 0 });
+    expect(twice.body.patients.stored).toBe(2);
+    expect(await claimItems(api, p.dmpId)).toHaveLength(3);
 
     const { token } = await activeSession(api, p);
     const updates = (await accessLog(api, token, p.dmpId)).filter((t) => t.action === 'claims.update');
-    expect(updates).toHaveLength(2);
+    expect(updates).toHaveLength(3);
     expect(updates[0]?.actor.kind).toBe('insurer');
   });
 
@@ -143,13 +155,15 @@ describe('POST /v1/claims/batches', () => {
       await pushBatch(api, await api.agent(), { batchId: batchId(), patients }),
       await pushBatch(api, (await activeSession(api, p)).token, { batchId: batchId(), patients }),
       await pushBatch(api, await api.insurer({ scope: 'claims:read' }), { batchId: batchId(), patients }),
+      // The insurer's client under another audience (the agents'), or signed as another issuer's: not the sync.
+      await pushBatch(api, await api.runtime.idp.issue({ kind: 'insurer', clientId: 'cnam-claims-sync' }, { audience: 'dmp-api' }), { batchId: batchId(), patients }),
       await api.call('POST', '/v1/claims/batches', {
         token: insurer,
         raw: JSON.stringify({ batchId: batchId(), patients: [{ ins: p.ins, lines: [labLine({ display: 'x'.repeat(6 * 1024 * 1024) })] }] }),
         headers: { 'content-type': 'application/json' },
       }),
     ];
-    expect(cases.map((c) => c.status)).toEqual([400, 400, 400, 400, 403, 403, 403, 401, 413]);
+    expect(cases.map((c) => c.status)).toEqual([400, 400, 400, 400, 403, 403, 403, 401, 401, 413]);
     for (const c of cases) expect(c.headers.get('content-type')).toContain('application/problem+json');
     expect(await claimItems(api, p.dmpId)).toHaveLength(0);
   });
@@ -165,5 +179,16 @@ describe('POST /v1/claims/batches', () => {
     ] as const;
     for (const [method, path] of reads) expect((await api.call(method, path, { token: insurer })).status, path).toBe(403);
     expect((await api.call('POST', '/v1/records/search', { token: insurer, body: { ins: p.ins } })).status).toBe(403);
+  });
+
+  it('is refused by every route of the manifest but its own, with 403, whatever the route', async () => {
+    const p = await newPatient(api, doctor);
+    const others = ROUTES.filter((r) => !(r.callers as readonly string[]).includes('insurer'));
+    expect(others.length).toBe(ROUTES.length - 1);
+    for (const route of others) {
+      const path = route.path.replace('{dmpId}', p.dmpId).replace(/\{\w+\}/g, '810001234567');
+      const res = await api.call(route.method, path, { token: insurer, ...(route.body ? { body: {} } : {}) });
+      expect(res.status, `${route.method} ${route.path}`).toBe(403);
+    }
   });
 });

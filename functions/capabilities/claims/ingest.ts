@@ -32,7 +32,6 @@ import { BATCH_ID, checkLine, checkPatient, MAX_PATIENTS_PER_BATCH, type ClaimLi
 import { isoDate } from '#domain/dates';
 import { refuse } from '#domain/errors';
 import { decideClaimsWrite } from '#domain/access-policy';
-import type { Trace } from '#domain/trace';
 import { canonicalJson } from '#http/canonical';
 import type { ClaimsDeps } from './deps.ts';
 
@@ -79,16 +78,24 @@ export const ingestBatch = async (deps: ClaimsDeps, batch: { batchId: string; pa
   if (record.requestHash !== requestHash) refuse('refused', 'batch-id-reused', 'This batchId was sent with another body.');
   if (record.outcome !== undefined) return record.outcome as BatchOutcome;
 
-  const context: RunContext = { deps, batchId: batch.batchId, startedAt: record.startedAt, today: isoDate(record.startedAt), source };
+  const context: RunContext = { deps, batchId: batch.batchId, startedAt: record.startedAt, today: isoDate(record.startedAt), source, seen: new Set() };
   const results: PatientResult[] = new Array(batch.patients.length);
+  // Entries of the same INS are worked on one after the other (by one worker): the second finds
+  // the first's lines stored and counts them duplicate, as a later batch would.
+  const groups = new Map<unknown, number[]>();
+  batch.patients.forEach((p, i) => {
+    const ins = typeof p === 'object' && p !== null ? (p as { ins?: unknown }).ins : undefined;
+    const group = typeof ins === 'string' ? ins : Symbol(i);
+    groups.set(group, [...(groups.get(group) ?? []), i]);
+  });
+  const queue = [...groups.values()];
   let next = 0;
   const worker = async () => {
-    while (next < batch.patients.length) {
-      const i = next++;
-      results[i] = await ingestPatient(context, i, batch.patients[i]);
+    while (next < queue.length) {
+      for (const i of queue[next++] ?? []) results[i] = await ingestPatient(context, i, batch.patients[i]);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(PATIENT_CONCURRENCY, batch.patients.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(PATIENT_CONCURRENCY, queue.length) }, worker));
 
   const outcome: BatchOutcome = { patients: { stored: 0, unknown: 0, closed: 0 }, lines: { accepted: 0, duplicate: 0, rejected: 0 }, rejected: [] };
   for (const r of results) {
@@ -117,6 +124,8 @@ interface RunContext {
   startedAt: Date;
   today: string;
   source: BatchSource;
+  /** Lines this run has counted already (`dmpId sk`): the same line under a second entry of the same INS is a duplicate. */
+  seen: Set<string>;
 }
 
 const ingestPatient = async (ctx: RunContext, index: number, raw: unknown): Promise<PatientResult> => {
@@ -148,9 +157,10 @@ const ingestPatient = async (ctx: RunContext, index: number, raw: unknown): Prom
   let duplicate = 0;
   for (const line of valid) {
     const sk = deps.claims.lineSk(key, line);
-    if (bySk.has(sk)) duplicate++;
+    if (bySk.has(sk) || ctx.seen.has(`${dmpId} ${sk}`)) duplicate++;
     else bySk.set(sk, line);
   }
+  for (const sk of bySk.keys()) ctx.seen.add(`${dmpId} ${sk}`);
   const existing = await deps.claims.existing(dmpId, [...bySk.keys()]);
   const fresh: { sk: string; line: ClaimLine }[] = [];
   let accepted = 0;
@@ -169,23 +179,20 @@ const ingestPatient = async (ctx: RunContext, index: number, raw: unknown): Prom
   return result('stored', accepted, duplicate);
 };
 
-/** The patient's trace of this batch, at most once: a conditional put (Traces.append) on a key the same for every run. */
-const traceUpdate = async (ctx: RunContext, dmpId: string): Promise<void> => {
-  const { deps } = ctx;
-  const trace: Trace = {
-    actor: { kind: 'insurer', ...(ctx.source.clientId ? { id: ctx.source.clientId } : {}) },
-    action: 'claims.update',
-    mode: 'normal',
-    outcome: 'allowed',
-    ...(ctx.source.requestId ? { requestId: ctx.source.requestId } : {}),
-  };
-  try {
-    await deps.traces.append(dmpId, trace, ctx.startedAt, traceIdOf(ctx.batchId));
-  } catch (error) {
-    // Another run of the batch wrote it first: the trace exists, once.
-    if ((error as Error | undefined)?.name !== 'ConditionalCheckFailedException') throw error;
-  }
-};
+/** The patient's trace of this batch, at most once: a conditional put on a key the same for every run. */
+const traceUpdate = (ctx: RunContext, dmpId: string): Promise<boolean> =>
+  ctx.deps.claims.traceOnce(
+    dmpId,
+    {
+      actor: { kind: 'insurer', ...(ctx.source.clientId ? { id: ctx.source.clientId } : {}) },
+      action: 'claims.update',
+      mode: 'normal',
+      outcome: 'allowed',
+      ...(ctx.source.requestId ? { requestId: ctx.source.requestId } : {}),
+    },
+    ctx.startedAt,
+    traceIdOf(ctx.batchId),
+  );
 
 /** The policy's word on who writes claims, for the HTTP route (the bulk import is the insurer's own file). */
 export const assertClaimsWriter = (actor: Parameters<typeof decideClaimsWrite>[0]): void => {

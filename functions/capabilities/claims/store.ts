@@ -33,6 +33,8 @@ import { decodeCursor, encodeCursor } from '#adapters/cursor';
 import { openJson, sealJson } from '#adapters/envelope';
 import type { DataKey } from '#domain/ports';
 import { keyItem, keys } from '#adapters/table';
+import { tracePut } from '#adapters/trace-store';
+import type { Trace } from '#domain/trace';
 import type { LabelledWrite } from '#adapters/transactions';
 
 const CLAIM_PREFIX = 'CLAIM#';
@@ -229,6 +231,22 @@ export class ClaimStore {
       label: 'claims-settings',
       item: { Put: { TableName: this.table, Item: { ...keyItem(settingsKey(dmpId)), maskedToProfessionals: BOOL(masked), updatedAt: S(now.toISOString()) } } },
     };
+  }
+
+  /**
+   * A trace written at most once: its key (instant and id) is the caller's, the same on every run,
+   * and the put is conditional. Whether this call wrote it.
+   */
+  async traceOnce(dmpId: string, trace: Trace, at: Date, id: string): Promise<boolean> {
+    const put = tracePut(this.table, dmpId, trace, at, id).Put;
+    if (!put) throw new Error('a trace is a put');
+    try {
+      await this.db.send(new PutItemCommand(put));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async batch(batchId: string): Promise<BatchRecord | undefined> {
