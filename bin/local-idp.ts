@@ -11,6 +11,8 @@ import { systemClock, type Clock } from '#domain/ports';
 import { isProfessionCode } from '#domain/reference-data';
 
 export const LOCAL_AUDIENCE = 'dmp-api';
+/** The insurer's sync has an audience of its own: a professional or agent token is never one of its tokens. */
+export const LOCAL_INSURER_AUDIENCE = 'dmp-claims-sync';
 
 export const TokenRequest = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -25,6 +27,12 @@ export const TokenRequest = z.discriminatedUnion('kind', [
     kind: z.literal('agent'),
     agentId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
     organisation: z.string().min(1).max(64),
+  }),
+  // The Assurance Maladie's claim-history sync: a client-credentials token (scope `claims:write` unless told otherwise).
+  z.strictObject({
+    kind: z.literal('insurer'),
+    clientId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/),
+    scope: z.string().max(1024).optional(),
   }),
 ]);
 export type TokenRequest = z.infer<typeof TokenRequest>;
@@ -46,6 +54,7 @@ export const createLocalIdp = async (baseUrl: string, clock: Clock = systemClock
   const jwksUrl = `${baseUrl}/_local/jwks.json`;
   const pscIssuer = `${baseUrl}/_local/psc`;
   const agentIssuer = `${baseUrl}/_local/agent`;
+  const insurerIssuer = `${baseUrl}/_local/insurer`;
   const sign: LocalIdp['sign'] = (claims, issuer, audience, expiresInSeconds) =>
     new SignJWT(claims)
       .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
@@ -59,9 +68,18 @@ export const createLocalIdp = async (baseUrl: string, clock: Clock = systemClock
     issuers: [
       { kind: 'professional', issuer: pscIssuer, jwksUrl, audience: LOCAL_AUDIENCE },
       { kind: 'agent', issuer: agentIssuer, jwksUrl, audience: LOCAL_AUDIENCE },
+      { kind: 'insurer', issuer: insurerIssuer, jwksUrl, audience: LOCAL_INSURER_AUDIENCE },
     ],
     sign,
     issue: (r, o = {}) => {
+      if (r.kind === 'insurer') {
+        return sign(
+          { sub: r.clientId, client_id: r.clientId, scope: r.scope ?? 'claims:write' },
+          o.issuer ?? insurerIssuer,
+          o.audience ?? LOCAL_INSURER_AUDIENCE,
+          o.expiresInSeconds ?? 3600,
+        );
+      }
       const claims: JWTPayload =
         r.kind === 'professional'
           ? {

@@ -28,7 +28,7 @@ const STAGE_NAME = 'api';
 const HTTP_TIMEOUT = Duration.seconds(10);
 
 /** The variables functions/platform/config.ts reads to verify tokens. */
-const issuerEnvironment = (prefix: 'PSC' | 'AGENT', issuer: IssuerSettings | undefined): Record<string, string> =>
+const issuerEnvironment = (prefix: 'PSC' | 'AGENT' | 'INSURER', issuer: IssuerSettings | undefined): Record<string, string> =>
   issuer ? { [`${prefix}_ISSUER`]: issuer.issuer, [`${prefix}_JWKS_URL`]: issuer.jwksUrl, [`${prefix}_AUDIENCE`]: issuer.audience } : {};
 
 /** The variables functions/platform/config.ts reads to sign or verify patient sessions. */
@@ -70,6 +70,7 @@ export class Api extends Construct {
     const tokenEnvironment = {
       ...issuerEnvironment('PSC', settings.professionalIssuer),
       ...issuerEnvironment('AGENT', settings.agentIssuer),
+      ...issuerEnvironment('INSURER', settings.insurerIssuer),
     };
 
     const sessions = sessionEnvironment(data.sessionKey.keyArn, settings.patientSessions);

@@ -74,6 +74,8 @@ export interface Settings {
   professionalIssuer: IssuerSettings | undefined;
   /** The Assurance Maladie identity provider (CPAM agents); absent: no agent token is accepted. */
   agentIssuer: IssuerSettings | undefined;
+  /** The Assurance Maladie's claim-history sync (client credentials, `claims:write`): its own issuer and audience; absent: no claims are written. */
+  insurerIssuer: IssuerSettings | undefined;
   /** Always configured: patients have no other way in. */
   patientSessions: PatientSessionSettings;
   smsMonthlySpendLimitUsd: string;
@@ -191,6 +193,7 @@ export const readSettings = (node: Node): Settings => {
     allowedOrigin: required(node, 'dmp:allowedOrigin'),
     professionalIssuer: issuer(node, 'dmp:psc'),
     agentIssuer: issuer(node, 'dmp:agent'),
+    insurerIssuer: issuer(node, 'dmp:insurer'),
     patientSessions: { issuer: required(node, 'dmp:patientIssuer'), audience: required(node, 'dmp:patientAudience') },
     smsMonthlySpendLimitUsd: spendLimit,
     smsSenderId: senderId,

@@ -18,6 +18,9 @@
  *   REC#<dmpId>            LOGINREF#<loginId>   pointer to a login, so destruction finds it
  *   REC#<dmpId>            TRACE#<at>#<id>      an access trace (append-only, ids only)
  *   REC#<dmpId>            RETAIN               a closed record's destruction date (retention queue)
+ *   REC#<dmpId>            CLAIM#<date>#<h>     a line of the reimbursed-care history (sealed; `ttl`: date + 24 months;
+ *                                              <h> a keyed hash of the insurer's sourceId): capabilities/claims/store.ts
+ *   REC#<dmpId>            CLAIMS#SETTINGS      the patient's mask of that history from professionals
  *   REC#<dmpId>            SMS#<kind>#<w>#<at>  SMS an action caused in one window (mobile codes, emergency notices): capped
  *   INS#<hmac(ins)>        INS                  one DMP per INS
  *   LOGIN#<loginId>        LOGIN                password hash of a patient or representative
@@ -26,6 +29,7 @@
  *   CHAL#<challengeId>     CHAL                 a login's one-time SMS code (keyed hash), attempts, expiry
  *   CCODE#<hmac(code)>     CCODE                a single-use online creation code
  *   IDEM#<scope>#<key>     IDEM                 an idempotent write's first response (sealed)
+ *   CLAIMBATCH#<batchId>   BATCH                a batch of the insurer's sync: its body's keyed hash, start, outcome (counts)
  *   PHARM#<finess>#<month> DMP#<dmpId>          the pharmacy's remuneration ledger
  *   SYS                    INS_INDEX_KEY        the keyed-hash secret, wrapped by KMS
  *

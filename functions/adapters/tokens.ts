@@ -18,7 +18,7 @@ import type { SessionPublicKey } from './sessions.ts';
 export { IdentityProviderUnavailable };
 
 export interface IssuerConfig {
-  kind: 'professional' | 'agent';
+  kind: 'professional' | 'agent' | 'insurer';
   issuer: string;
   jwksUrl: string;
   audience: string;
@@ -58,6 +58,20 @@ const agentClaims = z.lazy(() =>
   }),
 );
 
+/** The scope a client-credentials token of the insurer's sync must carry to write claims. */
+export const CLAIMS_WRITE_SCOPE = 'claims:write';
+
+// OAuth 2.0 scopes are one space-separated string (RFC 6749 §3.3); `client_id` when present names the same client as `sub`.
+const insurerClaims = z.lazy(() =>
+  z.object({
+    sub: z.string().check(z.regex(/^[A-Za-z0-9_.:-]{1,64}$/)),
+    scope: z.string().check(
+      z.maxLength(1024),
+      z.refine((s) => s.split(' ').includes(CLAIMS_WRITE_SCOPE)),
+    ),
+  }),
+);
+
 export interface SessionIssuer {
   issuer: string;
   audience: string;
@@ -65,7 +79,7 @@ export interface SessionIssuer {
 }
 
 interface Trusted {
-  kind: 'professional' | 'agent' | 'session';
+  kind: 'professional' | 'agent' | 'insurer' | 'session';
   issuer: string;
   audience: string;
   algorithms: string[];
@@ -125,7 +139,16 @@ export class TokenVerifier {
       if (error instanceof IdentityProviderUnavailable) throw error;
       throw new InvalidToken('token rejected');
     }
-    return issuer.kind === 'professional' ? toProfessional(payload) : issuer.kind === 'agent' ? toAgent(payload) : toSession(payload);
+    switch (issuer.kind) {
+      case 'professional':
+        return toProfessional(payload);
+      case 'agent':
+        return toAgent(payload);
+      case 'insurer':
+        return toInsurer(payload);
+      case 'session':
+        return toSession(payload);
+    }
   }
 }
 
@@ -145,6 +168,13 @@ const toAgent = (payload: JWTPayload): Actor => {
   const c = agentClaims.safeParse(payload);
   if (!c.success) throw new InvalidToken('agent claims missing or malformed');
   return { kind: 'agent', id: c.data.sub, organisation: c.data.organisation };
+};
+
+/** A token of the insurer's issuer without the `claims:write` scope authenticates no one. */
+const toInsurer = (payload: JWTPayload): Actor => {
+  const c = insurerClaims.safeParse(payload);
+  if (!c.success) throw new InvalidToken('insurer claims missing or malformed (the claims:write scope is required)');
+  return { kind: 'insurer', id: c.data.sub };
 };
 
 const toSession = (payload: JWTPayload): Actor => {

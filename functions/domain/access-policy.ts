@@ -99,6 +99,8 @@ const deny = (answer: Denial['answer'], code: string, reason: string): Denial =>
 const NOT_FOUND = deny('not-found', 'not-found', 'No such record.');
 const DOCUMENT_NOT_FOUND = deny('not-found', 'not-found', 'No such document.');
 const BLOCKED = deny('forbidden', 'blocked', 'The patient has blocked you from this record.');
+/** The insurer's sync writes the reimbursed-care history and nothing else: it reads nothing of a record. */
+const INSURER_WRITES_ONLY = deny('forbidden', 'insurer-writes-only', 'The Assurance Maladie’s sync writes the reimbursement history only; it reads nothing.');
 
 /** What a professional's relation to a record amounts to at an instant. */
 export const authorizationState = (relation: Relation | undefined, now: Date): SearchAuthorization => {
@@ -158,6 +160,8 @@ export const decideRecordRead = (actor: Actor, record: RecordFacts, standing: St
       return professionalAccess(actor, record, standing, now);
     case 'agent':
       return deny('forbidden', 'agents-do-not-read', 'Agents do not read records.');
+    case 'insurer':
+      return INSURER_WRITES_ONLY;
     case 'anonymous':
       return NOT_FOUND;
   }
@@ -209,6 +213,8 @@ export const documentReader = (actor: Actor, record: RecordFacts, standing: Stan
     }
     case 'agent':
       return () => deny('forbidden', 'agents-do-not-read', 'Agents do not read documents.');
+    case 'insurer':
+      return () => INSURER_WRITES_ONLY;
     case 'anonymous':
       return () => NOT_FOUND;
   }
@@ -230,6 +236,8 @@ export const decideDocumentListing = (actor: Actor, record: RecordFacts, standin
     }
     case 'agent':
       return deny('forbidden', 'agents-do-not-read', 'Agents do not read documents.');
+    case 'insurer':
+      return INSURER_WRITES_ONLY;
     case 'anonymous':
       return NOT_FOUND;
   }
@@ -275,6 +283,8 @@ export const decideDeposit = (actor: Actor, record: RecordFacts, standing: Stand
       return allow();
     case 'agent':
       return deny('forbidden', 'agents-do-not-deposit', 'Agents do not deposit documents.');
+    case 'insurer':
+      return INSURER_WRITES_ONLY;
     case 'anonymous':
       return NOT_FOUND;
   }
@@ -427,6 +437,8 @@ export const decideAccessLogRead = (actor: Actor, record: RecordFacts, standing:
       return { allow: true, mode: 'normal', scope: isAttendingPhysician(standing.relation, now) ? 'all' : 'own' };
     case 'agent':
       return { allow: true, mode: 'normal', scope: 'own' };
+    case 'insurer':
+      return INSURER_WRITES_ONLY;
     case 'anonymous':
       return NOT_FOUND;
   }
@@ -478,6 +490,8 @@ export const decideReactivation = (actor: Actor, record: RecordFacts, standing: 
       return authorizationState(standing.relation, now) === 'INTERDIT' ? BLOCKED : allow();
     case 'agent':
       return allow();
+    case 'insurer':
+      return INSURER_WRITES_ONLY;
     case 'anonymous':
       return NOT_FOUND;
   }
@@ -492,6 +506,61 @@ export const decideLedgerRead = (actor: Actor, finess: string): Decision => {
   if (actor.kind === 'agent') return allow();
   if (actor.kind === 'professional' && actor.profession === PHARMACIST && actor.structure === finess) return allow();
   return deny('forbidden', 'not-this-pharmacy', 'Only a pharmacist of this pharmacy or an agent may read its creations.');
+};
+
+/** The reimbursed-care history's type code in the matrix (class 60, REIMBURSEMENT_CLASS). */
+export const REIMBURSEMENT_TYPE = 'REMB';
+
+/** Only the Assurance Maladie's sync writes the reimbursed-care history. */
+export const decideClaimsWrite = (actor: Actor): Decision =>
+  actor.kind === 'insurer' ? allow() : deny('forbidden', 'insurer-only', 'Only the Assurance Maladie’s sync writes the reimbursement history.');
+
+/** What the patient decided about the history as a whole. */
+export interface ClaimsSettings {
+  /** Hidden from every professional but the attending physician(s). */
+  maskedToProfessionals: boolean;
+}
+
+/**
+ * Reading the reimbursed-care history, under the policy of documents: the record's holders (a
+ * representative without the lines a minor keeps confidential: claimLineVisible); a professional
+ * in a mode (a valid authorization, or an emergency access the patient did not oppose), whose
+ * profession may read class 60 in the matrix, and, when the patient masked the history, only an
+ * attending physician. Blocked is blocked; a closed record is closed to professionals.
+ */
+export const decideClaimsRead = (actor: Actor, record: RecordFacts, standing: Standing, settings: ClaimsSettings, now: Date, matrix: AccessMatrix): Decision => {
+  switch (actor.kind) {
+    case 'patient':
+    case 'representative':
+      return isOwnRecord(actor, record) ? allow() : NOT_FOUND;
+    case 'professional': {
+      const access = professionalAccess(actor, record, standing, now);
+      if (!access.allow) return access;
+      if (!matrixAllows(matrix, actor.profession, REIMBURSEMENT_CLASS, REIMBURSEMENT_TYPE)) {
+        return deny('forbidden', 'profession-not-allowed', 'Your profession may not read the reimbursement history.');
+      }
+      if (settings.maskedToProfessionals && !isAttendingPhysician(standing.relation, now)) {
+        return deny('forbidden', 'masked-by-patient', 'The patient has masked the reimbursement history from professionals other than the attending physician.');
+      }
+      return access;
+    }
+    case 'agent':
+      return deny('forbidden', 'agents-do-not-read', 'Agents do not read the reimbursement history.');
+    case 'insurer':
+      return INSURER_WRITES_ONLY;
+    case 'anonymous':
+      return NOT_FOUND;
+  }
+};
+
+/** A line of the history a reader allowed by decideClaimsRead sees: not a confidential line for a representative. */
+export const claimLineVisible = (actor: Actor, line: { confidential?: boolean | undefined }): boolean => !(actor.kind === 'representative' && line.confidential === true);
+
+/** Masking or unmasking the whole history: the record's holders, while the record is active. */
+export const decideClaimsMask = (actor: Actor, record: RecordFacts): Decision => {
+  if (!isOwnRecord(actor, record)) return NOT_FOUND;
+  if (record.status === 'closed') return deny('conflict', 'record-closed', 'The record is closed: it is read-only until it is reactivated.');
+  return allow();
 };
 
 export interface ProfessionalStanding extends Standing {

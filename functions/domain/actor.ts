@@ -6,6 +6,11 @@
 export type Actor =
   | { kind: 'professional'; id: string; profession: string; structure?: string; role?: string }
   | { kind: 'agent'; id: string; organisation: string }
+  /**
+   * The Assurance Maladie's sync of the reimbursed-care history: a machine client (OAuth client
+   * credentials with the `claims:write` scope). It writes claims and reads nothing of a record.
+   */
+  | { kind: 'insurer'; id: string }
   | { kind: 'patient'; dmpId: string; loginId: string; passwordChangeRequired?: boolean; authenticatedAt?: number }
   | { kind: 'representative'; dmpId: string; loginId: string; passwordChangeRequired?: boolean; authenticatedAt?: number }
   | { kind: 'anonymous' };
@@ -17,6 +22,8 @@ export const actorRef = (actor: Actor): string => {
       return `professional:${actor.id}`;
     case 'agent':
       return `agent:${actor.id}`;
+    case 'insurer':
+      return `insurer:${actor.id}`;
     case 'patient':
       return `patient:${actor.dmpId}`;
     case 'representative':

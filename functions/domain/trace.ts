@@ -27,7 +27,16 @@ export type TraceAction =
   | 'authorization.remove'
   | 'access.consent'
   | 'access.emergency'
-  | 'access-log.read';
+  | 'access-log.read'
+  /** The Assurance Maladie's sync added lines to the reimbursement history (one per patient and batch). */
+  | 'claims.update'
+  | 'claims.read'
+  /** The care team drawn from the history and the deposits (GET …/care-team). */
+  | 'claims.care-team'
+  /** The medication review drawn from the history (GET …/medication-review). */
+  | 'claims.medication-review'
+  /** The patient masked or unmasked the reimbursement history from professionals. */
+  | 'claims.visibility';
 
 export interface TraceActor {
   /** `system`: a scheduled job (the one-month reveal of a document). */
@@ -65,6 +74,8 @@ export const traceActor = (actor: Actor): TraceActor => {
       return { kind: 'professional', id: actor.id, profession: actor.profession };
     case 'agent':
       return { kind: 'agent', id: actor.id };
+    case 'insurer':
+      return { kind: 'insurer', id: actor.id };
     case 'patient':
       return { kind: 'patient', id: actor.dmpId };
     case 'representative':

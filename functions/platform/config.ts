@@ -37,6 +37,9 @@ export const configFromEnv = (env: NodeJS.ProcessEnv = process.env): Config => {
   if (env.AGENT_ISSUER) {
     issuers.push({ kind: 'agent', issuer: env.AGENT_ISSUER, jwksUrl: need(env, 'AGENT_JWKS_URL'), audience: need(env, 'AGENT_AUDIENCE') });
   }
+  if (env.INSURER_ISSUER) {
+    issuers.push({ kind: 'insurer', issuer: env.INSURER_ISSUER, jwksUrl: need(env, 'INSURER_JWKS_URL'), audience: need(env, 'INSURER_AUDIENCE') });
+  }
   const sessions = env.SESSION_KEY_ID ? { keyId: env.SESSION_KEY_ID, issuer: need(env, 'PATIENT_ISSUER'), audience: need(env, 'PATIENT_AUDIENCE') } : undefined;
   return {
     sessions,

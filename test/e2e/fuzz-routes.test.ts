@@ -231,6 +231,7 @@ beforeAll(async () => {
   const doctor = await api.professional({ professionalId: doctorId });
   tokens.professional = doctor;
   tokens.agent = await api.agent();
+  tokens.insurer = await api.insurer();
   const pharmacist = await api.professional({ profession: '21', structure: '750000001' });
   const patient = await newPatient(api, doctor);
   tokens.patient = (await activeSession(api, patient)).token;
@@ -259,7 +260,7 @@ afterAll(() => api?.stop());
 const callerToken = (route: Route): fc.Arbitrary<string | undefined> =>
   fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom(...route.callers).map((c) => tokens[c]) },
-    { weight: 2, arbitrary: fc.constantFrom<Caller | 'garbage'>('professional', 'agent', 'patient', 'representative', 'anonymous', 'garbage').map((c) => tokens[c]) },
+    { weight: 2, arbitrary: fc.constantFrom<Caller | 'garbage'>('professional', 'agent', 'insurer', 'patient', 'representative', 'anonymous', 'garbage').map((c) => tokens[c]) },
     { weight: 1, arbitrary: fc.constant(0).map(() => pharmacistToken) },
   );
 

@@ -123,7 +123,13 @@ describe('functions', () => {
 
   it('get the configuration functions/platform/config.ts reads, and no more than they need', () => {
     const env = (fn: IConstruct): Record<string, unknown> => resources[logicalId(fn)]?.Properties.Environment.Variables;
-    const issuers = { PSC_ISSUER: settings.professionalIssuer?.issuer, PSC_JWKS_URL: settings.professionalIssuer?.jwksUrl, AGENT_ISSUER: settings.agentIssuer?.issuer };
+    const issuers = {
+      PSC_ISSUER: settings.professionalIssuer?.issuer,
+      PSC_JWKS_URL: settings.professionalIssuer?.jwksUrl,
+      AGENT_ISSUER: settings.agentIssuer?.issuer,
+      INSURER_ISSUER: settings.insurerIssuer?.issuer,
+      INSURER_AUDIENCE: settings.insurerIssuer?.audience,
+    };
     const table = ref(logicalId(stack.data.table));
     const dataKey = arnOf(logicalId(stack.data.dataKey));
     const sessions = {
@@ -138,7 +144,8 @@ describe('functions', () => {
     for (const name of ['DATA_KEY_ID', 'SESSION_KEY_ID', 'PATIENT_ISSUER']) expect(env(stack.api.functions.reporting)).not.toHaveProperty(name);
     for (const name of ['TABLE_NAME', 'SESSION_KEY_ID', 'PATIENT_ISSUER']) expect(env(stack.api.functions.docs)).not.toHaveProperty(name);
     expect(env(stack.api.authorizerFunction)).toMatchObject({ ...issuers, ...sessions });
-    for (const fn of [stack.api.functions.documents, stack.api.functions.access]) {
+    expect(settings.insurerIssuer?.audience).not.toBe(settings.agentIssuer?.audience);
+    for (const fn of [stack.api.functions.documents, stack.api.functions.access, stack.api.functions.claims]) {
       expect(env(fn)).toMatchObject({ ...issuers, ...sessions, ALLOWED_ORIGIN: settings.allowedOrigin, TABLE_NAME: table, DATA_KEY_ID: dataKey });
       expect(env(fn)).not.toHaveProperty('SMS_SENDER_ID');
     }
@@ -316,6 +323,24 @@ describe('least privilege', () => {
     expect(keyPolicy.map((st) => st.Sid)).toEqual(['AccountAdministersTheKey', 'IamPoliciesOfTheAccountGrantUse']);
     const account = { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } };
     for (const st of keyPolicy) expect(st.Principal).toEqual(account);
+  });
+
+  it('claims: batch reads and writes of lines on the table, no delete and no index; opens data keys, generates only the keyed-hash secret', () => {
+    const fn = stack.api.functions.claims;
+    const statements = statementsOf(fn);
+    // Lines are put with BatchWriteItem and found with BatchGetItem; a batch's record is put then
+    // updated; nothing is deleted by the function (DynamoDB's TTL removes expired lines).
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      Resource: tableArn,
+    });
+    expect(actionsOf(statements)).not.toContain('dynamodb:DeleteItem');
+    expect(JSON.stringify(statements)).not.toContain('/index/');
+    expect(onDataKey(fn)).toEqual([
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn, Condition: RECORD_OR_KEYED_INDEX },
+      { Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: dataKeyArn, Condition: KEYED_INDEX },
+    ]);
   });
 
   it('documents: deposits in chunks and reads in batches on the table only; opens data keys, generates only the keyed-hash secret', () => {
@@ -499,10 +524,10 @@ describe('data', () => {
         .map((p) => JSON.stringify(p))
         .sort();
     const json = (fns: { executionRole: IConstruct }[]) => fns.map((fn) => JSON.stringify(roleArn(fn))).sort();
-    const { auth, records, reporting, docs, documents, access } = stack.api.functions;
+    const { auth, records, reporting, docs, documents, access, claims } = stack.api.functions;
     expect(principalsWith('kms:Sign')).toEqual(json([auth]));
     expect(policy).toContainEqual(expect.objectContaining({ Action: 'kms:Sign', Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } } }));
-    expect(principalsWith('kms:GetPublicKey')).toEqual(json([auth, records, documents, access, stack.api.authorizerFunction]));
+    expect(principalsWith('kms:GetPublicKey')).toEqual(json([auth, records, documents, access, claims, stack.api.authorizerFunction]));
     // Nothing else in the key policy uses the key: the account only administers it.
     const used = policy.flatMap((s) => asArray(s.Action as string | string[])).filter((a) => ['kms:Sign', 'kms:Verify', 'kms:GetPublicKey', 'kms:CreateGrant'].includes(a));
     expect(used.sort()).toEqual(['kms:GetPublicKey', 'kms:Sign']);
@@ -518,15 +543,15 @@ describe('data', () => {
       Resource: arnOf(sessionKey),
       Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
     });
-    for (const fn of [auth, records, documents, access, stack.api.authorizerFunction]) expect(actionsOf(statementsOf(fn))).toContain('kms:GetPublicKey');
+    for (const fn of [auth, records, documents, access, claims, stack.api.authorizerFunction]) expect(actionsOf(statementsOf(fn))).toContain('kms:GetPublicKey');
     for (const fn of [reporting, docs, ...jobFunctions]) {
       expect(actionsOf(statementsOf(fn))).not.toContain('kms:GetPublicKey');
       expect(JSON.stringify(statementsOf(fn))).not.toContain(sessionKey);
     }
   });
 
-  it('the patient data key: records, auth, documents, access, the outbox, visibility and the claims import may use it, each with the encryption contexts its code passes', () => {
-    const { records, auth, documents, access } = stack.api.functions;
+  it('the patient data key: records, auth, documents, access, claims, the outbox, visibility and the claims import may use it, each with the encryption contexts its code passes', () => {
+    const { records, auth, documents, access, claims } = stack.api.functions;
     // [function, action, condition]: a record's key is created by records alone; auth and
     // documents may create only the keyed-hash secret; access, the outbox and visibility open
     // records' keys and nothing else.
@@ -536,6 +561,8 @@ describe('data', () => {
       [auth, 'kms:GenerateDataKey', KEYED_INDEX],
       [documents, 'kms:Decrypt', RECORD_OR_KEYED_INDEX],
       [documents, 'kms:GenerateDataKey', KEYED_INDEX],
+      [claims, 'kms:Decrypt', RECORD_OR_KEYED_INDEX],
+      [claims, 'kms:GenerateDataKey', KEYED_INDEX],
       [access, 'kms:Decrypt', RECORD],
       [stack.jobs.outbox, 'kms:Decrypt', RECORD],
       [stack.jobs.visibility, 'kms:Decrypt', RECORD],

@@ -31,6 +31,28 @@ export const failNext = (client: AnyClient, command: string, times = 1, when: 'b
   return () => client.middlewareStack.remove(name);
 };
 
+/** Lets the first `skip` calls of `command` through, then makes the next `times` fail: a fault in the middle of a run. */
+export const failAfter = (client: AnyClient, command: string, skip: number, times = 1, when: 'before' | 'after' = 'before'): (() => void) => {
+  let passed = 0;
+  let remaining = times;
+  const name = `injected-fault-${++counter}`;
+  client.middlewareStack.add(
+    (next: any, context: any) => async (args: any) => {
+      if (context.commandName !== command) return next(args);
+      if (passed < skip) {
+        passed += 1;
+        return next(args);
+      }
+      if (remaining <= 0) return next(args);
+      remaining -= 1;
+      if (when === 'after') await next(args);
+      throw new InjectedFault(`injected ${command} failure`);
+    },
+    { step: 'initialize', name },
+  );
+  return () => client.middlewareStack.remove(name);
+};
+
 /** Records the input of every call of a client, by command name. */
 export const recordCalls = (client: AnyClient): { calls: { command: string; input: any }[]; stop(): void } => {
   const calls: { command: string; input: any }[] = [];

@@ -19,6 +19,8 @@ export interface TestApi {
   call<T = any>(method: string, path: string, opts?: { body?: unknown; raw?: string; token?: string; headers?: Record<string, string> }): Promise<Answer<T>>;
   professional(opts?: { professionalId?: string; profession?: string; structure?: string; role?: string }): Promise<string>;
   agent(agentId?: string): Promise<string>;
+  /** A client-credentials token of the Assurance Maladie's claim-history sync (`claims:write` unless another scope is given). */
+  insurer(opts?: { clientId?: string; scope?: string }): Promise<string>;
   sms(to: string): Promise<{ to: string; message: string; sentAt: string }[]>;
   runJob(job: string, now?: string): Promise<Answer>;
   scanAll(): Promise<Record<string, any>[]>;
@@ -78,6 +80,7 @@ export const startTestApi = async (options: LocalOptions = {}): Promise<TestApi>
         ...(o.role ? { role: o.role } : {}),
       }),
     agent: (agentId = `agent-${randomUUID().slice(0, 8)}`) => tokenFor({ kind: 'agent', agentId, organisation: 'CPAM 75' }),
+    insurer: (o = {}) => tokenFor({ kind: 'insurer', clientId: o.clientId ?? 'cnam-claims-sync', ...(o.scope !== undefined ? { scope: o.scope } : {}) }),
     sms: async (to) => (await call('GET', `/_local/sms?to=${encodeURIComponent(to)}`)).body.items,
     runJob: (job, now) => call('POST', `/_local/jobs/${job}`, { body: now ? { now } : {} }),
     scanAll,

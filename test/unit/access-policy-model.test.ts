@@ -52,6 +52,8 @@ const PATIENT: Actor = { kind: 'patient', dmpId: DMP, loginId: '11111111111' };
 const REPRESENTATIVE: Actor = { kind: 'representative', dmpId: DMP, loginId: '22222222222' };
 const STRANGER: Actor = { kind: 'patient', dmpId: 'rec-00002', loginId: '33333333333' };
 const AGENT: Actor = { kind: 'agent', id: 'agent-1', organisation: 'CPAM 75' };
+/** The Assurance Maladie's claim-history sync: writes claims, reads nothing. */
+const INSURER: Actor = { kind: 'insurer', id: 'cnam-claims-sync' };
 const ANONYMOUS: Actor = { kind: 'anonymous' };
 /** The regulator signed in without the regulator role (off shift): same id, same grants. */
 const REGULATOR_OFF_SHIFT: Professional = { kind: 'professional', id: 'regulator', profession: '10' };
@@ -59,7 +61,7 @@ const HOLDERS: Actor[] = [PATIENT, REPRESENTATIVE];
 /** Who acts on documents (deposit, archive, delete, replace). */
 const WRITERS: Actor[] = [...PROS, PATIENT, REPRESENTATIVE];
 /** Who reads. */
-const READERS: Actor[] = [...PROS, REGULATOR_OFF_SHIFT, PATIENT, REPRESENTATIVE, STRANGER, AGENT, ANONYMOUS];
+const READERS: Actor[] = [...PROS, REGULATOR_OFF_SHIFT, PATIENT, REPRESENTATIVE, STRANGER, AGENT, INSURER, ANONYMOUS];
 const TYPES = documentTypesData.types;
 
 const START = Date.parse('2026-11-23T10:00:00Z');

@@ -109,6 +109,8 @@ const otherPatient: Actor = { kind: 'patient', dmpId: 'rec-00002', loginId: '222
 const representative: Actor = { kind: 'representative', dmpId: DMP, loginId: '33333333333' };
 const otherRepresentative: Actor = { kind: 'representative', dmpId: 'rec-00002', loginId: '44444444444' };
 const agent: Actor = { kind: 'agent', id: 'agent-1', organisation: 'CPAM 75' };
+/** The Assurance Maladie's claim-history sync: it writes claims and reads nothing of a record. */
+const insurer: Actor = { kind: 'insurer', id: 'cnam-claims-sync' };
 const anonymous: Actor = { kind: 'anonymous' };
 
 /** Type codes used in the rows, with their class (copied by hand from document-types.json). */
@@ -260,6 +262,7 @@ describe('searchAuthorization', () => {
     { name: 'doctor, unknown, closed record', actor: doctor, record: closed, rel: 'none', expected: 'INTERDIT' },
     { name: 'doctor, expired, closed record', actor: doctor, record: closed, rel: 'expired', expected: 'INTERDIT' },
     { name: 'agent', actor: agent, record: active, rel: 'none', expected: 'NON_EXISTE' },
+    { name: 'insurer', actor: insurer, record: active, rel: 'none', expected: 'NON_EXISTE' },
     { name: 'patient', actor: patient, record: active, rel: 'none', expected: 'NON_EXISTE' },
     { name: 'representative', actor: representative, record: active, rel: 'none', expected: 'NON_EXISTE' },
     { name: 'anonymous', actor: anonymous, record: active, rel: 'none', expected: 'NON_EXISTE' },
@@ -351,6 +354,7 @@ describe('decideRecordRead', () => {
     sr('representative, closed record', representative, closed, 'none', 'none', 'allow:normal'),
     sr('representative, another record', otherRepresentative, active, 'none', 'none', 'not-found'),
     sr('agent', agent, active, 'none', 'none', 'forbidden'),
+    sr('insurer', insurer, active, 'none', 'none', 'forbidden'),
     sr('agent, closed record', agent, closed, 'none', 'none', 'forbidden'),
     sr('anonymous', anonymous, active, 'none', 'none', 'not-found'),
     sr('anonymous, closed record', anonymous, closed, 'none', 'none', 'not-found'),
@@ -496,6 +500,8 @@ describe('decideDocumentRead and documentReader', () => {
     // Agents and anonymous callers.
     dr('agent, plain document', agent, active, 'none', 'none', doc(), 'forbidden'),
     dr('agent, reimbursement data', agent, active, 'none', 'none', doc({ type: 'REMB' }), 'forbidden'),
+    dr('insurer, reimbursement data', insurer, active, 'none', 'none', doc({ type: 'REMB' }), 'forbidden'),
+    dr('insurer, plain document', insurer, active, 'none', 'none', doc(), 'forbidden'),
     dr('agent, closed record', agent, closed, 'none', 'none', doc(), 'forbidden'),
     dr('agent, deleted document (agents never read documents)', agent, active, 'none', 'none', doc({ status: 'deleted' }), 'forbidden'),
     dr('anonymous, plain document', anonymous, active, 'none', 'none', doc(), 'not-found'),
@@ -830,6 +836,7 @@ describe('decideDeposit', () => {
     // Agents and anonymous callers.
     dep('agent, class 10', agent, active, 'none', '10', {}, 'forbidden'),
     dep('agent, class 90', agent, active, 'none', '90', {}, 'forbidden'),
+    dep('insurer, class 10', insurer, active, 'none', '10', {}, 'forbidden'),
     dep('agent, class 60', agent, active, 'none', '60', {}, 'refused:reserved-class'),
     dep('agent, contradictory labels', agent, active, 'none', '10', contradictory, 'refused:contradictory-labels'),
     dep('anonymous, class 10', anonymous, active, 'none', '10', {}, 'not-found'),
@@ -1281,6 +1288,7 @@ describe('decideAccessLogRead', () => {
     sr('doctor blocked, closed record', doctor, closed, 'blocked', 'none', 'not-found'),
     sr('agent', agent, active, 'none', 'none', 'allow:own'),
     sr('agent, closed record', agent, closed, 'none', 'none', 'allow:own'),
+    sr('insurer (its own updates are the patient’s to read, not its)', insurer, active, 'none', 'none', 'forbidden'),
     sr('anonymous', anonymous, active, 'none', 'none', 'not-found'),
     sr('anonymous, closed record', anonymous, closed, 'none', 'none', 'not-found'),
     ...PROFESSIONS.map((p) => sr(`profession ${p}, authorized`, pro(p), active, 'authorized', 'none', 'allow:own')),

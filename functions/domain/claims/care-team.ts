@@ -29,7 +29,8 @@ export interface CareLine {
 /** A document deposited by a professional. */
 export interface CareDeposit {
   authorId: string;
-  profession: string;
+  /** The author's profession when known (a deposit's item may not say it in clear). */
+  profession?: string | undefined;
   specialty?: string | undefined;
   /** Instant (ISO 8601, UTC) or day of the deposit: its day is its first 10 characters. */
   depositedAt: string;
