@@ -45,7 +45,7 @@ export interface BatchOutcome {
 }
 
 /** At most this many patients of a batch are worked on at once (each is a few round trips). */
-const PATIENT_CONCURRENCY = 8;
+const PATIENT_CONCURRENCY = 16;
 
 const SLOT_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 /** The id of a batch's traces: the same on every run of the batch (12 characters of the traces' alphabet). */
