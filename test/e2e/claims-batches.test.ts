@@ -143,6 +143,15 @@ describe('POST /v1/claims/batches', () => {
     expect(updates[0]?.actor.kind).toBe('insurer');
   });
 
+  it('takes a batch of 500 patients, the most one holds', async () => {
+    const p = await newPatient(api, doctor);
+    const patients = [{ ins: p.ins, lines: [labLine(), medicationLine()] }, ...Array.from({ length: 499 }, () => ({ ins: randomIns(), lines: [labLine()] }))];
+    const res = await pushBatch(api, insurer, { batchId: batchId(), patients });
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(200);
+    expect(res.body.patients).toEqual({ stored: 1, unknown: 499, closed: 0 });
+    expect(res.body.lines.accepted).toBe(2);
+  });
+
   it('refuses whole requests with a problem document and stores nothing', async () => {
     const p = await newPatient(api, doctor);
     const patients = [{ ins: p.ins, lines: [labLine()] }];

@@ -7,7 +7,8 @@
  *      instant it started. Run again, the same body goes on from that record (the same day of
  *      reference for the date checks, the same instant for the traces); another body under the
  *      same id is refused (422). A batch whose record holds its outcome answers that outcome.
- *   2. Each patient: the INS is looked up through its keyed hash; an unknown or closed record takes
+ *   2. Each patient: the INS is looked up through its keyed hash (all the batch's at once, in
+ *      BatchGetItem calls of 100); an unknown or closed record takes
  *      no line. The record's data key is unwrapped once (one KMS Decrypt at most; none when the
  *      KeyRing has it cached), never once per line.
  *   3. Each line is keyed deterministically (store.ts lineSk: its date and a keyed hash of its
@@ -45,7 +46,7 @@ export interface BatchOutcome {
 }
 
 /** At most this many patients of a batch are worked on at once (each is a few round trips). */
-const PATIENT_CONCURRENCY = 8;
+const PATIENT_CONCURRENCY = 16;
 
 const SLOT_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 /** The id of a batch's traces: the same on every run of the batch (12 characters of the traces' alphabet). */
@@ -78,7 +79,15 @@ export const ingestBatch = async (deps: ClaimsDeps, batch: { batchId: string; pa
   if (record.requestHash !== requestHash) refuse('refused', 'batch-id-reused', 'This batchId was sent with another body.');
   if (record.outcome !== undefined) return record.outcome as BatchOutcome;
 
-  const context: RunContext = { deps, batchId: batch.batchId, startedAt: record.startedAt, today: isoDate(record.startedAt), source, seen: new Set() };
+  // Every INS of the batch is looked up at once (BatchGetItem, 100 a call) rather than one GetItem per patient.
+  const insHashes = new Map<string, string>();
+  for (const p of batch.patients) {
+    const check = checkPatient(p);
+    if (check.ok && !insHashes.has(check.ins)) insHashes.set(check.ins, await deps.hasher.hash('ins', check.ins));
+  }
+  const dmpIds = await deps.claims.dmpIdsByInsHash([...insHashes.values()]);
+  const dmpIdOf = (ins: string): string | undefined => dmpIds.get(insHashes.get(ins) ?? '');
+  const context: RunContext = { deps, batchId: batch.batchId, startedAt: record.startedAt, today: isoDate(record.startedAt), source, seen: new Set(), dmpIdOf };
   const results: PatientResult[] = new Array(batch.patients.length);
   // Entries of the same INS are worked on one after the other (by one worker): the second finds
   // the first's lines stored and counts them duplicate, as a later batch would.
@@ -126,6 +135,8 @@ interface RunContext {
   source: BatchSource;
   /** Lines this run has counted already (`dmpId sk`): the same line under a second entry of the same INS is a duplicate. */
   seen: Set<string>;
+  /** The DMP of an INS of the batch, if it has one. */
+  dmpIdOf: (ins: string) => string | undefined;
 }
 
 const ingestPatient = async (ctx: RunContext, index: number, raw: unknown): Promise<PatientResult> => {
@@ -145,7 +156,7 @@ const ingestPatient = async (ctx: RunContext, index: number, raw: unknown): Prom
   });
   const result = (p: PatientResult['patient'], accepted = 0, duplicate = 0): PatientResult => ({ patient: p, accepted, duplicate, rejected, rejectedLines: rejected.length });
 
-  const dmpId = await deps.records.dmpIdByInsHash(await deps.hasher.hash('ins', patient.ins));
+  const dmpId = ctx.dmpIdOf(patient.ins);
   const record = dmpId ? await deps.records.load(dmpId) : undefined;
   if (!dmpId || !record) return result('unknown');
   if (record.status === 'closed') return result('closed');

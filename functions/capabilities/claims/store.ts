@@ -117,6 +117,25 @@ export class ClaimStore {
     return found;
   }
 
+  /** The DMP of each INS (by its keyed hash) that has one: the INS index read with BatchGetItem, 100 keys a call. */
+  async dmpIdsByInsHash(insHashes: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (let i = 0; i < insHashes.length; i += MAX_BATCH_GET) {
+      let pending: Item[] = insHashes.slice(i, i + MAX_BATCH_GET).map((h) => keyItem(keys.insIndex(h)));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt >= MAX_ATTEMPTS) throw new Error('the INS index could not be read');
+        if (attempt > 0) await backoff(attempt);
+        const out = await this.db.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'pk, dmpId' } } }));
+        for (const item of out.Responses?.[this.table] ?? []) {
+          const dmpId = str(item, 'dmpId');
+          if (dmpId) found.set((str(item, 'pk') ?? '').slice('INS#'.length), dmpId);
+        }
+        pending = (out.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
+      }
+    }
+    return found;
+  }
+
   /**
    * Puts lines, 25 a BatchWriteItem, unprocessed items sent again. The puts carry no condition
    * (BatchWriteItem takes none): each is keyed deterministically (lineSk), so a put repeated by a
