@@ -35,8 +35,10 @@ import type { AwsClients } from '#platform/deps-data';
 import { makeLogger } from '#adapters/logger';
 import { authDeps, type AuthDeps } from '#capabilities/auth/deps';
 import { withDocuments, type DocumentDeps } from '#capabilities/documents/deps';
+import { withClaims } from '#capabilities/claims/deps';
 import { HttpProblem } from '#platform/problem';
-import { ClaimsCoreNotMerged, claimsBatches } from '../functions/jobs/claims-batches.ts';
+import { claimsBatches } from '../functions/jobs/claims-batches.ts';
+import { awsErrorKind } from '../functions/adapters/aws-errors.ts';
 import { ensureBucket, ensureDataKey, ensureSigningKey, ensureTable, ensureTopic } from './local-aws.ts';
 import { createLocalIdp, TokenRequest, type LocalIdp } from './local-idp.ts';
 import { startMoto, type Emulator } from './moto.ts';
@@ -239,18 +241,13 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
   const inboxBucket = await ensureBucket(s3, `${tableName}-claims-inbox`, config.region);
   const bucketObjects = new S3InboxObjects(s3, inboxBucket);
   const fileObjects = new FileInboxObjects();
-  const batches = options.claimsBatches ?? claimsBatches(deps);
+  const batches = options.claimsBatches ?? claimsBatches(withClaims(deps));
   const importClaims = async (body: z.infer<typeof ClaimsImportBody>) => {
     const [objects, object]: [InboxObjects, InboxObject | undefined] =
       'path' in body ? [fileObjects, await FileInboxObjects.current(body.path)] : [bucketObjects, await bucketObjects.current(body.key)];
     if (!object) throw new HttpProblem(404, 'path' in body ? 'No such file.' : `No such object in ${inboxBucket}.`);
     const job = new ClaimsImport({ batches, objects, checkpoints: new DynamoImportCheckpoints(deps.db, tableName), logger, now: () => clock.now() });
-    try {
-      return await job.run(object);
-    } catch (error) {
-      if (error instanceof ClaimsCoreNotMerged) throw new HttpProblem(501, 'The claims import has no claims ingestion core yet: the claims capability is not merged.');
-      throw error;
-    }
+    return job.run(object);
   };
 
   const jobs = new Map<string, (now: Date) => Promise<unknown>>([
@@ -382,6 +379,8 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
         return res.once('finish', () => req.destroy());
       }
       if (error instanceof HttpProblem) return sendProblem(res, error);
+      // A dependency that failed for a while (a job's call to the emulator): retry, as the API answers.
+      if (awsErrorKind(error) === 'transient') return sendProblem(res, new HttpProblem(503, 'A dependency failed: retry.', { headers: { 'Retry-After': '1' } }));
       logger.error('local runtime error', { errorName: (error as Error)?.name, stack: (error as Error)?.stack });
       sendProblem(res, new HttpProblem(500, 'The local runtime failed.'));
     });

@@ -25,6 +25,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CLAIMS } from '../functions/capabilities/claims/routes.ts';
+import type { ItemAction } from '../functions/http/capability.ts';
 import type { Data } from './data.ts';
 import { DmpFunction, type LogSettings } from './dmp-function.ts';
 import { createKey } from './kms.ts';
@@ -130,12 +132,10 @@ export class ClaimsImport extends Construct {
         conditions: { StringEquals: { 'kms:ViaService': `sqs.${region}.amazonaws.com` } },
       }),
     );
-    // The claims ingestion core, as the claims function uses it: the records and their INS index
-    // (GetItem, Query), lines stored once by sourceId and one trace per patient and batch in
-    // transactions (PutItem, UpdateItem, ConditionCheckItem), the batch's idempotency item, and
-    // the checkpoint (PutItem, GetItem). It opens records' data keys and the keyed-index secret
-    // (Decrypt), never creates one. Keep in step with the claims function's manifest.
-    data.grantItems(this.function, ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem']);
-    data.grantDataKey(this.function, ['Decrypt'], ['record', 'keyedIndex']);
+    // The claims ingestion core, with exactly the grants of the claims function (its manifest: the
+    // same core serves POST /v1/claims/batches), and the import's checkpoint (GetItem, PutItem,
+    // UpdateItem), which the core's grants already hold.
+    data.grantItems(this.function, [...new Set<ItemAction>([...CLAIMS.function.items, 'GetItem', 'PutItem', 'UpdateItem'])]);
+    for (const grant of CLAIMS.function.dataKey) data.grantDataKey(this.function, grant.operations, grant.contexts);
   }
 }

@@ -20,6 +20,7 @@ import { ClaimsImport } from '#domain/jobs/claims-import';
 import { systemClock } from '#domain/ports';
 import { configFromEnv } from '#platform/config';
 import { cryptoDeps } from '#platform/deps-data';
+import { withClaims } from '#capabilities/claims/deps';
 import { claimsBatches } from './claims-batches.ts';
 
 /** The time kept back at the end of an invocation: more than one batch takes, with its checkpoint. */
@@ -35,7 +36,7 @@ const config = configFromEnv();
 const logger = makeLogger();
 const bucket = need('INBOX_BUCKET');
 const queueUrl = need('IMPORT_QUEUE_URL');
-const deps = cryptoDeps(config, { logger });
+const deps = withClaims(cryptoDeps(config, { logger }));
 const sqs = sqsClient(config);
 const job = new ClaimsImport({
   batches: claimsBatches(deps),

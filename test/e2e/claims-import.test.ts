@@ -1,10 +1,11 @@
 /**
  * The claims import through the local runtime, over real HTTP: POST /_local/jobs/claims-import on a
- * file of this machine and on an object of the emulator's inbox bucket, bad bodies refused, and
- * what the runtime answers while the claims core is not wired in.
+ * file of this machine and on an object of the emulator's inbox bucket, bad bodies refused; then the
+ * same import through the real claims core, crashed in the middle of a file and run again.
  *
- * `FakeClaimsCore` stands for the claims ingestion core (functions/capabilities/claims/ingest.ts),
- * merged separately: idempotent per batchId, each line stored once by its sourceId.
+ * In the first part, `FakeClaimsCore` stands in for the claims ingestion core
+ * (functions/capabilities/claims/ingest.ts), to count the batches the import sends; the last test
+ * uses the real core on the emulator.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,11 @@ import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Client } from '../../functions/adapters/aws.ts';
 import type { BatchOutcome, ClaimsBatches } from '../../functions/domain/jobs/claims-import.ts';
-import { startTestApi, type TestApi } from '../support/runtime.ts';
+import { claimItems, labLine, medicationLine } from '../support/claims.ts';
+import { failAfter } from '../support/faults.ts';
+import { randomIns } from '../support/fixtures.ts';
+import { activeSession, newPatient } from '../support/patients.ts';
+import { startTestApi, startWarmTestApi, type TestApi } from '../support/runtime.ts';
 
 class FakeClaimsCore implements ClaimsBatches {
   readonly stored = new Map<string, string>();
@@ -93,19 +98,45 @@ describe('POST /_local/jobs/claims-import', () => {
   });
 });
 
-describe('without the claims core', () => {
-  it('answers 501, sends nothing and leaves the object for a later run', async () => {
-    const bare = await startTestApi();
+describe('through the claims core', () => {
+  // 3 patients with a DMP among 600 entries: two batches (at most 500 patients each), one patient
+  // in the first, two in the second; the others have no DMP (counted unknown, nothing stored).
+  it('stores every line once, even when the import crashes in the middle of the file and is run again', async () => {
+    const { api: real, doctor } = await startWarmTestApi();
     try {
-      const s3 = s3Client({ region: bare.runtime.config.region, endpoint: bare.runtime.endpoint });
-      const key = 'nightly/waiting.ndjson';
-      await s3.send(new PutObjectCommand({ Bucket: bare.runtime.inboxBucket, Key: key, Body: ndjson(3, 'W') }));
-      const res = await bare.call('POST', '/_local/jobs/claims-import', { body: { key } });
-      expect(res.status).toBe(501);
-      expect(res.body.detail).toContain('not merged');
-      expect((await s3.send(new HeadObjectCommand({ Bucket: bare.runtime.inboxBucket, Key: key }))).ETag).toBeDefined();
+      const patients = await Promise.all([0, 1, 2].map(() => newPatient(real, doctor)));
+      const at = new Map([
+        [10, patients[0]],
+        [520, patients[1]],
+        [560, patients[2]],
+      ]);
+      const entries = Array.from({ length: 600 }, (_, i) => {
+        const p = at.get(i);
+        return p ? { ins: p.ins, lines: [medicationLine(), labLine(), medicationLine()] } : { ins: randomIns(), lines: [labLine()] };
+      });
+      const path = join(dir, 'real.ndjson');
+      writeFileSync(path, `${entries.map((e) => JSON.stringify(e)).join('\n')}\n`);
+
+      // The second batch's lines fail to be written: the import stops there, the first batch stays done.
+      const restore = failAfter(real.runtime.deps.db, 'BatchWriteItemCommand', 1, 1, 'after');
+      const crashed = await real.call('POST', '/_local/jobs/claims-import', { body: { path } });
+      restore();
+      expect(crashed.status).toBe(503);
+
+      const resumed = await real.call('POST', '/_local/jobs/claims-import', { body: { path } });
+      expect(resumed.status, JSON.stringify(resumed.body)).toBe(200);
+      for (const p of patients) {
+        const items = await claimItems(real, p.dmpId);
+        expect(items).toHaveLength(3);
+        const session = await activeSession(real, p);
+        const read = await real.call('GET', `/v1/records/${p.dmpId}/claims`, { token: session.token });
+        expect(read.status).toBe(200);
+        expect(read.body.items).toHaveLength(3);
+      }
+      // Nothing of a patient without a DMP was stored, and the import wrote one trace per patient per batch.
+      expect(await claimItems(real)).toHaveLength(9);
     } finally {
-      await bare.stop();
+      await real.stop();
     }
   });
 });

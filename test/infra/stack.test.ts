@@ -566,8 +566,10 @@ describe('data', () => {
       [access, 'kms:Decrypt', RECORD],
       [stack.jobs.outbox, 'kms:Decrypt', RECORD],
       [stack.jobs.visibility, 'kms:Decrypt', RECORD],
-      // The claims core opens records' keys to seal lines, and the keyed-index secret to find a record by INS.
+      // The claims core opens records' keys to seal lines, and the keyed-index secret to find a record by INS
+      // (and creates that secret if absent, as the claims function may): the claims function's grants.
       [stack.jobs.claimsImport.function, 'kms:Decrypt', RECORD_OR_KEYED_INDEX],
+      [stack.jobs.claimsImport.function, 'kms:GenerateDataKey', KEYED_INDEX],
     ] as const;
     const policy = resources[logicalId(stack.data.dataKey)]?.Properties.KeyPolicy.Statement as Json[];
     const crypto = policy.filter((st) => asArray(st.Action).some((a: string) => ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'].includes(a)));
@@ -1027,7 +1029,7 @@ describe('the claims import', () => {
     expect(statements.filter((s) => asArray(s.Action).some((a: string) => a.startsWith('sqs:'))).map((s) => s.Resource)).toEqual([arnOf(queue)]);
     expect(statements).toContainEqual({
       Effect: 'Allow',
-      Action: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      Action: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
       Resource: tableArn,
     });
     // Nothing to delete in the table, no index, no SNS, no other bucket or queue.
