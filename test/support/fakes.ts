@@ -11,6 +11,8 @@
  * parts (a bug in how an action was built, not a refusal). `world.beforeNextCommit` runs a change
  * just before a transaction is checked: what a concurrent request did first.
  *
+ * The documents store's fake (test/support/fake-documents.ts) keeps its items in the same World.
+ *
  * The data keys are real AES keys (the envelope's seal/open run as in production), wrapped by a
  * fixed in-memory master key; notifications keep their recipient and parameters in clear so that
  * tests can read them (sealing at rest is tested against the emulator: test/e2e/at-rest.test.ts).
@@ -78,6 +80,7 @@ import {
   type StoredResponse,
   type Traces,
 } from '../../functions/domain/stores.ts';
+import type { StoredDocument } from '../../functions/domain/documents.ts';
 import type { Trace, TraceView } from '../../functions/domain/trace.ts';
 import type { Config } from '../../functions/platform/config.ts';
 import { adultIdentity, randomIns, randomMobile } from './fixtures.ts';
@@ -94,7 +97,7 @@ interface FakeWrite extends Write {
 }
 
 /** A part: its condition (none: always true) and its effect (none: a condition check only). */
-const part = (label: string, item: string, o: { check?: () => boolean; apply?: () => void }): FakeWrite => ({
+export const part = (label: string, item: string, o: { check?: () => boolean; apply?: () => void }): FakeWrite => ({
   label,
   item,
   check: o.check ?? (() => true),
@@ -106,8 +109,8 @@ const asFake = (write: Write): FakeWrite => {
   return write as FakeWrite;
 };
 
-const rec = (dmpId: string, sk: string): string => `REC#${dmpId}|${sk}`;
-const pro = (dmpId: string, professionalId: string): string => `${dmpId}|${professionalId}`;
+export const rec = (dmpId: string, sk: string): string => `REC#${dmpId}|${sk}`;
+export const pro = (dmpId: string, professionalId: string): string => `${dmpId}|${professionalId}`;
 const epochSeconds = (d: Date): number => Math.floor(d.getTime() / 1000);
 
 /** An outbox item: a message, a fan-out to an audience, or the log of an SMS sent directly. */
@@ -125,6 +128,11 @@ interface FakeNotification {
   except?: string | undefined;
   status: NotificationView['status'];
   sentAt?: string | undefined;
+}
+
+/** A document version's item (test/support/fake-documents.ts writes them): what the store reads, and when it was deleted. */
+export interface FakeDocument extends StoredDocument {
+  deletedAt?: string | undefined;
 }
 
 interface StoredTrace extends TraceView {
@@ -154,8 +162,14 @@ class World {
   readonly traceItems: StoredTrace[] = [];
   readonly outbox: FakeNotification[] = [];
   readonly smsCounters = new Map<string, number>();
-  /** The current labels of documents, as traces.documentLabels reads them (the documents capability is not faked). */
-  readonly documents = new Map<string, DocumentLabels>();
+  /** Document versions' items (`dmpId|documentId`): their labels are what traces.documentLabels reads. */
+  readonly documents = new Map<string, FakeDocument>();
+  /** The uniqueIds deposited in each record (`dmpId|uniqueId`), and the document that claimed each. */
+  readonly documentUids = new Map<string, string>();
+  /** Documents' content in chunks, by the chunk's item (REC#<dmpId>|CHUNK#<documentId>#<n>), in clear. */
+  readonly chunks = new Map<string, Buffer>();
+  /** Deposits writing their chunks, by their intent's item (REC#<dmpId>|UPLOAD#<documentId>). */
+  readonly uploads = new Map<string, 'uploading'>();
   /** The labels of each committed transaction, in order. */
   readonly commits: string[][] = [];
   private readonly concurrent: (() => void)[] = [];
@@ -382,8 +396,8 @@ class FakeTraces implements Traces {
   async documentLabels(dmpId: string, documentIds: readonly string[]): Promise<Map<string, DocumentLabels>> {
     const found = new Map<string, DocumentLabels>();
     for (const id of documentIds) {
-      const labels = this.world.documents.get(pro(dmpId, id));
-      if (labels) found.set(id, { ...labels });
+      const doc = this.world.documents.get(pro(dmpId, id));
+      if (doc) found.set(id, { ...doc.labels });
     }
     return found;
   }

@@ -9,7 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import { capability } from '../../functions/capabilities/access/use-cases.ts';
 import type { Actor } from '../../functions/domain/actor.ts';
-import { fakeDeps } from '../support/fakes.ts';
+import type { DocumentLabels } from '../../functions/domain/access-policy.ts';
+import { fakeDeps, type FakeDocument } from '../support/fakes.ts';
 import { caller } from '../support/use-case-calls.ts';
 
 const doctor: Extract<Actor, { kind: 'professional' }> = { kind: 'professional', id: '810000000010', profession: '10' };
@@ -17,6 +18,23 @@ const attending: Extract<Actor, { kind: 'professional' }> = { kind: 'professiona
 const regulator: Actor = { kind: 'professional', id: '810000000013', profession: '10', role: 'regulator' };
 const agent: Actor = { kind: 'agent', id: 'agent-1', organisation: 'CPAM 75' };
 const HOUR = 3_600_000;
+
+/** A document's item as the access log reads it: only its labels matter here (the documents use cases are tested in documents-use-cases.test.ts). */
+const documentItem = (documentId: string, labels: DocumentLabels): FakeDocument => ({
+  documentId,
+  version: 1,
+  setId: documentId,
+  earlier: [],
+  status: 'current',
+  labels,
+  depositedAt: '2026-11-24T10:00:00.000Z',
+  size: 0,
+  chunks: 1,
+  sealedFacts: new Uint8Array(),
+  sealedTitle: new Uint8Array(),
+  titleTokens: new Set(),
+  revision: 1,
+});
 
 const setup = async () => {
   const f = fakeDeps();
@@ -228,7 +246,7 @@ describe('the access log', () => {
     await trace('docshown');
     for (const id of ['dochidea', 'dochideb', 'dochidec']) {
       t.clock.advance(1000);
-      t.world.documents.set(`${t.dmpId}|${id}`, hidden);
+      t.world.documents.set(`${t.dmpId}|${id}`, documentItem(id, hidden));
       await trace(id, 'patient');
     }
     // The three newest traces are hidden from the patient: the page of 2 reads on past them.
@@ -237,7 +255,7 @@ describe('the access log', () => {
     // A professional sees them all along.
     expect((await t.log(doctor)).body.items.map((x: { documentId: string }) => x.documentId)).toEqual(['dochidec', 'dochideb', 'dochidea', 'docshown']);
     // Revealed: its history shows, id included; a deleted document's never does.
-    t.world.documents.set(`${t.dmpId}|dochideb`, { ...hidden, invisibleToPatient: false });
+    t.world.documents.get(`${t.dmpId}|dochideb`)!.labels = { ...hidden, invisibleToPatient: false };
     t.world.documents.delete(`${t.dmpId}|dochidec`);
     expect((await t.log(t.patient)).body.items.map((x: { documentId?: string; action: string }) => x.documentId ?? x.action)).toEqual(['dochideb', 'docshown', 'record.create']);
   });
