@@ -135,7 +135,8 @@ module.exports = {
     {
       name: 'jobs-beside-capabilities',
       severity: 'error',
-      comment: 'Jobs (background Lambda entries) import no http code, and of a capability only its own stores (store.ts, <name>-store.ts) and the claims ingestion core, which the claims import shares with the claims route.',
+      comment:
+        'Jobs (background Lambda entries) import no http code, and of a capability only its own stores (store.ts, <name>-store.ts) and the claims ingestion core, which the claims import shares with the claims route.',
       from: { path: LAYER('jobs') },
       to: { path: '^functions/(http|capabilities)/', pathNot: ['^functions/capabilities/[^/]+/(store|[a-z]+-store)[.]ts$', '^functions/capabilities/claims/(ingest|deps)[.]ts$'] },
     },

@@ -43,7 +43,8 @@ export const readCareTeam: HandlerOf<typeof CLAIMS_ROUTES, 'readCareTeam', Claim
   const now = deps.clock.now();
   const window = careTeamWindow(now);
   const holder = isRecordHolder(call.actor);
-  const [key, deposits, decisions] = await Promise.all([opened.key(), deps.deposits.since(dmpId, window.from), holder ? deps.records.authorizations(dmpId) : Promise.resolve([])]);
+  const [key, decisions] = await Promise.all([opened.key(), holder ? deps.records.authorizations(dmpId) : Promise.resolve([])]);
+  const deposits = await deps.deposits.since(key, window.from);
   const lines = (await linesBetween(deps, key, window.from, window.to, now)).filter((line) => claimLineVisible(call.actor, line));
   const readable = documentReader(call.actor, opened.record, opened.standing, now, deps.matrix);
   const deposited = deposits.filter((d) => d.author.kind === 'professional' && readable(d).allow).map((d) => ({ authorId: d.author.id, depositedAt: d.depositedAt }));

@@ -36,26 +36,17 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { DocumentLabels, DocumentStatus } from '#domain/access-policy';
-import { abandonAt, chunksOf, DOCUMENT_ID, type DocumentAuthor, type NewDocument, type OpenedDocument, type StoredDocument } from '#domain/documents';
+import { abandonAt, chunksOf, DOCUMENT_ID, type NewDocument, type OpenedDocument, type StoredDocument } from '#domain/documents';
 import type { Documents } from '#domain/stores';
 import { B, BOOL, N, S, bin, bool, num, required, str, type Item } from '#adapters/attributes';
 import { decodeCursor, encodeCursor } from '#adapters/cursor';
-import { open, openJson, seal, sealJson, SealedValueError } from '#adapters/envelope';
+import { open, seal } from '#adapters/envelope';
+import { openFacts, sealFacts } from '#adapters/document-facts';
 import type { DataKey, Write } from '#domain/ports';
 import { DOCUMENT_SHARDS, keyItem, keys, shardOf, uploadsPartition, visibilityPartition } from '#adapters/table';
 import { labelled, type LabelledWrite } from '#adapters/transactions';
 
 /** What a document's item holds sealed in `facts`: its facts of care and its author. */
-interface SealedFacts {
-  typeCode: string;
-  classCode: string;
-  serviceDate: string;
-  contentType: string;
-  author: DocumentAuthor;
-}
-
-const AUTHOR_KINDS: readonly string[] = ['professional', 'patient', 'representative'] satisfies DocumentAuthor['kind'][];
-
 /** Metadata items evaluated by one listing Query (one page of DynamoDB's, at most 1 MB). */
 export const LIST_EVALUATION = 250;
 
@@ -124,18 +115,7 @@ export class DocumentStore implements Documents {
 
   /** The document's sealed facts, opened with the record's key (bound to its item: a foreign item does not open). */
   openDocument(key: DataKey, doc: StoredDocument): OpenedDocument {
-    const f = openJson<Partial<SealedFacts>>(key, keys.document(key.dmpId, doc.documentId).sk, 'facts', doc.sealedFacts);
-    const a = f.author;
-    const complete = [f.typeCode, f.classCode, f.serviceDate, f.contentType, a?.id].every((v) => typeof v === 'string');
-    if (!complete || !a || !AUTHOR_KINDS.includes(a.kind)) throw new SealedValueError('sealed facts incomplete');
-    return {
-      ...doc,
-      typeCode: f.typeCode as string,
-      classCode: f.classCode as string,
-      serviceDate: f.serviceDate as string,
-      contentType: f.contentType as string,
-      author: { kind: a.kind, id: a.id, ...(typeof a.profession === 'string' ? { profession: a.profession } : {}) },
-    };
+    return { ...doc, ...openFacts(key, keys.document(key.dmpId, doc.documentId).sk, doc.sealedFacts) };
   }
 
   openTitle(key: DataKey, doc: StoredDocument): string {
@@ -212,13 +192,6 @@ export class DocumentStore implements Documents {
   commitWrites(key: DataKey, doc: NewDocument, staged: readonly Write[], titleWords: string[]): LabelledWrite[] {
     const k = keys.document(key.dmpId, doc.documentId);
     const tokens = titleWords.map((w) => titleToken(key, w));
-    const facts: SealedFacts = {
-      typeCode: doc.typeCode,
-      classCode: doc.classCode,
-      serviceDate: doc.serviceDate,
-      contentType: doc.contentType,
-      author: { kind: doc.author.kind, id: doc.author.id, ...(doc.author.profession ? { profession: doc.author.profession } : {}) },
-    };
     const item: Item = {
       ...keyItem(k),
       documentId: S(doc.documentId),
@@ -233,7 +206,7 @@ export class DocumentStore implements Documents {
       maskedToProfessionals: BOOL(doc.labels.maskedToProfessionals),
       invisibleToPatient: BOOL(doc.labels.invisibleToPatient),
       invisibleToRepresentatives: BOOL(doc.labels.invisibleToRepresentatives),
-      facts: B(sealJson(key, k.sk, 'facts', facts)),
+      facts: B(sealFacts(key, k.sk, doc)),
       title: B(seal(key, k.sk, 'title', Buffer.from(doc.title, 'utf8'))),
       ...(tokens.length > 0 ? { titleTokens: { SS: [...new Set(tokens)] } } : {}),
       revision: N(1),
