@@ -38,6 +38,7 @@ import { withDocuments, type DocumentDeps } from '#capabilities/documents/deps';
 import { withClaims } from '#capabilities/claims/deps';
 import { HttpProblem } from '#platform/problem';
 import { claimsBatches } from '../functions/jobs/claims-batches.ts';
+import { purgeExpiredClaims } from './local-claims-purge.ts';
 import { awsErrorKind } from '../functions/adapters/aws-errors.ts';
 import { ensureBucket, ensureDataKey, ensureSigningKey, ensureTable, ensureTopic } from './local-aws.ts';
 import { createLocalIdp, TokenRequest, type LocalIdp } from './local-idp.ts';
@@ -255,6 +256,7 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
     ['retention', (now) => retention.sweep(now)],
     ['visibility', (now) => visibility.sweep(now)],
     ['uploads', (now) => uploads.sweep(now)],
+    ['claims-purge', (now) => purgeExpiredClaims(deps.db, tableName, now)],
   ]);
 
   const local = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> => {
@@ -399,6 +401,13 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
         }, options.dispatchIntervalMs ?? 1000)
       : undefined;
 
+  // The emulator does not expire items: the claim lines past their TTL are purged once a day (and on
+  // demand through POST /_local/jobs/claims-purge).
+  const purging = setInterval(() => {
+    purgeExpiredClaims(deps.db, tableName, clock.now()).catch((error: unknown) => logger.warn('claims purge failed', { errorName: (error as Error).name }));
+  }, 86_400_000);
+  purging.unref();
+
   return {
     url,
     endpoint,
@@ -410,6 +419,7 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
     inboxBucket,
     stop: async () => {
       if (interval) clearInterval(interval);
+      clearInterval(purging);
       await closeServer(server);
       await emulator?.stop();
     },
