@@ -8,13 +8,14 @@
  *
  * Env: BENCH_JSON=path writes the figures as JSON there (otherwise they close stdout);
  * BENCH_QUICK=1 takes few samples (a smoke run of the bench itself, figures not meaningful);
- * BENCH_SECTIONS=cold,calls,latency,documents,claims (comma-separated) runs only those sections (default: all);
+ * BENCH_SECTIONS=cold,calls,latency,documents,claims,claims-read (comma-separated) runs only those sections (default: all);
  * BENCH_CLAIMS_PATIENTS=n sets the claims section's patients with a DMP (default 2,000, 50 lines each).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { countRuntimeCalls, measureCalls, type CallsResult } from './calls.ts';
+import { measureClaimsReads } from './claims-read.ts';
 import { MAX_KMS_PER_PATIENT_BATCH, MAX_MEMORY_GROWTH_MB, measureClaimsImport, type ClaimsResult } from './claims.ts';
 import { buildBundles, measureColdStart, GROUPS, type ColdStartResult } from './cold-start.ts';
 import { startBench, type Bench } from './harness.ts';
@@ -48,8 +49,8 @@ const LISTING_DOCUMENTS = 1000;
 /** 100,000 claim lines: patients with a DMP × lines each; 5 % more patients without a DMP. */
 const CLAIMS_LINES = QUICK ? 2_000 : 100_000;
 const CLAIMS_PATIENTS = Number(process.env.BENCH_CLAIMS_PATIENTS ?? (QUICK ? 100 : 2_000));
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents,claims').split(',').map((s) => s.trim()));
-const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents', 'claims'];
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents,claims,claims-read').split(',').map((s) => s.trim()));
+const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents', 'claims', 'claims-read'];
 const MAX_BUNDLE_BYTES = 1_000_000;
 const MAX_RATIO = 1.2;
 
@@ -301,6 +302,14 @@ const main = async (): Promise<void> => {
     return result;
   });
 
+  const claimsRead = await section('claims-read', async () => {
+    const { bench: b } = await runtime();
+    const result = await measureClaimsReads(b, 15);
+    say(`Reading the history (${result.rounds} interleaved rounds; median ms, and ratio to a bare GetItem of ${result.baseline.median} ms):`);
+    for (const r of result.rows) say(`  ${r.name}: ${r.summary.median} ms (p90 ${r.summary.p90}) = ${round(r.ratio, 2)}× GetItem`);
+    return result;
+  });
+
   await cleanup();
   const elapsed = (performance.now() - started) / 1000;
   say('');
@@ -401,6 +410,7 @@ const main = async (): Promise<void> => {
           },
         }
       : null,
+    claimsRead,
     claims: claims
       ? {
           ...claims,
