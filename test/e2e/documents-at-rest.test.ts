@@ -255,7 +255,9 @@ const COUNTS = new Set(['version', 'size', 'chunks', 'revision']);
 const clearPieces = (item: Record<string, any>): string[] =>
   Object.entries(item).flatMap(([name, v]) => {
     const values: string[] = v.S !== undefined ? [v.S] : v.SS ? v.SS : v.N !== undefined && !COUNTS.has(name) ? [v.N] : v.NS ? v.NS : v.L || v.M ? renderings(v) : [];
-    return values.flatMap((x) => [x, ...x.split(/[#:@|/,;=\s]+/)]);
+    // Split at the keys' separators, not at ':' — an instant stays whole, so its minutes and seconds
+    // ("…T20:40:…") are not taken for a two-digit code.
+    return values.flatMap((x) => [x, ...x.split(/[#@|/,;=\s]+/)]);
   });
 const documentItems = async () => (await api.scanAll()).filter((i) => /^(DOC|DOCUID|CHUNK|UPLOAD)#/.test(i.sk?.S ?? ''));
 
