@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { ImportCheckpoint, ImportCheckpoints, ImportTotals, InboxObject } from '#domain/jobs/claims-import';
+import { flatTotals, type ImportCheckpoint, type ImportCheckpoints, type InboxObject } from '#domain/jobs/claims-import';
 import { BOOL, epochSeconds, type Item, N, num, S } from './attributes.ts';
 
 /** How long a checkpoint is kept after its last save: well past any redelivery of the object's event. */
@@ -24,20 +24,6 @@ export const checkpointKey = (object: InboxObject) => {
     .digest('hex');
   return { pk: `IMPORT#${id}`, sk: 'IMPORT' };
 };
-
-const TOTALS = ['batches', 'records', 'malformed', 'patientsStored', 'patientsUnknown', 'patientsClosed', 'linesAccepted', 'linesDuplicate', 'linesRejected'] as const;
-
-const flatTotals = (t: ImportTotals): Record<(typeof TOTALS)[number], number> => ({
-  batches: t.batches,
-  records: t.records,
-  malformed: t.malformed,
-  patientsStored: t.patients.stored,
-  patientsUnknown: t.patients.unknown,
-  patientsClosed: t.patients.closed,
-  linesAccepted: t.lines.accepted,
-  linesDuplicate: t.lines.duplicate,
-  linesRejected: t.lines.rejected,
-});
 
 const count = (item: Item | undefined, name: string): number => (item ? (num(item, name) ?? 0) : 0);
 

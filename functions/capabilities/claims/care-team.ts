@@ -14,13 +14,13 @@
  *   business, shown to them only, so that they can authorise or block from the list.
  * Every read is traced before it answers.
  */
-import { claimLineVisible, decideClaimsRead, documentReader } from '#domain/access-policy';
+import { claimLineVisible, documentReader } from '#domain/access-policy';
 import { isRecordHolder } from '#domain/actor';
 import { careTeam, careTeamWindow, type CareTeamMember } from '#domain/claims/care-team';
 import type { HandlerOf } from '#http/define-capability';
-import { accessRecord, traceRead, type Subject } from '../common.ts';
+import { traceRead } from '../common.ts';
 import type { ClaimsDeps } from './deps.ts';
-import { linesBetween } from './history.ts';
+import { linesBetween, openHistory } from './history.ts';
 import type { CLAIMS_ROUTES } from './routes.ts';
 
 /** A member as the caller sees it: the patient's decision only for the record's holders. */
@@ -32,14 +32,7 @@ const view = (member: CareTeamMember, holder: boolean) => {
 
 export const readCareTeam: HandlerOf<typeof CLAIMS_ROUTES, 'readCareTeam', ClaimsDeps> = async (call, deps) => {
   const { dmpId } = call.params;
-  const maskedToProfessionals = await deps.claims.masked(dmpId);
-  const opened = await accessRecord(
-    deps,
-    call,
-    dmpId,
-    ({ record, standing }: Subject, at: Date) => decideClaimsRead(call.actor, record, standing, { maskedToProfessionals }, at, deps.matrix),
-    { action: 'claims.care-team' },
-  );
+  const opened = await openHistory(deps, call, dmpId, 'claims.care-team');
   const now = deps.clock.now();
   const window = careTeamWindow(now);
   const holder = isRecordHolder(call.actor);

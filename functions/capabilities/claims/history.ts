@@ -3,9 +3,24 @@
  * that compute over a window (the care team, the medication review) rather than list a page: every
  * page of the store's Query, newest first. The window bounds what is read (12 months, 90 days).
  */
+import { decideClaimsRead } from '#domain/access-policy';
 import type { ClaimLineFacts } from '#domain/claims/medication-review';
 import type { DataKey } from '#domain/ports';
+import type { Trace } from '#domain/trace';
+import type { Call } from '#http/define-capability';
+import { accessRecord, type Subject } from '../common.ts';
 import type { ClaimsDeps } from './deps.ts';
+
+/**
+ * The record opened for a read of the history, by the history's decision (the patient's mask of
+ * it read first): refused reads are answered and traced as `action` by accessRecord.
+ */
+export const openHistory = async (deps: ClaimsDeps, call: Call, dmpId: string, action: Trace['action'], masked: Promise<boolean> = deps.claims.masked(dmpId)) => {
+  const maskedToProfessionals = await masked;
+  return accessRecord(deps, call, dmpId, ({ record, standing }: Subject, at: Date) => decideClaimsRead(call.actor, record, standing, { maskedToProfessionals }, at, deps.matrix), {
+    action,
+  });
+};
 
 /** The lines dated `from` to `to` (YYYY-MM-DD, both included) that have not expired at `now`, as the rules read them. */
 export const linesBetween = async (deps: ClaimsDeps, key: DataKey, from: string, to: string, now: Date): Promise<ClaimLineFacts[]> => {

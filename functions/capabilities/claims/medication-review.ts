@@ -8,29 +8,22 @@
  * Every read is traced before it answers.
  */
 import { openRecord } from '#adapters/record-sealing';
-import { claimLineVisible, decideClaimsRead } from '#domain/access-policy';
+import { claimLineVisible } from '#domain/access-policy';
 import { isRecordHolder } from '#domain/actor';
 import { medicationReview } from '#domain/claims/medication-review';
 import { isoDate } from '#domain/dates';
 import { medicationAlertRules } from '#domain/reference-data';
 import type { HandlerOf } from '#http/define-capability';
-import { accessRecord, traceRead, type Subject } from '../common.ts';
+import { traceRead } from '../common.ts';
 import type { ClaimsDeps } from './deps.ts';
-import { linesBetween } from './history.ts';
+import { linesBetween, openHistory } from './history.ts';
 import type { CLAIMS_ROUTES } from './routes.ts';
 
 const DAY_MS = 86_400_000;
 
 export const readMedicationReview: HandlerOf<typeof CLAIMS_ROUTES, 'readMedicationReview', ClaimsDeps> = async (call, deps) => {
   const { dmpId } = call.params;
-  const maskedToProfessionals = await deps.claims.masked(dmpId);
-  const opened = await accessRecord(
-    deps,
-    call,
-    dmpId,
-    ({ record, standing }: Subject, at: Date) => decideClaimsRead(call.actor, record, standing, { maskedToProfessionals }, at, deps.matrix),
-    { action: 'claims.medication-review' },
-  );
+  const opened = await openHistory(deps, call, dmpId, 'claims.medication-review');
   const now = deps.clock.now();
   const rules = medicationAlertRules;
   const key = await opened.key();

@@ -3,12 +3,13 @@
  * ingest.ts, which the bulk import shares), reading the history under the access policy (every
  * read traced), and the patient's mask of the whole history.
  */
-import { claimLineVisible, decideClaimsMask, decideClaimsRead } from '#domain/access-policy';
+import { claimLineVisible, decideClaimsMask } from '#domain/access-policy';
 import { isRecordHolder } from '#domain/actor';
 import type { ClaimLine } from '#domain/claims/lines';
 import { defineCapability, type HandlerOf } from '#http/define-capability';
 import { accessRecord, commitGuarded, traceRead, traceWrite, type Subject } from '../common.ts';
 import type { ClaimsDeps } from './deps.ts';
+import { openHistory } from './history.ts';
 import { withClaims } from './deps.ts';
 import { readCareTeam } from './care-team.ts';
 import { assertClaimsWriter, ingestBatch } from './ingest.ts';
@@ -54,14 +55,7 @@ const listClaims: Handler<'listClaims'> = async (call, deps) => {
   const masked = deps.claims.masked(dmpId);
   const firstPage = deps.claims.page(dmpId, { from: query.from, to: query.to, cursor: query.cursor, now });
   firstPage.catch(() => undefined);
-  const maskedToProfessionals = await masked;
-  const opened = await accessRecord(
-    deps,
-    call,
-    dmpId,
-    ({ record, standing }: Subject, at: Date) => decideClaimsRead(call.actor, record, standing, { maskedToProfessionals }, at, deps.matrix),
-    { action: 'claims.read' },
-  );
+  const opened = await openHistory(deps, call, dmpId, 'claims.read', masked);
   const key = await opened.key();
   const shown = (line: ClaimLine) => (!query.category || line.category === query.category) && claimLineVisible(call.actor, line);
 
@@ -100,7 +94,7 @@ const listClaims: Handler<'listClaims'> = async (call, deps) => {
   const holder = isRecordHolder(call.actor);
   return {
     status: 200,
-    body: { items: visible.map((v) => view(v.claim, holder)), nextCursor, ...(holder ? { maskedToProfessionals } : {}) },
+    body: { items: visible.map((v) => view(v.claim, holder)), nextCursor, ...(holder ? { maskedToProfessionals: await masked } : {}) },
   };
 };
 

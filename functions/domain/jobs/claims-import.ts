@@ -288,7 +288,7 @@ export class ClaimsImport {
     }
     // Deleted only once complete: a crash before this line deletes it on the next delivery.
     await objects.remove(object);
-    logger.info('claims import complete', { ...flat(at.totals) });
+    logger.info('claims import complete', { ...flatTotals(at.totals) });
     return { status: 'complete', totals: at.totals, rejections };
   }
 
@@ -350,8 +350,8 @@ export class ClaimsImport {
   }
 }
 
-/** The totals as flat log attributes. */
-const flat = (t: ImportTotals): Record<string, number> => ({
+/** The totals as flat named counts: log attributes, and the checkpoint's stored totals. */
+export const flatTotals = (t: ImportTotals) => ({
   batches: t.batches,
   records: t.records,
   malformed: t.malformed,
