@@ -19,6 +19,7 @@
  * stops at once with that message rather than creating records for nothing.
  */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -130,7 +131,10 @@ const claimLine = (patient: number, line: number, prescriber: string) => {
 /** Writes the NDJSON file as a stream (never whole in memory): known patients, with unknown ones spread among them. */
 const writeFile_ = async (path: string, ins: string[], o: ClaimsOptions): Promise<{ records: number; lines: number }> => {
   const out = createWriteStream(path);
-  const write = (text: string) => new Promise<void>((resolve, reject) => (out.write(text) ? resolve() : out.once('drain', resolve).once('error', reject)));
+  // events.once removes its listeners when it settles (and rejects on 'error'): none pile up.
+  const write = async (text: string): Promise<void> => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
   const prescriber = randomRpps();
   const every = o.unknownPatients > 0 ? Math.max(1, Math.floor(ins.length / o.unknownPatients)) : Number.POSITIVE_INFINITY;
   let unknown = 0;
