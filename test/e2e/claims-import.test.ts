@@ -133,7 +133,7 @@ describe('through the claims core', () => {
         expect(read.status).toBe(200);
         expect(read.body.items).toHaveLength(3);
       }
-      // Nothing of a patient without a DMP was stored, and the import wrote one trace per patient per batch.
+      // Nothing of a patient without a DMP was stored: the 9 lines are the 3 patients' own.
       expect(await claimItems(real)).toHaveLength(9);
     } finally {
       await real.stop();
