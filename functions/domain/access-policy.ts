@@ -102,6 +102,9 @@ const BLOCKED = deny('forbidden', 'blocked', 'The patient has blocked you from t
 /** The insurer's sync writes the reimbursed-care history and nothing else: it reads nothing of a record. */
 const INSURER_WRITES_ONLY = deny('forbidden', 'insurer-writes-only', 'The Assurance Maladie’s sync writes the reimbursement history only; it reads nothing.');
 
+/** A paired device writes measurements to its own record and nothing else. */
+const DEVICE_WRITES_ONLY = deny('forbidden', 'device-writes-measurements-only', 'A device credential writes measurements to its record and nothing else.');
+
 /** What a professional's relation to a record amounts to at an instant. */
 export const authorizationState = (relation: Relation | undefined, now: Date): SearchAuthorization => {
   if (!relation) return 'NON_EXISTE';
@@ -162,6 +165,8 @@ export const decideRecordRead = (actor: Actor, record: RecordFacts, standing: St
       return deny('forbidden', 'agents-do-not-read', 'Agents do not read records.');
     case 'insurer':
       return INSURER_WRITES_ONLY;
+    case 'device':
+      return DEVICE_WRITES_ONLY;
     case 'anonymous':
       return NOT_FOUND;
   }
@@ -215,6 +220,8 @@ export const documentReader = (actor: Actor, record: RecordFacts, standing: Stan
       return () => deny('forbidden', 'agents-do-not-read', 'Agents do not read documents.');
     case 'insurer':
       return () => INSURER_WRITES_ONLY;
+    case 'device':
+      return () => DEVICE_WRITES_ONLY;
     case 'anonymous':
       return () => NOT_FOUND;
   }
@@ -238,6 +245,8 @@ export const decideDocumentListing = (actor: Actor, record: RecordFacts, standin
       return deny('forbidden', 'agents-do-not-read', 'Agents do not read documents.');
     case 'insurer':
       return INSURER_WRITES_ONLY;
+    case 'device':
+      return DEVICE_WRITES_ONLY;
     case 'anonymous':
       return NOT_FOUND;
   }
@@ -285,6 +294,8 @@ export const decideDeposit = (actor: Actor, record: RecordFacts, standing: Stand
       return deny('forbidden', 'agents-do-not-deposit', 'Agents do not deposit documents.');
     case 'insurer':
       return INSURER_WRITES_ONLY;
+    case 'device':
+      return DEVICE_WRITES_ONLY;
     case 'anonymous':
       return NOT_FOUND;
   }
@@ -439,6 +450,8 @@ export const decideAccessLogRead = (actor: Actor, record: RecordFacts, standing:
       return { allow: true, mode: 'normal', scope: 'own' };
     case 'insurer':
       return INSURER_WRITES_ONLY;
+    case 'device':
+      return DEVICE_WRITES_ONLY;
     case 'anonymous':
       return NOT_FOUND;
   }
@@ -492,6 +505,8 @@ export const decideReactivation = (actor: Actor, record: RecordFacts, standing: 
       return allow();
     case 'insurer':
       return INSURER_WRITES_ONLY;
+    case 'device':
+      return DEVICE_WRITES_ONLY;
     case 'anonymous':
       return NOT_FOUND;
   }
@@ -548,6 +563,8 @@ export const decideClaimsRead = (actor: Actor, record: RecordFacts, standing: St
       return deny('forbidden', 'agents-do-not-read', 'Agents do not read the reimbursement history.');
     case 'insurer':
       return INSURER_WRITES_ONLY;
+    case 'device':
+      return DEVICE_WRITES_ONLY;
     case 'anonymous':
       return NOT_FOUND;
   }
@@ -571,3 +588,100 @@ export interface ProfessionalStanding extends Standing {
   /** When the professional's last emergency access was told to the patient (absent: never). */
   emergencyNoticeAt?: string | undefined;
 }
+
+/**
+ * The patient's own health data, kind by kind. Each kind is read under a row of the profession
+ * matrix, as a document of that class and type would be (no new row in the data):
+ *   - the health profile (blood group, allergies, conditions, declared treatments, height,
+ *     weight) is summary data, class 11 (synthèse), type 60591-5: every profession reads it;
+ *   - advance directives and the trusted person fall under the EXPPAT_3 exception (doctors,
+ *     midwives, nurses), whatever their class;
+ *   - vaccinations are class 45, type 11369-6 (vaccination history);
+ *   - measurements from devices or the patient are patient data, class 90.
+ */
+export type HealthKind = 'profile' | 'wishes' | 'vaccinations' | 'measurements';
+
+export const HEALTH_KINDS: Readonly<Record<HealthKind, { classCode: string; typeCode: string; display: string }>> = {
+  profile: { classCode: '11', typeCode: '60591-5', display: 'the health profile' },
+  wishes: { classCode: PATIENT_CLASS, typeCode: 'EXPPAT_3', display: 'the advance directives and the trusted person' },
+  vaccinations: { classCode: '45', typeCode: '11369-6', display: 'the vaccination record' },
+  measurements: { classCode: PATIENT_CLASS, typeCode: 'MESURES', display: 'the measurements' },
+};
+
+/** May the profession read this kind of health data, by the matrix (as a document of its class and type)? */
+export const matrixAllowsHealth = (matrix: AccessMatrix, profession: string, kind: HealthKind): boolean =>
+  matrixAllows(matrix, profession, HEALTH_KINDS[kind].classCode, HEALTH_KINDS[kind].typeCode);
+
+/**
+ * Reading a kind of health data: the record's holders; a professional in a mode (a valid
+ * authorization, or an emergency access the patient did not oppose), not blocked, whose profession
+ * reads the kind's row of the matrix. A closed record is closed to professionals.
+ */
+export const decideHealthRead = (actor: Actor, record: RecordFacts, standing: Standing, kind: HealthKind, now: Date, matrix: AccessMatrix): Decision => {
+  switch (actor.kind) {
+    case 'patient':
+    case 'representative':
+      return isOwnRecord(actor, record) ? allow() : NOT_FOUND;
+    case 'professional': {
+      const access = professionalAccess(actor, record, standing, now);
+      if (!access.allow) return access;
+      if (!matrixAllowsHealth(matrix, actor.profession, kind)) {
+        return deny('forbidden', 'profession-not-allowed', `Your profession may not read ${HEALTH_KINDS[kind].display}.`);
+      }
+      return access;
+    }
+    case 'agent':
+      return deny('forbidden', 'agents-do-not-read', 'Agents do not read health data.');
+    case 'insurer':
+      return INSURER_WRITES_ONLY;
+    case 'device':
+      return DEVICE_WRITES_ONLY;
+    case 'anonymous':
+      return NOT_FOUND;
+  }
+};
+
+const RECORD_CLOSED = deny('conflict', 'record-closed', 'The record is closed: it is read-only until it is reactivated.');
+
+/**
+ * Writing a kind of health data (every entry then carries its author and source):
+ *   - profile: the record's holders; a professional who may read it (decideHealthRead) adds
+ *     entries marked as its own;
+ *   - wishes: the patient only, and an adult (advance directives are for adults);
+ *   - vaccinations: the record's holders (declared), or a professional not blocked, as for a
+ *     deposit (the vaccinator needs no authorization);
+ *   - measurements: the record's holders, or a device paired with this record.
+ * A closed record is read-only (409 to its holders, 404 to everyone else).
+ */
+export const decideHealthWrite = (actor: Actor, record: RecordFacts, standing: Standing, kind: HealthKind, now: Date, matrix: AccessMatrix): Decision => {
+  switch (actor.kind) {
+    case 'patient':
+    case 'representative':
+      if (!isOwnRecord(actor, record)) return NOT_FOUND;
+      if (record.status === 'closed') return RECORD_CLOSED;
+      if (kind === 'wishes') {
+        if (actor.kind === 'representative') return deny('forbidden', 'patient-only', 'Only the patient writes advance directives and names a trusted person.');
+        if (record.minor) return deny('refused', 'adults-only', 'Advance directives are written by adults.');
+      }
+      return allow();
+    case 'professional': {
+      if (record.status === 'closed') return NOT_FOUND;
+      if (kind === 'vaccinations') return authorizationState(standing.relation, now) === 'INTERDIT' ? BLOCKED : allow();
+      if (kind === 'profile') return decideHealthRead(actor, record, standing, kind, now, matrix);
+      const read = decideHealthRead(actor, record, standing, kind, now, matrix);
+      if (!read.allow && (read.code === 'blocked' || read.answer === 'not-found')) return read;
+      return deny('forbidden', 'patient-writes', `Only the patient writes ${HEALTH_KINDS[kind].display}.`);
+    }
+    case 'device':
+      if (kind !== 'measurements') return DEVICE_WRITES_ONLY;
+      if (actor.dmpId !== record.dmpId) return deny('forbidden', 'device-not-for-this-record', 'This device is paired with another record.');
+      if (record.status === 'closed') return RECORD_CLOSED;
+      return allow();
+    case 'agent':
+      return deny('forbidden', 'agents-do-not-write', 'Agents do not write health data.');
+    case 'insurer':
+      return INSURER_WRITES_ONLY;
+    case 'anonymous':
+      return NOT_FOUND;
+  }
+};

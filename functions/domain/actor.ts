@@ -11,6 +11,11 @@ export type Actor =
    * credentials with the `claims:write` scope). It writes claims and reads nothing of a record.
    */
   | { kind: 'insurer'; id: string }
+  /**
+   * A connected device or app the patient paired with one record: its credential (shown once,
+   * stored hashed, revocable) writes measurements to that record and does nothing else.
+   */
+  | { kind: 'device'; id: string; dmpId: string }
   | { kind: 'patient'; dmpId: string; loginId: string; passwordChangeRequired?: boolean; authenticatedAt?: number }
   | { kind: 'representative'; dmpId: string; loginId: string; passwordChangeRequired?: boolean; authenticatedAt?: number }
   | { kind: 'anonymous' };
@@ -24,6 +29,8 @@ export const actorRef = (actor: Actor): string => {
       return `agent:${actor.id}`;
     case 'insurer':
       return `insurer:${actor.id}`;
+    case 'device':
+      return `device:${actor.id}`;
     case 'patient':
       return `patient:${actor.dmpId}`;
     case 'representative':

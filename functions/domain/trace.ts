@@ -76,6 +76,8 @@ export const traceActor = (actor: Actor): TraceActor => {
       return { kind: 'agent', id: actor.id };
     case 'insurer':
       return { kind: 'insurer', id: actor.id };
+    case 'device':
+      return { kind: 'device', id: actor.id };
     case 'patient':
       return { kind: 'patient', id: actor.dmpId };
     case 'representative':

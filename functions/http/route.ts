@@ -6,7 +6,7 @@
 import type { ZodMiniLazy, ZodMiniObject, ZodMiniType } from 'zod/mini';
 import type { $ZodType } from 'zod/v4/core';
 
-export type Caller = 'professional' | 'agent' | 'insurer' | 'patient' | 'representative' | 'anonymous';
+export type Caller = 'professional' | 'agent' | 'insurer' | 'device' | 'patient' | 'representative' | 'anonymous';
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface Route {
