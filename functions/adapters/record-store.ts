@@ -413,6 +413,10 @@ export class RecordStore implements Records, CreationReports {
       values[':bg'] = BOOL(change.emergencyAccess.breakGlass);
       values[':reg'] = BOOL(change.emergencyAccess.regulation);
     }
+    if (change.vaccinationReminders !== undefined) {
+      set.push('vaccinationReminders = :vr');
+      values[':vr'] = BOOL(change.vaccinationReminders);
+    }
     if (change.contact) {
       set.push('contact = :contact');
       values[':contact'] = B(change.contact);
@@ -533,6 +537,7 @@ const toStoredRecord = (meta: Item, key: Item): StoredRecord => ({
   retainUntil: str(meta, 'retainUntil'),
   minor: bool(meta, 'minor') ?? false,
   emergencyAccess: { breakGlass: bool(meta, 'breakGlass') ?? true, regulation: bool(meta, 'regulation') ?? true },
+  vaccinationReminders: bool(meta, 'vaccinationReminders'),
   sessionEnds: sessionEndsOf(meta),
   wrappedKey: {
     ciphertext: required(bin(key, 'wrapped'), 'wrapped key'),

@@ -92,6 +92,8 @@ export interface StoredRecord {
   retainUntil?: string | undefined;
   minor: boolean;
   emergencyAccess: EmergencyAccess;
+  /** Whether the holders get SMS reminders of vaccinations due (absent: yes). */
+  vaccinationReminders?: boolean | undefined;
   /** When its holders' sessions ended (reissue, password changes, closure). */
   sessionEnds: SessionEnds;
   wrappedKey: WrappedKey;

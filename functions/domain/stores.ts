@@ -24,6 +24,7 @@ export interface Page<T> {
 /** A change of a record's settings: the emergency modes, the sealed contact, the mobile awaiting its code. */
 export interface SettingsChange {
   emergencyAccess?: EmergencyAccess | undefined;
+  vaccinationReminders?: boolean | undefined;
   contact?: Uint8Array | undefined;
   pendingMobile?: { id: string; sealed: Uint8Array; codeHash: string; expiresAt: Date } | null | undefined;
 }

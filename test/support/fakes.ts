@@ -906,6 +906,7 @@ class FakeRecords implements Records, CreationReports {
       (r) => {
         r.revision += 1;
         if (change.emergencyAccess) r.emergencyAccess = { ...change.emergencyAccess };
+        if (change.vaccinationReminders !== undefined) r.vaccinationReminders = change.vaccinationReminders;
         if (change.contact) r.sealed.contact = change.contact;
         if (change.pendingMobile) r.pendingMobile = { ...change.pendingMobile, expiresAt: change.pendingMobile.expiresAt.toISOString(), attempts: 0 };
         else if (change.pendingMobile === null) r.pendingMobile = undefined;

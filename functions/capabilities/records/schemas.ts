@@ -73,12 +73,19 @@ export const ReactivationBody = z.lazy(() =>
 
 export const Reactivated = z.lazy(() => z.strictObject({ status: z.literal('active') }));
 
-export const SettingsBody = z.lazy(() => z.strictObject({ emergencyAccess: z.optional(EmergencyAccess), contact: z.optional(Contact) }));
+export const SettingsBody = z.lazy(() =>
+  z.strictObject({
+    emergencyAccess: z.optional(EmergencyAccess),
+    contact: z.optional(Contact),
+    vaccinationReminders: z.optional(z.boolean().check(z.meta({ description: 'SMS reminders of the vaccinations due (on by default)' }))),
+  }),
+);
 
 export const SettingsView = z.lazy(() =>
   z.strictObject({
     emergencyAccess: z.strictObject({ breakGlass: z.boolean(), regulation: z.boolean() }),
     contact: Contact,
+    vaccinationReminders: z.boolean(),
     pendingMobile: z.optional(z.strictObject({ expiresAt: Instant }).check(z.meta({ description: 'A new mobile waits for the code sent to it (see mobile-confirmation).' }))),
   }),
 );

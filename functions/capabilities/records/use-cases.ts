@@ -235,9 +235,17 @@ const reactivateRecord: Handler<'reactivateRecord'> = async (call, deps) => {
   return { status: 200, body: { status: 'active' } };
 };
 
-const settingsView = (record: StoredRecord, contact: Contact, emergencyAccess: EmergencyAccess, pending?: { expiresAt: string }) => ({
+const settingsView = (
+  record: StoredRecord,
+  contact: Contact,
+  emergencyAccess: EmergencyAccess,
+  pending?: { expiresAt: string },
+  vaccinationReminders = record.vaccinationReminders,
+) => ({
   emergencyAccess,
   contact: { ...(contact.mobile ? { mobile: contact.mobile } : {}), ...(contact.email ? { email: contact.email } : {}) },
+  // Vaccination reminders are on until the holders turn them off.
+  vaccinationReminders: vaccinationReminders ?? true,
   ...(pending ? { pendingMobile: { expiresAt: pending.expiresAt } } : record.pendingMobile ? { pendingMobile: { expiresAt: record.pendingMobile.expiresAt } } : {}),
 });
 
@@ -278,6 +286,7 @@ const updateSettings: Handler<'updateSettings'> = async (call, deps) => {
   writes.push(
     deps.records.settingsWrite(record.dmpId, record.revision, {
       emergencyAccess,
+      vaccinationReminders: body.vaccinationReminders,
       contact: body.contact?.email !== undefined ? sealJson(key, 'META', 'contact', nextContact) : undefined,
       pendingMobile,
     }),
@@ -297,7 +306,7 @@ const updateSettings: Handler<'updateSettings'> = async (call, deps) => {
     if (error instanceof ConditionsRefused) refuse('conflict', 'state-changed', 'The record changed meanwhile: read it again and retry.');
     throw error;
   }
-  return { status: 200, body: settingsView(record, nextContact, emergencyAccess, pending) };
+  return { status: 200, body: settingsView(record, nextContact, emergencyAccess, pending, body.vaccinationReminders ?? record.vaccinationReminders) };
 };
 
 const confirmMobile: Handler<'confirmMobile'> = async (call, deps) => {
@@ -327,7 +336,7 @@ const confirmMobile: Handler<'confirmMobile'> = async (call, deps) => {
     ],
     'The record changed meanwhile: read it again and retry.',
   );
-  return { status: 200, body: { emergencyAccess: record.emergencyAccess, contact: nextContact } };
+  return { status: 200, body: { emergencyAccess: record.emergencyAccess, contact: nextContact, vaccinationReminders: record.vaccinationReminders ?? true } };
 };
 
 const listNotifications: Handler<'listNotifications'> = async (call, deps) => {
