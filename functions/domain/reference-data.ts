@@ -1,12 +1,13 @@
 /**
  * Reference data from the repository's data/ folder, loaded as data (bundled as JSON by esbuild,
  * imported as JSON by Node): document types with their classes, profession codes, the default
- * access matrix, the medication-alert rules.
+ * access matrix, the medication-alert rules, the vaccination calendar's boosters.
  */
 import documentTypes from '../../data/document-types.json' with { type: 'json' };
 import professions from '../../data/professions.json' with { type: 'json' };
 import accessMatrix from '../../data/access-matrix.json' with { type: 'json' };
 import medicationAlerts from '../../data/medication-alerts.json' with { type: 'json' };
+import vaccinationCalendarData from '../../data/vaccination-calendar.json' with { type: 'json' };
 
 export interface DocumentType {
   typeCode: string;
@@ -48,3 +49,23 @@ export interface MedicationAlertRules {
   rules: readonly MedicationAlertRuleData[];
 }
 export const medicationAlertRules: MedicationAlertRules = medicationAlerts;
+
+/**
+ * A booster of data/vaccination-calendar.json whose due dates follow from age alone: at fixed ages
+ * (`atAges`, give or take `toleranceYears`), or every year in a season from an age (`fromAge`,
+ * `everyYear`: month-days, the window running over the new year when `toMonthDay` comes first).
+ * Vaccines are recognised by ATC valence prefixes.
+ */
+export interface CalendarBooster {
+  id: string;
+  display: string;
+  atc: readonly string[];
+  atAges?: readonly number[];
+  toleranceYears?: number;
+  fromAge?: number;
+  everyYear?: { fromMonthDay: string; toMonthDay: string };
+}
+export interface VaccinationCalendar {
+  boosters: readonly CalendarBooster[];
+}
+export const vaccinationCalendar: VaccinationCalendar = vaccinationCalendarData;
