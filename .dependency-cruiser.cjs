@@ -12,7 +12,8 @@
  * - http/:         the request pipeline, route and capability types, shared schemas and HTTP mechanisms.
  * - capabilities/: one folder per capability (routes.ts, schemas.ts, use cases, handler.ts); a
  *                  capability imports no other capability folder, only shared modules
- *                  (files directly in functions/capabilities/, such as common.ts).
+ *                  (files directly in functions/capabilities/, such as common.ts), and another's
+ *                  data through that capability's store (store.ts) or reader (reader.ts) only.
  * - jobs/:         background Lambda entries; they may wire a capability's own store (the documents
  *                  jobs), never its routes or use cases; capabilities import no job.
  * - lib/ (CDK):    reads the route manifest and the types it is made of, and the storage contract,
@@ -151,9 +152,9 @@ module.exports = {
       name: 'capability-not-to-other-capability',
       severity: 'error',
       comment:
-        'A capability folder imports no other capability folder; what two capabilities share lives in a file directly in functions/capabilities/ (common.ts) or a lower layer.',
+        'A capability folder imports no other capability folder; what two capabilities share lives in a file directly in functions/capabilities/ (common.ts) or a lower layer. One that shows another’s data (the vaccination record shows the claims history’s deliveries) reads it through that capability’s store.ts or reader.ts, deciding access itself, never through its routes, use cases or handler.',
       from: { path: '^functions/capabilities/([^/]+)/' },
-      to: { path: '^functions/capabilities/[^/]+/', pathNot: '^functions/capabilities/$1/' },
+      to: { path: '^functions/capabilities/[^/]+/', pathNot: ['^functions/capabilities/$1/', '^functions/capabilities/[^/]+/(store|reader)[.]ts$'] },
     },
 
     // --- infrastructure -------------------------------------------------------------------------------

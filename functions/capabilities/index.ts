@@ -14,8 +14,9 @@ import { DOCS } from './docs/routes.ts';
 import { DOCUMENTS } from './documents/routes.ts';
 import { RECORDS } from './records/routes.ts';
 import { REPORTING } from './reporting/routes.ts';
+import { VACCINATIONS } from './vaccinations/routes.ts';
 
-export const CAPABILITIES = [RECORDS, AUTH, DOCUMENTS, ACCESS, CLAIMS, REPORTING, DOCS] as const;
+export const CAPABILITIES = [RECORDS, AUTH, DOCUMENTS, ACCESS, CLAIMS, VACCINATIONS, REPORTING, DOCS] as const;
 
 export type Capability = (typeof CAPABILITIES)[number]['name'];
 

@@ -36,7 +36,11 @@ export type TraceAction =
   /** The medication review drawn from the history (GET …/medication-review). */
   | 'claims.medication-review'
   /** The patient masked or unmasked the reimbursement history from professionals. */
-  | 'claims.visibility';
+  | 'claims.visibility'
+  /** A vaccination recorded (POST …/vaccinations), and the vaccination record read (the list, what is due). */
+  | 'vaccinations.record'
+  | 'vaccinations.read'
+  | 'vaccinations.due';
 
 export interface TraceActor {
   /** `system`: a scheduled job (the one-month reveal of a document). */
