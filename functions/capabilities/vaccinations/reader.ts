@@ -9,10 +9,9 @@
  * says what of it a caller sees (decideClaimsRead: the matrix's class 60, the patient's mask;
  * representatives without the lines a minor keeps confidential).
  */
-import { claimLineVisible, decideClaimsRead, type ProfessionalStanding } from '#domain/access-policy';
+import { claimLineVisible, decideClaimsRead, type RecordFacts, type Standing } from '#domain/access-policy';
 import type { Actor } from '#domain/actor';
 import type { DataKey } from '#domain/ports';
-import type { StoredRecord } from '#domain/records';
 import type { AccessMatrix } from '#domain/reference-data';
 import { mergeVaccinations, type ClaimDelivery, type VaccinationEntry } from '#domain/vaccinations/entries';
 import type { ClaimStore } from '../claims/store.ts';
@@ -26,13 +25,7 @@ export type ClaimsPart = 'none' | 'all' | 'not-confidential';
  * policy: none when decideClaimsRead refuses (a profession that may not read class 60, the patient's
  * mask, …); a representative's without confidential lines (claimLineVisible).
  */
-export const claimsPart = (
-  actor: Actor,
-  subject: { record: StoredRecord; standing: ProfessionalStanding },
-  maskedToProfessionals: boolean,
-  now: Date,
-  matrix: AccessMatrix,
-): ClaimsPart => {
+export const claimsPart = (actor: Actor, subject: { record: RecordFacts; standing: Standing }, maskedToProfessionals: boolean, now: Date, matrix: AccessMatrix): ClaimsPart => {
   if (!decideClaimsRead(actor, subject.record, subject.standing, { maskedToProfessionals }, now, matrix).allow) return 'none';
   return claimLineVisible(actor, { confidential: true }) ? 'all' : 'not-confidential';
 };
