@@ -24,6 +24,7 @@ import { OutboxDispatcher } from '#domain/jobs/outbox';
 import { RetentionJob } from '#domain/jobs/retention';
 import { UploadsJob } from '#domain/jobs/uploads';
 import { VisibilityJob } from '#domain/jobs/visibility';
+import { VaccinationRemindersJob } from '#domain/jobs/vaccination-reminders';
 import { systemClock, type Clock } from '#domain/ports';
 import { CORS } from '#http/cors';
 import { makeHttpHandler, type HttpHandler } from '#http/pipeline';
@@ -36,6 +37,8 @@ import { makeLogger } from '#adapters/logger';
 import { authDeps, type AuthDeps } from '#capabilities/auth/deps';
 import { withDocuments, type DocumentDeps } from '#capabilities/documents/deps';
 import { withClaims } from '#capabilities/claims/deps';
+import { withVaccinations } from '#capabilities/vaccinations/deps';
+import { DynamoReminderStore } from '#capabilities/vaccinations/reminders-store';
 import { HttpProblem } from '#platform/problem';
 import { claimsBatches } from '../functions/jobs/claims-batches.ts';
 import { purgeExpiredClaims } from './local-claims-purge.ts';
@@ -236,6 +239,11 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
     logger,
   );
   const uploads = new UploadsJob(new DynamoUploadsStore(deps.db, tableName, new DocumentStore(deps.db, tableName)), logger);
+  const { vaccinations, claims } = withVaccinations(deps);
+  const vaccinationReminders = new VaccinationRemindersJob(
+    new DynamoReminderStore({ db: deps.db, tableName, records: deps.records, vaccinations, claims, keyRing: deps.keyRing, random: deps.random }),
+    logger,
+  );
   // The claims import, on a local file or on the emulator's inbox bucket: the same use case as the
   // Lambda consuming the inbox's notifications, with its checkpoints in the same table.
   const s3 = s3Client(config);
@@ -257,6 +265,7 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
     ['visibility', (now) => visibility.sweep(now)],
     ['uploads', (now) => uploads.sweep(now)],
     ['claims-purge', (now) => purgeExpiredClaims(deps.db, tableName, now)],
+    ['vaccination-reminders', (now) => vaccinationReminders.sweep(now)],
   ]);
 
   const local = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> => {

@@ -13,6 +13,9 @@
  * weeks (an SMS through the outbox) and revealed after one month. The uploads job runs hourly too
  * and removes the chunks of deposits that were never committed.
  *
+ * The vaccination reminders run daily: an SMS through the outbox for each vaccination due soon,
+ * once, to the records on the reminders' queue.
+ *
  * The claims import (lib/claims-import.ts) reads the insurer's NDJSON objects from the inbox
  * bucket, notified through an SQS queue.
  */
@@ -42,6 +45,8 @@ export class Jobs extends Construct {
   readonly visibility: DmpFunction;
   /** Hourly: removes the chunks of deposits that never committed. */
   readonly uploads: DmpFunction;
+  /** Daily: the SMS reminders of vaccinations due soon. */
+  readonly vaccinationReminders: DmpFunction;
   /** Stream batches the dispatcher gave up on (positions in the stream, not their content). */
   readonly outboxFailures: sqs.Queue;
   /** The nightly claims import: the inbox bucket, its queue and the function consuming it. */
@@ -172,6 +177,29 @@ export class Jobs extends Construct {
       schedule: events.Schedule.rate(Duration.hours(1)),
       // A missed run is caught up by the next one an hour later (the index holds what is due).
       targets: [new targets.LambdaFunction(this.uploads, { retryAttempts: 0 })],
+    });
+
+    this.vaccinationReminders = new DmpFunction(this, 'VaccinationReminders', {
+      entry: 'functions/jobs/vaccination-reminders.ts',
+      description: 'DMP vaccination reminders: an SMS for each vaccination due soon, once, unless the patient turned them off',
+      memorySize: 512,
+      // What a run leaves when its time runs out stays due on the queue for the next day.
+      timeout: Duration.minutes(14),
+      environment: { TABLE_NAME: data.table.tableName, DATA_KEY_ID: data.dataKey.keyArn },
+      logs: logSettings,
+    });
+    // Finds the due records on GSI1; reads each record, its vaccinations and the history's lines
+    // (Queries); a reminder is a transaction that puts its marker and the SMS in the outbox on a
+    // ConditionCheck of the record; the queue entry moves on with a conditional update. Opening
+    // the record and sealing the SMS recipient take the record's data key (Decrypt, never a new one).
+    data.grantItems(this.vaccinationReminders, ['Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem']);
+    data.grantIndexQuery(this.vaccinationReminders);
+    data.grantDataKey(this.vaccinationReminders, ['Decrypt'], ['record']);
+    new events.Rule(this, 'VaccinationRemindersSchedule', {
+      description: 'Daily at 08:00 UTC: send the reminders of vaccinations due soon',
+      schedule: events.Schedule.cron({ minute: '0', hour: '8' }),
+      // A missed day is caught up by the next run: the queue keeps what is due, markers what was sent.
+      targets: [new targets.LambdaFunction(this.vaccinationReminders, { retryAttempts: 2 })],
     });
 
     this.claimsImport = new ClaimsImport(this, 'ClaimsImport', { data, logs: logSettings });

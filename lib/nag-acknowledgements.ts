@@ -54,6 +54,7 @@ const jobFunctions = (stack: AcknowledgedStack): DmpFunction[] => [
   stack.jobs.visibility,
   stack.jobs.uploads,
   stack.jobs.claimsImport.function,
+  stack.jobs.vaccinationReminders,
 ];
 const allFunctions = (stack: AcknowledgedStack): DmpFunction[] => [...httpFunctions(stack), ...jobFunctions(stack)];
 const defaultPolicy = (fn: DmpFunction): IConstruct => fn.executionRole.node.findChild('DefaultPolicy');
@@ -141,7 +142,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   {
     rule: 'HIPAA.Security-LambdaConcurrency',
     reason:
-      "Load is bounded before the functions: API Gateway stage and method throttling and the WAF rate limit for the API, the stream shards for the outbox dispatcher. Reserved concurrency carves a slice of the account-wide quota and is sized per environment once that quota is known (a new account cannot reserve any): it is configuration, not code. The retention job needs none either: two runs side by side are safe (every destruction step is conditional and idempotent). Nor do the hourly visibility and uploads jobs: a run lasts at most 5 minutes, so two meet only if EventBridge delivers the hour's event twice, and each step is a write conditional on the item's current state, so the second run finds nothing left to do. The claims import's concurrency is bounded by its SQS event source (maximum concurrency), not by a reservation: two deliveries of one object send the same batches under the same ids, which the claims core stores once.",
+      "Load is bounded before the functions: API Gateway stage and method throttling and the WAF rate limit for the API, the stream shards for the outbox dispatcher. Reserved concurrency carves a slice of the account-wide quota and is sized per environment once that quota is known (a new account cannot reserve any): it is configuration, not code. The retention job needs none either: two runs side by side are safe (every destruction step is conditional and idempotent). Nor do the hourly visibility and uploads jobs: a run lasts at most 5 minutes, so two meet only if EventBridge delivers the hour's event twice, and each step is a write conditional on the item's current state, so the second run finds nothing left to do. The claims import's concurrency is bounded by its SQS event source (maximum concurrency), not by a reservation: two deliveries of one object send the same batches under the same ids, which the claims core stores once. The daily vaccination reminders need none: each reminder is written once (its marker's put is conditional, in the SMS's transaction) and the queue moves on only from the place it was read at, so runs side by side send nothing twice.",
     on: allFunctions,
   },
   {
@@ -167,6 +168,12 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     reason:
       "The visibility and uploads jobs are invoked only by their hourly schedules, whose events hold no data: a run that fails (after Lambda's own retries) leaves the due documents and abandoned deposits where they are (on their GSI1 queue), and the next hour's run finds them again by the same query, so a dead-letter queue would hold nothing to replay.",
     on: (stack) => [stack.jobs.visibility, stack.jobs.uploads],
+  },
+  {
+    rule: 'HIPAA.Security-LambdaDLQ',
+    reason:
+      "The vaccination reminders are invoked only by their daily schedule, whose event holds no data: a run that fails (after the rule's retries) leaves the due records on their GSI1 queue, and the next day's run finds them again by the same query, so a dead-letter queue would hold nothing to replay.",
+    on: (stack) => [stack.jobs.vaccinationReminders],
   },
   {
     rule: 'HIPAA.Security-LambdaDLQ',

@@ -10,7 +10,8 @@ export type Template =
   | 'first-access'
   | 'emergency-access'
   | 'document-pending'
-  | 'emergency-access-professional';
+  | 'emergency-access-professional'
+  | 'vaccination-due';
 
 /** `sms` to the patient's (or a representative's) mobile; `professional` through the professional messaging topic. */
 export type NotificationChannel = 'sms' | 'professional';
@@ -49,6 +50,7 @@ export const TEXTS: Record<Template, string> = {
   'emergency-access': 'DMP : votre DMP a ete consulte en urgence par un professionnel de sante. Le detail est dans l historique des acces sur dmp.fr.',
   'document-pending': 'DMP : un nouveau document a ete ajoute a votre DMP. Il vous sera presente lors d une consultation, ou visible sur dmp.fr d ici deux semaines.',
   'emergency-access-professional': 'DMP : acces en urgence ({mode}) au DMP {dmpId}, dont vous etes le medecin traitant. Detail dans l historique des acces.',
+  'vaccination-due': 'DMP : une vaccination est a prevoir. Le detail est dans votre DMP sur dmp.fr.',
 };
 
 /** Fills a template's {names}; a name without a value is left empty. */

@@ -88,14 +88,14 @@ const methodsByRoute = new Map(
   ofType('AWS::ApiGateway::Method').map(([id, m]) => [`${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId) || '/'}`, { id, ...m.Properties }]),
 );
 
-const jobFunctions = [stack.jobs.outbox, stack.jobs.retention, stack.jobs.visibility, stack.jobs.uploads, stack.jobs.claimsImport.function];
+const jobFunctions = [stack.jobs.outbox, stack.jobs.retention, stack.jobs.visibility, stack.jobs.uploads, stack.jobs.claimsImport.function, stack.jobs.vaccinationReminders];
 const ourFunctions = [...CAPABILITIES.map((c) => stack.api.functions[c.name]), stack.api.authorizerFunction, ...jobFunctions];
 
 describe('functions', () => {
-  it('are one per capability, plus the authorizer and the jobs (outbox, retention, visibility, uploads, claims import), all Node 24 on arm64', () => {
+  it('are one per capability, plus the authorizer and the jobs (outbox, retention, visibility, uploads, claims import, vaccination reminders), all Node 24 on arm64', () => {
     const arm64 = template.findResources('AWS::Lambda::Function', { Properties: { Architectures: ['arm64'] } });
     expect(Object.keys(arm64).sort()).toEqual(ourFunctions.map(logicalId).sort());
-    expect(Object.keys(arm64)).toHaveLength(CAPABILITIES.length + 6);
+    expect(Object.keys(arm64)).toHaveLength(CAPABILITIES.length + 7);
     for (const fn of ourFunctions) {
       expect(resources[logicalId(fn)]?.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -145,7 +145,7 @@ describe('functions', () => {
     for (const name of ['TABLE_NAME', 'SESSION_KEY_ID', 'PATIENT_ISSUER']) expect(env(stack.api.functions.docs)).not.toHaveProperty(name);
     expect(env(stack.api.authorizerFunction)).toMatchObject({ ...issuers, ...sessions });
     expect(settings.insurerIssuer?.audience).not.toBe(settings.agentIssuer?.audience);
-    for (const fn of [stack.api.functions.documents, stack.api.functions.access, stack.api.functions.claims]) {
+    for (const fn of [stack.api.functions.documents, stack.api.functions.access, stack.api.functions.claims, stack.api.functions.vaccinations]) {
       expect(env(fn)).toMatchObject({ ...issuers, ...sessions, ALLOWED_ORIGIN: settings.allowedOrigin, TABLE_NAME: table, DATA_KEY_ID: dataKey });
       expect(env(fn)).not.toHaveProperty('SMS_SENDER_ID');
     }
@@ -158,6 +158,7 @@ describe('functions', () => {
     expect(env(stack.jobs.retention)).toEqual({ TABLE_NAME: table });
     expect(env(stack.jobs.visibility)).toEqual({ TABLE_NAME: table, DATA_KEY_ID: dataKey });
     expect(env(stack.jobs.uploads)).toEqual({ TABLE_NAME: table });
+    expect(env(stack.jobs.vaccinationReminders)).toEqual({ TABLE_NAME: table, DATA_KEY_ID: dataKey });
     // Only the outbox dispatcher is told of the professional topic.
     for (const fn of ourFunctions.filter((f) => f !== stack.jobs.outbox)) expect(env(fn)).not.toHaveProperty('PRO_TOPIC_ARN');
   });
@@ -415,6 +416,61 @@ describe('least privilege', () => {
     expect(generate).toEqual([expect.objectContaining({ Resource: arnOf(logicalId(stack.data.tableKey)), Condition: viaDynamoDb })]);
   });
 
+  it('vaccinations: puts vaccinations in transactions and reads by Query, no update, delete, batch or index; opens data keys, generates only the keyed-hash secret', () => {
+    const fn = stack.api.functions.vaccinations;
+    const statements = statementsOf(fn);
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      Resource: tableArn,
+    });
+    expect(beyondLogsAndTracing(fn)).toEqual([
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'kms:Decrypt',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+      'kms:GenerateDataKey',
+      'kms:GetPublicKey',
+    ]);
+    // The reminders' queue is the job's: the function writes its entry, never reads the index.
+    expect(JSON.stringify(statements)).not.toContain('/index/');
+    expect(onDataKey(fn)).toEqual([
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn, Condition: RECORD_OR_KEYED_INDEX },
+      { Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: dataKeyArn, Condition: KEYED_INDEX },
+    ]);
+  });
+
+  it("vaccination reminders: finds due records on GSI1, reads them, writes reminders and moves the queue on, opens records' data keys only, sends no SMS itself", () => {
+    const fn = stack.jobs.vaccinationReminders;
+    const statements = statementsOf(fn);
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      Resource: tableArn,
+    });
+    expect(statements).toContainEqual({ Effect: 'Allow', Action: 'dynamodb:Query', Resource: gsi1Arn });
+    expect(beyondLogsAndTracing(fn)).toEqual([
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+    ]);
+    // Decrypt with a record's context only: no keyed-hash secret, no new data key; the SMS go through the outbox.
+    expect(onDataKey(fn)).toEqual([{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn, Condition: RECORD }]);
+    expect(snsPublishOf(fn)).toEqual([]);
+  });
+
   it("visibility: finds due documents on GSI1, moves them on and writes the notice, opens records' data keys only", () => {
     const fn = stack.jobs.visibility;
     const statements = statementsOf(fn);
@@ -524,10 +580,10 @@ describe('data', () => {
         .map((p) => JSON.stringify(p))
         .sort();
     const json = (fns: { executionRole: IConstruct }[]) => fns.map((fn) => JSON.stringify(roleArn(fn))).sort();
-    const { auth, records, reporting, docs, documents, access, claims } = stack.api.functions;
+    const { auth, records, reporting, docs, documents, access, claims, vaccinations } = stack.api.functions;
     expect(principalsWith('kms:Sign')).toEqual(json([auth]));
     expect(policy).toContainEqual(expect.objectContaining({ Action: 'kms:Sign', Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } } }));
-    expect(principalsWith('kms:GetPublicKey')).toEqual(json([auth, records, documents, access, claims, stack.api.authorizerFunction]));
+    expect(principalsWith('kms:GetPublicKey')).toEqual(json([auth, records, documents, access, claims, vaccinations, stack.api.authorizerFunction]));
     // Nothing else in the key policy uses the key: the account only administers it.
     const used = policy.flatMap((s) => asArray(s.Action as string | string[])).filter((a) => ['kms:Sign', 'kms:Verify', 'kms:GetPublicKey', 'kms:CreateGrant'].includes(a));
     expect(used.sort()).toEqual(['kms:GetPublicKey', 'kms:Sign']);
@@ -543,15 +599,15 @@ describe('data', () => {
       Resource: arnOf(sessionKey),
       Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
     });
-    for (const fn of [auth, records, documents, access, claims, stack.api.authorizerFunction]) expect(actionsOf(statementsOf(fn))).toContain('kms:GetPublicKey');
+    for (const fn of [auth, records, documents, access, claims, vaccinations, stack.api.authorizerFunction]) expect(actionsOf(statementsOf(fn))).toContain('kms:GetPublicKey');
     for (const fn of [reporting, docs, ...jobFunctions]) {
       expect(actionsOf(statementsOf(fn))).not.toContain('kms:GetPublicKey');
       expect(JSON.stringify(statementsOf(fn))).not.toContain(sessionKey);
     }
   });
 
-  it('the patient data key: records, auth, documents, access, claims, the outbox, visibility and the claims import may use it, each with the encryption contexts its code passes', () => {
-    const { records, auth, documents, access, claims } = stack.api.functions;
+  it('the patient data key: records, auth, documents, access, claims, vaccinations, the outbox, visibility, the claims import and the vaccination reminders may use it, each with the encryption contexts its code passes', () => {
+    const { records, auth, documents, access, claims, vaccinations } = stack.api.functions;
     // [function, action, condition]: a record's key is created by records alone; auth and
     // documents may create only the keyed-hash secret; access, the outbox and visibility open
     // records' keys and nothing else.
@@ -563,9 +619,12 @@ describe('data', () => {
       [documents, 'kms:GenerateDataKey', KEYED_INDEX],
       [claims, 'kms:Decrypt', RECORD_OR_KEYED_INDEX],
       [claims, 'kms:GenerateDataKey', KEYED_INDEX],
+      [vaccinations, 'kms:Decrypt', RECORD_OR_KEYED_INDEX],
+      [vaccinations, 'kms:GenerateDataKey', KEYED_INDEX],
       [access, 'kms:Decrypt', RECORD],
       [stack.jobs.outbox, 'kms:Decrypt', RECORD],
       [stack.jobs.visibility, 'kms:Decrypt', RECORD],
+      [stack.jobs.vaccinationReminders, 'kms:Decrypt', RECORD],
       // The claims core opens records' keys to seal lines, and the keyed-index secret to find a record by INS
       // (and creates that secret if absent, as the claims function may): the claims function's grants.
       [stack.jobs.claimsImport.function, 'kms:Decrypt', RECORD_OR_KEYED_INDEX],
@@ -885,6 +944,28 @@ describe('jobs and messaging', () => {
     // Nothing but its schedule invokes it.
     const sources = ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName.Ref === logicalId(stack.jobs.retention));
     expect(sources).toEqual([]);
+  });
+
+  it('the vaccination reminders run daily at 08:00 UTC (10:00 in Paris in summer), on their schedule only, within 14 minutes', () => {
+    const job = stack.jobs.vaccinationReminders;
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) => (r.Properties.Targets as Json[]).some((t) => canonical(t.Arn) === canonical(arnOf(logicalId(job)))));
+    expect(rules).toHaveLength(1);
+    // A failed run is tried again (each reminder is sent once whatever the runs); a missed day, caught up the next.
+    expect(rules[0]?.[1].Properties).toMatchObject({
+      ScheduleExpression: 'cron(0 8 * * ? *)',
+      State: 'ENABLED',
+      Targets: [{ Arn: arnOf(logicalId(job)), RetryPolicy: { MaximumRetryAttempts: 2 } }],
+    });
+    expect(resources[logicalId(job)]?.Properties).toMatchObject({
+      Description: 'DMP vaccination reminders: an SMS for each vaccination due soon, once, unless the patient turned them off',
+      MemorySize: 512,
+      Timeout: 14 * 60,
+    });
+    expect(ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName.Ref === logicalId(job))).toEqual([]);
+    const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => canonical(p.Properties.FunctionName) === canonical(arnOf(logicalId(job))));
+    expect(permissions.map(([, p]) => p.Properties)).toEqual([
+      { Action: 'lambda:InvokeFunction', FunctionName: arnOf(logicalId(job)), Principal: 'events.amazonaws.com', SourceArn: arnOf(rules[0]![0]) },
+    ]);
   });
 
   for (const [name, job, description] of [

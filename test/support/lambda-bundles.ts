@@ -70,10 +70,12 @@ export const FUNCTIONS: LambdaEntry[] = [
   { name: 'documents', entry: 'functions/capabilities/documents/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'access', entry: 'functions/capabilities/access/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'claims', entry: 'functions/capabilities/claims/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
+  { name: 'vaccinations', entry: 'functions/capabilities/vaccinations/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'authorizer', entry: 'functions/http/authorizer.ts', clients: ['KMSClient'] },
   { name: 'outbox', entry: 'functions/jobs/outbox.ts', clients: ['DynamoDBClient', 'KMSClient', 'SNSClient'] },
   { name: 'retention', entry: 'functions/jobs/retention.ts', clients: ['DynamoDBClient'] },
   { name: 'visibility', entry: 'functions/jobs/visibility.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'uploads', entry: 'functions/jobs/uploads.ts', clients: ['DynamoDBClient'] },
   { name: 'claims-import', entry: 'functions/jobs/claims-import.ts', clients: ['DynamoDBClient', 'KMSClient', 'S3Client', 'SQSClient'] },
+  { name: 'vaccination-reminders', entry: 'functions/jobs/vaccination-reminders.ts', clients: ['DynamoDBClient', 'KMSClient'] },
 ];

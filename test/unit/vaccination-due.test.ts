@@ -125,7 +125,8 @@ describe('explicit booster dates', () => {
     const doses = [dose('d1', '2025-01-10', DTP, '2035-01-10')];
     const schedule = dueSchedule({ birthDate: '1981-06-15', doses, today: '2026-06-01' });
     expect(ids(schedule.items)).toEqual(['booster-d1', 'influenza-2046']);
-    expect(ids(schedule.superseded)).toEqual(['dtp-45', 'dtp-65']);
+    // Kept in view for the reminders: the calendar's items it holds back, and what follows each booster's last item.
+    expect(ids(schedule.ahead)).toEqual(['dtp-45', 'dtp-65', 'influenza-2047', 'dtp-75']);
     // Satisfied by a later dose without a booster date: the calendar counts again (the dose is within dtp-45's window).
     expect(ids(dueItems({ birthDate: '1981-06-15', doses: [...doses, dose('d2', '2026-05-01', DTP)], today: '2026-06-01' }))).toEqual(['dtp-65', 'influenza-2046']);
   });

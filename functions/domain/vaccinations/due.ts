@@ -79,7 +79,13 @@ const matches = (booster: CalendarBooster, dose: Dose): boolean => {
   return atc !== undefined && booster.atc.some((prefix) => atc.startsWith(prefix));
 };
 
-const atAges = (booster: CalendarBooster, ages: readonly number[], input: DueInput): DueItem[] => {
+/** A calendar booster's items: those listed, and the one that follows the last of them (for the reminders' scheduling). */
+interface CalendarItems {
+  listed: DueItem[];
+  following?: DueItem | undefined;
+}
+
+const atAges = (booster: CalendarBooster, ages: readonly number[], input: DueInput): CalendarItems => {
   const tolerance = booster.toleranceYears ?? 0;
   const milestones = ages.map((age) => ({
     age,
@@ -98,10 +104,13 @@ const atAges = (booster: CalendarBooster, ages: readonly number[], input: DueInp
   };
   const current = milestones.findLastIndex((m) => m.from <= input.today);
   const next = milestones.findIndex((m) => m.from > input.today);
-  return [...(current >= 0 && !satisfied(current) ? [item(current)] : []), ...(next >= 0 ? [item(next)] : [])];
+  return {
+    listed: [...(current >= 0 && !satisfied(current) ? [item(current)] : []), ...(next >= 0 ? [item(next)] : [])],
+    following: next >= 0 && next + 1 < milestones.length ? item(next + 1) : undefined,
+  };
 };
 
-const everyYear = (booster: CalendarBooster, fromAge: number, season: { fromMonthDay: string; toMonthDay: string }, input: DueInput): DueItem[] => {
+const everyYear = (booster: CalendarBooster, fromAge: number, season: { fromMonthDay: string; toMonthDay: string }, input: DueInput): CalendarItems => {
   const seasonOf = (year: number) => ({
     from: `${year}-${season.fromMonthDay}`,
     to: `${season.toMonthDay < season.fromMonthDay ? year + 1 : year}-${season.toMonthDay}`,
@@ -118,13 +127,13 @@ const everyYear = (booster: CalendarBooster, fromAge: number, season: { fromMont
   let next = thisYear;
   while (seasonOf(next).from <= input.today || !eligible(next)) next++;
   const satisfied = (year: number): boolean => doses.some((d) => d.date >= seasonOf(year).from && d.date <= seasonOf(year).to);
-  return [...(current !== undefined && eligible(current) && !satisfied(current) ? [item(current)] : []), item(next)];
+  return { listed: [...(current !== undefined && eligible(current) && !satisfied(current) ? [item(current)] : []), item(next)], following: item(next + 1) };
 };
 
-const calendarItems = (booster: CalendarBooster, input: DueInput): DueItem[] => {
+const calendarItems = (booster: CalendarBooster, input: DueInput): CalendarItems => {
   if (booster.atAges) return atAges(booster, booster.atAges, input);
   if (booster.fromAge !== undefined && booster.everyYear) return everyYear(booster, booster.fromAge, booster.everyYear, input);
-  return [];
+  return { listed: [] };
 };
 
 /**
@@ -154,20 +163,23 @@ const explicitBoosters = (input: DueInput): { item: DueItem; dose: Dose }[] => {
 const byDueDate = (a: DueItem, b: DueItem): number => (a.dueDate !== b.dueDate ? (a.dueDate < b.dueDate ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * The due items (`items`, by due date), and the calendar items an explicit booster takes
- * precedence over (`superseded`: not due now, but they come back once that booster is satisfied,
- * possibly by a dose the reminders' scheduling does not hear of, so it keeps their dates in view).
+ * The due items (`items`, by due date), and what the reminders' scheduling keeps in view beside
+ * them (`ahead`): the calendar items an explicit booster takes precedence over (they come back once
+ * it is satisfied, possibly by a dose the scheduling does not hear of, a delivery in the claims
+ * history), and each calendar booster's item after its last listed one (next year's influenza,
+ * listed only once this year's season has begun, is reminded before it begins).
  */
-export const dueSchedule = (input: DueInput, calendar: VaccinationCalendar = vaccinationCalendar): { items: DueItem[]; superseded: DueItem[] } => {
+export const dueSchedule = (input: DueInput, calendar: VaccinationCalendar = vaccinationCalendar): { items: DueItem[]; ahead: DueItem[] } => {
   const explicit = explicitBoosters(input);
   const items: DueItem[] = explicit.map((e) => e.item);
-  const superseded: DueItem[] = [];
+  const ahead: DueItem[] = [];
   for (const booster of calendar.boosters) {
-    const computed = calendarItems(booster, input);
+    const { listed, following } = calendarItems(booster, input);
     const overridden = explicit.some((e) => matches(booster, e.dose));
-    (overridden ? superseded : items).push(...computed);
+    (overridden ? ahead : items).push(...listed);
+    if (following) ahead.push(following);
   }
-  return { items: items.sort(byDueDate), superseded: superseded.sort(byDueDate) };
+  return { items: items.sort(byDueDate), ahead: ahead.sort(byDueDate) };
 };
 
 /** The due items on `input.today`, by due date. */
