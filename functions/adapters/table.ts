@@ -21,6 +21,9 @@
  *   REC#<dmpId>            CLAIM#<date>#<h>     a line of the reimbursed-care history (sealed; `ttl`: date + 24 months;
  *                                              <h> a keyed hash of the insurer's sourceId): capabilities/claims/store.ts
  *   REC#<dmpId>            CLAIMS#SETTINGS      the patient's mask of that history from professionals
+ *   REC#<dmpId>            VACC#E#<id>          a recorded vaccination (sealed): capabilities/vaccinations/store.ts
+ *   REC#<dmpId>            VACC#Q               the record's place in the vaccination reminders' queue
+ *   REC#<dmpId>            VACC#R#<h>           a vaccination reminder sent (<h> a keyed hash of the due item)
  *   REC#<dmpId>            SMS#<kind>#<w>#<at>  SMS an action caused in one window (mobile codes, emergency notices): capped
  *   INS#<hmac(ins)>        INS                  one DMP per INS
  *   LOGIN#<loginId>        LOGIN                password hash of a patient or representative
@@ -37,7 +40,8 @@
  * OUTBOX#PENDING#<shard> → notifications still to send, by next attempt time;
  * RETAIN#<shard> → closed records by destruction date (the retention job's queue);
  * VISIBILITY#<shard> → documents hidden from the patient, by the date of their next step (notice, reveal);
- * UPLOADS#<shard> → deposits under way, by the time after which they count as abandoned.
+ * UPLOADS#<shard> → deposits under way, by the time after which they count as abandoned;
+ * VACCREMIND#<shard> → records by the day their next vaccination reminder falls due.
  */
 import { createHash } from 'node:crypto';
 import { S, type Item } from './attributes.ts';
