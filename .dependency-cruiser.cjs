@@ -152,8 +152,19 @@ module.exports = {
       severity: 'error',
       comment:
         'A capability folder imports no other capability folder; what two capabilities share lives in a file directly in functions/capabilities/ (common.ts) or a lower layer.',
-      from: { path: '^functions/capabilities/([^/]+)/' },
+      from: { path: '^functions/capabilities/([^/]+)/', pathNot: '^functions/capabilities/emergency/' },
       to: { path: '^functions/capabilities/[^/]+/', pathNot: '^functions/capabilities/$1/' },
+    },
+    {
+      name: 'emergency-summary-reads-through-readers',
+      severity: 'error',
+      comment:
+        'The emergency summary is a read model over the other capabilities (one answer for a SAMU regulator): it reads their items through their stores and readers (store.ts, <name>-store.ts, deps.ts, reader.ts, history.ts), never their use cases, routes or schemas, and writes nothing of theirs.',
+      from: { path: '^functions/capabilities/emergency/' },
+      to: {
+        path: '^functions/capabilities/[^/]+/',
+        pathNot: ['^functions/capabilities/emergency/', '^functions/capabilities/[^/]+/(store|[a-z]+-store|deps|reader|history)[.]ts$'],
+      },
     },
 
     // --- infrastructure -------------------------------------------------------------------------------

@@ -36,7 +36,9 @@ export type TraceAction =
   /** The medication review drawn from the history (GET …/medication-review). */
   | 'claims.medication-review'
   /** The patient masked or unmasked the reimbursement history from professionals. */
-  | 'claims.visibility';
+  | 'claims.visibility'
+  /** The emergency summary (GET …/emergency-summary): profile, wishes, vaccinations, treatments, latest letters. */
+  | 'emergency-summary.read';
 
 export interface TraceActor {
   /** `system`: a scheduled job (the one-month reveal of a document). */

@@ -524,10 +524,10 @@ describe('data', () => {
         .map((p) => JSON.stringify(p))
         .sort();
     const json = (fns: { executionRole: IConstruct }[]) => fns.map((fn) => JSON.stringify(roleArn(fn))).sort();
-    const { auth, records, reporting, docs, documents, access, claims } = stack.api.functions;
+    const { auth, records, reporting, docs, documents, access, claims, emergency } = stack.api.functions;
     expect(principalsWith('kms:Sign')).toEqual(json([auth]));
     expect(policy).toContainEqual(expect.objectContaining({ Action: 'kms:Sign', Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } } }));
-    expect(principalsWith('kms:GetPublicKey')).toEqual(json([auth, records, documents, access, claims, stack.api.authorizerFunction]));
+    expect(principalsWith('kms:GetPublicKey')).toEqual(json([auth, records, documents, access, claims, emergency, stack.api.authorizerFunction]));
     // Nothing else in the key policy uses the key: the account only administers it.
     const used = policy.flatMap((s) => asArray(s.Action as string | string[])).filter((a) => ['kms:Sign', 'kms:Verify', 'kms:GetPublicKey', 'kms:CreateGrant'].includes(a));
     expect(used.sort()).toEqual(['kms:GetPublicKey', 'kms:Sign']);
@@ -543,15 +543,15 @@ describe('data', () => {
       Resource: arnOf(sessionKey),
       Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
     });
-    for (const fn of [auth, records, documents, access, claims, stack.api.authorizerFunction]) expect(actionsOf(statementsOf(fn))).toContain('kms:GetPublicKey');
+    for (const fn of [auth, records, documents, access, claims, emergency, stack.api.authorizerFunction]) expect(actionsOf(statementsOf(fn))).toContain('kms:GetPublicKey');
     for (const fn of [reporting, docs, ...jobFunctions]) {
       expect(actionsOf(statementsOf(fn))).not.toContain('kms:GetPublicKey');
       expect(JSON.stringify(statementsOf(fn))).not.toContain(sessionKey);
     }
   });
 
-  it('the patient data key: records, auth, documents, access, claims, the outbox, visibility and the claims import may use it, each with the encryption contexts its code passes', () => {
-    const { records, auth, documents, access, claims } = stack.api.functions;
+  it('the patient data key: records, auth, documents, access, claims, the emergency summary, the outbox, visibility and the claims import may use it, each with the encryption contexts its code passes', () => {
+    const { records, auth, documents, access, claims, emergency } = stack.api.functions;
     // [function, action, condition]: a record's key is created by records alone; auth and
     // documents may create only the keyed-hash secret; access, the outbox and visibility open
     // records' keys and nothing else.
@@ -564,6 +564,8 @@ describe('data', () => {
       [claims, 'kms:Decrypt', RECORD_OR_KEYED_INDEX],
       [claims, 'kms:GenerateDataKey', KEYED_INDEX],
       [access, 'kms:Decrypt', RECORD],
+      // The emergency summary opens records' keys to read them, and nothing else.
+      [emergency, 'kms:Decrypt', RECORD],
       [stack.jobs.outbox, 'kms:Decrypt', RECORD],
       [stack.jobs.visibility, 'kms:Decrypt', RECORD],
       // The claims core opens records' keys to seal lines, and the keyed-index secret to find a record by INS
