@@ -36,7 +36,13 @@ export type TraceAction =
   /** The medication review drawn from the history (GET …/medication-review). */
   | 'claims.medication-review'
   /** The patient masked or unmasked the reimbursement history from professionals. */
-  | 'claims.visibility';
+  | 'claims.visibility'
+  /** The health profile (blood group, allergies, conditions, treatments, height, weight) read or written. */
+  | 'profile.read'
+  | 'profile.update'
+  /** The advance directives and the trusted person read or written. */
+  | 'wishes.read'
+  | 'wishes.update';
 
 export interface TraceActor {
   /** `system`: a scheduled job (the one-month reveal of a document). */
