@@ -52,7 +52,6 @@ export const ProfileBody = z.lazy(() =>
     treatments: z.array(z.strictObject({ ...newOrKept(), ...treatmentShape() })).check(atMost()),
   }),
 );
-export type ProfileBody = z.infer<typeof ProfileBody>;
 
 /** Who recorded an element, and when. */
 const provenance = () => ({
@@ -107,7 +106,6 @@ export const WishesBody = z.lazy(() =>
     trustedPerson: z.optional(z.strictObject(trustedPersonShape())),
   }),
 );
-export type WishesBody = z.infer<typeof WishesBody>;
 
 export const Wishes = z.lazy(() =>
   z.strictObject({
