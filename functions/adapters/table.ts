@@ -21,6 +21,9 @@
  *   REC#<dmpId>            CLAIM#<date>#<h>     a line of the reimbursed-care history (sealed; `ttl`: date + 24 months;
  *                                              <h> a keyed hash of the insurer's sourceId): capabilities/claims/store.ts
  *   REC#<dmpId>            CLAIMS#SETTINGS      the patient's mask of that history from professionals
+ *   REC#<dmpId>            HEALTH#PROFILE       the health profile (sealed whole; `version` in clear: its ETag)
+ *   REC#<dmpId>            HEALTH#WISHES        the advance directives and the trusted person (sealed whole):
+ *                                              capabilities/health/store.ts; one Query reads both (sk between them)
  *   REC#<dmpId>            SMS#<kind>#<w>#<at>  SMS an action caused in one window (mobile codes, emergency notices): capped
  *   INS#<hmac(ins)>        INS                  one DMP per INS
  *   LOGIN#<loginId>        LOGIN                password hash of a patient or representative

@@ -13,10 +13,11 @@ import { CLAIMS } from './claims/routes.ts';
 import { DOCS } from './docs/routes.ts';
 import { DOCUMENTS } from './documents/routes.ts';
 import { EMERGENCY } from './emergency/routes.ts';
+import { HEALTH } from './health/routes.ts';
 import { RECORDS } from './records/routes.ts';
 import { REPORTING } from './reporting/routes.ts';
 
-export const CAPABILITIES = [RECORDS, AUTH, DOCUMENTS, ACCESS, CLAIMS, EMERGENCY, REPORTING, DOCS] as const;
+export const CAPABILITIES = [RECORDS, AUTH, DOCUMENTS, ACCESS, CLAIMS, HEALTH, EMERGENCY, REPORTING, DOCS] as const;
 
 export type Capability = (typeof CAPABILITIES)[number]['name'];
 

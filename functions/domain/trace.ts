@@ -38,7 +38,13 @@ export type TraceAction =
   /** The patient masked or unmasked the reimbursement history from professionals. */
   | 'claims.visibility'
   /** The emergency summary (GET …/emergency-summary): profile, wishes, vaccinations, treatments, latest letters. */
-  | 'emergency-summary.read';
+  | 'emergency-summary.read'
+  /** The health profile (blood group, allergies, conditions, treatments, height, weight) read or written. */
+  | 'profile.read'
+  | 'profile.update'
+  /** The advance directives and the trusted person read or written. */
+  | 'wishes.read'
+  | 'wishes.update';
 
 export interface TraceActor {
   /** `system`: a scheduled job (the one-month reveal of a document). */

@@ -71,6 +71,7 @@ export const FUNCTIONS: LambdaEntry[] = [
   { name: 'access', entry: 'functions/capabilities/access/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'claims', entry: 'functions/capabilities/claims/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'emergency', entry: 'functions/capabilities/emergency/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
+  { name: 'health', entry: 'functions/capabilities/health/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'authorizer', entry: 'functions/http/authorizer.ts', clients: ['KMSClient'] },
   { name: 'outbox', entry: 'functions/jobs/outbox.ts', clients: ['DynamoDBClient', 'KMSClient', 'SNSClient'] },
   { name: 'retention', entry: 'functions/jobs/retention.ts', clients: ['DynamoDBClient'] },
