@@ -159,11 +159,11 @@ module.exports = {
       name: 'emergency-summary-reads-through-readers',
       severity: 'error',
       comment:
-        'The emergency summary is a read model over the other capabilities (one answer for a SAMU regulator): it reads their items through their stores and readers (store.ts, <name>-store.ts, deps.ts, reader.ts, history.ts), never their use cases, routes or schemas, and writes nothing of theirs.',
+        'The emergency summary is a read model over the other capabilities (one answer for a SAMU regulator): it reads their items through their stores and readers (store.ts, <name>-store.ts, deps.ts, reader.ts, history.ts, summary.ts) and shows them with their views and answer schemas (views.ts, schemas.ts), never through their use cases or routes, and writes nothing of theirs.',
       from: { path: '^functions/capabilities/emergency/' },
       to: {
         path: '^functions/capabilities/[^/]+/',
-        pathNot: ['^functions/capabilities/emergency/', '^functions/capabilities/[^/]+/(store|[a-z]+-store|deps|reader|history)[.]ts$'],
+        pathNot: ['^functions/capabilities/emergency/', '^functions/capabilities/[^/]+/(store|[a-z]+-store|deps|reader|history|summary|views|schemas)[.]ts$'],
       },
     },
 

@@ -12,7 +12,7 @@ import { keyItem, keys } from '../../functions/adapters/table.ts';
 import { batchId, daysAgo, labLine, medicationLine } from '../support/claims.ts';
 import type { CallCounter, Counts } from './counting.ts';
 import { countOf } from './counting.ts';
-import { type Bench, creationBody, expectStatus } from './harness.ts';
+import { activatePatient, type Bench, creationBody, expectStatus, lastSmsCode, patientLogin, patientVerify } from './harness.ts';
 import { summarize, type Summary } from './report.ts';
 
 export interface EmergencyResult {
@@ -46,7 +46,8 @@ export const measureEmergencySummary = async (bench: Bench, counter: CallCounter
   const insurer = expectStatus('POST /_local/tokens (insurer)', await bench.call('POST', '/_local/tokens', { body: { kind: 'insurer', clientId: 'bench-emergency-sync' } }), 200)
     .body.accessToken as string;
   const body = creationBody();
-  const dmpId = expectStatus('POST /v1/records', await bench.call('POST', '/v1/records', { token: doctor, body }), 201).body.dmpId as string;
+  const created = expectStatus('POST /v1/records', await bench.call('POST', '/v1/records', { token: doctor, body }), 201).body;
+  const dmpId = created.dmpId as string;
 
   // 200 lines: 150 medicines over 90 days, 50 lab tests before.
   const medicines = Array.from({ length: 150 }, (_, i) =>
@@ -68,6 +69,24 @@ export const measureEmergencySummary = async (bench: Bench, counter: CallCounter
     expectStatus('POST …/documents', await bench.call('POST', `/v1/records/${dmpId}/documents`, { token: doctor, body: doc }), 201);
   }
 
+  // A full profile, written by the patient on the version read.
+  const holder = await activatePatient(bench, { dmpId, loginId: created.credentials.loginId, password: created.credentials.provisionalPassword, mobile: body.contact.mobile });
+  const session = (await patientVerify(bench, await patientLogin(bench, holder), await lastSmsCode(bench, holder.mobile))).accessToken;
+  const current = expectStatus('GET …/profile', await bench.call('GET', `/v1/records/${dmpId}/profile`, { token: session }), 200);
+  const profile = {
+    bloodGroup: { abo: 'O', rh: '+' },
+    height: { cm: 172 },
+    weight: { kg: 70 },
+    allergies: Array.from({ length: 5 }, (_, i) => ({ substance: `allergène ${i}`, category: 'medication', reaction: 'urticaire', criticality: 'high' })),
+    conditions: Array.from({ length: 5 }, (_, i) => ({ text: `antécédent ${i}`, since: daysAgo(3000 + i) })),
+    treatments: Array.from({ length: 5 }, (_, i) => ({ medication: `traitement ${i}`, dosage: '1 cp/j' })),
+  };
+  expectStatus(
+    'PUT …/profile',
+    await bench.call('PUT', `/v1/records/${dmpId}/profile`, { token: session, body: profile, headers: { 'If-Match': `"v${current.body.version}"` } }),
+    200,
+  );
+
   const bare = dynamoClient(bench.runtime.config);
   const failures: string[] = [];
   let calls: Counts = {};
@@ -78,7 +97,8 @@ export const measureEmergencySummary = async (bench: Bench, counter: CallCounter
     },
     summary: async () => {
       const res = expectStatus('GET …/emergency-summary', await bench.call('GET', `/v1/records/${dmpId}/emergency-summary`, { token: doctor }), 200);
-      if (!res.body.documents?.latestSummary || !res.body.treatments?.dispensed?.length) throw new Error('emergency bench: the summary misses a part');
+      if (!res.body.documents?.latestSummary || !res.body.treatments?.dispensed?.length || !res.body.profile?.bloodGroup)
+        throw new Error('emergency bench: the summary misses a part');
     },
   } as const;
   const names = Object.keys(ops) as (keyof typeof ops)[];

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessLog, deposit } from '../support/documents.ts';
 import { batchId, daysAgo, medicationLine, pushBatch } from '../support/claims.ts';
 import { canary, randomRpps } from '../support/fixtures.ts';
+import { profileBody, wishesBody, writeOnCurrent, writeWishes } from '../support/health.ts';
 import { activeSession, newPatient } from '../support/patients.ts';
 import { startTestApi, type TestApi } from '../support/runtime.ts';
 
@@ -32,7 +33,8 @@ const authorize = async (dmpId: string, token: string, professionalId: string, d
 /**
  * A record with a medicine dispensed 10 days ago (and one 120 days ago, outside the 90 days), an
  * older and a newer medical summary, a discharge letter and a lab report, all deposited by the
- * doctor (authorised by the creation's consent).
+ * doctor (authorised by the creation's consent), a health profile and advance directives written by
+ * the patient.
  */
 const fullRecord = async () => {
   const p = await newPatient(api, doctor);
@@ -44,7 +46,11 @@ const fullRecord = async () => {
   const latestSummary = await deposit(api, doctor, p.dmpId, { typeCode: '60591-5', title: 'Synthèse 2026', serviceDate: daysAgo(20) });
   await deposit(api, doctor, p.dmpId, { typeCode: '11502-2', serviceDate: daysAgo(5) });
   const { token } = await activeSession(api, p);
-  return { p, token, recent, old, olderSummary, letter, latestSummary };
+  const profile = profileBody();
+  await writeOnCurrent(api, p.dmpId, token, () => profile);
+  const wishes = wishesBody();
+  expect((await writeWishes(api, p.dmpId, token, wishes)).status).toBe(200);
+  return { p, token, recent, old, olderSummary, letter, latestSummary, profile, wishes };
 };
 
 describe('GET /v1/records/{dmpId}/emergency-summary', () => {
@@ -67,6 +73,13 @@ describe('GET /v1/records/{dmpId}/emergency-summary', () => {
       author: { kind: 'professional', id: doctorId },
     });
     expect(res.body.documents.latestHospitalLetter).toMatchObject({ documentId: r.letter, typeCode: '11490-0', title: 'Lettre de sortie' });
+    expect(res.body.profile).toMatchObject({
+      bloodGroup: { abo: 'AB', rh: '-', source: 'patient' },
+      allergies: [expect.objectContaining({ substance: r.profile.allergies[0]?.substance, criticality: 'high', source: 'patient' })],
+      conditions: [expect.objectContaining({ text: r.profile.conditions[0]?.text })],
+      treatments: [expect.objectContaining({ medication: r.profile.treatments[0]?.medication })],
+    });
+    expect(res.body.wishes).toMatchObject({ declared: true, advanceDirectives: { exist: true }, trustedPerson: { mobile: r.wishes.trustedPerson.mobile } });
 
     const traces = (await accessLog(api, r.token, r.p.dmpId)).filter((t) => t.action === 'emergency-summary.read');
     expect(traces.map((t) => [t.actor.id, t.mode])).toEqual([[doctorId, 'normal']]);
@@ -77,6 +90,7 @@ describe('GET /v1/records/{dmpId}/emergency-summary', () => {
     const own = await summary(r.p.dmpId, r.token);
     expect(own.status).toBe(200);
     expect(own.body.withheld).toEqual([]);
+    expect(own.body.wishes.trustedPerson.familyName).toBe(r.wishes.trustedPerson.familyName);
     expect(own.body.documents.latestSummary.documentId).toBe(r.latestSummary);
     expect(own.body.treatments.dispensed).toHaveLength(1);
 
@@ -86,9 +100,13 @@ describe('GET /v1/records/{dmpId}/emergency-summary', () => {
     await authorize(r.p.dmpId, r.token, physioId, { status: 'authorized' });
     const res = await summary(r.p.dmpId, physio);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body.withheld).toEqual(['treatments']);
+    // Nor the advance directives (the EXPPAT_3 exception: doctors, midwives, nurses); the profile, yes.
+    expect(res.body.withheld).toEqual(['wishes', 'treatments']);
     expect(res.body.treatments).toBeUndefined();
+    expect(res.body.wishes).toBeUndefined();
+    expect(res.body.profile.bloodGroup).toMatchObject({ abo: 'AB', rh: '-' });
     expect(JSON.stringify(res.body)).not.toContain(r.recent.display);
+    expect(JSON.stringify(res.body)).not.toContain(r.wishes.trustedPerson.familyName);
     expect(res.body.documents.latestSummary.documentId).toBe(r.latestSummary);
 
     // A pharmacist (21) reads the history and summaries (11), not discharge letters (class 10).
@@ -97,6 +115,7 @@ describe('GET /v1/records/{dmpId}/emergency-summary', () => {
     await authorize(r.p.dmpId, r.token, pharmacistId, { status: 'authorized' });
     const ph = await summary(r.p.dmpId, pharmacist);
     expect(ph.status).toBe(200);
+    expect(ph.body.withheld).toEqual(['wishes']);
     expect(ph.body.treatments.dispensed).toHaveLength(1);
     expect(ph.body.documents.latestHospitalLetter).toBeNull();
     expect(ph.body.documents.latestSummary.documentId).toBe(r.latestSummary);

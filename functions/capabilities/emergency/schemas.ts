@@ -1,6 +1,7 @@
 /** The emergency summary's answer. */
 import * as z from 'zod/mini';
 import { count, Day, Instant, ProfessionalId } from '#http/schemas';
+import { Profile, Wishes } from '../health/schemas.ts';
 
 /** The parts of the summary, each read under its own rule of the access policy. */
 export const SUMMARY_PARTS = ['profile', 'treatments', 'wishes', 'vaccinations'] as const;
@@ -32,6 +33,8 @@ export const EmergencySummary = z.lazy(() =>
     generatedAt: Instant,
     mode: z.enum(['normal', 'break-glass', 'regulation']).check(z.meta({ description: 'The access mode the summary was read in (traced with it)' })),
     withheld: z.array(z.enum(SUMMARY_PARTS)).check(z.meta({ description: 'The parts the access policy withholds from this caller' })),
+    profile: z.optional(Profile.check(z.meta({ description: 'Blood group, allergies, conditions, declared treatments, height and weight, each with its source and author' }))),
+    wishes: z.optional(Wishes.check(z.meta({ description: 'The advance directives and the trusted person (the professions of the EXPPAT_3 exception)' }))),
     treatments: z.optional(
       z.strictObject({
         window: z.strictObject({ from: Day, to: Day }),

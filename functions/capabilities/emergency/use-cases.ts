@@ -4,6 +4,9 @@
  * record as a whole (decideRecordRead: the holders, a professional with an authorization or an
  * emergency access not opposed); then each part is decided by its own rule, as its own read would
  * be, and a part refused is named in `withheld`:
+ *   - the health profile (decideHealthRead 'profile': every profession with access) and the
+ *     advance directives with the trusted person (decideHealthRead 'wishes': the professions of the
+ *     EXPPAT_3 exception), read together in one Query;
  *   - treatments: the medicines dispensed in the last 90 days, by substance (decideClaimsRead: the
  *     matrix for class 60, the patient's mask of the history; a representative not the lines a
  *     minor keeps confidential);
@@ -13,7 +16,7 @@
  * record's key: with the key cached, no KMS call. The read is traced with its mode before anything
  * is returned; an emergency access was told to the patient when it was declared.
  */
-import { claimLineVisible, decideClaimsRead, decideRecordRead, documentReader } from '#domain/access-policy';
+import { claimLineVisible, decideClaimsRead, decideHealthRead, decideRecordRead, documentReader } from '#domain/access-policy';
 import { medicationReview } from '#domain/claims/medication-review';
 import { isoDate } from '#domain/dates';
 import type { OpenedDocument, StoredDocument } from '#domain/documents';
@@ -22,6 +25,8 @@ import { medicationAlertRules } from '#domain/reference-data';
 import { defineCapability, type HandlerOf } from '#http/define-capability';
 import { accessRecord, traceRead, type RecordAccess } from '../common.ts';
 import { linesBetween } from '../claims/history.ts';
+import { readHealthData } from '../health/summary.ts';
+import { profileView, wishesView } from '../health/views.ts';
 import { type EmergencyDeps, withEmergency } from './deps.ts';
 import { EMERGENCY, type EMERGENCY_ROUTES } from './routes.ts';
 import type { SUMMARY_PARTS } from './schemas.ts';
@@ -98,10 +103,16 @@ const readEmergencySummary: Handler<'readEmergencySummary'> = async (call, deps)
 
   const claimsDecision = decideClaimsRead(call.actor, opened.record, opened.standing, { maskedToProfessionals: await masked }, now, deps.matrix);
   const window = { from: isoDate(new Date(now.getTime() - medicationAlertRules.windowDays * DAY_MS)), to: isoDate(now) };
-  const [lines, documents] = await Promise.all([
+  const decideKind = (kind: 'profile' | 'wishes') => decideHealthRead(call.actor, opened.record, opened.standing, kind, now, deps.matrix).allow;
+  const showProfile = decideKind('profile');
+  const showWishes = decideKind('wishes');
+  const [lines, documents, health] = await Promise.all([
     claimsDecision.allow ? linesBetween(deps, key, window.from, window.to, now) : Promise.resolve(undefined),
     latestDocuments(deps, opened, key, call, firstDocuments, now),
+    showProfile || showWishes ? readHealthData(deps, dmpId, key) : Promise.resolve(undefined),
   ]);
+  if (!showProfile) withheld.push('profile');
+  if (!showWishes) withheld.push('wishes');
   let treatments: { window: typeof window; dispensed: ReturnType<typeof dispensedView>[] } | undefined;
   if (lines) {
     const review = medicationReview(
@@ -117,7 +128,15 @@ const readEmergencySummary: Handler<'readEmergencySummary'> = async (call, deps)
   await traceRead(deps, call, dmpId, 'emergency-summary.read', { mode: opened.decision.mode }, opened);
   return {
     status: 200,
-    body: { generatedAt: now.toISOString(), mode: opened.decision.mode, withheld, ...(treatments ? { treatments } : {}), documents },
+    body: {
+      generatedAt: now.toISOString(),
+      mode: opened.decision.mode,
+      withheld,
+      ...(health && showProfile ? { profile: profileView(call.actor, health.profile, health.version) } : {}),
+      ...(health && showWishes ? { wishes: wishesView(health.wishes) } : {}),
+      ...(treatments ? { treatments } : {}),
+      documents,
+    },
   };
 };
 
