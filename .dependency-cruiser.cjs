@@ -153,8 +153,19 @@ module.exports = {
       severity: 'error',
       comment:
         'A capability folder imports no other capability folder; what two capabilities share lives in a file directly in functions/capabilities/ (common.ts) or a lower layer. One that shows another’s data (the vaccination record shows the claims history’s deliveries) reads it through that capability’s store.ts or reader.ts, deciding access itself, never through its routes, use cases or handler.',
-      from: { path: '^functions/capabilities/([^/]+)/' },
+      from: { path: '^functions/capabilities/([^/]+)/', pathNot: '^functions/capabilities/emergency/' },
       to: { path: '^functions/capabilities/[^/]+/', pathNot: ['^functions/capabilities/$1/', '^functions/capabilities/[^/]+/(store|reader)[.]ts$'] },
+    },
+    {
+      name: 'emergency-summary-reads-through-readers',
+      severity: 'error',
+      comment:
+        'The emergency summary is a read model over the other capabilities (one answer for a SAMU regulator): it reads their items through their stores and readers (store.ts, <name>-store.ts, deps.ts, reader.ts, history.ts, summary.ts) and shows them with their views and answer schemas (views.ts, schemas.ts), never through their use cases or routes, and writes nothing of theirs.',
+      from: { path: '^functions/capabilities/emergency/' },
+      to: {
+        path: '^functions/capabilities/[^/]+/',
+        pathNot: ['^functions/capabilities/emergency/', '^functions/capabilities/[^/]+/(store|[a-z]+-store|deps|reader|history|summary|views|schemas)[.]ts$'],
+      },
     },
 
     // --- infrastructure -------------------------------------------------------------------------------

@@ -21,6 +21,9 @@
  *   REC#<dmpId>            CLAIM#<date>#<h>     a line of the reimbursed-care history (sealed; `ttl`: date + 24 months;
  *                                              <h> a keyed hash of the insurer's sourceId): capabilities/claims/store.ts
  *   REC#<dmpId>            CLAIMS#SETTINGS      the patient's mask of that history from professionals
+ *   REC#<dmpId>            HEALTH#PROFILE       the health profile (sealed whole; `version` in clear: its ETag)
+ *   REC#<dmpId>            HEALTH#WISHES        the advance directives and the trusted person (sealed whole):
+ *                                              capabilities/health/store.ts; one Query reads both (sk between them)
  *   REC#<dmpId>            VACC#E#<id>          a recorded vaccination (sealed): capabilities/vaccinations/store.ts
  *   REC#<dmpId>            VACC#Q               the record's place in the vaccination reminders' queue
  *   REC#<dmpId>            VACC#R#<h>           a vaccination reminder sent (<h> a keyed hash of the due item)

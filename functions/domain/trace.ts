@@ -37,6 +37,14 @@ export type TraceAction =
   | 'claims.medication-review'
   /** The patient masked or unmasked the reimbursement history from professionals. */
   | 'claims.visibility'
+  /** The emergency summary (GET …/emergency-summary): profile, wishes, vaccinations, treatments, latest letters. */
+  | 'emergency-summary.read'
+  /** The health profile (blood group, allergies, conditions, treatments, height, weight) read or written. */
+  | 'profile.read'
+  | 'profile.update'
+  /** The advance directives and the trusted person read or written. */
+  | 'wishes.read'
+  | 'wishes.update'
   /** A vaccination recorded (POST …/vaccinations), and the vaccination record read (the list, what is due). */
   | 'vaccinations.record'
   | 'vaccinations.read'

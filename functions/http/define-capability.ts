@@ -16,6 +16,8 @@ export interface Call {
   params: unknown;
   query: unknown;
   idempotencyKey: string | undefined;
+  /** The If-Match header of a conditional route (Route.conditional), as sent; undefined on any other route. */
+  ifMatch?: string | undefined;
   requestId: string;
   /** The client's address as API Gateway saw it (for per-source guessing limits; never logged). */
   sourceIp: string;

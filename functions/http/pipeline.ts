@@ -8,7 +8,8 @@
  *   - reads the body (size limit, application/json, valid JSON) and validates body, path
  *     parameters and query with the route's zod schemas (unknown fields refused, a repeated query
  *     parameter too);
- *   - checks the Idempotency-Key header of idempotent routes;
+ *   - checks the Idempotency-Key header of idempotent routes, and hands the If-Match header of
+ *     conditional routes to their use case;
  *   - calls the route's use case and answers its reply as JSON (locally and in tests, checked
  *     against the responses the route declares);
  *   - turns every failure into a problem document (application/problem+json): an HttpProblem as
@@ -134,8 +135,9 @@ export const makeHttpHandler = <D>(capability: CapabilityDef<D>, deps: D & HttpD
       if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
         throw new HttpProblem(400, 'Idempotency-Key has 8 to 64 characters among A-Z, a-z, 0-9, _ and -.');
       }
+      const ifMatch = route.conditional ? requestHeader(event, 'if-match') : undefined;
       const sourceIp = event.requestContext?.identity?.sourceIp ?? 'unknown';
-      const reply = await impl({ actor, body, params, query, idempotencyKey, requestId, sourceIp }, deps);
+      const reply = await impl({ actor, body, params, query, idempotencyKey, ifMatch, requestId, sourceIp }, deps);
       status = reply.status;
       if (deps.config.checkResponses) checkResponse(route, reply);
       return {

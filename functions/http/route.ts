@@ -23,6 +23,11 @@ export interface Route {
   body?: ZodMiniType;
   /** Accepts an Idempotency-Key header. */
   idempotent?: boolean;
+  /**
+   * Takes an If-Match header (optimistic concurrency): the pipeline hands it to the use case
+   * (Call.ifMatch), which compares it with the version it changes and answers 428 without it.
+   */
+  conditional?: boolean;
   /** Largest accepted body, in bytes. */
   maxBodyBytes?: number;
   /** The body may be left out altogether (then it is `{}`). */

@@ -8,7 +8,7 @@
  *
  * Env: BENCH_JSON=path writes the figures as JSON there (otherwise they close stdout);
  * BENCH_QUICK=1 takes few samples (a smoke run of the bench itself, figures not meaningful);
- * BENCH_SECTIONS=cold,calls,latency,documents,claims,claims-read (comma-separated) runs only those sections (default: all);
+ * BENCH_SECTIONS=cold,calls,latency,documents,claims,claims-read,emergency (comma-separated) runs only those sections (default: all);
  * BENCH_CLAIMS_PATIENTS=n sets the claims section's patients with a DMP (default 2,000, 50 lines each).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +17,8 @@ import { join } from 'node:path';
 import { countRuntimeCalls, measureCalls, type CallsResult } from './calls.ts';
 import { measureClaimsReads } from './claims-read.ts';
 import { MAX_KMS_PER_PATIENT_BATCH, MAX_MEMORY_GROWTH_MB, measureClaimsImport, type ClaimsResult } from './claims.ts';
+import { formatCalls } from './counting.ts';
+import { measureEmergencySummary } from './emergency.ts';
 import { buildBundles, measureColdStart, GROUPS, type ColdStartResult } from './cold-start.ts';
 import { startBench, type Bench } from './harness.ts';
 import { measureLatency, type LatencyResult } from './latency.ts';
@@ -49,8 +51,8 @@ const LISTING_DOCUMENTS = 1000;
 /** 100,000 claim lines: patients with a DMP × lines each; 5 % more patients without a DMP. */
 const CLAIMS_LINES = QUICK ? 2_000 : 100_000;
 const CLAIMS_PATIENTS = Number(process.env.BENCH_CLAIMS_PATIENTS ?? (QUICK ? 100 : 2_000));
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents,claims,claims-read').split(',').map((s) => s.trim()));
-const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents', 'claims', 'claims-read'];
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents,claims,claims-read,emergency').split(',').map((s) => s.trim()));
+const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents', 'claims', 'claims-read', 'emergency'];
 const MAX_BUNDLE_BYTES = 1_000_000;
 const MAX_RATIO = 1.2;
 
@@ -310,6 +312,18 @@ const main = async (): Promise<void> => {
     return result;
   });
 
+  const emergency = await section('emergency', async () => {
+    const { bench: b, counter } = await runtime();
+    const result = await measureEmergencySummary(b, counter, QUICK ? 3 : 15);
+    failures.push(...result.failures);
+    say(
+      `Emergency summary (${result.rounds} interleaved rounds; a record with ${result.record.documents} documents, ${result.record.claimLines} history lines, ${result.record.vaccinations} vaccinations and a profile; median ms, and ratio to a bare GetItem of ${result.baseline.median} ms):`,
+    );
+    say(`  GET /v1/records/{dmpId}/emergency-summary: ${result.summary.median} ms (p90 ${result.summary.p90}) = ${round(result.ratio, 2)}× GetItem`);
+    say(`  AWS calls of one summary (key cached): DynamoDB ${formatCalls(result.calls, 'dynamodb')}; KMS ${formatCalls(result.calls, 'kms')}`);
+    return result;
+  });
+
   await cleanup();
   const elapsed = (performance.now() - started) / 1000;
   say('');
@@ -411,6 +425,7 @@ const main = async (): Promise<void> => {
         }
       : null,
     claimsRead,
+    emergency: emergency ? { ...emergency, ratio: round(emergency.ratio, 2) } : null,
     claims: claims
       ? {
           ...claims,

@@ -145,7 +145,7 @@ describe('functions', () => {
     for (const name of ['TABLE_NAME', 'SESSION_KEY_ID', 'PATIENT_ISSUER']) expect(env(stack.api.functions.docs)).not.toHaveProperty(name);
     expect(env(stack.api.authorizerFunction)).toMatchObject({ ...issuers, ...sessions });
     expect(settings.insurerIssuer?.audience).not.toBe(settings.agentIssuer?.audience);
-    for (const fn of [stack.api.functions.documents, stack.api.functions.access, stack.api.functions.claims, stack.api.functions.vaccinations]) {
+    for (const fn of [stack.api.functions.documents, stack.api.functions.access, stack.api.functions.claims, stack.api.functions.health, stack.api.functions.vaccinations]) {
       expect(env(fn)).toMatchObject({ ...issuers, ...sessions, ALLOWED_ORIGIN: settings.allowedOrigin, TABLE_NAME: table, DATA_KEY_ID: dataKey });
       expect(env(fn)).not.toHaveProperty('SMS_SENDER_ID');
     }
@@ -342,6 +342,21 @@ describe('least privilege', () => {
       { Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn, Condition: RECORD_OR_KEYED_INDEX },
       { Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: dataKeyArn, Condition: KEYED_INDEX },
     ]);
+  });
+
+  it('health: reads and conditional puts of its items on the table, no update, delete, batch or index; opens records’ data keys only', () => {
+    const fn = stack.api.functions.health;
+    const statements = statementsOf(fn);
+    // The profile is put on condition of its version, the wishes put whole, in transactions with
+    // their trace under the record's guards (ConditionCheck); reads are GetItem and Query.
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      Resource: tableArn,
+    });
+    for (const action of ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:BatchGetItem']) expect(actionsOf(statements)).not.toContain(action);
+    expect(JSON.stringify(statements)).not.toContain('/index/');
+    expect(onDataKey(fn)).toEqual([{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn, Condition: RECORD }]);
   });
 
   it('documents: deposits in chunks and reads in batches on the table only; opens data keys, generates only the keyed-hash secret', () => {
@@ -580,10 +595,10 @@ describe('data', () => {
         .map((p) => JSON.stringify(p))
         .sort();
     const json = (fns: { executionRole: IConstruct }[]) => fns.map((fn) => JSON.stringify(roleArn(fn))).sort();
-    const { auth, records, reporting, docs, documents, access, claims, vaccinations } = stack.api.functions;
+    const { auth, records, reporting, docs, documents, access, claims, health, emergency, vaccinations } = stack.api.functions;
     expect(principalsWith('kms:Sign')).toEqual(json([auth]));
     expect(policy).toContainEqual(expect.objectContaining({ Action: 'kms:Sign', Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } } }));
-    expect(principalsWith('kms:GetPublicKey')).toEqual(json([auth, records, documents, access, claims, vaccinations, stack.api.authorizerFunction]));
+    expect(principalsWith('kms:GetPublicKey')).toEqual(json([auth, records, documents, access, claims, health, emergency, vaccinations, stack.api.authorizerFunction]));
     // Nothing else in the key policy uses the key: the account only administers it.
     const used = policy.flatMap((s) => asArray(s.Action as string | string[])).filter((a) => ['kms:Sign', 'kms:Verify', 'kms:GetPublicKey', 'kms:CreateGrant'].includes(a));
     expect(used.sort()).toEqual(['kms:GetPublicKey', 'kms:Sign']);
@@ -599,15 +614,16 @@ describe('data', () => {
       Resource: arnOf(sessionKey),
       Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
     });
-    for (const fn of [auth, records, documents, access, claims, vaccinations, stack.api.authorizerFunction]) expect(actionsOf(statementsOf(fn))).toContain('kms:GetPublicKey');
+    for (const fn of [auth, records, documents, access, claims, health, emergency, vaccinations, stack.api.authorizerFunction])
+      expect(actionsOf(statementsOf(fn))).toContain('kms:GetPublicKey');
     for (const fn of [reporting, docs, ...jobFunctions]) {
       expect(actionsOf(statementsOf(fn))).not.toContain('kms:GetPublicKey');
       expect(JSON.stringify(statementsOf(fn))).not.toContain(sessionKey);
     }
   });
 
-  it('the patient data key: records, auth, documents, access, claims, vaccinations, the outbox, visibility, the claims import and the vaccination reminders may use it, each with the encryption contexts its code passes', () => {
-    const { records, auth, documents, access, claims, vaccinations } = stack.api.functions;
+  it('the patient data key: records, auth, documents, access, claims, health, the emergency summary, vaccinations, the outbox, visibility, the claims import and the vaccination reminders may use it, each with the encryption contexts its code passes', () => {
+    const { records, auth, documents, access, claims, health, emergency, vaccinations } = stack.api.functions;
     // [function, action, condition]: a record's key is created by records alone; auth and
     // documents may create only the keyed-hash secret; access, the outbox and visibility open
     // records' keys and nothing else.
@@ -622,6 +638,9 @@ describe('data', () => {
       [vaccinations, 'kms:Decrypt', RECORD_OR_KEYED_INDEX],
       [vaccinations, 'kms:GenerateDataKey', KEYED_INDEX],
       [access, 'kms:Decrypt', RECORD],
+      [health, 'kms:Decrypt', RECORD],
+      // The emergency summary opens records' keys to read them, and nothing else.
+      [emergency, 'kms:Decrypt', RECORD],
       [stack.jobs.outbox, 'kms:Decrypt', RECORD],
       [stack.jobs.visibility, 'kms:Decrypt', RECORD],
       [stack.jobs.vaccinationReminders, 'kms:Decrypt', RECORD],

@@ -70,6 +70,8 @@ export const FUNCTIONS: LambdaEntry[] = [
   { name: 'documents', entry: 'functions/capabilities/documents/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'access', entry: 'functions/capabilities/access/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'claims', entry: 'functions/capabilities/claims/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
+  { name: 'emergency', entry: 'functions/capabilities/emergency/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
+  { name: 'health', entry: 'functions/capabilities/health/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'vaccinations', entry: 'functions/capabilities/vaccinations/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'authorizer', entry: 'functions/http/authorizer.ts', clients: ['KMSClient'] },
   { name: 'outbox', entry: 'functions/jobs/outbox.ts', clients: ['DynamoDBClient', 'KMSClient', 'SNSClient'] },

@@ -59,7 +59,7 @@ describe('pipeline', () => {
     for (const headers of [{ Origin: 'https://www.dmp.fr' }, { origin: 'https://www.dmp.fr' }, { ORIGIN: 'https://www.dmp.fr' }]) {
       const res = await call({ headers });
       expect(res.headers?.['Access-Control-Allow-Origin']).toBe('https://www.dmp.fr');
-      expect(res.headers?.['Access-Control-Expose-Headers']).toBe('X-Request-Id,Retry-After');
+      expect(res.headers?.['Access-Control-Expose-Headers']).toBe('X-Request-Id,Retry-After,ETag');
       expect(res.headers?.Vary).toBe('Origin');
     }
     const near = ['https://evil.example', 'https://www.dmp.fr.evil.example', 'https://www.dmp.fr/', 'http://www.dmp.fr', 'HTTPS://WWW.DMP.FR', 'null', ''];

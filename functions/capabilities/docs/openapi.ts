@@ -28,6 +28,9 @@ const parameters = (route: Route): Json[] => {
   if (route.idempotent) {
     out.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source } });
   }
+  if (route.conditional) {
+    out.push({ name: 'If-Match', in: 'header', required: true, description: 'The ETag of the version the change is made on (as a GET gave it)', schema: { type: 'string' } });
+  }
   return out;
 };
 
@@ -42,9 +45,11 @@ const ERROR_TEXT: Record<number, string> = {
   403: 'Authenticated but not allowed',
   404: 'Unknown resource, or one the caller may not know exists',
   409: 'State conflict',
+  412: 'The version changed since it was read (If-Match)',
   413: 'Payload too large',
   415: 'Wrong content type',
   422: 'Well-formed but refused',
+  428: 'If-Match is required',
   429: 'Rate limited (see Retry-After)',
   503: 'A dependency is unavailable: retry',
 };
