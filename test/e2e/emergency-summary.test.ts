@@ -34,7 +34,7 @@ const authorize = async (dmpId: string, token: string, professionalId: string, d
  * A record with a medicine dispensed 10 days ago (and one 120 days ago, outside the 90 days), an
  * older and a newer medical summary, a discharge letter and a lab report, all deposited by the
  * doctor (authorised by the creation's consent), a health profile and advance directives written by
- * the patient.
+ * the patient, and a vaccination recorded by the doctor.
  */
 const fullRecord = async () => {
   const p = await newPatient(api, doctor);
@@ -50,7 +50,12 @@ const fullRecord = async () => {
   await writeOnCurrent(api, p.dmpId, token, () => profile);
   const wishes = wishesBody();
   expect((await writeWishes(api, p.dmpId, token, wishes)).status).toBe(200);
-  return { p, token, recent, old, olderSummary, letter, latestSummary, profile, wishes };
+  const recorded = await api.call('POST', `/v1/records/${p.dmpId}/vaccinations`, {
+    token: doctor,
+    body: { date: daysAgo(30), vaccine: { name: 'Revaxis', codeSystem: 'ATC_VALENCE', code: 'J07CA01' }, lotNumber: 'N-77/2', doseNumber: 1 },
+  });
+  expect(recorded.status, JSON.stringify(recorded.body)).toBe(201);
+  return { p, token, recent, old, olderSummary, letter, latestSummary, profile, wishes, vaccinationId: recorded.body.id as string };
 };
 
 describe('GET /v1/records/{dmpId}/emergency-summary', () => {
@@ -79,6 +84,9 @@ describe('GET /v1/records/{dmpId}/emergency-summary', () => {
       conditions: [expect.objectContaining({ text: r.profile.conditions[0]?.text })],
       treatments: [expect.objectContaining({ medication: r.profile.treatments[0]?.medication })],
     });
+    expect(res.body.vaccinations).toEqual([
+      expect.objectContaining({ id: r.vaccinationId, source: 'professional', date: daysAgo(30), vaccine: expect.objectContaining({ code: 'J07CA01' }) }),
+    ]);
     expect(res.body.wishes).toMatchObject({ declared: true, advanceDirectives: { exist: true }, trustedPerson: { mobile: r.wishes.trustedPerson.mobile } });
 
     const traces = (await accessLog(api, r.token, r.p.dmpId)).filter((t) => t.action === 'emergency-summary.read');
@@ -101,9 +109,11 @@ describe('GET /v1/records/{dmpId}/emergency-summary', () => {
     const res = await summary(r.p.dmpId, physio);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     // Nor the advance directives (the EXPPAT_3 exception: doctors, midwives, nurses); the profile, yes.
-    expect(res.body.withheld).toEqual(['wishes', 'treatments']);
+    // Nor vaccinations (class 45).
+    expect(res.body.withheld).toEqual(['wishes', 'vaccinations', 'treatments']);
     expect(res.body.treatments).toBeUndefined();
     expect(res.body.wishes).toBeUndefined();
+    expect(res.body.vaccinations).toBeUndefined();
     expect(res.body.profile.bloodGroup).toMatchObject({ abo: 'AB', rh: '-' });
     expect(JSON.stringify(res.body)).not.toContain(r.recent.display);
     expect(JSON.stringify(res.body)).not.toContain(r.wishes.trustedPerson.familyName);
@@ -116,6 +126,7 @@ describe('GET /v1/records/{dmpId}/emergency-summary', () => {
     const ph = await summary(r.p.dmpId, pharmacist);
     expect(ph.status).toBe(200);
     expect(ph.body.withheld).toEqual(['wishes']);
+    expect(ph.body.vaccinations.map((v: { id: string }) => v.id)).toEqual([r.vaccinationId]);
     expect(ph.body.treatments.dispensed).toHaveLength(1);
     expect(ph.body.documents.latestHospitalLetter).toBeNull();
     expect(ph.body.documents.latestSummary.documentId).toBe(r.latestSummary);

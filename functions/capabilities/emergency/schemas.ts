@@ -2,6 +2,7 @@
 import * as z from 'zod/mini';
 import { count, Day, Instant, ProfessionalId } from '#http/schemas';
 import { Profile, Wishes } from '../health/schemas.ts';
+import { VaccinationView } from '../vaccinations/schemas.ts';
 
 /** The parts of the summary, each read under its own rule of the access policy. */
 export const SUMMARY_PARTS = ['profile', 'treatments', 'wishes', 'vaccinations'] as const;
@@ -35,6 +36,9 @@ export const EmergencySummary = z.lazy(() =>
     withheld: z.array(z.enum(SUMMARY_PARTS)).check(z.meta({ description: 'The parts the access policy withholds from this caller' })),
     profile: z.optional(Profile.check(z.meta({ description: 'Blood group, allergies, conditions, declared treatments, height and weight, each with its source and author' }))),
     wishes: z.optional(Wishes.check(z.meta({ description: 'The advance directives and the trusted person (the professions of the EXPPAT_3 exception)' }))),
+    vaccinations: z.optional(
+      z.array(VaccinationView).check(z.meta({ description: 'Recorded and from the reimbursement history (as GET …/vaccinations shows them to this caller), newest first' })),
+    ),
     treatments: z.optional(
       z.strictObject({
         window: z.strictObject({ from: Day, to: Day }),

@@ -7,6 +7,8 @@
  *   - the health profile (decideHealthRead 'profile': every profession with access) and the
  *     advance directives with the trusted person (decideHealthRead 'wishes': the professions of the
  *     EXPPAT_3 exception), read together in one Query;
+ *   - the vaccinations (decideHealthRead 'vaccinations'), recorded and from the history, the
+ *     history's part under the claims policy as GET …/vaccinations shows it (claimsPart);
  *   - treatments: the medicines dispensed in the last 90 days, by substance (decideClaimsRead: the
  *     matrix for class 60, the patient's mask of the history; a representative not the lines a
  *     minor keeps confidential);
@@ -27,6 +29,8 @@ import { accessRecord, traceRead, type RecordAccess } from '../common.ts';
 import { linesBetween } from '../claims/history.ts';
 import { readHealthData } from '../health/summary.ts';
 import { profileView, wishesView } from '../health/views.ts';
+import { claimsPart, readVaccinations } from '../vaccinations/reader.ts';
+import { vaccinationView } from '../vaccinations/views.ts';
 import { type EmergencyDeps, withEmergency } from './deps.ts';
 import { EMERGENCY, type EMERGENCY_ROUTES } from './routes.ts';
 import type { SUMMARY_PARTS } from './schemas.ts';
@@ -100,19 +104,23 @@ const readEmergencySummary: Handler<'readEmergencySummary'> = async (call, deps)
   const now = deps.clock.now();
   const key = await opened.key();
   const withheld: Part[] = [];
+  const maskedHistory = await masked;
 
-  const claimsDecision = decideClaimsRead(call.actor, opened.record, opened.standing, { maskedToProfessionals: await masked }, now, deps.matrix);
+  const claimsDecision = decideClaimsRead(call.actor, opened.record, opened.standing, { maskedToProfessionals: maskedHistory }, now, deps.matrix);
   const window = { from: isoDate(new Date(now.getTime() - medicationAlertRules.windowDays * DAY_MS)), to: isoDate(now) };
-  const decideKind = (kind: 'profile' | 'wishes') => decideHealthRead(call.actor, opened.record, opened.standing, kind, now, deps.matrix).allow;
+  const decideKind = (kind: 'profile' | 'wishes' | 'vaccinations') => decideHealthRead(call.actor, opened.record, opened.standing, kind, now, deps.matrix).allow;
   const showProfile = decideKind('profile');
   const showWishes = decideKind('wishes');
-  const [lines, documents, health] = await Promise.all([
+  const showVaccinations = decideKind('vaccinations');
+  const [lines, documents, health, vaccinations] = await Promise.all([
     claimsDecision.allow ? linesBetween(deps, key, window.from, window.to, now) : Promise.resolve(undefined),
     latestDocuments(deps, opened, key, call, firstDocuments, now),
     showProfile || showWishes ? readHealthData(deps, dmpId, key) : Promise.resolve(undefined),
+    showVaccinations ? readVaccinations(deps, dmpId, key, { now, claims: claimsPart(call.actor, opened, maskedHistory, now, deps.matrix) }) : Promise.resolve(undefined),
   ]);
   if (!showProfile) withheld.push('profile');
   if (!showWishes) withheld.push('wishes');
+  if (!showVaccinations) withheld.push('vaccinations');
   let treatments: { window: typeof window; dispensed: ReturnType<typeof dispensedView>[] } | undefined;
   if (lines) {
     const review = medicationReview(
@@ -134,6 +142,7 @@ const readEmergencySummary: Handler<'readEmergencySummary'> = async (call, deps)
       withheld,
       ...(health && showProfile ? { profile: profileView(call.actor, health.profile, health.version) } : {}),
       ...(health && showWishes ? { wishes: wishesView(health.wishes) } : {}),
+      ...(vaccinations ? { vaccinations: vaccinations.map(vaccinationView) } : {}),
       ...(treatments ? { treatments } : {}),
       documents,
     },

@@ -12,12 +12,13 @@ import { ConditionsRefused, refuse } from '#domain/errors';
 import { newEventId } from '#domain/identifiers';
 import type { DataKey } from '#domain/ports';
 import { dueItems, dueStatus, type Dose } from '#domain/vaccinations/due';
-import { checkDates, newestFirst, type Author, type RecordedVaccination, type VaccinationEntry } from '#domain/vaccinations/entries';
+import { checkDates, newestFirst, type Author, type RecordedVaccination } from '#domain/vaccinations/entries';
 import { openRecord } from '#adapters/record-sealing';
 import { canonicalJson } from '#http/canonical';
 import { defineCapability, type Call, type HandlerOf } from '#http/define-capability';
 import { HttpProblem } from '#platform/problem';
 import { accessRecord, guardRefused, replayed, traceRead, traceWrite, type Subject } from '../common.ts';
+import { vaccinationView as view } from './views.ts';
 import { withVaccinations, type VaccinationDeps } from './deps.ts';
 import { claimsPart, readVaccinations, type ClaimsPart } from './reader.ts';
 import { VACCINATIONS, type VACCINATIONS_ROUTES } from './routes.ts';
@@ -34,31 +35,6 @@ const authorOf = (actor: Actor): { source: RecordedVaccination['source']; author
   if (actor.kind === 'patient') return { source: 'patient', author: { kind: 'patient', id: actor.dmpId } };
   if (actor.kind === 'representative') return { source: 'representative', author: { kind: 'representative', id: actor.loginId } };
   throw new Error('only professionals and record holders record vaccinations');
-};
-
-const view = (e: VaccinationEntry) => {
-  const base = {
-    id: e.id,
-    source: e.source,
-    author: { kind: e.author.kind, id: e.author.id, ...(e.author.profession !== undefined ? { profession: e.author.profession } : {}) },
-    date: e.date,
-    dateKind: e.dateKind,
-    vaccine: {
-      name: e.vaccine.name,
-      codeSystem: e.vaccine.codeSystem,
-      code: e.vaccine.code,
-      ...(e.vaccine.atcValence !== undefined ? { atcValence: e.vaccine.atcValence } : {}),
-    },
-  };
-  if (e.source === 'claims') return base;
-  return {
-    ...base,
-    doseNumber: e.doseNumber,
-    recordedAt: e.recordedAt,
-    ...(e.lotNumber !== undefined ? { lotNumber: e.lotNumber } : {}),
-    ...(e.vaccinator !== undefined ? { vaccinator: e.vaccinator } : {}),
-    ...(e.nextBoosterDate !== undefined ? { nextBoosterDate: e.nextBoosterDate } : {}),
-  };
 };
 
 const recordVaccination: Handler<'recordVaccination'> = async (call, deps) => {
