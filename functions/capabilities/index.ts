@@ -12,10 +12,11 @@ import { AUTH } from './auth/routes.ts';
 import { CLAIMS } from './claims/routes.ts';
 import { DOCS } from './docs/routes.ts';
 import { DOCUMENTS } from './documents/routes.ts';
+import { MEASUREMENTS } from './measurements/routes.ts';
 import { RECORDS } from './records/routes.ts';
 import { REPORTING } from './reporting/routes.ts';
 
-export const CAPABILITIES = [RECORDS, AUTH, DOCUMENTS, ACCESS, CLAIMS, REPORTING, DOCS] as const;
+export const CAPABILITIES = [RECORDS, AUTH, DOCUMENTS, ACCESS, CLAIMS, MEASUREMENTS, REPORTING, DOCS] as const;
 
 export type Capability = (typeof CAPABILITIES)[number]['name'];
 

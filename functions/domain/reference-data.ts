@@ -1,12 +1,13 @@
 /**
  * Reference data from the repository's data/ folder, loaded as data (bundled as JSON by esbuild,
  * imported as JSON by Node): document types with their classes, profession codes, the default
- * access matrix, the medication-alert rules.
+ * access matrix, the medication-alert rules, the measurements a device or the patient may record.
  */
 import documentTypes from '../../data/document-types.json' with { type: 'json' };
 import professions from '../../data/professions.json' with { type: 'json' };
 import accessMatrix from '../../data/access-matrix.json' with { type: 'json' };
 import medicationAlerts from '../../data/medication-alerts.json' with { type: 'json' };
+import measurements from '../../data/measurements.json' with { type: 'json' };
 
 export interface DocumentType {
   typeCode: string;
@@ -48,3 +49,25 @@ export interface MedicationAlertRules {
   rules: readonly MedicationAlertRuleData[];
 }
 export const medicationAlertRules: MedicationAlertRules = medicationAlerts;
+
+/** A part of a measurement that has several (systolic and diastolic of a blood pressure). */
+export interface MeasurementComponentDefinition {
+  code: string;
+  display: string;
+  min: number;
+  max: number;
+}
+
+/**
+ * A measurement of data/measurements.json (LOINC code, UCUM unit): either one value within
+ * [min, max], or components, each within its own range (a blood pressure), as the file holds it.
+ */
+export interface MeasurementDefinition {
+  code: string;
+  display: string;
+  unit: string;
+  min?: number;
+  max?: number;
+  components?: readonly MeasurementComponentDefinition[];
+}
+export const measurementDefinitions: readonly MeasurementDefinition[] = measurements.measurements;

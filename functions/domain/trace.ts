@@ -36,7 +36,14 @@ export type TraceAction =
   /** The medication review drawn from the history (GET …/medication-review). */
   | 'claims.medication-review'
   /** The patient masked or unmasked the reimbursement history from professionals. */
-  | 'claims.visibility';
+  | 'claims.visibility'
+  /** A holder paired a device (its credential writes measurements to the record), listed or revoked them. */
+  | 'device.pair'
+  | 'device.list'
+  | 'device.revoke'
+  /** Measurements written by a device or a holder (one trace per request), and read. */
+  | 'measurements.write'
+  | 'measurements.read';
 
 export interface TraceActor {
   /** `system`: a scheduled job (the one-month reveal of a document). */
