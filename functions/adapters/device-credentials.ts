@@ -22,6 +22,7 @@ import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Actor } from '#domain/actor';
 import { DMP_ID } from '#domain/identifiers';
 import { DEVICE_CREDENTIAL_PREFIX, DEVICE_ID, isDeviceCredential, newDeviceId } from '#domain/measurements';
+import { dynamoClient, type AwsSettings } from './aws.ts';
 import { DEVICE_CREDENTIAL_HASH, DEVICE_LOOKUP_ATTRIBUTES } from './storage-contract.ts';
 import { keyItem, keys } from './table.ts';
 import { InvalidToken } from './tokens.ts';
@@ -78,3 +79,6 @@ export class DeviceCredentials {
     return { kind: 'device', id: parts.deviceId, dmpId: parts.dmpId };
   }
 }
+
+/** The check as the API's authorizer builds it, on its own DynamoDB client (created on the first device credential). */
+export const deviceCredentialsOn = (settings: AwsSettings & { tableName: string }): DeviceCredentials => new DeviceCredentials(dynamoClient(settings), settings.tableName);

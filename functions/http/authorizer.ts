@@ -25,10 +25,7 @@ const verifier = new TokenVerifier(
 );
 
 let devices: Promise<DeviceCredentials> | undefined;
-const deviceCredentials = (): Promise<DeviceCredentials> =>
-  (devices ??= Promise.all([import('#adapters/aws'), import('#adapters/device-credentials')]).then(
-    ([aws, credentials]) => new credentials.DeviceCredentials(aws.dynamoClient(config), config.tableName),
-  ));
+const deviceCredentials = (): Promise<DeviceCredentials> => (devices ??= import('#adapters/device-credentials').then((credentials) => credentials.deviceCredentialsOn(config)));
 
 export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
   const token = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(requestHeader(event, 'authorization') ?? '')?.[1];

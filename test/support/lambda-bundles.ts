@@ -70,6 +70,7 @@ export const FUNCTIONS: LambdaEntry[] = [
   { name: 'documents', entry: 'functions/capabilities/documents/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'access', entry: 'functions/capabilities/access/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'claims', entry: 'functions/capabilities/claims/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
+  { name: 'measurements', entry: 'functions/capabilities/measurements/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'authorizer', entry: 'functions/http/authorizer.ts', clients: ['KMSClient'] },
   { name: 'outbox', entry: 'functions/jobs/outbox.ts', clients: ['DynamoDBClient', 'KMSClient', 'SNSClient'] },
   { name: 'retention', entry: 'functions/jobs/retention.ts', clients: ['DynamoDBClient'] },
