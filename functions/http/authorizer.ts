@@ -33,11 +33,14 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   try {
     const actor: Actor = isDeviceCredential(token) ? await (await deviceCredentials()).verify(token) : await verifier.verify(token);
     // The policy covers the whole API so that the authorizer cache serves every route; each
-    // handler still checks which caller kinds its route admits.
+    // handler still checks which caller kinds its route admits. A device's covers the one thing it
+    // may do, POST …/measurements of its own record: the gateway refuses it anything else (403),
+    // before the handler would (the cache is per credential).
     const [arnPrefix, stage] = event.methodArn.split('/');
+    const resource = actor.kind === 'device' ? `${arnPrefix}/${stage}/POST/v1/records/${actor.dmpId}/measurements` : `${arnPrefix}/${stage}/*`;
     return {
       principalId: actor.kind,
-      policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${arnPrefix}/${stage}/*` }] },
+      policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: resource }] },
       context: { actorKind: actor.kind },
     };
   } catch {

@@ -4,7 +4,7 @@
  * only the credential's hash; and the API's authorizer (its Lambda entry, configured from the
  * environment as in AWS) accepts a device's credential and refuses a revoked one.
  */
-import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceCredentials } from '../../functions/adapters/device-credentials.ts';
 import { InvalidToken } from '../../functions/adapters/tokens.ts';
@@ -74,7 +74,7 @@ describe('DeviceCredentials', () => {
 
 describe('the API’s authorizer', () => {
   const saved = { ...process.env };
-  let handler: (event: APIGatewayRequestAuthorizerEvent) => Promise<{ principalId: string }>;
+  let handler: (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
   beforeAll(async () => {
     // As lib/api.ts configures it: the table's name, no issuers needed for devices.
     Object.assign(process.env, { TABLE_NAME: env.tableName, DMP_AWS_ENDPOINT: env.endpoint, AWS_REGION: 'eu-west-3' });
@@ -96,6 +96,10 @@ describe('the API’s authorizer', () => {
     const { deviceId, credential } = await pair('record-eeeeeeee');
     const allowed = await handler(event(`Bearer ${credential}`));
     expect(allowed).toMatchObject({ principalId: 'device', context: { actorKind: 'device' } });
+    // Allowed at the gateway on its own record's POST …/measurements only.
+    expect(allowed.policyDocument.Statement).toEqual([
+      { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:eu-west-3:111122223333:abcdef/api/POST/v1/records/record-eeeeeeee/measurements' },
+    ]);
     await revoke('record-eeeeeeee', deviceId);
     await expect(handler(event(`Bearer ${credential}`))).rejects.toThrow('Unauthorized');
     await expect(handler(event('Bearer dmpdev_record-eeeeeeee.x.y'))).rejects.toThrow('Unauthorized');
