@@ -39,7 +39,7 @@ describe('POST …/measurements', () => {
   it('stores the patient’s measurements with their source and author, a device’s with its own', async () => {
     const { p, token } = await patientWithSession(api, doctor);
     const device = await pairDevice(api, token, p.dmpId);
-    const byPatient = await postMeasurements(api, token, p.dmpId, [weight({ effectiveAt: minutesAgo(30) }), bloodPressure({ effectiveAt: minutesAgo(30) })]);
+    const byPatient = await postMeasurements(api, token, p.dmpId, [weight({ effectiveAt: minutesAgo(30) }), bloodPressure({ effectiveAt: minutesAgo(31) })]);
     expect(byPatient.status, JSON.stringify(byPatient.body)).toBe(200);
     expect(byPatient.body).toEqual({ stored: 2, duplicate: 0 });
     const byDevice = await postMeasurements(api, device.credential, p.dmpId, [heartRate({ effectiveAt: minutesAgo(20) })]);
