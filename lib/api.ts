@@ -83,13 +83,14 @@ export class Api extends Construct {
     ) as Record<Capability, DmpFunction>;
     this.authorizerFunction = new DmpFunction(this, 'Authorizer', {
       entry: 'functions/http/authorizer.ts',
-      description: 'DMP API authorizer: verifies bearer tokens against the configured issuers and patient sessions',
+      description: 'DMP API authorizer: verifies bearer tokens against the configured issuers and patient sessions, and paired devices’ credentials',
       memorySize: 512,
       timeout: HTTP_TIMEOUT,
-      environment: { ...tokenEnvironment, ...sessions },
+      environment: { ...tokenEnvironment, ...sessions, TABLE_NAME: data.table.tableName },
       logs: logSettings,
     });
     data.grantSessionVerification(this.authorizerFunction);
+    data.grantDeviceCredentialLookup(this.authorizerFunction);
 
     // Not 'AccessLogs': the access capability's function has that log group (`${id}Logs`).
     const accessLogs = new logs.LogGroup(this, 'StageAccessLogs', { encryptionKey: data.logsKey, retention: settings.logRetention });

@@ -21,7 +21,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { encryptionContext, GSI1, KEYED_INDEX_CONTEXT, TABLE_DEFINITION } from '../functions/adapters/storage-contract.ts';
+import { DEVICE_LOOKUP_ATTRIBUTES, encryptionContext, GSI1, KEYED_INDEX_CONTEXT, RECORD_PARTITION_PREFIX, TABLE_DEFINITION } from '../functions/adapters/storage-contract.ts';
 import type { DataKeyContext, DataKeyOperation, ItemAction } from '../functions/http/capability.ts';
 import { createKey, KEY_USE_ACTIONS } from './kms.ts';
 
@@ -157,6 +157,27 @@ export class Data extends Construct {
       grantee,
       actions.some((a) => !READ_ACTIONS.includes(a)),
     );
+  }
+
+  /**
+   * The API's authorizer checks paired devices' credentials: GetItem in records' partitions, of a
+   * device's credential hash and keys only (dynamodb:Attributes: a GetItem asking for any other
+   * attribute, or for the whole item, is refused), through the table key. Nothing else of the
+   * table: not a record, not a sealed attribute, no write.
+   */
+  grantDeviceCredentialLookup(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${RECORD_PARTITION_PREFIX}*`] },
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...DEVICE_LOOKUP_ATTRIBUTES] },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      }),
+    );
+    this.grantTableKeyThroughDynamoDb(grantee, false);
   }
 
   /** Queries on GSI1 (creations by day, pending notifications). */

@@ -17,3 +17,14 @@ export const GSI1 = 'gsi1';
 export const encryptionContext = (dmpId: string): Record<string, string> => ({ dmpId });
 
 export const KEYED_INDEX_CONTEXT = { purpose: 'keyed-index' } as const;
+
+/** Every item of a record lives under a partition key with this prefix (REC#<dmpId>). */
+export const RECORD_PARTITION_PREFIX = 'REC#';
+
+/**
+ * The one attribute of a paired device's item (REC#<dmpId> / DEVICE#<deviceId>) that a device
+ * credential is checked against: the SHA-256 of the credential, removed at revocation. The API's
+ * authorizer may read these attributes of the table and nothing else (lib/data.ts).
+ */
+export const DEVICE_CREDENTIAL_HASH = 'credentialHash';
+export const DEVICE_LOOKUP_ATTRIBUTES = ['pk', 'sk', DEVICE_CREDENTIAL_HASH] as const;

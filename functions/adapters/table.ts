@@ -27,6 +27,10 @@
  *   REC#<dmpId>            VACC#E#<id>          a recorded vaccination (sealed): capabilities/vaccinations/store.ts
  *   REC#<dmpId>            VACC#Q               the record's place in the vaccination reminders' queue
  *   REC#<dmpId>            VACC#R#<h>           a vaccination reminder sent (<h> a keyed hash of the due item)
+ *   REC#<dmpId>            DEVICE#<deviceId>    a paired device: its credential's SHA-256 (clear, until revoked), its
+ *                                              name (sealed): adapters/device-credentials.ts, capabilities/measurements
+ *   REC#<dmpId>            OBS#<c>#<at>#<h>     a measurement (sealed; <c> a keyed hash of its code, <at> its instant,
+ *                                              <h> a keyed hash of device, code and instant): capabilities/measurements/store.ts
  *   REC#<dmpId>            SMS#<kind>#<w>#<at>  SMS an action caused in one window (mobile codes, emergency notices): capped
  *   INS#<hmac(ins)>        INS                  one DMP per INS
  *   LOGIN#<loginId>        LOGIN                password hash of a patient or representative
@@ -67,6 +71,7 @@ export const keys = {
   trace: (dmpId: string, at: string, id: string) => ({ pk: `REC#${dmpId}`, sk: `TRACE#${at}#${id}` }),
   outbox: (dmpId: string, at: string, id: string) => ({ pk: `REC#${dmpId}`, sk: `OUTBOX#${at}#${id}` }),
   retention: (dmpId: string) => ({ pk: `REC#${dmpId}`, sk: 'RETAIN' }),
+  device: (dmpId: string, deviceId: string) => ({ pk: `REC#${dmpId}`, sk: `DEVICE#${deviceId}` }),
   loginLock: (loginId: string) => ({ pk: `LOCK#${loginId}`, sk: 'LOCK' }),
   source: (sourceHash: string) => ({ pk: `SRC#${sourceHash}`, sk: 'SRC' }),
   challenge: (challengeId: string) => ({ pk: `CHAL#${challengeId}`, sk: 'CHAL' }),

@@ -685,3 +685,15 @@ export const decideHealthWrite = (actor: Actor, record: RecordFacts, standing: S
       return NOT_FOUND;
   }
 };
+
+/**
+ * Pairing a device with a record (its credential then writes measurements there, decideHealthWrite):
+ * the record's holders, while the record is active (409 once closed: read-only). Listing and
+ * revoking the record's devices are holder actions (decideHolderAction), revoking even once the
+ * record is closed: taking a credential back never needs the record open.
+ */
+export const decideDevicePairing = (actor: Actor, record: RecordFacts): Decision => {
+  if (!isOwnRecord(actor, record)) return NOT_FOUND;
+  if (record.status === 'closed') return RECORD_CLOSED;
+  return allow();
+};

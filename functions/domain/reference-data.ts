@@ -1,13 +1,15 @@
 /**
  * Reference data from the repository's data/ folder, loaded as data (bundled as JSON by esbuild,
  * imported as JSON by Node): document types with their classes, profession codes, the default
- * access matrix, the medication-alert rules, the vaccination calendar's boosters.
+ * access matrix, the medication-alert rules, the vaccination calendar's boosters, the measurements a
+ * device or the patient may record.
  */
 import documentTypes from '../../data/document-types.json' with { type: 'json' };
 import professions from '../../data/professions.json' with { type: 'json' };
 import accessMatrix from '../../data/access-matrix.json' with { type: 'json' };
 import medicationAlerts from '../../data/medication-alerts.json' with { type: 'json' };
 import vaccinationCalendarData from '../../data/vaccination-calendar.json' with { type: 'json' };
+import measurements from '../../data/measurements.json' with { type: 'json' };
 
 export interface DocumentType {
   typeCode: string;
@@ -69,3 +71,24 @@ export interface VaccinationCalendar {
   boosters: readonly CalendarBooster[];
 }
 export const vaccinationCalendar: VaccinationCalendar = vaccinationCalendarData;
+/** A part of a measurement that has several (systolic and diastolic of a blood pressure). */
+export interface MeasurementComponentDefinition {
+  code: string;
+  display: string;
+  min: number;
+  max: number;
+}
+
+/**
+ * A measurement of data/measurements.json (LOINC code, UCUM unit): either one value within
+ * [min, max], or components, each within its own range (a blood pressure), as the file holds it.
+ */
+export interface MeasurementDefinition {
+  code: string;
+  display: string;
+  unit: string;
+  min?: number;
+  max?: number;
+  components?: readonly MeasurementComponentDefinition[];
+}
+export const measurementDefinitions: readonly MeasurementDefinition[] = measurements.measurements;

@@ -48,7 +48,14 @@ export type TraceAction =
   /** A vaccination recorded (POST …/vaccinations), and the vaccination record read (the list, what is due). */
   | 'vaccinations.record'
   | 'vaccinations.read'
-  | 'vaccinations.due';
+  | 'vaccinations.due'
+  /** A holder paired a device (its credential writes measurements to the record), listed or revoked them. */
+  | 'device.pair'
+  | 'device.list'
+  | 'device.revoke'
+  /** Measurements written by a device or a holder (one trace per request), and read. */
+  | 'measurements.write'
+  | 'measurements.read';
 
 export interface TraceActor {
   /** `system`: a scheduled job (the one-month reveal of a document). */

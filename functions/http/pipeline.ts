@@ -3,8 +3,8 @@
  * both wrap the capability's use cases with makeHttpHandler, a middy handler that
  *   - finds the route from the method and API Gateway resource, among the capability's own routes;
  *   - authenticates the caller (a bearer token, or no token where the route admits anonymous
- *     callers), checks the route admits that kind of caller, and that a provisional password was
- *     changed first;
+ *     callers; a paired device's credential where the route admits devices), checks the route
+ *     admits that kind of caller, and that a provisional password was changed first;
  *   - reads the body (size limit, application/json, valid JSON) and validates body, path
  *     parameters and query with the route's zod schemas (unknown fields refused, a repeated query
  *     parameter too);
@@ -27,6 +27,7 @@ import { awsErrorKind } from '#adapters/aws-errors';
 import { IdentityProviderUnavailable, InvalidToken } from '#adapters/tokens';
 import type { Actor } from '#domain/actor';
 import { InvalidCursor, RuleViolation } from '#domain/errors';
+import { isDeviceCredential } from '#domain/measurements';
 import { IDEMPOTENCY_KEY } from '#domain/identifiers';
 import type { HttpDeps } from '#platform/deps';
 import { HttpProblem, STATUS_OF, type FieldError } from '#platform/problem';
@@ -62,7 +63,15 @@ const authenticate = async (route: Route, event: APIGatewayProxyEvent, deps: Htt
   }
   const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(authorization);
   if (!match?.[1]) throw new HttpProblem(401, 'The Authorization header must be a bearer token.', { headers: { 'WWW-Authenticate': 'Bearer' } });
-  const actor = await deps.tokens.verify(match[1]);
+  const token = match[1];
+  let actor: Actor;
+  if (isDeviceCredential(token)) {
+    // A paired device's credential (not a JWT) is looked up only where the route admits devices:
+    // anywhere else a device may do nothing, whatever its credential's state (in AWS the API's
+    // authorizer has refused an unknown or revoked one at the edge already).
+    if (!route.callers.includes('device') || !deps.devices) throw new HttpProblem(403, 'This kind of caller may not use this operation.');
+    actor = await deps.devices.verify(token);
+  } else actor = await deps.tokens.verify(token);
   if (!route.callers.includes(actor.kind)) throw new HttpProblem(403, 'This kind of caller may not use this operation.');
   if ((actor.kind === 'patient' || actor.kind === 'representative') && actor.passwordChangeRequired && !route.beforePasswordChange) {
     throw new HttpProblem(403, 'The provisional password must be changed first (POST /v1/auth/patient/password), then log in again.', { code: 'password-change-required' });

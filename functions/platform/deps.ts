@@ -5,6 +5,7 @@
  * Handlers receive them through `makeHttpHandler(capability, deps)`, never from module scope.
  */
 import { randomBytes } from 'node:crypto';
+import type { DeviceCredentials } from '#adapters/device-credentials';
 import { makeLogger, type Logger } from '#adapters/logger';
 import type { SessionPublicKey } from '#adapters/sessions';
 import { TokenVerifier } from '#adapters/tokens';
@@ -17,6 +18,11 @@ export interface HttpDeps {
   random: Random;
   logger: Logger;
   tokens: TokenVerifier;
+  /**
+   * Checks paired devices' credentials: only the functions whose routes admit devices have it
+   * (measurements); elsewhere a device credential is refused without being looked up.
+   */
+  devices?: DeviceCredentials | undefined;
 }
 
 export interface Overrides {

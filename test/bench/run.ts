@@ -2,13 +2,14 @@
  * `npm run bench`: cold start per Lambda function against its AWS SDK floor, AWS calls per
  * operation, and latency through the local runtime; for documents (documents.ts) their calls,
  * latency, the access policy's cost per document and a 1,000-document listing; for the claims
- * import (claims.ts) a 100,000-line import's rate, KMS calls and memory. Prints figures;
+ * import (claims.ts) a 100,000-line import's rate, KMS calls and memory; for measurements
+ * (measurements.ts) a device's POST of 100 values against a bare BatchWriteItem of 100 items. Prints figures;
  * timings never fail the run. It exits non-zero only when something breaks or a structural target is violated (exact AWS call
  * counts, the Node version the figures are for), and says which.
  *
  * Env: BENCH_JSON=path writes the figures as JSON there (otherwise they close stdout);
  * BENCH_QUICK=1 takes few samples (a smoke run of the bench itself, figures not meaningful);
- * BENCH_SECTIONS=cold,calls,latency,documents,claims,claims-read,emergency (comma-separated) runs only those sections (default: all);
+ * BENCH_SECTIONS=cold,calls,latency,documents,claims,claims-read,measurements,emergency (comma-separated) runs only those sections (default: all);
  * BENCH_CLAIMS_PATIENTS=n sets the claims section's patients with a DMP (default 2,000, 50 lines each).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -22,6 +23,7 @@ import { measureEmergencySummary } from './emergency.ts';
 import { buildBundles, measureColdStart, GROUPS, type ColdStartResult } from './cold-start.ts';
 import { startBench, type Bench } from './harness.ts';
 import { measureLatency, type LatencyResult } from './latency.ts';
+import { measureMeasurementWrites, type MeasurementsResult } from './measurements.ts';
 import {
   LARGE_BYTES,
   LIST_EVALUATION,
@@ -51,8 +53,10 @@ const LISTING_DOCUMENTS = 1000;
 /** 100,000 claim lines: patients with a DMP × lines each; 5 % more patients without a DMP. */
 const CLAIMS_LINES = QUICK ? 2_000 : 100_000;
 const CLAIMS_PATIENTS = Number(process.env.BENCH_CLAIMS_PATIENTS ?? (QUICK ? 100 : 2_000));
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents,claims,claims-read,emergency').split(',').map((s) => s.trim()));
-const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents', 'claims', 'claims-read', 'emergency'];
+const MEASUREMENT_ROUNDS = QUICK ? 3 : 15;
+const MEASUREMENT_WARMUP = QUICK ? 1 : 2;
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents,claims,claims-read,measurements,emergency').split(',').map((s) => s.trim()));
+const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents', 'claims', 'claims-read', 'measurements', 'emergency'];
 const MAX_BUNDLE_BYTES = 1_000_000;
 const MAX_RATIO = 1.2;
 
@@ -218,6 +222,18 @@ const claimsTable = (c: ClaimsResult): string =>
     ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
   );
 
+const measurementsTable = (m: MeasurementsResult): string =>
+  table(
+    `Measurements: a paired device's POST …/measurements of 100 values through the local runtime on moto (${m.rounds} interleaved rounds after ${m.warmupRounds} warm-up rounds, medians)`,
+    `ms per request, client side; × BatchWriteItem = median over the median of a bare BatchWriteItem of 100 items of a sealed measurement's size (${m.itemBytes} bytes), sent as ${m.baselineCalls}, on the same emulator in the same rounds (${m.baseline.median} ms, p90 ${m.baseline.p90}); AWS calls ms = median summed duration of the runtime's SDK calls per request (side-by-side calls overlap); AWS calls = what one request made on the runtime's clients (the same in every round unless split as [k/n]); each round on a new record with its device paired, untimed, its data key cached by the pairing`,
+    ['operation', 'n', 'median', 'p90', '× BatchWriteItem', 'AWS calls ms', 'DynamoDB calls', 'KMS calls'],
+    [
+      ['bare BatchWriteItem, 100 items', m.baseline.n, ms(m.baseline.median), ms(m.baseline.p90), ratio(1), '', m.baselineCalls, '—'],
+      ...m.rows.map((r) => [r.name, r.summary.n, ms(r.summary.median), ms(r.summary.p90), ratio(r.ratio), ms(r.awsMs.median), r.dynamodb, r.kms]),
+    ],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
+  );
+
 const main = async (): Promise<void> => {
   say(`DMP backend benchmarks — Node ${process.version}, ${process.platform}/${process.arch}, ${QUICK ? 'QUICK (smoke) run' : 'full run'}`);
   if (!process.version.startsWith('v24.')) failures.push(`the figures are for Node 24 (Lambda nodejs24.x); this is Node ${process.version}: run through npm run bench`);
@@ -309,6 +325,13 @@ const main = async (): Promise<void> => {
     const result = await measureClaimsReads(b, 15);
     say(`Reading the history (${result.rounds} interleaved rounds; median ms, and ratio to a bare GetItem of ${result.baseline.median} ms):`);
     for (const r of result.rows) say(`  ${r.name}: ${r.summary.median} ms (p90 ${r.summary.p90}) = ${round(r.ratio, 2)}× GetItem`);
+    return result;
+  });
+
+  const measurements = await section('measurements', async () => {
+    const { bench: b, counter } = await runtime();
+    const result = await measureMeasurementWrites(b, counter, MEASUREMENT_ROUNDS, MEASUREMENT_WARMUP, progress);
+    say(measurementsTable(result));
     return result;
   });
 
@@ -426,6 +449,7 @@ const main = async (): Promise<void> => {
       : null,
     claimsRead,
     emergency: emergency ? { ...emergency, ratio: round(emergency.ratio, 2) } : null,
+    measurements: measurements ? { ...measurements, rows: measurements.rows.map((r) => ({ ...r, ratio: round(r.ratio, 2) })) } : null,
     claims: claims
       ? {
           ...claims,

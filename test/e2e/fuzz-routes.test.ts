@@ -246,6 +246,10 @@ beforeAll(async () => {
   expect(minor.status).toBe(201);
   const rep = minor.body.representatives[0];
   tokens.representative = (await activeSession(api, { dmpId: minor.body.dmpId, loginId: rep.loginId, password: rep.provisionalPassword, mobile })).token;
+  // A device paired with the patient's record: its credential writes measurements there, and is refused everywhere else.
+  const paired = await api.call('POST', `/v1/records/${patient.dmpId}/devices`, { token: tokens.patient, body: { name: canary('Device') } });
+  expect(paired.status).toBe(201);
+  tokens.device = paired.body.credential;
   tokens.garbage = `${doctor.slice(0, -6)}AAAAAA`;
   // The pharmacist's token stands in for the professional caller now and then (another profession).
   tokens.anonymous = undefined;
@@ -260,7 +264,10 @@ afterAll(() => api?.stop());
 const callerToken = (route: Route): fc.Arbitrary<string | undefined> =>
   fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom(...route.callers).map((c) => tokens[c]) },
-    { weight: 2, arbitrary: fc.constantFrom<Caller | 'garbage'>('professional', 'agent', 'insurer', 'patient', 'representative', 'anonymous', 'garbage').map((c) => tokens[c]) },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom<Caller | 'garbage'>('professional', 'agent', 'insurer', 'device', 'patient', 'representative', 'anonymous', 'garbage').map((c) => tokens[c]),
+    },
     { weight: 1, arbitrary: fc.constant(0).map(() => pharmacistToken) },
   );
 

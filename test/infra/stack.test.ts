@@ -143,9 +143,18 @@ describe('functions', () => {
     expect(env(stack.api.functions.reporting)).toMatchObject({ ...issuers, TABLE_NAME: table });
     for (const name of ['DATA_KEY_ID', 'SESSION_KEY_ID', 'PATIENT_ISSUER']) expect(env(stack.api.functions.reporting)).not.toHaveProperty(name);
     for (const name of ['TABLE_NAME', 'SESSION_KEY_ID', 'PATIENT_ISSUER']) expect(env(stack.api.functions.docs)).not.toHaveProperty(name);
-    expect(env(stack.api.authorizerFunction)).toMatchObject({ ...issuers, ...sessions });
+    // The table for devices' credentials (one GetItem of their hash): never a data key.
+    expect(env(stack.api.authorizerFunction)).toMatchObject({ ...issuers, ...sessions, TABLE_NAME: table });
+    expect(env(stack.api.authorizerFunction)).not.toHaveProperty('DATA_KEY_ID');
     expect(settings.insurerIssuer?.audience).not.toBe(settings.agentIssuer?.audience);
-    for (const fn of [stack.api.functions.documents, stack.api.functions.access, stack.api.functions.claims, stack.api.functions.health, stack.api.functions.vaccinations]) {
+    for (const fn of [
+      stack.api.functions.documents,
+      stack.api.functions.access,
+      stack.api.functions.claims,
+      stack.api.functions.health,
+      stack.api.functions.vaccinations,
+      stack.api.functions.measurements,
+    ]) {
       expect(env(fn)).toMatchObject({ ...issuers, ...sessions, ALLOWED_ORIGIN: settings.allowedOrigin, TABLE_NAME: table, DATA_KEY_ID: dataKey });
       expect(env(fn)).not.toHaveProperty('SMS_SENDER_ID');
     }
@@ -244,10 +253,47 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('docs: logs and tracing only; authorizer: the session public key besides', () => {
+  it('docs: logs and tracing only; authorizer: the session public key, and devices’ credential hashes besides', () => {
     expect(beyondLogsAndTracing(stack.api.functions.docs)).toEqual([]);
-    expect(beyondLogsAndTracing(stack.api.authorizerFunction)).toEqual(['kms:GetPublicKey']);
-    expect(statementsOf(stack.api.authorizerFunction)).toContainEqual({ Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: arnOf(logicalId(stack.data.sessionKey)) });
+    expect(beyondLogsAndTracing(stack.api.authorizerFunction)).toEqual(['dynamodb:GetItem', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GetPublicKey']);
+    const statements = statementsOf(stack.api.authorizerFunction);
+    expect(statements).toContainEqual({ Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: arnOf(logicalId(stack.data.sessionKey)) });
+    // A GetItem in records' partitions of a device's keys and credential hash only: no other
+    // attribute (a record's META, a sealed attribute), no whole item, no write, no index.
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: 'dynamodb:GetItem',
+      Resource: arnOf(logicalId(stack.data.table)),
+      Condition: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['REC#*'] },
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'credentialHash'] },
+        StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+      },
+    });
+    // The table key through DynamoDB only, to read; the patient data key never.
+    expect(statements.filter((st) => asArray(st.Action).some((a: string) => a.startsWith('kms:') && a !== 'kms:GetPublicKey'))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:DescribeKey'],
+        Resource: arnOf(logicalId(stack.data.tableKey)),
+        Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${settings.region}.amazonaws.com` } },
+      },
+    ]);
+  });
+
+  it('measurements: item and batch calls on the table, no delete and no index; opens records’ data keys only', () => {
+    const fn = stack.api.functions.measurements;
+    const statements = statementsOf(fn);
+    // A batch reads its keys (BatchGetItem) and puts the new ones (BatchWriteItem); a device's
+    // credential is a GetItem; pairing and revoking are a Put and an Update in transactions.
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      Resource: tableArn,
+    });
+    expect(actionsOf(statements)).not.toContain('dynamodb:DeleteItem');
+    expect(JSON.stringify(statements)).not.toContain('/index/');
+    expect(onDataKey(fn)).toEqual([{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn, Condition: RECORD }]);
   });
 
   it('retention: table calls to find and destroy records, GSI1, no data key (it never decrypts)', () => {
@@ -595,10 +641,12 @@ describe('data', () => {
         .map((p) => JSON.stringify(p))
         .sort();
     const json = (fns: { executionRole: IConstruct }[]) => fns.map((fn) => JSON.stringify(roleArn(fn))).sort();
-    const { auth, records, reporting, docs, documents, access, claims, health, emergency, vaccinations } = stack.api.functions;
+    const { auth, records, reporting, docs, documents, access, claims, health, emergency, vaccinations, measurements } = stack.api.functions;
     expect(principalsWith('kms:Sign')).toEqual(json([auth]));
     expect(policy).toContainEqual(expect.objectContaining({ Action: 'kms:Sign', Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } } }));
-    expect(principalsWith('kms:GetPublicKey')).toEqual(json([auth, records, documents, access, claims, health, emergency, vaccinations, stack.api.authorizerFunction]));
+    expect(principalsWith('kms:GetPublicKey')).toEqual(
+      json([auth, records, documents, access, claims, health, emergency, vaccinations, measurements, stack.api.authorizerFunction]),
+    );
     // Nothing else in the key policy uses the key: the account only administers it.
     const used = policy.flatMap((s) => asArray(s.Action as string | string[])).filter((a) => ['kms:Sign', 'kms:Verify', 'kms:GetPublicKey', 'kms:CreateGrant'].includes(a));
     expect(used.sort()).toEqual(['kms:GetPublicKey', 'kms:Sign']);
@@ -614,7 +662,7 @@ describe('data', () => {
       Resource: arnOf(sessionKey),
       Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
     });
-    for (const fn of [auth, records, documents, access, claims, health, emergency, vaccinations, stack.api.authorizerFunction])
+    for (const fn of [auth, records, documents, access, claims, health, emergency, vaccinations, measurements, stack.api.authorizerFunction])
       expect(actionsOf(statementsOf(fn))).toContain('kms:GetPublicKey');
     for (const fn of [reporting, docs, ...jobFunctions]) {
       expect(actionsOf(statementsOf(fn))).not.toContain('kms:GetPublicKey');
@@ -622,8 +670,8 @@ describe('data', () => {
     }
   });
 
-  it('the patient data key: records, auth, documents, access, claims, health, the emergency summary, vaccinations, the outbox, visibility, the claims import and the vaccination reminders may use it, each with the encryption contexts its code passes', () => {
-    const { records, auth, documents, access, claims, health, emergency, vaccinations } = stack.api.functions;
+  it('the patient data key: records, auth, documents, access, claims, health, the emergency summary, vaccinations, measurements, the outbox, visibility, the claims import and the vaccination reminders may use it, each with the encryption contexts its code passes', () => {
+    const { records, auth, documents, access, claims, health, emergency, vaccinations, measurements } = stack.api.functions;
     // [function, action, condition]: a record's key is created by records alone; auth and
     // documents may create only the keyed-hash secret; access, the outbox and visibility open
     // records' keys and nothing else.
@@ -641,6 +689,7 @@ describe('data', () => {
       [health, 'kms:Decrypt', RECORD],
       // The emergency summary opens records' keys to read them, and nothing else.
       [emergency, 'kms:Decrypt', RECORD],
+      [measurements, 'kms:Decrypt', RECORD],
       [stack.jobs.outbox, 'kms:Decrypt', RECORD],
       [stack.jobs.visibility, 'kms:Decrypt', RECORD],
       [stack.jobs.vaccinationReminders, 'kms:Decrypt', RECORD],

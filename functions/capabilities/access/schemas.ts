@@ -4,7 +4,7 @@ import { text, DmpId, ProfessionalId, Instant } from '#http/schemas';
 
 const ActorRef = z.lazy(() =>
   z.strictObject({
-    kind: z.enum(['professional', 'agent', 'insurer', 'patient', 'representative', 'anonymous', 'system']),
+    kind: z.enum(['professional', 'agent', 'insurer', 'device', 'patient', 'representative', 'anonymous', 'system']),
     id: z.optional(z.string()),
     profession: z.optional(z.string()),
   }),
