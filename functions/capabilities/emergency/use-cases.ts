@@ -20,6 +20,7 @@
  */
 import { claimLineVisible, decideClaimsRead, decideHealthRead, decideRecordRead, documentReader } from '#domain/access-policy';
 import { medicationReview } from '#domain/claims/medication-review';
+import { historyStart } from '#domain/claims/lines';
 import { isoDate } from '#domain/dates';
 import type { OpenedDocument, StoredDocument } from '#domain/documents';
 import type { DataKey } from '#domain/ports';
@@ -29,7 +30,7 @@ import { accessRecord, traceRead, type RecordAccess } from '../common.ts';
 import { linesBetween } from '../claims/history.ts';
 import { readHealthData } from '../health/summary.ts';
 import { profileView, wishesView } from '../health/views.ts';
-import { claimsPart, readVaccinations } from '../vaccinations/reader.ts';
+import { claimsPart, deliveriesOf, mergeShown } from '../vaccinations/reader.ts';
 import { vaccinationView } from '../vaccinations/views.ts';
 import { type EmergencyDeps, withEmergency } from './deps.ts';
 import { EMERGENCY, type EMERGENCY_ROUTES } from './routes.ts';
@@ -112,12 +113,16 @@ const readEmergencySummary: Handler<'readEmergencySummary'> = async (call, deps)
   const showProfile = decideKind('profile');
   const showWishes = decideKind('wishes');
   const showVaccinations = decideKind('vaccinations');
-  const [lines, documents, health, vaccinations] = await Promise.all([
-    claimsDecision.allow ? linesBetween(deps, key, window.from, window.to, now) : Promise.resolve(undefined),
+  // The history is read once, whole (24 months), for the medicines of its last 90 days and the
+  // vaccinations it delivered: one Query chain, not one per part.
+  const [history, documents, health, recorded] = await Promise.all([
+    claimsDecision.allow ? linesBetween(deps, key, historyStart(window.to), window.to, now) : Promise.resolve(undefined),
     latestDocuments(deps, opened, key, call, firstDocuments, now),
     showProfile || showWishes ? readHealthData(deps, dmpId, key) : Promise.resolve(undefined),
-    showVaccinations ? readVaccinations(deps, dmpId, key, { now, claims: claimsPart(call.actor, opened, maskedHistory, now, deps.matrix) }) : Promise.resolve(undefined),
+    showVaccinations ? deps.vaccinations.entries(key) : Promise.resolve(undefined),
   ]);
+  const lines = history?.filter((line) => line.date >= window.from);
+  const vaccinations = recorded && mergeShown(recorded, deliveriesOf(history ?? []), claimsPart(call.actor, opened, maskedHistory, now, deps.matrix));
   if (!showProfile) withheld.push('profile');
   if (!showWishes) withheld.push('wishes');
   if (!showVaccinations) withheld.push('vaccinations');

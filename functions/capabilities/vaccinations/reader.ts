@@ -11,6 +11,7 @@
  */
 import { claimLineVisible, decideClaimsRead, type RecordFacts, type Standing } from '#domain/access-policy';
 import type { Actor } from '#domain/actor';
+import type { ClaimLine } from '#domain/claims/lines';
 import type { DataKey } from '#domain/ports';
 import type { AccessMatrix } from '#domain/reference-data';
 import { mergeVaccinations, type ClaimDelivery, type VaccinationEntry } from '#domain/vaccinations/entries';
@@ -36,29 +37,42 @@ export interface VaccinationReaderDeps {
   claims: Pick<ClaimStore, 'page' | 'open' | 'cursorAt'>;
 }
 
+/** The history's `vaccination` lines among lines already opened, as deliveries (the emergency summary reads the history once for all its parts). */
+export const deliveriesOf = (lines: readonly (Pick<ClaimLine, 'category' | 'date' | 'code' | 'display' | 'atcValence' | 'confidential'> & { lineId: string })[]): ClaimDelivery[] =>
+  lines
+    .filter((line) => line.category === 'vaccination')
+    .map((line) => ({
+      lineId: line.lineId,
+      date: line.date,
+      code: line.code,
+      display: line.display,
+      ...(line.atcValence !== undefined ? { atcValence: line.atcValence } : {}),
+      ...(line.confidential !== undefined ? { confidential: line.confidential } : {}),
+    }));
+
 /** The history's `vaccination` lines of a record, not expired at `now`, opened with its key (every page of the claims store's Query). */
 export const vaccinationDeliveries = async (claims: VaccinationReaderDeps['claims'], key: DataKey, now: Date): Promise<ClaimDelivery[]> => {
   const deliveries: ClaimDelivery[] = [];
   let cursor: string | undefined;
   for (;;) {
     const page = await claims.page(key.dmpId, { cursor, now });
-    for (const item of page.items) {
-      const { lineId, line } = claims.open(key, item);
-      if (line.category !== 'vaccination') continue;
-      deliveries.push({
-        lineId,
-        date: line.date,
-        code: line.code,
-        display: line.display,
-        ...(line.atcValence !== undefined ? { atcValence: line.atcValence } : {}),
-        ...(line.confidential !== undefined ? { confidential: line.confidential } : {}),
-      });
-    }
+    deliveries.push(
+      ...deliveriesOf(
+        page.items.map((item) => {
+          const { lineId, line } = claims.open(key, item);
+          return { ...line, lineId };
+        }),
+      ),
+    );
     const last = page.items.at(-1);
     if (!page.more || !last) return deliveries;
     cursor = claims.cursorAt(last.sk);
   }
 };
+
+/** The recorded vaccinations and the deliveries a caller sees (ClaimsPart), merged without duplicates, newest first. */
+export const mergeShown = (recorded: Parameters<typeof mergeVaccinations>[0], deliveries: readonly ClaimDelivery[], part: ClaimsPart): VaccinationEntry[] =>
+  mergeVaccinations(recorded, part === 'none' ? [] : part === 'not-confidential' ? deliveries.filter((d) => d.confidential !== true) : deliveries);
 
 /**
  * A record's vaccinations, newest first: the recorded ones and the claims-derived ones of
@@ -69,6 +83,5 @@ export const vaccinationDeliveries = async (claims: VaccinationReaderDeps['claim
 export const readVaccinations = async (deps: VaccinationReaderDeps, dmpId: string, key: DataKey, opts: { now: Date; claims: ClaimsPart }): Promise<VaccinationEntry[]> => {
   if (key.dmpId !== dmpId) throw new Error('the key is another record’s');
   const [recorded, deliveries] = await Promise.all([deps.vaccinations.entries(key), opts.claims === 'none' ? [] : vaccinationDeliveries(deps.claims, key, opts.now)]);
-  const shown = opts.claims === 'not-confidential' ? deliveries.filter((d) => d.confidential !== true) : deliveries;
-  return mergeVaccinations(recorded, shown);
+  return mergeShown(recorded, deliveries, opts.claims);
 };
