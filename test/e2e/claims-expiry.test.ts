@@ -30,7 +30,7 @@ describe('lines older than 24 months', () => {
     const recent = labLine({ date: daysAgo(3) });
     const pushed = await pushBatch(api, insurer, { batchId: batchId(), patients: [{ ins: p.ins, lines: [old, recent] }] });
     expect(pushed.status, JSON.stringify(pushed.body)).toBe(200);
-    expect(pushed.body.lines).toEqual({ accepted: 2, duplicate: 0, rejected: 0 });
+    expect(pushed.body.lines).toEqual({ accepted: 2, corrected: 0, duplicate: 0, rejected: 0 });
 
     // The first session changes the provisional password; later ones log in with the new one.
     let changed = false;

@@ -36,7 +36,7 @@ const newBatch = async () => {
 const updateTraces = async (dmpId: string) =>
   (await api.scanAll()).filter((i) => i.pk?.S === `REC#${dmpId}` && String(i.sk?.S).startsWith('TRACE#') && i.action?.S === 'claims.update');
 
-const CLEAN = { patients: { stored: 3, unknown: 0, closed: 0 }, lines: { accepted: 3 * LINES, duplicate: 0, rejected: 0 }, rejected: [] };
+const CLEAN = { patients: { stored: 3, unknown: 0, closed: 0 }, lines: { accepted: 3 * LINES, corrected: 0, duplicate: 0, rejected: 0 }, rejected: [] };
 
 describe('a dependency fails in the middle of a batch', () => {
   it.each([
