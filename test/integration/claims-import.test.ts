@@ -103,7 +103,13 @@ describe('the import checkpoints', () => {
   it('keep counts and offsets under a hashed key, with an expiry, and never move back', async () => {
     const w = await world();
     const object = { key: 'inbox/2026-12-01 claims.ndjson', version: 'abc123' };
-    const totals = { batches: 2, records: 1001, malformed: 1, patients: { stored: 990, unknown: 8, closed: 2 }, lines: { accepted: 1900, corrected: 30, duplicate: 70, rejected: 10 } };
+    const totals = {
+      batches: 2,
+      records: 1001,
+      malformed: 1,
+      patients: { stored: 990, unknown: 8, closed: 2 },
+      lines: { accepted: 1900, corrected: 30, duplicate: 70, rejected: 10 },
+    };
     expect(await w.checkpoints.load(object)).toBeUndefined();
     await w.checkpoints.save(object, { batch: 2, byte: 5000, line: 1001, totals, complete: false }, NOW);
     // Behind the stored progress: ignored.

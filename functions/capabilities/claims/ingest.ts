@@ -273,8 +273,7 @@ export const ingestBatch = async (deps: ClaimsDeps, batch: { batchId: string; pa
 };
 
 /** Whether a closed record may have been closed while a run of the batch wrote to it. */
-const closedSince = (state: RecordState, startedAt: Date): boolean =>
-  state.closedAt !== undefined && Date.parse(state.closedAt) >= startedAt.getTime() - CLOCK_MARGIN_MS;
+const closedSince = (state: RecordState, startedAt: Date): boolean => state.closedAt !== undefined && Date.parse(state.closedAt) >= startedAt.getTime() - CLOCK_MARGIN_MS;
 
 /** A line an earlier run of this batch stored: counted as that run counted it. */
 const count = (entry: Entry, found: Marker): void => {

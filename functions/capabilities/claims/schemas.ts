@@ -29,9 +29,7 @@ export const BatchOutcome = z.lazy(() =>
     patients: z.strictObject({ stored: count(), unknown: count().check(z.meta({ description: 'No DMP for the INS' })), closed: count() }),
     lines: z.strictObject({
       accepted: count(),
-      corrected: count().check(
-        z.meta({ description: 'Of the accepted lines, those whose sourceId was stored at another date: the line now has the date sent last' }),
-      ),
+      corrected: count().check(z.meta({ description: 'Of the accepted lines, those whose sourceId was stored at another date: the line now has the date sent last' })),
       duplicate: count().check(z.meta({ description: 'Already stored (the same sourceId and date), or sent again later in the batch' })),
       rejected: count(),
     }),

@@ -294,9 +294,7 @@ export class ClaimStore {
           Put: {
             TableName: this.table,
             Item: this.markerItem(l, batchId, found !== undefined),
-            ...(found
-              ? { ConditionExpression: 'lineSk = :found', ExpressionAttributeValues: { ':found': S(found.sk) } }
-              : { ConditionExpression: 'attribute_not_exists(sk)' }),
+            ...(found ? { ConditionExpression: 'lineSk = :found', ExpressionAttributeValues: { ':found': S(found.sk) } } : { ConditionExpression: 'attribute_not_exists(sk)' }),
           },
         },
       },
@@ -335,7 +333,12 @@ export class ClaimStore {
   }
 
   /** BatchGetItem of these keys, 100 a call, several calls at once, unprocessed keys asked again. */
-  private async batchGet(wanted: Item[], projection: { ProjectionExpression: string; ExpressionAttributeNames?: Record<string, string> }, what: string, found: (item: Item) => void) {
+  private async batchGet(
+    wanted: Item[],
+    projection: { ProjectionExpression: string; ExpressionAttributeNames?: Record<string, string> },
+    what: string,
+    found: (item: Item) => void,
+  ) {
     await inPool(chunks(wanted, MAX_BATCH_GET), CALLS_AT_ONCE, async (chunk) => {
       let pending = chunk;
       for (let attempt = 0; pending.length > 0; attempt++) {
