@@ -63,7 +63,7 @@ const MAX_BATCH_GET = 100;
  * Batch calls of one step sent at once (reads of markers or records, writes of lines): DynamoDB
  * serves them in parallel; a few at once also keep this process busy while the table answers.
  */
-const CALLS_AT_ONCE = 8;
+export const CLAIM_CALLS_AT_ONCE = 8;
 /** A batch's record is kept this long: the same batch sent again within it answers the same. */
 const BATCH_RECORD_SECONDS = 90 * 24 * 3600;
 /** Line items one read Query evaluates at most (sealed lines are small: well under DynamoDB's 1 MB page). */
@@ -339,7 +339,7 @@ export class ClaimStore {
     what: string,
     found: (item: Item) => void,
   ) {
-    await inPool(chunks(wanted, MAX_BATCH_GET), CALLS_AT_ONCE, async (chunk) => {
+    await inPool(chunks(wanted, MAX_BATCH_GET), CLAIM_CALLS_AT_ONCE, async (chunk) => {
       let pending = chunk;
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt >= MAX_ATTEMPTS) throw new Error(`${what} could not be read`);
@@ -356,7 +356,7 @@ export class ClaimStore {
    * sent again. Each call's requests are made when it is sent (lines are sealed then), not all first.
    */
   private async batchWrite<T>(items: readonly T[], request: (item: T) => WriteRequest): Promise<void> {
-    await inPool(chunks(items, MAX_BATCH_WRITE), CALLS_AT_ONCE, async (chunk) => {
+    await inPool(chunks(items, MAX_BATCH_WRITE), CLAIM_CALLS_AT_ONCE, async (chunk) => {
       let pending = chunk.map(request);
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt >= MAX_ATTEMPTS) throw new Error('claim items could not be written');
