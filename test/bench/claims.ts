@@ -10,8 +10,10 @@
  *   - KMS calls per patient per batch (structural target ≤ 1, with no data key cached; 0 when every
  *     key is cached, which a small re-send of lines of the patients imported last shows), and the
  *     DynamoDB calls per line, by command;
- *   - the memory growth of the process over the whole file (structural target ≤ 64 MB): RSS and
- *     heap high-water marks above what the process held just before the import.
+ *   - the memory growth of the process over the whole file, above what it held just before the
+ *     import: the heap right after each major collection (what the process holds: structural
+ *     target ≤ 64 MB), and the RSS and heap high-water marks (printed: they also count garbage
+ *     not collected yet).
  *
  * The patients are real records created through POST /v1/records (the import stores lines of
  * records only); a share of the file names patients without a DMP. The files are written to a
@@ -26,6 +28,9 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { CLAIM_CALLS_AT_ONCE } from '../../functions/capabilities/claims/store.ts';
@@ -98,6 +103,8 @@ export interface ImportRun {
   totals: Totals;
   rssGrowthMb: number;
   heapGrowthMb: number;
+  /** The heap after major collections, at its highest, above its level before: what the structural target applies to. */
+  liveGrowthMb: number;
 }
 
 export interface ClaimsResult {
@@ -140,8 +147,12 @@ const claimLine = (patient: number, line: number, prescriber: string) => {
   }
 };
 
-/** Writes the NDJSON file as a stream (never whole in memory): known patients, with unknown ones spread among them. */
-const writeFile_ = async (path: string, ins: string[], o: ClaimsOptions): Promise<{ records: number; lines: number }> => {
+/**
+ * Writes the NDJSON file as a stream (never whole in memory): known patients, with unknown ones
+ * spread among them. `first` is the index of the first patient in the whole list: a patient's
+ * lines (their sourceIds and dates) are the same in every file that names it.
+ */
+const writeFile_ = async (path: string, ins: string[], o: ClaimsOptions, first = 0): Promise<{ records: number; lines: number }> => {
   const out = createWriteStream(path);
   // events.once removes its listeners when it settles (and rejects on 'error'): none pile up.
   const write = async (text: string): Promise<void> => {
@@ -153,7 +164,7 @@ const writeFile_ = async (path: string, ins: string[], o: ClaimsOptions): Promis
   let records = 0;
   let lines = 0;
   for (const [p, patientIns] of ins.entries()) {
-    const claimLines = Array.from({ length: o.linesPerPatient }, (_, l) => claimLine(p, l, prescriber));
+    const claimLines = Array.from({ length: o.linesPerPatient }, (_, l) => claimLine(first + p, l, prescriber));
     await write(`${JSON.stringify({ ins: patientIns, lines: claimLines })}\n`);
     records += 1;
     lines += claimLines.length;
@@ -227,24 +238,45 @@ const baselineWrites = async (bench: Bench, when: string, items: number, callsAt
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
-/** The process's RSS and heap high-water marks while `run` runs, above what they were before it. */
-const watchMemory = async <T>(run: () => Promise<T>): Promise<{ value: T; rssGrowthMb: number; heapGrowthMb: number }> => {
-  globalThis.gc?.();
+/** The runtime's own collector, exposed in this process (the bench runs without --expose-gc). */
+const collect = (() => {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+
+/**
+ * The process's memory while `run` runs, above what it held just before (after a full collection):
+ *   - `liveGrowthMb`: the heap right after each major collection during the run, at its highest:
+ *     what the process holds (the file, were it held whole, would show here);
+ *   - `rssGrowthMb`, `heapGrowthMb`: the RSS and heap high-water marks, sampled every 25 ms: they
+ *     also count the garbage V8 has not collected yet, which it lets grow far above the live heap
+ *     while memory is plentiful.
+ */
+const watchMemory = async <T>(run: () => Promise<T>): Promise<{ value: T; rssGrowthMb: number; heapGrowthMb: number; liveGrowthMb: number }> => {
+  collect();
   const before = process.memoryUsage();
   let rss = before.rss;
   let heap = before.heapUsed;
+  let live = before.heapUsed;
   const sample = () => {
     const m = process.memoryUsage();
     rss = Math.max(rss, m.rss);
     heap = Math.max(heap, m.heapUsed);
   };
+  const afterCollections = new PerformanceObserver((entries) => {
+    if (entries.getEntries().some((e) => (e as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR)) {
+      live = Math.max(live, process.memoryUsage().heapUsed);
+    }
+  });
+  afterCollections.observe({ entryTypes: ['gc'] });
   const timer = setInterval(sample, 25);
   try {
     const value = await run();
     sample();
-    return { value, rssGrowthMb: (rss - before.rss) / MB, heapGrowthMb: (heap - before.heapUsed) / MB };
+    return { value, rssGrowthMb: (rss - before.rss) / MB, heapGrowthMb: (heap - before.heapUsed) / MB, liveGrowthMb: (live - before.heapUsed) / MB };
   } finally {
     clearInterval(timer);
+    afterCollections.disconnect();
   }
 };
 
@@ -285,15 +317,16 @@ export const measureClaimsImport = async (bench: Bench, counter: CallCounter, o:
       value: { status: number; body: any };
       rssGrowthMb: number;
       heapGrowthMb: number;
+      liveGrowthMb: number;
       calls: Record<string, number>;
     }[] = [];
     const importOnce = async (name: string, path: string, claimLines: number): Promise<void> => {
       progress(`claims: ${name}`);
       counter.reset();
       const t0 = performance.now();
-      const { value, rssGrowthMb, heapGrowthMb } = await watchMemory(() => postUntimed(bench, '/_local/jobs/claims-import', { path }));
+      const { value, rssGrowthMb, heapGrowthMb, liveGrowthMb } = await watchMemory(() => postUntimed(bench, '/_local/jobs/claims-import', { path }));
       const seconds = (performance.now() - t0) / 1000;
-      measured.push({ name, seconds, claimLines, value, rssGrowthMb, heapGrowthMb, calls: counter.take().calls });
+      measured.push({ name, seconds, claimLines, value, rssGrowthMb, heapGrowthMb, liveGrowthMb, calls: counter.take().calls });
     };
 
     // The baseline around the import: before it, then after it (the mean of the two is used).
@@ -306,7 +339,7 @@ export const measureClaimsImport = async (bench: Bench, counter: CallCounter, o:
     // a duplicate, and every key cached (the runtime's cache holds the last 500 keys for 5 minutes).
     const cachedPatients = Math.max(1, Math.min(ins.length, 500, Math.ceil(CACHED_LINES / o.linesPerPatient)));
     const cached = join(dir, 'claims-cached.ndjson');
-    const cachedWritten = await writeFile_(cached, ins.slice(-cachedPatients), { ...o, unknownPatients: 0 });
+    const cachedWritten = await writeFile_(cached, ins.slice(-cachedPatients), { ...o, unknownPatients: 0 }, ins.length - cachedPatients);
     await importOnce(`${cachedWritten.lines} lines of the last ${cachedPatients} patients sent again (duplicates; every key cached)`, cached, cachedWritten.lines);
 
     const runs: ImportRun[] = [];
@@ -331,6 +364,7 @@ export const measureClaimsImport = async (bench: Bench, counter: CallCounter, o:
         totals: result.totals,
         rssGrowthMb: m.rssGrowthMb,
         heapGrowthMb: m.heapGrowthMb,
+        liveGrowthMb: m.liveGrowthMb,
       });
     }
 
@@ -345,7 +379,8 @@ export const measureClaimsImport = async (bench: Bench, counter: CallCounter, o:
     for (const r of runs) {
       if (r.kmsPerPatientBatch > MAX_KMS_PER_PATIENT_BATCH)
         failures.push(`claims ${r.name}: ${r.kmsPerPatientBatch.toFixed(2)} KMS calls per patient per batch (target ≤ ${MAX_KMS_PER_PATIENT_BATCH})`);
-      if (r.rssGrowthMb > MAX_MEMORY_GROWTH_MB) failures.push(`claims ${r.name}: RSS grew ${r.rssGrowthMb.toFixed(1)} MB over the file (target ≤ ${MAX_MEMORY_GROWTH_MB})`);
+      if (r.liveGrowthMb > MAX_MEMORY_GROWTH_MB)
+        failures.push(`claims ${r.name}: the heap after collections grew ${r.liveGrowthMb.toFixed(1)} MB over the file (target ≤ ${MAX_MEMORY_GROWTH_MB})`);
     }
     if (second && second.kms > 0) failures.push(`claims: ${second.kms} KMS calls with every data key cached (target 0)`);
     return {

@@ -26,8 +26,12 @@ import type { Logger } from '../ports.ts';
 
 /** The most patients in one batch: the push API's own limit. */
 export const MAX_BATCH_PATIENTS = 500;
-/** The most bytes of lines in one batch, so that a batch of long lines stays small in memory. */
-export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+/**
+ * The most bytes of lines in one batch, so that a batch of long lines stays small in memory: the
+ * core holds a batch's lines (parsed, checked, keyed) while it works on them, several times their
+ * bytes; 1 MB is about 4,000 claim lines.
+ */
+export const MAX_BATCH_BYTES = 1024 * 1024;
 /** The longest line read: a longer one is skipped (and rejected) without being held in memory. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 /** How many rejected lines one run reports in detail (all of them are counted). */
