@@ -25,7 +25,7 @@
  * Everything else (category, codes, labels, prescriber, performer, confidentiality) is in the
  * sealed `line` attribute.
  */
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   BatchGetItemCommand,
@@ -72,11 +72,12 @@ export const CLAIMS_EVALUATION = 200;
 const batchKey = (batchId: string) => ({ pk: `CLAIMBATCH#${batchId}`, sk: 'BATCH' });
 const settingsKey = (dmpId: string) => ({ pk: keys.record(dmpId).pk, sk: SETTINGS_SK });
 
-const sourceKeys = new WeakMap<DataKey, Buffer>();
-const sourceKeyOf = (key: DataKey): Buffer => {
+/** The record's key for sourceId hashes, as a KeyObject: made once per data key, not once per line. */
+const sourceKeys = new WeakMap<DataKey, KeyObject>();
+const sourceKeyOf = (key: DataKey): KeyObject => {
   let k = sourceKeys.get(key);
   if (!k) {
-    k = Buffer.from(hkdfSync('sha256', key.material, Buffer.alloc(0), `dmp/claim-source/${key.dmpId}`, 32));
+    k = createSecretKey(Buffer.from(hkdfSync('sha256', key.material, Buffer.alloc(0), `dmp/claim-source/${key.dmpId}`, 32)));
     sourceKeys.set(key, k);
   }
   return k;
