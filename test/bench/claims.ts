@@ -95,6 +95,11 @@ export interface ImportRun {
   ratio: number;
   /** Over the baseline of as many BatchWriteItem calls at once as the core sends. */
   ratioConcurrent: number;
+  /**
+   * The items the run wrote (a stored line is two: the line and its marker) per second, over that
+   * same baseline: what the core adds beyond its writes (reads, sealing, round trips between steps).
+   */
+  itemRatio: number;
   kms: number;
   kmsPerPatientBatch: number;
   dynamodb: number;
@@ -356,6 +361,7 @@ export const measureClaimsImport = async (bench: Bench, counter: CallCounter, o:
         linesPerSecond: m.claimLines / m.seconds,
         ratio: m.claimLines / m.seconds / rateOf(1),
         ratioConcurrent: m.claimLines / m.seconds / rateOf(CLAIM_CALLS_AT_ONCE),
+        itemRatio: (2 * result.totals.lines.accepted) / m.seconds / rateOf(CLAIM_CALLS_AT_ONCE),
         kms,
         kmsPerPatientBatch: patientBatches > 0 ? kms / patientBatches : 0,
         dynamodb,

@@ -208,13 +208,14 @@ const claimsTable = (c: ClaimsResult): string => {
   );
   const runs = table(
     `Claims import: a file of ${c.claimLines} claim lines (${c.fileRecords} NDJSON lines, ${(c.fileBytes / 1e6).toFixed(1)} MB; ${c.options.patients} patients with a DMP × ${c.options.linesPerPatient} lines, ${c.options.unknownPatients} without) through POST /_local/jobs/claims-import`,
-    `lines/s = claim lines of the run over its wall time; × BatchWriteItem = over the baseline above, one call at a time (target ≥ 0.50×, a timing: never fails the run) and as many at once as the core; each new line is two items (the line and its sourceId's marker); KMS per patient·batch = KMS calls over the patients of all batches (target ≤ ${MAX_KMS_PER_PATIENT_BATCH}, and 0 with every key cached); memory, above its level before the file (after a full collection): live = the heap right after each major collection, at its highest (what the process holds; target ≤ ${MAX_MEMORY_GROWTH_MB} MB), RSS and heap = high-water marks sampled every 25 ms (garbage not collected yet included); records created for it over HTTP in ${c.seedSeconds.toFixed(0)} s, untimed`,
+    `lines/s = claim lines of the run over its wall time; × BatchWriteItem = over the baseline above, one call at a time (target ≥ 0.50×, a timing: never fails the run) and as many at once as the core; each new line is two items (the line and its sourceId's marker): items × at once = the items the run wrote per second over the baseline of as many calls at once (what the core adds beyond its writes); KMS per patient·batch = KMS calls over the patients of all batches (target ≤ ${MAX_KMS_PER_PATIENT_BATCH}, and 0 with every key cached); memory, above its level before the file (after a full collection): live = the heap right after each major collection, at its highest (what the process holds; target ≤ ${MAX_MEMORY_GROWTH_MB} MB), RSS and heap = high-water marks sampled every 25 ms (garbage not collected yet included); records created for it over HTTP in ${c.seedSeconds.toFixed(0)} s, untimed`,
     [
       'run',
       'seconds',
       'lines/s',
       '× BatchWriteItem',
       '× BatchWriteItem at once',
+      'items × at once',
       'KMS',
       'KMS per patient·batch',
       'DynamoDB',
@@ -230,6 +231,7 @@ const claimsTable = (c: ClaimsResult): string => {
       Math.round(r.linesPerSecond),
       ratio(r.ratio),
       ratio(r.ratioConcurrent),
+      r.itemRatio > 0 ? ratio(r.itemRatio) : '—',
       r.kms,
       r.kmsPerPatientBatch.toFixed(3),
       r.dynamodb,
@@ -239,7 +241,7 @@ const claimsTable = (c: ClaimsResult): string => {
       r.heapGrowthMb.toFixed(1),
       r.calls,
     ]),
-    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
   );
   return [baselines, runs].join('\n');
 };
@@ -446,6 +448,7 @@ const main = async (): Promise<void> => {
             ...r,
             ratio: round(r.ratio, 3),
             ratioConcurrent: round(r.ratioConcurrent, 3),
+            itemRatio: round(r.itemRatio, 3),
             kmsPerPatientBatch: round(r.kmsPerPatientBatch, 3),
             dynamodbPerLine: round(r.dynamodbPerLine, 3),
           })),
