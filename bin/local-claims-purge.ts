@@ -1,8 +1,9 @@
 /**
- * The daily purge of expired claim lines, for the local runtime only. In AWS, DynamoDB's TTL
- * deletes a line once its `ttl` (care date + 24 months) has passed and every read filters on it
- * meanwhile; the emulator never expires items, so locally this job deletes them: one Scan of claim
- * items whose `ttl` has passed (keys only), then BatchWriteItem deletes, unprocessed ones retried.
+ * The daily purge of expired claim lines and their markers, for the local runtime only. In AWS,
+ * DynamoDB's TTL deletes a line (and its sourceId's marker, of the same `ttl`) once its `ttl` (care
+ * date + 24 months) has passed and every read filters on it meanwhile; the emulator never expires
+ * items, so locally this job deletes them: one Scan of claim items (CLAIM#…, CLAIMSRC#…) whose
+ * `ttl` has passed (keys only), then BatchWriteItem deletes, unprocessed ones retried.
  */
 import { BatchWriteItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 
@@ -15,9 +16,9 @@ export const purgeExpiredClaims = async (db: DynamoDBClient, tableName: string, 
     const out = await db.send(
       new ScanCommand({
         TableName: tableName,
-        FilterExpression: 'begins_with(sk, :claim) AND #ttl <= :now',
+        FilterExpression: '(begins_with(sk, :claim) OR begins_with(sk, :marker)) AND #ttl <= :now',
         ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: { ':claim': { S: 'CLAIM#' }, ':now': { N: String(Math.floor(now.getTime() / 1000)) } },
+        ExpressionAttributeValues: { ':claim': { S: 'CLAIM#' }, ':marker': { S: 'CLAIMSRC#' }, ':now': { N: String(Math.floor(now.getTime() / 1000)) } },
         ProjectionExpression: 'pk, sk',
         ExclusiveStartKey: start,
       }),
@@ -26,7 +27,7 @@ export const purgeExpiredClaims = async (db: DynamoDBClient, tableName: string, 
     for (let i = 0; i < keys.length; i += BATCH) {
       let pending: WriteRequest[] = keys.slice(i, i + BATCH).map((Key) => ({ DeleteRequest: { Key } }));
       for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 8) throw new Error('expired claim lines could not be deleted');
+        if (attempt > 8) throw new Error('expired claim items could not be deleted');
         const res = await db.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }));
         pending = res.UnprocessedItems?.[tableName] ?? [];
       }

@@ -51,7 +51,13 @@ export class DynamoImportCheckpoints implements ImportCheckpoints {
         records: count(totals, 'records'),
         malformed: count(totals, 'malformed'),
         patients: { stored: count(totals, 'patientsStored'), unknown: count(totals, 'patientsUnknown'), closed: count(totals, 'patientsClosed') },
-        lines: { accepted: count(totals, 'linesAccepted'), duplicate: count(totals, 'linesDuplicate'), rejected: count(totals, 'linesRejected') },
+        lines: {
+          accepted: count(totals, 'linesAccepted'),
+          // Absent from a checkpoint saved before corrections were counted: 0.
+          corrected: count(totals, 'linesCorrected'),
+          duplicate: count(totals, 'linesDuplicate'),
+          rejected: count(totals, 'linesRejected'),
+        },
       },
     };
   }

@@ -516,6 +516,13 @@ const sessionEndsOf = (meta: Item): SessionEnds => {
   return { credentialsReissuedAt: num(meta, SESSIONS_REISSUED_AT), closedAt: num(meta, SESSIONS_CLOSED_AT), passwordChangedAt };
 };
 
+/** A record's wrapped data key, from its KEY item (the claims core reads it for many records at once). */
+export const wrappedKeyOf = (key: Item): WrappedKey => ({
+  ciphertext: required(bin(key, 'wrapped'), 'wrapped key'),
+  masterKeyId: required(str(key, 'masterKeyId'), 'masterKeyId'),
+  version: required(num(key, 'version'), 'key version'),
+});
+
 const toStoredRecord = (meta: Item, key: Item): StoredRecord => ({
   dmpId: required(str(meta, 'dmpId'), 'dmpId'),
   status: required(str(meta, 'status'), 'status') as StoredRecord['status'],
@@ -539,11 +546,7 @@ const toStoredRecord = (meta: Item, key: Item): StoredRecord => ({
   emergencyAccess: { breakGlass: bool(meta, 'breakGlass') ?? true, regulation: bool(meta, 'regulation') ?? true },
   vaccinationReminders: bool(meta, 'vaccinationReminders'),
   sessionEnds: sessionEndsOf(meta),
-  wrappedKey: {
-    ciphertext: required(bin(key, 'wrapped'), 'wrapped key'),
-    masterKeyId: required(str(key, 'masterKeyId'), 'masterKeyId'),
-    version: required(num(key, 'version'), 'key version'),
-  },
+  wrappedKey: wrappedKeyOf(key),
   sealed: {
     identity: required(bin(meta, 'identity'), 'identity'),
     contact: required(bin(meta, 'contact'), 'contact'),

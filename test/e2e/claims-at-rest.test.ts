@@ -40,7 +40,7 @@ describe('the reimbursed-care history at rest and in the logs', () => {
     restore();
     const done = await pushBatch(api, insurer, body);
     expect(done.status).toBe(200);
-    expect(done.body.lines).toEqual({ accepted: 2, duplicate: 0, rejected: 1 });
+    expect(done.body.lines).toEqual({ accepted: 2, corrected: 0, duplicate: 0, rejected: 1 });
     const { token } = await activeSession(api, p);
     expect((await api.call('GET', `/v1/records/${p.dmpId}/claims`, { token })).body.items).toHaveLength(2);
     expect((await api.call('GET', `/v1/records/${p.dmpId}/claims`, { token: doctor })).status).toBe(200);

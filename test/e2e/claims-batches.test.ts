@@ -28,7 +28,7 @@ describe('POST /v1/claims/batches', () => {
     const lines = [medicationLine(), labLine(), stayLine()];
     const res = await pushBatch(api, insurer, { batchId: batchId(), patients: [{ ins: p.ins, lines }] });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body).toEqual({ patients: { stored: 1, unknown: 0, closed: 0 }, lines: { accepted: 3, duplicate: 0, rejected: 0 }, rejected: [] });
+    expect(res.body).toEqual({ patients: { stored: 1, unknown: 0, closed: 0 }, lines: { accepted: 3, corrected: 0, duplicate: 0, rejected: 0 }, rejected: [] });
     expect(await claimItems(api, p.dmpId)).toHaveLength(3);
     // Never an INS, a code or a label in the answer.
     const text = JSON.stringify(res.body);
@@ -78,7 +78,7 @@ describe('POST /v1/claims/batches', () => {
       ],
     });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body.lines).toEqual({ accepted: 1, duplicate: 0, rejected: 11 });
+    expect(res.body.lines).toEqual({ accepted: 1, corrected: 0, duplicate: 0, rejected: 11 });
     expect(res.body.patients).toEqual({ stored: 2, unknown: 0, closed: 0 });
     const where = res.body.rejected.map((r: { patient: number; line: number; path: string }) => [r.patient, r.line, r.path]);
     expect(where).toEqual([
@@ -113,7 +113,7 @@ describe('POST /v1/claims/batches', () => {
     });
     expect(res.status).toBe(200);
     expect(res.body.patients).toEqual({ stored: 0, unknown: 1, closed: 1 });
-    expect(res.body.lines).toEqual({ accepted: 0, duplicate: 0, rejected: 0 });
+    expect(res.body.lines).toEqual({ accepted: 0, corrected: 0, duplicate: 0, rejected: 0 });
     expect(await claimItems(api, closed.dmpId)).toHaveLength(0);
   });
 
@@ -121,9 +121,9 @@ describe('POST /v1/claims/batches', () => {
     const p = await newPatient(api, doctor);
     const line = medicationLine();
     const first = await pushBatch(api, insurer, { batchId: batchId(), patients: [{ ins: p.ins, lines: [line, line] }] });
-    expect(first.body.lines).toEqual({ accepted: 1, duplicate: 1, rejected: 0 });
+    expect(first.body.lines).toEqual({ accepted: 1, corrected: 0, duplicate: 1, rejected: 0 });
     const second = await pushBatch(api, insurer, { batchId: batchId(), patients: [{ ins: p.ins, lines: [line, labLine()] }] });
-    expect(second.body.lines).toEqual({ accepted: 1, duplicate: 1, rejected: 0 });
+    expect(second.body.lines).toEqual({ accepted: 1, corrected: 0, duplicate: 1, rejected: 0 });
     expect(await claimItems(api, p.dmpId)).toHaveLength(2);
     // The same patient twice in one batch: its line once, counted once.
     const twice = await pushBatch(api, insurer, {
@@ -133,7 +133,7 @@ describe('POST /v1/claims/batches', () => {
         { ins: p.ins, lines: [line, stayLine()] },
       ],
     });
-    expect(twice.body.lines).toEqual({ accepted: 1, duplicate: 2, rejected: 0 });
+    expect(twice.body.lines).toEqual({ accepted: 1, corrected: 0, duplicate: 2, rejected: 0 });
     expect(twice.body.patients.stored).toBe(2);
     expect(await claimItems(api, p.dmpId)).toHaveLength(3);
 

@@ -36,7 +36,7 @@ class FakeClaimsCore implements ClaimsBatches {
         else duplicate += 1;
       }
     }
-    return { patients: { stored: patients.length, unknown: 0, closed: 0 }, lines: { accepted, duplicate, rejected: 0 }, rejected: [] };
+    return { patients: { stored: patients.length, unknown: 0, closed: 0 }, lines: { accepted, corrected: 0, duplicate, rejected: 0 }, rejected: [] };
   }
 }
 
@@ -65,7 +65,7 @@ describe('POST /_local/jobs/claims-import', () => {
       job: 'claims-import',
       result: {
         status: 'complete',
-        totals: { batches: 2, records: 621, malformed: 1, patients: { stored: 620, unknown: 0, closed: 0 }, lines: { accepted: 620, duplicate: 0, rejected: 0 } },
+        totals: { batches: 2, records: 621, malformed: 1, patients: { stored: 620, unknown: 0, closed: 0 }, lines: { accepted: 620, corrected: 0, duplicate: 0, rejected: 0 } },
         rejections: [{ record: 621, path: '', reason: 'the line is not valid JSON' }],
       },
     });

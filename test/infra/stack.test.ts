@@ -372,17 +372,26 @@ describe('least privilege', () => {
     for (const st of keyPolicy) expect(st.Principal).toEqual(account);
   });
 
-  it('claims: batch reads and writes of lines on the table, no delete and no index; opens data keys, generates only the keyed-hash secret', () => {
+  it('claims: batch reads and writes of lines on the table, no index; opens data keys, generates only the keyed-hash secret', () => {
     const fn = stack.api.functions.claims;
     const statements = statementsOf(fn);
-    // Lines are put with BatchWriteItem and found with BatchGetItem; a batch's record is put then
-    // updated; nothing is deleted by the function (DynamoDB's TTL removes expired lines).
+    // Lines and markers are put with BatchWriteItem and found with BatchGetItem; a batch's record
+    // is put then updated; a correction's transaction deletes the line it replaces (DeleteItem).
+    // DynamoDB's TTL removes expired lines.
     expect(statements).toContainEqual({
       Effect: 'Allow',
-      Action: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      Action: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ],
       Resource: tableArn,
     });
-    expect(actionsOf(statements)).not.toContain('dynamodb:DeleteItem');
     expect(JSON.stringify(statements)).not.toContain('/index/');
     expect(onDataKey(fn)).toEqual([
       { Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn, Condition: RECORD_OR_KEYED_INDEX },
@@ -1178,11 +1187,19 @@ describe('the claims import', () => {
     expect(statements.filter((s) => asArray(s.Action).some((a: string) => a.startsWith('sqs:'))).map((s) => s.Resource)).toEqual([arnOf(queue)]);
     expect(statements).toContainEqual({
       Effect: 'Allow',
-      Action: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      Action: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ],
       Resource: tableArn,
     });
-    // Nothing to delete in the table, no index, no SNS, no other bucket or queue.
-    expect(actionsOf(statements)).not.toContain('dynamodb:DeleteItem');
+    // No index, no SNS, no other bucket or queue.
     expect(actionsOf(statements).filter((a) => !/^(xray|logs|dynamodb|kms|s3|sqs):/.test(a))).toEqual([]);
     expect(rolesNaming(arnOf(inbox))).toEqual([roleOf(claims.function), 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834RoleB6FB88EC'].sort());
   });

@@ -39,7 +39,7 @@ const core = vi.hoisted(() => {
           else duplicate += 1;
         }
       }
-      return { patients: { stored: patients.length, unknown: 0, closed: 0 }, lines: { accepted, duplicate, rejected: 0 }, rejected: [] };
+      return { patients: { stored: patients.length, unknown: 0, closed: 0 }, lines: { accepted, corrected: 0, duplicate, rejected: 0 }, rejected: [] };
     }
   }
   return new FakeClaimsCore();

@@ -47,7 +47,7 @@ class FakeClaimsCore implements ClaimsBatches {
         else duplicate += 1;
       }
     }
-    return { patients: { stored: patients.length, unknown: 0, closed: 0 }, lines: { accepted, duplicate, rejected: 0 }, rejected: [] };
+    return { patients: { stored: patients.length, unknown: 0, closed: 0 }, lines: { accepted, corrected: 0, duplicate, rejected: 0 }, rejected: [] };
   }
 }
 
@@ -103,7 +103,13 @@ describe('the import checkpoints', () => {
   it('keep counts and offsets under a hashed key, with an expiry, and never move back', async () => {
     const w = await world();
     const object = { key: 'inbox/2026-12-01 claims.ndjson', version: 'abc123' };
-    const totals = { batches: 2, records: 1001, malformed: 1, patients: { stored: 990, unknown: 8, closed: 2 }, lines: { accepted: 1900, duplicate: 70, rejected: 10 } };
+    const totals = {
+      batches: 2,
+      records: 1001,
+      malformed: 1,
+      patients: { stored: 990, unknown: 8, closed: 2 },
+      lines: { accepted: 1900, corrected: 30, duplicate: 70, rejected: 10 },
+    };
     expect(await w.checkpoints.load(object)).toBeUndefined();
     await w.checkpoints.save(object, { batch: 2, byte: 5000, line: 1001, totals, complete: false }, NOW);
     // Behind the stored progress: ignored.
@@ -149,7 +155,7 @@ describe('an import from the bucket', () => {
       records: 1301,
       malformed: 1,
       patients: { stored: 1300, unknown: 0, closed: 0 },
-      lines: { accepted: 2600, duplicate: 0, rejected: 0 },
+      lines: { accepted: 2600, corrected: 0, duplicate: 0, rejected: 0 },
     });
     expect(report.rejections).toEqual([{ record: 701, path: '', reason: 'the line is not valid JSON' }]);
     expect(await w.exists(object.key)).toBeUndefined();

@@ -57,3 +57,7 @@ export const pushBatch = (api: TestApi, token: string, body: unknown) => api.cal
 /** The claim items of the table (CLAIM#… under a record). */
 export const claimItems = async (api: TestApi, dmpId?: string) =>
   (await api.scanAll()).filter((i) => String(i.sk?.S ?? '').startsWith('CLAIM#') && (dmpId === undefined || i.pk?.S === `REC#${dmpId}`));
+
+/** The markers of the table (CLAIMSRC#… under a record): where each sourceId's line is. */
+export const claimMarkers = async (api: TestApi, dmpId?: string) =>
+  (await api.scanAll()).filter((i) => String(i.sk?.S ?? '').startsWith('CLAIMSRC#') && (dmpId === undefined || i.pk?.S === `REC#${dmpId}`));

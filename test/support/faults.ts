@@ -66,3 +66,29 @@ export const recordCalls = (client: AnyClient): { calls: { command: string; inpu
   );
   return { calls, stop: () => client.middlewareStack.remove(name) };
 };
+
+/**
+ * Runs `action` just before the call of `command` that follows the first `skip` (once): something
+ * another request does at that very moment of a run (a record closed between two of its calls).
+ * With `then: 'fail'` that call then fails, before it reaches the emulator.
+ */
+export const actBefore = (client: AnyClient, command: string, skip: number, action: () => Promise<void>, then: 'go-on' | 'fail' = 'go-on'): (() => void) => {
+  let passed = 0;
+  let done = false;
+  const name = `injected-action-${++counter}`;
+  client.middlewareStack.add(
+    (next: any, context: any) => async (args: any) => {
+      if (context.commandName !== command || done) return next(args);
+      if (passed < skip) {
+        passed += 1;
+        return next(args);
+      }
+      done = true;
+      await action();
+      if (then === 'fail') throw new InjectedFault(`injected ${command} failure`);
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  return () => client.middlewareStack.remove(name);
+};

@@ -100,7 +100,7 @@ class FakeClaimsCore implements ClaimsBatches {
   async ingest(batchId: string, patients: unknown[]): Promise<BatchOutcome> {
     this.calls.push({ batchId, patients: patients.length });
     const crash = this.crashOn === this.calls.length;
-    const outcome: BatchOutcome = { patients: { stored: 0, unknown: 0, closed: 0 }, lines: { accepted: 0, duplicate: 0, rejected: 0 }, rejected: [] };
+    const outcome: BatchOutcome = { patients: { stored: 0, unknown: 0, closed: 0 }, lines: { accepted: 0, corrected: 0, duplicate: 0, rejected: 0 }, rejected: [] };
     for (const [p, value] of (patients as Patient[]).entries()) {
       if (crash && p >= patients.length / 2) throw Object.assign(new Error('injected core failure'), { name: 'KMSInternalException' });
       outcome.patients.stored += 1;
@@ -142,7 +142,7 @@ describe('the claims import', () => {
       records: 1234,
       malformed: 0,
       patients: { stored: 1234, unknown: 0, closed: 0 },
-      lines: { accepted: 2468, duplicate: 0, rejected: 0 },
+      lines: { accepted: 2468, corrected: 0, duplicate: 0, rejected: 0 },
     });
     expect(objects.objects.has(OBJECT.key)).toBe(false);
     expect(objects.removed).toEqual([OBJECT.key]);
@@ -241,7 +241,7 @@ describe('the claims import', () => {
     expect([...new Set(core.calls.map((c) => c.batchId))]).toEqual(expectedIds);
     expect(core.stored.size).toBe(2250 * 2);
     expect(report.totals).toEqual(cleanReport.totals);
-    expect(report.totals.lines).toEqual({ accepted: 4500, duplicate: 0, rejected: 0 });
+    expect(report.totals.lines).toEqual({ accepted: 4500, corrected: 0, duplicate: 0, rejected: 0 });
     expect(objects.objects.has(OBJECT.key)).toBe(false);
   });
 

@@ -16,7 +16,7 @@ export const CLAIMS_ROUTES = [
     capability: 'claims',
     callers: ['insurer'],
     summary: 'The Assurance Maladie’s sync: a batch of reimbursed-care lines for up to 500 patients',
-    description: `Only the insurer’s sync (client credentials, scope \`claims:write\`). Idempotent by \`batchId\`: the same id and body answer the same; another body under the same id is refused (422). Each line is checked alone: a faulty line is refused (its patient index, line index, field path and reason are listed) and the others are stored; a line already stored (the same \`sourceId\`) is counted duplicate, stored once. Patients without a DMP are counted unknown, closed records closed: none of their lines is stored. Lines are kept ${HISTORY_MONTHS} months after their date of care. At most ${MAX_PATIENTS_PER_BATCH} patients and ${MAX_BATCH_BYTES} bytes (413 above). The answer holds counts, indexes, paths and reasons only: never an INS, a code or a label.`,
+    description: `Only the insurer’s sync (client credentials, scope \`claims:write\`). Idempotent by \`batchId\`: the same id and body answer the same; another body under the same id is refused (422). Each line is checked alone: a faulty line is refused (its patient index, line index, field path and reason are listed) and the others are stored; a line already stored (the same \`sourceId\` and date) is counted duplicate, stored once; a line whose \`sourceId\` is stored at another date is a correction: it replaces the stored line (one line per \`sourceId\`, at the date sent last), counted accepted and corrected. Patients without a DMP are counted unknown, closed records closed: none of their lines is stored, even when the record is closed while the batch runs. Lines are kept ${HISTORY_MONTHS} months after their date of care. At most ${MAX_PATIENTS_PER_BATCH} patients and ${MAX_BATCH_BYTES} bytes (413 above). The answer holds counts, indexes, paths and reasons only: never an INS, a code or a label.`,
     body: s.ClaimBatch,
     maxBodyBytes: MAX_BATCH_BYTES,
     responses: { 200: { description: 'What the batch stored, and the lines refused', schema: s.BatchOutcome } },
@@ -84,13 +84,15 @@ export const CLAIMS = {
     description: 'DMP reimbursed-care history: the Assurance Maladie’s batches, reading the history, the care team, the medication review, the patient’s mask',
     // Up to 500 patients a batch: INS lookups, lines sealed with AES-GCM, batch reads and writes.
     memorySize: 1024,
-    // A batch: its record is put on condition then updated with its outcome; INS index and records
-    // are read (GetItem, Query); lines are found with BatchGetItem and put with BatchWriteItem; one
-    // trace per patient is a conditional PutItem. A read is a Query (and the mask, a GetItem) with
-    // its trace (and a first access's transaction); the care team also Queries the patient's
-    // decisions and the documents' clear metadata (author, date, labels); the mask is put in a
-    // transaction with its trace under the record's guards (ConditionCheck).
-    items: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query', 'BatchGetItem', 'BatchWriteItem'],
+    // A batch: its record is put on condition then updated with its outcome; INS index, records
+    // and the lines' markers are read with BatchGetItem; lines and markers are put (and, for a
+    // record closed meanwhile, deleted) with BatchWriteItem; a correction is a transaction that
+    // puts the new line and its marker, deletes the old line (DeleteItem) and checks the record
+    // (ConditionCheck); one trace per patient is a conditional PutItem. A read is a Query (and the
+    // mask, a GetItem) with its trace (and a first access's transaction); the care team also
+    // Queries the patient's decisions and the documents' clear metadata (author, date, labels);
+    // the mask is put in a transaction with its trace under the record's guards (ConditionCheck).
+    items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query', 'BatchGetItem', 'BatchWriteItem'],
     dataKey: [
       { operations: ['Decrypt'], contexts: ['record', 'keyedIndex'] },
       // Only the keyed-hash secret (INS index, batch fingerprints), created on first start if

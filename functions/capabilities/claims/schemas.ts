@@ -27,7 +27,12 @@ export const ClaimBatch = z.lazy(() =>
 export const BatchOutcome = z.lazy(() =>
   z.strictObject({
     patients: z.strictObject({ stored: count(), unknown: count().check(z.meta({ description: 'No DMP for the INS' })), closed: count() }),
-    lines: z.strictObject({ accepted: count(), duplicate: count().check(z.meta({ description: 'Already stored (the same sourceId)' })), rejected: count() }),
+    lines: z.strictObject({
+      accepted: count(),
+      corrected: count().check(z.meta({ description: 'Of the accepted lines, those whose sourceId was stored at another date: the line now has the date sent last' })),
+      duplicate: count().check(z.meta({ description: 'Already stored (the same sourceId and date), or sent again later in the batch' })),
+      rejected: count(),
+    }),
     rejected: z.array(
       z.strictObject({
         patient: count(),

@@ -1,20 +1,31 @@
 /**
- * The reimbursed-care history in the record's partition, one item per line:
+ * The reimbursed-care history in the record's partition, one item per line and one marker per
+ * insurer's line id:
  *
  *   REC#<dmpId>         CLAIM#<date>#<h>   a line, sealed whole with the record's data key
+ *   REC#<dmpId>         CLAIMSRC#<h>       the marker of the insurer's `sourceId` whose keyed hash is
+ *                                          <h>: the sort key of its line now, the batch that wrote
+ *                                          it, whether a correction wrote it (all in clear)
  *   REC#<dmpId>         CLAIMS#SETTINGS    the patient's mask of the history from professionals
  *   CLAIMBATCH#<id>     BATCH              a batch of the insurer's sync: its body's keyed hash,
  *                                          when it started, and once done its answer (counts only)
  *
  * `<h>` is a keyed hash of the insurer's `sourceId` under a key derived from the record's own data
  * key (HKDF): the same line always lands on the same item, whatever the retry, and the hash means
- * nothing outside the record (it dies with it). In clear on a line's item: its keys (the date of
- * care, needed to read the history newest first in one Query), `ttl` = date of care + the history's
+ * nothing outside the record (it dies with it). The date is in the line's key so that the history
+ * is one Query newest first; a line sent again with another date (a correction) would land on a
+ * second item, so the marker, keyed by the hash alone, says where the sourceId's line is: the
+ * ingestion core reads markers to tell new lines, duplicates and corrections apart
+ * (functions/capabilities/claims/ingest.ts). Markers sort after every line (`CLAIMSRC` > `CLAIM#`),
+ * outside every read's key range.
+ *
+ * In clear on a line's item: its keys (the date of care), `ttl` = date of care + the history's
  * months (the table's one TTL attribute: DynamoDB deletes it in AWS; every read filters on it, the
- * emulator expiring nothing), and the batch that wrote it. Everything else (category, codes,
- * labels, prescriber, performer, confidentiality) is in the sealed `line` attribute.
+ * emulator expiring nothing), and the batch that wrote it; its marker has the same `ttl`.
+ * Everything else (category, codes, labels, prescriber, performer, confidentiality) is in the
+ * sealed `line` attribute.
  */
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   BatchGetItemCommand,
@@ -23,26 +34,36 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  TransactionCanceledException,
   UpdateItemCommand,
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { expiresAt, type ClaimLine } from '#domain/claims/lines';
-import { B, BOOL, N, S, bin, bool, epochSeconds, str, type Item } from '#adapters/attributes';
+import { ConditionsRefused } from '#domain/errors';
+import { B, BOOL, N, S, bin, bool, epochSeconds, num, str, type Item } from '#adapters/attributes';
 import { decodeCursor, encodeCursor } from '#adapters/cursor';
 import { openJson, sealJson } from '#adapters/envelope';
-import type { DataKey } from '#domain/ports';
+import type { DataKey, WrappedKey } from '#domain/ports';
+import { wrappedKeyOf } from '#adapters/record-store';
 import { keyItem, keys } from '#adapters/table';
 import { tracePut } from '#adapters/trace-store';
 import type { Trace } from '#domain/trace';
-import type { LabelledWrite } from '#adapters/transactions';
+import { transact, type LabelledWrite } from '#adapters/transactions';
+import { inPool } from './pool.ts';
 
 const CLAIM_PREFIX = 'CLAIM#';
+const MARKER_PREFIX = 'CLAIMSRC#';
 const SETTINGS_SK = 'CLAIMS#SETTINGS';
 /** A line's sort key: CLAIM#<date>#<keyed hash of its sourceId, 32 base64url characters>. */
 const CLAIM_SK = /^CLAIM#[0-9]{4}-[0-9]{2}-[0-9]{2}#[A-Za-z0-9_-]{32}$/;
 const MAX_BATCH_WRITE = 25;
 const MAX_BATCH_GET = 100;
+/**
+ * Batch calls of one step sent at once (reads of markers or records, writes of lines): DynamoDB
+ * serves them in parallel; a few at once also keep this process busy while the table answers.
+ */
+export const CLAIM_CALLS_AT_ONCE = 8;
 /** A batch's record is kept this long: the same batch sent again within it answers the same. */
 const BATCH_RECORD_SECONDS = 90 * 24 * 3600;
 /** Line items one read Query evaluates at most (sealed lines are small: well under DynamoDB's 1 MB page). */
@@ -51,11 +72,12 @@ export const CLAIMS_EVALUATION = 200;
 const batchKey = (batchId: string) => ({ pk: `CLAIMBATCH#${batchId}`, sk: 'BATCH' });
 const settingsKey = (dmpId: string) => ({ pk: keys.record(dmpId).pk, sk: SETTINGS_SK });
 
-const sourceKeys = new WeakMap<DataKey, Buffer>();
-const sourceKeyOf = (key: DataKey): Buffer => {
+/** The record's key for sourceId hashes, as a KeyObject: made once per data key, not once per line. */
+const sourceKeys = new WeakMap<DataKey, KeyObject>();
+const sourceKeyOf = (key: DataKey): KeyObject => {
   let k = sourceKeys.get(key);
   if (!k) {
-    k = Buffer.from(hkdfSync('sha256', key.material, Buffer.alloc(0), `dmp/claim-source/${key.dmpId}`, 32));
+    k = createSecretKey(Buffer.from(hkdfSync('sha256', key.material, Buffer.alloc(0), `dmp/claim-source/${key.dmpId}`, 32)));
     sourceKeys.set(key, k);
   }
   return k;
@@ -66,6 +88,47 @@ export interface StoredClaim {
   lineId: string;
   line: ClaimLine;
 }
+
+/** The sort keys of a line: its item's (date and keyed hash) and its sourceId's marker's (the hash alone). */
+export interface LineKeys {
+  sk: string;
+  marker: string;
+}
+
+/** What a sourceId's marker says: where its line is now, and who put it there. */
+export interface Marker {
+  /** The sort key of the sourceId's line. */
+  sk: string;
+  /** The batch that wrote it. */
+  batch: string;
+  /** It was written by a correction: it replaced the line of another date. */
+  correction: boolean;
+}
+
+/** A marker to read: the record and the marker's sort key. */
+export interface MarkerRef {
+  dmpId: string;
+  marker: string;
+}
+
+/** A line to write, with its record's key. */
+export interface LineWrite extends LineKeys {
+  key: DataKey;
+  line: ClaimLine;
+}
+
+/** What the ingestion core needs of a record: whether it takes lines, and its wrapped data key. */
+export interface RecordState {
+  status: string;
+  closedAt?: string | undefined;
+  wrappedKey?: WrappedKey | undefined;
+}
+
+/** A correction's outcome: done; refused because the record is no longer active; or the marker is no longer the one read. */
+export type Replacement = 'replaced' | 'closed' | 'moved';
+
+/** The map key of an item read for a record: its dmpId and sort key. */
+export const markerId = (dmpId: string, marker: string): string => `${dmpId} ${marker}`;
 
 /** The record of a batch: started (lines may be partly stored), or done with its answer. */
 export interface BatchRecord {
@@ -79,6 +142,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const backoff = (attempt: number) => sleep(Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random() / 2));
 const MAX_ATTEMPTS = 10;
 
+const chunks = <T>(items: readonly T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+};
+
 export class ClaimStore {
   private readonly db: DynamoDBClient;
   private readonly table: string;
@@ -87,86 +156,216 @@ export class ClaimStore {
     this.table = tableName;
   }
 
-  /** The sort key of a line: deterministic from the record's key, the date and the insurer's sourceId. */
-  lineSk(key: DataKey, line: Pick<ClaimLine, 'date' | 'sourceId'>): string {
+  /** The sort keys of a line: deterministic from the record's key, the line's date and the insurer's sourceId. */
+  lineKeys(key: DataKey, line: Pick<ClaimLine, 'date' | 'sourceId'>): LineKeys {
     const h = createHmac('sha256', sourceKeyOf(key)).update(line.sourceId, 'utf8').digest('base64url').slice(0, 32);
-    return `${CLAIM_PREFIX}${line.date}#${h}`;
+    return { sk: `${CLAIM_PREFIX}${line.date}#${h}`, marker: `${MARKER_PREFIX}${h}` };
   }
 
   /**
-   * Which of these line keys exist already, and the batch that wrote each (BatchGetItem, 100 keys
-   * a call, unprocessed keys asked again).
+   * The markers found among these (BatchGetItem, 100 keys a call, several calls at once,
+   * unprocessed keys asked again), by markerId. A marker whose time has passed is left out: its
+   * line has expired too (the same `ttl`), and DynamoDB's TTL deletes both.
    */
-  async existing(dmpId: string, sks: readonly string[]): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
-    const pk = keys.record(dmpId).pk;
-    for (let i = 0; i < sks.length; i += MAX_BATCH_GET) {
-      let pending: Item[] = sks.slice(i, i + MAX_BATCH_GET).map((sk) => ({ pk: S(pk), sk: S(sk) }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= MAX_ATTEMPTS) throw new Error('claim keys could not be read');
-        if (attempt > 0) await backoff(attempt);
-        const out = await this.db.send(
-          new BatchGetItemCommand({
-            RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'sk, #batch', ExpressionAttributeNames: { '#batch': 'batch' } } },
-          }),
-        );
-        for (const item of out.Responses?.[this.table] ?? []) found.set(str(item, 'sk') ?? '', str(item, 'batch') ?? '');
-        pending = (out.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
-      }
-    }
+  async markers(refs: readonly MarkerRef[], now: Date): Promise<Map<string, Marker>> {
+    const found = new Map<string, Marker>();
+    const nowSeconds = epochSeconds(now);
+    await this.batchGet(
+      refs.map((r) => ({ pk: S(keys.record(r.dmpId).pk), sk: S(r.marker) })),
+      { ProjectionExpression: 'pk, sk, lineSk, #batch, correction, #ttl', ExpressionAttributeNames: { '#batch': 'batch', '#ttl': 'ttl' } },
+      'claim markers',
+      (item) => {
+        if ((num(item, 'ttl') ?? 0) <= nowSeconds) return;
+        const dmpId = (str(item, 'pk') ?? '').slice('REC#'.length);
+        found.set(markerId(dmpId, str(item, 'sk') ?? ''), { sk: str(item, 'lineSk') ?? '', batch: str(item, 'batch') ?? '', correction: bool(item, 'correction') ?? false });
+      },
+    );
     return found;
+  }
+
+  /** The batch that wrote each of these items that exists (BatchGetItem), by markerId(dmpId, sk). */
+  async writtenBy(refs: readonly { dmpId: string; sk: string }[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    await this.batchGet(
+      refs.map((r) => ({ pk: S(keys.record(r.dmpId).pk), sk: S(r.sk) })),
+      { ProjectionExpression: 'pk, sk, #batch', ExpressionAttributeNames: { '#batch': 'batch' } },
+      'claim lines',
+      (item) => found.set(markerId((str(item, 'pk') ?? '').slice('REC#'.length), str(item, 'sk') ?? ''), str(item, 'batch') ?? ''),
+    );
+    return found;
+  }
+
+  /**
+   * The state of each record found (its META; its KEY too with `withKey`), read with BatchGetItem
+   * for all of them at once: the status the ingestion core checks before and after it writes, and
+   * the wrapped data key it unwraps. A record without its META (or its KEY) is left out.
+   */
+  async recordStates(dmpIds: readonly string[], withKey: boolean): Promise<Map<string, RecordState>> {
+    const metas = new Map<string, Item>();
+    const dataKeys = new Map<string, Item>();
+    const wanted = dmpIds.flatMap((id) => [keyItem(keys.record(id)), ...(withKey ? [keyItem(keys.dataKey(id))] : [])]);
+    await this.batchGet(
+      wanted,
+      {
+        ProjectionExpression: 'pk, sk, #status, #closedAt, #wrapped, #masterKeyId, #version',
+        ExpressionAttributeNames: { '#status': 'status', '#closedAt': 'closedAt', '#wrapped': 'wrapped', '#masterKeyId': 'masterKeyId', '#version': 'version' },
+      },
+      'records',
+      (item) => {
+        const dmpId = (str(item, 'pk') ?? '').slice('REC#'.length);
+        (str(item, 'sk') === keys.record(dmpId).sk ? metas : dataKeys).set(dmpId, item);
+      },
+    );
+    const states = new Map<string, RecordState>();
+    for (const [dmpId, meta] of metas) {
+      const dataKey = dataKeys.get(dmpId);
+      if (withKey && !dataKey) continue;
+      states.set(dmpId, { status: str(meta, 'status') ?? '', closedAt: str(meta, 'closedAt'), wrappedKey: dataKey ? wrappedKeyOf(dataKey) : undefined });
+    }
+    return states;
   }
 
   /** The DMP of each INS (by its keyed hash) that has one: the INS index read with BatchGetItem, 100 keys a call. */
   async dmpIdsByInsHash(insHashes: readonly string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
-    for (let i = 0; i < insHashes.length; i += MAX_BATCH_GET) {
-      let pending: Item[] = insHashes.slice(i, i + MAX_BATCH_GET).map((h) => keyItem(keys.insIndex(h)));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= MAX_ATTEMPTS) throw new Error('the INS index could not be read');
-        if (attempt > 0) await backoff(attempt);
-        const out = await this.db.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'pk, dmpId' } } }));
-        for (const item of out.Responses?.[this.table] ?? []) {
-          const dmpId = str(item, 'dmpId');
-          if (dmpId) found.set((str(item, 'pk') ?? '').slice('INS#'.length), dmpId);
-        }
-        pending = (out.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
-      }
-    }
+    await this.batchGet(
+      insHashes.map((h) => keyItem(keys.insIndex(h))),
+      { ProjectionExpression: 'pk, dmpId' },
+      'the INS index',
+      (item) => {
+        const dmpId = str(item, 'dmpId');
+        if (dmpId) found.set((str(item, 'pk') ?? '').slice('INS#'.length), dmpId);
+      },
+    );
     return found;
   }
 
   /**
-   * Puts lines, 25 a BatchWriteItem, unprocessed items sent again. The puts carry no condition
-   * (BatchWriteItem takes none): each is keyed deterministically (lineSk), so a put repeated by a
-   * retry or a concurrent run lands on the same item with the same line, never on a second one.
+   * Puts lines and their markers with BatchWriteItem, 25 items a call, several calls at once,
+   * unprocessed items sent again: every line first, then, once they are all stored, every marker.
+   * A marker therefore never names a line that was not written, whatever the crash: a line
+   * without its marker is what an interrupted run leaves, and the run of the same batch again
+   * writes both. The puts carry no condition (BatchWriteItem takes none): each is keyed
+   * deterministically (lineKeys), so a put repeated by a retry lands on the same item.
    */
-  async putLines(key: DataKey, lines: readonly { sk: string; line: ClaimLine }[], batchId: string): Promise<void> {
-    const pk = keys.record(key.dmpId).pk;
-    const requests: WriteRequest[] = lines.map(({ sk, line }) => ({
-      PutRequest: {
-        Item: {
-          pk: S(pk),
-          sk: S(sk),
-          line: B(sealJson(key, sk, 'line', line)),
-          ttl: N(epochSeconds(expiresAt(line.date))),
-          batch: S(batchId),
-        },
-      },
-    }));
-    await this.batchWrite(requests);
+  async putLines(lines: readonly LineWrite[], batchId: string): Promise<void> {
+    await this.batchWrite(lines, (l) => ({ PutRequest: { Item: this.lineItem(l, batchId) } }));
+    await this.batchWrite(lines, (l) => ({ PutRequest: { Item: this.markerItem(l, batchId, false) } }));
   }
 
-  private async batchWrite(requests: WriteRequest[]): Promise<void> {
-    for (let i = 0; i < requests.length; i += MAX_BATCH_WRITE) {
-      let pending = requests.slice(i, i + MAX_BATCH_WRITE);
+  /**
+   * Deletes lines a batch wrote and their markers: the markers first, then the lines (a line
+   * left without its marker is harmless: sent again, it is written again with one).
+   */
+  async removeLines(lines: readonly { dmpId: string; sk: string; marker?: string | undefined }[]): Promise<void> {
+    const key = (dmpId: string, sk: string): WriteRequest => ({ DeleteRequest: { Key: { pk: S(keys.record(dmpId).pk), sk: S(sk) } } });
+    await this.batchWrite(
+      lines.filter((l) => l.marker !== undefined),
+      (l) => key(l.dmpId, l.marker ?? ''),
+    );
+    await this.batchWrite(lines, (l) => key(l.dmpId, l.sk));
+  }
+
+  /**
+   * A correction: the sourceId's line moves to another date. One transaction, so that no crash
+   * leaves the sourceId with two lines or none: the new line is put, its marker is put on
+   * condition that it still names the line read (or is still absent, when none was read), the
+   * line it named is deleted, and the record must still be active (its META's status). A
+   * transaction costs twice the write units of plain puts: corrections are the rare case.
+   */
+  async replaceLine(l: LineWrite, found: Marker | undefined, batchId: string): Promise<Replacement> {
+    const pk = keys.record(l.key.dmpId).pk;
+    const writes: LabelledWrite[] = [
+      {
+        label: 'record',
+        item: {
+          ConditionCheck: {
+            TableName: this.table,
+            Key: keyItem(keys.record(l.key.dmpId)),
+            ConditionExpression: '#status = :active',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':active': S('active') },
+          },
+        },
+      },
+      { label: 'line', item: { Put: { TableName: this.table, Item: this.lineItem(l, batchId) } } },
+      {
+        label: 'marker',
+        item: {
+          Put: {
+            TableName: this.table,
+            Item: this.markerItem(l, batchId, found !== undefined),
+            ...(found ? { ConditionExpression: 'lineSk = :found', ExpressionAttributeValues: { ':found': S(found.sk) } } : { ConditionExpression: 'attribute_not_exists(sk)' }),
+          },
+        },
+      },
+      ...(found && found.sk !== l.sk ? [{ label: 'old-line', item: { Delete: { TableName: this.table, Key: { pk: S(pk), sk: S(found.sk) } } } }] : []),
+    ];
+    try {
+      await transact(this.db, writes);
+      return 'replaced';
+    } catch (error) {
+      if (error instanceof ConditionsRefused) return error.labels.has('record') ? 'closed' : 'moved';
+      // Another transaction on the same items at that moment: read the marker again and decide again.
+      if (error instanceof TransactionCanceledException) return 'moved';
+      throw error;
+    }
+  }
+
+  private lineItem(l: LineWrite, batchId: string): Item {
+    return {
+      pk: S(keys.record(l.key.dmpId).pk),
+      sk: S(l.sk),
+      line: B(sealJson(l.key, l.sk, 'line', l.line)),
+      ttl: N(epochSeconds(expiresAt(l.line.date))),
+      batch: S(batchId),
+    };
+  }
+
+  private markerItem(l: LineWrite, batchId: string, correction: boolean): Item {
+    return {
+      pk: S(keys.record(l.key.dmpId).pk),
+      sk: S(l.marker),
+      lineSk: S(l.sk),
+      ttl: N(epochSeconds(expiresAt(l.line.date))),
+      batch: S(batchId),
+      ...(correction ? { correction: BOOL(true) } : {}),
+    };
+  }
+
+  /** BatchGetItem of these keys, 100 a call, several calls at once, unprocessed keys asked again. */
+  private async batchGet(
+    wanted: Item[],
+    projection: { ProjectionExpression: string; ExpressionAttributeNames?: Record<string, string> },
+    what: string,
+    found: (item: Item) => void,
+  ) {
+    await inPool(chunks(wanted, MAX_BATCH_GET), CLAIM_CALLS_AT_ONCE, async (chunk) => {
+      let pending = chunk;
       for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= MAX_ATTEMPTS) throw new Error('claim lines could not be written');
+        if (attempt >= MAX_ATTEMPTS) throw new Error(`${what} could not be read`);
+        if (attempt > 0) await backoff(attempt);
+        const out = await this.db.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true, ...projection } } }));
+        for (const item of out.Responses?.[this.table] ?? []) found(item);
+        pending = (out.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
+      }
+    });
+  }
+
+  /**
+   * BatchWriteItem of one request per item, 25 a call, several calls at once, unprocessed items
+   * sent again. Each call's requests are made when it is sent (lines are sealed then), not all first.
+   */
+  private async batchWrite<T>(items: readonly T[], request: (item: T) => WriteRequest): Promise<void> {
+    await inPool(chunks(items, MAX_BATCH_WRITE), CLAIM_CALLS_AT_ONCE, async (chunk) => {
+      let pending = chunk.map(request);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt >= MAX_ATTEMPTS) throw new Error('claim items could not be written');
         if (attempt > 0) await backoff(attempt);
         const out = await this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: pending } }));
         pending = out.UnprocessedItems?.[this.table] ?? [];
       }
-    }
+    });
   }
 
   /**
@@ -211,8 +410,9 @@ export class ClaimStore {
   }
 
   /**
-   * Deletes a record's lines whose time has passed (DynamoDB's TTL does it in AWS; the local
-   * runtime's daily job calls this). How many were deleted.
+   * Deletes a record's lines and markers whose time has passed (DynamoDB's TTL does it in AWS; the
+   * local runtime's daily job does it for the whole table, bin/local-claims-purge.ts). How many
+   * items were deleted.
    */
   async purgeExpired(dmpId: string, now: Date): Promise<number> {
     const pk = keys.record(dmpId).pk;
@@ -222,16 +422,17 @@ export class ClaimStore {
       const out = await this.db.send(
         new QueryCommand({
           TableName: this.table,
+          // 'CLAIM' covers the lines (CLAIM#) and the markers (CLAIMSRC#); the settings item has no ttl.
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :claim)',
           FilterExpression: '#ttl <= :now',
           ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':pk': S(pk), ':claim': S(CLAIM_PREFIX), ':now': N(epochSeconds(now)) },
+          ExpressionAttributeValues: { ':pk': S(pk), ':claim': S('CLAIM'), ':now': N(epochSeconds(now)) },
           ProjectionExpression: 'pk, sk',
           ExclusiveStartKey: start,
         }),
       );
       const expired = out.Items ?? [];
-      await this.batchWrite(expired.map((i) => ({ DeleteRequest: { Key: { pk: S(pk), sk: S(str(i, 'sk') ?? '') } } })));
+      await this.batchWrite(expired, (i) => ({ DeleteRequest: { Key: { pk: S(pk), sk: S(str(i, 'sk') ?? '') } } }));
       deleted += expired.length;
       start = out.LastEvaluatedKey;
     } while (start);

@@ -26,8 +26,12 @@ import type { Logger } from '../ports.ts';
 
 /** The most patients in one batch: the push API's own limit. */
 export const MAX_BATCH_PATIENTS = 500;
-/** The most bytes of lines in one batch, so that a batch of long lines stays small in memory. */
-export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+/**
+ * The most bytes of lines in one batch, so that a batch of long lines stays small in memory: the
+ * core holds a batch's lines (parsed, checked, keyed) while it works on them, several times their
+ * bytes; 1 MB is about 4,000 claim lines.
+ */
+export const MAX_BATCH_BYTES = 1024 * 1024;
 /** The longest line read: a longer one is skipped (and rejected) without being held in memory. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 /** How many rejected lines one run reports in detail (all of them are counted). */
@@ -39,7 +43,8 @@ export const MAX_REPORTED_REJECTIONS = 100;
  */
 export interface BatchOutcome {
   patients: { stored: number; unknown: number; closed: number };
-  lines: { accepted: number; duplicate: number; rejected: number };
+  /** `corrected`: of the accepted lines, those that moved a line stored under their sourceId to another date. */
+  lines: { accepted: number; corrected: number; duplicate: number; rejected: number };
   /** Each rejected line: the patient's index in the batch, the line's index in the patient's lines, the field and why. */
   rejected: { patient: number; line: number; path: string; reason: string }[];
 }
@@ -139,7 +144,7 @@ const emptyTotals = (): ImportTotals => ({
   records: 0,
   malformed: 0,
   patients: { stored: 0, unknown: 0, closed: 0 },
-  lines: { accepted: 0, duplicate: 0, rejected: 0 },
+  lines: { accepted: 0, corrected: 0, duplicate: 0, rejected: 0 },
 });
 
 /**
@@ -242,6 +247,7 @@ const add = (totals: ImportTotals, outcome: BatchOutcome): void => {
   totals.patients.unknown += outcome.patients.unknown;
   totals.patients.closed += outcome.patients.closed;
   totals.lines.accepted += outcome.lines.accepted;
+  totals.lines.corrected += outcome.lines.corrected;
   totals.lines.duplicate += outcome.lines.duplicate;
   totals.lines.rejected += outcome.lines.rejected;
 };
@@ -359,6 +365,7 @@ export const flatTotals = (t: ImportTotals) => ({
   patientsUnknown: t.patients.unknown,
   patientsClosed: t.patients.closed,
   linesAccepted: t.lines.accepted,
+  linesCorrected: t.lines.corrected,
   linesDuplicate: t.lines.duplicate,
   linesRejected: t.lines.rejected,
 });
