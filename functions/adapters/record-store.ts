@@ -26,7 +26,7 @@ import type { CreationReports } from '#domain/ports';
 import type { Records, SettingsChange } from '#domain/stores';
 import type { Authorization, NewRecord, NotificationView, StoredRecord } from '#domain/records';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { isAuthorizationSk, keyItem, keys, RETENTION_SHARDS, retentionPartition, shardOf } from './table.ts';
+import { isAuthorizationSk, keyItem, keys, RETENTION_SHARDS, reminderQueueItem, retentionPartition, shardOf } from './table.ts';
 import { labelled, transact, type LabelledWrite } from './transactions.ts';
 
 const OUTBOX_SK = /^OUTBOX#[0-9T:.Z-]{24}#[a-z2-7]{12}$/;
@@ -161,6 +161,9 @@ export class RecordStore implements Records, CreationReports {
       });
     }
     writes.push({ label: 'trace', item: tracePut(t, r.dmpId, r.trace.trace, r.createdAt, r.trace.id) });
+    // Queued for the vaccination reminders from the start: the calendar's boosters are due by age
+    // alone, recorded vaccinations or not (the daily job moves the entry to its next reminder day).
+    writes.push({ label: 'reminder-queue', item: { Put: { TableName: t, Item: reminderQueueItem(r.dmpId, createdAt) } } });
     for (const n of r.notifications) {
       writes.push({ label: 'notification', item: outboxPut(t, key, n.message, r.createdAt, n.id) });
     }

@@ -93,6 +93,22 @@ export const shardOf = (dmpId: string, shards: number): number => (createHash('s
 export const RETENTION_SHARDS = 8;
 export const retentionPartition = (shard: number): string => `RETAIN#${shard}`;
 
+/**
+ * The vaccination reminders' queue (capabilities/vaccinations): one entry per record, REC#<dmpId>
+ * VACC#Q, on GSI1 under VACCREMIND#<shard>, sorted by the instant its next reminder falls due. A
+ * record is queued at its creation (the calendar's boosters follow from the birth date alone) and
+ * whenever a vaccination is recorded; the daily job moves it to its next reminder day.
+ */
+export const REMINDER_SHARDS = 8;
+export const reminderPartition = (shard: number): string => `VACCREMIND#${shard}`;
+export const REMINDER_QUEUE_SK = 'VACC#Q';
+/** The queue entry of a record, due at an instant (ISO 8601): its key and GSI1 attributes. */
+export const reminderQueueItem = (dmpId: string, instant: string): Item => ({
+  ...keyItem({ pk: keys.record(dmpId).pk, sk: REMINDER_QUEUE_SK }),
+  gsi1pk: S(reminderPartition(shardOf(dmpId, REMINDER_SHARDS))),
+  gsi1sk: S(`${instant}#${dmpId}`),
+});
+
 export const DOCUMENT_SHARDS = 8;
 export const visibilityPartition = (shard: number): string => `VISIBILITY#${shard}`;
 export const uploadsPartition = (shard: number): string => `UPLOADS#${shard}`;

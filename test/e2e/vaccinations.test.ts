@@ -51,7 +51,8 @@ const vaccinationLine = (extra: Record<string, unknown> = {}) => ({
   quantity: 1,
   ...extra,
 });
-const vaccinationItems = async (dmpId: string) => (await api.scanAll()).filter((i) => i.pk.S === `REC#${dmpId}` && String(i.sk.S).startsWith('VACC#'));
+/** The record's vaccination items, but its place in the reminders' queue (there from the record's creation). */
+const vaccinationItems = async (dmpId: string) => (await api.scanAll()).filter((i) => i.pk.S === `REC#${dmpId}` && String(i.sk.S).startsWith('VACC#') && i.sk.S !== 'VACC#Q');
 
 /** A new adult (born 1975-03-14, fixtures) with a day-to-day session; `p` logs in again with its changed password. */
 const patient = async () => {

@@ -18,18 +18,16 @@ import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk
 import { B, S, bin, str, type Item } from '#adapters/attributes';
 import { decodeCursor, encodeCursor } from '#adapters/cursor';
 import { openJson, sealJson } from '#adapters/envelope';
-import { keys, shardOf } from '#adapters/table';
+import { keys, REMINDER_QUEUE_SK as QUEUE_SK, REMINDER_SHARDS, reminderPartition, reminderQueueItem } from '#adapters/table';
 import type { LabelledWrite } from '#adapters/transactions';
 import type { DataKey } from '#domain/ports';
 import type { RecordedVaccination, VaccinationEntry } from '#domain/vaccinations/entries';
 
 const PREFIX = 'VACC#';
 const ENTRY_PREFIX = 'VACC#E#';
-const QUEUE_SK = 'VACC#Q';
 const REMINDED_PREFIX = 'VACC#R#';
 
-export const REMINDER_SHARDS = 8;
-export const reminderPartition = (shard: number): string => `VACCREMIND#${shard}`;
+export { REMINDER_SHARDS, reminderPartition };
 
 /** A list position: the date, the source's rank (recorded 0, claims 1) and the entry's id (entries.ts newestFirst). */
 const POSITION = /^([0-9]{4}-[0-9]{2}-[0-9]{2})#([01])#([A-Za-z0-9_-]{1,64})$/;
@@ -86,13 +84,15 @@ export class VaccinationStore {
   enqueueWrite(dmpId: string, now: Date): LabelledWrite {
     return {
       label: 'reminder-queue',
-      item: { Put: { TableName: this.table, Item: { pk: S(keys.record(dmpId).pk), sk: S(QUEUE_SK), ...this.queuedAt(dmpId, now.toISOString()) } } },
+      item: { Put: { TableName: this.table, Item: reminderQueueItem(dmpId, now.toISOString()) } },
     };
   }
 
   /** The GSI1 attributes of a queue entry due at an instant (ISO 8601). */
   queuedAt(dmpId: string, instant: string): { gsi1pk: AttributeValue; gsi1sk: AttributeValue } {
-    return { gsi1pk: S(reminderPartition(shardOf(dmpId, REMINDER_SHARDS))), gsi1sk: S(`${instant}#${dmpId}`) };
+    const { gsi1pk, gsi1sk } = reminderQueueItem(dmpId, instant);
+    if (!gsi1pk || !gsi1sk) throw new Error('a queue entry without its index keys');
+    return { gsi1pk, gsi1sk };
   }
 
   /** The queue entry's key. */
