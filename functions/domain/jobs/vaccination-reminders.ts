@@ -12,8 +12,9 @@
  *   - The queue entry then moves to the next day a reminder falls due, or leaves the queue when
  *     none will; on condition that it was not moved meanwhile (a vaccination recorded during the
  *     run puts it back to now, and that stands).
- * A record enters the queue when a vaccination is recorded (capabilities/vaccinations), due at
- * once: the next run works out its dates. Safe to run twice, or side by side.
+ * A record enters the queue at its creation (the calendar's boosters follow from the birth date
+ * alone) and again, due at once, whenever a vaccination is recorded (capabilities/vaccinations): the
+ * next run works out its dates. Safe to run twice, or side by side.
  */
 import { isoDate } from '../dates.ts';
 import type { Logger } from '../ports.ts';
