@@ -238,3 +238,14 @@ export const replayed = async (deps: CryptoDeps, scope: string, key: string, has
   const stored = deps.idempotency.open(dataKey, found);
   return { status: stored.status, body: stored.body, headers: { 'Idempotent-Replayed': 'true' } };
 };
+
+/**
+ * An entry's author as a reader sees it: a representative's id is a login id (half of a
+ * credential), shown to the record's holders only; anyone else learns that a representative wrote
+ * it, not which one (as the health profile's views do).
+ */
+export const authorShownTo = <A extends { kind: string; id: string }>(reader: Actor, author: A): A | Omit<A, 'id'> => {
+  if (author.kind !== 'representative' || isRecordHolder(reader)) return author;
+  const { id: _hidden, ...shown } = author;
+  return shown;
+};

@@ -279,6 +279,14 @@ describe('GET /v1/records/{dmpId}/vaccinations', () => {
     expect(seen.body.items.map((i: { date: string }) => i.date)).toEqual([daysAgo(40)]);
     expect(JSON.stringify(seen.body)).not.toContain('GARDASIL');
     expect((await list(minor.body.dmpId, doctor)).body.items).toHaveLength(2);
+
+    // A vaccination the representative declares: its author's id (a login id) is shown to the record's holders only.
+    const declared = await record(minor.body.dmpId, repToken, { date: daysAgo(10), vaccine: hepB, doseNumber: 1 });
+    expect(declared.status, JSON.stringify(declared.body)).toBe(201);
+    expect(declared.body.author).toEqual({ kind: 'representative', id: rep.loginId });
+    const authorSeenBy = async (token: string) => (await list(minor.body.dmpId, token)).body.items.find((i: { id: string }) => i.id === declared.body.id)?.author;
+    expect(await authorSeenBy(repToken)).toEqual({ kind: 'representative', id: rep.loginId });
+    expect(await authorSeenBy(doctor)).toEqual({ kind: 'representative' });
   });
 
   it('traces every read and every recording in the access log, and refusals of professionals', async () => {

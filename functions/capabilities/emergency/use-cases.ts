@@ -147,7 +147,7 @@ const readEmergencySummary: Handler<'readEmergencySummary'> = async (call, deps)
       withheld,
       ...(health && showProfile ? { profile: profileView(call.actor, health.profile, health.version) } : {}),
       ...(health && showWishes ? { wishes: wishesView(health.wishes) } : {}),
-      ...(vaccinations ? { vaccinations: vaccinations.map(vaccinationView) } : {}),
+      ...(vaccinations ? { vaccinations: vaccinations.map(vaccinationView(call.actor)) } : {}),
       ...(treatments ? { treatments } : {}),
       documents,
     },

@@ -83,7 +83,10 @@ export const MeasurementView = z.lazy(() =>
     components: z.optional(z.array(z.strictObject({ code: z.string(), display: z.string(), value: z.number() }))),
     effectiveAt: Instant,
     source: Source.check(z.meta({ description: 'Who entered it: a paired device, or a holder of the record' })),
-    author: z.strictObject({ kind: Source, id: z.string().check(z.meta({ description: 'The device’s id, the patient’s dmpId or the representative’s login id' })) }),
+    author: z.strictObject({
+      kind: Source,
+      id: z.optional(z.string().check(z.meta({ description: 'The device’s id, the patient’s dmpId, or the representative’s login id (to the record’s holders only)' }))),
+    }),
     deviceId: z.optional(DeviceId.check(z.meta({ description: 'The paired device that measured it' }))),
     recordedAt: Instant,
   }),

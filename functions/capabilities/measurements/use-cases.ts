@@ -14,7 +14,7 @@ import { traceActor } from '#domain/trace';
 import { openRecord } from '#adapters/record-sealing';
 import { defineCapability, type HandlerOf } from '#http/define-capability';
 import { HttpProblem } from '#platform/problem';
-import { accessRecord, commitGuarded, eventId, traceRead, traceWrite, type Subject } from '../common.ts';
+import { accessRecord, authorShownTo, commitGuarded, eventId, traceRead, traceWrite, type Subject } from '../common.ts';
 import { withMeasurements, type MeasurementsDeps } from './deps.ts';
 import type { DeviceView } from './device-store.ts';
 import { MEASUREMENTS, type MEASUREMENTS_ROUTES } from './routes.ts';
@@ -149,24 +149,26 @@ const boundOf = (value: string | undefined, end: 'start' | 'end', name: string):
   return iso.startsWith('-') ? '0000' : iso.startsWith('+') ? '9999' : iso;
 };
 
-const view = ({ measurementId, measurement: m }: { measurementId: string; measurement: RecordedMeasurement }) => {
-  const definition = measurementDefinition(m.code);
-  return {
-    measurementId,
-    code: m.code,
-    display: definition?.display ?? m.code,
-    unit: m.unit,
-    ...(m.value !== undefined ? { value: m.value } : {}),
-    ...(m.components
-      ? { components: m.components.map((c) => ({ code: c.code, display: definition?.components?.find((d) => d.code === c.code)?.display ?? c.code, value: c.value })) }
-      : {}),
-    effectiveAt: m.effectiveAt,
-    source: m.source,
-    author: m.author,
-    ...(m.deviceId !== undefined ? { deviceId: m.deviceId } : {}),
-    recordedAt: m.recordedAt,
+const view =
+  (reader: Actor) =>
+  ({ measurementId, measurement: m }: { measurementId: string; measurement: RecordedMeasurement }) => {
+    const definition = measurementDefinition(m.code);
+    return {
+      measurementId,
+      code: m.code,
+      display: definition?.display ?? m.code,
+      unit: m.unit,
+      ...(m.value !== undefined ? { value: m.value } : {}),
+      ...(m.components
+        ? { components: m.components.map((c) => ({ code: c.code, display: definition?.components?.find((d) => d.code === c.code)?.display ?? c.code, value: c.value })) }
+        : {}),
+      effectiveAt: m.effectiveAt,
+      source: m.source,
+      author: authorShownTo(reader, m.author),
+      ...(m.deviceId !== undefined ? { deviceId: m.deviceId } : {}),
+      recordedAt: m.recordedAt,
+    };
   };
-};
 
 const listMeasurements: Handler<'listMeasurements'> = async (call, deps) => {
   const { dmpId } = call.params;
@@ -179,7 +181,7 @@ const listMeasurements: Handler<'listMeasurements'> = async (call, deps) => {
   const page = await deps.measurements.page(await opened.key(), { codes: query.code ? [query.code] : MEASUREMENT_CODES, from, to, cursor: query.cursor, limit });
   // No access without its trace: written before anything is returned.
   await traceRead(deps, call, dmpId, 'measurements.read', { mode: opened.decision.mode }, opened);
-  return { status: 200, body: { items: page.items.map(view), nextCursor: page.nextCursor } };
+  return { status: 200, body: { items: page.items.map(view(call.actor)), nextCursor: page.nextCursor } };
 };
 
 export const capability = defineCapability<MeasurementsDeps>()(MEASUREMENTS, { pairDevice, listDevices, revokeDevice, recordMeasurements, listMeasurements }, withMeasurements);

@@ -45,7 +45,7 @@ export const VaccinationBody = z.lazy(() =>
 const Author = z.lazy(() =>
   z.strictObject({
     kind: z.enum(['patient', 'representative', 'professional', 'insurer']),
-    id: z.string(),
+    id: z.optional(z.string().check(z.meta({ description: 'A representative’s id is shown to the record’s holders only' }))),
     profession: z.optional(z.string()),
   }),
 );

@@ -74,7 +74,7 @@ const recordVaccination: Handler<'recordVaccination'> = async (call, deps) => {
     ...authorOf(actor),
     recordedAt: now.toISOString(),
   };
-  const response = view({ ...entry, dateKind: 'administration' });
+  const response = view(actor)({ ...entry, dateKind: 'administration' });
   try {
     await deps.transactions.commit([
       deps.vaccinations.entryWrite(key, entry),
@@ -136,7 +136,7 @@ const listVaccinations: Handler<'listVaccinations'> = async (call, deps) => {
   await traceRead(deps, call, dmpId, 'vaccinations.read', { mode: opened.decision.mode }, opened);
   return {
     status: 200,
-    body: { items: page.map(view), nextCursor: following.length > limit && last ? deps.vaccinations.cursorAt(last) : null, claimsIncluded: part !== 'none' },
+    body: { items: page.map(view(call.actor)), nextCursor: following.length > limit && last ? deps.vaccinations.cursorAt(last) : null, claimsIncluded: part !== 'none' },
   };
 };
 

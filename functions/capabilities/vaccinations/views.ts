@@ -1,11 +1,13 @@
-/** A vaccination as its readers get it (the list, the answer to a recording, the emergency summary). */
+/** A vaccination as a reader gets it (the list, the answer to a recording, the emergency summary): a representative's id to the record's holders only. */
+import type { Actor } from '#domain/actor';
 import type { VaccinationEntry } from '#domain/vaccinations/entries';
+import { authorShownTo } from '../common.ts';
 
-export const vaccinationView = (e: VaccinationEntry) => {
+export const vaccinationView = (reader: Actor) => (e: VaccinationEntry) => {
   const base = {
     id: e.id,
     source: e.source,
-    author: { kind: e.author.kind, id: e.author.id, ...(e.author.profession !== undefined ? { profession: e.author.profession } : {}) },
+    author: authorShownTo(reader, { kind: e.author.kind, id: e.author.id, ...(e.author.profession !== undefined ? { profession: e.author.profession } : {}) }),
     date: e.date,
     dateKind: e.dateKind,
     vaccine: {
