@@ -9,13 +9,14 @@
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CORS } from '../functions/http/cors.ts';
 import { CAPABILITIES, type Capability, ROUTES } from '../functions/capabilities/index.ts';
 import type { CapabilityManifest } from '../functions/http/capability.ts';
 import type { Route } from '../functions/http/route.ts';
-import { isAnonymous, pascalCase, requestModelSchema, requestParameters, requiresApiKey, routeThrottles, STAGE_THROTTLE, type Throttle } from './api-manifest.ts';
+import { isAnonymous, pascalCase, requestModelSchema, requestParameters, requiresApiKey, routeThrottles, type Throttle } from './api-manifest.ts';
 import type { Data } from './data.ts';
 import { DmpFunction, type LogSettings } from './dmp-function.ts';
 import { Firewall } from './firewall.ts';
@@ -58,6 +59,14 @@ export class Api extends Construct {
   readonly restApi: apigw.RestApi;
   readonly functions: Record<Capability, DmpFunction>;
   readonly authorizerFunction: DmpFunction;
+  /**
+   * What API Gateway invokes: each function's `live` alias, never `$LATEST`, so that CodeDeploy
+   * shifts traffic to a new version gradually and back on an alarm (lib/deployments.ts).
+   */
+  readonly aliases: Record<Capability, lambda.Alias>;
+  readonly authorizerAlias: lambda.Alias;
+  /** The firewall in front of the stage (its web ACL's metrics are alarmed on). */
+  readonly firewall: Firewall;
   /** The methods of the manifest's routes, by route id. */
   readonly methods = new Map<string, apigw.Method>();
   /** One usage plan per client category; operators attach each vendor's API key to its category's plan. */
@@ -91,6 +100,8 @@ export class Api extends Construct {
     });
     data.grantSessionVerification(this.authorizerFunction);
     data.grantDeviceCredentialLookup(this.authorizerFunction);
+    this.aliases = Object.fromEntries(CAPABILITIES.map(({ name }) => [name, liveAlias(this.functions[name])])) as Record<Capability, lambda.Alias>;
+    this.authorizerAlias = liveAlias(this.authorizerFunction);
 
     // Not 'AccessLogs': the access capability's function has that log group (`${id}Logs`).
     const accessLogs = new logs.LogGroup(this, 'StageAccessLogs', { encryptionKey: data.logsKey, retention: settings.logRetention });
@@ -116,7 +127,7 @@ export class Api extends Construct {
       deployOptions: {
         stageName: STAGE_NAME,
         tracingEnabled: true,
-        ...methodSettings(STAGE_THROTTLE),
+        ...methodSettings(settings.stageThrottle),
         methodOptions: Object.fromEntries(routeThrottles().map(({ route, throttle }) => [`${route.path}/${route.method}`, methodSettings(throttle)])),
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
         accessLogFormat: accessLogFormat(),
@@ -135,7 +146,7 @@ export class Api extends Construct {
     this.addRoutes(settings.apiKeys);
     this.addUsagePlans(settings.apiKeys);
     addProblemResponses(this.restApi, settings.allowedOrigin);
-    new Firewall(this, 'Firewall', { stage: this.restApi.deploymentStage, logs: logSettings });
+    this.firewall = new Firewall(this, 'Firewall', { stage: this.restApi.deploymentStage, logs: logSettings });
   }
 
   private capabilityFunction(
@@ -196,16 +207,16 @@ export class Api extends Construct {
 
   private addRoutes(apiKeys: ApiKeySettings): void {
     const api = this.restApi;
-    // One integration per function, shared by its routes. No test-invoke permission: only the
-    // deployed stage may invoke.
-    const integrations = Object.fromEntries(CAPABILITIES.map(({ name }) => [name, new apigw.LambdaIntegration(this.functions[name], { allowTestInvoke: false })])) as Record<
+    // One integration per function (its live alias, which holds the invoke permission), shared by
+    // its routes. No test-invoke permission: only the deployed stage may invoke.
+    const integrations = Object.fromEntries(CAPABILITIES.map(({ name }) => [name, new apigw.LambdaIntegration(this.aliases[name], { allowTestInvoke: false })])) as Record<
       Capability,
       apigw.LambdaIntegration
     >;
     // Tokens are verified again by the handlers (which decide): a token that expires within the
     // cache's five minutes is refused there.
     const authorizer = new apigw.RequestAuthorizer(this, 'BearerAuthorizer', {
-      handler: this.authorizerFunction,
+      handler: this.authorizerAlias,
       identitySources: [apigw.IdentitySource.header('Authorization')],
       resultsCacheTtl: Duration.minutes(5),
     });
@@ -243,6 +254,9 @@ export class Api extends Construct {
     });
   }
 }
+
+/** The `live` alias on the function's current version (a new version at each change of code or configuration). */
+const liveAlias = (fn: DmpFunction): lambda.Alias => new lambda.Alias(fn, 'Live', { aliasName: 'live', version: fn.currentVersion });
 
 /**
  * One JSON line per request: who (address, actor kind), what (method, resource template: no ids,

@@ -44,6 +44,11 @@ const FIXED_CONTEXT_VALUES: Record<DataKeyContext, Record<string, string>> = {
 /** How long backups (and point-in-time recovery) keep a copy of what the table deleted. */
 const BACKUP_RETENTION = Duration.days(35);
 
+export interface DataProps {
+  /** `retain`: the table keeps its deletion protection (prod, staging); `destroy`: dev's teardown. */
+  dataRemoval: 'retain' | 'destroy';
+}
+
 export class Data extends Construct {
   readonly table: dynamodb.Table;
   readonly tableKey: kms.Key;
@@ -52,7 +57,7 @@ export class Data extends Construct {
   readonly sessionKey: kms.Key;
   readonly backupSelection: backup.BackupSelection;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: DataProps) {
     super(scope, id);
     const stack = Stack.of(this);
 
@@ -110,7 +115,8 @@ export class Data extends Construct {
       timeToLiveAttribute: TABLE_DEFINITION.timeToLiveAttribute,
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.tableKey,
-      deletionProtection: true,
+      // Removal policies of every stateful resource are set per environment by DmpStack.
+      deletionProtection: props.dataRemoval === 'retain',
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const gsi of TABLE_DEFINITION.globalSecondaryIndexes) {

@@ -44,6 +44,8 @@ export interface FirewallProps {
 }
 
 export class Firewall extends Construct {
+  readonly webAcl: wafv2.CfnWebACL;
+
   constructor(scope: Construct, id: string, props: FirewallProps) {
     super(scope, id);
     const stack = Stack.of(this);
@@ -118,6 +120,7 @@ export class Firewall extends Construct {
       ],
     });
 
+    this.webAcl = webAcl;
     const association = new wafv2.CfnWebACLAssociation(this, 'Association', {
       resourceArn: props.stage.stageArn,
       webAclArn: webAcl.attrArn,

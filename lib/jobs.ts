@@ -51,6 +51,11 @@ export class Jobs extends Construct {
   readonly outboxFailures: sqs.Queue;
   /** The nightly claims import: the inbox bucket, its queue and the function consuming it. */
   readonly claimsImport: ClaimsImport;
+  /**
+   * The scheduled jobs and the longest a run may be waited for (their schedule's interval): an
+   * alarm per job fires when no run started within it (lib/operations.ts).
+   */
+  readonly schedules: { job: string; fn: DmpFunction; every: Duration }[] = [];
 
   constructor(scope: Construct, id: string, props: JobsProps) {
     super(scope, id);
@@ -110,6 +115,7 @@ export class Jobs extends Construct {
       }),
     );
 
+    this.schedules.push({ job: 'Outbox', fn: this.outbox, every: Duration.minutes(1) });
     new events.Rule(this, 'OutboxSweep', {
       description: 'Every minute: send the notifications whose next attempt is due',
       schedule: events.Schedule.rate(Duration.minutes(1)),
@@ -132,6 +138,7 @@ export class Jobs extends Construct {
     // conditions. No data-key permission: it never opens data, it deletes the wrapped key.
     data.grantItems(this.retention, ['GetItem', 'Query', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'ConditionCheckItem']);
     data.grantIndexQuery(this.retention);
+    this.schedules.push({ job: 'Retention', fn: this.retention, every: Duration.days(1) });
     new events.Rule(this, 'RetentionSchedule', {
       description: 'Daily at 02:30 UTC: destroy the records whose ten years of retention are over',
       schedule: events.Schedule.cron({ minute: '30', hour: '2' }),
@@ -152,6 +159,7 @@ export class Jobs extends Construct {
     data.grantItems(this.visibility, ['GetItem', 'Query', 'UpdateItem', 'PutItem', 'ConditionCheckItem']);
     data.grantIndexQuery(this.visibility);
     data.grantDataKey(this.visibility, ['Decrypt'], ['record']);
+    this.schedules.push({ job: 'Visibility', fn: this.visibility, every: Duration.hours(1) });
     new events.Rule(this, 'VisibilitySchedule', {
       description: 'Every hour: tell patients of documents hidden for two weeks, reveal those hidden for a month',
       schedule: events.Schedule.rate(Duration.hours(1)),
@@ -172,6 +180,7 @@ export class Jobs extends Construct {
     // opens what it deletes.
     data.grantItems(this.uploads, ['Query', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
     data.grantIndexQuery(this.uploads);
+    this.schedules.push({ job: 'Uploads', fn: this.uploads, every: Duration.hours(1) });
     new events.Rule(this, 'UploadsSchedule', {
       description: 'Every hour: remove the chunks of deposits abandoned before their commit',
       schedule: events.Schedule.rate(Duration.hours(1)),
@@ -195,6 +204,7 @@ export class Jobs extends Construct {
     data.grantItems(this.vaccinationReminders, ['Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem']);
     data.grantIndexQuery(this.vaccinationReminders);
     data.grantDataKey(this.vaccinationReminders, ['Decrypt'], ['record']);
+    this.schedules.push({ job: 'VaccinationReminders', fn: this.vaccinationReminders, every: Duration.days(1) });
     new events.Rule(this, 'VaccinationRemindersSchedule', {
       description: 'Daily at 08:00 UTC: send the reminders of vaccinations due soon',
       schedule: events.Schedule.cron({ minute: '0', hour: '8' }),

@@ -11,6 +11,7 @@ import { ROUTES } from '../functions/capabilities/index.ts';
 import type { Api } from './api.ts';
 import { isAnonymous } from './api-manifest.ts';
 import type { Data } from './data.ts';
+import type { Deployments } from './deployments.ts';
 import type { DmpFunction } from './dmp-function.ts';
 import type { Jobs } from './jobs.ts';
 import type { Messaging } from './messaging.ts';
@@ -24,6 +25,7 @@ export interface AcknowledgedStack extends IConstruct {
   readonly messaging: Messaging;
   readonly api: Api;
   readonly jobs: Jobs;
+  readonly deployments: Deployments;
 }
 
 export interface Acknowledgement {
@@ -114,6 +116,13 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     reason:
       'API Gateway writes access and execution logs with one account-level role (AWS::ApiGateway::Account) that serves every API of the account and region, so it cannot be scoped to this API; it uses the AWS maintained policy documented for it and only apigateway.amazonaws.com can assume it.',
     on: (stack) => [stack.api.restApi.node.findChild('CloudWatchRole')],
+  },
+
+  {
+    rule: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+    reason:
+      "The role CodeDeploy assumes to shift an HTTP function's live alias uses AWSCodeDeployRoleForLambdaLimited, the policy AWS documents and maintains for Lambda deployments (read the function and alias, update the alias, read the rollback alarms); only codedeploy.amazonaws.com can assume it.",
+    on: (stack) => [...stack.deployments.groups.values()].map((group) => group.role),
   },
 
   // --- CDK's deployment-time functions -----------------------------------------------------------

@@ -5,7 +5,8 @@
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { routeThrottle, type Throttle } from './api-manifest.ts';
+import { routeThrottle, STAGE_THROTTLE, type Throttle } from './api-manifest.ts';
+import { type AlarmThresholds, type DeploymentStyle, ENVIRONMENT_NAMES, ENVIRONMENTS, type EnvironmentName, environmentContext } from './environments.ts';
 
 export interface IssuerSettings {
   issuer: string;
@@ -66,6 +67,10 @@ export const DEFAULT_API_KEYS: ApiKeySettings = {
 };
 
 export interface Settings {
+  /** The environment chosen with `-c env=` (lib/environments.ts): dev unless told otherwise. */
+  environment: EnvironmentName;
+  /** The AWS account the stack is bound to; undefined: the CLI credentials' (never in prod). */
+  account: string | undefined;
   /** Health data stays in the EEA: Paris unless told otherwise. */
   region: string;
   /** The one browser origin CORS admits (the dmp.fr front end). */
@@ -83,25 +88,37 @@ export interface Settings {
   logRetention: RetentionDays;
   /** Usage plans per client category and whether methods require an API key. */
   apiKeys: ApiKeySettings;
+  /** The whole stage's throttle. */
+  stageThrottle: Throttle;
+  /** `retain`: data outlives the stack (deletion protection, RETAIN); `destroy`: dev's teardown. */
+  dataRemoval: 'retain' | 'destroy';
+  /** How CodeDeploy shifts the HTTP functions' `live` alias to a new version. */
+  deployment: DeploymentStyle;
+  alarms: AlarmThresholds;
+  /** Addresses subscribed to the operations topic. */
+  operationsEmails: string[];
 }
+
+/** Reads one context key: the command line's (`-c`), else the environment's. */
+type Context = (key: string) => unknown;
 
 const DEFAULT_REGION = 'eu-west-3';
 
-const text = (node: Node, key: string): string | undefined => {
-  const value: unknown = node.tryGetContext(key);
+const text = (node: Context, key: string): string | undefined => {
+  const value: unknown = node(key);
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string' && typeof value !== 'number') throw new Error(`context ${key} must be a string`);
   return String(value);
 };
 
-const required = (node: Node, key: string): string => {
+const required = (node: Context, key: string): string => {
   const value = text(node, key);
   if (value === undefined) throw new Error(`missing context ${key} (cdk.json or -c ${key}=...)`);
   return value;
 };
 
 /** An issuer is configured whole or not at all: a half-configured one would accept nothing. */
-const issuer = (node: Node, prefix: string): IssuerSettings | undefined => {
+const issuer = (node: Context, prefix: string): IssuerSettings | undefined => {
   if (text(node, `${prefix}Issuer`) === undefined) return undefined;
   return {
     issuer: required(node, `${prefix}Issuer`),
@@ -110,7 +127,7 @@ const issuer = (node: Node, prefix: string): IssuerSettings | undefined => {
   };
 };
 
-const retention = (node: Node, key: string): RetentionDays => {
+const retention = (node: Context, key: string): RetentionDays => {
   const days = Number(required(node, key));
   const allowed = Object.values(RetentionDays).filter((v): v is RetentionDays => typeof v === 'number');
   const match = allowed.find((d) => d === days);
@@ -128,8 +145,8 @@ const count = (key: string, value: unknown, max: number): number => {
 };
 
 /** A context value given as an object, or as JSON text (`-c key='{...}'`). */
-const objectContext = (node: Node, key: string): Record<string, unknown> | undefined => {
-  let value: unknown = node.tryGetContext(key);
+const objectContext = (node: Context, key: string): Record<string, unknown> | undefined => {
+  let value: unknown = node(key);
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'string') {
     try {
@@ -160,7 +177,7 @@ const throttle = <T extends Throttle>(key: string, value: unknown, defaults: T, 
 /** API Gateway's default limits for an account and region (REST and HTTP APIs together). */
 const ACCOUNT_THROTTLE: Throttle = { rateLimit: 10_000, burstLimit: 5_000 };
 
-const apiKeys = (node: Node): ApiKeySettings => {
+const apiKeys = (node: Context): ApiKeySettings => {
   const enforcement = text(node, 'dmp:apiKeyEnforcement') ?? DEFAULT_API_KEYS.enforcement;
   if (enforcement !== 'optional' && enforcement !== 'required') throw new Error('context dmp:apiKeyEnforcement must be optional or required');
   const given = objectContext(node, 'dmp:usagePlans') ?? {};
@@ -182,13 +199,73 @@ const apiKeys = (node: Node): ApiKeySettings => {
   return { enforcement, plans, onlineCreationThrottle };
 };
 
-export const readSettings = (node: Node): Settings => {
+const DEPLOYMENT_STYLES: readonly DeploymentStyle[] = ['ALL_AT_ONCE', 'CANARY_10PERCENT_5MINUTES', 'CANARY_10PERCENT_10MINUTES', 'LINEAR_10PERCENT_EVERY_1MINUTE'];
+
+const environmentName = (node: Node): EnvironmentName => {
+  const given: unknown = node.tryGetContext('env') ?? 'dev';
+  const match = ENVIRONMENT_NAMES.find((name) => name === given);
+  if (match === undefined) throw new Error(`context env must be one of ${ENVIRONMENT_NAMES.join(', ')} (-c env=prod)`);
+  return match;
+};
+
+/** The environment's thresholds, with the fields a `-c dmp:alarms='{...}'` gives instead; each a positive number. */
+const alarms = (node: Context, defaults: AlarmThresholds): AlarmThresholds => {
+  const given = objectContext(node, 'dmp:alarms') ?? {};
+  const out: Record<string, unknown> = { ...defaults, ...given };
+  for (const [field, value] of Object.entries(out)) {
+    if (!(field in defaults)) throw new Error(`context dmp:alarms.${field} is not an alarm threshold (expected ${Object.keys(defaults).join(', ')})`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new Error(`context dmp:alarms.${field} must be a positive number`);
+  }
+  return out as unknown as AlarmThresholds;
+};
+
+const list = (node: Context, key: string): string[] => {
+  const value = node(key);
+  if (value === undefined || value === null || value === '') return [];
+  const items = typeof value === 'string' ? value.split(',').map((v) => v.trim()) : value;
+  if (!Array.isArray(items) || !items.every((v): v is string => typeof v === 'string' && /^[^@\s]+@[^@\s]+$/.test(v))) {
+    throw new Error(`context ${key} must be a list of email addresses`);
+  }
+  return items;
+};
+
+/**
+ * What a production deployment may not leave out: the account it is bound to, every identity
+ * provider (an absent one silently refuses its callers), an https origin, data kept when resources
+ * go, and a canary. All that is missing is named at once.
+ */
+const checkProduction = (environment: EnvironmentName, settings: Settings): void => {
+  if (environment === 'dev') return;
+  const missing: string[] = [];
+  if (environment === 'prod' && settings.account === undefined) missing.push('dmp:account (the 12-digit AWS account id: -c dmp:account=...)');
+  if (!settings.professionalIssuer) missing.push('dmp:pscIssuer, dmp:pscJwksUrl, dmp:pscAudience (Pro Santé Connect)');
+  if (!settings.agentIssuer) missing.push('dmp:agentIssuer, dmp:agentJwksUrl, dmp:agentAudience (CPAM agents)');
+  if (!settings.insurerIssuer) missing.push('dmp:insurerIssuer, dmp:insurerJwksUrl, dmp:insurerAudience (claims sync)');
+  if (!settings.allowedOrigin.startsWith('https://')) missing.push('dmp:allowedOrigin (an https:// origin)');
+  if (settings.dataRemoval !== 'retain') missing.push('dmp:dataRemoval=retain (data must outlive the stack)');
+  if (environment === 'prod' && settings.deployment === 'ALL_AT_ONCE') missing.push('dmp:deployment (a canary or linear shift, not ALL_AT_ONCE)');
+  if (missing.length > 0) throw new Error(`the ${environment} configuration is incomplete; missing: ${missing.join('; ')}`);
+};
+
+export const readSettings = (app: Node): Settings => {
+  const environment = environmentName(app);
+  const defaults = environmentContext(ENVIRONMENTS[environment]);
+  const node: Context = (key) => app.tryGetContext(key) ?? defaults[key];
   const senderId = required(node, 'dmp:smsSenderId');
   // SNS sender ids: 1 to 11 letters and digits, at least one letter.
   if (!/^(?=.*[A-Za-z])[A-Za-z0-9]{1,11}$/.test(senderId)) throw new Error('context dmp:smsSenderId must be 1-11 letters or digits');
   const spendLimit = required(node, 'dmp:smsMonthlySpendLimitUsd');
   if (!/^[0-9]+$/.test(spendLimit)) throw new Error('context dmp:smsMonthlySpendLimitUsd must be a whole number of US dollars');
-  return {
+  const account = text(node, 'dmp:account');
+  if (account !== undefined && !/^[0-9]{12}$/.test(account)) throw new Error('context dmp:account must be a 12-digit AWS account id');
+  const dataRemoval = text(node, 'dmp:dataRemoval') ?? 'retain';
+  if (dataRemoval !== 'retain' && dataRemoval !== 'destroy') throw new Error('context dmp:dataRemoval must be retain or destroy');
+  const deployment = text(node, 'dmp:deployment') ?? 'CANARY_10PERCENT_5MINUTES';
+  const style = DEPLOYMENT_STYLES.find((d) => d === deployment);
+  if (style === undefined) throw new Error(`context dmp:deployment must be one of ${DEPLOYMENT_STYLES.join(', ')}`);
+  const settings: Settings = {
+    environment,
+    account,
     region: text(node, 'dmp:region') ?? DEFAULT_REGION,
     allowedOrigin: required(node, 'dmp:allowedOrigin'),
     professionalIssuer: issuer(node, 'dmp:psc'),
@@ -199,5 +276,12 @@ export const readSettings = (node: Node): Settings => {
     smsSenderId: senderId,
     logRetention: retention(node, 'dmp:logRetentionDays'),
     apiKeys: apiKeys(node),
+    stageThrottle: throttle('dmp:stageThrottle', objectContext(node, 'dmp:stageThrottle'), STAGE_THROTTLE, ACCOUNT_THROTTLE),
+    dataRemoval,
+    deployment: style,
+    alarms: alarms(node, ENVIRONMENTS[environment].alarms),
+    operationsEmails: list(node, 'dmp:operationsEmails'),
   };
+  checkProduction(environment, settings);
+  return settings;
 };

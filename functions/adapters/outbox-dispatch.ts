@@ -32,6 +32,15 @@ const keyOf = (ref: MessageRef): { pk: string; sk: string } => {
 /** The message a stream record names, if it names an outbox item. */
 export const outboxMessageRef = (pk: string | undefined, sk: string | undefined): MessageRef | undefined => (pk && sk?.startsWith('OUTBOX#') ? refOf(pk, sk) : undefined);
 
+/**
+ * When a message was written, from its key (OUTBOX#<instant>#<id>): the outbox job reports the
+ * age of the oldest one a sweep finds due. Undefined for a key of another shape.
+ */
+export const messageCreatedAt = (ref: MessageRef): Date | undefined => {
+  const instant = Date.parse(keyOf(ref).sk.split('#')[1] ?? '');
+  return Number.isNaN(instant) ? undefined : new Date(instant);
+};
+
 /** A claim, with the item as the claim left it (its sealed recipient and parameters). */
 export interface DynamoClaim extends Claim {
   item: Item;
@@ -101,7 +110,7 @@ export class DynamoOutbox implements Outbox<DynamoClaim> {
     const template = required(str(item, 'template'), 'template') as Template;
     const sealedParams = bin(item, 'params');
     const params = sealedParams ? (JSON.parse(open(key, sk, 'params', sealedParams).toString('utf8')) as Record<string, string>) : {};
-    return { channel: str(item, 'channel') === 'professional' ? 'professional' : 'sms', to, text: renderText(template, params) };
+    return { channel: str(item, 'channel') === 'professional' ? 'professional' : 'sms', to, text: renderText(template, params), kind: template };
   }
 
   /**

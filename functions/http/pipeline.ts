@@ -167,6 +167,9 @@ export const makeHttpHandler = <D>(capability: CapabilityDef<D>, deps: D & HttpD
       };
     } finally {
       log.info('request', { requestId, route: route?.id ?? 'unknown', status, durationMs: Math.round(performance.now() - started) });
+      // 1 for a 5xx, 0 otherwise: its average is the capability's 5xx rate, its sample count the
+      // requests (alarmed on and charted per capability, lib/operations.ts).
+      deps.metrics?.count('ServerErrors', { Capability: capability.name }, status >= 500 ? 1 : 0);
     }
   };
 

@@ -16,6 +16,7 @@ import { s3Client, sqsClient } from '#adapters/aws';
 import { DynamoImportCheckpoints } from '#adapters/import-checkpoints';
 import { objectsOfS3Event, S3InboxObjects } from '#adapters/inbox';
 import { makeLogger } from '#adapters/logger';
+import { emfMetrics } from '#adapters/metrics';
 import { ClaimsImport } from '#domain/jobs/claims-import';
 import { systemClock } from '#domain/ports';
 import { configFromEnv } from '#platform/config';
@@ -34,6 +35,7 @@ const need = (name: string): string => {
 
 const config = configFromEnv();
 const logger = makeLogger();
+const metrics = emfMetrics();
 const bucket = need('INBOX_BUCKET');
 const queueUrl = need('IMPORT_QUEUE_URL');
 const deps = withClaims(cryptoDeps(config, { logger }));
@@ -54,6 +56,8 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
       for (const object of objectsOfS3Event(message.body, bucket)) {
         const report = await job.run(object, { stop: () => context.getRemainingTimeInMillis() < TIME_MARGIN_MS });
         logger.info('claims import', { status: report.status, batches: report.totals.batches, records: report.totals.records, rejections: report.rejections.length });
+        // Totals are the object's, across resumed runs: counted once, when the object is done.
+        if (report.status === 'complete') metrics.count('ClaimLinesImported', {}, report.totals.lines.accepted + report.totals.lines.corrected);
         if (report.status === 'paused') {
           paused = true;
           break;

@@ -7,21 +7,45 @@ import { dynamoClient, kmsClient, snsClient } from '#adapters/aws';
 import { DataKeyCache } from '#adapters/envelope';
 import type {} from '#domain/ports';
 import { KeyRing } from '#adapters/keyring';
-import { DynamoOutbox, outboxMessageRef } from '#adapters/outbox-dispatch';
+import { makeLogger } from '#adapters/logger';
+import { emfMetrics } from '#adapters/metrics';
+import { DynamoOutbox, messageCreatedAt, outboxMessageRef } from '#adapters/outbox-dispatch';
 import { ProfessionalMessenger, SmsSender } from '#adapters/sms';
-import { OutboxDispatcher } from '#domain/jobs/outbox';
+import { type MessageRef, OutboxDispatcher } from '#domain/jobs/outbox';
 import { systemClock } from '#domain/ports';
 import { configFromEnv } from '#platform/config';
-import { makeLogger } from '#adapters/logger';
+
+/**
+ * The outbox, noting the oldest message each sweep finds due: a message is due at once when
+ * written, so one still found due long after was missed by the stream or keeps failing.
+ */
+class WatchedOutbox extends DynamoOutbox {
+  private oldestDue: Date | undefined;
+  override async *due(now: Date, batch: number): AsyncGenerator<MessageRef> {
+    this.oldestDue = undefined;
+    for await (const ref of super.due(now, batch)) {
+      const at = messageCreatedAt(ref);
+      if (at && (this.oldestDue === undefined || at < this.oldestDue)) this.oldestDue = at;
+      yield ref;
+    }
+  }
+  /** Seconds since the oldest message the last sweep found due was written; 0 when none was. */
+  oldestDueAgeSeconds(now: Date): number {
+    return this.oldestDue ? Math.max(0, Math.round((now.getTime() - this.oldestDue.getTime()) / 1000)) : 0;
+  }
+}
 
 const config = configFromEnv();
 const logger = makeLogger();
+const metrics = emfMetrics();
 const sns = snsClient(config);
+const outbox = new WatchedOutbox(dynamoClient(config), config.tableName, new KeyRing(kmsClient(config), config.dataKeyId, new DataKeyCache(systemClock)));
 const dispatcher = new OutboxDispatcher({
-  outbox: new DynamoOutbox(dynamoClient(config), config.tableName, new KeyRing(kmsClient(config), config.dataKeyId, new DataKeyCache(systemClock))),
+  outbox,
   sms: new SmsSender(sns, config.smsSenderId),
   professionals: config.proTopicArn ? new ProfessionalMessenger(sns, config.proTopicArn) : undefined,
   logger,
+  metrics,
 });
 
 export const handler = async (event: DynamoDBStreamEvent | { source?: string }): Promise<DynamoDBBatchResponse | undefined> => {
@@ -42,4 +66,6 @@ export const handler = async (event: DynamoDBStreamEvent | { source?: string }):
   }
   const report = await dispatcher.sweep(now);
   logger.info('outbox sweep', { ...report });
+  // Every sweep reports, 0 when nothing was due.
+  metrics.count('OutboxOldestDueAgeSeconds', {}, outbox.oldestDueAgeSeconds(now));
 };

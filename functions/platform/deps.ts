@@ -7,8 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import type { DeviceCredentials } from '#adapters/device-credentials';
 import { makeLogger, type Logger } from '#adapters/logger';
+import { emfMetrics } from '#adapters/metrics';
 import type { SessionPublicKey } from '#adapters/sessions';
 import { TokenVerifier } from '#adapters/tokens';
+import type { Metrics } from '#domain/metrics';
 import { systemClock, type Clock, type Random } from '#domain/ports';
 import type { Config } from './config.ts';
 
@@ -17,6 +19,8 @@ export interface HttpDeps {
   clock: Clock;
   random: Random;
   logger: Logger;
+  /** Counts in CloudWatch's embedded metric format (absent: nothing counted, as in most tests). */
+  metrics?: Metrics | undefined;
   tokens: TokenVerifier;
   /**
    * Checks paired devices' credentials: only the functions whose routes admit devices have it
@@ -29,6 +33,7 @@ export interface Overrides {
   clock?: Clock;
   random?: Random;
   logger?: Logger;
+  metrics?: Metrics;
   /** Verifies patient sessions (functions that serve patients build it from their KMS client). */
   sessionKey?: SessionPublicKey;
 }
@@ -42,6 +47,7 @@ export const httpDeps = (config: Config, o: Overrides = {}): HttpDeps => {
     clock,
     random: o.random ?? systemRandom,
     logger: o.logger ?? makeLogger(),
+    metrics: o.metrics ?? emfMetrics(),
     tokens: new TokenVerifier(
       config.issuers,
       clock,

@@ -24,9 +24,9 @@ import { FUNCTIONS } from '../support/lambda-bundles.ts';
 
 type Json = Record<string, any>; // CloudFormation documents, as Template.toJSON() returns them
 
-// The project's own context (cdk.json), functions not bundled.
+// The project's own context (cdk.json), in production (lib/environments.ts), functions not bundled.
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
-const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+const app = new App({ context: { ...cdkJson.context, env: 'prod', 'dmp:account': '123456789012', 'aws:cdk:bundling-stacks': [] } });
 const settings = readSettings(app.node);
 const stack = new DmpStack(app, 'Dmp', { env: { region: settings.region }, settings });
 const template = Template.fromStack(stack);
@@ -746,8 +746,8 @@ describe('API', () => {
           ? { AuthorizationType: 'NONE', OperationName: route.id }
           : { AuthorizationType: 'CUSTOM', AuthorizerId: ref(authorizer[0]![0]), OperationName: route.id },
       );
-      // Served by its capability's function.
-      expect(JSON.stringify(method?.Integration.Uri)).toContain(logicalId(stack.api.functions[route.capability as Capability]));
+      // Served by its capability's function, through its live alias (lib/deployments.ts).
+      expect(JSON.stringify(method?.Integration.Uri)).toContain(logicalId(stack.api.aliases[route.capability as Capability]));
     }
     // Nothing but the manifest's routes and their CORS preflights.
     expect([...methodsByRoute.keys()].filter((k) => !k.startsWith('OPTIONS ')).sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
@@ -760,7 +760,7 @@ describe('API', () => {
       AuthorizerResultTtlInSeconds: 300,
     });
     const [, authorizer] = ofType('AWS::ApiGateway::Authorizer')[0]!;
-    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(logicalId(stack.api.authorizerFunction));
+    expect(JSON.stringify(authorizer.Properties.AuthorizerUri)).toContain(logicalId(stack.api.authorizerAlias));
   });
 
   it('validates bodies against models generated from the zod schemas, and required parameters', () => {

@@ -159,6 +159,7 @@ const declareAccess: Handler<'declareAccess'> = async (call, deps) => {
       writes = writes.filter((w) => !(seen && w.label === 'seen') && !(told && notice.includes(w)));
     }
   }
+  deps.metrics?.count('EmergencyAccesses', {});
   return { status: 200, body: { authorization: 'VALIDE', mode: decision.mode, expiresAt: until.toISOString() } };
 };
 

@@ -63,7 +63,10 @@ const reserveSource = async (deps: AuthDeps, source: string, now: Date, account?
 /** Counts an attempt against a login id before anything is checked, or refuses it. */
 const reserveAccount = async (deps: AuthDeps, loginId: string, now: Date): Promise<AccountReservation> => {
   const r = await deps.logins.reserveAccount(loginId, now);
-  return 'reserved' in r ? r.reserved : tooMany(r.refusedUntil, now);
+  if ('reserved' in r) return r.reserved;
+  // An attempt refused by the login id's lock (counted for operations: a wave of them is an attack).
+  deps.metrics?.count('Lockouts', {});
+  return tooMany(r.refusedUntil, now);
 };
 
 /** The record a login belongs to, opened by the login flow itself (to send its code), not for a caller. */
@@ -101,6 +104,7 @@ const patientLogin: Handler<'patientLogin'> = async (call, deps) => {
   const expiresAt = new Date(now.getTime() + CODE_TTL_MS);
   // The code is sent before the challenge exists: if sending fails, no usable challenge remains.
   await deps.sms.send(mobile, renderText('login-code', { code }));
+  deps.metrics?.count('SmsSent', { Kind: 'login-code' });
   await deps.transactions.commit([
     deps.logins.challengePut(
       {
@@ -166,6 +170,7 @@ const patientVerify: Handler<'patientVerify'> = async (call, deps) => {
     }),
     deps.logins.releaseSource(sourceReservation),
   ]);
+  deps.metrics?.count('Logins', {});
   return {
     status: 200,
     body: { accessToken: session.accessToken, tokenType: 'Bearer', expiresIn: session.expiresIn, mustChangePassword: challenge.mustChangePassword },

@@ -134,6 +134,7 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
     if (error.labels.has('previous') || error.labels.has('earlier')) refuse('conflict', 'state-changed', 'The document to replace changed meanwhile (replaced or deleted).');
     throw error;
   }
+  deps.metrics?.count('DocumentsDeposited', {});
   return { status: 201, body: response };
 };
 

@@ -121,6 +121,7 @@ const createRecord: Handler<'createRecord'> = async (call, deps) => {
     if (error.labels.has('ins')) refuse('conflict', 'dmp-exists', 'A DMP already exists for this INS. A closed DMP is reactivated, not created again.');
     throw error;
   }
+  deps.metrics?.count('RecordsCreated', { Channel: plan.channel });
   return { status: 201, body: response };
 };
 

@@ -13,6 +13,7 @@
  * the fan-out is marked expanded. Its messages are ordinary messages from then on: the same run
  * sends the first FAN_OUT_INLINE of them, the stream and the next sweeps the rest.
  */
+import type { Metrics } from '../metrics.ts';
 import type { Logger } from '../ports.ts';
 
 export const MAX_ATTEMPTS = 8;
@@ -43,6 +44,8 @@ export interface OpenedMessage {
   channel: Channel;
   to: string;
   text: string;
+  /** Its template's name (e.g. record-created), counted by kind once sent: never its content. */
+  kind?: string;
 }
 
 /** What the dispatcher needs of the outbox's storage. `C` is the store's own claim. */
@@ -84,6 +87,8 @@ export interface DispatchDeps<C extends Claim = Claim> {
   /** Messages to professionals (attending physicians); without it, such messages fail and are retried. */
   professionals?: MessageSender | undefined;
   logger: Logger;
+  /** Counts the SMS sent, by kind. */
+  metrics?: Metrics | undefined;
 }
 
 export interface DispatchReport {
@@ -146,6 +151,7 @@ export class OutboxDispatcher<C extends Claim = Claim> {
     const sender = message.channel === 'professional' ? this.d.professionals : this.d.sms;
     if (!sender) throw new Error('no professional messaging configured');
     await sender.send(message.to, message.text);
+    if (message.channel === 'sms') this.d.metrics?.count('SmsSent', { Kind: message.kind ?? 'notification' });
     await outbox.finish(ref, 'sent', now);
     report.sent += 1;
   }
