@@ -35,6 +35,8 @@ const INFRASTRUCTURE_READS = [
   '^functions/capabilities/index[.]ts$',
   '^functions/capabilities/[^/]+/(routes|schemas)[.]ts$',
   STORAGE_CONTRACT,
+  // The service's metrics (names, dimensions), which the functions emit and the alarms watch.
+  '^functions/domain/metrics[.]ts$',
 ];
 
 const LAYER = (name) => `^functions/${name}/`;

@@ -189,7 +189,11 @@ export class Operations extends Construct {
     const stage = api.restApi.deploymentStage;
     add({
       kind: 'ApiGateway5xxRate',
-      metric: new cloudwatch.MathExpression({ expression: '100 * errors', usingMetrics: { errors: stage.metricServerError({ statistic: 'Average', period: ONE_MINUTE }) }, period: ONE_MINUTE }),
+      metric: new cloudwatch.MathExpression({
+        expression: '100 * errors',
+        usingMetrics: { errors: stage.metricServerError({ statistic: 'Average', period: ONE_MINUTE }) },
+        period: ONE_MINUTE,
+      }),
       threshold: t.apiGateway5xxRatePercent,
       comparison: ABOVE,
       evaluationPeriods: 5,
@@ -299,7 +303,13 @@ export class Operations extends Construct {
     add({
       kind: 'SmsDeliveryFailures',
       // SMS published to phone numbers directly are counted under the PhoneNumber dimension (its value is the word, not a number).
-      metric: new cloudwatch.Metric({ namespace: 'AWS/SNS', metricName: 'NumberOfNotificationsFailed', dimensionsMap: { PhoneNumber: 'PhoneNumber' }, statistic: 'Sum', period: FIVE_MINUTES }),
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/SNS',
+        metricName: 'NumberOfNotificationsFailed',
+        dimensionsMap: { PhoneNumber: 'PhoneNumber' },
+        statistic: 'Sum',
+        period: FIVE_MINUTES,
+      }),
       threshold: t.smsDeliveryFailures,
       comparison: ABOVE,
       description: `SNS failed to deliver at least ${t.smsDeliveryFailures} SMS in 5 minutes.`,
@@ -368,7 +378,13 @@ export class Operations extends Construct {
       dashboardName: `${stack.stackName}-operations`,
       defaultInterval: Duration.days(1),
       widgets: [
-        [new cloudwatch.TextWidget({ markdown: `# DMP (${settings.environment}): service health\nAlarms go to the operations topic; what to do is in docs/RUNBOOK.md.`, width: 24, height: 2 })],
+        [
+          new cloudwatch.TextWidget({
+            markdown: `# DMP (${settings.environment}): service health\nAlarms go to the operations topic; what to do is in docs/RUNBOOK.md.`,
+            width: 24,
+            height: 2,
+          }),
+        ],
         [
           graph(
             'API 5xx rate by capability (%)',
@@ -413,7 +429,12 @@ export class Operations extends Construct {
           graph(
             'DynamoDB throttles, KMS throttles',
             [
-              new cloudwatch.MathExpression({ expression: Object.keys(throttleMetrics).join(' + '), usingMetrics: throttleMetrics, label: 'DynamoDB throttled', period: FIVE_MINUTES }),
+              new cloudwatch.MathExpression({
+                expression: Object.keys(throttleMetrics).join(' + '),
+                usingMetrics: throttleMetrics,
+                label: 'DynamoDB throttled',
+                period: FIVE_MINUTES,
+              }),
               dmpMetric('KmsThrottled', 'Sum', FIVE_MINUTES).with({ label: 'KMS throttled' }),
             ],
             6,
@@ -429,15 +450,10 @@ export class Operations extends Construct {
               period: FIVE_MINUTES,
             }),
           ]),
-          graph(
-            'SMS: month-to-date spend (USD)',
-            [new cloudwatch.Metric({ namespace: 'AWS/SNS', metricName: 'SMSMonthToDateSpentUSD', statistic: 'Maximum', period: hour })],
-            8,
-            [
-              { value: spendThreshold, label: 'alarm' },
-              { value: Number(settings.smsMonthlySpendLimitUsd), label: 'cap' },
-            ],
-          ),
+          graph('SMS: month-to-date spend (USD)', [new cloudwatch.Metric({ namespace: 'AWS/SNS', metricName: 'SMSMonthToDateSpentUSD', statistic: 'Maximum', period: hour })], 8, [
+            { value: spendThreshold, label: 'alarm' },
+            { value: Number(settings.smsMonthlySpendLimitUsd), label: 'cap' },
+          ]),
           graph('SMS sent by kind (per hour)', [byDimension('SmsSent', 'Kind', 'SMS sent')]),
         ],
         [new cloudwatch.TextWidget({ markdown: '# Business figures (per hour)', width: 24, height: 1 })],

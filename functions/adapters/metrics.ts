@@ -23,7 +23,10 @@ export const emfLine = <M extends MetricName>(name: M, dimensions: DimensionsOf<
   for (const [key, v] of given) if (!DIMENSION_VALUE.test(v)) throw new Error(`metric ${name}: dimension ${key} is not a word of the vocabulary`);
   if (!Number.isFinite(value) || value < 0) throw new Error(`metric ${name}: a count is a finite number from 0`);
   return JSON.stringify({
-    _aws: { Timestamp: at, CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [declared], Metrics: [{ Name: name, Unit: name.endsWith('Seconds') ? 'Seconds' : 'Count' }] }] },
+    _aws: {
+      Timestamp: at,
+      CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [declared], Metrics: [{ Name: name, Unit: name.endsWith('Seconds') ? 'Seconds' : 'Count' }] }],
+    },
     ...Object.fromEntries(given),
     [name]: value,
   });

@@ -1,0 +1,170 @@
+/**
+ * The embedded metric format lines the functions write (functions/adapters/metrics.ts): a valid
+ * EMF document (CloudWatch would otherwise drop it silently), carrying the declared dimensions and
+ * a count, nothing else; a dimension value that could be an id, an INS, a name or free text is
+ * refused. The request pipeline writes one line per request with its capability and whether it
+ * was a 5xx (the per-capability 5xx rate alarm), and the KMS client counts throttled calls.
+ */
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { kmsClient } from '../../functions/adapters/aws.ts';
+import { makeLogger } from '../../functions/adapters/logger.ts';
+import { emfLine, emfMetrics } from '../../functions/adapters/metrics.ts';
+import { capability as docs } from '../../functions/capabilities/docs/use-cases.ts';
+import { DIMENSION_VALUE, METRIC_DIMENSIONS, METRICS_NAMESPACE, type MetricName } from '../../functions/domain/metrics.ts';
+import { makeHttpHandler } from '../../functions/http/pipeline.ts';
+import { httpDeps } from '../../functions/platform/deps.ts';
+
+type Json = Record<string, any>;
+
+/** The EMF specification's rules for one document, as CloudWatch Logs applies them. */
+const checkEmf = (line: string): Json => {
+  const doc = JSON.parse(line) as Json;
+  expect(Object.keys(doc._aws).sort()).toEqual(['CloudWatchMetrics', 'Timestamp']);
+  expect(Number.isInteger(doc._aws.Timestamp)).toBe(true);
+  expect(doc._aws.CloudWatchMetrics).toHaveLength(1);
+  const [directive] = doc._aws.CloudWatchMetrics as Json[];
+  expect(directive!.Namespace).toBe(METRICS_NAMESPACE);
+  const dimensionSets = directive!.Dimensions as string[][];
+  expect(dimensionSets).toHaveLength(1);
+  const dimensions = dimensionSets[0]!;
+  expect(dimensions.length).toBeLessThanOrEqual(30);
+  const metricNames = (directive!.Metrics as Json[]).map((m) => m.Name as string);
+  for (const m of directive!.Metrics as Json[]) expect(['Count', 'Seconds']).toContain(m.Unit);
+  // Every root member is the directive, a declared dimension (a string) or a declared metric (a number): nothing else.
+  expect(Object.keys(doc).sort()).toEqual(['_aws', ...dimensions, ...metricNames].sort());
+  for (const d of dimensions) expect(doc[d]).toMatch(DIMENSION_VALUE);
+  for (const m of metricNames) expect(typeof doc[m]).toBe('number');
+  return doc;
+};
+
+/** A valid value for each dimension a metric declares. */
+const sampleDimensions = (name: MetricName): Record<string, string> =>
+  Object.fromEntries((METRIC_DIMENSIONS[name] as readonly string[]).map((d) => [d, { Capability: 'records', Channel: 'online', Kind: 'login-code' }[d] ?? 'x']));
+
+describe('embedded metric format', () => {
+  it('every metric of the contract makes a valid EMF document with its dimensions and its count only', () => {
+    for (const name of Object.keys(METRIC_DIMENSIONS) as MetricName[]) {
+      const doc = checkEmf(emfLine(name, sampleDimensions(name) as never, 3, 1_764_000_000_000));
+      expect(doc[name]).toBe(3);
+      expect(doc._aws.Timestamp).toBe(1_764_000_000_000);
+      expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([[...METRIC_DIMENSIONS[name]]]);
+    }
+  });
+
+  it.each([
+    ['a dmpId', 'Channel', '01JD3K7Q8Z5Y2X1W0V9T8S7R6Q'],
+    ['an INS', 'Channel', '255081416802538'],
+    ['a name', 'Kind', 'Marie Durand'],
+    ['a phone number', 'Kind', '+33612345678'],
+    ['an e-mail address', 'Kind', 'marie@example.fr'],
+    ['a long text', 'Kind', 'a'.repeat(41)],
+    ['an empty value', 'Channel', ''],
+  ])('refuses %s as a dimension value', (_what, dimension, value) => {
+    const name: MetricName = dimension === 'Channel' ? 'RecordsCreated' : 'SmsSent';
+    expect(() => emfLine(name, { [dimension]: value } as never, 1, 0)).toThrow(/not a word of the vocabulary/);
+  });
+
+  it('refuses a dimension the contract does not declare, or one missing, and a negative count', () => {
+    expect(() => emfLine('Logins', { dmpId: 'abc' } as never, 1, 0)).toThrow(/counted by no dimension/);
+    expect(() => emfLine('RecordsCreated', {} as never, 1, 0)).toThrow(/counted by Channel/);
+    expect(() => emfLine('RecordsCreated', { Channel: 'online', Kind: 'x' } as never, 1, 0)).toThrow(/counted by Channel/);
+    expect(() => emfLine('Logins', {}, -1, 0)).toThrow(/a count/);
+  });
+
+  it('writes one line per count to its sink, drops a refused one without failing the caller, and writes nothing outside Lambda by default', () => {
+    const lines: string[] = [];
+    const metrics = emfMetrics(
+      (l) => lines.push(l),
+      () => 42,
+    );
+    metrics.count('RecordsCreated', { Channel: 'pharmacy' });
+    metrics.count('SmsSent', { Kind: 'Marie Durand' });
+    metrics.count('ClaimLinesImported', {}, 250);
+    expect(lines.map((l) => checkEmf(l))).toMatchObject([{ Channel: 'pharmacy', RecordsCreated: 1 }, { ClaimLinesImported: 250 }]);
+    expect(process.env.AWS_LAMBDA_FUNCTION_NAME).toBeUndefined();
+    const written: unknown[] = [];
+    const original = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: unknown) => written.push(chunk) > 0) as typeof process.stdout.write;
+    try {
+      emfMetrics().count('Logins', {});
+    } finally {
+      process.stdout.write = original;
+    }
+    expect(written).toEqual([]);
+  });
+});
+
+describe('what the functions count', () => {
+  const event = (over: Partial<APIGatewayProxyEvent>): APIGatewayProxyEvent =>
+    ({
+      resource: '/openapi.json',
+      path: '/openapi.json',
+      httpMethod: 'GET',
+      headers: {},
+      multiValueHeaders: {},
+      queryStringParameters: null,
+      multiValueQueryStringParameters: null,
+      pathParameters: null,
+      stageVariables: null,
+      body: null,
+      isBase64Encoded: false,
+      requestContext: { requestId: 'req-1' },
+      ...over,
+    }) as APIGatewayProxyEvent;
+
+  it('the pipeline: one ServerErrors line per request, by capability, 1 for a 5xx and 0 otherwise', async () => {
+    const lines: string[] = [];
+    const deps = httpDeps(
+      { region: 'eu-west-3', tableName: '', dataKeyId: '', issuers: [], allowedOrigin: 'https://www.dmp.fr', smsSenderId: 'DMP', checkResponses: true },
+      { logger: makeLogger({ logLevel: 'SILENT' }), metrics: emfMetrics((l) => lines.push(l)) },
+    );
+    const ok = makeHttpHandler(docs, deps);
+    const failing = makeHttpHandler(
+      {
+        ...docs,
+        routes: {
+          ...docs.routes,
+          openapi: async () => {
+            throw new Error('boom');
+          },
+        },
+      },
+      deps,
+    );
+    expect((await ok(event({}), {} as Context)).statusCode).toBe(200);
+    expect((await ok(event({ body: '{"a":1}' }), {} as Context)).statusCode).toBe(400);
+    expect((await failing(event({}), {} as Context)).statusCode).toBe(500);
+    expect(lines.map((l) => checkEmf(l))).toEqual([
+      expect.objectContaining({ Capability: 'docs', ServerErrors: 0 }),
+      expect.objectContaining({ Capability: 'docs', ServerErrors: 0 }),
+      expect.objectContaining({ Capability: 'docs', ServerErrors: 1 }),
+    ]);
+    // Ids of the request (its requestId, the path) are never part of a line.
+    for (const l of lines) expect(l).not.toMatch(/req-1|openapi/);
+  });
+
+  it('the KMS client: a call refused for throttling once its retries are spent counts one KmsThrottled (test double: KMS over a failing handler, no emulator throttles)', async () => {
+    const lines: string[] = [];
+    const original = process.stdout.write.bind(process.stdout);
+    process.env.AWS_LAMBDA_FUNCTION_NAME = 'test';
+    process.stdout.write = ((chunk: unknown) => lines.push(String(chunk)) > 0) as typeof process.stdout.write;
+    try {
+      const kms = kmsClient({ region: 'eu-west-3', endpoint: 'http://127.0.0.1:9' });
+      // The request never leaves: the last middleware answers as KMS does when throttling.
+      kms.middlewareStack.add(
+        () => async () => {
+          throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+        },
+        { step: 'finalizeRequest', priority: 'low', name: 'answerThrottling' },
+      );
+      const { ListKeysCommand } = await import('@aws-sdk/client-kms');
+      await expect(kms.send(new ListKeysCommand({}))).rejects.toThrow('Rate exceeded');
+    } finally {
+      process.stdout.write = original;
+      delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+    }
+    const emf = lines.filter((l) => l.includes('_aws')).map((l) => checkEmf(l.trim()));
+    expect(emf).toEqual([expect.objectContaining({ KmsThrottled: 1 })]);
+  });
+});
