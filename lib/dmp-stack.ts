@@ -45,6 +45,7 @@ export class DmpStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.restApi.url, description: 'Base URL of the DMP API (paths start with /v1)' });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'ProfessionalMessagingTopicArn', { value: this.messaging.professionalMessaging.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName, description: 'The CloudWatch dashboard of the service' });
     new CfnOutput(this, 'OperationsTopicArn', { value: this.operations.topic.topicArn, description: 'Alarms: subscribe the on-call tool here' });
 
     applyDataRemoval(this, settings.dataRemoval);

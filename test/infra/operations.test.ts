@@ -215,6 +215,19 @@ describe('runbook', () => {
     }
   });
 
+  it('lists every kind with its thresholds per environment, as lib/environments.ts sets them', () => {
+    const rows = [...runbook.matchAll(/^\| \[(\w+)\]\(#\w+\) \| ([^|]+) \| ([^|]+) \| ([^|]+) \| ([^|]+) \|/gm)];
+    expect(rows.map((r) => r[1]).sort()).toEqual([...ALARM_KINDS].sort());
+    for (const [, kind, field, dev, staging, prod] of rows) {
+      const name = field!.trim().replace(/`/g, '');
+      if (name === '(fixed)') continue;
+      const values = { dev, staging, prod };
+      for (const env of ['dev', 'staging', 'prod'] as const) {
+        expect(Number(values[env]!.trim()), `${kind} ${env}`).toBe(ENVIRONMENTS[env].alarms[name as keyof (typeof ENVIRONMENTS)['dev']['alarms']]);
+      }
+    }
+  });
+
   it('each alarm points at its section; each section says what it means, how to confirm it and what to do', () => {
     for (const a of alarms(synth('prod'))) expect(a.AlarmDescription).toContain(`docs/RUNBOOK.md#${kindOf(a.AlarmName).toLowerCase()}`);
     for (const kind of ALARM_KINDS) {

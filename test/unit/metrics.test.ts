@@ -10,7 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { kmsClient } from '../../functions/adapters/aws.ts';
 import { makeLogger } from '../../functions/adapters/logger.ts';
 import { emfLine, emfMetrics } from '../../functions/adapters/metrics.ts';
+import { messageCreatedAt, outboxMessageRef } from '../../functions/adapters/outbox-dispatch.ts';
 import { capability as docs } from '../../functions/capabilities/docs/use-cases.ts';
+import { type Claim, type MessageRef, type OpenedMessage, type Outbox, OutboxDispatcher } from '../../functions/domain/jobs/outbox.ts';
 import { DIMENSION_VALUE, METRIC_DIMENSIONS, METRICS_NAMESPACE, type MetricName } from '../../functions/domain/metrics.ts';
 import { makeHttpHandler } from '../../functions/http/pipeline.ts';
 import { httpDeps } from '../../functions/platform/deps.ts';
@@ -166,5 +168,42 @@ describe('what the functions count', () => {
     }
     const emf = lines.filter((l) => l.includes('_aws')).map((l) => checkEmf(l.trim()));
     expect(emf).toEqual([expect.objectContaining({ KmsThrottled: 1 })]);
+  });
+
+  it('the outbox dispatcher: one SmsSent per SMS sent, by its template, none for a professional message or a failed send (test double: an in-memory outbox, as test/unit/outbox-dispatch.test.ts)', async () => {
+    const lines: string[] = [];
+    const messages: Record<string, OpenedMessage> = {
+      a: { channel: 'sms', to: '+33611111111', text: 'DMP : votre dossier est créé', kind: 'record-created' },
+      b: { channel: 'professional', to: '810000000001', text: 'accès en urgence', kind: 'emergency-access-professional' },
+      c: { channel: 'sms', to: '+33622222222', text: 'fails', kind: 'emergency-access' },
+    };
+    const outbox: Outbox = {
+      async *due() {
+        yield* Object.keys(messages) as MessageRef[];
+      },
+      claim: async () => ({ dmpId: 'rec-1', attempts: 1 }) satisfies Claim,
+      open: async (ref) => messages[ref],
+      expand: async () => [],
+      finish: async () => undefined,
+      retryAt: async () => undefined,
+      park: async () => undefined,
+    };
+    const sender = {
+      send: async (_to: string, text: string) => {
+        if (text === 'fails') throw new Error('refused');
+        return 'id';
+      },
+    };
+    const dispatcher = new OutboxDispatcher({ outbox, sms: sender, professionals: sender, logger: makeLogger({ logLevel: 'SILENT' }), metrics: emfMetrics((l) => lines.push(l)) });
+    expect(await dispatcher.sweep(new Date())).toEqual({ sent: 2, failed: 1, parked: 0 });
+    expect(lines.map((l) => checkEmf(l))).toEqual([expect.objectContaining({ Kind: 'record-created', SmsSent: 1 })]);
+    for (const l of lines) expect(l).not.toMatch(/\+33|rec-1|dossier/);
+  });
+
+  it("the outbox job reads a message's age from its key (OUTBOX#<instant>#<id>)", () => {
+    const ref = outboxMessageRef('REC#rec-1', 'OUTBOX#2026-12-01T10:00:00.000Z#01ABC');
+    expect(ref && messageCreatedAt(ref)?.toISOString()).toBe('2026-12-01T10:00:00.000Z');
+    const other = outboxMessageRef('REC#rec-1', 'OUTBOX#not-a-date');
+    expect(other && messageCreatedAt(other)).toBeUndefined();
   });
 });
