@@ -26,6 +26,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { MetricName } from '../functions/domain/metrics.ts';
 import { ClaimsImport } from './claims-import.ts';
 import type { Data } from './data.ts';
 import { DmpFunction, type LogSettings } from './dmp-function.ts';
@@ -52,10 +53,11 @@ export class Jobs extends Construct {
   /** The nightly claims import: the inbox bucket, its queue and the function consuming it. */
   readonly claimsImport: ClaimsImport;
   /**
-   * The scheduled jobs and the longest a run may be waited for (their schedule's interval): an
-   * alarm per job fires when no run started within it (lib/operations.ts).
+   * The scheduled jobs and their schedule's interval: an alarm per job fires when no run started
+   * within twice that (lib/operations.ts), counted by the function's invocations or, for a job
+   * invoked otherwise too, by a figure each scheduled run writes (its heartbeat).
    */
-  readonly schedules: { job: string; fn: DmpFunction; every: Duration }[] = [];
+  readonly schedules: { job: string; fn: DmpFunction; every: Duration; heartbeat?: MetricName }[] = [];
 
   constructor(scope: Construct, id: string, props: JobsProps) {
     super(scope, id);
@@ -115,7 +117,8 @@ export class Jobs extends Construct {
       }),
     );
 
-    this.schedules.push({ job: 'Outbox', fn: this.outbox, every: Duration.minutes(1) });
+    // The stream invokes the dispatcher too: its sweeps are told by the figure each one writes.
+    this.schedules.push({ job: 'Outbox', fn: this.outbox, every: Duration.minutes(1), heartbeat: 'OutboxOldestDueAgeSeconds' });
     new events.Rule(this, 'OutboxSweep', {
       description: 'Every minute: send the notifications whose next attempt is due',
       schedule: events.Schedule.rate(Duration.minutes(1)),

@@ -338,13 +338,13 @@ export class Operations extends Construct {
     });
 
     // --- Scheduled jobs: a run missed --------------------------------------------------------
-    for (const { job, fn, every } of jobs.schedules) {
+    for (const { job, fn, every, heartbeat } of jobs.schedules) {
       // Twice the interval (at least 5 minutes), at most a day (CloudWatch's longest period).
       const window = Duration.seconds(Math.min(Math.max(every.toSeconds() * 2, FIVE_MINUTES.toSeconds()), ONE_DAY.toSeconds()));
       add({
         kind: 'JobNotRun',
         subject: job,
-        metric: fn.metricInvocations({ statistic: 'Sum', period: window }),
+        metric: heartbeat ? dmpMetric(heartbeat, 'SampleCount', window) : fn.metricInvocations({ statistic: 'Sum', period: window }),
         threshold: 1,
         comparison: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         // No invocation, no data point: that is the failure this alarm is for.
