@@ -12,10 +12,15 @@ import { makeLogger } from '../../functions/adapters/logger.ts';
 import { emfLine, emfMetrics } from '../../functions/adapters/metrics.ts';
 import { messageCreatedAt, outboxMessageRef } from '../../functions/adapters/outbox-dispatch.ts';
 import { capability as docs } from '../../functions/capabilities/docs/use-cases.ts';
+import { capability as records } from '../../functions/capabilities/records/use-cases.ts';
+import type { Actor } from '../../functions/domain/actor.ts';
 import { type Claim, type MessageRef, type OpenedMessage, type Outbox, OutboxDispatcher } from '../../functions/domain/jobs/outbox.ts';
 import { DIMENSION_VALUE, METRIC_DIMENSIONS, METRICS_NAMESPACE, type MetricName } from '../../functions/domain/metrics.ts';
 import { makeHttpHandler } from '../../functions/http/pipeline.ts';
 import { httpDeps } from '../../functions/platform/deps.ts';
+import { fakeDeps } from '../support/fakes.ts';
+import { adultIdentity, randomIns, randomMobile } from '../support/fixtures.ts';
+import { caller } from '../support/use-case-calls.ts';
 
 type Json = Record<string, any>;
 
@@ -205,5 +210,25 @@ describe('what the functions count', () => {
     expect(ref && messageCreatedAt(ref)?.toISOString()).toBe('2026-12-01T10:00:00.000Z');
     const other = outboxMessageRef('REC#rec-1', 'OUTBOX#not-a-date');
     expect(other && messageCreatedAt(other)).toBeUndefined();
+  });
+
+  it('record creation: one RecordsCreated by channel per DMP created; a refusal or a replay counts nothing (in-memory fakes, as test/unit/records-use-cases.test.ts)', async () => {
+    const lines: string[] = [];
+    const f = fakeDeps();
+    const call = caller(records, { ...f.deps, metrics: emfMetrics((l) => lines.push(l)) });
+    const pharmacist: Actor = { kind: 'professional', id: '810000000021', profession: '21', structure: '750000001' };
+    const agent: Actor = { kind: 'agent', id: 'agent-1', organisation: 'CPAM 75' };
+    const body = () => ({ ins: randomIns(), identity: adultIdentity(), contact: { mobile: randomMobile() }, consent: { expressConsent: true } });
+    const first = body();
+    expect((await call('createRecord', pharmacist, { body: first })).status).toBe(201);
+    expect((await call('createRecord', agent, { body: first })).status).toBe(409);
+    const second = body();
+    expect((await call('createRecord', agent, { body: second, idempotencyKey: 'key-000001' })).status).toBe(201);
+    expect((await call('createRecord', agent, { body: second, idempotencyKey: 'key-000001' })).status).toBe(201);
+    expect(lines.map((l) => checkEmf(l))).toEqual([
+      expect.objectContaining({ Channel: 'pharmacy', RecordsCreated: 1 }),
+      expect.objectContaining({ Channel: 'agent', RecordsCreated: 1 }),
+    ]);
+    for (const l of lines) expect(l).not.toContain(first.ins);
   });
 });
