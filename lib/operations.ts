@@ -12,8 +12,11 @@
  * construct name, never data: docs/RUNBOOK.md has one section per Kind (a test keeps them in step),
  * and alarm texts say what failed, never about whom. The topic is encrypted with a key of the stack
  * that CloudWatch may use to publish.
+ *
+ * A nested stack of its own: a CloudFormation stack holds at most 500 resources, and the alarms
+ * grow with every capability and function; here they count as one resource of the main stack.
  */
-import { Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, NestedStack, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Operation as Op } from 'aws-cdk-lib/aws-dynamodb';
@@ -22,7 +25,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct, type IConstruct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import { TABLE_DEFINITION } from '../functions/adapters/storage-contract.ts';
 import { CAPABILITIES, type Capability } from '../functions/capabilities/index.ts';
 import { type MetricName, METRICS_NAMESPACE } from '../functions/domain/metrics.ts';
@@ -89,7 +92,7 @@ interface AlarmSpec {
   treatMissingData?: cloudwatch.TreatMissingData;
 }
 
-export class Operations extends Construct {
+export class Operations extends NestedStack {
   /** Where every alarm goes (and its return to OK). */
   readonly topic: sns.Topic;
   readonly topicKey: kms.Key;
@@ -100,9 +103,11 @@ export class Operations extends Construct {
   readonly functionAlarms = new Map<DmpFunction, cloudwatch.Alarm[]>();
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
-    super(scope, id);
+    super(scope, id, { description: 'DMP operations: alarms, the operations topic, the dashboard' });
     const { settings, data, api, jobs } = props;
-    const stack = Stack.of(this);
+    // The main stack: its name and region are plain strings (this nested stack's are tokens), and
+    // its tree holds the functions and queues the alarms are generated from.
+    const stack = Stack.of(scope);
     const t = settings.alarms;
 
     this.topicKey = createKey(this, 'TopicKey', {
@@ -365,7 +370,7 @@ export class Operations extends Construct {
     spendThreshold: number,
     webAclName: string,
   ): cloudwatch.Dashboard {
-    const stack = Stack.of(this);
+    const stack = Stack.of(this.node.scope as Construct);
     const hour = Duration.hours(1);
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8, leftAnnotations?: cloudwatch.HorizontalAnnotation[]): cloudwatch.GraphWidget =>
       new cloudwatch.GraphWidget({ title, left, width, height: 6, ...(leftAnnotations ? { leftAnnotations } : {}) });
