@@ -20,7 +20,7 @@ const isSuccess = (status: string) => /^2\d\d$/.test(status);
 describe('the OpenAPI document', () => {
   it('is valid OpenAPI 3.1', async () => {
     const result = await validate(structuredClone(document) as never);
-    expect(result.valid, JSON.stringify(result.errors)).toBe(true);
+    expect(result.valid, result.valid ? '' : JSON.stringify(result.errors)).toBe(true);
   });
 
   it('would be refused by the validator if it were broken (the check above can fail)', async () => {
