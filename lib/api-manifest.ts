@@ -65,10 +65,10 @@ export const requestParameters = (route: Route): Record<string, boolean> => {
 export const isAnonymous = (route: Route): boolean => route.callers.includes('anonymous');
 
 /**
- * The public description of the API (its contract and reference page): never behind an API key, so
- * that a vendor can read it before asking for one.
+ * The public description of the API (its contract, and its reference page with the page's script):
+ * never behind an API key, so that a vendor can read it before asking for one.
  */
-const KEYLESS_ROUTES = ['openapi', 'docs'];
+const KEYLESS_ROUTES = ['openapi', 'docs', 'docsScript'];
 
 /** Does this route's method require an API key (`x-api-key`) once keys are enforced? */
 export const requiresApiKey = (route: Route): boolean => !KEYLESS_ROUTES.includes(route.id);

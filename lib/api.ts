@@ -168,6 +168,7 @@ export class Api extends Construct {
         ...(needs.sessions ? shared.sessions : {}),
       },
       logs: shared.logSettings,
+      ...(needs.files ? { files: needs.files } : {}),
     });
     if (needs.items) data.grantItems(fn, needs.items);
     if (needs.indexQuery) data.grantIndexQuery(fn);

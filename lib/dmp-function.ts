@@ -5,7 +5,8 @@
  * execution role of its own that starts empty: no AWS managed policy, only the log group it writes
  * to, then whatever each function is granted explicitly.
  */
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -44,6 +45,16 @@ export const LAMBDA_BUNDLE = {
   sourcesContent: false,
 } as const;
 
+/**
+ * The files to copy beside a bundle (FunctionNeeds.files): each module specifier resolved from the
+ * repository root, as a path relative to it (bundling may run in a container, where the root is
+ * mounted elsewhere).
+ */
+export const bundledFiles = (files: Readonly<Record<string, string>>): { name: string; source: string }[] => {
+  const resolve = createRequire(join(REPO_ROOT, 'package.json')).resolve;
+  return Object.entries(files).map(([name, specifier]) => ({ name, source: relative(REPO_ROOT, resolve(specifier)) }));
+};
+
 export interface LogSettings {
   encryptionKey: kms.IKey;
   retention: logs.RetentionDays;
@@ -60,6 +71,8 @@ export interface DmpFunctionProps {
   /** Only where running twice at once would be wrong: it takes from the account's shared quota. */
   reservedConcurrentExecutions?: number;
   logs: LogSettings;
+  /** Files copied beside the bundle (name → module specifier), read by the function at run time. */
+  files?: Readonly<Record<string, string>>;
 }
 
 export class DmpFunction extends NodejsFunction {
@@ -105,6 +118,16 @@ export class DmpFunction extends NodejsFunction {
         sourceMap: LAMBDA_BUNDLE.sourceMap,
         sourcesContent: LAMBDA_BUNDLE.sourcesContent,
         bundleAwsSDK: true,
+        ...(props.files
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  bundledFiles(props.files ?? {}).map(({ name, source }) => `cp "${join(inputDir, source)}" "${join(outputDir, name)}"`),
+              },
+            }
+          : {}),
       },
     });
     this.executionRole = role;

@@ -32,6 +32,11 @@ export interface FunctionNeeds {
   sms?: boolean;
   /** Patient session tokens: 'verify' reads the session key's public half, 'sign' also signs. */
   sessions?: 'sign' | 'verify';
+  /**
+   * Files of installed packages copied beside the function's bundle, read at run time rather than
+   * bundled: name beside the bundle → module specifier (resolved from the repository root).
+   */
+  files?: Readonly<Record<string, string>>;
 }
 
 /** A capability as the infrastructure, the local runtime and the OpenAPI document see it: no use case code. */

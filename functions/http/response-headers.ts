@@ -18,8 +18,8 @@ import { requestHeader } from './request-header.ts';
 const NO_FEATURES = ['accelerometer', 'camera', 'display-capture', 'fullscreen', 'geolocation', 'gyroscope', 'magnetometer', 'microphone', 'payment', 'usb'];
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  // Nothing loads from an answer; the /docs page needs only its inline styles.
-  'Content-Security-Policy': "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; style-src 'unsafe-inline'; sandbox",
+  // Nothing loads from an answer (the /docs page has its own policy, DOCS_PAGE_CSP).
+  'Content-Security-Policy': "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox",
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'same-origin',
@@ -33,6 +33,27 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
   'X-Frame-Options': 'DENY',
   'X-Permitted-Cross-Domain-Policies': 'none',
 });
+
+/**
+ * The policy of the /docs page alone (its handler sets it, replacing the one above): scripts, the
+ * OpenAPI document, images and fonts come from this origin only; nothing loads from anywhere else.
+ *
+ * Styles also admit 'unsafe-inline': the renderer (Scalar: Vue, CodeMirror) adds its styles at run
+ * time, as <style> elements whose text it generates (theme, editor) and as style attributes; it
+ * takes no nonce, and hashes can neither follow generated text nor apply to style attributes. An
+ * injected style could not send anything away: images, fonts and fetches reach this origin only.
+ */
+export const DOCS_PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "connect-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 /**
  * CORS for an actual request: the allowed origin, compared exactly, is echoed with the headers a

@@ -49,11 +49,27 @@ describe('OpenAPI document', () => {
     expect(res.body.paths['/v1/stats/creations'].get.security).toEqual([{ bearer: [] }]);
   });
 
-  it('has a readable reference page', async () => {
-    const res = await api.call('GET', '/docs');
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toContain('text/html');
-    for (const r of ROUTES) expect(res.body).toContain(r.path.replace(/&/g, '&#38;'));
+  it('has a reference page that loads only what this API serves: its script, then the document', async () => {
+    const page = await api.call('GET', '/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const base = new URL('/docs', 'http://runtime.test');
+    const sources = [...(page.body as string).matchAll(/<script\b[^>]*\bsrc="([^"]+)"/gi)].map((m) => new URL(m[1] ?? '', base));
+    expect(sources.length).toBeGreaterThan(0);
+    for (const src of sources) {
+      expect(src.origin).toBe(base.origin);
+      const script = await api.call('GET', src.pathname);
+      expect(script.status, src.pathname).toBe(200);
+      expect(script.headers.get('content-type')).toContain('text/javascript');
+      // The document it mounts is this API's, fetched from the same origin.
+      const mounted = /Scalar\.createApiReference\("#[a-z]+", (\{.*\})\);\s*$/.exec(script.body as string);
+      const documentUrl = new URL(JSON.parse(mounted?.[1] ?? '{}').url, base);
+      expect(documentUrl.origin).toBe(base.origin);
+      const document = await api.call('GET', documentUrl.pathname);
+      expect(document.status).toBe(200);
+      expect(document.body.openapi).toBe('3.1.0');
+    }
   });
 });
 

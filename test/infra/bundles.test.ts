@@ -4,12 +4,14 @@
  * `cdk deploy` would ship, checked without CDK's slower synthesis.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
+import { DOCS } from '../../functions/capabilities/docs/routes.ts';
+import { bundledFiles } from '../../lib/dmp-function.ts';
 import { FUNCTIONS, LAMBDA_BUNDLING, LAMBDA_ENV } from '../support/lambda-bundles.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'dmp-bundles-'));
@@ -30,6 +32,42 @@ describe('Lambda bundles', () => {
     );
     expect(child.stderr).toBe('');
     expect(child.stdout.trim()).toBe('function');
+  });
+
+  it('docs: the reference page’s script is not in the bundle but beside it, as CDK copies it, and the bundle serves it', async () => {
+    const dir = join(out, 'docs-asset');
+    mkdirSync(dir, { recursive: true });
+    const outfile = join(dir, 'index.mjs');
+    await build({ ...LAMBDA_BUNDLING, entryPoints: ['functions/capabilities/docs/handler.ts'], outfile, logLevel: 'silent' });
+    const files = bundledFiles(DOCS.function.files);
+    expect(files.map((f) => f.name)).toEqual(['scalar.js']);
+    for (const { name, source } of files) copyFileSync(source, join(dir, name));
+    const script = join(dir, 'scalar.js');
+    expect(statSync(outfile).size).toBeLessThan(statSync(script).size / 10);
+    /** GET /docs/scalar.js through the bundle, in a fresh process outside the repository (no node_modules, as in Lambda). */
+    const serve = () => {
+      const event = { resource: '/docs/scalar.js', path: '/docs/scalar.js', httpMethod: 'GET', headers: {}, requestContext: { requestId: 'r' } };
+      const child = spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const { handler } = await import(${JSON.stringify(pathToFileURL(outfile).href)}); const res = await handler(${JSON.stringify(event)}, {}); console.log(JSON.stringify({ status: res.statusCode, type: res.headers['Content-Type'], bytes: Buffer.byteLength(res.body), tail: res.body.slice(-600) }));`,
+        ],
+        { cwd: dir, env: { PATH: process.env.PATH, ...LAMBDA_ENV, AWS_LAMBDA_LOG_LEVEL: 'FATAL' }, encoding: 'utf8' },
+      );
+      return { ...JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}'), stderr: child.stderr };
+    };
+    const served = serve();
+    expect(served.stderr).toBe('');
+    expect(served).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8' });
+    expect(served.bytes).toBeGreaterThan(statSync(script).size);
+    expect(served.tail).toContain('Scalar.createApiReference(');
+    // Without the copy beside it, the bundle has nothing to serve (and logs the failure).
+    rmSync(script);
+    const missing = serve();
+    expect(missing.status).toBe(500);
+    expect(missing.stderr).toContain("Cannot find module '@scalar/api-reference");
   });
 
   it('carry no AWS SDK code a function does not use (bytes in the output, after tree-shaking)', async () => {

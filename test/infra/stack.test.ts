@@ -953,7 +953,7 @@ describe('usage plans and API keys', () => {
     expect(plans.get('public-online')?.ApiStages[0].Throttle['/v1/records/POST']).toEqual({ RateLimit: 2, BurstLimit: 4 });
     const methods = Object.values(configured.findResources('AWS::ApiGateway::Method')).filter((m) => m.Properties.HttpMethod !== 'OPTIONS');
     const keyless = methods.filter((m) => !m.Properties.ApiKeyRequired).map((m) => m.Properties.OperationName as string);
-    expect(keyless.sort()).toEqual(['docs', 'openapi']);
+    expect(keyless.sort()).toEqual(['docs', 'docsScript', 'openapi']);
     // CORS preflights carry no key (browsers send no custom header on them).
     for (const m of Object.values(configured.findResources('AWS::ApiGateway::Method')).filter((m) => m.Properties.HttpMethod === 'OPTIONS')) {
       expect(m.Properties.ApiKeyRequired ?? false).toBe(false);
