@@ -19,9 +19,13 @@ const load = (): void => {
   loaded = true;
 };
 
+/** FHIR's id type (the validator does not check ids' characters). */
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
 /** Validates a resource against the FHIR R4 definitions; returns it, or throws listing every error. */
 export const validateFhir = <R extends Resource>(resource: R): R => {
   load();
+  if (resource.id !== undefined && !FHIR_ID.test(resource.id)) throw new Error(`${resource.resourceType} has an id FHIR refuses: ${resource.id}`);
   const errors = validateResource(resource).filter((issue) => issue.severity === 'error' || issue.severity === 'fatal');
   if (errors.length > 0) {
     const found = errors.map((i) => `${i.expression?.join(',') ?? '?'}: ${i.details?.text ?? i.diagnostics ?? i.code}`).join('; ');
