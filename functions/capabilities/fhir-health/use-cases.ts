@@ -48,13 +48,15 @@ const answer = (type: string, query: Query, resources: readonly Resource[], next
   return { status: 200, body, raw: { contentType: 'application/fhir+json', text: JSON.stringify(body) } };
 };
 
-/** A page of a list read whole: `_count` resources from the offset `_cursor` names (`o<offset>`). */
-const wholeList = (type: string, query: Query, resources: readonly Resource[]) => {
-  let offset = 0;
-  if (query._cursor !== undefined) {
-    const found = /^o([0-9]{1,6})$/.exec(query._cursor);
-    offset = found ? Number(found[1]) : badQuery('_cursor', 'not a cursor of this search');
-  }
+/** Where a page of a list read whole starts: the offset `_cursor` names (`o<offset>`), checked before anything is read. */
+const offsetOf = (query: Query): number => {
+  if (query._cursor === undefined) return 0;
+  const found = /^o([0-9]{1,6})$/.exec(query._cursor);
+  return found ? Number(found[1]) : badQuery('_cursor', 'not a cursor of this search');
+};
+
+/** A page of a list read whole: `_count` resources from `offset`. */
+const wholeList = (type: string, query: Query, offset: number, resources: readonly Resource[]) => {
   const count = countOf(query);
   const page = resources.slice(offset, offset + count);
   return answer(type, query, page, offset + count < resources.length ? `o${offset + count}` : null);
@@ -62,6 +64,7 @@ const wholeList = (type: string, query: Query, resources: readonly Resource[]) =
 
 const searchAllergyIntolerance: Handler<'searchAllergyIntolerance'> = async (call, deps) => {
   const dmpId = recordOf(call.query.patient);
+  const offset = offsetOf(call.query);
   // Read beside the record; nothing of it is used unless the read is allowed.
   const stored = deps.health.profile(dmpId);
   stored.catch(() => undefined);
@@ -69,29 +72,31 @@ const searchAllergyIntolerance: Handler<'searchAllergyIntolerance'> = async (cal
   const { version, sealed } = await stored;
   const resources = sealed ? profileResources(call.actor, dmpId, { profile: deps.health.openProfile(await opened.key(), sealed), version }).allergies : [];
   await traceRead(deps, call, dmpId, 'profile.read', { mode: opened.decision.mode }, opened);
-  return wholeList('AllergyIntolerance', call.query, resources);
+  return wholeList('AllergyIntolerance', call.query, offset, resources);
 };
 
 const searchCondition: Handler<'searchCondition'> = async (call, deps) => {
   const dmpId = recordOf(call.query.patient);
+  const offset = offsetOf(call.query);
   const stored = deps.health.profile(dmpId);
   stored.catch(() => undefined);
   const opened = await accessRecord(deps, call, dmpId, healthDecision(call, deps, 'profile'), { action: 'profile.read' });
   const { version, sealed } = await stored;
   const resources = sealed ? profileResources(call.actor, dmpId, { profile: deps.health.openProfile(await opened.key(), sealed), version }).conditions : [];
   await traceRead(deps, call, dmpId, 'profile.read', { mode: opened.decision.mode }, opened);
-  return wholeList('Condition', call.query, resources);
+  return wholeList('Condition', call.query, offset, resources);
 };
 
 const searchConsent: Handler<'searchConsent'> = async (call, deps) => {
   const dmpId = recordOf(call.query.patient);
+  const offset = offsetOf(call.query);
   const stored = deps.health.wishes(dmpId);
   stored.catch(() => undefined);
   const opened = await accessRecord(deps, call, dmpId, healthDecision(call, deps, 'wishes'), { action: 'wishes.read' });
   const sealed = await stored;
   const wishes = sealed ? deps.health.openWishes(await opened.key(), sealed) : undefined;
   await traceRead(deps, call, dmpId, 'wishes.read', { mode: opened.decision.mode }, opened);
-  return wholeList('Consent', call.query, consentResources(dmpId, wishes));
+  return wholeList('Consent', call.query, offset, consentResources(dmpId, wishes));
 };
 
 /** The record opened for its vaccinations (decideHealthRead), the patient's mask of the history read beside it. */
@@ -105,11 +110,15 @@ const vaccinationsOf = async (call: Call & { query: Query }, deps: FhirHealthDep
   return read;
 };
 
-const searchImmunization: Handler<'searchImmunization'> = async (call, deps) =>
-  wholeList('Immunization', call.query, (await vaccinationsOf(call, deps, 'vaccinations.read')).immunizations());
+const searchImmunization: Handler<'searchImmunization'> = async (call, deps) => {
+  const offset = offsetOf(call.query);
+  return wholeList('Immunization', call.query, offset, (await vaccinationsOf(call, deps, 'vaccinations.read')).immunizations());
+};
 
-const searchImmunizationRecommendation: Handler<'searchImmunizationRecommendation'> = async (call, deps) =>
-  wholeList('ImmunizationRecommendation', call.query, (await vaccinationsOf(call, deps, 'vaccinations.due')).recommendations());
+const searchImmunizationRecommendation: Handler<'searchImmunizationRecommendation'> = async (call, deps) => {
+  const offset = offsetOf(call.query);
+  return wholeList('ImmunizationRecommendation', call.query, offset, (await vaccinationsOf(call, deps, 'vaccinations.due')).recommendations());
+};
 
 /**
  * The measured instants a `date` parameter names, as the measurements store reads them (UTC, to
