@@ -155,7 +155,7 @@ module.exports = {
       severity: 'error',
       comment:
         'A capability folder imports no other capability folder; what two capabilities share lives in a file directly in functions/capabilities/ (common.ts) or a lower layer. One that shows another’s data (the vaccination record shows the claims history’s deliveries) reads it through that capability’s store.ts or reader.ts, deciding access itself, never through its routes, use cases or handler.',
-      from: { path: '^functions/capabilities/([^/]+)/', pathNot: '^functions/capabilities/emergency/' },
+      from: { path: '^functions/capabilities/([^/]+)/', pathNot: '^functions/capabilities/(emergency|fhir-health)/' },
       to: { path: '^functions/capabilities/[^/]+/', pathNot: ['^functions/capabilities/$1/', '^functions/capabilities/[^/]+/(store|reader)[.]ts$'] },
     },
     {
@@ -167,6 +167,17 @@ module.exports = {
       to: {
         path: '^functions/capabilities/[^/]+/',
         pathNot: ['^functions/capabilities/emergency/', '^functions/capabilities/[^/]+/(store|[a-z]+-store|deps|reader|history|summary|views|schemas)[.]ts$'],
+      },
+    },
+    {
+      name: 'fhir-health-reads-through-readers',
+      severity: 'error',
+      comment:
+        'The FHIR views of the health data are, like the emergency summary, a read model over the other capabilities: they read their items through their stores and readers (store.ts, <name>-store.ts, deps.ts, reader.ts, history.ts, summary.ts) and show them through their views and answer schemas (views.ts, schemas.ts) before mapping them to FHIR, never through their use cases or routes, and write nothing of theirs.',
+      from: { path: '^functions/capabilities/fhir-health/' },
+      to: {
+        path: '^functions/capabilities/[^/]+/',
+        pathNot: ['^functions/capabilities/fhir-health/', '^functions/capabilities/[^/]+/(store|[a-z]+-store|deps|reader|history|summary|views|schemas)[.]ts$'],
       },
     },
 

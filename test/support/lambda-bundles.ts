@@ -71,6 +71,7 @@ export const FUNCTIONS: LambdaEntry[] = [
   { name: 'access', entry: 'functions/capabilities/access/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'claims', entry: 'functions/capabilities/claims/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'emergency', entry: 'functions/capabilities/emergency/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
+  { name: 'fhir-health', entry: 'functions/capabilities/fhir-health/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'health', entry: 'functions/capabilities/health/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'vaccinations', entry: 'functions/capabilities/vaccinations/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'measurements', entry: 'functions/capabilities/measurements/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
