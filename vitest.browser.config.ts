@@ -14,6 +14,8 @@ export default defineConfig({
     maxWorkers: 1,
     testTimeout: 90_000,
     hookTimeout: 120_000,
+    // What the page shows follows its API calls: on a loaded machine they take seconds, not the default 1 s.
+    expect: { poll: { timeout: 20_000, interval: 100 } },
     reporters: ['default'],
   },
 });

@@ -157,8 +157,8 @@ describe('the example page in Chromium', () => {
     const answer = await page.goto(`${api.runtime.url}/docs`, { waitUntil: 'networkidle' });
     expect(answer?.status()).toBe(200);
     // The reference names the API and its operations (by their summaries), however it renders them.
-    await expect.poll(async () => (await page.textContent('body')) ?? '', { timeout: 20_000 }).toContain('DMP API');
-    await expect.poll(async () => (await page.textContent('body')) ?? '', { timeout: 20_000 }).toContain('The documents the caller may see');
+    await expect.poll(async () => (await page.textContent('body')) ?? '').toContain('DMP API');
+    await expect.poll(async () => (await page.textContent('body')) ?? '').toContain('The documents the caller may see');
     await page.screenshot({ path: `${ARTIFACTS}docs.png`, fullPage: false });
     await page.close();
   });
