@@ -5,13 +5,14 @@
  * import (claims.ts) a 100,000-line import's rate (against a bare BatchWriteItem measured before and
  * after it), KMS calls and memory, and a small re-send with every key cached; for measurements
  * (measurements.ts) a device's POST of 100 values against a bare BatchWriteItem of 100 items; the
- * emergency summary (emergency.ts) of a full record against a bare GetItem. Prints figures;
+ * emergency summary (emergency.ts) of a full record against a bare GetItem; the typed client's
+ * browser bundle (client.ts), minified and gzipped. Prints figures;
  * timings never fail the run. It exits non-zero only when something breaks or a structural target is violated (exact AWS call
  * counts, the Node version the figures are for), and says which.
  *
  * Env: BENCH_JSON=path writes the figures as JSON there (otherwise they close stdout);
  * BENCH_QUICK=1 takes few samples (a smoke run of the bench itself, figures not meaningful);
- * BENCH_SECTIONS=cold,calls,latency,documents,claims,claims-read,measurements,emergency (comma-separated) runs only those sections (default: all);
+ * BENCH_SECTIONS=cold,calls,latency,documents,claims,claims-read,measurements,emergency,client (comma-separated) runs only those sections (default: all);
  * BENCH_CLAIMS_PATIENTS=n sets the claims section's patients with a DMP (default 100, 1,000 lines each:
  * each record is created over HTTP, with its password's scrypt, which takes most of a second on
  * the emulator).
@@ -25,6 +26,7 @@ import { MAX_KMS_PER_PATIENT_BATCH, MAX_MEMORY_GROWTH_MB, measureClaimsImport, t
 import { formatCalls } from './counting.ts';
 import { measureEmergencySummary } from './emergency.ts';
 import { buildBundles, measureColdStart, GROUPS, type ColdStartResult } from './cold-start.ts';
+import { measureClientBundles } from './client.ts';
 import { startBench, type Bench } from './harness.ts';
 import { measureLatency, type LatencyResult } from './latency.ts';
 import { measureMeasurementWrites, type MeasurementsResult } from './measurements.ts';
@@ -59,8 +61,8 @@ const CLAIMS_LINES = QUICK ? 2_000 : 100_000;
 const CLAIMS_PATIENTS = Number(process.env.BENCH_CLAIMS_PATIENTS ?? (QUICK ? 20 : 100));
 const MEASUREMENT_ROUNDS = QUICK ? 3 : 15;
 const MEASUREMENT_WARMUP = QUICK ? 1 : 2;
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents,claims,claims-read,measurements,emergency').split(',').map((s) => s.trim()));
-const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents', 'claims', 'claims-read', 'measurements', 'emergency'];
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents,claims,claims-read,measurements,emergency,client').split(',').map((s) => s.trim()));
+const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents', 'claims', 'claims-read', 'measurements', 'emergency', 'client'];
 const MAX_BUNDLE_BYTES = 1_000_000;
 const MAX_RATIO = 1.2;
 
@@ -378,6 +380,21 @@ const main = async (): Promise<void> => {
     return result;
   });
 
+  const client = await section('client', async () => {
+    const rows = await measureClientBundles();
+    const client = rows[1]!;
+    say(
+      table(
+        'The typed client in a browser: esbuild bundles (ESM, minified, es2022), raw and gzip -9',
+        `× openapi-fetch = gzip size over openapi-fetch's alone; the generated types (clients/typescript/schema.d.ts) weigh nothing at run time; the example page = the client and the page's own script, as bin/local-web.ts serves it (the client is ${((client.gzipBytes / rows[2]!.gzipBytes) * 100).toFixed(0)} % of its gzip bytes)`,
+        ['bundle', 'KB minified', 'KB gzip', '× openapi-fetch'],
+        rows.map((r) => [r.name, kb(r.bytes), kb(r.gzipBytes), ratio(r.gzipBytes / rows[0]!.gzipBytes)]),
+        ['left', 'right', 'right', 'right'],
+      ),
+    );
+    return rows;
+  });
+
   await cleanup();
   const elapsed = (performance.now() - started) / 1000;
   say('');
@@ -479,6 +496,7 @@ const main = async (): Promise<void> => {
         }
       : null,
     claimsRead,
+    client: client ?? null,
     emergency: emergency ? { ...emergency, ratio: round(emergency.ratio, 2) } : null,
     measurements: measurements ? { ...measurements, rows: measurements.rows.map((r) => ({ ...r, ratio: round(r.ratio, 2) })) } : null,
     claims: claims
