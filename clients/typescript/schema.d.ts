@@ -16,6 +16,8 @@ export interface paths {
         /**
          * Create a DMP with the express consent of the person
          * @description By a health professional (a pharmacist with a structure: pharmacy channel), a CPAM agent, or the insured person online with a creation code (no token). A minor: only by a professional or an agent, with at least one legal representative.
+         *
+         *     Callers: health professionals (Pro Santé Connect); Assurance Maladie agents; anyone, without a token.
          */
         post: operations["createRecord"];
         delete?: never;
@@ -33,7 +35,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Issue a single-use online creation code bound to an INS */
+        /**
+         * Issue a single-use online creation code bound to an INS
+         * @description Callers: Assurance Maladie agents.
+         */
         post: operations["createCreationCode"];
         delete?: never;
         options?: never;
@@ -50,7 +55,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Find the DMP of an INS and the caller’s authorization on it */
+        /**
+         * Find the DMP of an INS and the caller’s authorization on it
+         * @description Callers: health professionals (Pro Santé Connect); Assurance Maladie agents.
+         */
         post: operations["searchRecord"];
         delete?: never;
         options?: never;
@@ -65,7 +73,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a record: identity, contact, status, emergency settings, attending physicians, representatives */
+        /**
+         * Read a record: identity, contact, status, emergency settings, attending physicians, representatives
+         * @description Callers: health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
+         */
         get: operations["getRecord"];
         put?: never;
         post?: never;
@@ -84,7 +95,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Close the record: read-only and invisible to professionals, kept ten years, then destroyed */
+        /**
+         * Close the record: read-only and invisible to professionals, kept ten years, then destroyed
+         * @description Callers: the record’s holder (patient session); a legal representative (session).
+         */
         post: operations["closeRecord"];
         delete?: never;
         options?: never;
@@ -104,6 +118,8 @@ export interface paths {
         /**
          * Reactivate a closed record
          * @description By the patient (or a representative), or by a professional or agent with the express consent of the person.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect); Assurance Maladie agents.
          */
         post: operations["reactivateRecord"];
         delete?: never;
@@ -128,6 +144,8 @@ export interface paths {
         /**
          * Change emergency-access oppositions and contact details
          * @description A new mobile (a French mobile, metropolitan or overseas) becomes active only once the code sent to it is confirmed (POST .../settings/mobile-confirmation). At most 3 codes an hour and 5 a day per record: past them, 429 with Retry-After, and nothing changes.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session).
          */
         patch: operations["updateSettings"];
         trace?: never;
@@ -141,7 +159,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm a new mobile with the code sent to it */
+        /**
+         * Confirm a new mobile with the code sent to it
+         * @description Callers: the record’s holder (patient session); a legal representative (session).
+         */
         post: operations["confirmMobile"];
         delete?: never;
         options?: never;
@@ -156,7 +177,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What was sent to the patient, when and why */
+        /**
+         * What was sent to the patient, when and why
+         * @description Callers: the record’s holder (patient session); a legal representative (session).
+         */
         get: operations["listNotifications"];
         put?: never;
         post?: never;
@@ -175,7 +199,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** First factor: login id and password; sends a one-time code by SMS */
+        /**
+         * First factor: login id and password; sends a one-time code by SMS
+         * @description Callers: anyone, without a token.
+         */
         post: operations["patientLogin"];
         delete?: never;
         options?: never;
@@ -192,7 +219,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Second factor: the SMS code; returns a session token (15 minutes) */
+        /**
+         * Second factor: the SMS code; returns a session token (15 minutes)
+         * @description Callers: anyone, without a token.
+         */
         post: operations["patientVerify"];
         delete?: never;
         options?: never;
@@ -209,7 +239,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change the password (required after a provisional one) */
+        /**
+         * Change the password (required after a provisional one)
+         * @description Callers: the record’s holder (patient session); a legal representative (session).
+         */
         post: operations["patientPassword"];
         delete?: never;
         options?: never;
@@ -229,6 +262,8 @@ export interface paths {
         /**
          * Issue new patient credentials at a CPAM desk (lost password, or a minor who turned 18)
          * @description The previous patient login stops working. When the person is of age, the representatives’ logins are removed.
+         *
+         *     Callers: Assurance Maladie agents.
          */
         post: operations["reissueCredentials"];
         delete?: never;
@@ -247,12 +282,16 @@ export interface paths {
         /**
          * The documents the caller may see, newest first
          * @description `q` searches the words of titles (keyed tokens, never clear text). `status=all` adds archived documents and superseded versions; every version is shown or hidden by its document’s labels. A page may hold fewer than `limit` items: follow `nextCursor` until it is null.
+         *
+         *     Callers: health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
          */
         get: operations["listDocuments"];
         put?: never;
         /**
          * Deposit a document (or a new version of one), its content encrypted with the patient’s key
          * @description A professional needs no authorization (but is refused when blocked); the patient and representatives deposit patient documents (class 90). Content: at most 4 MiB decoded (413 above). A document cannot be both invisible to the patient and masked to professionals. A new version keeps the patient’s mask, and its labels become the whole document’s, every earlier version’s; a document has at most 50 versions (409 beyond).
+         *
+         *     Callers: health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
          */
         post: operations["depositDocument"];
         delete?: never;
@@ -268,13 +307,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A document with its content (base64); every read is traced */
+        /**
+         * A document with its content (base64); every read is traced
+         * @description Callers: health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
+         */
         get: operations["readDocument"];
         put?: never;
         post?: never;
         /**
          * Delete a document (logical): by its author only; it leaves every list, its traces stay
          * @description Deletes the whole document, every version, through its current version (409 on a superseded one).
+         *
+         *     Callers: health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
          */
         delete: operations["deleteDocument"];
         options?: never;
@@ -282,6 +326,8 @@ export interface paths {
         /**
          * Mask or unmask (patient), reveal to the patient or to representatives (author), archive (author or patient)
          * @description Labels are the whole document’s, every version’s: they change through its current version (409 on a superseded one). Revealing a document to representatives cannot be undone.
+         *
+         *     Callers: health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
          */
         patch: operations["updateDocument"];
         trace?: never;
@@ -293,7 +339,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The professionals authorised or blocked on the record, and the attending physicians */
+        /**
+         * The professionals authorised or blocked on the record, and the attending physicians
+         * @description Callers: the record’s holder (patient session); a legal representative (session).
+         */
         get: operations["listProfessionals"];
         put?: never;
         post?: never;
@@ -311,10 +360,16 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Authorise or block a professional; name or unname an attending physician */
+        /**
+         * Authorise or block a professional; name or unname an attending physician
+         * @description Callers: the record’s holder (patient session); a legal representative (session).
+         */
         put: operations["decideProfessional"];
         post?: never;
-        /** Remove a professional’s authorization (or block) */
+        /**
+         * Remove a professional’s authorization (or block)
+         * @description Callers: the record’s holder (patient session); a legal representative (session).
+         */
         delete: operations["removeProfessional"];
         options?: never;
         head?: never;
@@ -333,6 +388,8 @@ export interface paths {
         /**
          * Record the patient’s consent given at the consultation, or declare an emergency access
          * @description `break-glass` needs a reason and is refused when the patient opposed it; `regulation` needs the regulator role (SAMU Centre 15) and is refused when the patient opposed it; a blocked professional is refused in every mode. The patient is told of an emergency access by SMS (not of a renewal while the professional’s access runs, at most once per professional in 12 hours and 5 times a day per record: every access is in the access log), attending physicians through professional messaging.
+         *
+         *     Callers: health professionals (Pro Santé Connect).
          */
         post: operations["declareAccess"];
         delete?: never;
@@ -348,7 +405,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who accessed what, when, in which mode: all of it for the patient and attending physicians, their own actions for anyone else */
+        /**
+         * Who accessed what, when, in which mode: all of it for the patient and attending physicians, their own actions for anyone else
+         * @description Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect); Assurance Maladie agents.
+         */
         get: operations["accessLog"];
         put?: never;
         post?: never;
@@ -370,6 +430,8 @@ export interface paths {
         /**
          * The Assurance Maladie’s sync: a batch of reimbursed-care lines for up to 500 patients
          * @description Only the insurer’s sync (client credentials, scope `claims:write`). Idempotent by `batchId`: the same id and body answer the same; another body under the same id is refused (422). Each line is checked alone: a faulty line is refused (its patient index, line index, field path and reason are listed) and the others are stored; a line already stored (the same `sourceId` and date) is counted duplicate, stored once; a line whose `sourceId` is stored at another date is a correction: it replaces the stored line (one line per `sourceId`, at the date sent last), counted accepted and corrected. Patients without a DMP are counted unknown, closed records closed: none of their lines is stored, even when the record is closed while the batch runs. Lines are kept 24 months after their date of care. At most 500 patients and 5242880 bytes (413 above). The answer holds counts, indexes, paths and reasons only: never an INS, a code or a label.
+         *
+         *     Callers: the Assurance Maladie’s claims system.
          */
         post: operations["submitClaimBatch"];
         delete?: never;
@@ -388,6 +450,8 @@ export interface paths {
         /**
          * The reimbursed-care history, newest first; every read is traced
          * @description The patient; representatives (without the lines a minor keeps confidential); professionals whose profession may read class 60 in the access matrix, with an authorization or an emergency access the patient did not oppose, and, when the patient masked the history, only attending physicians. Filters: `category`, `from` and `to` (days of care, inclusive). Lines older than 24 months are gone. A page may hold fewer than `limit` lines: follow `nextCursor` until it is null.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
          */
         get: operations["listClaims"];
         put?: never;
@@ -406,7 +470,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Mask the whole reimbursement history from professionals (the attending physician excepted), or unmask it */
+        /**
+         * Mask the whole reimbursement history from professionals (the attending physician excepted), or unmask it
+         * @description Callers: the record’s holder (patient session); a legal representative (session).
+         */
         put: operations["setClaimsVisibility"];
         post?: never;
         delete?: never;
@@ -425,6 +492,8 @@ export interface paths {
         /**
          * The care team: who prescribed, performed care or deposited documents in the last 12 months; every read is traced
          * @description The professionals (by id) and structures (by FINESS, when a line names no performing professional) named by the history’s lines of the last 12 months and by the documents deposited in them that the caller may read, each with its first and last day, count, roles, and the profession and specialty codes the lines gave. The record’s holders also get the patient’s decision on each professional (authorized, blocked, expired, none) and the attending physician, so as to authorise or block from it. Who may read: as `GET …/claims` (representatives without the lines a minor keeps confidential; professionals under the matrix for class 60, the blocks and the patient’s mask).
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
          */
         get: operations["readCareTeam"];
         put?: never;
@@ -445,6 +514,8 @@ export interface paths {
         /**
          * The medicines dispensed in the last 90 days grouped by substance, and (for professionals) the medication-risk alerts; every read is traced
          * @description Professionals who may read the history (as `GET …/claims`: the matrix for class 60, an authorization or an emergency access, not blocked, the patient’s mask) get the medicines and the alerts the rules of data/medication-alerts.json raise on them, each naming its rule, severity and the lines that raised it. The patient and the representatives (without the lines a minor keeps confidential) get the medicines only, no alerts.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
          */
         get: operations["readMedicationReview"];
         put?: never;
@@ -465,11 +536,15 @@ export interface paths {
         /**
          * The health profile: blood group, allergies and intolerances, conditions and history, declared treatments, height and weight; every read is traced
          * @description The patient and the representatives; professionals with an authorization or an emergency access the patient did not oppose, not blocked, whose profession reads summaries (class 11) in the access matrix. Every element (the blood group, the height, the weight, each allergy, condition and treatment) shows who recorded it and when: `source` (`patient`, `representative`, `professional`), `author` (`id`, and `profession` for a professional; a representative’s id is shown to the record’s holders only) and `recordedAt`. The `ETag` header carries the version (`"v<version>"`): a PUT sends it back in `If-Match`. A profile never written answers 200, empty, at version 0 (`ETag: "v0"`), which the first PUT sends.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
          */
         get: operations["readHealthProfile"];
         /**
          * Write the health profile, on the version read (If-Match); professionals add entries marked as theirs
          * @description The whole profile, content only (no `source`, `author` or `recordedAt`: the server keeps them), on the version a GET gave: `If-Match: "v<version>"` is required (428 without it) and a version that is no longer the current one is refused (412, with the current `ETag`): two writers never overwrite each other. An entry sent with its `id` is the entry recorded under it (422 for an id the list does not hold): unchanged, it keeps who recorded it; changed, it becomes the writer’s. An entry without `id` is new. The patient and the representatives write everything (an element left out is removed). A professional who may read the profile adds entries (no `id`), marked as its own, and changes or removes only the entries it recorded itself: the blood group, the height, the weight and every other entry must come back exactly as they are (403 `not-your-entry`, naming each element at fault). Days (`since`) are neither in the future nor before the birth date (422, naming the field). Blood group: `abo` A, B, AB or O and `rh` + or - (the eight groups); height 20–260 cm, weight 0.2–650 kg; at most 50 entries a list. A closed record is read-only (409 to its holders). Answers the profile written and its new `ETag`.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
          */
         put: operations["writeHealthProfile"];
         post?: never;
@@ -489,11 +564,15 @@ export interface paths {
         /**
          * The advance directives (whether they exist, their date, where the original is kept, their document) and the trusted person; every read is traced
          * @description The patient and the representatives; professionals of the professions the access matrix lets read advance directives (its `EXPPAT_3` exception: doctors, midwives, nurses), with an authorization or an emergency access the patient did not oppose, not blocked. `declared: false` when the patient wrote nothing yet.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
          */
         get: operations["readWishes"];
         /**
          * Write the advance directives and name the trusted person (the patient only, an adult)
          * @description The patient only (a representative or a professional: 403 `patient-only`, `patient-writes`), and an adult: advance directives are written by adults (a minor’s record: 422 `adults-only`). Replaces what was written. Without directives (`exist: false`) no date, place or document is given. `writtenOn` is neither in the future nor before the birth date (422, naming the field). `documentId` names a current document of type `EXPPAT_3` of this record, shown to the patient (422 otherwise). The trusted person’s mobile is of the French numbering plan. A closed record is read-only (409).
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
          */
         put: operations["writeWishes"];
         post?: never;
@@ -513,12 +592,16 @@ export interface paths {
         /**
          * The vaccination record, newest first: recorded vaccinations and the deliveries of the reimbursed-care history; every read is traced
          * @description The patient and representatives; professionals whose profession reads class 45 (vaccination) in the access matrix, with an authorization or an emergency access the patient did not oppose, not blocked. The reimbursed-care history’s vaccination lines count only for callers who may read the history (as `GET …/claims`: the matrix’s class 60, the patient’s mask; representatives without the lines a minor keeps confidential): `claimsIncluded` says whether they did. A history line is flagged `dateKind: delivery` (its date is the delivery’s) and left out when a recorded vaccination stands for it: the same vaccine (CIP13, or ATC valence) recorded on the delivery day or up to 90 days after it, each line and entry matched once. Follow `nextCursor` until it is null.
+         *
+         *     Callers: health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
          */
         get: operations["listVaccinations"];
         put?: never;
         /**
          * Record a vaccination: by the professional who vaccinated (no authorization needed), or declared by the patient or a representative
          * @description A professional is refused only when blocked; it is the vaccinator (from its token: `vaccinator` is refused) and gives the lot number. The date is not in the future nor before the birth date; `nextBoosterDate` comes after it; the vaccine is coded by CIP13 or ATC valence (data/claims-codes.json), with `atcValence` beside a CIP13 so that the calendar’s boosters recognise it. A fault is a 400 or 422 naming its field, and nothing is stored. Idempotent with `Idempotency-Key`. Puts the record on the reminders’ queue.
+         *
+         *     Callers: health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
          */
         post: operations["recordVaccination"];
         delete?: never;
@@ -537,6 +620,8 @@ export interface paths {
         /**
          * What is due: the boosters vaccinators gave, and the calendar’s fixed-age boosters computed from the birth date; every read is traced
          * @description The patient and representatives; professionals whose profession reads class 45 (vaccination) in the access matrix, with an authorization or an emergency access the patient did not oppose, not blocked. The reimbursed-care history’s vaccination lines count only for callers who may read the history (as `GET …/claims`: the matrix’s class 60, the patient’s mask; representatives without the lines a minor keeps confidential): `claimsIncluded` says whether they did. Explicit booster dates are due until a later dose of the same vaccine; the calendar (data/vaccination-calendar.json) gives diphtheria-tetanus-poliomyelitis at fixed ages (a dose within the tolerance satisfies it) and influenza each season from 65, and yields to an explicit booster of the same vaccines. An SMS reminder is sent 30 to 36 days before a due date, once, unless the holders turned `vaccinationReminders` off in the settings.
+         *
+         *     Callers: health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
          */
         get: operations["readDueVaccinations"];
         put?: never;
@@ -554,12 +639,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The devices paired with the record, revoked ones included (never their credentials); traced */
+        /**
+         * The devices paired with the record, revoked ones included (never their credentials); traced
+         * @description Callers: the record’s holder (patient session); a legal representative (session).
+         */
         get: operations["listDevices"];
         put?: never;
         /**
          * Pair a connected device or app with the record: its credential, shown once
          * @description The record’s holders, while the record is active. The answer holds the device’s credential, shown this once (only its SHA-256 is kept): the device writes measurements to this record with it, and nothing else; `DELETE …/devices/{deviceId}` revokes it. A device authenticates with the credential its pairing answered, as a bearer token: `Authorization: Bearer dmpdev_<dmpId>.<deviceId>.<secret>`. It writes measurements to its own record and does nothing else (403 on any other route, 403 `device-not-for-this-record` on another record); once revoked, or unknown, it is refused (401); on a closed record it writes nothing (409). At most 20 devices not revoked per record. Traced.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session).
          */
         post: operations["pairDevice"];
         delete?: never;
@@ -581,6 +671,8 @@ export interface paths {
         /**
          * Revoke a device: its credential authenticates nobody from the next request on
          * @description The record’s holders, even once the record is closed. Its measurements stay. Revoking a revoked device again answers the same. Traced.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session).
          */
         delete: operations["revokeDevice"];
         options?: never;
@@ -598,12 +690,16 @@ export interface paths {
         /**
          * A series of measurements, newest first; every read is traced
          * @description The record’s holders; professionals whose profession may read class 90 (patient data) in the access matrix, with an authorization or an emergency access the patient did not oppose, and not blocked. `code`: one code’s series; `from` and `to`: instants or days (both included). Follow `nextCursor` until it is null.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
          */
         get: operations["listMeasurements"];
         put?: never;
         /**
          * Record a batch of up to 100 measurements: from a paired device, or the patient
          * @description A device paired with the record, or the record’s holders, while the record is active. A device authenticates with the credential its pairing answered, as a bearer token: `Authorization: Bearer dmpdev_<dmpId>.<deviceId>.<secret>`. It writes measurements to its own record and does nothing else (403 on any other route, 403 `device-not-for-this-record` on another record); once revoked, or unknown, it is refused (401); on a closed record it writes nothing (409). Each measurement is checked before anything is stored: a faulty one is a 422 listing each field at fault by its path (`measurements[3].value`) and reason, and nothing of the batch is stored. Unknown fields of a measurement are faults too. A measurement sent again (the same device, or the holders’ own entry, the same code and instant) is stored once: the answer counts it duplicate. Each measurement keeps its source (device or holder) and author. Traced (one trace per request).
+         *
+         *     Callers: paired measuring devices; the record’s holder (patient session); a legal representative (session).
          */
         post: operations["recordMeasurements"];
         delete?: never;
@@ -622,8 +718,186 @@ export interface paths {
         /**
          * What a SAMU regulator or an emergency doctor needs, in one answer; every read is traced with its mode
          * @description The record’s holders, and professionals with access: a valid authorization, or an emergency access (break-glass, or regulation for a SAMU Centre 15 regulator) the patient did not oppose, declared first with POST …/access (which tells the patient). Each part is filtered by the access policy as its own read would be, and a part the caller may not read is named in `withheld` (it says nothing of whether the part holds anything): the health profile (blood group, allergies, conditions, declared treatments), the medicines dispensed in the last 90 days (the reimbursement history: class 60 in the matrix, the patient’s mask of it), the advance directives and the trusted person (the professions of the EXPPAT_3 exception), the vaccinations, and the metadata of the latest medical summary (60591-5) and of the latest hospital discharge letter or emergency liaison document (11490-0, 74207-2) the caller may read, with their document ids. One request reads each part once, side by side (no read per entry), and opens them with the record’s key (no KMS call when it is cached).
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
          */
         get: operations["readEmergencySummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/AllergyIntolerance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * FHIR AllergyIntolerance: the health profile’s allergies and intolerances; every read is traced as a read of the profile
+         * @description The record’s holders; professionals who may read the health profile (GET …/profile: an authorization or an emergency access the patient did not oppose, not blocked, a profession reading class 11). A searchset Bundle; `_count` entries a page (1 to 100, 50 by default) and a `next` link while more follow. Unknown parameters are refused (400), as `handling=strict`.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
+         */
+        get: operations["searchAllergyIntolerance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/Condition": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * FHIR Condition: the health profile’s conditions and history; every read is traced as a read of the profile
+         * @description The record’s holders; professionals who may read the health profile (GET …/profile: an authorization or an emergency access the patient did not oppose, not blocked, a profession reading class 11). A searchset Bundle; `_count` entries a page (1 to 100, 50 by default) and a `next` link while more follow. Unknown parameters are refused (400), as `handling=strict`.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
+         */
+        get: operations["searchCondition"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/Immunization": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * FHIR Immunization: recorded vaccinations and the reimbursement history’s deliveries, newest first; traced as a read of the vaccination record
+         * @description The record’s holders; professionals who may read the vaccination record (GET …/vaccinations: class 45). The reimbursement history’s deliveries count only for callers who may read the history (class 60, the patient’s mask). A delivery is not a primary source and its date is the delivery’s. A searchset Bundle; `_count` entries a page (1 to 100, 50 by default) and a `next` link while more follow. Unknown parameters are refused (400), as `handling=strict`.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
+         */
+        get: operations["searchImmunization"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/ImmunizationRecommendation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * FHIR ImmunizationRecommendation: what is due (boosters given by vaccinators, the calendar’s), one a due item; traced as GET …/vaccinations/due
+         * @description The record’s holders; professionals who may read the vaccination record (GET …/vaccinations: class 45). The reimbursement history’s deliveries count only for callers who may read the history (class 60, the patient’s mask). An upcoming item is `due` on its due date (dateCriterion 30980-7, its window 30981-5 to 59777-3). A searchset Bundle; `_count` entries a page (1 to 100, 50 by default) and a `next` link while more follow. Unknown parameters are refused (400), as `handling=strict`.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
+         */
+        get: operations["searchImmunizationRecommendation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/Observation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * FHIR Observation: the measurements (LOINC codes, UCUM units; blood pressure with its components), newest first; traced as a read of the measurements
+         * @description The record’s holders; professionals who may read the measurements (GET …/measurements: class 90). `code`: one LOINC code’s series; `date`: one day or instant, or a bound (`ge`, `gt`, `le`, `lt`); a parameter is given once. A searchset Bundle; `_count` entries a page (1 to 100, 50 by default) and a `next` link while more follow. Unknown parameters are refused (400), as `handling=strict`.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
+         */
+        get: operations["searchObservation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/Consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * FHIR Consent: the advance directives (scope adr), when the patient wrote some; traced as a read of the wishes
+         * @description The record’s holders; professionals of the professions that may read advance directives (GET …/wishes: the EXPPAT_3 exception, doctors, midwives, nurses). Directives the patient says do not exist make no Consent. A searchset Bundle; `_count` entries a page (1 to 100, 50 by default) and a `next` link while more follow. Unknown parameters are refused (400), as `handling=strict`.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
+         */
+        get: operations["searchConsent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/AuditEvent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * FHIR AuditEvent: the access log, refusals included, newest first
+         * @description As GET …/access-log: all of it for the record’s holders and attending physicians, their own actions for anyone else; a refusal is outcome 4 with its code. A searchset Bundle; `_count` entries a page (1 to 100, 50 by default) and a `next` link while more follow. Unknown parameters are refused (400), as `handling=strict`.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect); Assurance Maladie agents.
+         */
+        get: operations["searchAuditEvent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/MedicationDispense": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * FHIR MedicationDispense: the medicines of the reimbursement history, newest first; traced as a read of the history
+         * @description As GET …/claims (its medication lines): The record’s holders; professionals whose profession reads class 60, unless the patient masked the history; representatives without the lines a minor keeps confidential. A searchset Bundle; `_count` entries a page (1 to 100, 50 by default) and a `next` link while more follow. Unknown parameters are refused (400), as `handling=strict`.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
+         */
+        get: operations["searchMedicationDispense"];
         put?: never;
         post?: never;
         delete?: never;
@@ -639,7 +913,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The DMPs a pharmacy created in a month, and what it is owed (1 € each) */
+        /**
+         * The DMPs a pharmacy created in a month, and what it is owed (1 € each)
+         * @description Callers: health professionals (Pro Santé Connect); Assurance Maladie agents.
+         */
         get: operations["pharmacyCreations"];
         put?: never;
         post?: never;
@@ -656,7 +933,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** DMP creations between two days, by channel and ISO week */
+        /**
+         * DMP creations between two days, by channel and ISO week
+         * @description Callers: Assurance Maladie agents.
+         */
         get: operations["creationStats"];
         put?: never;
         post?: never;
@@ -673,7 +953,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This API as an OpenAPI 3.1 document */
+        /**
+         * This API as an OpenAPI 3.1 document
+         * @description Callers: anyone, without a token.
+         */
         get: operations["openapi"];
         put?: never;
         post?: never;
@@ -690,8 +973,35 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A readable reference of this API */
+        /**
+         * A readable reference of this API
+         * @description The OpenAPI document rendered in the browser (Scalar), by a script this API serves itself (GET /docs/scalar.js).
+         *
+         *     Callers: anyone, without a token.
+         */
         get: operations["docs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/scalar.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The script of the reference page
+         * @description Scalar’s API reference (@scalar/api-reference, MIT), bundled with this API, and the call that mounts it on the page of GET /docs.
+         *
+         *     Callers: anyone, without a token.
+         */
+        get: operations["docsScript"];
         put?: never;
         post?: never;
         delete?: never;
@@ -729,6 +1039,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description Any value the client chooses for this request: a retry with the same key answers as the first call did, without doing it again
+                 * @example c2f1e7a0-3b9d-4c55-9d1e-7f6a2b8c4d10
+                 */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -736,6 +1050,39 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "ins": "285037501234537",
+                 *       "identity": {
+                 *         "familyName": "Martin",
+                 *         "givenNames": "Jeanne Marie",
+                 *         "birthDate": "1975-03-14",
+                 *         "sex": "F"
+                 *       },
+                 *       "contact": {
+                 *         "mobile": "+33612345678",
+                 *         "email": "jeanne.martin@example.fr"
+                 *       },
+                 *       "consent": {
+                 *         "expressConsent": true,
+                 *         "informedAt": "2026-03-14T09:30:00Z"
+                 *       },
+                 *       "emergencyAccess": {
+                 *         "breakGlass": true,
+                 *         "regulation": true
+                 *       },
+                 *       "representatives": [
+                 *         {
+                 *           "familyName": "Martin",
+                 *           "givenNames": "Jeanne Marie",
+                 *           "relationship": "MTH",
+                 *           "mobile": "+33612345678"
+                 *         }
+                 *       ],
+                 *       "creationCode": "K7Q2M9X4T1P8W3Z6",
+                 *       "password": "Correct-Cheval-Batterie-7"
+                 *     }
+                 */
                 "application/json": {
                     /** @description INS: NIR (13 characters) + key (2 digits). Only in request bodies, never in a URL. */
                     ins: string;
@@ -786,6 +1133,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "dmpId": "Kq3v9xT2mB7wLp4z",
+                     *       "status": "active",
+                     *       "channel": "pharmacy",
+                     *       "createdAt": "2026-03-14T09:30:00Z",
+                     *       "credentials": {
+                     *         "loginId": "28503750123",
+                     *         "provisionalPassword": "Kx7-Rq2-Mv9-Tz4"
+                     *       },
+                     *       "representatives": [
+                     *         {
+                     *           "loginId": "28503750123",
+                     *           "provisionalPassword": "Kx7-Rq2-Mv9-Tz4"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @description Opaque record id */
                         dmpId: string;
@@ -814,6 +1179,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -823,6 +1203,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -832,6 +1221,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -841,6 +1239,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:conflict",
+                     *       "title": "Conflict with the current state",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -850,6 +1257,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -859,6 +1275,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -868,6 +1293,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:refused",
+                     *       "title": "The request was understood but refused",
+                     *       "status": 422,
+                     *       "detail": "Well-formed but refused.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -877,6 +1311,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -886,6 +1329,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -900,6 +1352,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "ins": "285037501234537"
+                 *     }
+                 */
                 "application/json": {
                     /** @description INS: NIR (13 characters) + key (2 digits). Only in request bodies, never in a URL. */
                     ins: string;
@@ -913,6 +1370,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "creationCode": "K7Q2M9X4T1P8W3Z6",
+                     *       "expiresAt": "2026-03-14T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         creationCode: string;
                         /** Format: date-time */
@@ -926,6 +1389,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -935,6 +1413,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -944,6 +1431,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -953,6 +1449,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -962,6 +1467,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -971,6 +1485,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -980,6 +1503,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -994,6 +1526,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "ins": "285037501234537"
+                 *     }
+                 */
                 "application/json": {
                     /** @description INS: NIR (13 characters) + key (2 digits). Only in request bodies, never in a URL. */
                     ins: string;
@@ -1007,6 +1544,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "dmpId": "Kq3v9xT2mB7wLp4z",
+                     *       "status": "active",
+                     *       "closedAt": "2026-03-14T09:30:00Z",
+                     *       "authorization": "VALIDE",
+                     *       "attendingPhysician": true
+                     *     }
+                     */
                     "application/json": {
                         /** @description Opaque record id */
                         dmpId: string;
@@ -1026,6 +1572,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1035,6 +1596,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1044,6 +1614,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1053,6 +1632,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1062,6 +1650,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1071,6 +1668,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1080,6 +1686,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1089,6 +1704,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1099,6 +1723,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
@@ -1111,6 +1736,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "dmpId": "Kq3v9xT2mB7wLp4z",
+                     *       "status": "active",
+                     *       "channel": "pharmacy",
+                     *       "createdAt": "2026-03-14T09:30:00Z",
+                     *       "closedAt": "2026-03-14T09:30:00Z",
+                     *       "identity": {
+                     *         "familyName": "Martin",
+                     *         "givenNames": "Jeanne Marie",
+                     *         "birthDate": "1975-03-14",
+                     *         "sex": "F"
+                     *       },
+                     *       "contact": {
+                     *         "mobile": "+33612345678",
+                     *         "email": "jeanne.martin@example.fr"
+                     *       },
+                     *       "emergencyAccess": {
+                     *         "breakGlass": true,
+                     *         "regulation": true
+                     *       },
+                     *       "attendingPhysicians": [
+                     *         {
+                     *           "professionalId": "810001234567"
+                     *         }
+                     *       ],
+                     *       "representatives": [
+                     *         {
+                     *           "familyName": "Martin",
+                     *           "givenNames": "Jeanne Marie",
+                     *           "relationship": "MTH",
+                     *           "mobile": "+33612345678"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @description Opaque record id */
                         dmpId: string;
@@ -1164,6 +1825,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1173,6 +1849,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1182,6 +1867,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1191,6 +1885,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1200,6 +1903,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1209,6 +1921,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1219,12 +1940,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "Demande de la personne"
+                 *     }
+                 */
                 "application/json": {
                     reason?: string;
                 };
@@ -1237,6 +1964,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "closed",
+                     *       "closedAt": "2026-03-14T09:30:00Z",
+                     *       "retainUntil": "2026-03-14T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         /** @constant */
                         status: "closed";
@@ -1253,6 +1987,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1262,6 +2011,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1271,6 +2029,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1280,6 +2047,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1289,6 +2065,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:conflict",
+                     *       "title": "Conflict with the current state",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1298,6 +2083,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1307,6 +2101,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1316,6 +2119,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1325,6 +2137,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1335,12 +2156,21 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
+                /**
+                 * @example {
+                 *       "consent": {
+                 *         "expressConsent": true,
+                 *         "informedAt": "2026-03-14T09:30:00Z"
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     consent?: {
                         expressConsent: boolean;
@@ -1357,6 +2187,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "active"
+                     *     }
+                     */
                     "application/json": {
                         /** @constant */
                         status: "active";
@@ -1369,6 +2204,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1378,6 +2228,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1387,6 +2246,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1396,6 +2264,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1405,6 +2282,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:conflict",
+                     *       "title": "Conflict with the current state",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1414,6 +2300,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1423,6 +2318,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1432,6 +2336,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:refused",
+                     *       "title": "The request was understood but refused",
+                     *       "status": 422,
+                     *       "detail": "Well-formed but refused.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1441,6 +2354,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1450,6 +2372,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1460,12 +2391,26 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "emergencyAccess": {
+                 *         "breakGlass": true,
+                 *         "regulation": true
+                 *       },
+                 *       "contact": {
+                 *         "mobile": "+33612345678",
+                 *         "email": "jeanne.martin@example.fr"
+                 *       },
+                 *       "vaccinationReminders": true
+                 *     }
+                 */
                 "application/json": {
                     emergencyAccess?: {
                         breakGlass?: boolean;
@@ -1488,6 +2433,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "emergencyAccess": {
+                     *         "breakGlass": true,
+                     *         "regulation": true
+                     *       },
+                     *       "contact": {
+                     *         "mobile": "+33612345678",
+                     *         "email": "jeanne.martin@example.fr"
+                     *       },
+                     *       "vaccinationReminders": true,
+                     *       "pendingMobile": {
+                     *         "expiresAt": "2026-03-14T09:30:00Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         emergencyAccess: {
                             breakGlass: boolean;
@@ -1513,6 +2474,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1522,6 +2498,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1531,6 +2516,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1540,6 +2534,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1549,6 +2552,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:conflict",
+                     *       "title": "Conflict with the current state",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1558,6 +2570,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1567,6 +2588,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1576,6 +2606,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1585,6 +2624,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1595,12 +2643,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "code": "482913"
+                 *     }
+                 */
                 "application/json": {
                     code: string;
                 };
@@ -1613,6 +2667,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "emergencyAccess": {
+                     *         "breakGlass": true,
+                     *         "regulation": true
+                     *       },
+                     *       "contact": {
+                     *         "mobile": "+33612345678",
+                     *         "email": "jeanne.martin@example.fr"
+                     *       },
+                     *       "vaccinationReminders": true,
+                     *       "pendingMobile": {
+                     *         "expiresAt": "2026-03-14T09:30:00Z"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         emergencyAccess: {
                             breakGlass: boolean;
@@ -1638,6 +2708,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1647,6 +2732,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1656,6 +2750,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1665,6 +2768,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1674,6 +2786,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:conflict",
+                     *       "title": "Conflict with the current state",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1683,6 +2804,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1692,6 +2822,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1701,6 +2840,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:refused",
+                     *       "title": "The request was understood but refused",
+                     *       "status": 422,
+                     *       "detail": "Well-formed but refused.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1710,6 +2858,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1719,6 +2876,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1727,11 +2893,14 @@ export interface operations {
     listNotifications: {
         parameters: {
             query?: {
+                /** @example 20 */
                 limit?: string;
+                /** @example eyJrIjoiMDFqZGszbTh2NiJ9 */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
@@ -1744,6 +2913,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "810001234567",
+                     *           "at": "2026-03-14T09:30:00Z",
+                     *           "channel": "sms",
+                     *           "reason": "Demande de la personne",
+                     *           "status": "pending",
+                     *           "sentAt": "2026-03-14T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJrIjoiMDFqZGszbTh2NiJ9"
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             id: string;
@@ -1767,6 +2951,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1776,6 +2975,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1785,6 +2993,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1794,6 +3011,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1803,6 +3029,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1812,6 +3047,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1826,6 +3070,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "loginId": "28503750123",
+                 *       "password": "Correct-Cheval-Batterie-7"
+                 *     }
+                 */
                 "application/json": {
                     loginId: string;
                     password: string;
@@ -1839,6 +3089,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "challengeId": "c9Yt4kWq2ZbN7xRe",
+                     *       "expiresAt": "2026-03-14T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         challengeId: string;
                         /** Format: date-time */
@@ -1852,6 +3108,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1861,6 +3132,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1870,6 +3150,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1879,6 +3168,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1888,6 +3186,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1897,6 +3204,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:refused",
+                     *       "title": "The request was understood but refused",
+                     *       "status": 422,
+                     *       "detail": "Well-formed but refused.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1906,6 +3222,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1915,6 +3240,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1929,6 +3263,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "challengeId": "c9Yt4kWq2ZbN7xRe",
+                 *       "code": "482913"
+                 *     }
+                 */
                 "application/json": {
                     challengeId: string;
                     code: string;
@@ -1942,6 +3282,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "accessToken": "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJLcTN2OXhUMm1CN3dMcDR6In0.c2lnbmF0dXJl",
+                     *       "tokenType": "Bearer",
+                     *       "expiresIn": 1,
+                     *       "mustChangePassword": true
+                     *     }
+                     */
                     "application/json": {
                         accessToken: string;
                         /** @constant */
@@ -1957,6 +3305,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1966,6 +3329,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1975,6 +3347,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1984,6 +3365,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -1993,6 +3383,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2002,6 +3401,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2016,6 +3424,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "currentPassword": "Correct-Cheval-Batterie-7",
+                 *       "newPassword": "Agrafe-Horizon-Lanterne-4"
+                 *     }
+                 */
                 "application/json": {
                     currentPassword: string;
                     newPassword: string;
@@ -2028,9 +3442,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Malformed or invalid input */
             400: {
@@ -2038,6 +3450,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2047,6 +3474,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2056,6 +3492,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2065,6 +3510,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2074,6 +3528,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2083,6 +3546,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:refused",
+                     *       "title": "The request was understood but refused",
+                     *       "status": 422,
+                     *       "detail": "Well-formed but refused.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2092,6 +3564,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2101,6 +3582,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2111,12 +3601,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "identityChecked": true
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description The agent checked the person’s identity document at the desk.
@@ -2133,6 +3629,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "loginId": "28503750123",
+                     *       "provisionalPassword": "Kx7-Rq2-Mv9-Tz4"
+                     *     }
+                     */
                     "application/json": {
                         loginId: string;
                         provisionalPassword: string;
@@ -2145,6 +3647,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2154,6 +3671,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2163,6 +3689,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2172,6 +3707,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2181,6 +3725,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:conflict",
+                     *       "title": "Conflict with the current state",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2190,6 +3743,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2199,6 +3761,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2208,6 +3779,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2217,6 +3797,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2225,15 +3814,22 @@ export interface operations {
     listDocuments: {
         parameters: {
             query?: {
+                /** @example current */
                 status?: "current" | "archived" | "all";
+                /** @example 11488-4 */
                 typeCode?: string;
+                /** @example compte rendu */
                 q?: string;
+                /** @example 2026-03-14 */
                 since?: string;
+                /** @example 20 */
                 limit?: string;
+                /** @example eyJrIjoiMDFqZGszbTh2NiJ9 */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
@@ -2246,6 +3842,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "documentId": "01jdk3m8v6w9qz2x4y7b5c8n0",
+                     *           "version": 1,
+                     *           "typeCode": "11488-4",
+                     *           "classCode": "11",
+                     *           "title": "Compte rendu de consultation",
+                     *           "serviceDate": "2026-03-14",
+                     *           "depositedAt": "2026-03-14T09:30:00Z",
+                     *           "author": {
+                     *             "kind": "professional",
+                     *             "id": "810001234567",
+                     *             "profession": "Médecin"
+                     *           },
+                     *           "status": "current",
+                     *           "visibility": {
+                     *             "maskedToProfessionals": true,
+                     *             "invisibleToPatient": true,
+                     *             "invisibleToRepresentatives": true
+                     *           },
+                     *           "size": 1,
+                     *           "contentType": "application/pdf",
+                     *           "replaces": "01jdk2r7s5t8v1w3x6y9z0a2b"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJrIjoiMDFqZGszbTh2NiJ9"
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** @description Opaque document id */
@@ -2286,6 +3912,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2295,6 +3936,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2304,6 +3954,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2313,6 +3972,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2322,6 +3990,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2331,6 +4008,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2340,15 +4026,36 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description Any value the client chooses for this request: a retry with the same key answers as the first call did, without doing it again
+                 * @example c2f1e7a0-3b9d-4c55-9d1e-7f6a2b8c4d10
+                 */
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "typeCode": "11488-4",
+                 *       "title": "Compte rendu de consultation",
+                 *       "serviceDate": "2026-03-14",
+                 *       "contentType": "application/pdf",
+                 *       "content": "JVBERi0xLjcKJcfsj6IK",
+                 *       "uniqueId": "1.2.250.1.213.1.1.9^20260314093000",
+                 *       "replaces": "01jdk2r7s5t8v1w3x6y9z0a2b",
+                 *       "visibility": {
+                 *         "maskedToProfessionals": true,
+                 *         "invisibleToPatient": true,
+                 *         "invisibleToRepresentatives": true
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     /** @description A type code of data/document-types.json */
                     typeCode: string;
@@ -2377,6 +4084,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "documentId": "01jdk3m8v6w9qz2x4y7b5c8n0",
+                     *       "version": 1,
+                     *       "status": "current"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Opaque document id */
                         documentId: string;
@@ -2392,6 +4106,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2401,6 +4130,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2410,6 +4148,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2419,6 +4166,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2428,6 +4184,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:conflict",
+                     *       "title": "Conflict with the current state",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2437,6 +4202,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2446,6 +4220,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2455,6 +4238,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:refused",
+                     *       "title": "The request was understood but refused",
+                     *       "status": 422,
+                     *       "detail": "Well-formed but refused.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2464,6 +4256,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2473,6 +4274,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2483,7 +4293,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
+                /** @example 01jdk3m8v6w9qz2x4y7b5c8n0 */
                 documentId: string;
             };
             cookie?: never;
@@ -2496,6 +4308,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "documentId": "01jdk3m8v6w9qz2x4y7b5c8n0",
+                     *       "version": 1,
+                     *       "typeCode": "11488-4",
+                     *       "classCode": "11",
+                     *       "title": "Compte rendu de consultation",
+                     *       "serviceDate": "2026-03-14",
+                     *       "depositedAt": "2026-03-14T09:30:00Z",
+                     *       "author": {
+                     *         "kind": "professional",
+                     *         "id": "810001234567",
+                     *         "profession": "Médecin"
+                     *       },
+                     *       "status": "current",
+                     *       "visibility": {
+                     *         "maskedToProfessionals": true,
+                     *         "invisibleToPatient": true,
+                     *         "invisibleToRepresentatives": true
+                     *       },
+                     *       "size": 1,
+                     *       "contentType": "application/pdf",
+                     *       "replaces": "01jdk2r7s5t8v1w3x6y9z0a2b",
+                     *       "content": "JVBERi0xLjcKJcfsj6IK"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Opaque document id */
                         documentId: string;
@@ -2534,6 +4372,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2543,6 +4396,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2552,6 +4414,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2561,6 +4432,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2570,6 +4450,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2579,6 +4468,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2589,7 +4487,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
+                /** @example 01jdk3m8v6w9qz2x4y7b5c8n0 */
                 documentId: string;
             };
             cookie?: never;
@@ -2601,9 +4501,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Malformed or invalid input */
             400: {
@@ -2611,6 +4509,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2620,6 +4533,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2629,6 +4551,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2638,6 +4569,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2647,6 +4587,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:conflict",
+                     *       "title": "Conflict with the current state",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2656,6 +4605,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2665,6 +4623,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2675,13 +4642,23 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
+                /** @example 01jdk3m8v6w9qz2x4y7b5c8n0 */
                 documentId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "maskedToProfessionals": true,
+                 *       "invisibleToPatient": false,
+                 *       "visibleToRepresentatives": true,
+                 *       "archived": true
+                 *     }
+                 */
                 "application/json": {
                     maskedToProfessionals?: boolean;
                     /** @constant */
@@ -2699,6 +4676,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "documentId": "01jdk3m8v6w9qz2x4y7b5c8n0",
+                     *       "version": 1,
+                     *       "typeCode": "11488-4",
+                     *       "classCode": "11",
+                     *       "title": "Compte rendu de consultation",
+                     *       "serviceDate": "2026-03-14",
+                     *       "depositedAt": "2026-03-14T09:30:00Z",
+                     *       "author": {
+                     *         "kind": "professional",
+                     *         "id": "810001234567",
+                     *         "profession": "Médecin"
+                     *       },
+                     *       "status": "current",
+                     *       "visibility": {
+                     *         "maskedToProfessionals": true,
+                     *         "invisibleToPatient": true,
+                     *         "invisibleToRepresentatives": true
+                     *       },
+                     *       "size": 1,
+                     *       "contentType": "application/pdf",
+                     *       "replaces": "01jdk2r7s5t8v1w3x6y9z0a2b"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Opaque document id */
                         documentId: string;
@@ -2736,6 +4738,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2745,6 +4762,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2754,6 +4780,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2763,6 +4798,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2772,6 +4816,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:conflict",
+                     *       "title": "Conflict with the current state",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2781,6 +4834,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2790,6 +4852,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2799,6 +4870,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:refused",
+                     *       "title": "The request was understood but refused",
+                     *       "status": 422,
+                     *       "detail": "Well-formed but refused.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2808,6 +4888,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2817,6 +4906,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2827,6 +4925,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
@@ -2839,6 +4938,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "professionalId": "810001234567",
+                     *           "status": "authorized",
+                     *           "attendingPhysician": true,
+                     *           "since": "2026-03-14T09:30:00Z",
+                     *           "expiresAt": "2026-03-14T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             professionalId: string;
@@ -2859,6 +4971,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2868,6 +4995,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2877,6 +5013,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2886,6 +5031,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2895,6 +5049,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2904,6 +5067,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2914,13 +5086,21 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
+                /** @example 810001234567 */
                 professionalId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "status": "authorized",
+                 *       "attendingPhysician": true
+                 *     }
+                 */
                 "application/json": {
                     /** @enum {string} */
                     status: "authorized" | "blocked";
@@ -2935,6 +5115,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "professionalId": "810001234567",
+                     *       "status": "authorized",
+                     *       "attendingPhysician": true,
+                     *       "since": "2026-03-14T09:30:00Z",
+                     *       "expiresAt": "2026-03-14T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         professionalId: string;
                         /** @enum {string} */
@@ -2953,6 +5142,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2962,6 +5166,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2971,6 +5184,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2980,6 +5202,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2989,6 +5220,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:conflict",
+                     *       "title": "Conflict with the current state",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -2998,6 +5238,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3007,6 +5256,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3016,6 +5274,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:refused",
+                     *       "title": "The request was understood but refused",
+                     *       "status": 422,
+                     *       "detail": "Well-formed but refused.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3025,6 +5292,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3034,6 +5310,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3044,7 +5329,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
+                /** @example 810001234567 */
                 professionalId: string;
             };
             cookie?: never;
@@ -3056,9 +5343,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Malformed or invalid input */
             400: {
@@ -3066,6 +5351,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3075,6 +5375,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3084,6 +5393,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3093,6 +5411,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3102,6 +5429,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:conflict",
+                     *       "title": "Conflict with the current state",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3111,6 +5447,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3120,6 +5465,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3130,12 +5484,21 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "mode": "normal",
+                 *       "patientConsent": true,
+                 *       "attendingPhysician": true,
+                 *       "reason": "Demande de la personne"
+                 *     }
+                 */
                 "application/json": {
                     /** @enum {string} */
                     mode: "normal" | "break-glass" | "regulation";
@@ -3154,6 +5517,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "authorization": "VALIDE",
+                     *       "mode": "normal",
+                     *       "expiresAt": "2026-03-14T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         /** @constant */
                         authorization: "VALIDE";
@@ -3170,6 +5540,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3179,6 +5564,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3188,6 +5582,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3197,6 +5600,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3206,6 +5618,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3215,6 +5636,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3224,6 +5654,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:refused",
+                     *       "title": "The request was understood but refused",
+                     *       "status": 422,
+                     *       "detail": "Well-formed but refused.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3233,6 +5672,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3242,6 +5690,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3250,11 +5707,14 @@ export interface operations {
     accessLog: {
         parameters: {
             query?: {
+                /** @example 20 */
                 limit?: string;
+                /** @example eyJrIjoiMDFqZGszbTh2NiJ9 */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
@@ -3267,6 +5727,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "at": "2026-03-14T09:30:00Z",
+                     *           "actor": {
+                     *             "kind": "professional",
+                     *             "id": "810001234567",
+                     *             "profession": "Médecin"
+                     *           },
+                     *           "action": "document.read",
+                     *           "mode": "normal",
+                     *           "documentId": "01jdk3m8v6w9qz2x4y7b5c8n0",
+                     *           "professionalId": "810001234567",
+                     *           "outcome": "allowed",
+                     *           "requestId": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *           "reason": "Demande de la personne"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJrIjoiMDFqZGszbTh2NiJ9"
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** Format: date-time */
@@ -3302,6 +5784,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3311,6 +5808,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3320,6 +5826,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3329,6 +5844,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3338,6 +5862,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3347,6 +5880,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3361,6 +5903,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "batchId": "cnam-2026-03-14-0001",
+                 *       "patients": [
+                 *         null
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     /** @description The sync’s id of the batch: the same id and body answer the same; another body under it is refused (422). */
                     batchId: string;
@@ -3375,6 +5925,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "patients": {
+                     *         "stored": 1,
+                     *         "unknown": 1,
+                     *         "closed": 1
+                     *       },
+                     *       "lines": {
+                     *         "accepted": 1,
+                     *         "corrected": 1,
+                     *         "duplicate": 1,
+                     *         "rejected": 1
+                     *       },
+                     *       "rejected": [
+                     *         {
+                     *           "patient": 1,
+                     *           "line": 1,
+                     *           "path": "lines.0.code",
+                     *           "reason": "Demande de la personne"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         patients: {
                             stored: number;
@@ -3407,6 +5980,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3416,6 +6004,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3425,6 +6022,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3434,6 +6040,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3443,6 +6058,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3452,6 +6076,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:refused",
+                     *       "title": "The request was understood but refused",
+                     *       "status": 422,
+                     *       "detail": "Well-formed but refused.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3461,6 +6094,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3470,6 +6112,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3478,14 +6129,20 @@ export interface operations {
     listClaims: {
         parameters: {
             query?: {
+                /** @example medication */
                 category?: "medication" | "vaccination" | "device" | "stay" | "act" | "dental" | "imaging" | "lab";
+                /** @example 2026-03-14 */
                 from?: string;
+                /** @example 2026-03-14 */
                 to?: string;
+                /** @example 20 */
                 limit?: string;
+                /** @example eyJrIjoiMDFqZGszbTh2NiJ9 */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
@@ -3498,6 +6155,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "lineId": "cnam-2026-03-14-0001-1",
+                     *           "category": "medication",
+                     *           "date": "2026-03-14",
+                     *           "codeSystem": "CIP13",
+                     *           "code": "482913",
+                     *           "display": "Amoxicilline 500 mg, gélule",
+                     *           "atcGroup": "J01CA",
+                     *           "atcValence": "J07BB02",
+                     *           "activeComponents": [
+                     *             "Amoxicilline"
+                     *           ],
+                     *           "quantity": 1,
+                     *           "prescriber": {
+                     *             "id": "810001234567",
+                     *             "profession": "Médecin",
+                     *             "specialty": "Médecine générale"
+                     *           },
+                     *           "performer": {
+                     *             "id": "810001234567",
+                     *             "finess": "750712184",
+                     *             "name": "Paul Martin"
+                     *           },
+                     *           "confidential": true
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJrIjoiMDFqZGszbTh2NiJ9",
+                     *       "maskedToProfessionals": true
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** @description Opaque id of the line in this record */
@@ -3537,6 +6227,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3546,6 +6251,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3555,6 +6269,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3564,6 +6287,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3573,6 +6305,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3582,6 +6323,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3592,12 +6342,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "maskedToProfessionals": true
+                 *     }
+                 */
                 "application/json": {
                     maskedToProfessionals: boolean;
                 };
@@ -3610,6 +6366,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "maskedToProfessionals": true
+                     *     }
+                     */
                     "application/json": {
                         maskedToProfessionals: boolean;
                     };
@@ -3621,6 +6382,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3630,6 +6406,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3639,6 +6424,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3648,6 +6442,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3657,6 +6460,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:conflict",
+                     *       "title": "Conflict with the current state",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3666,6 +6478,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3675,6 +6496,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3684,6 +6514,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3693,6 +6532,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3703,6 +6551,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
@@ -3715,6 +6564,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "window": {
+                     *         "from": "2026-03-14",
+                     *         "to": "2026-03-14"
+                     *       },
+                     *       "items": [
+                     *         {
+                     *           "kind": "professional",
+                     *           "id": "810001234567",
+                     *           "firstDate": "2026-03-14",
+                     *           "lastDate": "2026-03-14",
+                     *           "count": 1,
+                     *           "roles": [
+                     *             "prescriber"
+                     *           ],
+                     *           "professions": [
+                     *             "Médecin"
+                     *           ],
+                     *           "specialties": [
+                     *             "Médecine générale"
+                     *           ],
+                     *           "authorization": "authorized",
+                     *           "attendingPhysician": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @description The days read, both included (UTC) */
                         window: {
@@ -3766,6 +6643,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3775,6 +6667,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3784,6 +6685,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3793,6 +6703,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3802,6 +6721,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3811,6 +6739,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3821,6 +6758,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
@@ -3833,6 +6771,50 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "window": {
+                     *         "from": "2026-03-14",
+                     *         "to": "2026-03-14"
+                     *       },
+                     *       "medicines": [
+                     *         {
+                     *           "substance": "Pénicilline",
+                     *           "groupedBy": "active-component",
+                     *           "display": "Amoxicilline 500 mg, gélule",
+                     *           "lineIds": [
+                     *             "cnam-2026-03-14-0001-1"
+                     *           ],
+                     *           "firstDispensed": "2026-03-14",
+                     *           "lastDispensed": "2026-03-14",
+                     *           "quantity": 1,
+                     *           "prescriberIds": [
+                     *             "810001234567"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "alerts": [
+                     *         {
+                     *           "ruleId": "same-active-component",
+                     *           "title": "Compte rendu de consultation",
+                     *           "severity": "high",
+                     *           "kind": "exemple",
+                     *           "lineIds": [
+                     *             "cnam-2026-03-14-0001-1"
+                     *           ],
+                     *           "substance": "Pénicilline"
+                     *         }
+                     *       ],
+                     *       "skippedRules": [
+                     *         {
+                     *           "ruleId": "same-active-component",
+                     *           "kind": "exemple",
+                     *           "reason": "Demande de la personne"
+                     *         }
+                     *       ],
+                     *       "rulesVersion": "2026-01"
+                     *     }
+                     */
                     "application/json": {
                         /** @description The days read, both included (UTC) */
                         window: {
@@ -3886,6 +6868,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3895,6 +6892,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3904,6 +6910,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3913,6 +6928,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3922,6 +6946,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3931,6 +6964,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -3941,6 +6983,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
@@ -3953,6 +6996,82 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "version": 1,
+                     *       "updatedAt": "2026-03-14T09:30:00Z",
+                     *       "bloodGroup": {
+                     *         "abo": "A",
+                     *         "rh": "+",
+                     *         "source": "patient",
+                     *         "author": {
+                     *           "id": "810001234567",
+                     *           "profession": "Médecin"
+                     *         },
+                     *         "recordedAt": "2026-03-14T09:30:00Z"
+                     *       },
+                     *       "height": {
+                     *         "cm": 1,
+                     *         "source": "patient",
+                     *         "author": {
+                     *           "id": "810001234567",
+                     *           "profession": "Médecin"
+                     *         },
+                     *         "recordedAt": "2026-03-14T09:30:00Z"
+                     *       },
+                     *       "weight": {
+                     *         "kg": 1,
+                     *         "source": "patient",
+                     *         "author": {
+                     *           "id": "810001234567",
+                     *           "profession": "Médecin"
+                     *         },
+                     *         "recordedAt": "2026-03-14T09:30:00Z"
+                     *       },
+                     *       "allergies": [
+                     *         {
+                     *           "id": "mfrggzdfmztwq2lk",
+                     *           "substance": "Pénicilline",
+                     *           "category": "food",
+                     *           "reaction": "Urticaire",
+                     *           "criticality": "low",
+                     *           "source": "patient",
+                     *           "author": {
+                     *             "id": "810001234567",
+                     *             "profession": "Médecin"
+                     *           },
+                     *           "recordedAt": "2026-03-14T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "conditions": [
+                     *         {
+                     *           "id": "mfrggzdfmztwq2lk",
+                     *           "text": "Asthme léger",
+                     *           "since": "2026-03-14",
+                     *           "source": "patient",
+                     *           "author": {
+                     *             "id": "810001234567",
+                     *             "profession": "Médecin"
+                     *           },
+                     *           "recordedAt": "2026-03-14T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "treatments": [
+                     *         {
+                     *           "id": "mfrggzdfmztwq2lk",
+                     *           "medication": "Salbutamol",
+                     *           "dosage": "2 bouffées si besoin",
+                     *           "since": "2026-03-14",
+                     *           "source": "patient",
+                     *           "author": {
+                     *             "id": "810001234567",
+                     *             "profession": "Médecin"
+                     *           },
+                     *           "recordedAt": "2026-03-14T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @description The version (0: never written); the ETag header carries it */
                         version: number;
@@ -4064,6 +7183,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4073,6 +7207,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4082,6 +7225,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4091,6 +7243,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4100,6 +7261,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4109,6 +7279,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4118,16 +7297,58 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The ETag of the version the change is made on (as a GET gave it) */
+                /**
+                 * @description The ETag of the version the change is made on (as a GET gave it)
+                 * @example "3"
+                 */
                 "If-Match": string;
             };
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "bloodGroup": {
+                 *         "abo": "A",
+                 *         "rh": "+"
+                 *       },
+                 *       "height": {
+                 *         "cm": 20
+                 *       },
+                 *       "weight": {
+                 *         "kg": 1
+                 *       },
+                 *       "allergies": [
+                 *         {
+                 *           "id": "mfrggzdfmztwq2lk",
+                 *           "substance": "Pénicilline",
+                 *           "category": "food",
+                 *           "reaction": "Urticaire",
+                 *           "criticality": "low"
+                 *         }
+                 *       ],
+                 *       "conditions": [
+                 *         {
+                 *           "id": "mfrggzdfmztwq2lk",
+                 *           "text": "Asthme léger",
+                 *           "since": "2026-03-14"
+                 *         }
+                 *       ],
+                 *       "treatments": [
+                 *         {
+                 *           "id": "mfrggzdfmztwq2lk",
+                 *           "medication": "Salbutamol",
+                 *           "dosage": "2 bouffées si besoin",
+                 *           "since": "2026-03-14"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     bloodGroup?: {
                         /** @enum {string} */
@@ -4184,6 +7405,82 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "version": 1,
+                     *       "updatedAt": "2026-03-14T09:30:00Z",
+                     *       "bloodGroup": {
+                     *         "abo": "A",
+                     *         "rh": "+",
+                     *         "source": "patient",
+                     *         "author": {
+                     *           "id": "810001234567",
+                     *           "profession": "Médecin"
+                     *         },
+                     *         "recordedAt": "2026-03-14T09:30:00Z"
+                     *       },
+                     *       "height": {
+                     *         "cm": 1,
+                     *         "source": "patient",
+                     *         "author": {
+                     *           "id": "810001234567",
+                     *           "profession": "Médecin"
+                     *         },
+                     *         "recordedAt": "2026-03-14T09:30:00Z"
+                     *       },
+                     *       "weight": {
+                     *         "kg": 1,
+                     *         "source": "patient",
+                     *         "author": {
+                     *           "id": "810001234567",
+                     *           "profession": "Médecin"
+                     *         },
+                     *         "recordedAt": "2026-03-14T09:30:00Z"
+                     *       },
+                     *       "allergies": [
+                     *         {
+                     *           "id": "mfrggzdfmztwq2lk",
+                     *           "substance": "Pénicilline",
+                     *           "category": "food",
+                     *           "reaction": "Urticaire",
+                     *           "criticality": "low",
+                     *           "source": "patient",
+                     *           "author": {
+                     *             "id": "810001234567",
+                     *             "profession": "Médecin"
+                     *           },
+                     *           "recordedAt": "2026-03-14T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "conditions": [
+                     *         {
+                     *           "id": "mfrggzdfmztwq2lk",
+                     *           "text": "Asthme léger",
+                     *           "since": "2026-03-14",
+                     *           "source": "patient",
+                     *           "author": {
+                     *             "id": "810001234567",
+                     *             "profession": "Médecin"
+                     *           },
+                     *           "recordedAt": "2026-03-14T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "treatments": [
+                     *         {
+                     *           "id": "mfrggzdfmztwq2lk",
+                     *           "medication": "Salbutamol",
+                     *           "dosage": "2 bouffées si besoin",
+                     *           "since": "2026-03-14",
+                     *           "source": "patient",
+                     *           "author": {
+                     *             "id": "810001234567",
+                     *             "profession": "Médecin"
+                     *           },
+                     *           "recordedAt": "2026-03-14T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         /** @description The version (0: never written); the ETag header carries it */
                         version: number;
@@ -4295,6 +7592,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4304,6 +7616,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4313,6 +7634,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4322,6 +7652,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4331,6 +7670,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:conflict",
+                     *       "title": "Conflict with the current state",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4340,6 +7688,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:precondition-failed",
+                     *       "title": "The version changed since it was read",
+                     *       "status": 412,
+                     *       "detail": "The version changed since it was read (If-Match).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4349,6 +7706,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4358,6 +7724,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4367,6 +7742,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:refused",
+                     *       "title": "The request was understood but refused",
+                     *       "status": 422,
+                     *       "detail": "Well-formed but refused.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4376,6 +7760,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:precondition-required",
+                     *       "title": "An If-Match header is required",
+                     *       "status": 428,
+                     *       "detail": "If-Match is required.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4385,6 +7778,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4394,6 +7796,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4404,6 +7815,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
@@ -4416,6 +7828,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "declared": true,
+                     *       "advanceDirectives": {
+                     *         "exist": true,
+                     *         "writtenOn": "2026-03-14",
+                     *         "originalKeptAt": "Chez le médecin traitant",
+                     *         "documentId": "01jdk3m8v6w9qz2x4y7b5c8n0"
+                     *       },
+                     *       "trustedPerson": {
+                     *         "familyName": "Martin",
+                     *         "givenNames": "Jeanne Marie",
+                     *         "relationship": "Sœur",
+                     *         "mobile": "+33612345678"
+                     *       },
+                     *       "source": "patient",
+                     *       "author": {
+                     *         "id": "810001234567"
+                     *       },
+                     *       "recordedAt": "2026-03-14T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Whether the patient wrote this part at all (false: nothing is known, the other fields are absent) */
                         declared: boolean;
@@ -4455,6 +7889,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4464,6 +7913,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4473,6 +7931,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4482,6 +7949,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4491,6 +7967,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4500,6 +7985,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4510,12 +8004,29 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "advanceDirectives": {
+                 *         "exist": true,
+                 *         "writtenOn": "2026-03-14",
+                 *         "originalKeptAt": "Chez le médecin traitant",
+                 *         "documentId": "01jdk3m8v6w9qz2x4y7b5c8n0"
+                 *       },
+                 *       "trustedPerson": {
+                 *         "familyName": "Martin",
+                 *         "givenNames": "Jeanne Marie",
+                 *         "relationship": "Sœur",
+                 *         "mobile": "+33612345678"
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     advanceDirectives: {
                         /** @description Whether the patient wrote advance directives */
@@ -4547,6 +8058,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "declared": true,
+                     *       "advanceDirectives": {
+                     *         "exist": true,
+                     *         "writtenOn": "2026-03-14",
+                     *         "originalKeptAt": "Chez le médecin traitant",
+                     *         "documentId": "01jdk3m8v6w9qz2x4y7b5c8n0"
+                     *       },
+                     *       "trustedPerson": {
+                     *         "familyName": "Martin",
+                     *         "givenNames": "Jeanne Marie",
+                     *         "relationship": "Sœur",
+                     *         "mobile": "+33612345678"
+                     *       },
+                     *       "source": "patient",
+                     *       "author": {
+                     *         "id": "810001234567"
+                     *       },
+                     *       "recordedAt": "2026-03-14T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Whether the patient wrote this part at all (false: nothing is known, the other fields are absent) */
                         declared: boolean;
@@ -4586,6 +8119,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4595,6 +8143,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4604,6 +8161,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4613,6 +8179,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4622,6 +8197,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:conflict",
+                     *       "title": "Conflict with the current state",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4631,6 +8215,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4640,6 +8233,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4649,6 +8251,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:refused",
+                     *       "title": "The request was understood but refused",
+                     *       "status": 422,
+                     *       "detail": "Well-formed but refused.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4658,6 +8269,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4667,6 +8287,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4675,11 +8304,14 @@ export interface operations {
     listVaccinations: {
         parameters: {
             query?: {
+                /** @example 20 */
                 limit?: string;
+                /** @example eyJrIjoiMDFqZGszbTh2NiJ9 */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
@@ -4692,6 +8324,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "810001234567",
+                     *           "source": "patient",
+                     *           "author": {
+                     *             "kind": "patient",
+                     *             "id": "810001234567",
+                     *             "profession": "Médecin"
+                     *           },
+                     *           "date": "2026-03-14",
+                     *           "dateKind": "administration",
+                     *           "vaccine": {
+                     *             "name": "Paul Martin",
+                     *             "codeSystem": "CIP13",
+                     *             "code": "482913",
+                     *             "atcValence": "J07BB02"
+                     *           },
+                     *           "lotNumber": "X4F27B",
+                     *           "doseNumber": 1,
+                     *           "vaccinator": {
+                     *             "kind": "professional",
+                     *             "id": "810001234567",
+                     *             "profession": "Médecin"
+                     *           },
+                     *           "nextBoosterDate": "2026-03-14",
+                     *           "recordedAt": "2026-03-14T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJrIjoiMDFqZGszbTh2NiJ9",
+                     *       "claimsIncluded": true
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** @description Opaque id: of the recorded vaccination, or of the history’s line */
@@ -4748,6 +8414,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4757,6 +8438,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4766,6 +8456,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4775,6 +8474,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4784,6 +8492,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4793,6 +8510,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4802,15 +8528,35 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description Any value the client chooses for this request: a retry with the same key answers as the first call did, without doing it again
+                 * @example c2f1e7a0-3b9d-4c55-9d1e-7f6a2b8c4d10
+                 */
                 "Idempotency-Key"?: string;
             };
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "date": "2026-03-14",
+                 *       "vaccine": {
+                 *         "name": "Paul Martin",
+                 *         "codeSystem": "CIP13",
+                 *         "code": "3400934998331",
+                 *         "atcValence": "J07BB02"
+                 *       },
+                 *       "lotNumber": "X4F27B",
+                 *       "doseNumber": 1,
+                 *       "vaccinator": "Dr Durand",
+                 *       "nextBoosterDate": "2026-03-14"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * Format: date
@@ -4849,6 +8595,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "810001234567",
+                     *       "source": "patient",
+                     *       "author": {
+                     *         "kind": "patient",
+                     *         "id": "810001234567",
+                     *         "profession": "Médecin"
+                     *       },
+                     *       "date": "2026-03-14",
+                     *       "dateKind": "administration",
+                     *       "vaccine": {
+                     *         "name": "Paul Martin",
+                     *         "codeSystem": "CIP13",
+                     *         "code": "482913",
+                     *         "atcValence": "J07BB02"
+                     *       },
+                     *       "lotNumber": "X4F27B",
+                     *       "doseNumber": 1,
+                     *       "vaccinator": {
+                     *         "kind": "professional",
+                     *         "id": "810001234567",
+                     *         "profession": "Médecin"
+                     *       },
+                     *       "nextBoosterDate": "2026-03-14",
+                     *       "recordedAt": "2026-03-14T09:30:00Z"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Opaque id: of the recorded vaccination, or of the history’s line */
                         id: string;
@@ -4900,6 +8674,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4909,6 +8698,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4918,6 +8716,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4927,6 +8734,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4936,6 +8752,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:conflict",
+                     *       "title": "Conflict with the current state",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4945,6 +8770,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4954,6 +8788,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4963,6 +8806,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:refused",
+                     *       "title": "The request was understood but refused",
+                     *       "status": 422,
+                     *       "detail": "Well-formed but refused.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4972,6 +8824,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4981,6 +8842,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -4991,6 +8861,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
@@ -5003,6 +8874,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "810001234567",
+                     *           "kind": "calendar",
+                     *           "boosterId": "dtp-adult-25",
+                     *           "display": "Amoxicilline 500 mg, gélule",
+                     *           "dueDate": "2026-03-14",
+                     *           "window": {
+                     *             "from": "2026-03-14",
+                     *             "to": "2026-03-14"
+                     *           },
+                     *           "status": "upcoming",
+                     *           "vaccinationId": "mfrggzdfmztwq2lk"
+                     *         }
+                     *       ],
+                     *       "claimsIncluded": true
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** @description `dtp-65`, `influenza-2031`, `booster-<vaccination id>` */
@@ -5037,6 +8928,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5046,6 +8952,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5055,6 +8970,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5064,6 +8988,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5073,6 +9006,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5082,6 +9024,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5092,6 +9043,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
@@ -5104,6 +9056,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "deviceId": "mfrggzdfmztwq2lkmfrg",
+                     *           "name": "Paul Martin",
+                     *           "pairedAt": "2026-03-14T09:30:00Z",
+                     *           "pairedBy": {
+                     *             "kind": "patient",
+                     *             "id": "810001234567"
+                     *           },
+                     *           "revokedAt": "2026-03-14T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** @description Opaque id of a device paired with the record */
@@ -5131,6 +9099,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5140,6 +9123,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5149,6 +9141,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5158,6 +9159,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5167,6 +9177,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5176,6 +9195,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5186,12 +9214,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Paul Martin"
+                 *     }
+                 */
                 "application/json": {
                     /** @description What the patient calls the device or app (“Balance salle de bain”): sealed, shown to the record’s holders only */
                     name: string;
@@ -5205,6 +9239,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "deviceId": "mfrggzdfmztwq2lkmfrg",
+                     *       "name": "Paul Martin",
+                     *       "pairedAt": "2026-03-14T09:30:00Z",
+                     *       "credential": "dmpdev_mfrggzdfmztwq2lkmfrggzdfmztwq2lk"
+                     *     }
+                     */
                     "application/json": {
                         /** @description Opaque id of a device paired with the record */
                         deviceId: string;
@@ -5222,6 +9264,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5231,6 +9288,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5240,6 +9306,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5249,6 +9324,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5258,6 +9342,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:conflict",
+                     *       "title": "Conflict with the current state",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5267,6 +9360,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5276,6 +9378,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5285,6 +9396,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5294,6 +9414,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5304,7 +9433,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
+                /** @example mfrggzdfmztwq2lkmfrg */
                 deviceId: string;
             };
             cookie?: never;
@@ -5316,9 +9447,7 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Malformed or invalid input */
             400: {
@@ -5326,6 +9455,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5335,6 +9479,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5344,6 +9497,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5353,6 +9515,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5362,6 +9533,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5371,6 +9551,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5379,14 +9568,20 @@ export interface operations {
     listMeasurements: {
         parameters: {
             query?: {
+                /** @example 29463-7 */
                 code?: "29463-7" | "8302-2" | "8867-4" | "85354-9" | "8310-5" | "39156-5" | "8280-0" | "2339-0" | "41950-7" | "72514-3" | "8287-5";
+                /** @example 2026-03-14 */
                 from?: string;
+                /** @example 2026-03-14 */
                 to?: string;
+                /** @example 20 */
                 limit?: string;
+                /** @example eyJrIjoiMDFqZGszbTh2NiJ9 */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
@@ -5399,6 +9594,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "measurementId": "mfrggzdfmztwq2lk",
+                     *           "code": "482913",
+                     *           "display": "Amoxicilline 500 mg, gélule",
+                     *           "unit": "kg",
+                     *           "value": 1,
+                     *           "components": [
+                     *             {
+                     *               "code": "482913",
+                     *               "display": "Amoxicilline 500 mg, gélule",
+                     *               "value": 1
+                     *             }
+                     *           ],
+                     *           "effectiveAt": "2026-03-14T09:30:00Z",
+                     *           "source": "device",
+                     *           "author": {
+                     *             "kind": "device",
+                     *             "id": "810001234567"
+                     *           },
+                     *           "deviceId": "mfrggzdfmztwq2lkmfrg",
+                     *           "recordedAt": "2026-03-14T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJrIjoiMDFqZGszbTh2NiJ9"
+                     *     }
+                     */
                     "application/json": {
                         items: {
                             /** @description Opaque id of the measurement in this record */
@@ -5440,6 +9664,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5449,6 +9688,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5458,6 +9706,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5467,6 +9724,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5476,6 +9742,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5485,6 +9760,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5495,12 +9779,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "measurements": [
+                 *         null
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     measurements: unknown[];
                 };
@@ -5513,6 +9805,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "stored": 1,
+                     *       "duplicate": 1
+                     *     }
+                     */
                     "application/json": {
                         /** @description Measurements stored by this request */
                         stored: number;
@@ -5527,6 +9825,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5536,6 +9849,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5545,6 +9867,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5554,6 +9885,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5563,6 +9903,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:conflict",
+                     *       "title": "Conflict with the current state",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5572,6 +9921,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5581,6 +9939,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5590,6 +9957,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:refused",
+                     *       "title": "The request was understood but refused",
+                     *       "status": 422,
+                     *       "detail": "Well-formed but refused.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5599,6 +9975,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5608,6 +9993,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5618,6 +10012,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example Kq3v9xT2mB7wLp4z */
                 dmpId: string;
             };
             cookie?: never;
@@ -5630,6 +10025,179 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "generatedAt": "2026-03-14T09:30:00Z",
+                     *       "mode": "normal",
+                     *       "withheld": [
+                     *         "profile"
+                     *       ],
+                     *       "profile": {
+                     *         "version": 1,
+                     *         "updatedAt": "2026-03-14T09:30:00Z",
+                     *         "bloodGroup": {
+                     *           "abo": "A",
+                     *           "rh": "+",
+                     *           "source": "patient",
+                     *           "author": {
+                     *             "id": "810001234567",
+                     *             "profession": "Médecin"
+                     *           },
+                     *           "recordedAt": "2026-03-14T09:30:00Z"
+                     *         },
+                     *         "height": {
+                     *           "cm": 1,
+                     *           "source": "patient",
+                     *           "author": {
+                     *             "id": "810001234567",
+                     *             "profession": "Médecin"
+                     *           },
+                     *           "recordedAt": "2026-03-14T09:30:00Z"
+                     *         },
+                     *         "weight": {
+                     *           "kg": 1,
+                     *           "source": "patient",
+                     *           "author": {
+                     *             "id": "810001234567",
+                     *             "profession": "Médecin"
+                     *           },
+                     *           "recordedAt": "2026-03-14T09:30:00Z"
+                     *         },
+                     *         "allergies": [
+                     *           {
+                     *             "id": "mfrggzdfmztwq2lk",
+                     *             "substance": "Pénicilline",
+                     *             "category": "food",
+                     *             "reaction": "Urticaire",
+                     *             "criticality": "low",
+                     *             "source": "patient",
+                     *             "author": {
+                     *               "id": "810001234567",
+                     *               "profession": "Médecin"
+                     *             },
+                     *             "recordedAt": "2026-03-14T09:30:00Z"
+                     *           }
+                     *         ],
+                     *         "conditions": [
+                     *           {
+                     *             "id": "mfrggzdfmztwq2lk",
+                     *             "text": "Asthme léger",
+                     *             "since": "2026-03-14",
+                     *             "source": "patient",
+                     *             "author": {
+                     *               "id": "810001234567",
+                     *               "profession": "Médecin"
+                     *             },
+                     *             "recordedAt": "2026-03-14T09:30:00Z"
+                     *           }
+                     *         ],
+                     *         "treatments": [
+                     *           {
+                     *             "id": "mfrggzdfmztwq2lk",
+                     *             "medication": "Salbutamol",
+                     *             "dosage": "2 bouffées si besoin",
+                     *             "since": "2026-03-14",
+                     *             "source": "patient",
+                     *             "author": {
+                     *               "id": "810001234567",
+                     *               "profession": "Médecin"
+                     *             },
+                     *             "recordedAt": "2026-03-14T09:30:00Z"
+                     *           }
+                     *         ]
+                     *       },
+                     *       "wishes": {
+                     *         "declared": true,
+                     *         "advanceDirectives": {
+                     *           "exist": true,
+                     *           "writtenOn": "2026-03-14",
+                     *           "originalKeptAt": "Chez le médecin traitant",
+                     *           "documentId": "01jdk3m8v6w9qz2x4y7b5c8n0"
+                     *         },
+                     *         "trustedPerson": {
+                     *           "familyName": "Martin",
+                     *           "givenNames": "Jeanne Marie",
+                     *           "relationship": "Sœur",
+                     *           "mobile": "+33612345678"
+                     *         },
+                     *         "source": "patient",
+                     *         "author": {
+                     *           "id": "810001234567"
+                     *         },
+                     *         "recordedAt": "2026-03-14T09:30:00Z"
+                     *       },
+                     *       "vaccinations": [
+                     *         {
+                     *           "id": "810001234567",
+                     *           "source": "patient",
+                     *           "author": {
+                     *             "kind": "patient",
+                     *             "id": "810001234567",
+                     *             "profession": "Médecin"
+                     *           },
+                     *           "date": "2026-03-14",
+                     *           "dateKind": "administration",
+                     *           "vaccine": {
+                     *             "name": "Paul Martin",
+                     *             "codeSystem": "CIP13",
+                     *             "code": "482913",
+                     *             "atcValence": "J07BB02"
+                     *           },
+                     *           "lotNumber": "X4F27B",
+                     *           "doseNumber": 1,
+                     *           "vaccinator": {
+                     *             "kind": "professional",
+                     *             "id": "810001234567",
+                     *             "profession": "Médecin"
+                     *           },
+                     *           "nextBoosterDate": "2026-03-14",
+                     *           "recordedAt": "2026-03-14T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "treatments": {
+                     *         "window": {
+                     *           "from": "2026-03-14",
+                     *           "to": "2026-03-14"
+                     *         },
+                     *         "dispensed": [
+                     *           {
+                     *             "substance": "Pénicilline",
+                     *             "display": "Amoxicilline 500 mg, gélule",
+                     *             "firstDispensed": "2026-03-14",
+                     *             "lastDispensed": "2026-03-14",
+                     *             "quantity": 1,
+                     *             "prescriberIds": [
+                     *               "810001234567"
+                     *             ]
+                     *           }
+                     *         ]
+                     *       },
+                     *       "documents": {
+                     *         "latestSummary": {
+                     *           "documentId": "01jdk3m8v6w9qz2x4y7b5c8n0",
+                     *           "typeCode": "11488-4",
+                     *           "title": "Compte rendu de consultation",
+                     *           "serviceDate": "2026-03-14",
+                     *           "depositedAt": "2026-03-14T09:30:00Z",
+                     *           "author": {
+                     *             "kind": "professional",
+                     *             "id": "810001234567"
+                     *           }
+                     *         },
+                     *         "latestHospitalLetter": {
+                     *           "documentId": "01jdk3m8v6w9qz2x4y7b5c8n0",
+                     *           "typeCode": "11488-4",
+                     *           "title": "Compte rendu de consultation",
+                     *           "serviceDate": "2026-03-14",
+                     *           "depositedAt": "2026-03-14T09:30:00Z",
+                     *           "author": {
+                     *             "kind": "professional",
+                     *             "id": "810001234567"
+                     *           }
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         /** Format: date-time */
                         generatedAt: string;
@@ -5880,6 +10448,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5889,6 +10472,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5898,6 +10490,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5907,6 +10508,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5916,6 +10526,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5925,6 +10544,1515 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchAllergyIntolerance: {
+        parameters: {
+            query: {
+                /** @example Kq3v9xT2mB7wLp4z */
+                patient: string;
+                /** @example 20 */
+                _count?: string;
+                /** @example o50 */
+                _cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The allergies */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Bundle",
+                     *       "type": "searchset",
+                     *       "link": [
+                     *         {
+                     *           "relation": "self",
+                     *           "url": "exemple"
+                     *         }
+                     *       ],
+                     *       "entry": [
+                     *         {
+                     *           "resource": {
+                     *             "resourceType": "exemple",
+                     *             "id": "810001234567"
+                     *           },
+                     *           "search": {
+                     *             "mode": "match"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        resourceType: "Bundle";
+                        /** @constant */
+                        type: "searchset";
+                        link: {
+                            /** @enum {string} */
+                            relation: "self" | "next";
+                            url: string;
+                        }[];
+                        entry: {
+                            /** @description A FHIR R4 resource of the searched type */
+                            resource: {
+                                resourceType: string;
+                                id: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            search: {
+                                /** @constant */
+                                mode: "match";
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchCondition: {
+        parameters: {
+            query: {
+                /** @example Kq3v9xT2mB7wLp4z */
+                patient: string;
+                /** @example 20 */
+                _count?: string;
+                /** @example o50 */
+                _cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The conditions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Bundle",
+                     *       "type": "searchset",
+                     *       "link": [
+                     *         {
+                     *           "relation": "self",
+                     *           "url": "exemple"
+                     *         }
+                     *       ],
+                     *       "entry": [
+                     *         {
+                     *           "resource": {
+                     *             "resourceType": "exemple",
+                     *             "id": "810001234567"
+                     *           },
+                     *           "search": {
+                     *             "mode": "match"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        resourceType: "Bundle";
+                        /** @constant */
+                        type: "searchset";
+                        link: {
+                            /** @enum {string} */
+                            relation: "self" | "next";
+                            url: string;
+                        }[];
+                        entry: {
+                            /** @description A FHIR R4 resource of the searched type */
+                            resource: {
+                                resourceType: string;
+                                id: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            search: {
+                                /** @constant */
+                                mode: "match";
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchImmunization: {
+        parameters: {
+            query: {
+                /** @example Kq3v9xT2mB7wLp4z */
+                patient: string;
+                /** @example 20 */
+                _count?: string;
+                /** @example o50 */
+                _cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The vaccinations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Bundle",
+                     *       "type": "searchset",
+                     *       "link": [
+                     *         {
+                     *           "relation": "self",
+                     *           "url": "exemple"
+                     *         }
+                     *       ],
+                     *       "entry": [
+                     *         {
+                     *           "resource": {
+                     *             "resourceType": "exemple",
+                     *             "id": "810001234567"
+                     *           },
+                     *           "search": {
+                     *             "mode": "match"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        resourceType: "Bundle";
+                        /** @constant */
+                        type: "searchset";
+                        link: {
+                            /** @enum {string} */
+                            relation: "self" | "next";
+                            url: string;
+                        }[];
+                        entry: {
+                            /** @description A FHIR R4 resource of the searched type */
+                            resource: {
+                                resourceType: string;
+                                id: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            search: {
+                                /** @constant */
+                                mode: "match";
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchImmunizationRecommendation: {
+        parameters: {
+            query: {
+                /** @example Kq3v9xT2mB7wLp4z */
+                patient: string;
+                /** @example 20 */
+                _count?: string;
+                /** @example o50 */
+                _cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The due items */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Bundle",
+                     *       "type": "searchset",
+                     *       "link": [
+                     *         {
+                     *           "relation": "self",
+                     *           "url": "exemple"
+                     *         }
+                     *       ],
+                     *       "entry": [
+                     *         {
+                     *           "resource": {
+                     *             "resourceType": "exemple",
+                     *             "id": "810001234567"
+                     *           },
+                     *           "search": {
+                     *             "mode": "match"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        resourceType: "Bundle";
+                        /** @constant */
+                        type: "searchset";
+                        link: {
+                            /** @enum {string} */
+                            relation: "self" | "next";
+                            url: string;
+                        }[];
+                        entry: {
+                            /** @description A FHIR R4 resource of the searched type */
+                            resource: {
+                                resourceType: string;
+                                id: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            search: {
+                                /** @constant */
+                                mode: "match";
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchObservation: {
+        parameters: {
+            query: {
+                /** @example Kq3v9xT2mB7wLp4z */
+                patient: string;
+                /** @example 20 */
+                _count?: string;
+                /** @example o50 */
+                _cursor?: string;
+                /** @example 29463-7 */
+                code?: string;
+                /** @example 2026-03-14T09:30:00Z */
+                date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The measurements */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Bundle",
+                     *       "type": "searchset",
+                     *       "link": [
+                     *         {
+                     *           "relation": "self",
+                     *           "url": "exemple"
+                     *         }
+                     *       ],
+                     *       "entry": [
+                     *         {
+                     *           "resource": {
+                     *             "resourceType": "exemple",
+                     *             "id": "810001234567"
+                     *           },
+                     *           "search": {
+                     *             "mode": "match"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        resourceType: "Bundle";
+                        /** @constant */
+                        type: "searchset";
+                        link: {
+                            /** @enum {string} */
+                            relation: "self" | "next";
+                            url: string;
+                        }[];
+                        entry: {
+                            /** @description A FHIR R4 resource of the searched type */
+                            resource: {
+                                resourceType: string;
+                                id: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            search: {
+                                /** @constant */
+                                mode: "match";
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchConsent: {
+        parameters: {
+            query: {
+                /** @example Kq3v9xT2mB7wLp4z */
+                patient: string;
+                /** @example 20 */
+                _count?: string;
+                /** @example o50 */
+                _cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The advance directives */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Bundle",
+                     *       "type": "searchset",
+                     *       "link": [
+                     *         {
+                     *           "relation": "self",
+                     *           "url": "exemple"
+                     *         }
+                     *       ],
+                     *       "entry": [
+                     *         {
+                     *           "resource": {
+                     *             "resourceType": "exemple",
+                     *             "id": "810001234567"
+                     *           },
+                     *           "search": {
+                     *             "mode": "match"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        resourceType: "Bundle";
+                        /** @constant */
+                        type: "searchset";
+                        link: {
+                            /** @enum {string} */
+                            relation: "self" | "next";
+                            url: string;
+                        }[];
+                        entry: {
+                            /** @description A FHIR R4 resource of the searched type */
+                            resource: {
+                                resourceType: string;
+                                id: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            search: {
+                                /** @constant */
+                                mode: "match";
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchAuditEvent: {
+        parameters: {
+            query: {
+                /** @example Kq3v9xT2mB7wLp4z */
+                patient: string;
+                /** @example 20 */
+                _count?: string;
+                /** @example o50 */
+                _cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The access log */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Bundle",
+                     *       "type": "searchset",
+                     *       "link": [
+                     *         {
+                     *           "relation": "self",
+                     *           "url": "exemple"
+                     *         }
+                     *       ],
+                     *       "entry": [
+                     *         {
+                     *           "resource": {
+                     *             "resourceType": "exemple",
+                     *             "id": "810001234567"
+                     *           },
+                     *           "search": {
+                     *             "mode": "match"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        resourceType: "Bundle";
+                        /** @constant */
+                        type: "searchset";
+                        link: {
+                            /** @enum {string} */
+                            relation: "self" | "next";
+                            url: string;
+                        }[];
+                        entry: {
+                            /** @description A FHIR R4 resource of the searched type */
+                            resource: {
+                                resourceType: string;
+                                id: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            search: {
+                                /** @constant */
+                                mode: "match";
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchMedicationDispense: {
+        parameters: {
+            query: {
+                /** @example Kq3v9xT2mB7wLp4z */
+                patient: string;
+                /** @example 20 */
+                _count?: string;
+                /** @example o50 */
+                _cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The medicines dispensed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Bundle",
+                     *       "type": "searchset",
+                     *       "link": [
+                     *         {
+                     *           "relation": "self",
+                     *           "url": "exemple"
+                     *         }
+                     *       ],
+                     *       "entry": [
+                     *         {
+                     *           "resource": {
+                     *             "resourceType": "exemple",
+                     *             "id": "810001234567"
+                     *           },
+                     *           "search": {
+                     *             "mode": "match"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        resourceType: "Bundle";
+                        /** @constant */
+                        type: "searchset";
+                        link: {
+                            /** @enum {string} */
+                            relation: "self" | "next";
+                            url: string;
+                        }[];
+                        entry: {
+                            /** @description A FHIR R4 resource of the searched type */
+                            resource: {
+                                resourceType: string;
+                                id: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            search: {
+                                /** @constant */
+                                mode: "match";
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5933,10 +12061,12 @@ export interface operations {
     pharmacyCreations: {
         parameters: {
             query: {
+                /** @example 2026-03 */
                 month: string;
             };
             header?: never;
             path: {
+                /** @example 750712184 */
                 finess: string;
             };
             cookie?: never;
@@ -5949,6 +12079,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "finess": "750712184",
+                     *       "month": "2026-03",
+                     *       "count": 1,
+                     *       "amountEur": 1,
+                     *       "items": [
+                     *         {
+                     *           "dmpId": "Kq3v9xT2mB7wLp4z",
+                     *           "createdAt": "2026-03-14T09:30:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         finess: string;
                         month: string;
@@ -5969,6 +12113,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5978,6 +12137,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5987,6 +12155,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -5996,6 +12173,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6005,6 +12191,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6013,7 +12208,9 @@ export interface operations {
     creationStats: {
         parameters: {
             query: {
+                /** @example 2026-03-14 */
                 from: string;
+                /** @example 2026-03-14 */
                 to: string;
             };
             header?: never;
@@ -6028,6 +12225,23 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "total": 1,
+                     *       "byChannel": {
+                     *         "pharmacy": 1,
+                     *         "professional": 1,
+                     *         "agent": 1,
+                     *         "online": 1
+                     *       },
+                     *       "byWeek": [
+                     *         {
+                     *           "week": "exemple",
+                     *           "count": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         total: number;
                         byChannel: {
@@ -6049,6 +12263,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6058,6 +12287,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6067,6 +12305,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6076,6 +12323,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6085,6 +12341,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6114,6 +12379,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6123,6 +12397,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6152,6 +12435,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -6161,6 +12453,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    docsScript: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JavaScript */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": unknown;
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };

@@ -24,7 +24,7 @@ const BY_NAME: Readonly<Record<string, readonly string[]>> = {
   loginId: ['28503750123'],
   challengeId: ['c9Yt4kWq2ZbN7xRe'],
   creationCode: ['K7Q2M9X4T1P8W3Z6'],
-  code: ['482913', '3400934998331', 'HBQK002'],
+  code: ['482913', '3400934998331', 'HBQK002', '29463-7', 'http://loinc.org|29463-7'],
   atcValence: ['J07BB02'],
   lotNumber: ['X4F27B'],
   batchId: ['cnam-2026-03-14-0001'],
@@ -81,6 +81,12 @@ const BY_NAME: Readonly<Record<string, readonly string[]>> = {
   limit: ['20'],
   month: ['2026-03'],
   sex: ['F'],
+  // FHIR search parameters (/fhir): a record as the patient's id, a page size, a page's cursor, a date prefix.
+  patient: ['Kq3v9xT2mB7wLp4z', 'Patient/Kq3v9xT2mB7wLp4z'],
+  _count: ['20'],
+  _cursor: ['o50', 'eyJrIjoiMDFqZGszbTh2NiJ9'],
+  status: ['current'],
+  type: ['11488-4', 'http://loinc.org|11488-4'],
 };
 
 /** Samples any string field may take, once its own name's are exhausted. */
@@ -93,8 +99,21 @@ const FORMATS: Readonly<Record<string, string>> = {
   uri: 'https://www.dmp.fr/',
 };
 
+/**
+ * A schema's pattern as JavaScript reads it. JSON Schema patterns are ECMA-262 regular expressions,
+ * but a pattern generated from a RegExp written without the `u` flag may escape characters (`\-`,
+ * `\|`) that the `u` flag refuses: such a pattern is read as it was written.
+ */
+const patternOf = (source: string): RegExp => {
+  try {
+    return new RegExp(source, 'u');
+  } catch {
+    return new RegExp(source);
+  }
+};
+
 const fits = (value: string, schema: Json): boolean => {
-  if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern, 'u').test(value)) return false;
+  if (typeof schema.pattern === 'string' && !patternOf(schema.pattern).test(value)) return false;
   if (typeof schema.minLength === 'number' && value.length < schema.minLength) return false;
   if (typeof schema.maxLength === 'number' && value.length > schema.maxLength) return false;
   return true;
