@@ -283,7 +283,9 @@ export class ClaimStore {
           Put: {
             TableName: this.table,
             Item: this.lineItem(l, batchId, found !== undefined),
-            ...(found ? { ConditionExpression: 'gsi2sk = :found', ExpressionAttributeValues: { ':found': S(found.position) } } : { ConditionExpression: 'attribute_not_exists(sk)' }),
+            ...(found
+              ? { ConditionExpression: 'gsi2sk = :found', ExpressionAttributeValues: { ':found': S(found.position) } }
+              : { ConditionExpression: 'attribute_not_exists(sk)' }),
           },
         },
       },
