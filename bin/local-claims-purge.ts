@@ -1,9 +1,9 @@
 /**
- * The daily purge of expired claim lines and their markers, for the local runtime only. In AWS,
- * DynamoDB's TTL deletes a line (and its sourceId's marker, of the same `ttl`) once its `ttl` (care
- * date + 24 months) has passed and every read filters on it meanwhile; the emulator never expires
- * items, so locally this job deletes them: one Scan of claim items (CLAIM#…, CLAIMSRC#…) whose
- * `ttl` has passed (keys only), then BatchWriteItem deletes, unprocessed ones retried.
+ * The daily purge of expired claim lines, for the local runtime only. In AWS, DynamoDB's TTL
+ * deletes a line once its `ttl` (care date + 24 months) has passed and every read filters on it
+ * meanwhile; the emulator never expires items, so locally this job deletes them: one Scan of claim
+ * items (CLAIMSRC#…, and CLAIM#… of the earlier two-item layout) whose `ttl` has passed (keys
+ * only), then BatchWriteItem deletes, unprocessed ones retried.
  */
 import { BatchWriteItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 

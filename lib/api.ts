@@ -162,7 +162,7 @@ export class Api extends Construct {
       timeout: HTTP_TIMEOUT,
       environment: {
         ...shared.environment,
-        ...(needs.items || needs.indexQuery ? { TABLE_NAME: data.table.tableName } : {}),
+        ...(needs.items || needs.indexQuery || needs.claimsIndexQuery ? { TABLE_NAME: data.table.tableName } : {}),
         ...(needs.dataKey ? { DATA_KEY_ID: data.dataKey.keyArn } : {}),
         ...(needs.sms ? { SMS_SENDER_ID: settings.smsSenderId } : {}),
         ...(needs.sessions ? shared.sessions : {}),
@@ -172,6 +172,7 @@ export class Api extends Construct {
     });
     if (needs.items) data.grantItems(fn, needs.items);
     if (needs.indexQuery) data.grantIndexQuery(fn);
+    if (needs.claimsIndexQuery) data.grantClaimsIndexQuery(fn);
     for (const grant of needs.dataKey ?? []) data.grantDataKey(fn, grant.operations, grant.contexts);
     if (needs.sms) messaging.grantSmsSend(fn);
     if (needs.sessions === 'sign') data.grantSessionSigning(fn);

@@ -21,7 +21,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { DEVICE_LOOKUP_ATTRIBUTES, encryptionContext, GSI1, KEYED_INDEX_CONTEXT, RECORD_PARTITION_PREFIX, TABLE_DEFINITION } from '../functions/adapters/storage-contract.ts';
+import { DEVICE_LOOKUP_ATTRIBUTES, encryptionContext, GSI1, GSI2, KEYED_INDEX_CONTEXT, RECORD_PARTITION_PREFIX, TABLE_DEFINITION } from '../functions/adapters/storage-contract.ts';
 import type { DataKeyContext, DataKeyOperation, ItemAction } from '../functions/http/capability.ts';
 import { createKey, KEY_USE_ACTIONS } from './kms.ts';
 
@@ -183,6 +183,12 @@ export class Data extends Construct {
         },
       }),
     );
+    this.grantTableKeyThroughDynamoDb(grantee, false);
+  }
+
+  /** Queries on GSI2 (the reimbursed-care history by date): that index only. */
+  grantClaimsIndexQuery(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${GSI2}`] }));
     this.grantTableKeyThroughDynamoDb(grantee, false);
   }
 

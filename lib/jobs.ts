@@ -200,12 +200,13 @@ export class Jobs extends Construct {
       environment: { TABLE_NAME: data.table.tableName, DATA_KEY_ID: data.dataKey.keyArn },
       logs: logSettings,
     });
-    // Finds the due records on GSI1; reads each record, its vaccinations and the history's lines
-    // (Queries); a reminder is a transaction that puts its marker and the SMS in the outbox on a
+    // Finds the due records on GSI1; reads each record and its vaccinations (Queries) and the
+    // history's lines (a Query of GSI2, then a BatchGetItem); a reminder is a transaction that puts its marker and the SMS in the outbox on a
     // ConditionCheck of the record; the queue entry moves on with a conditional update. Opening
     // the record and sealing the SMS recipient take the record's data key (Decrypt, never a new one).
-    data.grantItems(this.vaccinationReminders, ['Query', 'PutItem', 'UpdateItem', 'ConditionCheckItem']);
+    data.grantItems(this.vaccinationReminders, ['Query', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem']);
     data.grantIndexQuery(this.vaccinationReminders);
+    data.grantClaimsIndexQuery(this.vaccinationReminders);
     data.grantDataKey(this.vaccinationReminders, ['Decrypt'], ['record']);
     this.schedules.push({ job: 'VaccinationReminders', fn: this.vaccinationReminders, every: Duration.days(1) });
     new events.Rule(this, 'VaccinationRemindersSchedule', {

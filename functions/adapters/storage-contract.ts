@@ -9,10 +9,18 @@ export const TABLE_DEFINITION = {
   partitionKey: 'pk',
   sortKey: 'sk',
   timeToLiveAttribute: 'ttl',
-  globalSecondaryIndexes: [{ indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', nonKeyAttributes: ['channel'] }],
+  // Each index projects its keys, the table's keys and these attributes only (INCLUDE).
+  globalSecondaryIndexes: [
+    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', nonKeyAttributes: ['channel'] },
+    // The reimbursed-care history by date (sparse: claim lines only). Its keys are opaque (a dmpId,
+    // a date and a keyed hash); it projects `ttl` so that expired lines are filtered in the index,
+    // and nothing sealed: a read fetches the lines it lists (capabilities/claims/store.ts).
+    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', nonKeyAttributes: ['ttl'] },
+  ],
 } as const;
 
 export const GSI1 = 'gsi1';
+export const GSI2 = 'gsi2';
 
 export const encryptionContext = (dmpId: string): Record<string, string> => ({ dmpId });
 

@@ -18,9 +18,9 @@
  *   REC#<dmpId>            LOGINREF#<loginId>   pointer to a login, so destruction finds it
  *   REC#<dmpId>            TRACE#<at>#<id>      an access trace (append-only, ids only)
  *   REC#<dmpId>            RETAIN               a closed record's destruction date (retention queue)
- *   REC#<dmpId>            CLAIM#<date>#<h>     a line of the reimbursed-care history (sealed; `ttl`: date + 24 months;
- *                                              <h> a keyed hash of the insurer's sourceId): capabilities/claims/store.ts
- *   REC#<dmpId>            CLAIMSRC#<h>         where the line of that sourceId is now (its sort key, the batch; same `ttl`)
+ *   REC#<dmpId>            CLAIMSRC#<h>         a line of the reimbursed-care history (sealed; `ttl`: date + 24 months;
+ *                                              <h> a keyed hash of the insurer's sourceId; on GSI2 at CLAIMS#<dmpId>,
+ *                                              CLAIM#<date>#<h>, newest first): capabilities/claims/store.ts
  *   REC#<dmpId>            CLAIMS#SETTINGS      the patient's mask of that history from professionals
  *   REC#<dmpId>            HEALTH#PROFILE       the health profile (sealed whole; `version` in clear: its ETag)
  *   REC#<dmpId>            HEALTH#WISHES        the advance directives and the trusted person (sealed whole):

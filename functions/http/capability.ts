@@ -26,6 +26,8 @@ export interface FunctionNeeds {
   items?: ItemAction[];
   /** Queries on GSI1. */
   indexQuery?: boolean;
+  /** Queries on GSI2: the reimbursed-care history by date (its lines are then read with BatchGetItem). */
+  claimsIndexQuery?: boolean;
   /** Each grant is one statement: an operation is allowed only with the contexts listed beside it. */
   dataKey?: DataKeyGrant[];
   /** Sends SMS straight to phone numbers (not through the outbox). */

@@ -6,7 +6,7 @@
  * or pauses on demand); everything else is the emulator.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchId, claimItems, claimMarkers, daysAgo, labLine, medicationLine, pushBatch } from '../support/claims.ts';
+import { batchId, claimDay, claimItems, daysAgo, labLine, legacyClaimItems, medicationLine, pushBatch } from '../support/claims.ts';
 import { actBefore, failNext } from '../support/faults.ts';
 import { activeSession, newPatient } from '../support/patients.ts';
 import { startWarmTestApi, type TestApi } from '../support/runtime.ts';
@@ -20,9 +20,10 @@ beforeAll(async () => {
 });
 afterAll(() => api?.stop());
 
-const markers = (dmpId: string) => claimMarkers(api, dmpId);
-/** The days of a record's lines in the table, sorted. */
-const days = async (dmpId: string) => (await claimItems(api, dmpId)).map((i) => String(i.sk?.S).split('#')[1]).sort();
+/** Items of the earlier layout (a line's item by date, and a marker): none is written any more. */
+const legacy = (dmpId: string) => legacyClaimItems(api, dmpId);
+/** The days of a record's lines in the table (one item per sourceId), sorted. */
+const days = async (dmpId: string) => (await claimItems(api, dmpId)).map(claimDay).sort();
 const counts = (accepted: number, corrected: number, duplicate: number) => ({ accepted, corrected, duplicate, rejected: 0 });
 
 describe('a line sent again with another date', () => {
@@ -37,9 +38,12 @@ describe('a line sent again with another date', () => {
     expect(second.status, JSON.stringify(second.body)).toBe(200);
     expect(second.body.lines).toEqual(counts(1, 1, 0));
     expect(await days(p.dmpId)).toEqual([daysAgo(30), daysAgo(12)].sort());
-    const [marker, ...more] = (await markers(p.dmpId)).filter((m) => String(m.lineSk?.S).startsWith(`CLAIM#${daysAgo(12)}#`));
+    // The same item as before, overwritten in place: at its new date on the index, marked a correction.
+    const [item, ...more] = (await claimItems(api, p.dmpId)).filter((i) => claimDay(i) === daysAgo(12));
     expect(more).toEqual([]);
-    expect(marker?.correction?.BOOL).toBe(true);
+    expect(item?.correction?.BOOL).toBe(true);
+    expect(item?.gsi2pk?.S).toBe(`CLAIMS#${p.dmpId}`);
+    expect(await legacy(p.dmpId)).toEqual([]);
 
     // Sent again as corrected: a duplicate, nothing written.
     const before = await api.scanAll();
@@ -49,7 +53,7 @@ describe('a line sent again with another date', () => {
     // Only the batch's own record (and no trace: nothing was stored) is new.
     expect(after.filter((i) => !before.some((b) => b.pk?.S === i.pk?.S && b.sk?.S === i.sk?.S)).map((i) => String(i.pk?.S).split('#')[0])).toEqual(['CLAIMBATCH']);
 
-    // Every read sees the line once, at its new date (markers are out of the reads' key range).
+    // Every read sees the line once, at its new date (one item per sourceId: the index lists it once).
     const { token } = await activeSession(api, p);
     const list = await api.call('GET', `/v1/records/${p.dmpId}/claims`, { token });
     expect(list.status).toBe(200);
@@ -69,7 +73,7 @@ describe('a line sent again with another date', () => {
     const back = await pushBatch(api, insurer, { batchId: batchId(), patients: [{ ins: p.ins, lines: [line] }] });
     expect(back.body.lines).toEqual(counts(1, 1, 0));
     expect(await days(p.dmpId)).toEqual([daysAgo(30), daysAgo(20)].sort());
-    expect(await markers(p.dmpId)).toHaveLength(2);
+    expect(await legacy(p.dmpId)).toEqual([]);
   });
 
   it('in one batch: stored once, as sent last; the earlier send counts duplicate', async () => {
@@ -84,7 +88,7 @@ describe('a line sent again with another date', () => {
     });
     expect(res.body.lines).toEqual(counts(1, 0, 1));
     expect(await days(p.dmpId)).toEqual([daysAgo(35)]);
-    expect(await markers(p.dmpId)).toHaveLength(1);
+    expect(await legacy(p.dmpId)).toEqual([]);
   });
 
   it.each([
@@ -103,7 +107,7 @@ describe('a line sent again with another date', () => {
     expect(retried.status, JSON.stringify(retried.body)).toBe(200);
     expect(retried.body.lines).toEqual(counts(2, 1, 0));
     expect(await days(p.dmpId)).toEqual([daysAgo(45), daysAgo(30)].sort());
-    expect(await markers(p.dmpId)).toHaveLength(2);
+    expect(await legacy(p.dmpId)).toEqual([]);
     expect((await pushBatch(api, insurer, body)).body).toEqual(retried.body);
   });
 });
@@ -128,7 +132,7 @@ describe('a record closed while a batch writes its lines', () => {
         { ins: open.ins, lines: [labLine(), medicationLine()] },
       ],
     };
-    // BatchGetItem: the INS index, the records, the markers; the fourth reads the records' status
+    // BatchGetItem: the INS index, the records, the lines' items; the fourth reads the records' status
     // again once the lines are written: the closure lands just before it.
     const restore = actBefore(api.runtime.deps.db, 'BatchGetItemCommand', 3, close);
     const res = await pushBatch(api, insurer, body);
@@ -137,9 +141,9 @@ describe('a record closed while a batch writes its lines', () => {
     expect(res.body.patients).toEqual({ stored: 1, unknown: 0, closed: 1 });
     expect(res.body.lines).toEqual(counts(2, 0, 0));
     expect(await claimItems(api, closing.dmpId)).toHaveLength(0);
-    expect(await markers(closing.dmpId)).toHaveLength(0);
+    expect(await legacy(closing.dmpId)).toEqual([]);
     expect(await claimItems(api, open.dmpId)).toHaveLength(2);
-    expect(await markers(open.dmpId)).toHaveLength(2);
+    expect(await legacy(open.dmpId)).toEqual([]);
     expect((await pushBatch(api, insurer, body)).body).toEqual(res.body);
   });
 
@@ -159,7 +163,7 @@ describe('a record closed while a batch writes its lines', () => {
     expect(retried.body.patients).toEqual({ stored: 0, unknown: 0, closed: 1 });
     expect(retried.body.lines).toEqual(counts(0, 0, 0));
     expect(await claimItems(api, closing.dmpId)).toHaveLength(0);
-    expect(await markers(closing.dmpId)).toHaveLength(0);
+    expect(await legacy(closing.dmpId)).toEqual([]);
   });
 
   it('refuses a correction once the record is closed, and removes the batch’s new lines of it', async () => {
@@ -176,6 +180,6 @@ describe('a record closed while a batch writes its lines', () => {
     expect(res.body.lines).toEqual(counts(0, 0, 0));
     // The line stored before the closure stays where it was; the batch's new line is gone.
     expect(await days(closing.dmpId)).toEqual([daysAgo(60)]);
-    expect(await markers(closing.dmpId)).toHaveLength(1);
+    expect(await legacy(closing.dmpId)).toEqual([]);
   });
 });

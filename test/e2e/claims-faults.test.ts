@@ -6,7 +6,7 @@
  * else is the emulator. Also: KMS calls per patient and batch (one at most, none when cached).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchId, claimItems, claimMarkers, labLine, medicationLine, pushBatch } from '../support/claims.ts';
+import { batchId, claimDay, claimItems, labLine, legacyClaimItems, medicationLine, pushBatch } from '../support/claims.ts';
 import { failAfter, recordCalls } from '../support/faults.ts';
 import { newPatient } from '../support/patients.ts';
 import { startWarmTestApi, type TestApi } from '../support/runtime.ts';
@@ -23,8 +23,8 @@ afterAll(() => api?.stop());
 const LINES = 30;
 /**
  * Three patients of 30 lines each: BatchGetItem reads the INS index, the records, the 90 lines'
- * markers, then the records' status again; BatchWriteItem puts the 90 lines (4 calls of at most
- * 25), then their 90 markers (4 calls).
+ * items, then the records' status again; BatchWriteItem puts the 90 lines, one item each (4 calls
+ * of at most 25).
  */
 const newBatch = async () => {
   const patients = [];
@@ -44,12 +44,11 @@ const CLEAN = { patients: { stored: 3, unknown: 0, closed: 0 }, lines: { accepte
 
 describe('a dependency fails in the middle of a batch', () => {
   it.each([
+    ['DynamoDB BatchWriteItem of lines, the first before it writes', () => api.runtime.deps.db, 'BatchWriteItemCommand', 0, 'before'],
     ['DynamoDB BatchWriteItem of lines, before it writes', () => api.runtime.deps.db, 'BatchWriteItemCommand', 2, 'before'],
     ['DynamoDB BatchWriteItem of lines, its answer lost', () => api.runtime.deps.db, 'BatchWriteItemCommand', 3, 'after'],
-    ['DynamoDB BatchWriteItem of markers, before it writes', () => api.runtime.deps.db, 'BatchWriteItemCommand', 4, 'before'],
-    ['DynamoDB BatchWriteItem of markers, its answer lost', () => api.runtime.deps.db, 'BatchWriteItemCommand', 6, 'after'],
     ['DynamoDB BatchGetItem of the records', () => api.runtime.deps.db, 'BatchGetItemCommand', 1, 'before'],
-    ['DynamoDB BatchGetItem of the markers', () => api.runtime.deps.db, 'BatchGetItemCommand', 2, 'before'],
+    ['DynamoDB BatchGetItem of the lines’ items', () => api.runtime.deps.db, 'BatchGetItemCommand', 2, 'before'],
     ['DynamoDB BatchGetItem of the records’ status after the writes', () => api.runtime.deps.db, 'BatchGetItemCommand', 3, 'before'],
     ['DynamoDB PutItem of a trace, its answer lost', () => api.runtime.deps.db, 'PutItemCommand', 2, 'after'],
     ['DynamoDB UpdateItem of the outcome', () => api.runtime.deps.db, 'UpdateItemCommand', 0, 'before'],
@@ -69,8 +68,9 @@ describe('a dependency fails in the middle of a batch', () => {
       const items = await claimItems(api, p.dmpId);
       expect(items).toHaveLength(LINES);
       expect(new Set(items.map((i) => i.sk.S)).size).toBe(LINES);
-      // One marker per line, naming it.
-      expect((await claimMarkers(api, p.dmpId)).map((m) => m.lineSk?.S).sort()).toEqual(items.map((i) => i.sk.S).sort());
+      // Each on the history's index at its day of care; nothing of the earlier layout.
+      for (const i of items) expect(claimDay(i)).toMatch(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/);
+      expect(await legacyClaimItems(api, p.dmpId)).toEqual([]);
       expect(await updateTraces(p.dmpId)).toHaveLength(1);
     }
     // And once more: the batch is done, its answer replayed, nothing written again.
@@ -94,13 +94,15 @@ describe('a dependency fails in the middle of a batch', () => {
     expect(cached.calls).toHaveLength(0);
   });
 
-  it('keeps nothing of the care in clear in a claim item or a marker: no INS, code, label, sourceId or name', async () => {
+  it('keeps nothing of the care in clear in a claim item (or its index keys): no INS, code, label, sourceId or name', async () => {
     const { patients } = await newBatch();
     const line = medicationLine({ performer: { finess: '750000001', name: 'CanaryPharmacieDesLilas' } });
     const p = patients[0]!.p;
     expect((await pushBatch(api, insurer, { batchId: batchId(), patients: [{ ins: p.ins, lines: [line] }] })).status).toBe(200);
-    const items = [...(await claimItems(api, p.dmpId)), ...(await claimMarkers(api, p.dmpId))];
-    expect(items.length).toBeGreaterThan(1);
+    const items = await claimItems(api, p.dmpId);
+    // The line's one item, its index keys among its attributes.
+    expect(items).toHaveLength(1);
+    expect(items[0]?.gsi2sk?.S).toMatch(/^CLAIM#[0-9]{4}-[0-9]{2}-[0-9]{2}#[A-Za-z0-9_-]{32}$/);
     const raw = JSON.stringify(items);
     for (const secret of [p.ins, line.code, line.display, 'CanaryPharmacieDesLilas', line.sourceId, line.prescriber.id, 'N02BE01', 'medication']) {
       expect(raw).not.toContain(secret);

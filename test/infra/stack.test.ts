@@ -57,6 +57,8 @@ const roleOf = (fn: { executionRole: IConstruct }): string => logicalId(fn.execu
 
 const tableArn = arnOf(logicalId(stack.data.table));
 const gsi1Arn = { 'Fn::Join': ['', [tableArn, '/index/gsi1']] };
+/** The reimbursed-care history's index: what reads the history queries, and nothing else. */
+const gsi2Arn = { 'Fn::Join': ['', [tableArn, '/index/gsi2']] };
 const dataKeyArn = arnOf(logicalId(stack.data.dataKey));
 const viaDynamoDb = { StringEquals: { 'kms:ViaService': `dynamodb.${settings.region}.amazonaws.com` } };
 /** Every SNS ARN (topics, platform endpoints) in any region and account. */
@@ -372,12 +374,12 @@ describe('least privilege', () => {
     for (const st of keyPolicy) expect(st.Principal).toEqual(account);
   });
 
-  it('claims: batch reads and writes of lines on the table, no index; opens data keys, generates only the keyed-hash secret', () => {
+  it('claims: batch reads and writes of lines on the table, Query of the history’s index only; opens data keys, generates only the keyed-hash secret', () => {
     const fn = stack.api.functions.claims;
     const statements = statementsOf(fn);
-    // Lines and markers are put with BatchWriteItem and found with BatchGetItem; a batch's record
-    // is put then updated; a correction's transaction deletes the line it replaces (DeleteItem).
-    // DynamoDB's TTL removes expired lines.
+    // Lines are put with BatchWriteItem and found with BatchGetItem; a batch's record is put then
+    // updated; lines of a record closed meanwhile are deleted. DynamoDB's TTL removes expired lines.
+    // A read of the history queries GSI2 (and no other index), then gets its lines.
     expect(statements).toContainEqual({
       Effect: 'Allow',
       Action: [
@@ -392,7 +394,8 @@ describe('least privilege', () => {
       ],
       Resource: tableArn,
     });
-    expect(JSON.stringify(statements)).not.toContain('/index/');
+    expect(statements).toContainEqual({ Effect: 'Allow', Action: 'dynamodb:Query', Resource: gsi2Arn });
+    expect(JSON.stringify(statements)).not.toContain('/index/gsi1');
     expect(onDataKey(fn)).toEqual([
       { Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn, Condition: RECORD_OR_KEYED_INDEX },
       { Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: dataKeyArn, Condition: KEYED_INDEX },
@@ -486,18 +489,21 @@ describe('least privilege', () => {
     expect(generate).toEqual([expect.objectContaining({ Resource: arnOf(logicalId(stack.data.tableKey)), Condition: viaDynamoDb })]);
   });
 
-  it('vaccinations: puts vaccinations in transactions and reads by Query, no update, delete, batch or index; opens data keys, generates only the keyed-hash secret', () => {
+  it('vaccinations: puts vaccinations in transactions and reads by Query (the history through its index and BatchGetItem), no update, delete or batch write; opens data keys, generates only the keyed-hash secret', () => {
     const fn = stack.api.functions.vaccinations;
     const statements = statementsOf(fn);
     expect(statements).toContainEqual({
       Effect: 'Allow',
-      Action: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      Action: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
       Resource: tableArn,
     });
+    expect(statements).toContainEqual({ Effect: 'Allow', Action: 'dynamodb:Query', Resource: gsi2Arn });
     expect(beyondLogsAndTracing(fn)).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:ConditionCheckItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
+      'dynamodb:Query',
       'dynamodb:Query',
       'kms:Decrypt',
       'kms:Decrypt',
@@ -507,24 +513,26 @@ describe('least privilege', () => {
       'kms:GenerateDataKey',
       'kms:GetPublicKey',
     ]);
-    // The reminders' queue is the job's: the function writes its entry, never reads the index.
-    expect(JSON.stringify(statements)).not.toContain('/index/');
+    // The reminders' queue is the job's: the function writes its entry, never reads GSI1.
+    expect(JSON.stringify(statements)).not.toContain('/index/gsi1');
     expect(onDataKey(fn)).toEqual([
       { Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn, Condition: RECORD_OR_KEYED_INDEX },
       { Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: dataKeyArn, Condition: KEYED_INDEX },
     ]);
   });
 
-  it("vaccination reminders: finds due records on GSI1, reads them, writes reminders and moves the queue on, opens records' data keys only, sends no SMS itself", () => {
+  it("vaccination reminders: finds due records on GSI1, reads them (the history through GSI2), writes reminders and moves the queue on, opens records' data keys only, sends no SMS itself", () => {
     const fn = stack.jobs.vaccinationReminders;
     const statements = statementsOf(fn);
     expect(statements).toContainEqual({
       Effect: 'Allow',
-      Action: ['dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      Action: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
       Resource: tableArn,
     });
-    expect(statements).toContainEqual({ Effect: 'Allow', Action: 'dynamodb:Query', Resource: gsi1Arn });
+    // The queue's index and the history's, each by its exact ARN (one statement).
+    expect(statements).toContainEqual({ Effect: 'Allow', Action: 'dynamodb:Query', Resource: [gsi1Arn, gsi2Arn] });
     expect(beyondLogsAndTracing(fn)).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:ConditionCheckItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
@@ -618,6 +626,15 @@ describe('data', () => {
               { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['channel'] },
+          },
+          {
+            IndexName: 'gsi2',
+            KeySchema: [
+              { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+            ],
+            // Keys and ttl only: nothing sealed is copied into the index.
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['ttl'] },
           },
         ],
       },

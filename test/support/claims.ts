@@ -54,10 +54,13 @@ export const batchId = (): string => `batch-${randomUUID()}`;
 
 export const pushBatch = (api: TestApi, token: string, body: unknown) => api.call('POST', '/v1/claims/batches', { token, body });
 
-/** The claim items of the table (CLAIM#… under a record). */
+/** The claim lines of the table (CLAIMSRC#… under a record: one item per sourceId). */
 export const claimItems = async (api: TestApi, dmpId?: string) =>
-  (await api.scanAll()).filter((i) => String(i.sk?.S ?? '').startsWith('CLAIM#') && (dmpId === undefined || i.pk?.S === `REC#${dmpId}`));
-
-/** The markers of the table (CLAIMSRC#… under a record): where each sourceId's line is. */
-export const claimMarkers = async (api: TestApi, dmpId?: string) =>
   (await api.scanAll()).filter((i) => String(i.sk?.S ?? '').startsWith('CLAIMSRC#') && (dmpId === undefined || i.pk?.S === `REC#${dmpId}`));
+
+/** The day of care of a line's item: its position in the history's index (gsi2sk CLAIM#<date>#<h>). */
+export const claimDay = (item: Record<string, { S?: string }>): string => String(item.gsi2sk?.S).split('#')[1] ?? '';
+
+/** Items of the earlier two-item layout (CLAIM#<date>#<h> lines): none is ever written now. */
+export const legacyClaimItems = async (api: TestApi, dmpId?: string) =>
+  (await api.scanAll()).filter((i) => String(i.sk?.S ?? '').startsWith('CLAIM#') && (dmpId === undefined || i.pk?.S === `REC#${dmpId}`));

@@ -13,29 +13,28 @@
  *      data key), each with BatchGetItem; an unknown or closed record takes no line. Each record's
  *      data key is unwrapped once (one KMS Decrypt at most; none when the KeyRing has it cached),
  *      never once per line.
- *   3. Each line has two deterministic keys (store.ts lineKeys): its item's, from its date and a
- *      keyed hash of its sourceId, and its sourceId's marker's, from the hash alone. The markers
- *      are read (BatchGetItem, 100 a call) and each line is:
- *        - new (no marker): its line then its marker are put with BatchWriteItem, 25 items a call,
- *          every line of the batch before any marker, so a marker never names a line that is not
- *          there (a crash between leaves lines without markers, which the run again writes);
- *        - a duplicate (the marker names this very item, written by another batch): nothing written;
- *        - stored by an earlier run of this very batch (the marker names this batch): counted
+ *   3. Each line has one deterministic item (store.ts lineKeys), keyed by a keyed hash of its
+ *      sourceId alone, whatever its date; its date is its position in the history's index. The
+ *      items are read (BatchGetItem, 100 a call) and each line is:
+ *        - new (no item): put with BatchWriteItem, 25 items a call, one item per line;
+ *        - a duplicate (the item is at this very position, written by another batch): nothing written;
+ *        - stored by an earlier run of this very batch (the item names this batch): counted
  *          accepted (and corrected, if a correction wrote it), as the first run would have;
- *        - a correction (the marker names the line of another date): the newer send replaces it,
- *          in one transaction (store.ts replaceLine): the new line, the marker on condition that it
- *          still names the old line, the old line deleted, the record still active. Counted
- *          accepted and corrected.
- *      Why BatchWriteItem and not transactions for new lines: a put on a deterministic key is
- *      idempotent by itself, so exactly-once needs no condition; a transaction writes each item at
- *      twice the capacity units, holds at most 100 items and is cancelled whole by one conflicting
- *      line. Corrections are rare: they take the transaction.
+ *        - a correction (the item is at another date): the newer send replaces it in place, in one
+ *          transaction (store.ts replaceLine): the line put on condition that its item is still at
+ *          the date read, and the record still active. Counted accepted and corrected.
+ *      Exactly once per sourceId holds by the key alone: a put repeated by a retry, or sent by two
+ *      batches at once (even with different dates), lands on the same item. Why BatchWriteItem and
+ *      not transactions for new lines: a put on a deterministic key is idempotent by itself; a
+ *      transaction writes each item at twice the capacity units, holds at most 100 items and is
+ *      cancelled whole by one conflicting line. Corrections are rare: they take the transaction,
+ *      whose check of the record keeps a line stored before a closure as it was.
  *   4. A closure landing in the middle of the batch: BatchWriteItem takes no condition, so once the
  *      new lines are written the records' status is read again (one BatchGetItem for the records
- *      written); a record no longer active has the lines and markers this batch put deleted, and
- *      counts closed. Corrections check the status inside their transaction. A run that finds a
- *      record closed since the batch started deletes what an interrupted run of the batch may have
- *      put there before the closure was seen (its plain puts, found by their `batch`).
+ *      written); a record no longer active has the lines this batch put deleted, and counts
+ *      closed. Corrections check the status inside their transaction. A run that finds a record
+ *      closed since the batch started deletes what an interrupted run of the batch may have put
+ *      there with plain puts before the closure was seen (found by their `batch`).
  *   5. One trace per patient and batch ("reimbursement history updated by the Assurance
  *      Maladie"), after the patient's lines: its key is the batch's start instant and an id derived
  *      from the batch id, put on condition that it does not exist: written at most once, and
@@ -52,7 +51,7 @@ import type { DataKey } from '#domain/ports';
 import { canonicalJson } from '#http/canonical';
 import type { ClaimsDeps } from './deps.ts';
 import { inPool } from './pool.ts';
-import { markerId, type LineWrite, type Marker, type RecordState } from './store.ts';
+import { lineRefId, type LineWrite, type RecordState, type StoredLine } from './store.ts';
 
 export type { ClaimsDeps };
 export { withClaims } from './deps.ts';
@@ -106,7 +105,7 @@ interface Patient {
   state: RecordState;
   entries: Entry[];
   key?: DataKey;
-  /** The lines to store, by marker: a sourceId sent twice in the batch is stored once, as sent last. */
+  /** The lines to store, by item: a sourceId sent twice in the batch is stored once, as sent last. */
   lines: Map<string, Pending>;
   /** Lines this run put with BatchWriteItem (deleted again if the record turns out closed). */
   written: Pending[];
@@ -193,9 +192,9 @@ export const ingestBatch = async (deps: ClaimsDeps, batch: { batchId: string; pa
       for (const line of entry.valid) {
         const keys = deps.claims.lineKeys(key, line);
         // The same sourceId again in the batch: the later send is the one stored, the earlier counts duplicate.
-        const earlier = p.lines.get(keys.marker);
+        const earlier = p.lines.get(keys.sk);
         if (earlier && entry.patient === 'stored') earlier.entry.duplicate++;
-        p.lines.set(keys.marker, { ...keys, key, line, entry });
+        p.lines.set(keys.sk, { ...keys, key, line, entry });
       }
     }
   }
@@ -203,16 +202,16 @@ export const ingestBatch = async (deps: ClaimsDeps, batch: { batchId: string; pa
 
   const now = deps.clock.now();
   const pending = [...patients.values()].flatMap((p) => [...p.lines.values()]);
-  const markers = await deps.claims.markers(
-    pending.map((l) => ({ dmpId: l.key.dmpId, marker: l.marker })),
+  const stored = await deps.claims.lines(
+    pending.map((l) => ({ dmpId: l.key.dmpId, sk: l.sk })),
     now,
   );
   const fresh: Pending[] = [];
-  const corrections: { line: Pending; found: Marker }[] = [];
+  const corrections: { line: Pending; found: StoredLine }[] = [];
   for (const l of pending) {
-    const found = markers.get(markerId(l.key.dmpId, l.marker));
+    const found = stored.get(lineRefId(l.key.dmpId, l.sk));
     if (!found) fresh.push(l);
-    else if (found.sk !== l.sk) corrections.push({ line: l, found });
+    else if (found.position !== l.position) corrections.push({ line: l, found });
     else if (found.batch === batchId) count(l.entry, found);
     else l.entry.duplicate++;
   }
@@ -239,7 +238,7 @@ export const ingestBatch = async (deps: ClaimsDeps, batch: { batchId: string; pa
 
   const closed = [...patients.values()].filter((p) => p.closed);
   if (closed.length > 0) {
-    await deps.claims.removeLines(closed.flatMap((p) => p.written.map((l) => ({ dmpId: p.dmpId, sk: l.sk, marker: l.marker }))));
+    await deps.claims.removeLines(closed.flatMap((p) => p.written.map((l) => ({ dmpId: p.dmpId, sk: l.sk }))));
     for (const p of closed) {
       for (const e of p.entries) Object.assign(e, { patient: 'closed', accepted: 0, corrected: 0, duplicate: 0 });
     }
@@ -276,18 +275,18 @@ export const ingestBatch = async (deps: ClaimsDeps, batch: { batchId: string; pa
 const closedSince = (state: RecordState, startedAt: Date): boolean => state.closedAt !== undefined && Date.parse(state.closedAt) >= startedAt.getTime() - CLOCK_MARGIN_MS;
 
 /** A line an earlier run of this batch stored: counted as that run counted it. */
-const count = (entry: Entry, found: Marker): void => {
+const count = (entry: Entry, found: StoredLine): void => {
   entry.accepted++;
   if (found.correction) entry.corrected++;
 };
 
 /**
  * A correction: the sourceId's line moves to this line's date, in one transaction (store.ts
- * replaceLine). When the marker changed since it was read (another batch, or another run of this
+ * replaceLine). When its item changed since it was read (another batch, or another run of this
  * one), it is read again and the line decided again.
  */
-const correct = async (deps: ClaimsDeps, batchId: string, p: Patient, line: Pending, first: Marker, now: Date): Promise<void> => {
-  let found: Marker | undefined = first;
+const correct = async (deps: ClaimsDeps, batchId: string, p: Patient, line: Pending, first: StoredLine, now: Date): Promise<void> => {
+  let found: StoredLine | undefined = first;
   for (let attempt = 0; attempt < CORRECTION_ATTEMPTS; attempt++) {
     if (p.closed) return;
     const result = await deps.claims.replaceLine(line, found, batchId);
@@ -300,8 +299,8 @@ const correct = async (deps: ClaimsDeps, batchId: string, p: Patient, line: Pend
       p.closed = true;
       return;
     }
-    found = (await deps.claims.markers([{ dmpId: p.dmpId, marker: line.marker }], now)).get(markerId(p.dmpId, line.marker));
-    if (found?.sk === line.sk) {
+    found = (await deps.claims.lines([{ dmpId: p.dmpId, sk: line.sk }], now)).get(lineRefId(p.dmpId, line.sk));
+    if (found?.position === line.position) {
       if (found.batch === batchId) count(line.entry, found);
       else line.entry.duplicate++;
       return;
@@ -312,25 +311,20 @@ const correct = async (deps: ClaimsDeps, batchId: string, p: Patient, line: Pend
 
 /**
  * Records closed since the batch started: what an interrupted run of this batch put there with
- * plain puts (before it could see the closure) is deleted, found by the `batch` of the lines and
- * of the markers; what its corrections wrote stays (their transaction checked the record active).
+ * plain puts (before it could see the closure) is deleted, found by the `batch` of the lines; what
+ * its corrections wrote stays (their transaction checked the record active).
  */
 const removeEarlierRuns = async (deps: ClaimsDeps, batchId: string, closed: Patient[]): Promise<void> => {
   const lines = closed.flatMap((p) => [...p.lines.values()]);
-  const [markers, lineBatches] = await Promise.all([
-    deps.claims.markers(
-      lines.map((l) => ({ dmpId: l.key.dmpId, marker: l.marker })),
-      deps.clock.now(),
-    ),
-    deps.claims.writtenBy(lines.map((l) => ({ dmpId: l.key.dmpId, sk: l.sk }))),
-  ]);
-  const ours = lines.flatMap((l) => {
-    const found = markers.get(markerId(l.key.dmpId, l.marker));
-    const markerOurs = found !== undefined && found.batch === batchId && !found.correction && found.sk === l.sk;
-    if (!markerOurs && (found !== undefined || lineBatches.get(markerId(l.key.dmpId, l.sk)) !== batchId)) return [];
-    return [{ dmpId: l.key.dmpId, sk: l.sk, marker: markerOurs ? l.marker : undefined }];
+  const stored = await deps.claims.lines(
+    lines.map((l) => ({ dmpId: l.key.dmpId, sk: l.sk })),
+    deps.clock.now(),
+  );
+  const ours = lines.filter((l) => {
+    const found = stored.get(lineRefId(l.key.dmpId, l.sk));
+    return found !== undefined && found.batch === batchId && !found.correction && found.position === l.position;
   });
-  if (ours.length > 0) await deps.claims.removeLines(ours);
+  if (ours.length > 0) await deps.claims.removeLines(ours.map((l) => ({ dmpId: l.key.dmpId, sk: l.sk })));
 };
 
 interface TraceContext {

@@ -85,14 +85,15 @@ export const CLAIMS = {
     // Up to 500 patients a batch: INS lookups, lines sealed with AES-GCM, batch reads and writes.
     memorySize: 1024,
     // A batch: its record is put on condition then updated with its outcome; INS index, records
-    // and the lines' markers are read with BatchGetItem; lines and markers are put (and, for a
-    // record closed meanwhile, deleted) with BatchWriteItem; a correction is a transaction that
-    // puts the new line and its marker, deletes the old line (DeleteItem) and checks the record
-    // (ConditionCheck); one trace per patient is a conditional PutItem. A read is a Query (and the
-    // mask, a GetItem) with its trace (and a first access's transaction); the care team also
+    // and the lines' items are read with BatchGetItem; lines are put (and, for a record closed
+    // meanwhile, deleted) with BatchWriteItem; a correction is a transaction that puts the line
+    // over its item and checks the record (ConditionCheck); one trace per patient is a conditional
+    // PutItem. A read is a Query of the history's index (GSI2) then a BatchGetItem of the lines it
+    // lists (and the mask, a GetItem), with its trace (and a first access's transaction); the care team also
     // Queries the patient's decisions and the documents' clear metadata (author, date, labels);
     // the mask is put in a transaction with its trace under the record's guards (ConditionCheck).
     items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query', 'BatchGetItem', 'BatchWriteItem'],
+    claimsIndexQuery: true,
     dataKey: [
       { operations: ['Decrypt'], contexts: ['record', 'keyedIndex'] },
       // Only the keyed-hash secret (INS index, batch fingerprints), created on first start if

@@ -1,29 +1,36 @@
 /**
- * The reimbursed-care history in the record's partition, one item per line and one marker per
- * insurer's line id:
+ * The reimbursed-care history in the record's partition, ONE item per line, keyed by the insurer's
+ * line id:
  *
- *   REC#<dmpId>         CLAIM#<date>#<h>   a line, sealed whole with the record's data key
- *   REC#<dmpId>         CLAIMSRC#<h>       the marker of the insurer's `sourceId` whose keyed hash is
- *                                          <h>: the sort key of its line now, the batch that wrote
- *                                          it, whether a correction wrote it (all in clear)
+ *   REC#<dmpId>         CLAIMSRC#<h>       a line, sealed whole with the record's data key; on the
+ *                                          history's index (GSI2) at gsi2pk CLAIMS#<dmpId>,
+ *                                          gsi2sk CLAIM#<date>#<h>
  *   REC#<dmpId>         CLAIMS#SETTINGS    the patient's mask of the history from professionals
  *   CLAIMBATCH#<id>     BATCH              a batch of the insurer's sync: its body's keyed hash,
  *                                          when it started, and once done its answer (counts only)
  *
  * `<h>` is a keyed hash of the insurer's `sourceId` under a key derived from the record's own data
- * key (HKDF): the same line always lands on the same item, whatever the retry, and the hash means
- * nothing outside the record (it dies with it). The date is in the line's key so that the history
- * is one Query newest first; a line sent again with another date (a correction) would land on a
- * second item, so the marker, keyed by the hash alone, says where the sourceId's line is: the
- * ingestion core reads markers to tell new lines, duplicates and corrections apart
- * (functions/capabilities/claims/ingest.ts). Markers sort after every line (`CLAIMSRC` > `CLAIM#`),
- * outside every read's key range.
+ * key (HKDF): the same line always lands on the same item, whatever the retry and whatever its
+ * date, and the hash means nothing outside the record (it dies with it). A line sent again is a
+ * put on the same item, so a sourceId is stored once by construction (even by two batches at once
+ * with different dates), and a correction (another date) overwrites it in place; the ingestion
+ * core (ingest.ts) reads the items first to tell new lines, duplicates and corrections apart.
  *
- * In clear on a line's item: its keys (the date of care), `ttl` = date of care + the history's
- * months (the table's one TTL attribute: DynamoDB deletes it in AWS; every read filters on it, the
- * emulator expiring nothing), and the batch that wrote it; its marker has the same `ttl`.
- * Everything else (category, codes, labels, prescriber, performer, confidentiality) is in the
- * sealed `line` attribute.
+ * Newest first is the index's order: a sparse GSI (claim lines only) whose sort key carries the
+ * date, so the history is one Query of the index, newest first, then one BatchGetItem of the lines
+ * it lists (the index projects `ttl` and nothing sealed: a copy of each sealed line in the index
+ * would double the history's storage). The index is eventually consistent: a line written a
+ * moment ago may be missing from a read for that moment, never shown twice or stale (a line is
+ * shown only when its item, read strongly consistent, is still at the position the index gave).
+ *
+ * In clear on a line's item: its keys and index keys (the dmpId, the date of care, the hash),
+ * `ttl` = date of care + the history's months (the table's one TTL attribute: DynamoDB deletes it
+ * in AWS; every read filters on it, the emulator expiring nothing), the batch that wrote it, and
+ * whether a correction wrote it. Everything else (category, codes, labels, prescriber, performer,
+ * confidentiality) is in the sealed `line` attribute, bound to the item's key.
+ *
+ * Before this layout a line was two items (CLAIM#<date>#<h> sealed, and a marker CLAIMSRC#<h>
+ * naming it): see docs/claims-capacity.md for why it changed and what became of such items.
  */
 import { createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -46,27 +53,29 @@ import { decodeCursor, encodeCursor } from '#adapters/cursor';
 import { openJson, sealJson } from '#adapters/envelope';
 import type { DataKey, WrappedKey } from '#domain/ports';
 import { wrappedKeyOf } from '#adapters/record-store';
+import { GSI2 } from '#adapters/storage-contract';
 import { keyItem, keys } from '#adapters/table';
 import { tracePut } from '#adapters/trace-store';
 import type { Trace } from '#domain/trace';
 import { transact, type LabelledWrite } from '#adapters/transactions';
 import { inPool } from './pool.ts';
 
-const CLAIM_PREFIX = 'CLAIM#';
-const MARKER_PREFIX = 'CLAIMSRC#';
+const LINE_PREFIX = 'CLAIMSRC#';
+const POSITION_PREFIX = 'CLAIM#';
+const INDEX_PREFIX = 'CLAIMS#';
 const SETTINGS_SK = 'CLAIMS#SETTINGS';
-/** A line's sort key: CLAIM#<date>#<keyed hash of its sourceId, 32 base64url characters>. */
+/** A line's position in the history: CLAIM#<date>#<keyed hash of its sourceId, 32 base64url characters>. */
 const CLAIM_SK = /^CLAIM#[0-9]{4}-[0-9]{2}-[0-9]{2}#[A-Za-z0-9_-]{32}$/;
 const MAX_BATCH_WRITE = 25;
 const MAX_BATCH_GET = 100;
 /**
- * Batch calls of one step sent at once (reads of markers or records, writes of lines): DynamoDB
+ * Batch calls of one step sent at once (reads of lines or records, writes of lines): DynamoDB
  * serves them in parallel; a few at once also keep this process busy while the table answers.
  */
 export const CLAIM_CALLS_AT_ONCE = 8;
 /** A batch's record is kept this long: the same batch sent again within it answers the same. */
 const BATCH_RECORD_SECONDS = 90 * 24 * 3600;
-/** Line items one read Query evaluates at most (sealed lines are small: well under DynamoDB's 1 MB page). */
+/** Lines one read Query of the index evaluates at most (its entries are keys: far under DynamoDB's 1 MB page). */
 export const CLAIMS_EVALUATION = 200;
 
 const batchKey = (batchId: string) => ({ pk: `CLAIMBATCH#${batchId}`, sk: 'BATCH' });
@@ -89,26 +98,26 @@ export interface StoredClaim {
   line: ClaimLine;
 }
 
-/** The sort keys of a line: its item's (date and keyed hash) and its sourceId's marker's (the hash alone). */
+/** The keys of a line: its item's sort key (the keyed hash alone) and its position in the history (date and hash). */
 export interface LineKeys {
   sk: string;
-  marker: string;
+  position: string;
 }
 
-/** What a sourceId's marker says: where its line is now, and who put it there. */
-export interface Marker {
-  /** The sort key of the sourceId's line. */
-  sk: string;
+/** What a stored line's item says in clear: where it is in the history, and who put it there. */
+export interface StoredLine {
+  /** Its position (CLAIM#<date>#<h>): its date. */
+  position: string;
   /** The batch that wrote it. */
   batch: string;
   /** It was written by a correction: it replaced the line of another date. */
   correction: boolean;
 }
 
-/** A marker to read: the record and the marker's sort key. */
-export interface MarkerRef {
+/** A line's item to read: the record and the item's sort key. */
+export interface LineRef {
   dmpId: string;
-  marker: string;
+  sk: string;
 }
 
 /** A line to write, with its record's key. */
@@ -124,11 +133,11 @@ export interface RecordState {
   wrappedKey?: WrappedKey | undefined;
 }
 
-/** A correction's outcome: done; refused because the record is no longer active; or the marker is no longer the one read. */
+/** A correction's outcome: done; refused because the record is no longer active; or the line is no longer the one read. */
 export type Replacement = 'replaced' | 'closed' | 'moved';
 
 /** The map key of an item read for a record: its dmpId and sort key. */
-export const markerId = (dmpId: string, marker: string): string => `${dmpId} ${marker}`;
+export const lineRefId = (dmpId: string, sk: string): string => `${dmpId} ${sk}`;
 
 /** The record of a batch: started (lines may be partly stored), or done with its answer. */
 export interface BatchRecord {
@@ -148,6 +157,9 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => {
   return out;
 };
 
+/** The item's sort key of a line at this position: the hash after its last '#'. */
+const skOf = (position: string): string => `${LINE_PREFIX}${position.slice(position.lastIndexOf('#') + 1)}`;
+
 export class ClaimStore {
   private readonly db: DynamoDBClient;
   private readonly table: string;
@@ -156,41 +168,29 @@ export class ClaimStore {
     this.table = tableName;
   }
 
-  /** The sort keys of a line: deterministic from the record's key, the line's date and the insurer's sourceId. */
+  /** The keys of a line: deterministic from the record's key and the insurer's sourceId (the position adds its date). */
   lineKeys(key: DataKey, line: Pick<ClaimLine, 'date' | 'sourceId'>): LineKeys {
     const h = createHmac('sha256', sourceKeyOf(key)).update(line.sourceId, 'utf8').digest('base64url').slice(0, 32);
-    return { sk: `${CLAIM_PREFIX}${line.date}#${h}`, marker: `${MARKER_PREFIX}${h}` };
+    return { sk: `${LINE_PREFIX}${h}`, position: `${POSITION_PREFIX}${line.date}#${h}` };
   }
 
   /**
-   * The markers found among these (BatchGetItem, 100 keys a call, several calls at once,
-   * unprocessed keys asked again), by markerId. A marker whose time has passed is left out: its
-   * line has expired too (the same `ttl`), and DynamoDB's TTL deletes both.
+   * The lines found among these items (BatchGetItem, 100 keys a call, several calls at once,
+   * unprocessed keys asked again; their clear attributes only), by lineRefId. A line whose time
+   * has passed is left out: DynamoDB's TTL deletes it, and a put over it stores it anew.
    */
-  async markers(refs: readonly MarkerRef[], now: Date): Promise<Map<string, Marker>> {
-    const found = new Map<string, Marker>();
+  async lines(refs: readonly LineRef[], now: Date): Promise<Map<string, StoredLine>> {
+    const found = new Map<string, StoredLine>();
     const nowSeconds = epochSeconds(now);
     await this.batchGet(
-      refs.map((r) => ({ pk: S(keys.record(r.dmpId).pk), sk: S(r.marker) })),
-      { ProjectionExpression: 'pk, sk, lineSk, #batch, correction, #ttl', ExpressionAttributeNames: { '#batch': 'batch', '#ttl': 'ttl' } },
-      'claim markers',
+      refs.map((r) => ({ pk: S(keys.record(r.dmpId).pk), sk: S(r.sk) })),
+      { ProjectionExpression: 'pk, sk, gsi2sk, #batch, correction, #ttl', ExpressionAttributeNames: { '#batch': 'batch', '#ttl': 'ttl' } },
+      'claim lines',
       (item) => {
         if ((num(item, 'ttl') ?? 0) <= nowSeconds) return;
         const dmpId = (str(item, 'pk') ?? '').slice('REC#'.length);
-        found.set(markerId(dmpId, str(item, 'sk') ?? ''), { sk: str(item, 'lineSk') ?? '', batch: str(item, 'batch') ?? '', correction: bool(item, 'correction') ?? false });
+        found.set(lineRefId(dmpId, str(item, 'sk') ?? ''), { position: str(item, 'gsi2sk') ?? '', batch: str(item, 'batch') ?? '', correction: bool(item, 'correction') ?? false });
       },
-    );
-    return found;
-  }
-
-  /** The batch that wrote each of these items that exists (BatchGetItem), by markerId(dmpId, sk). */
-  async writtenBy(refs: readonly { dmpId: string; sk: string }[]): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
-    await this.batchGet(
-      refs.map((r) => ({ pk: S(keys.record(r.dmpId).pk), sk: S(r.sk) })),
-      { ProjectionExpression: 'pk, sk, #batch', ExpressionAttributeNames: { '#batch': 'batch' } },
-      'claim lines',
-      (item) => found.set(markerId((str(item, 'pk') ?? '').slice('REC#'.length), str(item, 'sk') ?? ''), str(item, 'batch') ?? ''),
     );
     return found;
   }
@@ -241,40 +241,29 @@ export class ClaimStore {
   }
 
   /**
-   * Puts lines and their markers with BatchWriteItem, 25 items a call, several calls at once,
-   * unprocessed items sent again: every line first, then, once they are all stored, every marker.
-   * A marker therefore never names a line that was not written, whatever the crash: a line
-   * without its marker is what an interrupted run leaves, and the run of the same batch again
-   * writes both. The puts carry no condition (BatchWriteItem takes none): each is keyed
-   * deterministically (lineKeys), so a put repeated by a retry lands on the same item.
+   * Puts lines with BatchWriteItem, 25 items a call, several calls at once, unprocessed items sent
+   * again: one item per line. The puts carry no condition (BatchWriteItem takes none): each is keyed
+   * by its sourceId alone (lineKeys), so a put repeated by a retry, or sent by another batch at the
+   * same moment, lands on the same item.
    */
   async putLines(lines: readonly LineWrite[], batchId: string): Promise<void> {
-    await this.batchWrite(lines, (l) => ({ PutRequest: { Item: this.lineItem(l, batchId) } }));
-    await this.batchWrite(lines, (l) => ({ PutRequest: { Item: this.markerItem(l, batchId, false) } }));
+    await this.batchWrite(lines, (l) => ({ PutRequest: { Item: this.lineItem(l, batchId, false) } }));
+  }
+
+  /** Deletes lines' items (BatchWriteItem). */
+  async removeLines(lines: readonly LineRef[]): Promise<void> {
+    await this.batchWrite(lines, (l) => ({ DeleteRequest: { Key: { pk: S(keys.record(l.dmpId).pk), sk: S(l.sk) } } }));
   }
 
   /**
-   * Deletes lines a batch wrote and their markers: the markers first, then the lines (a line
-   * left without its marker is harmless: sent again, it is written again with one).
+   * A correction: the sourceId's line moves to another date, overwriting its item in place. One
+   * transaction of two items: the line is put on condition that its item is still at the position
+   * read (or still absent, when none was read), and the record must still be active (its META's
+   * status). The condition on the record is why a correction is not a plain put: a closure landing
+   * in the middle of a batch leaves the line stored before it as it was. Corrections are the rare
+   * case: a transaction's doubled write units are paid on them only.
    */
-  async removeLines(lines: readonly { dmpId: string; sk: string; marker?: string | undefined }[]): Promise<void> {
-    const key = (dmpId: string, sk: string): WriteRequest => ({ DeleteRequest: { Key: { pk: S(keys.record(dmpId).pk), sk: S(sk) } } });
-    await this.batchWrite(
-      lines.filter((l) => l.marker !== undefined),
-      (l) => key(l.dmpId, l.marker ?? ''),
-    );
-    await this.batchWrite(lines, (l) => key(l.dmpId, l.sk));
-  }
-
-  /**
-   * A correction: the sourceId's line moves to another date. One transaction, so that no crash
-   * leaves the sourceId with two lines or none: the new line is put, its marker is put on
-   * condition that it still names the line read (or is still absent, when none was read), the
-   * line it named is deleted, and the record must still be active (its META's status). A
-   * transaction costs twice the write units of plain puts: corrections are the rare case.
-   */
-  async replaceLine(l: LineWrite, found: Marker | undefined, batchId: string): Promise<Replacement> {
-    const pk = keys.record(l.key.dmpId).pk;
+  async replaceLine(l: LineWrite, found: StoredLine | undefined, batchId: string): Promise<Replacement> {
     const writes: LabelledWrite[] = [
       {
         label: 'record',
@@ -288,45 +277,37 @@ export class ClaimStore {
           },
         },
       },
-      { label: 'line', item: { Put: { TableName: this.table, Item: this.lineItem(l, batchId) } } },
       {
-        label: 'marker',
+        label: 'line',
         item: {
           Put: {
             TableName: this.table,
-            Item: this.markerItem(l, batchId, found !== undefined),
-            ...(found ? { ConditionExpression: 'lineSk = :found', ExpressionAttributeValues: { ':found': S(found.sk) } } : { ConditionExpression: 'attribute_not_exists(sk)' }),
+            Item: this.lineItem(l, batchId, found !== undefined),
+            ...(found
+              ? { ConditionExpression: 'gsi2sk = :found', ExpressionAttributeValues: { ':found': S(found.position) } }
+              : { ConditionExpression: 'attribute_not_exists(sk)' }),
           },
         },
       },
-      ...(found && found.sk !== l.sk ? [{ label: 'old-line', item: { Delete: { TableName: this.table, Key: { pk: S(pk), sk: S(found.sk) } } } }] : []),
     ];
     try {
       await transact(this.db, writes);
       return 'replaced';
     } catch (error) {
       if (error instanceof ConditionsRefused) return error.labels.has('record') ? 'closed' : 'moved';
-      // Another transaction on the same items at that moment: read the marker again and decide again.
+      // Another transaction on the same items at that moment: read the line again and decide again.
       if (error instanceof TransactionCanceledException) return 'moved';
       throw error;
     }
   }
 
-  private lineItem(l: LineWrite, batchId: string): Item {
+  private lineItem(l: LineWrite, batchId: string, correction: boolean): Item {
     return {
       pk: S(keys.record(l.key.dmpId).pk),
       sk: S(l.sk),
+      gsi2pk: S(`${INDEX_PREFIX}${l.key.dmpId}`),
+      gsi2sk: S(l.position),
       line: B(sealJson(l.key, l.sk, 'line', l.line)),
-      ttl: N(epochSeconds(expiresAt(l.line.date))),
-      batch: S(batchId),
-    };
-  }
-
-  private markerItem(l: LineWrite, batchId: string, correction: boolean): Item {
-    return {
-      pk: S(keys.record(l.key.dmpId).pk),
-      sk: S(l.marker),
-      lineSk: S(l.sk),
       ttl: N(epochSeconds(expiresAt(l.line.date))),
       batch: S(batchId),
       ...(correction ? { correction: BOOL(true) } : {}),
@@ -371,48 +352,70 @@ export class ClaimStore {
   /**
    * One page of a record's lines, newest first, between two days (inclusive), after an opaque
    * cursor; expired lines are left out (DynamoDB's TTL deletes them within days in AWS, never on
-   * the emulator). `more`: the Query stopped before the end.
+   * the emulator). A Query of the history's index (keys and `ttl`), then one BatchGetItem of the
+   * lines it lists, strongly consistent: a line whose item is no longer at the position the index
+   * gave (a correction moved it since, and the index has not caught up yet) is left out here, as
+   * it is listed at its new date. Each item's `sk` is the line's position (CLAIM#<date>#<h>): what
+   * `open` and `cursorAt` take. `more`: the Query stopped before the end.
    */
   async page(
     dmpId: string,
     opts: { from?: string | undefined; to?: string | undefined; cursor?: string | undefined; now: Date; evaluate?: number },
   ): Promise<{ items: { sk: string; sealed: Uint8Array }[]; more: boolean }> {
     const after = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor, CLAIM_SK);
-    // Sort keys of a day range: CLAIM#<from> up to CLAIM#<to>#~ ('~' sorts after every hash character).
-    const low = `${CLAIM_PREFIX}${opts.from ?? '0000-00-00'}`;
-    const upper = `${CLAIM_PREFIX}${opts.to ?? '9999-99-99'}#~`;
+    // Positions of a day range: CLAIM#<from> up to CLAIM#<to>#~ ('~' sorts after every hash character).
+    const low = `${POSITION_PREFIX}${opts.from ?? '0000-00-00'}`;
+    const upper = `${POSITION_PREFIX}${opts.to ?? '9999-99-99'}#~`;
     const high = after !== undefined && after < upper ? after : upper;
     // A cursor of another range (or a range the wrong way round): nothing between, and no Query DynamoDB would refuse.
     if (high < low) return { items: [], more: false };
+    const nowSeconds = epochSeconds(opts.now);
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
+        IndexName: GSI2,
+        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :low AND :high',
         FilterExpression: '#ttl > :now',
         ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: { ':pk': S(keys.record(dmpId).pk), ':low': S(low), ':high': S(high), ':now': N(epochSeconds(opts.now)) },
+        ExpressionAttributeValues: { ':pk': S(`${INDEX_PREFIX}${dmpId}`), ':low': S(low), ':high': S(high), ':now': N(nowSeconds) },
+        ProjectionExpression: 'gsi2sk',
         ScanIndexForward: false,
         Limit: opts.evaluate ?? CLAIMS_EVALUATION,
-        ConsistentRead: true,
       }),
     );
-    const items = (out.Items ?? []).filter((i) => str(i, 'sk') !== after).map((i) => ({ sk: str(i, 'sk') ?? '', sealed: bin(i, 'line') ?? new Uint8Array() }));
+    const positions = (out.Items ?? []).map((i) => str(i, 'gsi2sk') ?? '').filter((position) => position !== after);
+    const lines = new Map<string, Item>();
+    await this.batchGet(
+      // Once each: a moment after a correction, the index may list one line at its old and new positions.
+      [...new Set(positions.map(skOf))].map((sk) => ({ pk: S(keys.record(dmpId).pk), sk: S(sk) })),
+      { ProjectionExpression: 'sk, gsi2sk, line, #ttl', ExpressionAttributeNames: { '#ttl': 'ttl' } },
+      'claim lines',
+      (item) => lines.set(str(item, 'sk') ?? '', item),
+    );
+    const items: { sk: string; sealed: Uint8Array }[] = [];
+    for (const position of positions) {
+      const item = lines.get(skOf(position));
+      const sealed = item ? bin(item, 'line') : undefined;
+      if (!item || !sealed || str(item, 'gsi2sk') !== position || (num(item, 'ttl') ?? 0) <= nowSeconds) continue;
+      items.push({ sk: position, sealed });
+    }
     return { items, more: out.LastEvaluatedKey !== undefined };
   }
 
-  /** The cursor of a listing that went through this line. */
+  /** The cursor of a listing that went through this line (its position, as `page` gives it). */
   cursorAt(sk: string): string {
     return encodeCursor(sk);
   }
 
+  /** A line of a page opened with the record's key (its seal is bound to the line's item). */
   open(key: DataKey, item: { sk: string; sealed: Uint8Array }): StoredClaim {
-    return { lineId: item.sk.slice(item.sk.lastIndexOf('#') + 1), line: openJson<ClaimLine>(key, item.sk, 'line', item.sealed) };
+    return { lineId: item.sk.slice(item.sk.lastIndexOf('#') + 1), line: openJson<ClaimLine>(key, skOf(item.sk), 'line', item.sealed) };
   }
 
   /**
-   * Deletes a record's lines and markers whose time has passed (DynamoDB's TTL does it in AWS; the
-   * local runtime's daily job does it for the whole table, bin/local-claims-purge.ts). How many
-   * items were deleted.
+   * Deletes a record's lines whose time has passed (DynamoDB's TTL does it in AWS; the local
+   * runtime's daily job does it for the whole table, bin/local-claims-purge.ts). How many items
+   * were deleted.
    */
   async purgeExpired(dmpId: string, now: Date): Promise<number> {
     const pk = keys.record(dmpId).pk;
@@ -422,7 +425,7 @@ export class ClaimStore {
       const out = await this.db.send(
         new QueryCommand({
           TableName: this.table,
-          // 'CLAIM' covers the lines (CLAIM#) and the markers (CLAIMSRC#); the settings item has no ttl.
+          // 'CLAIM' covers the lines (CLAIMSRC#), and the items of the earlier layout (CLAIM#); the settings item has no ttl.
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :claim)',
           FilterExpression: '#ttl <= :now',
           ExpressionAttributeNames: { '#ttl': 'ttl' },

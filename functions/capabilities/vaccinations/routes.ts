@@ -63,11 +63,12 @@ export const VACCINATIONS = {
     description: 'DMP vaccination record: recording vaccinations, the list with the claims history’s deliveries, what is due',
     memorySize: 512,
     // The record and the caller's standing are Queries, the vaccinations one Query, the history's
-    // lines the claims store's Query and its mask a GetItem. A vaccination is put in a transaction
+    // lines a Query of the history's index then a BatchGetItem, and its mask a GetItem. A vaccination is put in a transaction
     // with its trace, the record's reminder-queue entry and the idempotent answer, under the
     // record's guards (ConditionCheck); a read's trace is a PutItem (a first access, a transaction
     // of puts). The idempotency record and the keyed-hash secret are GetItems.
-    items: ['GetItem', 'PutItem', 'ConditionCheckItem', 'Query'],
+    items: ['GetItem', 'PutItem', 'ConditionCheckItem', 'Query', 'BatchGetItem'],
+    claimsIndexQuery: true,
     dataKey: [
       { operations: ['Decrypt'], contexts: ['record', 'keyedIndex'] },
       // Only the keyed-hash secret (idempotency keys), created on first start if absent: never a
