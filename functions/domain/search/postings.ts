@@ -7,7 +7,6 @@
 import { words } from './words.ts';
 
 export type SearchKind = 'document' | 'claim' | 'profile' | 'vaccination' | 'measurement';
-export const SEARCH_KINDS: readonly SearchKind[] = ['document', 'claim', 'profile', 'vaccination', 'measurement'];
 
 /** One normalised word in one field of one item: where the reader finds the item, and where the word stands. */
 export interface Posting {
