@@ -58,6 +58,7 @@ const jobFunctions = (stack: AcknowledgedStack): DmpFunction[] => [
   stack.jobs.uploads,
   stack.jobs.claimsImport.function,
   stack.jobs.vaccinationReminders,
+  stack.jobs.searchIndex,
 ];
 const allFunctions = (stack: AcknowledgedStack): DmpFunction[] => [...httpFunctions(stack), ...jobFunctions(stack)];
 const defaultPolicy = (fn: DmpFunction): IConstruct => fn.executionRole.node.findChild('DefaultPolicy');
@@ -81,7 +82,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   {
     rule: 'AwsSolutions-IAM5[Resource::*]',
     reason:
-      'X-Ray active tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permission. For the outbox dispatcher also: dynamodb:ListStreams (the stream event source) has none either. For the auth function (login codes): sns:Publish of an SMS to a phone number has no resource to name; that grant is bound to this region (aws:RequestedRegion) and an explicit deny keeps it from publishing to any topic.',
+      'X-Ray active tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permission. For the outbox dispatcher and the search index job also: dynamodb:ListStreams (the stream event source) has none either. For the auth function (login codes): sns:Publish of an SMS to a phone number has no resource to name; that grant is bound to this region (aws:RequestedRegion) and an explicit deny keeps it from publishing to any topic.',
     on: (stack) => allFunctions(stack).map(defaultPolicy),
   },
   {
@@ -170,6 +171,12 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   {
     rule: 'HIPAA.Security-LambdaDLQ',
     reason:
+      'The search index job is invoked by the table stream only: batches it gives up on go to its on-failure destination (the SearchIndexFailures queue, stream positions only); it has no asynchronous invocation to dead-letter.',
+    on: (stack) => [stack.jobs.searchIndex],
+  },
+  {
+    rule: 'HIPAA.Security-LambdaDLQ',
+    reason:
       "The retention job's only invocation is its daily schedule, whose event holds no data: a run that fails (after Lambda's own retries) leaves the due records where they are, and the next day's run finds them again by the same query, so a dead-letter queue would hold nothing to replay.",
     on: (stack) => [stack.jobs.retention],
   },
@@ -251,6 +258,12 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     reason:
       "OutboxFailures is itself a dead-letter destination (the outbox stream consumer's on-failure destination); a queue behind it would only move the same records. Operators read them within its 14-day retention.",
     on: (stack) => [stack.jobs.outboxFailures],
+  },
+  {
+    rule: 'AwsSolutions-SQS3',
+    reason:
+      "SearchIndexFailures is itself a dead-letter destination (the search index stream consumer's on-failure destination): it holds stream positions, no data. Replaying them re-reads the items' current state, which the job indexes idempotently.",
+    on: (stack) => [stack.jobs.searchIndexFailures],
   },
 ];
 

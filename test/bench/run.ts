@@ -6,13 +6,15 @@
  * after it), KMS calls and memory, and a small re-send with every key cached; for measurements
  * (measurements.ts) a device's POST of 100 values against a bare BatchWriteItem of 100 items; the
  * emergency summary (emergency.ts) of a full record against a bare GetItem; the typed client's
- * browser bundle (client.ts), minified and gzipped. Prints figures;
+ * browser bundle (client.ts), minified and gzipped; the keyword index job
+ * (search-index.ts): words per second, AWS calls and index bytes per document, and the deposit
+ * against a bare PutItem. Prints figures;
  * timings never fail the run. It exits non-zero only when something breaks or a structural target is violated (exact AWS call
  * counts, the Node version the figures are for), and says which.
  *
  * Env: BENCH_JSON=path writes the figures as JSON there (otherwise they close stdout);
  * BENCH_QUICK=1 takes few samples (a smoke run of the bench itself, figures not meaningful);
- * BENCH_SECTIONS=cold,calls,latency,documents,claims,claims-read,measurements,emergency,client (comma-separated) runs only those sections (default: all);
+ * BENCH_SECTIONS=cold,calls,latency,documents,claims,claims-read,measurements,emergency,client,search-index (comma-separated) runs only those sections (default: all);
  * BENCH_CLAIMS_PATIENTS=n sets the claims section's patients with a DMP (default 100, 1,000 lines each:
  * each record is created over HTTP, with its password's scrypt, which takes most of a second on
  * the emulator).
@@ -25,6 +27,7 @@ import { measureClaimsReads } from './claims-read.ts';
 import { MAX_KMS_PER_PATIENT_BATCH, MAX_MEMORY_GROWTH_MB, measureClaimsImport, type ClaimsResult } from './claims.ts';
 import { formatCalls } from './counting.ts';
 import { measureEmergencySummary } from './emergency.ts';
+import { measureSearchIndex } from './search-index.ts';
 import { buildBundles, measureColdStart, GROUPS, type ColdStartResult } from './cold-start.ts';
 import { measureClientBundles } from './client.ts';
 import { startBench, type Bench } from './harness.ts';
@@ -61,8 +64,10 @@ const CLAIMS_LINES = QUICK ? 2_000 : 100_000;
 const CLAIMS_PATIENTS = Number(process.env.BENCH_CLAIMS_PATIENTS ?? (QUICK ? 20 : 100));
 const MEASUREMENT_ROUNDS = QUICK ? 3 : 15;
 const MEASUREMENT_WARMUP = QUICK ? 1 : 2;
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents,claims,claims-read,measurements,emergency,client').split(',').map((s) => s.trim()));
-const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents', 'claims', 'claims-read', 'measurements', 'emergency', 'client'];
+const SECTIONS = new Set(
+  (process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents,claims,claims-read,measurements,emergency,client,search-index').split(',').map((s) => s.trim()),
+);
+const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents', 'claims', 'claims-read', 'measurements', 'emergency', 'client', 'search-index'];
 const MAX_BUNDLE_BYTES = 1_000_000;
 const MAX_RATIO = 1.2;
 
@@ -395,6 +400,33 @@ const main = async (): Promise<void> => {
     return rows;
   });
 
+  const searchIndex = await section('search-index', async () => {
+    const { bench: b, counter } = await runtime();
+    const result = await measureSearchIndex(b, counter, QUICK ? 2 : 8);
+    say(
+      table(
+        'Keyword index job, one document (first of its record: key not cached)',
+        'words: normalised words indexed; job ms: median; AWS calls of the job; index: its items and their bytes (names + values)',
+        ['document', 'bytes', 'words', 'job ms', 'words/s', 'DynamoDB calls', 'KMS calls', 'index items', 'index bytes'],
+        result.rows.map((r) => [
+          r.document,
+          r.bytes,
+          r.words,
+          ms(r.jobMs.median),
+          r.wordsPerSecond,
+          formatCalls(r.calls, 'dynamodb'),
+          formatCalls(r.calls, 'kms'),
+          r.items,
+          r.indexBytes,
+        ]),
+      ),
+    );
+    say(
+      `  Deposit (1 KiB text/plain): ${result.deposit.deposit.median} ms (p90 ${result.deposit.deposit.p90}) = ${ratio(result.deposit.ratio)} a bare PutItem of 1 KiB (${result.deposit.baseline.median} ms); its AWS calls: DynamoDB ${formatCalls(result.deposit.calls, 'dynamodb')}; KMS ${formatCalls(result.deposit.calls, 'kms')} (no index work on the request's path)`,
+    );
+    return result;
+  });
+
   await cleanup();
   const elapsed = (performance.now() - started) / 1000;
   say('');
@@ -498,6 +530,7 @@ const main = async (): Promise<void> => {
     claimsRead,
     client: client ?? null,
     emergency: emergency ? { ...emergency, ratio: round(emergency.ratio, 2) } : null,
+    searchIndex: searchIndex ? { ...searchIndex, deposit: { ...searchIndex.deposit, ratio: round(searchIndex.deposit.ratio, 2) } } : null,
     measurements: measurements ? { ...measurements, rows: measurements.rows.map((r) => ({ ...r, ratio: round(r.ratio, 2) })) } : null,
     claims: claims
       ? {

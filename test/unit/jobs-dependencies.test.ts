@@ -12,8 +12,8 @@ const DOMAIN = dirname(JOBS);
 describe('the jobs’ use cases', () => {
   const files = readdirSync(JOBS).filter((f) => f.endsWith('.ts'));
 
-  it('are the six jobs', () => {
-    expect(files.sort()).toEqual(['claims-import.ts', 'outbox.ts', 'retention.ts', 'uploads.ts', 'vaccination-reminders.ts', 'visibility.ts']);
+  it('are the seven jobs', () => {
+    expect(files.sort()).toEqual(['claims-import.ts', 'outbox.ts', 'retention.ts', 'search-index.ts', 'uploads.ts', 'vaccination-reminders.ts', 'visibility.ts']);
   });
 
   it.each(files)('%s imports nothing outside functions/domain', (file) => {
