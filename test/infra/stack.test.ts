@@ -154,6 +154,7 @@ describe('functions', () => {
       stack.api.functions.health,
       stack.api.functions.vaccinations,
       stack.api.functions.measurements,
+      stack.api.functions.search,
     ]) {
       expect(env(fn)).toMatchObject({ ...issuers, ...sessions, ALLOWED_ORIGIN: settings.allowedOrigin, TABLE_NAME: table, DATA_KEY_ID: dataKey });
       expect(env(fn)).not.toHaveProperty('SMS_SENDER_ID');
@@ -292,6 +293,19 @@ describe('least privilege', () => {
       Resource: tableArn,
     });
     expect(actionsOf(statements)).not.toContain('dynamodb:DeleteItem');
+    expect(JSON.stringify(statements)).not.toContain('/index/');
+    expect(onDataKey(fn)).toEqual([{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn, Condition: RECORD }]);
+  });
+
+  it('search: reads items, postings and a page of candidates (BatchGetItem), writes only its trace; no delete, no batch write, no index; opens records’ data keys only', () => {
+    const fn = stack.api.functions.search;
+    const statements = statementsOf(fn);
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      Resource: tableArn,
+    });
+    for (const action of ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) expect(actionsOf(statements)).not.toContain(action);
     expect(JSON.stringify(statements)).not.toContain('/index/');
     expect(onDataKey(fn)).toEqual([{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn, Condition: RECORD }]);
   });
@@ -650,11 +664,11 @@ describe('data', () => {
         .map((p) => JSON.stringify(p))
         .sort();
     const json = (fns: { executionRole: IConstruct }[]) => fns.map((fn) => JSON.stringify(roleArn(fn))).sort();
-    const { auth, records, reporting, docs, documents, access, claims, health, emergency, vaccinations, measurements } = stack.api.functions;
+    const { auth, records, reporting, docs, documents, access, claims, health, emergency, vaccinations, measurements, search } = stack.api.functions;
     expect(principalsWith('kms:Sign')).toEqual(json([auth]));
     expect(policy).toContainEqual(expect.objectContaining({ Action: 'kms:Sign', Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } } }));
     expect(principalsWith('kms:GetPublicKey')).toEqual(
-      json([auth, records, documents, access, claims, health, emergency, vaccinations, measurements, stack.api.authorizerFunction]),
+      json([auth, records, documents, access, claims, health, emergency, vaccinations, measurements, search, stack.api.authorizerFunction]),
     );
     // Nothing else in the key policy uses the key: the account only administers it.
     const used = policy.flatMap((s) => asArray(s.Action as string | string[])).filter((a) => ['kms:Sign', 'kms:Verify', 'kms:GetPublicKey', 'kms:CreateGrant'].includes(a));
@@ -671,7 +685,7 @@ describe('data', () => {
       Resource: arnOf(sessionKey),
       Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
     });
-    for (const fn of [auth, records, documents, access, claims, health, emergency, vaccinations, measurements, stack.api.authorizerFunction])
+    for (const fn of [auth, records, documents, access, claims, health, emergency, vaccinations, measurements, search, stack.api.authorizerFunction])
       expect(actionsOf(statementsOf(fn))).toContain('kms:GetPublicKey');
     for (const fn of [reporting, docs, ...jobFunctions]) {
       expect(actionsOf(statementsOf(fn))).not.toContain('kms:GetPublicKey');
@@ -679,8 +693,8 @@ describe('data', () => {
     }
   });
 
-  it('the patient data key: records, auth, documents, access, claims, health, the emergency summary, vaccinations, measurements, the outbox, visibility, the claims import and the vaccination reminders may use it, each with the encryption contexts its code passes', () => {
-    const { records, auth, documents, access, claims, health, emergency, vaccinations, measurements } = stack.api.functions;
+  it('the patient data key: records, auth, documents, access, claims, health, the emergency summary, vaccinations, measurements, the keyword search, the outbox, visibility, the claims import and the vaccination reminders may use it, each with the encryption contexts its code passes', () => {
+    const { records, auth, documents, access, claims, health, emergency, vaccinations, measurements, search } = stack.api.functions;
     // [function, action, condition]: a record's key is created by records alone; auth and
     // documents may create only the keyed-hash secret; access, the outbox and visibility open
     // records' keys and nothing else.
@@ -699,6 +713,8 @@ describe('data', () => {
       // The emergency summary opens records' keys to read them, and nothing else.
       [emergency, 'kms:Decrypt', RECORD],
       [measurements, 'kms:Decrypt', RECORD],
+      // The keyword search opens records' keys (its index key is derived from the record's), and nothing else.
+      [search, 'kms:Decrypt', RECORD],
       [stack.jobs.outbox, 'kms:Decrypt', RECORD],
       [stack.jobs.visibility, 'kms:Decrypt', RECORD],
       [stack.jobs.vaccinationReminders, 'kms:Decrypt', RECORD],

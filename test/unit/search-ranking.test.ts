@@ -8,7 +8,7 @@ import { words } from '../../functions/domain/search/words.ts';
 import {
   MAX_QUERY_WORDS,
   POSITION_SHAPE,
-  after,
+  following,
   compare,
   matchAll,
   parseQuery,
@@ -33,7 +33,9 @@ const index = (items: { kind: string; id: string; date: string; fields: Record<s
     for (const [field, text] of Object.entries(item.fields)) {
       const ws = words(text);
       const at = new Map<string, number[]>();
-      ws.forEach((w, i) => at.set(w, [...(at.get(w) ?? []), i]));
+      ws.forEach((w, i) => {
+        at.set(w, [...(at.get(w) ?? []), i]);
+      });
       for (const [w, positions] of at) {
         byWord.set(w, [...(byWord.get(w) ?? []), { kind: item.kind, id: item.id, date: item.date, title: item.fields.title ?? item.id, field, positions }]);
       }
@@ -115,8 +117,8 @@ describe('pages and filters', () => {
       expect(POSITION_SHAPE.test(text)).toBe(true);
       expect(compare(positionOf(text), m)).toBe(0);
     }
-    expect(ids(after(ms, positionOf(positionText(ms[0] as Match))))).toEqual(['d2']);
-    expect(after(ms, positionOf(positionText(ms[1] as Match)))).toEqual([]);
+    expect(ids(following(ms, positionOf(positionText(ms[0] as Match))))).toEqual(['d2']);
+    expect(following(ms, positionOf(positionText(ms[1] as Match)))).toEqual([]);
     expect(POSITION_SHAPE.test('0|2024-01-01|secret|x')).toBe(false);
   });
 

@@ -154,7 +154,7 @@ export const positionOf = (text: string): Position => {
 };
 
 /** The matches after a position (a cursor's), in order. */
-export const after = (matches: readonly Match[], position: Position | undefined): Match[] => (position ? matches.filter((m) => compare(m, position) > 0) : [...matches]);
+export const following = (matches: readonly Match[], position: Position | undefined): Match[] => (position ? matches.filter((m) => compare(m, position) > 0) : [...matches]);
 
 /** The matches of the wanted kinds dated within [from, to] (days, both included; a match's date may be an instant). */
 export const within = (matches: readonly Match[], f: { kinds?: ReadonlySet<string> | undefined; from?: string | undefined; to?: string | undefined }): Match[] =>

@@ -33,7 +33,7 @@ import { toStoredDocument } from '../documents/store.ts';
 import { accessRecord, traceRead, type RecordAccess } from '../common.ts';
 import type { SearchDeps } from './deps.ts';
 import { itemSk } from './items.ts';
-import { after, matchAll, parseQuery, positionOf, positionText, POSITION_SHAPE, within, type Match, type Position } from './ranking.ts';
+import { following, matchAll, parseQuery, positionOf, positionText, POSITION_SHAPE, within, type Match, type Position } from './ranking.ts';
 import type { SearchKindName } from './schemas.ts';
 
 /** What a search asks: the query's text, and the filters and page of the route's query string. */
@@ -108,7 +108,7 @@ export const searchRecord = async (deps: SearchDeps, call: Call, dmpId: string, 
 
   const indexKey = new RecordIndexKey(key);
   const postings = new Map(await Promise.all(terms.words.map(async (w) => [w, await deps.searchIndex.postingsOf(indexKey, w)] as const)));
-  const candidates = within(after(matchAll(terms, postings), start), { kinds, from: request.from, to: request.to });
+  const candidates = within(following(matchAll(terms, postings), start), { kinds, from: request.from, to: request.to });
 
   const readable = documentReader(call.actor, opened.record, opened.standing, now, deps.matrix);
   const shown: { match: Match; hit: SearchHit }[] = [];

@@ -7,7 +7,7 @@ import * as s from './schemas.ts';
 
 export const SEARCH_ROUTES = [
   {
-    id: 'searchRecord',
+    id: 'searchKeywords',
     method: 'GET',
     path: '/v1/records/{dmpId}/search',
     capability: 'search',

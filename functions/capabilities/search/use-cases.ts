@@ -9,10 +9,10 @@ type Handler<Id extends (typeof SEARCH_ROUTES)[number]['id']> = HandlerOf<typeof
 
 const isKind = (k: string): k is SearchKindName => (SEARCH_KINDS as readonly string[]).includes(k);
 
-const searchRecordRoute: Handler<'searchRecord'> = async (call, deps) => {
+const searchKeywords: Handler<'searchKeywords'> = async (call, deps) => {
   const { q, kind, from, to, limit, cursor } = call.query;
   const page = await searchRecord(deps, call, call.params.dmpId, { q, kinds: kind?.split(',').filter(isKind), from, to, limit: limit ? Number(limit) : 50, cursor });
   return { status: 200, body: page };
 };
 
-export const capability = defineCapability<SearchDeps>()(SEARCH, { searchRecord: searchRecordRoute }, withSearch);
+export const capability = defineCapability<SearchDeps>()(SEARCH, { searchKeywords }, withSearch);
