@@ -17,39 +17,14 @@
  */
 import { createHmac, hkdfSync } from 'node:crypto';
 import { BatchWriteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, DeleteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { Manifest, SearchIndexStore, SourceRef } from '#domain/jobs/search-index';
 import type { DataKey, KeyRing } from '#domain/ports';
+import type { IndexedWord, Posting, SearchKind } from '#domain/search/postings';
 import { B, S, bin, num, required, str, type Item } from './attributes.ts';
 import { openJson, sealJson } from './envelope.ts';
 import { keyItem, keys } from './table.ts';
 
-export type SearchKind = 'document' | 'claim' | 'profile' | 'vaccination' | 'measurement';
-
-/** One normalised word in one source: where the reader finds the source, and where the word stands. */
-export interface Posting {
-  kind: SearchKind;
-  /** The id a reader fetches the item with (documentId, claims line id, vaccination id, measurement code, profile element id). */
-  id: string;
-  /** The source's date (ISO 8601), for ordering. */
-  date: string;
-  /** The source's title or label, as shown in a result. */
-  title: string;
-  /** The field the word was found in (title, text, label, code…). */
-  field: string;
-  /** The word's positions in that field (domain/search/words.ts). */
-  positions: number[];
-}
-
-/** What the index keeps of a source between two indexings. */
-export interface SourceManifest {
-  kind: SearchKind;
-  id: string;
-  /** The version of the source that was indexed (an idempotent replay indexes once). */
-  version: string;
-  /** Its postings (<token>#<n>): exactly the items a re-indexing or a removal deletes. */
-  postings: string[];
-  /** False when its text could not be read (a hostile or broken file): only its title is indexed. */
-  textIndexed: boolean;
-}
+export type { Posting, SearchKind } from '#domain/search/postings';
 
 const POSTING_ATTRIBUTE = 'p';
 const MANIFEST_ATTRIBUTE = 'm';
@@ -86,17 +61,11 @@ export class RecordIndexKey {
   }
 }
 
-/** What a posting's sealed attribute holds (its token is in its key). */
-type SealedPosting = Posting;
-
-/** A posting to write: its word, and the ordinal of its field within the source (part of its key). */
-export interface IndexedWord {
-  word: string;
-  fieldIndex: number;
-  posting: Posting;
-}
-
-export class SearchIndex {
+/**
+ * The index's items of the records. The change a source item went through is read by the job's
+ * own reader (functions/jobs/search-sources.ts): this class knows only the index's items.
+ */
+export class SearchIndex implements Omit<SearchIndexStore<RecordIndexKey>, 'changed'> {
   private readonly db: DynamoDBClient;
   private readonly tableName: string;
   private readonly keyRing: KeyRing;
@@ -142,7 +111,7 @@ export class SearchIndex {
       );
       for (const item of page.Items ?? []) {
         const sk = required(str(item, 'sk'), 'sk');
-        out.push(openJson<SealedPosting>(key.key, sk, POSTING_ATTRIBUTE, required(bin(item, POSTING_ATTRIBUTE), POSTING_ATTRIBUTE)));
+        out.push(openJson<Posting>(key.key, sk, POSTING_ATTRIBUTE, required(bin(item, POSTING_ATTRIBUTE), POSTING_ATTRIBUTE)));
       }
       start = page.LastEvaluatedKey;
     } while (start);
@@ -150,11 +119,11 @@ export class SearchIndex {
   }
 
   /** A source's manifest, opened; undefined when it was never indexed (or was removed). */
-  async manifest(key: RecordIndexKey, kind: SearchKind, id: string): Promise<SourceManifest | undefined> {
-    const k = indexKeys.manifest(key.key.dmpId, key.source(kind, id));
+  async manifest(key: RecordIndexKey, ref: SourceRef): Promise<Manifest | undefined> {
+    const k = indexKeys.manifest(key.key.dmpId, key.source(ref.kind, ref.id));
     const item = (await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: keyItem(k), ConsistentRead: true }))).Item;
     const sealed = item && bin(item, MANIFEST_ATTRIBUTE);
-    return sealed && openJson<SourceManifest>(key.key, k.sk, MANIFEST_ATTRIBUTE, sealed);
+    return sealed && openJson<Manifest>(key.key, k.sk, MANIFEST_ATTRIBUTE, sealed);
   }
 
   /**
@@ -165,8 +134,8 @@ export class SearchIndex {
    */
   async replace(
     key: RecordIndexKey,
-    previous: SourceManifest | undefined,
-    manifest: Omit<SourceManifest, 'postings'>,
+    previous: Manifest | undefined,
+    manifest: Omit<Manifest, 'postings'>,
     postings: readonly IndexedWord[],
   ): Promise<{ written: number; deleted: number }> {
     const dmpId = key.key.dmpId;
@@ -180,13 +149,13 @@ export class SearchIndex {
     const deletes: WriteRequest[] = stale.map((entry) => ({ DeleteRequest: { Key: keyItem(indexKeys.posting(dmpId, entry, source)) } }));
     await this.batchWrite([...puts, ...deletes]);
     const m = indexKeys.manifest(dmpId, source);
-    const sealed: SourceManifest = { ...manifest, postings: [...entries.keys()] };
+    const sealed: Manifest = { ...manifest, postings: [...entries.keys()] };
     await this.db.send(new PutItemCommand({ TableName: this.tableName, Item: { ...keyItem(m), [MANIFEST_ATTRIBUTE]: B(sealJson(key.key, m.sk, MANIFEST_ATTRIBUTE, sealed)) } }));
     return { written: puts.length + 1, deleted: deletes.length };
   }
 
   /** Removes a source from the index: its postings, then its manifest. */
-  async remove(key: RecordIndexKey, previous: SourceManifest): Promise<number> {
+  async remove(key: RecordIndexKey, previous: Manifest): Promise<number> {
     const dmpId = key.key.dmpId;
     const source = key.source(previous.kind, previous.id);
     await this.batchWrite(previous.postings.map((entry) => ({ DeleteRequest: { Key: keyItem(indexKeys.posting(dmpId, entry, source)) } })));
