@@ -42,6 +42,9 @@ import { DynamoReminderStore } from '#capabilities/vaccinations/reminders-store'
 import { HttpProblem } from '#platform/problem';
 import { claimsBatches } from '../functions/jobs/claims-batches.ts';
 import { purgeExpiredClaims } from './local-claims-purge.ts';
+import { LocalChangeFeed } from './local-search-feed.ts';
+import { SearchIndexJob } from '#domain/jobs/search-index';
+import { SearchIndexTable } from '../functions/jobs/search-sources.ts';
 import { awsErrorKind } from '../functions/adapters/aws-errors.ts';
 import { ensureBucket, ensureDataKey, ensureSigningKey, ensureTable, ensureTopic } from './local-aws.ts';
 import { createLocalIdp, TokenRequest, type LocalIdp } from './local-idp.ts';
@@ -259,7 +262,24 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
     return job.run(object);
   };
 
+  // The keyword index job, fed by the writes this runtime's client makes (the emulator's table has
+  // no stream): drained on every tick and by POST /_local/jobs/search-index, one run at a time.
+  const changeFeed = new LocalChangeFeed();
+  changeFeed.attach(deps.db);
+  const searchIndex = new SearchIndexJob(new SearchIndexTable({ db: deps.db, tableName, keyRing: deps.keyRing, clock }), logger);
+  let indexing: Promise<unknown> = Promise.resolve();
+  const indexChanges = () => {
+    const run = indexing.then(async () => {
+      const { report, failed } = await searchIndex.run(changeFeed.drain());
+      changeFeed.retry(failed);
+      return report;
+    });
+    indexing = run.catch(() => undefined);
+    return run;
+  };
+
   const jobs = new Map<string, (now: Date) => Promise<unknown>>([
+    ['search-index', () => indexChanges()],
     ['outbox', (now) => dispatcher.sweep(now)],
     ['retention', (now) => retention.sweep(now)],
     ['visibility', (now) => visibility.sweep(now)],
@@ -403,6 +423,7 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
       ? setInterval(() => {
           if (sweeping) return;
           sweeping = true;
+          if (changeFeed.size > 0) indexChanges().catch((error: unknown) => logger.warn('search index failed', { errorName: (error as Error).name }));
           dispatcher
             .sweep(clock.now())
             .catch((error: unknown) => logger.warn('outbox sweep failed', { errorName: (error as Error).name }))

@@ -16,6 +16,10 @@
  * The vaccination reminders run daily: an SMS through the outbox for each vaccination due soon,
  * once, to the records on the reminders' queue.
  *
+ * The keyword index job follows the stream too, filtered to the items it indexes (documents,
+ * claims lines, the health profile, vaccinations, measurements): it extracts their words off the
+ * request's path and writes the record's blind postings (functions/jobs/search-index.ts).
+ *
  * The claims import (lib/claims-import.ts) reads the insurer's NDJSON objects from the inbox
  * bucket, notified through an SQS queue.
  */
@@ -26,6 +30,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { RECORD_PARTITION_PREFIX, SEARCH_INDEXED_PREFIXES } from '../functions/adapters/storage-contract.ts';
 import { ClaimsImport } from './claims-import.ts';
 import type { Data } from './data.ts';
 import { DmpFunction, type LogSettings } from './dmp-function.ts';
@@ -49,6 +54,10 @@ export class Jobs extends Construct {
   readonly vaccinationReminders: DmpFunction;
   /** Stream batches the dispatcher gave up on (positions in the stream, not their content). */
   readonly outboxFailures: sqs.Queue;
+  /** The keyword index, from the stream: documents' text extracted and every indexed item's words posted. */
+  readonly searchIndex: DmpFunction;
+  /** Stream batches the index job gave up on (positions in the stream, not their content). */
+  readonly searchIndexFailures: sqs.Queue;
   /** The nightly claims import: the inbox bucket, its queue and the function consuming it. */
   readonly claimsImport: ClaimsImport;
 
@@ -201,6 +210,45 @@ export class Jobs extends Construct {
       // A missed day is caught up by the next run: the queue keeps what is due, markers what was sent.
       targets: [new targets.LambdaFunction(this.vaccinationReminders, { retryAttempts: 2 })],
     });
+
+    this.searchIndex = new DmpFunction(this, 'SearchIndex', {
+      entry: 'functions/jobs/search-index.ts',
+      description: "DMP keyword index: extracts the words of changed documents and entries, writes the record's blind postings",
+      // CPU-bound (text extraction, HMAC, AES-GCM); the extraction worker has its own heap limit.
+      memorySize: 1024,
+      // A batch of 10 changes, each document's extraction stopped at 10 s.
+      timeout: Duration.minutes(3),
+      environment: { TABLE_NAME: data.table.tableName, DATA_KEY_ID: data.dataKey.keyArn },
+      logs: logSettings,
+    });
+    // Reads the changed item (GetItem; a measurement's series and the index's manifests: Query), a
+    // document's chunks (BatchGetItem), writes and deletes postings (BatchWriteItem) and manifests
+    // (PutItem, DeleteItem). Opening the items and deriving the index key take the record's data key
+    // (Decrypt of the wrapped key, never a new one). No index, no SNS, no S3.
+    data.grantItems(this.searchIndex, ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'DeleteItem', 'BatchWriteItem']);
+    data.grantDataKey(this.searchIndex, ['Decrypt'], ['record']);
+    this.searchIndexFailures = new sqs.Queue(this, 'SearchIndexFailures', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.searchIndex.addEventSource(
+      new DynamoEventSource(data.table, {
+        startingPosition: lambda.StartingPosition.LATEST,
+        batchSize: 10,
+        bisectBatchOnError: true,
+        retryAttempts: 5,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.searchIndexFailures),
+        // Only the items the index follows wake it, whatever the change (insert, update, removal:
+        // a superseded or deleted document, an expired claims line leaves the index).
+        filters: SEARCH_INDEXED_PREFIXES.map((prefix) =>
+          lambda.FilterCriteria.filter({
+            dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith(RECORD_PARTITION_PREFIX) }, sk: { S: lambda.FilterRule.beginsWith(prefix) } } },
+          }),
+        ),
+      }),
+    );
 
     this.claimsImport = new ClaimsImport(this, 'ClaimsImport', { data, logs: logSettings });
   }

@@ -28,3 +28,10 @@ export const RECORD_PARTITION_PREFIX = 'REC#';
  */
 export const DEVICE_CREDENTIAL_HASH = 'credentialHash';
 export const DEVICE_LOOKUP_ATTRIBUTES = ['pk', 'sk', DEVICE_CREDENTIAL_HASH] as const;
+
+/**
+ * The items the keyword index follows (functions/jobs/search-index.ts), by sort key prefix: a
+ * document's metadata, a claims line, the health profile, a vaccination, a measurement. The stream
+ * filter of the index job (lib/jobs.ts) and the local runtime's change feed both use this list.
+ */
+export const SEARCH_INDEXED_PREFIXES = ['DOC#', 'CLAIM#', 'HEALTH#PROFILE', 'VACC#E#', 'OBS#'] as const;
