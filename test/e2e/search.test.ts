@@ -12,8 +12,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessLog, deposit } from '../support/documents.ts';
 import { batchId, daysAgo, medicationLine, pushBatch } from '../support/claims.ts';
-import { canary, randomRpps } from '../support/fixtures.ts';
-import { minorWithRepresentative, profileBody, writeOnCurrent } from '../support/health.ts';
+import { adultIdentity, canary, minorBirthDate, randomMobile, randomRpps, recordBody } from '../support/fixtures.ts';
+import { profileBody, writeOnCurrent } from '../support/health.ts';
 import { activeSession, newPatient } from '../support/patients.ts';
 import type { Answer } from '../support/runtime.ts';
 import { startTestApi, type TestApi } from '../support/runtime.ts';
@@ -183,8 +183,19 @@ describe('GET /v1/records/{dmpId}/search: who finds what', () => {
   });
 
   it('a line a minor keeps confidential: the minor’s professionals find it, the representative does not (nor learns it exists)', async () => {
-    const minor = await minorWithRepresentative(api, doctor);
-    const ins = (await api.call('GET', `/v1/records/${minor.dmpId}`, { token: doctor })).body.ins as string;
+    const mobile = randomMobile();
+    const body = recordBody({
+      identity: { ...adultIdentity(), birthDate: minorBirthDate() },
+      representatives: [{ familyName: canary('Rep'), givenNames: 'Anne', relationship: 'MTH', mobile }],
+    });
+    const created = await api.call('POST', '/v1/records', { token: doctor, body });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const rep = created.body.representatives[0];
+    const minor = {
+      dmpId: created.body.dmpId as string,
+      representativeToken: (await activeSession(api, { dmpId: created.body.dmpId, loginId: rep.loginId, password: rep.provisionalPassword, mobile })).token,
+    };
+    const ins = body.ins;
     const kept = canary('Kept');
     const open = canary('Open');
     const lines = [medicationLine({ confidential: true, display: `PILULE ${kept}` }), medicationLine({ confidential: false, display: `SIROP ${open}` })];
