@@ -55,6 +55,7 @@ const jobFunctions = (stack: AcknowledgedStack): DmpFunction[] => [
   stack.jobs.uploads,
   stack.jobs.claimsImport.function,
   stack.jobs.vaccinationReminders,
+  stack.jobs.searchIndex,
 ];
 const allFunctions = (stack: AcknowledgedStack): DmpFunction[] => [...httpFunctions(stack), ...jobFunctions(stack)];
 const defaultPolicy = (fn: DmpFunction): IConstruct => fn.executionRole.node.findChild('DefaultPolicy');
@@ -78,7 +79,7 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
   {
     rule: 'AwsSolutions-IAM5[Resource::*]',
     reason:
-      'X-Ray active tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permission. For the outbox dispatcher also: dynamodb:ListStreams (the stream event source) has none either. For the auth function (login codes): sns:Publish of an SMS to a phone number has no resource to name; that grant is bound to this region (aws:RequestedRegion) and an explicit deny keeps it from publishing to any topic.',
+      'X-Ray active tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) supports no resource-level permission. For the outbox dispatcher and the search index job also: dynamodb:ListStreams (the stream event source) has none either. For the auth function (login codes): sns:Publish of an SMS to a phone number has no resource to name; that grant is bound to this region (aws:RequestedRegion) and an explicit deny keeps it from publishing to any topic.',
     on: (stack) => allFunctions(stack).map(defaultPolicy),
   },
   {
@@ -156,6 +157,12 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     reason:
       'Stream batches the outbox dispatcher gives up on go to its on-failure destination (the OutboxFailures queue); its asynchronous invocations are the one-minute sweep, which holds no data and is replaced by the next sweep a minute later, so there is nothing to dead-letter.',
     on: (stack) => [stack.jobs.outbox],
+  },
+  {
+    rule: 'HIPAA.Security-LambdaDLQ',
+    reason:
+      'The search index job is invoked by the table stream only: batches it gives up on go to its on-failure destination (the SearchIndexFailures queue, stream positions only); it has no asynchronous invocation to dead-letter.',
+    on: (stack) => [stack.jobs.searchIndex],
   },
   {
     rule: 'HIPAA.Security-LambdaDLQ',
@@ -241,6 +248,12 @@ export const ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [
     reason:
       "OutboxFailures is itself a dead-letter destination (the outbox stream consumer's on-failure destination); a queue behind it would only move the same records. Operators read them within its 14-day retention.",
     on: (stack) => [stack.jobs.outboxFailures],
+  },
+  {
+    rule: 'AwsSolutions-SQS3',
+    reason:
+      "SearchIndexFailures is itself a dead-letter destination (the search index stream consumer's on-failure destination): it holds stream positions, no data. Replaying them re-reads the items' current state, which the job indexes idempotently.",
+    on: (stack) => [stack.jobs.searchIndexFailures],
   },
 ];
 

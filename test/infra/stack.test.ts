@@ -88,14 +88,22 @@ const methodsByRoute = new Map(
   ofType('AWS::ApiGateway::Method').map(([id, m]) => [`${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId) || '/'}`, { id, ...m.Properties }]),
 );
 
-const jobFunctions = [stack.jobs.outbox, stack.jobs.retention, stack.jobs.visibility, stack.jobs.uploads, stack.jobs.claimsImport.function, stack.jobs.vaccinationReminders];
+const jobFunctions = [
+  stack.jobs.outbox,
+  stack.jobs.retention,
+  stack.jobs.visibility,
+  stack.jobs.uploads,
+  stack.jobs.claimsImport.function,
+  stack.jobs.vaccinationReminders,
+  stack.jobs.searchIndex,
+];
 const ourFunctions = [...CAPABILITIES.map((c) => stack.api.functions[c.name]), stack.api.authorizerFunction, ...jobFunctions];
 
 describe('functions', () => {
-  it('are one per capability, plus the authorizer and the jobs (outbox, retention, visibility, uploads, claims import, vaccination reminders), all Node 24 on arm64', () => {
+  it('are one per capability, plus the authorizer and the jobs (outbox, retention, visibility, uploads, claims import, vaccination reminders, search index), all Node 24 on arm64', () => {
     const arm64 = template.findResources('AWS::Lambda::Function', { Properties: { Architectures: ['arm64'] } });
     expect(Object.keys(arm64).sort()).toEqual(ourFunctions.map(logicalId).sort());
-    expect(Object.keys(arm64)).toHaveLength(CAPABILITIES.length + 7);
+    expect(Object.keys(arm64)).toHaveLength(CAPABILITIES.length + 8);
     for (const fn of ourFunctions) {
       expect(resources[logicalId(fn)]?.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -693,7 +701,7 @@ describe('data', () => {
     }
   });
 
-  it('the patient data key: records, auth, documents, access, claims, health, the emergency summary, vaccinations, measurements, the keyword search, the outbox, visibility, the claims import and the vaccination reminders may use it, each with the encryption contexts its code passes', () => {
+  it('the patient data key: records, auth, documents, access, claims, health, the emergency summary, vaccinations, measurements, the keyword search, the outbox, visibility, the claims import, the vaccination reminders and the search index may use it, each with the encryption contexts its code passes', () => {
     const { records, auth, documents, access, claims, health, emergency, vaccinations, measurements, search } = stack.api.functions;
     // [function, action, condition]: a record's key is created by records alone; auth and
     // documents may create only the keyed-hash secret; access, the outbox and visibility open
@@ -718,6 +726,8 @@ describe('data', () => {
       [stack.jobs.outbox, 'kms:Decrypt', RECORD],
       [stack.jobs.visibility, 'kms:Decrypt', RECORD],
       [stack.jobs.vaccinationReminders, 'kms:Decrypt', RECORD],
+      // The search index job opens records' keys to read the changed items and derive the index key.
+      [stack.jobs.searchIndex, 'kms:Decrypt', RECORD],
       // The claims core opens records' keys to seal lines, and the keyed-index secret to find a record by INS
       // (and creates that secret if absent, as the claims function may): the claims function's grants.
       [stack.jobs.claimsImport.function, 'kms:Decrypt', RECORD_OR_KEYED_INDEX],

@@ -82,4 +82,5 @@ export const FUNCTIONS: LambdaEntry[] = [
   { name: 'uploads', entry: 'functions/jobs/uploads.ts', clients: ['DynamoDBClient'] },
   { name: 'claims-import', entry: 'functions/jobs/claims-import.ts', clients: ['DynamoDBClient', 'KMSClient', 'S3Client', 'SQSClient'] },
   { name: 'vaccination-reminders', entry: 'functions/jobs/vaccination-reminders.ts', clients: ['DynamoDBClient', 'KMSClient'] },
+  { name: 'search-index', entry: 'functions/jobs/search-index.ts', clients: ['DynamoDBClient', 'KMSClient'] },
 ];
