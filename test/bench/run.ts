@@ -383,7 +383,7 @@ const main = async (): Promise<void> => {
 
   const search = await section('search', async () => {
     const { bench: b, counter } = await runtime();
-    const result = await measureSearch(b, counter, QUICK ? 3 : 15, 2, progress);
+    const result = await measureSearch(b, counter, QUICK ? 3 : 15, { quick: QUICK, progress });
     failures.push(...result.failures);
     say(
       `Keyword search (${result.rounds} interleaved rounds; a record of ${result.record.documents} text documents and ${result.record.claimLines} history lines, seeded in ${round(result.seedSeconds, 1)} s and indexed by the index job in ${round(result.indexSeconds, 1)} s; the doctor's first page of 50; median ms, and ratio to a bare GetItem of ${result.baseline.median} ms):`,

@@ -54,8 +54,8 @@ export interface SearchBenchResult {
 /** The most DynamoDB calls one search of up to three words may make: record, standing, mask, a Query per word, one BatchGetItem, the trace. */
 export const MAX_SEARCH_DYNAMODB_CALLS = 8;
 
-const DOCUMENTS = 1000;
-const CLAIM_LINES = 2000;
+/** The record: 1,000 documents and 2,000 history lines (a smoke run, BENCH_QUICK, takes a tenth). */
+const SIZES = { full: { documents: 1000, claimLines: 2000 }, quick: { documents: 100, claimLines: 200 } } as const;
 const LINES_PER_BATCH = 500;
 
 /** Words of a record's documents: the target words appear in some documents only. */
@@ -81,7 +81,16 @@ const FILLER = [
   'kinésithérapie',
   'antécédents',
 ];
-const MEDICINES = ['AMOXICILLINE 1 G CPR', 'DOLIPRANE 1000 MG CPR', 'KARDEGIC 75 MG', 'METFORMINE 850 MG', 'LEVOTHYROX 50 µG', 'ATORVASTATINE 20 MG', 'VENTOLINE 100 µG', 'INEXIUM 20 MG'];
+const MEDICINES = [
+  'AMOXICILLINE 1 G CPR',
+  'DOLIPRANE 1000 MG CPR',
+  'KARDEGIC 75 MG',
+  'METFORMINE 850 MG',
+  'LEVOTHYROX 50 µG',
+  'ATORVASTATINE 20 MG',
+  'VENTOLINE 100 µG',
+  'INEXIUM 20 MG',
+];
 const LABS = ['HEMOGRAMME', 'HBA1C', 'CREATININE', 'TSH', 'FERRITINE'];
 
 const pick = <T>(xs: readonly T[], i: number): T => xs[i % xs.length] as T;
@@ -94,7 +103,7 @@ const documentText = (i: number): string => {
   return `Compte rendu ${i}. ${words.join(' ')}.`;
 };
 
-const seedDocuments = async (bench: Bench, dmpId: string, authorId: string): Promise<void> => {
+const seedDocuments = async (bench: Bench, dmpId: string, authorId: string, count: number): Promise<void> => {
   const { deps, config } = bench.runtime;
   const record = await deps.records.load(dmpId);
   if (!record) throw new Error('search bench: the record to seed does not exist');
@@ -102,7 +111,7 @@ const seedDocuments = async (bench: Bench, dmpId: string, authorId: string): Pro
   const store = new DocumentStore(deps.db, config.tableName);
   const oldest = Date.now() - 700 * 86_400_000;
   const items = [];
-  for (let i = 0; i < DOCUMENTS; i++) {
+  for (let i = 0; i < count; i++) {
     const at = new Date(oldest + i * 3_600_000);
     const documentId = newDocumentId(at, (n) => randomBytes(n));
     const doc: NewDocument = {
@@ -141,7 +150,8 @@ const indexRecord = async (bench: Bench, db: ReturnType<typeof dynamoClient>, dm
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
-    for (const item of out.Items ?? []) if (item.sk?.S) changes.push({ dmpId, sk: item.sk.S });
+    // The items the index follows: documents' metadata and the history's lines (the job ignores any other).
+    for (const item of out.Items ?? []) if (item.sk?.S?.startsWith('DOC#') || item.sk?.S?.startsWith('CLAIM#')) changes.push({ dmpId, sk: item.sk.S });
     start = out.LastEvaluatedKey;
   } while (start);
   const job = new SearchIndexJob(
@@ -164,7 +174,15 @@ const timed = async (op: () => Promise<unknown>): Promise<number> => {
   return performance.now() - t0;
 };
 
-export const measureSearch = async (bench: Bench, counter: CallCounter, rounds: number, warmupRounds = 2, progress: (text: string) => void = () => {}): Promise<SearchBenchResult> => {
+export const measureSearch = async (
+  bench: Bench,
+  counter: CallCounter,
+  rounds: number,
+  opts: { quick: boolean; warmupRounds?: number; progress?: (text: string) => void },
+): Promise<SearchBenchResult> => {
+  const { documents: DOCUMENTS, claimLines: CLAIM_LINES } = opts.quick ? SIZES.quick : SIZES.full;
+  const warmupRounds = opts.warmupRounds ?? 2;
+  const progress = opts.progress ?? (() => {});
   const doctorId = `8${String(Date.now()).slice(-11)}`;
   const tokenRes = await bench.call('POST', '/_local/tokens', { body: { kind: 'professional', professionalId: doctorId, profession: '10' } });
   const doctor = expectStatus('POST /_local/tokens', tokenRes, 200).body.accessToken as string;
@@ -188,7 +206,7 @@ export const measureSearch = async (bench: Bench, counter: CallCounter, rounds: 
     if (pushed.body.lines.accepted !== chunk.length) throw new Error(`search bench: ${JSON.stringify(pushed.body.lines)} of ${chunk.length} lines`);
   }
   progress(`search: ${DOCUMENTS} documents through the documents store`);
-  await seedDocuments(bench, dmpId, doctorId);
+  await seedDocuments(bench, dmpId, doctorId, DOCUMENTS);
   const seedSeconds = (performance.now() - seedStart) / 1000;
   const bare = dynamoClient(bench.runtime.config);
   const indexStart = performance.now();

@@ -1,13 +1,15 @@
 /** The keyword search's query and answer. */
 import * as z from 'zod/mini';
 import { Day, PageCursor, PageLimit, text } from '#http/schemas';
+import { SEARCH_KINDS as INDEXED_KINDS } from '#domain/search/postings';
 import { MAX_QUERY_LENGTH, MAX_QUERY_WORDS } from './ranking.ts';
 
-/** The kinds of items a search finds (functions/adapters/search-index.ts SearchKind). */
+/** The kinds of items a search finds (the index's kinds, domain/search/postings.ts), as a tuple for the answer's enum. */
 export const SEARCH_KINDS = ['document', 'claim', 'profile', 'vaccination', 'measurement'] as const;
 export type SearchKindName = (typeof SEARCH_KINDS)[number];
 
-const KINDS = new RegExp(`^(?:${SEARCH_KINDS.join('|')})(?:,(?:${SEARCH_KINDS.join('|')}))*$`);
+/** `kind`: one or more of the index's kinds, comma-separated (a kind the index does not hold is refused). */
+const KINDS = new RegExp(`^(?:${INDEXED_KINDS.join('|')})(?:,(?:${INDEXED_KINDS.join('|')}))*$`);
 
 export const SearchQuery = z.lazy(() =>
   z
