@@ -18,9 +18,10 @@ import { HEALTH } from './health/routes.ts';
 import { MEASUREMENTS } from './measurements/routes.ts';
 import { RECORDS } from './records/routes.ts';
 import { REPORTING } from './reporting/routes.ts';
+import { SEARCH } from './search/routes.ts';
 import { VACCINATIONS } from './vaccinations/routes.ts';
 
-export const CAPABILITIES = [RECORDS, AUTH, DOCUMENTS, ACCESS, CLAIMS, HEALTH, VACCINATIONS, MEASUREMENTS, EMERGENCY, FHIR_HEALTH, REPORTING, DOCS] as const;
+export const CAPABILITIES = [RECORDS, AUTH, DOCUMENTS, ACCESS, CLAIMS, HEALTH, VACCINATIONS, MEASUREMENTS, EMERGENCY, FHIR_HEALTH, SEARCH, REPORTING, DOCS] as const;
 
 export type Capability = (typeof CAPABILITIES)[number]['name'];
 

@@ -39,6 +39,8 @@ export type TraceAction =
   | 'claims.visibility'
   /** The emergency summary (GET …/emergency-summary): profile, wishes, vaccinations, treatments, latest letters. */
   | 'emergency-summary.read'
+  /** A keyword search across the record (GET …/search): what it found is weighed item by item under the policy. */
+  | 'record.keyword-search'
   /** The health profile (blood group, allergies, conditions, treatments, height, weight) read or written. */
   | 'profile.read'
   | 'profile.update'

@@ -8,13 +8,15 @@
  * emergency summary (emergency.ts) of a full record against a bare GetItem; the typed client's
  * browser bundle (client.ts), minified and gzipped; the keyword index job
  * (search-index.ts): words per second, AWS calls and index bytes per document, and the deposit
- * against a bare PutItem. Prints figures;
+ * against a bare PutItem; the keyword search
+ * (search.ts) of one and three words over 1,000 documents and 2,000 history lines against a bare
+ * GetItem. Prints figures;
  * timings never fail the run. It exits non-zero only when something breaks or a structural target is violated (exact AWS call
  * counts, the Node version the figures are for), and says which.
  *
  * Env: BENCH_JSON=path writes the figures as JSON there (otherwise they close stdout);
  * BENCH_QUICK=1 takes few samples (a smoke run of the bench itself, figures not meaningful);
- * BENCH_SECTIONS=cold,calls,latency,documents,claims,claims-read,measurements,emergency,client,search-index (comma-separated) runs only those sections (default: all);
+ * BENCH_SECTIONS=cold,calls,latency,documents,claims,claims-read,measurements,emergency,client,search-index,search (comma-separated) runs only those sections (default: all);
  * BENCH_CLAIMS_PATIENTS=n sets the claims section's patients with a DMP (default 100, 1,000 lines each:
  * each record is created over HTTP, with its password's scrypt, which takes most of a second on
  * the emulator).
@@ -28,6 +30,7 @@ import { MAX_KMS_PER_PATIENT_BATCH, MAX_MEMORY_GROWTH_MB, measureClaimsImport, t
 import { formatCalls } from './counting.ts';
 import { measureEmergencySummary } from './emergency.ts';
 import { measureSearchIndex } from './search-index.ts';
+import { measureSearch } from './search.ts';
 import { buildBundles, measureColdStart, GROUPS, type ColdStartResult } from './cold-start.ts';
 import { measureClientBundles } from './client.ts';
 import { startBench, type Bench } from './harness.ts';
@@ -65,9 +68,9 @@ const CLAIMS_PATIENTS = Number(process.env.BENCH_CLAIMS_PATIENTS ?? (QUICK ? 20 
 const MEASUREMENT_ROUNDS = QUICK ? 3 : 15;
 const MEASUREMENT_WARMUP = QUICK ? 1 : 2;
 const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents,claims,claims-read,measurements,emergency,client,search-index').split(',').map((s) => s.trim()),
+  (process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents,claims,claims-read,measurements,emergency,client,search-index,search').split(',').map((s) => s.trim()),
 );
-const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents', 'claims', 'claims-read', 'measurements', 'emergency', 'client', 'search-index'];
+const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents', 'claims', 'claims-read', 'measurements', 'emergency', 'client', 'search-index', 'search'];
 const MAX_BUNDLE_BYTES = 1_000_000;
 const MAX_RATIO = 1.2;
 
@@ -427,6 +430,20 @@ const main = async (): Promise<void> => {
     return result;
   });
 
+  const search = await section('search', async () => {
+    const { bench: b, counter } = await runtime();
+    const result = await measureSearch(b, counter, QUICK ? 3 : 15, { quick: QUICK, progress });
+    failures.push(...result.failures);
+    say(
+      `Keyword search (${result.rounds} interleaved rounds; a record of ${result.record.documents} text documents and ${result.record.claimLines} history lines, seeded in ${round(result.seedSeconds, 1)} s and indexed by the index job in ${round(result.indexSeconds, 1)} s; the doctor's first page of 50; median ms, and ratio to a bare GetItem of ${result.baseline.median} ms):`,
+    );
+    for (const r of result.rows) {
+      say(`  ${r.name} (q=${r.query}, ${r.found} items): ${r.summary.median} ms (p90 ${r.summary.p90}) = ${round(r.ratio, 2)}× GetItem (target ≤ 5×)`);
+      say(`    AWS calls (key cached): DynamoDB ${formatCalls(r.calls, 'dynamodb')}; KMS ${formatCalls(r.calls, 'kms')}`);
+    }
+    return result;
+  });
+
   await cleanup();
   const elapsed = (performance.now() - started) / 1000;
   say('');
@@ -531,6 +548,7 @@ const main = async (): Promise<void> => {
     client: client ?? null,
     emergency: emergency ? { ...emergency, ratio: round(emergency.ratio, 2) } : null,
     searchIndex: searchIndex ? { ...searchIndex, deposit: { ...searchIndex.deposit, ratio: round(searchIndex.deposit.ratio, 2) } } : null,
+    search: search ? { ...search, rows: search.rows.map((r) => ({ ...r, ratio: round(r.ratio, 2) })) } : null,
     measurements: measurements ? { ...measurements, rows: measurements.rows.map((r) => ({ ...r, ratio: round(r.ratio, 2) })) } : null,
     claims: claims
       ? {

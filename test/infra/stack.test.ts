@@ -164,6 +164,7 @@ describe('functions', () => {
       stack.api.functions.health,
       stack.api.functions.vaccinations,
       stack.api.functions.measurements,
+      stack.api.functions.search,
     ]) {
       expect(env(fn)).toMatchObject({ ...issuers, ...sessions, ALLOWED_ORIGIN: settings.allowedOrigin, TABLE_NAME: table, DATA_KEY_ID: dataKey });
       expect(env(fn)).not.toHaveProperty('SMS_SENDER_ID');
@@ -302,6 +303,19 @@ describe('least privilege', () => {
       Resource: tableArn,
     });
     expect(actionsOf(statements)).not.toContain('dynamodb:DeleteItem');
+    expect(JSON.stringify(statements)).not.toContain('/index/');
+    expect(onDataKey(fn)).toEqual([{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn, Condition: RECORD }]);
+  });
+
+  it('search: reads items, postings and a page of candidates (BatchGetItem), writes only its trace; no delete, no batch write, no index; opens records’ data keys only', () => {
+    const fn = stack.api.functions.search;
+    const statements = statementsOf(fn);
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      Resource: tableArn,
+    });
+    for (const action of ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) expect(actionsOf(statements)).not.toContain(action);
     expect(JSON.stringify(statements)).not.toContain('/index/');
     expect(onDataKey(fn)).toEqual([{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn, Condition: RECORD }]);
   });
@@ -675,11 +689,11 @@ describe('data', () => {
         .map((p) => JSON.stringify(p))
         .sort();
     const json = (fns: { executionRole: IConstruct }[]) => fns.map((fn) => JSON.stringify(roleArn(fn))).sort();
-    const { auth, records, reporting, docs, documents, access, claims, health, emergency, vaccinations, measurements, 'fhir-health': fhirHealth } = stack.api.functions;
+    const { auth, records, reporting, docs, documents, access, claims, health, emergency, vaccinations, measurements, 'fhir-health': fhirHealth, search } = stack.api.functions;
     expect(principalsWith('kms:Sign')).toEqual(json([auth]));
     expect(policy).toContainEqual(expect.objectContaining({ Action: 'kms:Sign', Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } } }));
     expect(principalsWith('kms:GetPublicKey')).toEqual(
-      json([auth, records, documents, access, claims, health, emergency, vaccinations, measurements, fhirHealth, stack.api.authorizerFunction]),
+      json([auth, records, documents, access, claims, health, emergency, vaccinations, measurements, fhirHealth, search, stack.api.authorizerFunction]),
     );
     // Nothing else in the key policy uses the key: the account only administers it.
     const used = policy.flatMap((s) => asArray(s.Action as string | string[])).filter((a) => ['kms:Sign', 'kms:Verify', 'kms:GetPublicKey', 'kms:CreateGrant'].includes(a));
@@ -696,7 +710,7 @@ describe('data', () => {
       Resource: arnOf(sessionKey),
       Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
     });
-    for (const fn of [auth, records, documents, access, claims, health, emergency, vaccinations, measurements, fhirHealth, stack.api.authorizerFunction])
+    for (const fn of [auth, records, documents, access, claims, health, emergency, vaccinations, measurements, fhirHealth, search, stack.api.authorizerFunction])
       expect(actionsOf(statementsOf(fn))).toContain('kms:GetPublicKey');
     for (const fn of [reporting, docs, ...jobFunctions]) {
       expect(actionsOf(statementsOf(fn))).not.toContain('kms:GetPublicKey');
@@ -704,8 +718,8 @@ describe('data', () => {
     }
   });
 
-  it('the patient data key: records, auth, documents, access, claims, health, the emergency summary, vaccinations, measurements, the FHIR views, the outbox, visibility, the claims import, the vaccination reminders and the search index may use it, each with the encryption contexts its code passes', () => {
-    const { records, auth, documents, access, claims, health, emergency, vaccinations, measurements, 'fhir-health': fhirHealth } = stack.api.functions;
+  it('the patient data key: records, auth, documents, access, claims, health, the emergency summary, vaccinations, measurements, the FHIR views, the keyword search, the outbox, visibility, the claims import, the vaccination reminders and the search index may use it, each with the encryption contexts its code passes', () => {
+    const { records, auth, documents, access, claims, health, emergency, vaccinations, measurements, 'fhir-health': fhirHealth, search } = stack.api.functions;
     // [function, action, condition]: a record's key is created by records alone; auth and
     // documents may create only the keyed-hash secret; access, the outbox and visibility open
     // records' keys and nothing else.
@@ -726,6 +740,8 @@ describe('data', () => {
       [measurements, 'kms:Decrypt', RECORD],
       // The FHIR views of the health data open records' keys to read them, and nothing else.
       [fhirHealth, 'kms:Decrypt', RECORD],
+      // The keyword search opens records' keys (its index key is derived from the record's), and nothing else.
+      [search, 'kms:Decrypt', RECORD],
       [stack.jobs.outbox, 'kms:Decrypt', RECORD],
       [stack.jobs.visibility, 'kms:Decrypt', RECORD],
       [stack.jobs.vaccinationReminders, 'kms:Decrypt', RECORD],

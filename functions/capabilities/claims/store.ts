@@ -160,6 +160,9 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => {
 /** The item's sort key of a line at this position: the hash after its last '#'. */
 const skOf = (position: string): string => `${LINE_PREFIX}${position.slice(position.lastIndexOf('#') + 1)}`;
 
+/** The sort key of a line's item from its id (the lineId a page or the keyword index gives). */
+export const claimLineSk = (lineId: string): string => `${LINE_PREFIX}${lineId}`;
+
 export class ClaimStore {
   private readonly db: DynamoDBClient;
   private readonly table: string;

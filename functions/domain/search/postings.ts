@@ -6,7 +6,9 @@
  */
 import { words } from './words.ts';
 
-export type SearchKind = 'document' | 'claim' | 'profile' | 'vaccination' | 'measurement';
+/** The kinds of items the index holds (and a search may be narrowed to). */
+export const SEARCH_KINDS = ['document', 'claim', 'profile', 'vaccination', 'measurement'] as const;
+export type SearchKind = (typeof SEARCH_KINDS)[number];
 
 /** One normalised word in one field of one item: where the reader finds the item, and where the word stands. */
 export interface Posting {

@@ -1,0 +1,204 @@
+/**
+ * The keyword search of one record, for the REST route (use-cases.ts) and for any interface that
+ * offers the same search (FHIR `_content` / `_text`):
+ *
+ *   1. the query's words are normalised as the index normalised the record's (domain/search/words.ts);
+ *   2. the record is opened by the policy of a document listing (decideDocumentListing: the holders,
+ *      a professional with access, or without access for the documents it deposited itself; a
+ *      blocked professional is refused, and the refusal traced);
+ *   3. the postings of each word are read (one Query per word, side by side) and intersected: the
+ *      items holding every word, in the search's order (ranking.ts); kinds the policy closes to the
+ *      caller as a whole (the history, a kind of health data under the matrix) are dropped before
+ *      anything else is read;
+ *   4. only the candidates a page needs are read as they are now (one BatchGetItem; a measured code's
+ *      latest value, one Query) and each is weighed by its own read's rule: documentReader (matrix,
+ *      masks, labels, deleted) on current and archived documents, claimLineVisible and the expiry on
+ *      the history's lines, decideHealthRead on the profile, vaccinations and measurements. An item
+ *      the caller may not see is left out, and nothing counts it;
+ *   5. the search is traced as a read before anything is returned.
+ */
+import { claimLineVisible, decideClaimsRead, decideDocumentListing, decideHealthRead, documentReader, type Decision, type HealthKind } from '#domain/access-policy';
+import { bin, epochSeconds, num, type Item } from '#adapters/attributes';
+import { decodeCursor, encodeCursor } from '#adapters/cursor';
+import { openJson } from '#adapters/envelope';
+import { RecordIndexKey } from '#adapters/search-index';
+import type { DataKey } from '#domain/ports';
+import type { Trace } from '#domain/trace';
+import type { RecordedVaccination } from '#domain/vaccinations/entries';
+import { measurementDefinition } from '#domain/measurements';
+import { words } from '#domain/search/words';
+import type { Call } from '#http/define-capability';
+import { HttpProblem } from '#platform/problem';
+import { toStoredDocument } from '../documents/store.ts';
+import { accessRecord, traceRead, type RecordAccess } from '../common.ts';
+import type { SearchDeps } from './deps.ts';
+import { itemSk } from './items.ts';
+import { following, matchAll, parseQuery, positionOf, positionText, POSITION_SHAPE, within, type Match, type Position } from './ranking.ts';
+import type { SearchKindName } from './schemas.ts';
+
+/** What a search asks: the query's text, and the filters and page of the route's query string. */
+export interface SearchRequest {
+  q: string;
+  /** Only these kinds (all when absent). */
+  kinds?: readonly SearchKindName[] | undefined;
+  /** Days (YYYY-MM-DD), both included. */
+  from?: string | undefined;
+  to?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** One item found, as the caller may see it. */
+export interface SearchHit {
+  kind: SearchKindName;
+  id: string;
+  date: string;
+  title: string;
+  field: string;
+}
+
+export interface SearchPage {
+  items: SearchHit[];
+  nextCursor: string | null;
+}
+
+/**
+ * Reads of candidates one page makes at most: one in the common case, more only past candidates
+ * the caller does not see (or that changed since they were indexed); a page cut short by it ends
+ * with a cursor, as a listing's does.
+ */
+export const MAX_CANDIDATE_READS = 8;
+
+/** The query's terms, or a 400 naming the query's fault. */
+const termsOf = (q: string) => {
+  const terms = parseQuery(q.trim(), words);
+  if ('fault' in terms) throw new HttpProblem(400, 'The query does not match the contract.', { errors: [{ path: 'query.q', message: terms.fault }] });
+  return terms;
+};
+
+/** The kinds of health data each kind of result is read under. */
+const HEALTH: Partial<Record<SearchKindName, HealthKind>> = { profile: 'profile', vaccination: 'vaccinations', measurement: 'measurements' };
+
+/** The title of a profile element, found by its id in the profile as it is now (absent: it was removed). */
+const profileElement = (deps: SearchDeps, key: DataKey, sealed: Uint8Array, id: string): string | undefined => {
+  const profile = deps.health.openProfile(key, sealed);
+  return profile.allergies.find((e) => e.id === id)?.substance ?? profile.conditions.find((e) => e.id === id)?.text ?? profile.treatments.find((e) => e.id === id)?.medication;
+};
+
+/**
+ * Searches a record for a caller: the page of matching items the caller may see, and the cursor of
+ * the next one. `action` is the trace's (and a refusal's); an interface of its own (FHIR) passes
+ * the one its reads are traced with.
+ */
+export const searchRecord = async (deps: SearchDeps, call: Call, dmpId: string, request: SearchRequest, action: Trace['action'] = 'record.keyword-search'): Promise<SearchPage> => {
+  const terms = termsOf(request.q);
+  const start: Position | undefined = request.cursor === undefined ? undefined : positionOf(decodeCursor(request.cursor, POSITION_SHAPE));
+  // The history's mask is read beside the record (one round trip); used only if the search is allowed.
+  const masked = deps.claims.masked(dmpId);
+  masked.catch(() => undefined);
+  const opened = await accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideDocumentListing(call.actor, record, standing, now), { action });
+  const now = deps.clock.now();
+  const key = await opened.key();
+
+  // Each kind's decision on the record as a whole, once.
+  const claims = decideClaimsRead(call.actor, opened.record, opened.standing, { maskedToProfessionals: await masked }, now, deps.matrix);
+  const health = (kind: HealthKind): Decision => decideHealthRead(call.actor, opened.record, opened.standing, kind, now, deps.matrix);
+  const open = new Set<string>(['document', ...(claims.allow ? ['claim'] : []), ...Object.entries(HEALTH).flatMap(([k, h]) => (health(h).allow ? [k] : []))]);
+  const kinds = new Set([...(request.kinds ?? open)].filter((k) => open.has(k)));
+
+  const indexKey = new RecordIndexKey(key);
+  const postings = new Map(await Promise.all(terms.words.map(async (w) => [w, await deps.searchIndex.postingsOf(indexKey, w)] as const)));
+  const candidates = within(following(matchAll(terms, postings), start), { kinds, from: request.from, to: request.to });
+
+  const readable = documentReader(call.actor, opened.record, opened.standing, now, deps.matrix);
+  const shown: { match: Match; hit: SearchHit }[] = [];
+  let read = 0;
+  for (let round = 0; round < MAX_CANDIDATE_READS && read < candidates.length && shown.length <= request.limit; round++) {
+    const batch = candidates.slice(read, read + request.limit + 1 - shown.length);
+    read += batch.length;
+    shown.push(...(await weigh(deps, opened, key, batch, readable, now, call)));
+  }
+  let nextCursor: string | null = null;
+  if (shown.length > request.limit) {
+    // One more item the caller sees follows the page: the next page starts after its last one.
+    shown.length = request.limit;
+    const last = shown.at(-1);
+    if (last) nextCursor = encodeCursor(positionText(last.match));
+  } else if (read < candidates.length) {
+    // Cut short past candidates the caller does not see: the next page goes on from the last one read.
+    const last = candidates[read - 1];
+    if (last) nextCursor = encodeCursor(positionText(last));
+  }
+  // No access without its trace: written before anything is returned.
+  await traceRead(deps, call, dmpId, action, { mode: opened.decision.mode }, opened);
+  return { items: shown.map((s) => s.hit), nextCursor };
+};
+
+/** The candidates of one read, as they are now, those the caller may see (in the search's order). */
+const weigh = async (
+  deps: SearchDeps,
+  opened: RecordAccess,
+  key: DataKey,
+  batch: readonly Match[],
+  readable: ReturnType<typeof documentReader>,
+  now: Date,
+  call: Call,
+): Promise<{ match: Match; hit: SearchHit }[]> => {
+  const dmpId = opened.record.dmpId;
+  const sks = batch.map((m) => itemSk(dmpId, m.kind, m.id)).filter((sk): sk is string => sk !== undefined);
+  const measured = batch.filter((m) => m.kind === 'measurement').map((m) => m.id);
+  const [items, latest] = await Promise.all([
+    sks.length > 0 ? deps.searchItems.get(dmpId, sks) : new Map<string, Item>(),
+    Promise.all(measured.map(async (code) => [code, (await deps.measurements.page(key, { codes: [code], limit: 1 })).items.length > 0] as const)),
+  ]);
+  const measuredNow = new Map(latest);
+  const hits: { match: Match; hit: SearchHit }[] = [];
+  for (const m of batch) {
+    const sk = itemSk(dmpId, m.kind, m.id);
+    const item = sk === undefined ? undefined : items.get(sk);
+    const title = titleIfShown(deps, key, m, sk, item, { readable, now, call, measuredNow });
+    if (title !== undefined) hits.push({ match: m, hit: { kind: m.kind as SearchKindName, id: m.id, date: m.date, title, field: m.field } });
+  }
+  return hits;
+};
+
+/** The title to show of a candidate when the caller may see it as it is now, else undefined. */
+const titleIfShown = (
+  deps: SearchDeps,
+  key: DataKey,
+  m: Match,
+  sk: string | undefined,
+  item: Item | undefined,
+  ctx: { readable: ReturnType<typeof documentReader>; now: Date; call: Call; measuredNow: ReadonlyMap<string, boolean> },
+): string | undefined => {
+  switch (m.kind) {
+    case 'document': {
+      if (!item) return undefined;
+      const stored = toStoredDocument(item);
+      // Current and archived documents; a superseded version is found through its current one.
+      if (stored.status !== 'current' && stored.status !== 'archived') return undefined;
+      const doc = deps.documents.openDocument(key, stored);
+      return ctx.readable(doc).allow ? deps.documents.openTitle(key, stored) : undefined;
+    }
+    case 'claim': {
+      const sealed = item && bin(item, 'line');
+      // Expired lines stay until DynamoDB's TTL deletes them: every read leaves them out.
+      if (!sk || !sealed || (num(item, 'ttl') ?? 0) <= epochSeconds(ctx.now)) return undefined;
+      const { line } = deps.claims.open(key, { sk, sealed });
+      return claimLineVisible(ctx.call.actor, line) ? line.display : undefined;
+    }
+    case 'vaccination': {
+      const sealed = item && bin(item, 'entry');
+      if (!sk || !sealed) return undefined;
+      return openJson<RecordedVaccination>(key, sk, 'entry', sealed).vaccine.name;
+    }
+    case 'profile': {
+      const sealed = item && bin(item, 'profile');
+      return sealed ? profileElement(deps, key, sealed, m.id) : undefined;
+    }
+    case 'measurement':
+      return ctx.measuredNow.get(m.id) ? (measurementDefinition(m.id)?.display ?? m.title) : undefined;
+    default:
+      return undefined;
+  }
+};
