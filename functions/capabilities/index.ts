@@ -13,13 +13,14 @@ import { CLAIMS } from './claims/routes.ts';
 import { DOCS } from './docs/routes.ts';
 import { DOCUMENTS } from './documents/routes.ts';
 import { EMERGENCY } from './emergency/routes.ts';
+import { FHIR_CAPABILITY } from './fhir/routes.ts';
 import { HEALTH } from './health/routes.ts';
 import { MEASUREMENTS } from './measurements/routes.ts';
 import { RECORDS } from './records/routes.ts';
 import { REPORTING } from './reporting/routes.ts';
 import { VACCINATIONS } from './vaccinations/routes.ts';
 
-export const CAPABILITIES = [RECORDS, AUTH, DOCUMENTS, ACCESS, CLAIMS, HEALTH, VACCINATIONS, MEASUREMENTS, EMERGENCY, REPORTING, DOCS] as const;
+export const CAPABILITIES = [RECORDS, AUTH, DOCUMENTS, ACCESS, CLAIMS, HEALTH, VACCINATIONS, MEASUREMENTS, EMERGENCY, REPORTING, FHIR_CAPABILITY, DOCS] as const;
 
 export type Capability = (typeof CAPABILITIES)[number]['name'];
 
