@@ -116,8 +116,8 @@ const queryOf = (event: APIGatewayProxyEvent): Record<string, string> => {
   return Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
 };
 
-/** A FHIR route: declared one, or (no route found) a path under /fhir. */
-const isFhir = (route: Route | undefined, event: APIGatewayProxyEvent): boolean => (route ? route.fhir !== undefined : /^\/fhir(\/|$)/.test(event.resource ?? event.path ?? ''));
+/** A route of the FHIR interface: its path (or, when no route was found, the request's) is under /fhir. */
+const isFhir = (route: Route | undefined, event: APIGatewayProxyEvent): boolean => /^\/fhir(\/|$)/.test(route?.path ?? event.resource ?? event.path ?? '');
 
 /**
  * The FHIR base URL the request came in on, for the links of its answer: the API's host, the

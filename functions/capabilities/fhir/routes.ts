@@ -105,6 +105,44 @@ export const FHIR_ROUTES = [
     errors: [404, 409, 413, 422],
     fhir: { type: 'DocumentReference', interaction: 'create' },
   },
+  // What no route above serves, answered in FHIR (an OperationOutcome) rather than by the gateway:
+  // a resource type this server does not serve is 404, another interaction on one it serves 405.
+  {
+    id: 'fhirUnsupportedType',
+    method: 'GET',
+    path: '/fhir/{type}',
+    capability: 'fhir',
+    callers: ['anonymous', 'agent', ...HOLDERS_AND_PROFESSIONALS],
+    summary: 'Any other FHIR search: 404 (resource type not served) or 405 (interaction not served), as an OperationOutcome',
+    params: s.TypeParams,
+    responses: {},
+    errors: [404, 405],
+  },
+  {
+    id: 'fhirUnsupportedCreate',
+    method: 'POST',
+    path: '/fhir/{type}',
+    capability: 'fhir',
+    callers: ['anonymous', 'agent', ...HOLDERS_AND_PROFESSIONALS],
+    summary: 'Any other FHIR create: 404 (resource type not served) or 405 (interaction not served), as an OperationOutcome',
+    params: s.TypeParams,
+    body: s.AnyResource,
+    bodyOptional: true,
+    maxBodyBytes: 64 * KIB,
+    responses: {},
+    errors: [404, 405, 413],
+  },
+  {
+    id: 'fhirUnsupportedRead',
+    method: 'GET',
+    path: '/fhir/{type}/{id}',
+    capability: 'fhir',
+    callers: ['anonymous', 'agent', ...HOLDERS_AND_PROFESSIONALS],
+    summary: 'Any other FHIR read: 404 (resource type not served) or 405 (interaction not served), as an OperationOutcome',
+    params: s.TypeIdParams,
+    responses: {},
+    errors: [404, 405],
+  },
 ] as const satisfies readonly Route[];
 
 /** The FHIR capability: its routes and what its function needs. */

@@ -12,6 +12,16 @@ export const FhirId = z.lazy(() => z.string().check(z.regex(FHIR_ID, 'not a FHIR
 
 export const IdParams = z.lazy(() => z.strictObject({ id: FhirId }));
 
+/** A resource type's name as FHIR spells them (the catch-all routes only name it back). */
+const ResourceType = z.lazy(() => z.string().check(z.regex(/^[A-Z][A-Za-z]{0,63}$/, 'not a FHIR resource type')));
+
+export const TypeParams = z.lazy(() => z.strictObject({ type: ResourceType }));
+
+export const TypeIdParams = z.lazy(() => z.strictObject({ type: ResourceType, id: FhirId }));
+
+/** Any JSON object: a create of a resource type not served is refused whatever it holds. */
+export const AnyResource = z.lazy(() => z.looseObject({}));
+
 /** _count: a page's size, 1 to 100. */
 const Count = z.lazy(() => z.string().check(z.regex(/^(?:[1-9][0-9]?|100)$/, '_count is 1 to 100')));
 

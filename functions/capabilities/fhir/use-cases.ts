@@ -194,8 +194,30 @@ const fhirCreateDocumentReference: Handler<'fhirCreateDocumentReference'> = asyn
   };
 };
 
+/** What no route serves: 404 for a resource type this server does not serve (any route of the manifest), 405 for another interaction on one it does. */
+const unsupported = (type: string, interaction: string): never => {
+  const served = ROUTES.some((r) => r.fhir?.type === type);
+  if (served) throw new HttpProblem(405, `The ${interaction} interaction on ${type} is not served (see /fhir/metadata).`, { code: 'not-supported' });
+  throw new HttpProblem(404, `No resources of type ${type} are served here (see /fhir/metadata).`, { code: 'not-supported' });
+};
+
+const fhirUnsupportedType: Handler<'fhirUnsupportedType'> = async (call) => unsupported(call.params.type, 'search');
+const fhirUnsupportedCreate: Handler<'fhirUnsupportedCreate'> = async (call) => unsupported(call.params.type, 'create');
+const fhirUnsupportedRead: Handler<'fhirUnsupportedRead'> = async (call) => unsupported(call.params.type, 'read');
+
 export const capability = defineCapability<FhirDeps>()(
   FHIR_CAPABILITY,
-  { fhirMetadata, fhirReadPatient, fhirPatientEverything, fhirSearchDocumentReference, fhirReadDocumentReference, fhirReadBinary, fhirCreateDocumentReference },
+  {
+    fhirMetadata,
+    fhirReadPatient,
+    fhirPatientEverything,
+    fhirSearchDocumentReference,
+    fhirReadDocumentReference,
+    fhirReadBinary,
+    fhirCreateDocumentReference,
+    fhirUnsupportedType,
+    fhirUnsupportedCreate,
+    fhirUnsupportedRead,
+  },
   withFhir,
 );
