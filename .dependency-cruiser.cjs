@@ -176,7 +176,11 @@ module.exports = {
       from: { path: '^functions/capabilities/fhir/' },
       to: {
         path: '^functions/capabilities/[^/]+/',
-        pathNot: ['^functions/capabilities/fhir/', '^functions/capabilities/documents/(use-cases|deps|schemas)[.]ts$', '^functions/capabilities/[^/]+/(store|[a-z]+-store|reader)[.]ts$'],
+        pathNot: [
+          '^functions/capabilities/fhir/',
+          '^functions/capabilities/documents/(use-cases|deps|schemas)[.]ts$',
+          '^functions/capabilities/[^/]+/(store|[a-z]+-store|reader)[.]ts$',
+        ],
       },
     },
 

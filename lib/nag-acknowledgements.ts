@@ -41,6 +41,8 @@ const ANONYMOUS_ROUTE_REASONS: Record<string, string> = {
     'POST /v1/records admits the insured person creating a DMP online, who has no token yet: the function requires a single-use creation code issued by the Assurance Maladie, verifies any bearer token that is sent, and the method is throttled (10 req/s) behind the WAF rate limit; once API keys are required, the front end key has a lower limit of its own on it.',
   openapi: 'GET /openapi.json is the public description of the API (the contract clients code against); it holds no data.',
   docs: 'GET /docs is the public reference page of the API; it holds no data.',
+  fhirMetadata:
+    'GET /fhir/metadata is the FHIR CapabilityStatement, which FHIR clients read before they authenticate (it tells them how to); it is built from the route manifest and holds no data.',
   patientLogin:
     'POST /v1/auth/patient/login is how a patient or representative gets a session, so the caller has no token yet: the function checks the password, counts failures per account (locking for a period that doubles from the 5th, up to 24 h) and per address, and only then sends a one-time code by SMS to the mobile of the record; the WAF limits login calls per address (100 per 5 minutes) and the method is throttled.',
   patientVerify:

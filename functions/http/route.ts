@@ -57,8 +57,7 @@ export interface FhirInteraction {
 }
 
 /** The access a token's SMART scopes must grant for a FHIR interaction (none for the CapabilityStatement). */
-export const fhirAccess = (f: FhirInteraction): 'read' | 'write' | undefined =>
-  f.interaction === 'capabilities' ? undefined : f.interaction === 'create' ? 'write' : 'read';
+export const fhirAccess = (f: FhirInteraction): 'read' | 'write' | undefined => (f.interaction === 'capabilities' ? undefined : f.interaction === 'create' ? 'write' : 'read');
 
 /** Path and query parameters: an object schema, built on first use like every schema (schemas.ts). */
 export type LazyObject = ZodMiniLazy<ZodMiniObject>;

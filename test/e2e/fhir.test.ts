@@ -77,9 +77,13 @@ describe('CapabilityStatement', () => {
       ...(r.interaction ?? []).map((i) => `${r.type} ${i.code}`),
       ...(r.operation ?? []).map((o) => `${r.type} $${o.name}`),
     ]);
-    const served = ROUTES.flatMap((r) => (r.fhir && r.fhir.interaction !== 'capabilities' ? [`${r.fhir.type} ${r.fhir.interaction === 'operation' ? `$${r.fhir.operation}` : r.fhir.interaction}`] : []));
+    const served = ROUTES.flatMap((r) =>
+      r.fhir && r.fhir.interaction !== 'capabilities' ? [`${r.fhir.type} ${r.fhir.interaction === 'operation' ? `$${r.fhir.operation}` : r.fhir.interaction}`] : [],
+    );
     expect(listed.sort()).toEqual(served.sort());
-    expect(listed).toEqual(expect.arrayContaining(['Patient read', 'Patient $everything', 'DocumentReference search-type', 'DocumentReference read', 'DocumentReference create', 'Binary read']));
+    expect(listed).toEqual(
+      expect.arrayContaining(['Patient read', 'Patient $everything', 'DocumentReference search-type', 'DocumentReference read', 'DocumentReference create', 'Binary read']),
+    );
     expect(statement.rest?.[0]?.documentation).toContain('handling=strict');
   });
 });
@@ -111,7 +115,12 @@ describe('documents as MHD', () => {
 
     const read = (await fhir.read({ resourceType: 'DocumentReference', id: created.id ?? '' })) as DocumentReference;
     expectValidFhir(read, 'read');
-    expect(read).toMatchObject({ status: 'current', description: 'Bilan sanguin', subject: { reference: `Patient/${patientId(p.dmpId)}` }, context: { period: { start: '2026-11-20' } } });
+    expect(read).toMatchObject({
+      status: 'current',
+      description: 'Bilan sanguin',
+      subject: { reference: `Patient/${patientId(p.dmpId)}` },
+      context: { period: { start: '2026-11-20' } },
+    });
     expect(read.type?.coding?.[0]).toMatchObject({ system: 'http://loinc.org', code: '11502-2' });
     expect(read.securityLabel).toBeUndefined();
     expect(read.content[0]?.attachment.size).toBe(3000);
@@ -210,7 +219,8 @@ describe('bad input: a 4xx OperationOutcome, nothing stored', () => {
     const p = await newPatient(api, doctor);
     const ok = documentReferenceBody(p.dmpId, randomBytes(100));
     const before = await storedItems();
-    const post = (raw: string, contentType = 'application/fhir+json') => api.call('POST', '/fhir/DocumentReference', { token: doctor, raw, headers: { 'content-type': contentType } });
+    const post = (raw: string, contentType = 'application/fhir+json') =>
+      api.call('POST', '/fhir/DocumentReference', { token: doctor, raw, headers: { 'content-type': contentType } });
     const { content: _content, ...noContent } = ok;
     const cases: [string, Promise<{ status: number; headers: Headers; body: any }>][] = [
       ['malformed JSON', post('{"resourceType": "DocumentReference",')],
@@ -272,7 +282,7 @@ describe('bad input: a 4xx OperationOutcome, nothing stored', () => {
     expect(create.data.issue[0].details.coding[0].code).toBe('insufficient-scope');
     const patient = await refusal(fhir.read({ resourceType: 'Patient', id: patientId(p.dmpId) }));
     expect(patient.status).toBe(403);
-    const binary = await refusal(fhir.read({ resourceType: 'Binary', id: (found.entry?.[0]?.resource?.id ?? '') }));
+    const binary = await refusal(fhir.read({ resourceType: 'Binary', id: found.entry?.[0]?.resource?.id ?? '' }));
     expect(binary.status).toBe(403);
     expect(await storedItems()).toEqual(before);
 

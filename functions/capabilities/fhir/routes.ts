@@ -107,12 +107,13 @@ export const FHIR_ROUTES = [
   },
   // What no route above serves, answered in FHIR (an OperationOutcome) rather than by the gateway:
   // a resource type this server does not serve is 404, another interaction on one it serves 405.
+  // Behind the authorizer like every route that reads data: anonymous traffic stops at the gateway.
   {
     id: 'fhirUnsupportedType',
     method: 'GET',
     path: '/fhir/{type}',
     capability: 'fhir',
-    callers: ['anonymous', 'agent', ...HOLDERS_AND_PROFESSIONALS],
+    callers: ['agent', ...HOLDERS_AND_PROFESSIONALS],
     summary: 'Any other FHIR search: 404 (resource type not served) or 405 (interaction not served), as an OperationOutcome',
     params: s.TypeParams,
     responses: {},
@@ -123,7 +124,7 @@ export const FHIR_ROUTES = [
     method: 'POST',
     path: '/fhir/{type}',
     capability: 'fhir',
-    callers: ['anonymous', 'agent', ...HOLDERS_AND_PROFESSIONALS],
+    callers: ['agent', ...HOLDERS_AND_PROFESSIONALS],
     summary: 'Any other FHIR create: 404 (resource type not served) or 405 (interaction not served), as an OperationOutcome',
     params: s.TypeParams,
     body: s.AnyResource,
@@ -137,7 +138,7 @@ export const FHIR_ROUTES = [
     method: 'GET',
     path: '/fhir/{type}/{id}',
     capability: 'fhir',
-    callers: ['anonymous', 'agent', ...HOLDERS_AND_PROFESSIONALS],
+    callers: ['agent', ...HOLDERS_AND_PROFESSIONALS],
     summary: 'Any other FHIR read: 404 (resource type not served) or 405 (interaction not served), as an OperationOutcome',
     params: s.TypeIdParams,
     responses: {},

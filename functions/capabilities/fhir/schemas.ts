@@ -48,14 +48,18 @@ export const DocumentSearch = z.lazy(() =>
   }),
 );
 
-const Coding = z.lazy(() => z.strictObject({ system: z.optional(z.string().check(z.maxLength(200))), code: z.string().check(z.minLength(1), z.maxLength(64)), display: z.optional(text(255)) }));
+const Coding = z.lazy(() =>
+  z.strictObject({ system: z.optional(z.string().check(z.maxLength(200))), code: z.string().check(z.minLength(1), z.maxLength(64)), display: z.optional(text(255)) }),
+);
 
 /** A DocumentReference as a deposit (ITI-65's DocumentReference, one document, its content inline). */
 export const DocumentReferenceBody = z.lazy(() =>
   z.strictObject({
     resourceType: z.literal('DocumentReference'),
     meta: z.optional(z.strictObject({ security: z.optional(z.array(Coding).check(z.maxLength(8))) })),
-    masterIdentifier: z.optional(z.strictObject({ system: z.optional(z.string().check(z.maxLength(200))), value: z.string().check(z.regex(/^[A-Za-z0-9.^_:-]{1,128}$/, 'an OID or UUID-like identifier')) })),
+    masterIdentifier: z.optional(
+      z.strictObject({ system: z.optional(z.string().check(z.maxLength(200))), value: z.string().check(z.regex(/^[A-Za-z0-9.^_:-]{1,128}$/, 'an OID or UUID-like identifier')) }),
+    ),
     status: z.literal('current'),
     type: z.strictObject({ coding: z.array(Coding).check(z.minLength(1), z.maxLength(4)), text: z.optional(text(255)) }),
     subject: z.strictObject({ reference: z.string().check(z.regex(/^Patient\/[A-Za-z0-9\-.]{1,64}$/, 'subject is Patient/<id>')) }),
@@ -64,7 +68,12 @@ export const DocumentReferenceBody = z.lazy(() =>
     context: z.strictObject({ period: z.strictObject({ start: Day }) }),
     relatesTo: z.optional(
       z
-        .array(z.strictObject({ code: z.literal('replaces'), target: z.strictObject({ reference: z.string().check(z.regex(/^DocumentReference\/[A-Za-z0-9\-.]{1,64}$/, 'target is DocumentReference/<id>')) }) }))
+        .array(
+          z.strictObject({
+            code: z.literal('replaces'),
+            target: z.strictObject({ reference: z.string().check(z.regex(/^DocumentReference\/[A-Za-z0-9\-.]{1,64}$/, 'target is DocumentReference/<id>')) }),
+          }),
+        )
         .check(z.maxLength(1)),
     ),
     content: z

@@ -91,7 +91,9 @@ const allDocuments = async (deps: FhirDeps, call: Call, dmpId: string): Promise<
     if (list.nextCursor === null) return all;
     cursor = list.nextCursor;
   }
-  throw new HttpProblem(422, `The record holds more documents than $everything exports (${MAX_EVERYTHING_PAGES * 100}): search DocumentReference instead.`, { code: 'too-many-documents' });
+  throw new HttpProblem(422, `The record holds more documents than $everything exports (${MAX_EVERYTHING_PAGES * 100}): search DocumentReference instead.`, {
+    code: 'too-many-documents',
+  });
 };
 
 const fhirPatientEverything: Handler<'fhirPatientEverything'> = async (call, deps) => {
@@ -173,7 +175,9 @@ const fhirCreateDocumentReference: Handler<'fhirCreateDocumentReference'> = asyn
   // The deposit's own contract: what it refuses is refused here as on /v1.
   const body = z.safeParse(DepositBody, deposit.body);
   if (!body.success) {
-    throw new HttpProblem(400, 'The DocumentReference cannot be deposited.', { errors: body.error.issues.map((i) => ({ path: `DocumentReference(${i.path.join('.')})`, message: i.message })) });
+    throw new HttpProblem(400, 'The DocumentReference cannot be deposited.', {
+      errors: body.error.issues.map((i) => ({ path: `DocumentReference(${i.path.join('.')})`, message: i.message })),
+    });
   }
   const reply = await documentsUseCase('depositDocument')(asV1(call, { dmpId: deposit.dmpId }, {}, body.data), deps);
   const created = z.parse(Deposited, reply.body);
@@ -185,7 +189,9 @@ const fhirCreateDocumentReference: Handler<'fhirCreateDocumentReference'> = asyn
     ...resource,
     id,
     meta: { ...resource.meta, versionId: String(created.version) },
-    content: content ? [{ attachment: { contentType: content.attachment.contentType, url: `${baseUrl}/Binary/${id}`, ...(content.attachment.title ? { title: content.attachment.title } : {}) } }] : [],
+    content: content
+      ? [{ attachment: { contentType: content.attachment.contentType, url: `${baseUrl}/Binary/${id}`, ...(content.attachment.title ? { title: content.attachment.title } : {}) } }]
+      : [],
   };
   return {
     status: 201,

@@ -37,7 +37,9 @@ export interface SearchPage {
 export const searchsetBundle = (page: SearchPage): Bundle => {
   const link: BundleLink[] = [{ relation: 'self', url: pageUrl(page.baseUrl, page.path, page.query) }];
   if (page.next !== undefined) link.push({ relation: 'next', url: pageUrl(page.baseUrl, page.path, { ...page.query, [page.pageParam]: page.next }) });
-  const entry = (mode: 'match' | 'include') => (resource: Resource): BundleEntry => ({ fullUrl: fullUrl(page.baseUrl, resource), resource, search: { mode } });
+  const entry =
+    (mode: 'match' | 'include') =>
+    (resource: Resource): BundleEntry => ({ fullUrl: fullUrl(page.baseUrl, resource), resource, search: { mode } });
   const entries = [...page.matches.map(entry('match')), ...(page.includes ?? []).map(entry('include'))];
   return {
     resourceType: 'Bundle',
