@@ -70,7 +70,7 @@ describe('CapabilityStatement', () => {
     const res = await api.call('GET', '/fhir/metadata');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/fhir+json');
-    const statement = (await client().capabilityStatement()) as CapabilityStatement;
+    const statement = (await client().capabilityStatement()) as unknown as CapabilityStatement;
     expectValidFhir(statement, 'metadata');
     expect(statement.fhirVersion).toBe('4.0.1');
     const listed = (statement.rest?.[0]?.resource ?? []).flatMap((r) => [
@@ -93,7 +93,7 @@ describe('documents as MHD', () => {
     const { p, token } = await patientWithSession(api, doctor);
     const fhir = client(doctor);
     const content = randomBytes(3000);
-    const created = (await fhir.create({ resourceType: 'DocumentReference', body: documentReferenceBody(p.dmpId, content) as never })) as DocumentReference;
+    const created = (await fhir.create({ resourceType: 'DocumentReference', body: documentReferenceBody(p.dmpId, content) as never })) as unknown as DocumentReference;
     expectValidFhir(created, 'create');
     expect(created.id).toMatch(new RegExp(`-${patientId(p.dmpId).replaceAll('.', '\\.')}$`));
     expect(created.content[0]?.attachment.data).toBeUndefined();
@@ -102,18 +102,18 @@ describe('documents as MHD', () => {
     const hidden = (await fhir.create({
       resourceType: 'DocumentReference',
       body: documentReferenceBody(p.dmpId, randomBytes(10), { securityLabel: [{ coding: [{ system: 'urn:dmp:document-label', code: 'invisible-to-patient' }] }] }) as never,
-    })) as DocumentReference;
+    })) as unknown as DocumentReference;
     const [hiddenId, documentId] = await listIds(api, doctor, p.dmpId);
     expect(created.id?.startsWith(documentId ?? '?')).toBe(true);
     expect(hidden.id?.startsWith(hiddenId ?? '?')).toBe(true);
     const v1 = await api.call('GET', `/v1/records/${p.dmpId}/documents/${hiddenId}`, { token: doctor });
     expect(v1.body.visibility.invisibleToPatient).toBe(true);
-    const hiddenRead = (await fhir.read({ resourceType: 'DocumentReference', id: hidden.id ?? '' })) as DocumentReference;
+    const hiddenRead = (await fhir.read({ resourceType: 'DocumentReference', id: hidden.id ?? '' })) as unknown as DocumentReference;
     expectValidFhir(hiddenRead, 'hidden read');
     expect(hiddenRead.securityLabel?.[0]?.coding?.map((c) => c.code)).toEqual(['invisible-to-patient']);
     expect(hiddenRead.meta?.security?.map((c) => c.code)).toEqual(['invisible-to-patient']);
 
-    const read = (await fhir.read({ resourceType: 'DocumentReference', id: created.id ?? '' })) as DocumentReference;
+    const read = (await fhir.read({ resourceType: 'DocumentReference', id: created.id ?? '' })) as unknown as DocumentReference;
     expectValidFhir(read, 'read');
     expect(read).toMatchObject({
       status: 'current',
@@ -131,7 +131,7 @@ describe('documents as MHD', () => {
     expect(binary.contentType).toBe('application/pdf');
 
     // The patient finds it too; the reads above are in the patient's access log as document reads.
-    const found = (await client(token).search({ resourceType: 'DocumentReference', searchParams: { patient: `Patient/${patientId(p.dmpId)}` } })) as Bundle;
+    const found = (await client(token).search({ resourceType: 'DocumentReference', searchParams: { patient: `Patient/${patientId(p.dmpId)}` } })) as unknown as Bundle;
     expectValidFhir(found, 'search');
     expect(found.entry?.map((e) => e.resource?.id)).toEqual([created.id]);
     const log = await accessLog(api, token, p.dmpId);
@@ -145,21 +145,21 @@ describe('documents as MHD', () => {
     for (let i = 0; i < 5; i++) ids.unshift(await deposit(api, doctor, p.dmpId, i === 0 ? { typeCode: '11488-4' } : {}));
     const fhir = client(doctor);
     const seen: string[] = [];
-    let page = (await fhir.search({ resourceType: 'DocumentReference', searchParams: { patient: patientId(p.dmpId), _count: 2 } })) as Bundle | undefined;
+    let page = (await fhir.search({ resourceType: 'DocumentReference', searchParams: { patient: patientId(p.dmpId), _count: 2 } })) as unknown as Bundle | undefined;
     let pages = 0;
     while (page) {
       expectValidFhir(page, `page ${pages}`);
       expect(page.entry?.length ?? 0).toBeLessThanOrEqual(2);
       seen.push(...(page.entry ?? []).map((e) => (e.resource?.id ?? '').slice(0, 25)));
       pages++;
-      page = page.link?.some((l) => l.relation === 'next') ? ((await fhir.nextPage({ bundle: page as never })) as Bundle) : undefined;
+      page = page.link?.some((l) => l.relation === 'next') ? ((await fhir.nextPage({ bundle: page as never })) as unknown as Bundle) : undefined;
     }
     expect(seen).toEqual(ids);
     expect(pages).toBe(3);
 
-    const byType = (await fhir.search({ resourceType: 'DocumentReference', searchParams: { patient: patientId(p.dmpId), type: 'http://loinc.org|11488-4' } })) as Bundle;
+    const byType = (await fhir.search({ resourceType: 'DocumentReference', searchParams: { patient: patientId(p.dmpId), type: 'http://loinc.org|11488-4' } })) as unknown as Bundle;
     expect(byType.entry?.map((e) => (e.resource?.id ?? '').slice(0, 25))).toEqual([ids[4]]);
-    const future = (await fhir.search({ resourceType: 'DocumentReference', searchParams: { patient: patientId(p.dmpId), date: 'ge2999-01-01' } })) as Bundle;
+    const future = (await fhir.search({ resourceType: 'DocumentReference', searchParams: { patient: patientId(p.dmpId), date: 'ge2999-01-01' } })) as unknown as Bundle;
     expectValidFhir(future, 'empty search');
     expect(future.entry ?? []).toEqual([]);
 
@@ -169,10 +169,10 @@ describe('documents as MHD', () => {
       body: { typeCode: '11502-2', title: 'Bilan v2', serviceDate: '2026-11-21', contentType: 'text/plain', content: Buffer.from('v2').toString('base64'), replaces: ids[0] },
     });
     expect(v2.status).toBe(201);
-    const superseded = (await fhir.search({ resourceType: 'DocumentReference', searchParams: { patient: patientId(p.dmpId), status: 'superseded' } })) as Bundle;
+    const superseded = (await fhir.search({ resourceType: 'DocumentReference', searchParams: { patient: patientId(p.dmpId), status: 'superseded' } })) as unknown as Bundle;
     expectValidFhir(superseded, 'superseded');
     expect(superseded.entry?.map((e) => (e.resource as DocumentReference).status)).toEqual(['superseded']);
-    const current = (await fhir.search({ resourceType: 'DocumentReference', searchParams: { patient: patientId(p.dmpId), _count: 1 } })) as Bundle;
+    const current = (await fhir.search({ resourceType: 'DocumentReference', searchParams: { patient: patientId(p.dmpId), _count: 1 } })) as unknown as Bundle;
     const newest = current.entry?.[0]?.resource as DocumentReference;
     expectValidFhir(newest, 'new version');
     expect(newest.relatesTo?.[0]?.target.reference).toBe(`DocumentReference/${ids[0]}-${patientId(p.dmpId)}`);
@@ -190,12 +190,14 @@ describe('Patient and $everything', () => {
     for (const who of [token, doctor]) {
       const fhir = client(who);
       const types: string[] = [];
-      let page = (await fhir.operation({ name: '$everything', resourceType: 'Patient', id: patientId(p.dmpId), method: 'GET', input: { _count: '2' } })) as Bundle | undefined;
+      let page = (await fhir.operation({ name: '$everything', resourceType: 'Patient', id: patientId(p.dmpId), method: 'GET', input: { _count: '2' } })) as unknown as
+        | Bundle
+        | undefined;
       while (page) {
         expectValidFhir(page, 'everything');
         expect(page.total).toBe(4);
         types.push(...(page.entry ?? []).map((e) => e.resource?.resourceType ?? ''));
-        page = page.link?.some((l) => l.relation === 'next') ? ((await fhir.nextPage({ bundle: page as never })) as Bundle) : undefined;
+        page = page.link?.some((l) => l.relation === 'next') ? ((await fhir.nextPage({ bundle: page as never })) as unknown as Bundle) : undefined;
       }
       expect(types).toEqual(['Patient', 'DocumentReference', 'DocumentReference', 'DocumentReference']);
     }
@@ -273,7 +275,7 @@ describe('bad input: a 4xx OperationOutcome, nothing stored', () => {
     const p = await newPatient(api, reader);
     await deposit(api, reader, p.dmpId);
     const fhir = client(reader);
-    const found = (await fhir.search({ resourceType: 'DocumentReference', searchParams: { patient: patientId(p.dmpId) } })) as Bundle;
+    const found = (await fhir.search({ resourceType: 'DocumentReference', searchParams: { patient: patientId(p.dmpId) } })) as unknown as Bundle;
     expect(found.entry?.length).toBe(1);
     const before = await storedItems();
     const create = await refusal(fhir.create({ resourceType: 'DocumentReference', body: documentReferenceBody(p.dmpId, randomBytes(100)) as never }));
