@@ -11,7 +11,7 @@
  *
  * Env: BENCH_JSON=path writes the figures as JSON there (otherwise they close stdout);
  * BENCH_QUICK=1 takes few samples (a smoke run of the bench itself, figures not meaningful);
- * BENCH_SECTIONS=cold,calls,latency,documents,claims,claims-read,measurements,emergency (comma-separated) runs only those sections (default: all);
+ * BENCH_SECTIONS=cold,calls,latency,documents,claims,claims-read,measurements,emergency,fhir (comma-separated) runs only those sections (default: all);
  * BENCH_CLAIMS_PATIENTS=n sets the claims section's patients with a DMP (default 100, 1,000 lines each:
  * each record is created over HTTP, with its password's scrypt, which takes most of a second on
  * the emulator).
@@ -24,6 +24,7 @@ import { measureClaimsReads } from './claims-read.ts';
 import { MAX_KMS_PER_PATIENT_BATCH, MAX_MEMORY_GROWTH_MB, measureClaimsImport, type ClaimsResult } from './claims.ts';
 import { formatCalls } from './counting.ts';
 import { measureEmergencySummary } from './emergency.ts';
+import { measureFhir } from './fhir.ts';
 import { buildBundles, measureColdStart, GROUPS, type ColdStartResult } from './cold-start.ts';
 import { startBench, type Bench } from './harness.ts';
 import { measureLatency, type LatencyResult } from './latency.ts';
@@ -59,8 +60,8 @@ const CLAIMS_LINES = QUICK ? 2_000 : 100_000;
 const CLAIMS_PATIENTS = Number(process.env.BENCH_CLAIMS_PATIENTS ?? (QUICK ? 20 : 100));
 const MEASUREMENT_ROUNDS = QUICK ? 3 : 15;
 const MEASUREMENT_WARMUP = QUICK ? 1 : 2;
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents,claims,claims-read,measurements,emergency').split(',').map((s) => s.trim()));
-const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents', 'claims', 'claims-read', 'measurements', 'emergency'];
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents,claims,claims-read,measurements,emergency,fhir').split(',').map((s) => s.trim()));
+const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents', 'claims', 'claims-read', 'measurements', 'emergency', 'fhir'];
 const MAX_BUNDLE_BYTES = 1_000_000;
 const MAX_RATIO = 1.2;
 
@@ -378,6 +379,19 @@ const main = async (): Promise<void> => {
     return result;
   });
 
+  const fhir = await section('fhir', async () => {
+    const { bench: b, counter } = await runtime();
+    const result = await measureFhir(b, counter, QUICK ? 3 : 15);
+    say(`FHIR interface (${result.rounds} interleaved rounds, a record of ${result.documents} documents; median ms, ratio to the same data through /v1, target ≤ 1.2×):`);
+    for (const r of result.rows) {
+      say(`  ${r.name}: FHIR ${r.fhir.median} ms (p90 ${r.fhir.p90}), /v1 ${r.v1.median} ms (p90 ${r.v1.p90}) = ${round(r.ratio, 2)}×`);
+      say(
+        `    AWS calls: FHIR DynamoDB ${formatCalls(r.fhirCalls, 'dynamodb')}, KMS ${formatCalls(r.fhirCalls, 'kms')}; /v1 DynamoDB ${formatCalls(r.v1Calls, 'dynamodb')}, KMS ${formatCalls(r.v1Calls, 'kms')}`,
+      );
+    }
+    return result;
+  });
+
   await cleanup();
   const elapsed = (performance.now() - started) / 1000;
   say('');
@@ -480,6 +494,7 @@ const main = async (): Promise<void> => {
       : null,
     claimsRead,
     emergency: emergency ? { ...emergency, ratio: round(emergency.ratio, 2) } : null,
+    fhir: fhir ? { ...fhir, rows: fhir.rows.map((r) => ({ ...r, ratio: round(r.ratio, 2) })) } : null,
     measurements: measurements ? { ...measurements, rows: measurements.rows.map((r) => ({ ...r, ratio: round(r.ratio, 2) })) } : null,
     claims: claims
       ? {

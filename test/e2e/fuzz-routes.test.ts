@@ -401,7 +401,7 @@ const send = async (route: Route, r: Req) => {
   // The FHIR interface's refusals are OperationOutcomes (functions/http/pipeline.ts), every other route's problem documents.
   if (res.status >= 400 && route.path.startsWith('/fhir/')) {
     expect(res.headers.get('content-type'), where).toBe('application/fhir+json');
-    expect(res.body?.resourceType, where).toBe('OperationOutcome');
+    expect((res.body as { resourceType?: string } | undefined)?.resourceType, where).toBe('OperationOutcome');
   } else if (res.status >= 400) expect(res.headers.get('content-type'), where).toBe('application/problem+json');
   return res.status;
 };
