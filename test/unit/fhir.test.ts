@@ -19,7 +19,10 @@ describe('CapabilityStatement', () => {
   const statement = capabilityStatement(ROUTES, 'https://api.example/fhir');
 
   it('lists every /fhir route of the manifest that has a FHIR interaction, and nothing else', () => {
-    const listed = (statement.rest?.[0]?.resource ?? []).flatMap((r) => [...(r.interaction ?? []).map((i) => `${r.type} ${i.code}`), ...(r.operation ?? []).map((o) => `${r.type} $${o.name}`)]);
+    const listed = (statement.rest?.[0]?.resource ?? []).flatMap((r) => [
+      ...(r.interaction ?? []).map((i) => `${r.type} ${i.code}`),
+      ...(r.operation ?? []).map((o) => `${r.type} $${o.name}`),
+    ]);
     const served = ROUTES.filter((r) => r.fhir && r.fhir.interaction !== 'capabilities').map((r) =>
       r.fhir?.interaction === 'operation' ? `${r.fhir.type} $${r.fhir.operation}` : `${r.fhir?.type} ${r.fhir?.interaction}`,
     );
@@ -86,7 +89,9 @@ describe('ids', () => {
 
 describe('shapes', () => {
   it('OperationOutcome and searchset Bundle validate; the next link carries the page position', () => {
-    expectValidFhir(operationOutcome(400, 'The query does not match the contract.', { code: 'invalid', issues: [{ expression: 'query._count', diagnostics: '_count is 1 to 100' }] }));
+    expectValidFhir(
+      operationOutcome(400, 'The query does not match the contract.', { code: 'invalid', issues: [{ expression: 'query._count', diagnostics: '_count is 1 to 100' }] }),
+    );
     expectValidFhir(operationOutcome(503, 'Retry later.'));
     const bundle = searchsetBundle({
       baseUrl: 'https://api.example/fhir',
