@@ -155,7 +155,7 @@ module.exports = {
       severity: 'error',
       comment:
         'A capability folder imports no other capability folder; what two capabilities share lives in a file directly in functions/capabilities/ (common.ts) or a lower layer. One that shows another’s data (the vaccination record shows the claims history’s deliveries) reads it through that capability’s store.ts or reader.ts, deciding access itself, never through its routes, use cases or handler.',
-      from: { path: '^functions/capabilities/([^/]+)/', pathNot: '^functions/capabilities/(emergency|fhir-health)/' },
+      from: { path: '^functions/capabilities/([^/]+)/', pathNot: '^functions/capabilities/(emergency|fhir-health|fhir)/' },
       to: { path: '^functions/capabilities/[^/]+/', pathNot: ['^functions/capabilities/$1/', '^functions/capabilities/[^/]+/(store|reader)[.]ts$'] },
     },
     {
@@ -178,6 +178,23 @@ module.exports = {
       to: {
         path: '^functions/capabilities/[^/]+/',
         pathNot: ['^functions/capabilities/fhir-health/', '^functions/capabilities/[^/]+/(store|[a-z]+-store|deps|reader|history|summary|views|schemas)[.]ts$'],
+      },
+    },
+
+    {
+      name: 'fhir-is-a-view-over-documents',
+      severity: 'error',
+      comment:
+        'The FHIR interface is another face of the same operations, not a read model: it answers DocumentReference and Binary through the documents capability’s own use cases (use-cases.ts, with its deps.ts and schemas.ts), so that the access decisions, traces, encryption, idempotency and deposit checks are the same ones, and the rest through stores and readers as any capability. Patient/$everything takes the health data’s resources from the fhir-health reader (with its deps.ts). It imports no other capability’s routes or handler, and nothing imports it.',
+      from: { path: '^functions/capabilities/fhir/' },
+      to: {
+        path: '^functions/capabilities/[^/]+/',
+        pathNot: [
+          '^functions/capabilities/fhir/',
+          '^functions/capabilities/documents/(use-cases|deps|schemas)[.]ts$',
+          '^functions/capabilities/fhir-health/deps[.]ts$',
+          '^functions/capabilities/[^/]+/(store|[a-z]+-store|reader)[.]ts$',
+        ],
       },
     },
 

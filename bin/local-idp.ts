@@ -22,6 +22,8 @@ export const TokenRequest = z.discriminatedUnion('kind', [
     structure: z.string().regex(FINESS).optional(),
     role: z.string().max(32).optional(),
     name: z.string().max(200).optional(),
+    // SMART scopes (space-separated), which narrow what the token may do on /fhir; none: the caller's rights.
+    scope: z.string().max(1024).optional(),
   }),
   z.strictObject({
     kind: z.literal('agent'),
@@ -88,6 +90,7 @@ export const createLocalIdp = async (baseUrl: string, clock: Clock = systemClock
               ...(r.structure ? { structure: r.structure } : {}),
               ...(r.role ? { role: r.role } : {}),
               ...(r.name ? { name: r.name } : {}),
+              ...(r.scope !== undefined ? { scope: r.scope } : {}),
             }
           : { sub: r.agentId, actor: 'agent', organisation: r.organisation };
       return sign(claims, o.issuer ?? (r.kind === 'professional' ? pscIssuer : agentIssuer), o.audience ?? LOCAL_AUDIENCE, o.expiresInSeconds ?? 3600);

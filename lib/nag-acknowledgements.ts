@@ -44,6 +44,8 @@ const ANONYMOUS_ROUTE_REASONS: Record<string, string> = {
   openapi: 'GET /openapi.json is the public description of the API (the contract clients code against); it holds no data.',
   docs: 'GET /docs is the public reference page of the API; it holds no data.',
   docsScript: 'GET /docs/scalar.js is the script of the public reference page (an open-source renderer of the OpenAPI document); it holds no data.',
+  fhirMetadata:
+    'GET /fhir/metadata is the FHIR CapabilityStatement, which FHIR clients read before they authenticate (it tells them how to); it is built from the route manifest and holds no data.',
   patientLogin:
     'POST /v1/auth/patient/login is how a patient or representative gets a session, so the caller has no token yet: the function checks the password, counts failures per account (locking for a period that doubles from the 5th, up to 24 h) and per address, and only then sends a one-time code by SMS to the mobile of the record; the WAF limits login calls per address (100 per 5 minutes) and the method is throttled.',
   patientVerify:

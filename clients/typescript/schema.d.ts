@@ -906,6 +906,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/records/{dmpId}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Keyword search across the whole record (documents with their text, the reimbursement history, the health profile, vaccinations, measurements); every search is traced
+         * @description Items holding every word of `q` (at most 8 distinct words), newest first; with a "quoted phrase", the items where its words stand side by side come first. Each item is shown only if its own read would show it to the caller, weighed on the item as it is now: a document under the matrix, the patient’s mask and its visibility labels (current and archived documents, no superseded version, nothing deleted); the history’s lines under its policy (the matrix for class 60, the patient’s mask; a representative not the lines a minor keeps confidential); the profile, vaccinations and measurements under their rows of the matrix. What the caller may not see is left out without a trace in the answer: there is no total. A page may hold fewer than `limit` items: follow `nextCursor` until it is null. The words are matched against blind per-record tokens: the server keeps no word in clear.
+         *
+         *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
+         */
+        get: operations["searchKeywords"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/pharmacies/{finess}/creations": {
         parameters: {
             query?: never;
@@ -938,6 +960,180 @@ export interface paths {
          * @description Callers: Assurance Maladie agents.
          */
         get: operations["creationStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * FHIR R4 CapabilityStatement: exactly the resources, interactions and search parameters served under /fhir
+         * @description Callers: anyone, without a token; health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
+         */
+        get: operations["fhirMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/Patient/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * FHIR Patient read: the record’s identity (id: the record’s dmpId, `_` written `.`); traced as a record read
+         * @description Callers: health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
+         */
+        get: operations["fhirReadPatient"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/Patient/{id}/$everything": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * FHIR Patient/$everything: every resource of the record the caller may see, as a paged searchset Bundle (_count, _offset)
+         * @description The Patient, then the documents (DocumentReference, newest first; their content as Binary/{id}), then the health data; only the resource types the token’s SMART scopes cover for reading. Each page is read anew: follow the `next` link.
+         *
+         *     Callers: health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
+         */
+        get: operations["fhirPatientEverything"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/DocumentReference": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * FHIR DocumentReference search (MHD ITI-67): the documents of one record the caller may see, newest first
+         * @description `patient` (required), `status` (current, the default, or superseded), `type` ([system|]code), `date` (ge<day>: deposited on or after), `_count` (1-100), `_cursor` (from the `next` link). Any other parameter is refused (400).
+         *
+         *     Callers: health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
+         */
+        get: operations["fhirSearchDocumentReference"];
+        put?: never;
+        /**
+         * FHIR DocumentReference create: deposit a document (its content base64 in content[0].attachment.data), as POST /v1/records/{dmpId}/documents
+         * @description subject: the record’s Patient; type: the document type (LOINC, or urn:dmp:document-type); description: the title; context.period.start: the day of care; relatesTo replaces: a new version; labels in meta.security or securityLabel (system urn:dmp:document-label: masked-to-professionals, invisible-to-patient, invisible-to-representatives). Idempotency-Key as on /v1.
+         *
+         *     Callers: health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
+         */
+        post: operations["fhirCreateDocumentReference"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/DocumentReference/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * FHIR DocumentReference read: a document’s metadata, its content at Binary/{id}; traced as a document read
+         * @description Callers: health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
+         */
+        get: operations["fhirReadDocumentReference"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/Binary/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * FHIR Binary read (MHD ITI-68): a document’s content (base64 `data`); traced as a document read
+         * @description Callers: health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
+         */
+        get: operations["fhirReadBinary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/{type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Any other FHIR search: 404 (resource type not served) or 405 (interaction not served), as an OperationOutcome
+         * @description Callers: Assurance Maladie agents; health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
+         */
+        get: operations["fhirUnsupportedType"];
+        put?: never;
+        /**
+         * Any other FHIR create: 404 (resource type not served) or 405 (interaction not served), as an OperationOutcome
+         * @description Callers: Assurance Maladie agents; health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
+         */
+        post: operations["fhirUnsupportedCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/fhir/{type}/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Any other FHIR read: 404 (resource type not served) or 405 (interaction not served), as an OperationOutcome
+         * @description Callers: Assurance Maladie agents; health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
+         */
+        get: operations["fhirUnsupportedRead"];
         put?: never;
         post?: never;
         delete?: never;
@@ -12058,6 +12254,184 @@ export interface operations {
             };
         };
     };
+    searchKeywords: {
+        parameters: {
+            query: {
+                /** @example compte rendu */
+                q: string;
+                /** @example x */
+                kind?: string;
+                /** @example 2026-03-14 */
+                from?: string;
+                /** @example 2026-03-14 */
+                to?: string;
+                /** @example 20 */
+                limit?: string;
+                /** @example eyJrIjoiMDFqZGszbTh2NiJ9 */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @example Kq3v9xT2mB7wLp4z */
+                dmpId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching items the caller may see */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "kind": "document",
+                     *           "id": "810001234567",
+                     *           "date": "exemple",
+                     *           "title": "Compte rendu de consultation",
+                     *           "field": "exemple"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJrIjoiMDFqZGszbTh2NiJ9"
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            /** @enum {string} */
+                            kind: "document" | "claim" | "profile" | "vaccination" | "measurement";
+                            /** @description The item’s id as its own route names it: a documentId, a claims lineId, a vaccination id, a measurement’s LOINC code, a profile entry id */
+                            id: string;
+                            /** @description The item’s day (or instant): of service, of care, of vaccination, of the latest measurement */
+                            date: string;
+                            /** @description Its title or label */
+                            title: string;
+                            /** @description The field the words were found in (title, text, label, code…) */
+                            field: string;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     pharmacyCreations: {
         parameters: {
             query: {
@@ -12311,6 +12685,1623 @@ export interface operations {
                      *       "title": "Not allowed",
                      *       "status": 403,
                      *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhirMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CapabilityStatement */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "CapabilityStatement"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        resourceType: "CapabilityStatement";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhirReadPatient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 810001234567 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Patient */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Patient"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        resourceType: "Patient";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Malformed or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhirPatientEverything: {
+        parameters: {
+            query?: {
+                /** @example 20 */
+                _count?: string;
+                /** @example 482913 */
+                _offset?: string;
+            };
+            header?: never;
+            path: {
+                /** @example 810001234567 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description searchset Bundle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Bundle"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        resourceType: "Bundle";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Malformed or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhirSearchDocumentReference: {
+        parameters: {
+            query: {
+                /** @example Kq3v9xT2mB7wLp4z */
+                patient: string;
+                /** @example current */
+                status?: "current" | "superseded";
+                /** @example 11488-4 */
+                type?: string;
+                /** @example x */
+                date?: string;
+                /** @example 20 */
+                _count?: string;
+                /** @example o50 */
+                _cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description searchset Bundle */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Bundle"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        resourceType: "Bundle";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Malformed or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhirCreateDocumentReference: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Any value the client chooses for this request: a retry with the same key answers as the first call did, without doing it again
+                 * @example c2f1e7a0-3b9d-4c55-9d1e-7f6a2b8c4d10
+                 */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    resourceType: "DocumentReference";
+                    meta?: {
+                        security?: {
+                            system?: string;
+                            code: string;
+                            display?: string;
+                        }[];
+                    };
+                    masterIdentifier?: {
+                        system?: string;
+                        value: string;
+                    };
+                    /** @constant */
+                    status: "current";
+                    type: {
+                        coding: {
+                            system?: string;
+                            code: string;
+                            display?: string;
+                        }[];
+                        text?: string;
+                    };
+                    subject: {
+                        reference: string;
+                    };
+                    description: string;
+                    securityLabel?: {
+                        coding: {
+                            system?: string;
+                            code: string;
+                            display?: string;
+                        }[];
+                    }[];
+                    context: {
+                        period: {
+                            /** Format: date */
+                            start: string;
+                        };
+                    };
+                    relatesTo?: {
+                        /** @constant */
+                        code: "replaces";
+                        target: {
+                            reference: string;
+                        };
+                    }[];
+                    content: {
+                        attachment: {
+                            /** @enum {string} */
+                            contentType: "application/pdf" | "text/plain" | "text/xml" | "image/jpeg" | "image/tiff" | "application/fhir+json";
+                            data: string;
+                            title?: string;
+                        };
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created: the DocumentReference */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "DocumentReference"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        resourceType: "DocumentReference";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Malformed or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description State conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:conflict",
+                     *       "title": "Conflict with the current state",
+                     *       "status": 409,
+                     *       "detail": "State conflict.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed but refused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:refused",
+                     *       "title": "The request was understood but refused",
+                     *       "status": 422,
+                     *       "detail": "Well-formed but refused.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhirReadDocumentReference: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 810001234567 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description DocumentReference */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "DocumentReference"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        resourceType: "DocumentReference";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Malformed or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhirReadBinary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 810001234567 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Binary */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "resourceType": "Binary"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        resourceType: "Binary";
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Malformed or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhirUnsupportedType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example x */
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Malformed or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Error.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhirUnsupportedCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example x */
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /** @example {} */
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Malformed or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Error.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Payload too large.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong content type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unsupported-media-type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "detail": "Wrong content type.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limited (see Retry-After).",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable: retry */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unavailable",
+                     *       "title": "Temporarily unavailable",
+                     *       "status": 503,
+                     *       "detail": "A dependency is unavailable: retry.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    fhirUnsupportedRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example x */
+                type: string;
+                /** @example 810001234567 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Malformed or invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:invalid-request",
+                     *       "title": "The request is not valid",
+                     *       "status": 400,
+                     *       "detail": "Malformed or invalid input.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.ins",
+                     *           "message": "not a valid INS"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:unauthenticated",
+                     *       "title": "Missing or invalid credentials",
+                     *       "status": 401,
+                     *       "detail": "Missing or invalid credentials.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:forbidden",
+                     *       "title": "Not allowed",
+                     *       "status": 403,
+                     *       "detail": "Authenticated but not allowed.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown resource, or one the caller may not know exists */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "Unknown resource, or one the caller may not know exists.",
+                     *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:dmp:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Error.",
                      *       "instance": "5b0e9a3c-8f1d-4e27-b6a4-2d9c7e1f0a53"
                      *     }
                      */

@@ -152,6 +152,22 @@ export class TokenVerifier {
   }
 }
 
+/**
+ * The `scope` claim (OAuth 2.0: one space-separated string) of a token that verify() accepted, or
+ * undefined when it has none: read after verification only, when the claims are the issuer's. A
+ * `scope` claim that is not a string counts as an empty scope (it narrows to nothing, never widens).
+ */
+export const tokenScope = (token: string): string | undefined => {
+  let payload: JWTPayload;
+  try {
+    payload = decodeJwt(token);
+  } catch {
+    return undefined;
+  }
+  if (payload.scope === undefined) return undefined;
+  return typeof payload.scope === 'string' ? payload.scope : '';
+};
+
 const toProfessional = (payload: JWTPayload): Actor => {
   const c = professionalClaims.safeParse(payload);
   if (!c.success) throw new InvalidToken('professional claims missing or malformed');

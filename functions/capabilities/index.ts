@@ -14,6 +14,7 @@ import { DOCS } from './docs/routes.ts';
 import { DOCUMENTS } from './documents/routes.ts';
 import { EMERGENCY } from './emergency/routes.ts';
 import { FHIR_HEALTH } from './fhir-health/routes.ts';
+import { FHIR_CAPABILITY } from './fhir/routes.ts';
 import { HEALTH } from './health/routes.ts';
 import { MEASUREMENTS } from './measurements/routes.ts';
 import { RECORDS } from './records/routes.ts';
@@ -21,7 +22,7 @@ import { REPORTING } from './reporting/routes.ts';
 import { SEARCH } from './search/routes.ts';
 import { VACCINATIONS } from './vaccinations/routes.ts';
 
-export const CAPABILITIES = [RECORDS, AUTH, DOCUMENTS, ACCESS, CLAIMS, HEALTH, VACCINATIONS, MEASUREMENTS, EMERGENCY, FHIR_HEALTH, SEARCH, REPORTING, DOCS] as const;
+export const CAPABILITIES = [RECORDS, AUTH, DOCUMENTS, ACCESS, CLAIMS, HEALTH, VACCINATIONS, MEASUREMENTS, EMERGENCY, FHIR_HEALTH, SEARCH, REPORTING, FHIR_CAPABILITY, DOCS] as const;
 
 export type Capability = (typeof CAPABILITIES)[number]['name'];
 

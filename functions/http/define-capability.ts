@@ -5,6 +5,7 @@
  */
 import type { $ZodType, output } from 'zod/v4/core';
 import type { Actor } from '#domain/actor';
+import type { FhirScopes } from '#domain/fhir/scopes';
 import type { AwsClients, CryptoDeps } from '#platform/deps-data';
 import type { CapabilityManifest } from './capability.ts';
 import type { Route } from './route.ts';
@@ -21,6 +22,8 @@ export interface Call {
   requestId: string;
   /** The client's address as API Gateway saw it (for per-source guessing limits; never logged). */
   sourceIp: string;
+  /** A /fhir route's: what the token's SMART scopes allow, and the FHIR base URL the request came in on (for links). */
+  fhir?: { scopes: FhirScopes; baseUrl: string } | undefined;
 }
 
 export interface Reply {

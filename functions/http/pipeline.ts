@@ -16,6 +16,10 @@
  *     it is, a rule violation by its kind, an invalid token as 401, an unavailable AWS service or
  *     identity provider as 503 (retry), a request an AWS service refused as such (a validation
  *     error: retrying cannot help) as 500 without Retry-After, anything else as 500;
+ *   - answers the FHIR routes (Route.fhir, paths under /fhir) in FHIR: application/fhir+json bodies
+ *     accepted as well as application/json, success bodies and errors as application/fhir+json,
+ *     every error an OperationOutcome (same status and detail as the problem document would have);
+ *     and refuses (403) a request that the token's SMART scopes do not cover (domain/fhir/scopes.ts);
  *   - logs one line per request (request id, route, status, duration), and the error of a 5xx:
  *     never a body;
  *   - adds the security and CORS headers to every answer (response-headers.ts).
@@ -24,7 +28,9 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { safeParse, type $ZodError, type $ZodType } from 'zod/v4/core';
 import { awsErrorKind } from '#adapters/aws-errors';
-import { IdentityProviderUnavailable, InvalidToken } from '#adapters/tokens';
+import { IdentityProviderUnavailable, InvalidToken, tokenScope } from '#adapters/tokens';
+import { operationOutcome } from '#domain/fhir/outcome';
+import { parseScopes, scopeCovers, type FhirScopes } from '#domain/fhir/scopes';
 import type { Actor } from '#domain/actor';
 import { InvalidCursor, RuleViolation } from '#domain/errors';
 import { isDeviceCredential } from '#domain/measurements';
@@ -34,7 +40,7 @@ import { HttpProblem, STATUS_OF, type FieldError } from '#platform/problem';
 import { requestHeader } from './request-header.ts';
 import { responseHeaders } from './response-headers.ts';
 import type { CapabilityDef, Reply } from './define-capability.ts';
-import { routeKey, type Route } from './route.ts';
+import { fhirAccess, routeKey, type Route } from './route.ts';
 
 export type HttpHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -79,7 +85,7 @@ const authenticate = async (route: Route, event: APIGatewayProxyEvent, deps: Htt
   return actor;
 };
 
-const readBody = (route: Route, event: APIGatewayProxyEvent): unknown => {
+const readBody = (route: Route, event: APIGatewayProxyEvent, fhir: boolean): unknown => {
   const raw = event.body ?? '';
   if (!route.body) {
     if (raw.length > 0) throw new HttpProblem(400, 'This operation takes no body.');
@@ -91,8 +97,8 @@ const readBody = (route: Route, event: APIGatewayProxyEvent): unknown => {
     throw new HttpProblem(413, `The body may hold at most ${route.maxBodyBytes} bytes.`);
   }
   const contentType = requestHeader(event, 'content-type') ?? '';
-  if (!/^application\/json\s*(;\s*charset=utf-8\s*)?$/i.test(contentType)) {
-    throw new HttpProblem(415, 'The body must be application/json (UTF-8).');
+  if (!(fhir ? /^application\/(fhir\+)?json\s*(;\s*(charset=utf-8|fhirVersion=4\.0)\s*)*$/i : /^application\/json\s*(;\s*charset=utf-8\s*)?$/i).test(contentType)) {
+    throw new HttpProblem(415, fhir ? 'The body must be application/fhir+json or application/json (UTF-8).' : 'The body must be application/json (UTF-8).');
   }
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   try {
@@ -110,6 +116,37 @@ const queryOf = (event: APIGatewayProxyEvent): Record<string, string> => {
   return Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
 };
 
+/** A route of the FHIR interface: its path (or, when no route was found, the request's) is under /fhir. */
+const isFhir = (route: Route | undefined, event: APIGatewayProxyEvent): boolean => /^\/fhir(\/|$)/.test(route?.path ?? event.resource ?? event.path ?? '');
+
+/**
+ * The FHIR base URL the request came in on, for the links of its answer: the API's host, the
+ * stage's prefix when the request came through one (requestContext.path has it, the event's path
+ * has not), then /fhir.
+ */
+const fhirBase = (event: APIGatewayProxyEvent): string => {
+  const host = event.requestContext?.domainName ?? requestHeader(event, 'host') ?? 'localhost';
+  const proto = requestHeader(event, 'x-forwarded-proto') ?? (event.requestContext?.domainName ? 'https' : 'http');
+  const full = event.requestContext?.path ?? event.path;
+  const prefix = full && event.path && full.endsWith(event.path) ? full.slice(0, full.length - event.path.length) : '';
+  return `${proto}://${host}${prefix}/fhir`;
+};
+
+/**
+ * What the token of a FHIR request allows (its SMART scopes), refused (403) when they do not cover
+ * the route's resource type and access. A request without a token (the CapabilityStatement) or
+ * with a paired device's credential carries no scopes: the route's callers decide alone.
+ */
+const fhirScopes = (route: Route, event: APIGatewayProxyEvent): FhirScopes => {
+  const token = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(requestHeader(event, 'authorization') ?? '')?.[1];
+  const scopes = token && !isDeviceCredential(token) ? parseScopes(tokenScope(token)) : parseScopes(undefined);
+  const access = route.fhir ? fhirAccess(route.fhir) : undefined;
+  if (route.fhir && access && !scopeCovers(scopes, route.fhir.type, access)) {
+    throw new HttpProblem(403, `The token's scopes do not cover ${access === 'read' ? 'reading' : 'writing'} ${route.fhir.type} resources.`, { code: 'insufficient-scope' });
+  }
+  return scopes;
+};
+
 const toProblem = (error: unknown): HttpProblem => {
   if (error instanceof HttpProblem) return error;
   if (error instanceof RuleViolation) return new HttpProblem(STATUS_OF[error.kind], error.message, { code: error.code });
@@ -123,6 +160,15 @@ const toProblem = (error: unknown): HttpProblem => {
   return new HttpProblem(500, 'The request failed. Retry later, with the same Idempotency-Key.');
 };
 
+const FHIR_JSON = 'application/fhir+json';
+
+/** A problem as a FHIR client reads it: the same status, detail, code and field errors, as an OperationOutcome. */
+const outcomeOf = (problem: HttpProblem) =>
+  operationOutcome(problem.status, problem.detail ?? problem.message, {
+    code: problem.code,
+    issues: problem.errors?.map((e) => ({ expression: e.path, diagnostics: e.message })),
+  });
+
 export const makeHttpHandler = <D>(capability: CapabilityDef<D>, deps: D & HttpDeps): HttpHandler => {
   const routes = new Map(capability.manifest.filter((r) => r.capability === capability.name).map((r) => [routeKey(r.method, r.path), r]));
   const log = deps.logger;
@@ -131,13 +177,15 @@ export const makeHttpHandler = <D>(capability: CapabilityDef<D>, deps: D & HttpD
     const started = performance.now();
     const requestId = event.requestContext?.requestId ?? 'local';
     const route = routes.get(routeKey(event.httpMethod, event.resource));
+    const fhir = isFhir(route, event);
     let status = 500;
     try {
       if (!route) throw new HttpProblem(404, 'No such operation.');
       const impl = capability.routes[route.id];
       if (!impl) throw new Error(`route ${route.id} has no implementation in ${capability.name}`);
       const actor = await authenticate(route, event, deps);
-      const body = validate(route.body, readBody(route, event), 'body');
+      const fhirCall = fhir ? { scopes: fhirScopes(route, event), baseUrl: fhirBase(event) } : undefined;
+      const body = validate(route.body, readBody(route, event, fhir), 'body');
       const params = validate(route.params, event.pathParameters ?? {}, 'params');
       const query = validate(route.query, queryOf(event), 'query');
       const idempotencyKey = route.idempotent ? requestHeader(event, 'idempotency-key') : undefined;
@@ -146,12 +194,12 @@ export const makeHttpHandler = <D>(capability: CapabilityDef<D>, deps: D & HttpD
       }
       const ifMatch = route.conditional ? requestHeader(event, 'if-match') : undefined;
       const sourceIp = event.requestContext?.identity?.sourceIp ?? 'unknown';
-      const reply = await impl({ actor, body, params, query, idempotencyKey, ifMatch, requestId, sourceIp }, deps);
+      const reply = await impl({ actor, body, params, query, idempotencyKey, ifMatch, requestId, sourceIp, fhir: fhirCall }, deps);
       status = reply.status;
       if (deps.config.checkResponses) checkResponse(route, reply);
       return {
         statusCode: reply.status,
-        headers: { 'Content-Type': reply.raw?.contentType ?? 'application/json', 'Cache-Control': 'no-store', 'X-Request-Id': requestId, ...reply.headers },
+        headers: { 'Content-Type': reply.raw?.contentType ?? (fhir ? FHIR_JSON : 'application/json'), 'Cache-Control': 'no-store', 'X-Request-Id': requestId, ...reply.headers },
         body: reply.raw ? reply.raw.text : reply.body === undefined ? '' : JSON.stringify(reply.body),
       };
     } catch (error) {
@@ -162,8 +210,8 @@ export const makeHttpHandler = <D>(capability: CapabilityDef<D>, deps: D & HttpD
       }
       return {
         statusCode: problem.status,
-        headers: { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store', 'X-Request-Id': requestId, ...problem.headers },
-        body: JSON.stringify(problem.toDocument(requestId)),
+        headers: { 'Content-Type': fhir ? FHIR_JSON : 'application/problem+json', 'Cache-Control': 'no-store', 'X-Request-Id': requestId, ...problem.headers },
+        body: JSON.stringify(fhir ? outcomeOf(problem) : problem.toDocument(requestId)),
       };
     } finally {
       log.info('request', { requestId, route: route?.id ?? 'unknown', status, durationMs: Math.round(performance.now() - started) });

@@ -37,7 +37,27 @@ export interface Route {
   responses: Record<number, { description: string; schema?: ZodMiniType; contentType?: string }>;
   /** Errors the route can answer, besides 400/401/403 that every protected route can. */
   errors?: readonly number[];
+  /**
+   * A route of the FHIR R4 interface (its path starts with /fhir): the pipeline answers it in FHIR
+   * (application/fhir+json, errors as OperationOutcome), a token's SMART scopes must cover it, and
+   * the CapabilityStatement (GET /fhir/metadata) lists it from this.
+   */
+  fhir?: FhirInteraction;
 }
+
+/** What a /fhir route is in FHIR terms. */
+export interface FhirInteraction {
+  /** The resource type it serves. */
+  type: string;
+  interaction: 'capabilities' | 'read' | 'search-type' | 'create' | 'operation';
+  /** An operation's name, without its `$` (`everything`). */
+  operation?: string;
+  /** A search's parameters, by their FHIR search parameter type: the route's query admits these (and the paging ones) only. */
+  searchParams?: Readonly<Record<string, 'token' | 'reference' | 'date' | 'string' | 'number'>>;
+}
+
+/** The access a token's SMART scopes must grant for a FHIR interaction (none for the CapabilityStatement). */
+export const fhirAccess = (f: FhirInteraction): 'read' | 'write' | undefined => (f.interaction === 'capabilities' ? undefined : f.interaction === 'create' ? 'write' : 'read');
 
 /** Path and query parameters: an object schema, built on first use like every schema (schemas.ts). */
 export type LazyObject = ZodMiniLazy<ZodMiniObject>;

@@ -16,7 +16,7 @@
  *
  * Env: BENCH_JSON=path writes the figures as JSON there (otherwise they close stdout);
  * BENCH_QUICK=1 takes few samples (a smoke run of the bench itself, figures not meaningful);
- * BENCH_SECTIONS=cold,calls,latency,documents,claims,claims-read,measurements,emergency,client,search-index,search (comma-separated) runs only those sections (default: all);
+ * BENCH_SECTIONS=cold,calls,latency,documents,claims,claims-read,measurements,emergency,client,search-index,search,fhir (comma-separated) runs only those sections (default: all);
  * BENCH_CLAIMS_PATIENTS=n sets the claims section's patients with a DMP (default 100, 1,000 lines each:
  * each record is created over HTTP, with its password's scrypt, which takes most of a second on
  * the emulator).
@@ -31,6 +31,7 @@ import { formatCalls } from './counting.ts';
 import { measureEmergencySummary } from './emergency.ts';
 import { measureSearchIndex } from './search-index.ts';
 import { measureSearch } from './search.ts';
+import { measureFhir } from './fhir.ts';
 import { buildBundles, measureColdStart, GROUPS, type ColdStartResult } from './cold-start.ts';
 import { measureClientBundles } from './client.ts';
 import { startBench, type Bench } from './harness.ts';
@@ -68,9 +69,9 @@ const CLAIMS_PATIENTS = Number(process.env.BENCH_CLAIMS_PATIENTS ?? (QUICK ? 20 
 const MEASUREMENT_ROUNDS = QUICK ? 3 : 15;
 const MEASUREMENT_WARMUP = QUICK ? 1 : 2;
 const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents,claims,claims-read,measurements,emergency,client,search-index,search').split(',').map((s) => s.trim()),
+  (process.env.BENCH_SECTIONS ?? 'cold,calls,latency,documents,claims,claims-read,measurements,emergency,client,search-index,search,fhir').split(',').map((s) => s.trim()),
 );
-const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents', 'claims', 'claims-read', 'measurements', 'emergency', 'client', 'search-index', 'search'];
+const KNOWN_SECTIONS = ['cold', 'calls', 'latency', 'documents', 'claims', 'claims-read', 'measurements', 'emergency', 'client', 'search-index', 'search', 'fhir'];
 const MAX_BUNDLE_BYTES = 1_000_000;
 const MAX_RATIO = 1.2;
 
@@ -444,6 +445,19 @@ const main = async (): Promise<void> => {
     return result;
   });
 
+  const fhir = await section('fhir', async () => {
+    const { bench: b, counter } = await runtime();
+    const result = await measureFhir(b, counter, QUICK ? 3 : 15);
+    say(`FHIR interface (${result.rounds} interleaved rounds, a record of ${result.documents} documents; median ms, ratio to the same data through /v1, target ≤ 1.2×):`);
+    for (const r of result.rows) {
+      say(`  ${r.name}: FHIR ${r.fhir.median} ms (p90 ${r.fhir.p90}), /v1 ${r.v1.median} ms (p90 ${r.v1.p90}) = ${round(r.ratio, 2)}×`);
+      say(
+        `    AWS calls: FHIR DynamoDB ${formatCalls(r.fhirCalls, 'dynamodb')}, KMS ${formatCalls(r.fhirCalls, 'kms')}; /v1 DynamoDB ${formatCalls(r.v1Calls, 'dynamodb')}, KMS ${formatCalls(r.v1Calls, 'kms')}`,
+      );
+    }
+    return result;
+  });
+
   await cleanup();
   const elapsed = (performance.now() - started) / 1000;
   say('');
@@ -549,6 +563,7 @@ const main = async (): Promise<void> => {
     emergency: emergency ? { ...emergency, ratio: round(emergency.ratio, 2) } : null,
     searchIndex: searchIndex ? { ...searchIndex, deposit: { ...searchIndex.deposit, ratio: round(searchIndex.deposit.ratio, 2) } } : null,
     search: search ? { ...search, rows: search.rows.map((r) => ({ ...r, ratio: round(r.ratio, 2) })) } : null,
+    fhir: fhir ? { ...fhir, rows: fhir.rows.map((r) => ({ ...r, ratio: round(r.ratio, 2) })) } : null,
     measurements: measurements ? { ...measurements, rows: measurements.rows.map((r) => ({ ...r, ratio: round(r.ratio, 2) })) } : null,
     claims: claims
       ? {

@@ -4,7 +4,7 @@
  * field dropped, an unknown one added, wrong types, huge strings, control characters, lone
  * surrogates, prototype keys, deep nesting; path parameters with traversal, encoded slashes,
  * overlong ids), from every kind of caller. Whatever is sent: never a 5xx; every 4xx is a problem
- * document; and a batch of requests that were all refused changes nothing in the table, but for
+ * document (an OperationOutcome on /fhir); and a batch of requests that were all refused changes nothing in the table, but for
  * the item kinds listed in IGNORED (what a refused request may legitimately write).
  *
  * The seed is fixed (reproducible in CI) and logged; set FUZZ_SEED to try another.
@@ -398,7 +398,11 @@ const send = async (route: Route, r: Req) => {
   sent += 1;
   const where = `${route.id} (${route.method} ${route.path}), seed ${SEED}: ${method} ${path.slice(0, 200)} → ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
   expect(res.status, where).toBeLessThan(500);
-  if (res.status >= 400) expect(res.headers.get('content-type'), where).toBe('application/problem+json');
+  // The FHIR interface's refusals are OperationOutcomes (functions/http/pipeline.ts), every other route's problem documents.
+  if (res.status >= 400 && route.path.startsWith('/fhir/')) {
+    expect(res.headers.get('content-type'), where).toBe('application/fhir+json');
+    expect((res.body as { resourceType?: string } | undefined)?.resourceType, where).toBe('OperationOutcome');
+  } else if (res.status >= 400) expect(res.headers.get('content-type'), where).toBe('application/problem+json');
   return res.status;
 };
 

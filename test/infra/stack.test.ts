@@ -159,6 +159,7 @@ describe('functions', () => {
     expect(settings.insurerIssuer?.audience).not.toBe(settings.agentIssuer?.audience);
     for (const fn of [
       stack.api.functions.documents,
+      stack.api.functions.fhir,
       stack.api.functions.access,
       stack.api.functions.claims,
       stack.api.functions.health,
@@ -571,6 +572,16 @@ describe('least privilege', () => {
     expect(snsPublishOf(fn)).toEqual([]);
   });
 
+  it('fhir: the documents function’s grants exactly (it runs their use cases), nothing more', () => {
+    const fn = stack.api.functions.fhir;
+    expect(beyondLogsAndTracing(fn)).toEqual(beyondLogsAndTracing(stack.api.functions.documents));
+    expect(JSON.stringify(statementsOf(fn))).not.toContain('/index/');
+    expect(onDataKey(fn)).toEqual([
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn, Condition: RECORD_OR_KEYED_INDEX },
+      { Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: dataKeyArn, Condition: KEYED_INDEX },
+    ]);
+  });
+
   it("visibility: finds due documents on GSI1, moves them on and writes the notice, opens records' data keys only", () => {
     const fn = stack.jobs.visibility;
     const statements = statementsOf(fn);
@@ -689,11 +700,26 @@ describe('data', () => {
         .map((p) => JSON.stringify(p))
         .sort();
     const json = (fns: { executionRole: IConstruct }[]) => fns.map((fn) => JSON.stringify(roleArn(fn))).sort();
-    const { auth, records, reporting, docs, documents, access, claims, health, emergency, vaccinations, measurements, 'fhir-health': fhirHealth, search } = stack.api.functions;
+    const {
+      auth,
+      records,
+      reporting,
+      docs,
+      documents,
+      fhir,
+      access,
+      claims,
+      health,
+      emergency,
+      vaccinations,
+      measurements,
+      'fhir-health': fhirHealth,
+      search,
+    } = stack.api.functions;
     expect(principalsWith('kms:Sign')).toEqual(json([auth]));
     expect(policy).toContainEqual(expect.objectContaining({ Action: 'kms:Sign', Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } } }));
     expect(principalsWith('kms:GetPublicKey')).toEqual(
-      json([auth, records, documents, access, claims, health, emergency, vaccinations, measurements, fhirHealth, search, stack.api.authorizerFunction]),
+      json([auth, records, documents, fhir, access, claims, health, emergency, vaccinations, measurements, fhirHealth, search, stack.api.authorizerFunction]),
     );
     // Nothing else in the key policy uses the key: the account only administers it.
     const used = policy.flatMap((s) => asArray(s.Action as string | string[])).filter((a) => ['kms:Sign', 'kms:Verify', 'kms:GetPublicKey', 'kms:CreateGrant'].includes(a));
@@ -710,7 +736,7 @@ describe('data', () => {
       Resource: arnOf(sessionKey),
       Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' } },
     });
-    for (const fn of [auth, records, documents, access, claims, health, emergency, vaccinations, measurements, fhirHealth, search, stack.api.authorizerFunction])
+    for (const fn of [auth, records, documents, fhir, access, claims, health, emergency, vaccinations, measurements, fhirHealth, search, stack.api.authorizerFunction])
       expect(actionsOf(statementsOf(fn))).toContain('kms:GetPublicKey');
     for (const fn of [reporting, docs, ...jobFunctions]) {
       expect(actionsOf(statementsOf(fn))).not.toContain('kms:GetPublicKey');
@@ -718,8 +744,8 @@ describe('data', () => {
     }
   });
 
-  it('the patient data key: records, auth, documents, access, claims, health, the emergency summary, vaccinations, measurements, the FHIR views, the keyword search, the outbox, visibility, the claims import, the vaccination reminders and the search index may use it, each with the encryption contexts its code passes', () => {
-    const { records, auth, documents, access, claims, health, emergency, vaccinations, measurements, 'fhir-health': fhirHealth, search } = stack.api.functions;
+  it('the patient data key: records, auth, documents, access, claims, health, the emergency summary, vaccinations, measurements, the FHIR interface and views, the keyword search, the outbox, visibility, the claims import, the vaccination reminders and the search index may use it, each with the encryption contexts its code passes', () => {
+    const { records, auth, documents, fhir, access, claims, health, emergency, vaccinations, measurements, 'fhir-health': fhirHealth, search } = stack.api.functions;
     // [function, action, condition]: a record's key is created by records alone; auth and
     // documents may create only the keyed-hash secret; access, the outbox and visibility open
     // records' keys and nothing else.
@@ -729,6 +755,9 @@ describe('data', () => {
       [auth, 'kms:GenerateDataKey', KEYED_INDEX],
       [documents, 'kms:Decrypt', RECORD_OR_KEYED_INDEX],
       [documents, 'kms:GenerateDataKey', KEYED_INDEX],
+      // The FHIR interface runs the documents' use cases: the same grants, no more.
+      [fhir, 'kms:Decrypt', RECORD_OR_KEYED_INDEX],
+      [fhir, 'kms:GenerateDataKey', KEYED_INDEX],
       [claims, 'kms:Decrypt', RECORD_OR_KEYED_INDEX],
       [claims, 'kms:GenerateDataKey', KEYED_INDEX],
       [vaccinations, 'kms:Decrypt', RECORD_OR_KEYED_INDEX],

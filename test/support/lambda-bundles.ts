@@ -76,6 +76,7 @@ export const FUNCTIONS: LambdaEntry[] = [
   { name: 'vaccinations', entry: 'functions/capabilities/vaccinations/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'measurements', entry: 'functions/capabilities/measurements/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'search', entry: 'functions/capabilities/search/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
+  { name: 'fhir', entry: 'functions/capabilities/fhir/handler.ts', clients: ['DynamoDBClient', 'KMSClient'] },
   { name: 'authorizer', entry: 'functions/http/authorizer.ts', clients: ['KMSClient'] },
   { name: 'outbox', entry: 'functions/jobs/outbox.ts', clients: ['DynamoDBClient', 'KMSClient', 'SNSClient'] },
   { name: 'retention', entry: 'functions/jobs/retention.ts', clients: ['DynamoDBClient'] },

@@ -5,6 +5,7 @@
  */
 import type { Bundle, Coding, Device, Patient, Practitioner, Reference, RelatedPerson, Resource } from '@medplum/fhirtypes';
 import claimsCodes from '../../../data/claims-codes.json' with { type: 'json' };
+import { patientId } from '#domain/fhir/ids';
 
 export const LOINC = 'http://loinc.org';
 export const UCUM = 'http://unitsofmeasure.org';
@@ -29,7 +30,7 @@ export const coding = (system: string, code: string, display?: string): Coding =
   return { ...(uri ? { system: uri } : {}), code, ...(display !== undefined ? { display } : {}) };
 };
 
-export const patientRef = (dmpId: string): Reference<Patient> => ({ reference: `Patient/${dmpId}` });
+export const patientRef = (dmpId: string): Reference<Patient> => ({ reference: `Patient/${patientId(dmpId)}` });
 
 /** A professional, by its national identifier (IdNat_PS). */
 export const practitionerRef = (id: string, display = 'Professionnel de santé'): Reference<Practitioner> => ({

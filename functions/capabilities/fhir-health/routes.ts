@@ -125,5 +125,7 @@ export const FHIR_HEALTH = {
     items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query'],
     dataKey: [{ operations: ['Decrypt'], contexts: ['record'] }],
     sessions: 'verify',
+    // The history's lines are listed newest first through its index (gsi2), then read by key.
+    claimsIndexQuery: true,
   },
 } as const satisfies CapabilityManifest;

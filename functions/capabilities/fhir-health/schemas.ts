@@ -10,7 +10,7 @@ import { PageCursor } from '#http/schemas';
 const PatientParam = z.lazy(() =>
   z
     .string()
-    .check(z.regex(/^(?:Patient\/)?[A-Za-z0-9_-]{8,64}$/, 'a Patient id, or Patient/<id>'), z.meta({ description: 'The record: its id (the Patient’s), or `Patient/<id>`' })),
+    .check(z.regex(/^(?:Patient\/)?[A-Za-z0-9_.-]{8,64}$/, 'a Patient id, or Patient/<id>'), z.meta({ description: 'The record: its id (the Patient’s), or `Patient/<id>`' })),
 );
 
 const Count = z.lazy(() => z.string().check(z.regex(/^(?:[1-9][0-9]?|100)$/, '_count is 1 to 100'), z.meta({ description: 'Entries per page: 1 to 100 (50 when absent)' })));

@@ -18,6 +18,7 @@ import { type FhirHealthDeps, withFhirHealth } from './deps.ts';
 import { searchset } from './fhir.ts';
 import { auditPage, claimsDecision, consentResources, dispensePage, healthDecision, measurementPage, profileResources, vaccinationResources } from './reader.ts';
 import { FHIR_HEALTH, type FHIR_HEALTH_ROUTES } from './routes.ts';
+import { dmpIdOfReference } from '#domain/fhir/ids';
 
 type Handler<Id extends (typeof FHIR_HEALTH_ROUTES)[number]['id']> = HandlerOf<typeof FHIR_HEALTH_ROUTES, Id, FhirHealthDeps>;
 type Query = { patient: string; _count?: string | undefined; _cursor?: string | undefined } & Record<string, string | undefined>;
@@ -25,8 +26,11 @@ type Query = { patient: string; _count?: string | undefined; _cursor?: string | 
 const DEFAULT_COUNT = 50;
 const DAY_MS = 86_400_000;
 
-/** The record a search names: `<dmpId>` or `Patient/<dmpId>`. */
-const recordOf = (patient: string): string => (patient.startsWith('Patient/') ? patient.slice('Patient/'.length) : patient);
+/**
+ * The record a search names: a Patient id (its dmpId with `_` written `.`, domain/fhir/ids.ts) or
+ * `Patient/<id>`; a dmpId as it is is taken too.
+ */
+const recordOf = (patient: string): string => dmpIdOfReference(patient) ?? (patient.startsWith('Patient/') ? patient.slice('Patient/'.length) : patient);
 
 const countOf = (query: Query): number => (query._count ? Number(query._count) : DEFAULT_COUNT);
 
