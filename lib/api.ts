@@ -210,8 +210,11 @@ export class Api extends Construct {
   private addRoutes(apiKeys: ApiKeySettings): void {
     const api = this.restApi;
     // One integration per function (its live alias, which holds the invoke permission), shared by
-    // its routes. No test-invoke permission: only the deployed stage may invoke.
-    const integrations = Object.fromEntries(CAPABILITIES.map(({ name }) => [name, new apigw.LambdaIntegration(this.aliases[name], { allowTestInvoke: false })])) as Record<
+    // its routes. One permission per function, for this API (any of its stages and methods), rather
+    // than one per method: the stack stays under CloudFormation's 500 resources as routes are
+    // added, and what a function answers is still its own routes only (the pipeline answers 404 to
+    // any other; the gateway sends each method to its own function).
+    const integrations = Object.fromEntries(CAPABILITIES.map(({ name }) => [name, new apigw.LambdaIntegration(this.aliases[name], { scopePermissionToMethod: false })])) as Record<
       Capability,
       apigw.LambdaIntegration
     >;

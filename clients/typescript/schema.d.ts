@@ -6994,7 +6994,7 @@ export interface operations {
                      *           "ruleId": "same-active-component",
                      *           "title": "Compte rendu de consultation",
                      *           "severity": "high",
-                     *           "kind": "exemple",
+                     *           "kind": "document",
                      *           "lineIds": [
                      *             "cnam-2026-03-14-0001-1"
                      *           ],
@@ -7004,7 +7004,7 @@ export interface operations {
                      *       "skippedRules": [
                      *         {
                      *           "ruleId": "same-active-component",
-                     *           "kind": "exemple",
+                     *           "kind": "document",
                      *           "reason": "Demande de la personne"
                      *         }
                      *       ],
@@ -11513,7 +11513,7 @@ export interface operations {
                 _cursor?: string;
                 /** @example 29463-7 */
                 code?: string;
-                /** @example 2026-03-14T09:30:00Z */
+                /** @example ge2026-01-01 */
                 date?: string;
             };
             header?: never;
@@ -12259,7 +12259,7 @@ export interface operations {
             query: {
                 /** @example compte rendu */
                 q: string;
-                /** @example x */
+                /** @example document */
                 kind?: string;
                 /** @example 2026-03-14 */
                 from?: string;
@@ -12291,7 +12291,7 @@ export interface operations {
                      *         {
                      *           "kind": "document",
                      *           "id": "810001234567",
-                     *           "date": "exemple",
+                     *           "date": "ge2026-01-01",
                      *           "title": "Compte rendu de consultation",
                      *           "field": "exemple"
                      *         }
@@ -13139,7 +13139,7 @@ export interface operations {
                 status?: "current" | "superseded";
                 /** @example 11488-4 */
                 type?: string;
-                /** @example x */
+                /** @example ge2026-01-01 */
                 date?: string;
                 /** @example 20 */
                 _count?: string;
@@ -13302,6 +13302,37 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "resourceType": "DocumentReference",
+                 *       "status": "current",
+                 *       "type": {
+                 *         "coding": [
+                 *           {
+                 *             "system": "http://loinc.org",
+                 *             "code": "11488-4"
+                 *           }
+                 *         ]
+                 *       },
+                 *       "subject": {
+                 *         "reference": "Patient/Kq3v9xT2mB7wLp4z"
+                 *       },
+                 *       "description": "Compte rendu de consultation",
+                 *       "context": {
+                 *         "period": {
+                 *           "start": "2026-03-14"
+                 *         }
+                 *       },
+                 *       "content": [
+                 *         {
+                 *           "attachment": {
+                 *             "contentType": "application/pdf",
+                 *             "data": "JVBERi0xLjcKJcfsj6IK"
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     /** @constant */
                     resourceType: "DocumentReference";
@@ -13868,7 +13899,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example x */
+                /** @example Practitioner */
                 type: string;
             };
             cookie?: never;
@@ -14014,7 +14045,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example x */
+                /** @example Practitioner */
                 type: string;
             };
             cookie?: never;
@@ -14203,7 +14234,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example x */
+                /** @example Practitioner */
                 type: string;
                 /** @example 810001234567 */
                 id: string;

@@ -22,7 +22,22 @@ import { REPORTING } from './reporting/routes.ts';
 import { SEARCH } from './search/routes.ts';
 import { VACCINATIONS } from './vaccinations/routes.ts';
 
-export const CAPABILITIES = [RECORDS, AUTH, DOCUMENTS, ACCESS, CLAIMS, HEALTH, VACCINATIONS, MEASUREMENTS, EMERGENCY, FHIR_HEALTH, SEARCH, REPORTING, FHIR_CAPABILITY, DOCS] as const;
+export const CAPABILITIES = [
+  RECORDS,
+  AUTH,
+  DOCUMENTS,
+  ACCESS,
+  CLAIMS,
+  HEALTH,
+  VACCINATIONS,
+  MEASUREMENTS,
+  EMERGENCY,
+  FHIR_HEALTH,
+  SEARCH,
+  REPORTING,
+  FHIR_CAPABILITY,
+  DOCS,
+] as const;
 
 export type Capability = (typeof CAPABILITIES)[number]['name'];
 

@@ -17,6 +17,7 @@ import { profileBody, wishesBody, writeOnCurrent, writeWishes } from '../support
 import { bloodPressure, minutesAgo, postMeasurements, weight } from '../support/measurements.ts';
 import { activeSession, newPatient } from '../support/patients.ts';
 import { type Answer, startTestApi, type TestApi } from '../support/runtime.ts';
+import { patientId } from '#domain/fhir/ids';
 
 let api: TestApi;
 let doctorId: string;
@@ -112,7 +113,12 @@ describe('FHIR searches of the health data', () => {
     const r = await fullRecord();
     for (const token of [r.token, doctor]) {
       const [allergy] = await resources('AllergyIntolerance', r.p.dmpId, token);
-      expect(allergy).toMatchObject({ code: { text: r.profile.allergies[0]?.substance }, criticality: 'high', category: ['food'], patient: { reference: `Patient/${r.p.dmpId}` } });
+      expect(allergy).toMatchObject({
+        code: { text: r.profile.allergies[0]?.substance },
+        criticality: 'high',
+        category: ['food'],
+        patient: { reference: `Patient/${patientId(r.p.dmpId)}` },
+      });
       expect(allergy.reaction[0].manifestation[0].text).toBe(r.profile.allergies[0]?.reaction);
       const [condition] = await resources('Condition', r.p.dmpId, token);
       expect(condition).toMatchObject({ code: { text: r.profile.conditions[0]?.text }, onsetDateTime: '1990-05-01' });

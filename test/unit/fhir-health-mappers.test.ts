@@ -12,6 +12,7 @@ import { allergyIntolerance, condition } from '../../functions/capabilities/fhir
 import { immunization, immunizationRecommendation } from '../../functions/capabilities/fhir-health/map-vaccinations.ts';
 import { fhirId, searchset } from '../../functions/capabilities/fhir-health/fhir.ts';
 import { validateFhir } from '../support/fhir-validate.ts';
+import { documentResourceId, patientId } from '#domain/fhir/ids';
 
 const DMP = 'Ab3_x-Yz0123456789abcd';
 const AT = '2026-03-04T10:20:30.000Z';
@@ -20,7 +21,7 @@ const DOCTOR = '810001234567';
 describe('the validator itself', () => {
   it('refuses what FHIR R4 refuses: a missing required element, an invariant broken, an id of other characters', () => {
     expect(() => validateFhir({ resourceType: 'Condition' } as never)).toThrow();
-    expect(() => validateFhir({ resourceType: 'AllergyIntolerance', patient: { reference: `Patient/${DMP}` } })).toThrow(/ait-1/);
+    expect(() => validateFhir({ resourceType: 'AllergyIntolerance', patient: { reference: `Patient/${patientId(DMP)}` } })).toThrow(/ait-1/);
     expect(() => validateFhir({ resourceType: 'Condition', id: 'a_b', subject: { reference: 'Patient/x' } })).toThrow(/id/);
   });
 });
@@ -51,7 +52,7 @@ describe('AllergyIntolerance and Condition', () => {
       category: ['medication'],
       criticality: 'high',
       code: { text: 'Pénicilline' },
-      patient: { reference: `Patient/${DMP}` },
+      patient: { reference: `Patient/${patientId(DMP)}` },
       reaction: [{ manifestation: [{ text: 'Urticaire' }] }],
       recordedDate: AT,
       recorder: { type: 'Practitioner', identifier: { value: DOCTOR } },
@@ -65,12 +66,17 @@ describe('AllergyIntolerance and Condition', () => {
     expect(r.category).toBeUndefined();
     expect(r.recorder).toEqual({ type: 'RelatedPerson', display: 'Représentant légal' });
     const own = validateFhir(allergyIntolerance(DMP, { ...allergy, source: 'patient', author: { id: DMP } }));
-    expect(own.recorder).toEqual({ reference: `Patient/${DMP}` });
+    expect(own.recorder).toEqual({ reference: `Patient/${patientId(DMP)}` });
   });
 
   it('maps a condition with its onset', () => {
     const c = validateFhir(condition(DMP, { id: 'bcdefghijklmnopq', text: 'Diabète de type 2', since: '2019-05-01', source: 'patient', author: { id: DMP }, recordedAt: AT }));
-    expect(c).toMatchObject({ id: 'condition-bcdefghijklmnopq', code: { text: 'Diabète de type 2' }, onsetDateTime: '2019-05-01', subject: { reference: `Patient/${DMP}` } });
+    expect(c).toMatchObject({
+      id: 'condition-bcdefghijklmnopq',
+      code: { text: 'Diabète de type 2' },
+      onsetDateTime: '2019-05-01',
+      subject: { reference: `Patient/${patientId(DMP)}` },
+    });
     expect(validateFhir(condition(DMP, { id: 'bcdefghijklmnopq', text: 'Asthme', source: 'patient', recordedAt: AT })).onsetDateTime).toBeUndefined();
   });
 });
@@ -82,7 +88,12 @@ describe('Consent (advance directives)', () => {
     const c = validateFhir(advanceDirectiveConsent(DMP, wishes({ exist: true, writtenOn: '2025-01-02', documentId: 'doc123' })) ?? ({} as never));
     expect(c.scope.coding?.[0]?.code).toBe('adr');
     expect(c.category.flatMap((cc) => cc.coding?.map((k) => k.code))).toEqual(['59284-0', 'acd']);
-    expect(c).toMatchObject({ status: 'active', dateTime: '2025-01-02', sourceReference: { reference: 'DocumentReference/doc123' }, patient: { reference: `Patient/${DMP}` } });
+    expect(c).toMatchObject({
+      status: 'active',
+      dateTime: '2025-01-02',
+      sourceReference: { reference: `DocumentReference/${documentResourceId(DMP, 'doc123')}` },
+      patient: { reference: `Patient/${patientId(DMP)}` },
+    });
   });
 
   it('says where the paper original is kept when no document holds them', () => {
@@ -230,7 +241,7 @@ describe('Observation', () => {
       ['8480-6', 128, 'mm[Hg]'],
       ['8462-4', 82, 'mm[Hg]'],
     ]);
-    expect(o.performer).toEqual([{ reference: `Patient/${DMP}` }]);
+    expect(o.performer).toEqual([{ reference: `Patient/${patientId(DMP)}` }]);
   });
 
   it('categorises glucose, steps and pain as laboratory, activity and survey', () => {
@@ -302,7 +313,7 @@ describe('AuditEvent', () => {
       subtype: [{ code: 'document.read' }],
       agent: [{ who: { identifier: { value: DOCTOR } }, requestor: true }],
     });
-    expect(a.entity?.map((e) => e.what?.reference)).toEqual([`Patient/${DMP}`, 'DocumentReference/doc9']);
+    expect(a.entity?.map((e) => e.what?.reference)).toEqual([`Patient/${patientId(DMP)}`, `DocumentReference/${documentResourceId(DMP, 'doc9')}`]);
     expect(a.id).toBe(auditEvent(DMP, entry).id);
     expect(a.id).not.toBe(auditEvent(DMP, { ...entry, at: '2026-03-04T10:20:31.000Z' }).id);
   });
@@ -316,7 +327,7 @@ describe('AuditEvent', () => {
     const own = validateFhir(
       auditEvent(DMP, { at: AT, actor: { kind: 'patient', id: DMP }, action: 'settings.update', mode: 'normal', outcome: 'allowed', professionalId: DOCTOR }),
     );
-    expect(own.agent[0]?.who).toEqual({ reference: `Patient/${DMP}` });
+    expect(own.agent[0]?.who).toEqual({ reference: `Patient/${patientId(DMP)}` });
     expect(own.entity?.[1]?.what?.identifier?.value).toBe(DOCTOR);
     validateFhir(auditEvent(DMP, { at: AT, actor: { kind: 'system' }, action: 'claims.update', mode: 'normal', outcome: 'allowed' }));
   });

@@ -86,7 +86,9 @@ const BY_NAME: Readonly<Record<string, readonly string[]>> = {
   _count: ['20'],
   _cursor: ['o50', 'eyJrIjoiMDFqZGszbTh2NiJ9'],
   status: ['current'],
-  type: ['11488-4', 'http://loinc.org|11488-4'],
+  kind: ['document'],
+  date: ['ge2026-01-01', '2026-03-14'],
+  type: ['11488-4', 'http://loinc.org|11488-4', 'Practitioner'],
 };
 
 /** Samples any string field may take, once its own name's are exhausted. */

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent, AuditEventAgent } from '@medplum/fhirtypes';
 import { DMP_SYSTEM, patientRef, practitionerRef } from './fhir.ts';
+import { documentResourceId } from '#domain/fhir/ids';
 
 /** An access log entry as the reader gets it (GET …/access-log). */
 export interface TraceEntry {
@@ -73,7 +74,9 @@ export const auditEvent = (dmpId: string, t: TraceEntry): AuditEvent => {
     source: { observer: { display: 'DMP' } },
     entity: [
       { what: patientRef(dmpId), type: { system: ENTITY_TYPE, code: '1', display: 'Person' } },
-      ...(t.documentId !== undefined ? [{ what: { reference: `DocumentReference/${t.documentId}` }, type: { system: ENTITY_TYPE, code: '2', display: 'System Object' } }] : []),
+      ...(t.documentId !== undefined
+        ? [{ what: { reference: `DocumentReference/${documentResourceId(dmpId, t.documentId)}` }, type: { system: ENTITY_TYPE, code: '2', display: 'System Object' } }]
+        : []),
       ...(t.professionalId !== undefined ? [{ what: practitionerRef(t.professionalId), type: { system: ENTITY_TYPE, code: '1', display: 'Person' } }] : []),
     ],
   };

@@ -7,6 +7,7 @@
 import type { Consent } from '@medplum/fhirtypes';
 import type { wishesView } from '../health/views.ts';
 import { fhirId, LOINC, patientRef } from './fhir.ts';
+import { documentResourceId } from '#domain/fhir/ids';
 
 type WishesView = ReturnType<typeof wishesView>;
 
@@ -27,7 +28,7 @@ export const advanceDirectiveConsent = (dmpId: string, w: WishesView): Consent |
     performer: [patientRef(dmpId)],
     // The directives' document in the record, or else where the paper original is kept.
     ...(d.documentId !== undefined
-      ? { sourceReference: { reference: `DocumentReference/${d.documentId}` } }
+      ? { sourceReference: { reference: `DocumentReference/${documentResourceId(dmpId, d.documentId)}` } }
       : d.originalKeptAt !== undefined
         ? { sourceAttachment: { title: `Original : ${d.originalKeptAt}` } }
         : {}),

@@ -54,41 +54,57 @@ const Coding = z.lazy(() =>
 
 /** A DocumentReference as a deposit (ITI-65's DocumentReference, one document, its content inline). */
 export const DocumentReferenceBody = z.lazy(() =>
-  z.strictObject({
-    resourceType: z.literal('DocumentReference'),
-    meta: z.optional(z.strictObject({ security: z.optional(z.array(Coding).check(z.maxLength(8))) })),
-    masterIdentifier: z.optional(
-      z.strictObject({ system: z.optional(z.string().check(z.maxLength(200))), value: z.string().check(z.regex(/^[A-Za-z0-9.^_:-]{1,128}$/, 'an OID or UUID-like identifier')) }),
-    ),
-    status: z.literal('current'),
-    type: z.strictObject({ coding: z.array(Coding).check(z.minLength(1), z.maxLength(4)), text: z.optional(text(255)) }),
-    subject: z.strictObject({ reference: z.string().check(z.regex(/^Patient\/[A-Za-z0-9\-.]{1,64}$/, 'subject is Patient/<id>')) }),
-    description: text(255),
-    securityLabel: z.optional(z.array(z.strictObject({ coding: z.array(Coding).check(z.maxLength(8)) })).check(z.maxLength(8))),
-    context: z.strictObject({ period: z.strictObject({ start: Day }) }),
-    relatesTo: z.optional(
-      z
+  z
+    .strictObject({
+      resourceType: z.literal('DocumentReference'),
+      meta: z.optional(z.strictObject({ security: z.optional(z.array(Coding).check(z.maxLength(8))) })),
+      masterIdentifier: z.optional(
+        z.strictObject({ system: z.optional(z.string().check(z.maxLength(200))), value: z.string().check(z.regex(/^[A-Za-z0-9.^_:-]{1,128}$/, 'an OID or UUID-like identifier')) }),
+      ),
+      status: z.literal('current'),
+      type: z.strictObject({ coding: z.array(Coding).check(z.minLength(1), z.maxLength(4)), text: z.optional(text(255)) }),
+      subject: z.strictObject({ reference: z.string().check(z.regex(/^Patient\/[A-Za-z0-9\-.]{1,64}$/, 'subject is Patient/<id>')) }),
+      description: text(255),
+      securityLabel: z.optional(z.array(z.strictObject({ coding: z.array(Coding).check(z.maxLength(8)) })).check(z.maxLength(8))),
+      context: z.strictObject({ period: z.strictObject({ start: Day }) }),
+      relatesTo: z.optional(
+        z
+          .array(
+            z.strictObject({
+              code: z.literal('replaces'),
+              target: z.strictObject({ reference: z.string().check(z.regex(/^DocumentReference\/[A-Za-z0-9\-.]{1,64}$/, 'target is DocumentReference/<id>')) }),
+            }),
+          )
+          .check(z.maxLength(1)),
+      ),
+      content: z
         .array(
           z.strictObject({
-            code: z.literal('replaces'),
-            target: z.strictObject({ reference: z.string().check(z.regex(/^DocumentReference\/[A-Za-z0-9\-.]{1,64}$/, 'target is DocumentReference/<id>')) }),
+            attachment: z.strictObject({
+              contentType: z.enum(CONTENT_TYPES),
+              // Checked as strict base64 by the deposit (no pattern: it would be matched against megabytes).
+              data: z.string().check(z.minLength(4)),
+              title: z.optional(text(255)),
+            }),
           }),
         )
-        .check(z.maxLength(1)),
+        .check(z.length(1, 'one content, inline (attachment.data)')),
+    })
+    .check(
+      z.meta({
+        examples: [
+          {
+            resourceType: 'DocumentReference',
+            status: 'current',
+            type: { coding: [{ system: 'http://loinc.org', code: '11488-4' }] },
+            subject: { reference: 'Patient/Kq3v9xT2mB7wLp4z' },
+            description: 'Compte rendu de consultation',
+            context: { period: { start: '2026-03-14' } },
+            content: [{ attachment: { contentType: 'application/pdf', data: 'JVBERi0xLjcKJcfsj6IK' } }],
+          },
+        ],
+      }),
     ),
-    content: z
-      .array(
-        z.strictObject({
-          attachment: z.strictObject({
-            contentType: z.enum(CONTENT_TYPES),
-            // Checked as strict base64 by the deposit (no pattern: it would be matched against megabytes).
-            data: z.string().check(z.minLength(4)),
-            title: z.optional(text(255)),
-          }),
-        }),
-      )
-      .check(z.length(1, 'one content, inline (attachment.data)')),
-  }),
 );
 
 export type DocumentReferenceBody = z.infer<typeof DocumentReferenceBody>;
