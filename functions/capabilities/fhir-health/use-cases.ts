@@ -66,30 +66,26 @@ const wholeList = (type: string, query: Query, offset: number, resources: readon
   return answer(type, query, page, offset + count < resources.length ? `o${offset + count}` : null);
 };
 
-const searchAllergyIntolerance: Handler<'searchAllergyIntolerance'> = async (call, deps) => {
+/**
+ * AllergyIntolerance and Condition: one part of the health profile each, read and traced as the
+ * profile's /v1 read. The profile is read beside the record; nothing of it is used unless the read
+ * is allowed.
+ */
+const profilePart = async (part: 'allergies' | 'conditions', type: string, call: Call & { query: Query }, deps: FhirHealthDeps) => {
   const dmpId = recordOf(call.query.patient);
   const offset = offsetOf(call.query);
-  // Read beside the record; nothing of it is used unless the read is allowed.
   const stored = deps.health.profile(dmpId);
   stored.catch(() => undefined);
   const opened = await accessRecord(deps, call, dmpId, healthDecision(call, deps, 'profile'), { action: 'profile.read' });
   const { version, sealed } = await stored;
-  const resources = sealed ? profileResources(call.actor, dmpId, { profile: deps.health.openProfile(await opened.key(), sealed), version }).allergies : [];
+  const resources = sealed ? profileResources(call.actor, dmpId, { profile: deps.health.openProfile(await opened.key(), sealed), version })[part] : [];
   await traceRead(deps, call, dmpId, 'profile.read', { mode: opened.decision.mode }, opened);
-  return wholeList('AllergyIntolerance', call.query, offset, resources);
+  return wholeList(type, call.query, offset, resources);
 };
 
-const searchCondition: Handler<'searchCondition'> = async (call, deps) => {
-  const dmpId = recordOf(call.query.patient);
-  const offset = offsetOf(call.query);
-  const stored = deps.health.profile(dmpId);
-  stored.catch(() => undefined);
-  const opened = await accessRecord(deps, call, dmpId, healthDecision(call, deps, 'profile'), { action: 'profile.read' });
-  const { version, sealed } = await stored;
-  const resources = sealed ? profileResources(call.actor, dmpId, { profile: deps.health.openProfile(await opened.key(), sealed), version }).conditions : [];
-  await traceRead(deps, call, dmpId, 'profile.read', { mode: opened.decision.mode }, opened);
-  return wholeList('Condition', call.query, offset, resources);
-};
+const searchAllergyIntolerance: Handler<'searchAllergyIntolerance'> = (call, deps) => profilePart('allergies', 'AllergyIntolerance', call, deps);
+
+const searchCondition: Handler<'searchCondition'> = (call, deps) => profilePart('conditions', 'Condition', call, deps);
 
 const searchConsent: Handler<'searchConsent'> = async (call, deps) => {
   const dmpId = recordOf(call.query.patient);
