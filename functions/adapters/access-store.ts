@@ -1,13 +1,14 @@
 /**
  * A professional's standing on a record — authorization (or block), last emergency access, first
- * access, last emergency notice — read in one Query (PRO#<id>, PRO#<id>#EMERGENCY, PRO#<id>#NOTICE,
- * PRO#<id>#SEEN sort together), and the writes that change it, as parts of the transaction of the
+ * access, last emergency notice — read in one BatchGetItem of their four keys (PRO#<id>,
+ * PRO#<id>#EMERGENCY, PRO#<id>#NOTICE, PRO#<id>#SEEN), and the writes that change it, as parts of the transaction of the
  * action that causes them.
  */
-import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EmergencyMode, ProfessionalStanding, Relation } from '#domain/access-policy';
 import type { Standings } from '#domain/stores';
 import { B, BOOL, S, bool, str, type Item } from './attributes.ts';
+import { batchGet } from './batch-get.ts';
 import { seal } from './envelope.ts';
 import type { DataKey } from '#domain/ports';
 import { keyItem, keys } from './table.ts';
@@ -23,16 +24,10 @@ export class AccessStore implements Standings {
 
   async standing(dmpId: string, professionalId: string): Promise<ProfessionalStanding> {
     const k = keys.authorization(dmpId, professionalId);
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': S(k.pk), ':from': S(k.sk), ':to': S(`${k.sk}#~`) },
-        ConsistentRead: true,
-      }),
-    );
+    const own = [k, keys.emergency(dmpId, professionalId), keys.seen(dmpId, professionalId), keys.emergencyNotice(dmpId, professionalId)];
+    const items = await batchGet(this.db, this.table, own.map(keyItem), { consistent: true });
     const standing: ProfessionalStanding = {};
-    for (const item of out.Items ?? []) {
+    for (const item of items) {
       const sk = item.sk?.S;
       if (sk === k.sk) {
         standing.relation = toRelation(item);

@@ -25,6 +25,7 @@ import { tracePut } from './trace-store.ts';
 import type { CreationReports } from '#domain/ports';
 import type { Records, SettingsChange } from '#domain/stores';
 import type { Authorization, NewRecord, NotificationView, StoredRecord } from '#domain/records';
+import { batchGet } from './batch-get.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { isAuthorizationSk, keyItem, keys, RETENTION_SHARDS, reminderQueueItem, retentionPartition, shardOf } from './table.ts';
 import { labelled, transact, type LabelledWrite } from './transactions.ts';
@@ -176,21 +177,14 @@ export class RecordStore implements Records, CreationReports {
     return out.Item ? str(out.Item, 'dmpId') : undefined;
   }
 
-  /** META and KEY of a record in one Query (KEY < LOGINREF# < META in sort order). */
+  /** META and KEY of a record in one BatchGetItem (consistent). */
   async load(dmpId: string): Promise<StoredRecord | undefined> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': S(keys.record(dmpId).pk), ':from': S('KEY'), ':to': S(META) },
-        ConsistentRead: true,
-      }),
-    );
-    const items = out.Items ?? [];
-    const meta = items.find((i) => i.sk?.S === META);
-    const key = items.find((i) => i.sk?.S === 'KEY');
-    if (!meta || !key) return undefined;
-    return toStoredRecord(meta, key);
+    const meta = keys.record(dmpId);
+    const items = await batchGet(this.db, this.table, [keyItem(meta), keyItem(keys.dataKey(dmpId))], { consistent: true });
+    const metaItem = items.find((i) => i.sk?.S === META);
+    const keyItemFound = items.find((i) => i.sk?.S === keys.dataKey(dmpId).sk);
+    if (!metaItem || !keyItemFound) return undefined;
+    return toStoredRecord(metaItem, keyItemFound);
   }
 
   async authorizations(dmpId: string): Promise<Authorization[]> {

@@ -156,7 +156,7 @@ const latencyTable = (l: LatencyResult): string =>
 const docCallsTable = (rows: DocCallsRow[]): string =>
   table(
     'Documents: AWS calls per operation (same SDK middleware; a new record per round, created by the doctor, who holds an authorization from the creation; data key cached)',
-    `counts per request (identical across the n requests unless split as [k/n]); "items touched" names each DynamoDB call by the sort keys it reads or writes: Query[KEY‥META] = the record, Query[PRO#<id>*] = the professional's standing, Query[DOC# ≤${LIST_EVALUATION}] = one page of the documents; 1 MiB = ${LARGE_BYTES} bytes`,
+    `counts per request (identical across the n requests unless split as [k/n]); "items touched" names each DynamoDB call by the sort keys it reads or writes: BatchGetItem[META KEY] = the record, BatchGetItem[4 PRO] = the professional's standing, Query[DOC# ≤${LIST_EVALUATION}] = one page of the documents; 1 MiB = ${LARGE_BYTES} bytes`,
     ['operation', 'n', 'KMS', 'DynamoDB', 'items touched', 'attempts', 'target', 'verdict'],
     rows.map((r) => [r.scenario, r.n, r.kms, r.dynamodb, r.items, r.attempts, r.target, r.ok === undefined ? 'info' : r.ok ? 'OK' : 'VIOLATED']),
     ['left', 'right', 'left', 'left', 'left', 'right', 'left', 'left'],

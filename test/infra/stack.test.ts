@@ -207,6 +207,7 @@ describe('least privilege', () => {
 
   it('records: item calls on the table, data key GenerateDataKey/Decrypt, the session public key', () => {
     expect(beyondLogsAndTracing(stack.api.functions.records)).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:ConditionCheckItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
@@ -240,6 +241,7 @@ describe('least privilege', () => {
     const tableStatement = statements.find((s) => asArray(s.Action).includes('dynamodb:UpdateItem'));
     expect(tableStatement?.Resource).toEqual(arnOf(logicalId(stack.data.table)));
     expect(beyondLogsAndTracing(stack.api.functions.auth)).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:ConditionCheckItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
@@ -425,17 +427,18 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('health: reads and conditional puts of its items on the table, no update, delete, batch or index; opens records’ data keys only', () => {
+  it('health: reads and conditional puts of its items on the table, no update, delete, batch write or index; opens records’ data keys only', () => {
     const fn = stack.api.functions.health;
     const statements = statementsOf(fn);
     // The profile is put on condition of its version, the wishes put whole, in transactions with
-    // their trace under the record's guards (ConditionCheck); reads are GetItem and Query.
+    // their trace under the record's guards (ConditionCheck); reads are GetItem, BatchGetItem (the
+    // record, the standing) and Query.
     expect(statements).toContainEqual({
       Effect: 'Allow',
-      Action: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      Action: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
       Resource: tableArn,
     });
-    for (const action of ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:BatchGetItem']) expect(actionsOf(statements)).not.toContain(action);
+    for (const action of ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) expect(actionsOf(statements)).not.toContain(action);
     expect(JSON.stringify(statements)).not.toContain('/index/');
     expect(onDataKey(fn)).toEqual([{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: dataKeyArn, Condition: RECORD }]);
   });
@@ -485,14 +488,15 @@ describe('least privilege', () => {
     ]);
   });
 
-  it("access: item calls with deletes but no batches, opens records' data keys only (no keyed hash, no generation)", () => {
+  it("access: item calls with deletes but no batch writes, opens records' data keys only (no keyed hash, no generation)", () => {
     const fn = stack.api.functions.access;
     expect(statementsOf(fn)).toContainEqual({
       Effect: 'Allow',
-      Action: ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      Action: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
       Resource: tableArn,
     });
     expect(beyondLogsAndTracing(fn)).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:ConditionCheckItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
@@ -588,11 +592,12 @@ describe('least privilege', () => {
     const statements = statementsOf(fn);
     expect(statements).toContainEqual({
       Effect: 'Allow',
-      Action: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      Action: ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
       Resource: tableArn,
     });
     expect(statements).toContainEqual({ Effect: 'Allow', Action: 'dynamodb:Query', Resource: gsi1Arn });
     expect(beyondLogsAndTracing(fn)).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:ConditionCheckItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',

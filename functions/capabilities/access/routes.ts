@@ -77,8 +77,9 @@ export const ACCESS = {
     description: 'DMP access: who may see the record (authorizations, blocks, attending physicians), emergency access, access log',
     memorySize: 512,
     // Authorizations and blocks are put, updated and removed under conditions, in transactions
-    // with their trace and notification; the access log is a Query.
-    items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'],
+    // with their trace and notification; the access log is a Query; the record and a caller's
+    // standing are BatchGetItems of their keys.
+    items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'],
     // Seals the recipients of the notifications it writes with the record's data key.
     dataKey: [{ operations: ['Decrypt'], contexts: ['record'] }],
     sessions: 'verify',

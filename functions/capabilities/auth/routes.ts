@@ -67,7 +67,7 @@ export const AUTH = {
     // scrypt password hashes (32 MiB, CPU-bound).
     memorySize: 1024,
     // UpdateItem: attempts are counted (login id, source, challenge) by conditional writes before any check.
-    items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'],
+    items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'],
     dataKey: [
       { operations: ['Decrypt'], contexts: ['record', 'keyedIndex'] },
       // Only the keyed-hash secret, created on first start if absent: never a record's data key.

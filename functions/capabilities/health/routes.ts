@@ -73,12 +73,12 @@ export const HEALTH = {
   function: {
     description: 'DMP health data: the health profile (optimistic concurrency), the advance directives and the trusted person',
     memorySize: 512,
-    // The record and the caller's standing are Queries; a read of the profile or the wishes is a
+    // The record and the caller's standing are BatchGetItems of known keys; a read of the profile or the wishes is a
     // GetItem beside them (and a first access's transaction); a write is a
     // transaction of the item (a conditional Put on the version read, for the profile), its trace
     // and the record's guards (ConditionCheck), and for the directives a check of their document
     // (read first with a GetItem). Nothing is updated or deleted in place.
-    items: ['GetItem', 'PutItem', 'ConditionCheckItem', 'Query'],
+    items: ['GetItem', 'BatchGetItem', 'PutItem', 'ConditionCheckItem', 'Query'],
     // Opens the record's data key to seal and open the items and the recipients of a first
     // access's notification: never creates one, nor uses the keyed-index secret.
     dataKey: [{ operations: ['Decrypt'], contexts: ['record'] }],

@@ -133,7 +133,7 @@ export const RECORDS = {
     description: 'DMP records: creation, creation codes, search, reading, closure, reactivation, settings',
     // scrypt password hashes (32 MiB, CPU-bound) and AES-GCM: more memory buys more CPU.
     memorySize: 1024,
-    items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'],
+    items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'],
     dataKey: [{ operations: ['GenerateDataKey', 'Decrypt'], contexts: ['record', 'keyedIndex'] }],
     sessions: 'verify',
   },
