@@ -167,8 +167,9 @@ export class Jobs extends Construct {
     });
     // Finds the documents whose next step is due on GSI1, reads them, moves them on under
     // conditions, and writes the patient's notice into the outbox in the same transaction: sealing
-    // the SMS recipient takes the record's data key (Decrypt of the wrapped key, never a new one).
-    data.grantItems(this.visibility, ['GetItem', 'Query', 'UpdateItem', 'PutItem', 'ConditionCheckItem']);
+    // the SMS recipient takes the record's data key (Decrypt of the wrapped key, never a new one);
+    // the record and its key are one BatchGetItem.
+    data.grantItems(this.visibility, ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem', 'PutItem', 'ConditionCheckItem']);
     data.grantIndexQuery(this.visibility);
     data.grantDataKey(this.visibility, ['Decrypt'], ['record']);
     this.schedules.push({ job: 'Visibility', fn: this.visibility, every: Duration.hours(1) });
@@ -227,7 +228,7 @@ export class Jobs extends Construct {
 
     this.searchIndex = new DmpFunction(this, 'SearchIndex', {
       entry: 'functions/jobs/search-index.ts',
-      description: "DMP keyword index: extracts the words of changed documents and entries, writes the record's blind postings",
+      description: "DMP keyword index: extracts the words of changed documents and entries, writes the record's blind word lists",
       // CPU-bound (text extraction, HMAC, AES-GCM); the extraction worker has its own heap limit.
       memorySize: 1024,
       // A batch of 10 changes, each document's extraction stopped at 10 s.
@@ -235,11 +236,11 @@ export class Jobs extends Construct {
       environment: { TABLE_NAME: data.table.tableName, DATA_KEY_ID: data.dataKey.keyArn },
       logs: logSettings,
     });
-    // Reads the changed item (GetItem; a measurement's series and the index's manifests: Query), a
-    // document's chunks (BatchGetItem), writes and deletes postings (BatchWriteItem) and manifests
-    // (PutItem, DeleteItem). Opening the items and deriving the index key take the record's data key
-    // (Decrypt of the wrapped key, never a new one). No index, no SNS, no S3.
-    data.grantItems(this.searchIndex, ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'DeleteItem', 'BatchWriteItem']);
+    // Reads the changed item (GetItem; a measurement's series: Query), a document's chunks and the
+    // words' lists (BatchGetItem), writes and deletes lists on condition of their version and
+    // manifests (PutItem, DeleteItem). Opening the items and deriving the index key take the
+    // record's data key (Decrypt of the wrapped key, never a new one). No index, no SNS, no S3.
+    data.grantItems(this.searchIndex, ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'DeleteItem']);
     data.grantDataKey(this.searchIndex, ['Decrypt'], ['record']);
     this.searchIndexFailures = new sqs.Queue(this, 'SearchIndexFailures', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

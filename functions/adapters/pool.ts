@@ -1,5 +1,5 @@
 /**
- * Bounded concurrency for the claims core's calls: a task per item, at most `limit` running at
+ * Bounded concurrency for a run of calls (the claims core's writes, the keyword index's lists): a task per item, at most `limit` running at
  * once. After a failure no task starts; those under way are awaited (no call is left running
  * behind the failed run's answer) and the first failure is thrown.
  */

@@ -151,7 +151,7 @@ const indexRecord = async (bench: Bench, db: ReturnType<typeof dynamoClient>, dm
       }),
     );
     // The items the index follows: documents' metadata and the history's lines (the job ignores any other).
-    for (const item of out.Items ?? []) if (item.sk?.S?.startsWith('DOC#') || item.sk?.S?.startsWith('CLAIM#')) changes.push({ dmpId, sk: item.sk.S });
+    for (const item of out.Items ?? []) if (item.sk?.S?.startsWith('DOC#') || item.sk?.S?.startsWith('CLAIMSRC#')) changes.push({ dmpId, sk: item.sk.S });
     start = out.LastEvaluatedKey;
   } while (start);
   const job = new SearchIndexJob(

@@ -50,7 +50,7 @@ import { decideClaimsWrite } from '#domain/access-policy';
 import type { DataKey } from '#domain/ports';
 import { canonicalJson } from '#http/canonical';
 import type { ClaimsDeps } from './deps.ts';
-import { inPool } from './pool.ts';
+import { inPool } from '#adapters/pool';
 import { lineRefId, type LineWrite, type RecordState, type StoredLine } from './store.ts';
 
 export type { ClaimsDeps };

@@ -58,7 +58,7 @@ import { keyItem, keys } from '#adapters/table';
 import { tracePut } from '#adapters/trace-store';
 import type { Trace } from '#domain/trace';
 import { transact, type LabelledWrite } from '#adapters/transactions';
-import { inPool } from './pool.ts';
+import { inPool } from '#adapters/pool';
 
 const LINE_PREFIX = 'CLAIMSRC#';
 const POSITION_PREFIX = 'CLAIM#';

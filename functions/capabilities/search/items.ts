@@ -12,16 +12,11 @@
  * A measured code has no item of its own: its latest value is one Query of the measurements store
  * (reader.ts). Only keys go out; every item comes back sealed and is opened by its own store.
  */
-import { BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { str, type Item } from '#adapters/attributes';
+import { batchGet } from '#adapters/batch-get';
 import { keyItem, keys } from '#adapters/table';
 import { claimLineSk } from '../claims/store.ts';
-
-const MAX_BATCH_GET = 100;
-const MAX_ATTEMPTS = 10;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Unprocessed keys are asked again, with a growing pause (DynamoDB's advice). */
-const backoff = (attempt: number) => sleep(Math.min(1000, 20 * 2 ** attempt) * (0.5 + Math.random() / 2));
 
 /** The sort key of a candidate's item, or undefined for a kind that has none (a measured code). */
 export const itemSk = (dmpId: string, kind: string, id: string): string | undefined => {
@@ -49,25 +44,8 @@ export class SearchItems {
 
   /** The items of the record found under these sort keys (consistent reads), by sort key; absent ones are not in the map. */
   async get(dmpId: string, sks: readonly string[]): Promise<Map<string, Item>> {
-    const found = new Map<string, Item>();
-    const wanted = [...new Set(sks)];
-    const calls: Promise<void>[] = [];
-    for (let i = 0; i < wanted.length; i += MAX_BATCH_GET) {
-      const chunk = wanted.slice(i, i + MAX_BATCH_GET).map((sk) => keyItem({ pk: keys.record(dmpId).pk, sk }));
-      calls.push(
-        (async () => {
-          let pending: Item[] = chunk;
-          for (let attempt = 0; pending.length > 0; attempt++) {
-            if (attempt >= MAX_ATTEMPTS) throw new Error('search candidates could not be read');
-            if (attempt > 0) await backoff(attempt);
-            const out = await this.db.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }));
-            for (const item of out.Responses?.[this.table] ?? []) found.set(str(item, 'sk') ?? '', item);
-            pending = (out.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined) ?? [];
-          }
-        })(),
-      );
-    }
-    await Promise.all(calls);
-    return found;
+    const wanted = [...new Set(sks)].map((sk) => keyItem({ pk: keys.record(dmpId).pk, sk }));
+    const items = await batchGet(this.db, this.table, wanted, { consistent: true });
+    return new Map(items.map((item) => [str(item, 'sk') ?? '', item]));
   }
 }

@@ -6,7 +6,7 @@
  *   2. the record is opened by the policy of a document listing (decideDocumentListing: the holders,
  *      a professional with access, or without access for the documents it deposited itself; a
  *      blocked professional is refused, and the refusal traced);
- *   3. the postings of each word are read (one Query per word, side by side) and intersected: the
+ *   3. the postings of every word are read (one BatchGetItem of their lists) and intersected: the
  *      items holding every word, in the search's order (ranking.ts); kinds the policy closes to the
  *      caller as a whole (the history, a kind of health data under the matrix) are dropped before
  *      anything else is read;
@@ -107,7 +107,7 @@ export const searchRecord = async (deps: SearchDeps, call: Call, dmpId: string, 
   const kinds = new Set([...(request.kinds ?? open)].filter((k) => open.has(k)));
 
   const indexKey = new RecordIndexKey(key);
-  const postings = new Map(await Promise.all(terms.words.map(async (w) => [w, await deps.searchIndex.postingsOf(indexKey, w)] as const)));
+  const postings = await deps.searchIndex.postingsOfWords(indexKey, terms.words);
   const candidates = within(following(matchAll(terms, postings), start), { kinds, from: request.from, to: request.to });
 
   const readable = documentReader(call.actor, opened.record, opened.standing, now, deps.matrix);

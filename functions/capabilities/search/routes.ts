@@ -29,9 +29,9 @@ export const SEARCH = {
   function: {
     description: 'DMP keyword search: the blind index of a record, each match weighed under the access policy on the item as it is now',
     memorySize: 512,
-    // Reads only: the record and the caller's standing, the history's mask (GetItem), the postings
-    // of each word and a measured code's latest value (Query), the candidates of one page
-    // (BatchGetItem); the trace is a PutItem, or with a professional's first access a transaction
+    // Reads only: the record and the caller's standing (BatchGetItem), the history's mask (GetItem),
+    // the lists of every word (one BatchGetItem), a measured code's latest value (Query), the
+    // candidates of one page (BatchGetItem); the trace is a PutItem, or with a professional's first access a transaction
     // that updates the standing (seen) and puts the patient's notice in the outbox.
     items: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query', 'BatchGetItem'],
     dataKey: [{ operations: ['Decrypt'], contexts: ['record'] }],
