@@ -1,14 +1,14 @@
 /**
  * A professional's standing on a record — authorization (or block), last emergency access, first
- * access, last emergency notice — read in one BatchGetItem of their four keys (PRO#<id>,
- * PRO#<id>#EMERGENCY, PRO#<id>#NOTICE, PRO#<id>#SEEN), and the writes that change it, as parts of the transaction of the
+ * access, last emergency notice — read by their four keys (PRO#<id>, PRO#<id>#EMERGENCY,
+ * PRO#<id>#NOTICE, PRO#<id>#SEEN), in the BatchGetItem of the record's own (readItem), and the writes that change it, as parts of the transaction of the
  * action that causes them.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EmergencyMode, ProfessionalStanding, Relation } from '#domain/access-policy';
 import type { Standings } from '#domain/stores';
 import { B, BOOL, S, bool, str, type Item } from './attributes.ts';
-import { batchGet } from './batch-get.ts';
+import { readItem } from './batch-get.ts';
 import { seal } from './envelope.ts';
 import type { DataKey } from '#domain/ports';
 import { keyItem, keys } from './table.ts';
@@ -25,7 +25,7 @@ export class AccessStore implements Standings {
   async standing(dmpId: string, professionalId: string): Promise<ProfessionalStanding> {
     const k = keys.authorization(dmpId, professionalId);
     const own = [k, keys.emergency(dmpId, professionalId), keys.seen(dmpId, professionalId), keys.emergencyNotice(dmpId, professionalId)];
-    const items = await batchGet(this.db, this.table, own.map(keyItem), { consistent: true });
+    const items = (await Promise.all(own.map((key) => readItem(this.db, this.table, keyItem(key))))).filter((item) => item !== undefined);
     const standing: ProfessionalStanding = {};
     for (const item of items) {
       const sk = item.sk?.S;

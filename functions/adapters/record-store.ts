@@ -25,7 +25,7 @@ import { tracePut } from './trace-store.ts';
 import type { CreationReports } from '#domain/ports';
 import type { Records, SettingsChange } from '#domain/stores';
 import type { Authorization, NewRecord, NotificationView, StoredRecord } from '#domain/records';
-import { batchGet } from './batch-get.ts';
+import { readItem } from './batch-get.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { isAuthorizationSk, keyItem, keys, RETENTION_SHARDS, reminderQueueItem, retentionPartition, shardOf } from './table.ts';
 import { labelled, transact, type LabelledWrite } from './transactions.ts';
@@ -177,14 +177,11 @@ export class RecordStore implements Records, CreationReports {
     return out.Item ? str(out.Item, 'dmpId') : undefined;
   }
 
-  /** META and KEY of a record in one BatchGetItem (consistent). */
+  /** META and KEY of a record, read consistently by their keys (with any other read asked at the same time: readItem). */
   async load(dmpId: string): Promise<StoredRecord | undefined> {
-    const meta = keys.record(dmpId);
-    const items = await batchGet(this.db, this.table, [keyItem(meta), keyItem(keys.dataKey(dmpId))], { consistent: true });
-    const metaItem = items.find((i) => i.sk?.S === META);
-    const keyItemFound = items.find((i) => i.sk?.S === keys.dataKey(dmpId).sk);
-    if (!metaItem || !keyItemFound) return undefined;
-    return toStoredRecord(metaItem, keyItemFound);
+    const [meta, key] = await Promise.all([readItem(this.db, this.table, keyItem(keys.record(dmpId))), readItem(this.db, this.table, keyItem(keys.dataKey(dmpId)))]);
+    if (!meta || !key) return undefined;
+    return toStoredRecord(meta, key);
   }
 
   async authorizations(dmpId: string): Promise<Authorization[]> {

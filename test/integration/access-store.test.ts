@@ -1,6 +1,7 @@
 /**
  * A professional's standing on a record, against the emulator's DynamoDB through the real SDK:
- * authorization (or block), emergency access and first access read in one Query, the writes that
+ * authorization (or block), emergency access and first access read by their keys in one
+ * BatchGetItem (with the record's own items when both are asked at once), the writes that
  * change them, the sealed emergency reason, and the list of authorizations.
  */
 import { ConditionsRefused } from '#domain/errors';
@@ -73,14 +74,16 @@ const everything = async (key: DataKey, professionalId: string, attending = fals
   ]);
 
 describe('standing', () => {
-  it('reads authorization, emergency access and first access in one Query', async () => {
+  it('reads authorization, emergency access and first access in one consistent BatchGetItem of their keys', async () => {
     const key = await recordKey('one-query');
     await everything(key, RPPS, true);
     const calls = recordCalls(env.db);
     const standing = await access.standing(key.dmpId, RPPS);
     calls.stop();
-    expect(calls.calls.map((c) => c.command)).toEqual(['QueryCommand']);
-    expect(calls.calls[0]!.input.ConsistentRead).toBe(true);
+    expect(calls.calls.map((c) => c.command)).toEqual(['BatchGetItemCommand']);
+    const asked = calls.calls[0]!.input.RequestItems[env.tableName];
+    expect(asked.ConsistentRead).toBe(true);
+    expect(asked.Keys.map((k: Item) => k.sk?.S).sort()).toEqual([`PRO#${RPPS}`, `PRO#${RPPS}#EMERGENCY`, `PRO#${RPPS}#NOTICE`, `PRO#${RPPS}#SEEN`]);
     expect(standing).toEqual({
       relation: { status: 'authorized', attendingPhysician: true, expiresAt: undefined },
       since: AT.toISOString(),
@@ -89,14 +92,27 @@ describe('standing', () => {
     });
   });
 
-  it('is empty for a professional the record has never met, still in one Query', async () => {
+  it('is read with the record in one call when both are asked at once (as every request on a record does)', async () => {
+    const key = await recordKey('with-record');
+    await everything(key, RPPS, true);
+    const calls = recordCalls(env.db);
+    const [record, standing] = await Promise.all([records.load(key.dmpId), access.standing(key.dmpId, RPPS)]);
+    calls.stop();
+    expect(calls.calls.map((c) => c.command)).toEqual(['BatchGetItemCommand']);
+    expect(calls.calls[0]!.input.RequestItems[env.tableName].Keys).toHaveLength(6);
+    expect(standing.relation?.status).toBe('authorized');
+    // everything() writes the standing's items only: no record here, and that is what load says.
+    expect(record).toBeUndefined();
+  });
+
+  it('is empty for a professional the record has never met, still in one call each', async () => {
     const key = await recordKey('empty');
     await everything(key, RPPS);
     const calls = recordCalls(env.db);
     expect(await access.standing(key.dmpId, RPPS_2)).toEqual({});
     expect(await access.standing(dmp('none'), RPPS)).toEqual({});
     calls.stop();
-    expect(calls.calls.map((c) => c.command)).toEqual(['QueryCommand', 'QueryCommand']);
+    expect(calls.calls.map((c) => c.command)).toEqual(['BatchGetItemCommand', 'BatchGetItemCommand']);
   });
 
   it.each([
