@@ -15,7 +15,8 @@
  *      masks, labels, deleted) on current and archived documents, claimLineVisible and the expiry on
  *      the history's lines, decideHealthRead on the profile, vaccinations and measurements. An item
  *      the caller may not see is left out, and nothing counts it;
- *   5. the search is traced as a read before anything is returned.
+ *   5. the search is traced as a read once allowed, the trace written beside the reads of steps 3
+ *      and 4 and awaited before anything is returned.
  */
 import { claimLineVisible, decideClaimsRead, decideDocumentListing, decideHealthRead, documentReader, type Decision, type HealthKind } from '#domain/access-policy';
 import { bin, epochSeconds, num, type Item } from '#adapters/attributes';
@@ -97,6 +98,9 @@ export const searchRecord = async (deps: SearchDeps, call: Call, dmpId: string, 
   const masked = deps.claims.masked(dmpId);
   masked.catch(() => undefined);
   const opened = await accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideDocumentListing(call.actor, record, standing, now), { action });
+  // No access without its trace: written beside the reads that follow, awaited before anything is returned.
+  const traced = traceRead(deps, call, dmpId, action, { mode: opened.decision.mode }, opened);
+  traced.catch(() => undefined);
   const now = deps.clock.now();
   const key = await opened.key();
 
@@ -129,8 +133,7 @@ export const searchRecord = async (deps: SearchDeps, call: Call, dmpId: string, 
     const last = candidates[read - 1];
     if (last) nextCursor = encodeCursor(positionText(last));
   }
-  // No access without its trace: written before anything is returned.
-  await traceRead(deps, call, dmpId, action, { mode: opened.decision.mode }, opened);
+  await traced;
   return { items: shown.map((s) => s.hit), nextCursor };
 };
 
