@@ -84,6 +84,8 @@ export interface LocalRuntime {
   sns: SNSClient;
   /** The emulator's claims inbox bucket (POST /_local/jobs/claims-import with a `key`). */
   inboxBucket: string;
+  /** The keyword index's change feed on the runtime's client (the bench detaches it to time a deposit without it). */
+  changeFeed: LocalChangeFeed;
   stop(): Promise<void>;
 }
 
@@ -447,6 +449,7 @@ const start = async (options: LocalOptions, undo: Undo): Promise<LocalRuntime> =
     dispatcher,
     sns,
     inboxBucket,
+    changeFeed,
     stop: async () => {
       if (interval) clearInterval(interval);
       clearInterval(purging);

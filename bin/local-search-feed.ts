@@ -64,6 +64,11 @@ export class LocalChangeFeed {
     );
   }
 
+  /** Stops recording this client's writes (the bench's deposits "before" the index existed). */
+  detach(db: DynamoDBClient): void {
+    db.middlewareStack.remove('localSearchIndexFeed');
+  }
+
   /** The changes recorded so far, in order, handed over once. */
   drain(): Change[] {
     const out = this.pending;
