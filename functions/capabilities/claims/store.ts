@@ -58,6 +58,7 @@ import { keyItem, keys } from '#adapters/table';
 import { tracePut } from '#adapters/trace-store';
 import type { Trace } from '#domain/trace';
 import { transact, type LabelledWrite } from '#adapters/transactions';
+import { readItem } from '#adapters/batch-get';
 import { inPool } from '#adapters/pool';
 
 const LINE_PREFIX = 'CLAIMSRC#';
@@ -447,8 +448,9 @@ export class ClaimStore {
 
   /** Whether the patient masked the history from professionals (the attending physician excepted). */
   async masked(dmpId: string): Promise<boolean> {
-    const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: keyItem(settingsKey(dmpId)), ConsistentRead: true }));
-    return out.Item ? (bool(out.Item, 'maskedToProfessionals') ?? false) : false;
+    // By its key, read with the record's own items when asked beside them (readItem).
+    const item = await readItem(this.db, this.table, keyItem(settingsKey(dmpId)));
+    return item ? (bool(item, 'maskedToProfessionals') ?? false) : false;
   }
 
   /** The mask, as one write of the change's transaction. */

@@ -27,7 +27,7 @@ export const EMERGENCY = {
   function: {
     description: 'DMP emergency summary: the profile, treatments, wishes, vaccinations and latest letters of a record in one read',
     memorySize: 512,
-    // Reads only: the record and the caller's standing (GetItem), each part's items (Query, and the
+    // Reads only: the record and the caller's standing (BatchGetItem), each part's items (Query, and the
     // history's mask, a GetItem; the history's lines, a Query of its index then a BatchGetItem); the trace is a PutItem, or with a professional's first access a
     // transaction that updates the standing (seen) and puts the patient's notice in the outbox.
     items: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query', 'BatchGetItem'],

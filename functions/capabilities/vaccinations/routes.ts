@@ -62,10 +62,11 @@ export const VACCINATIONS = {
   function: {
     description: 'DMP vaccination record: recording vaccinations, the list with the claims history’s deliveries, what is due',
     memorySize: 512,
-    // The record and the caller's standing are Queries, the vaccinations one Query, the history's
-    // lines a Query of the history's index then a BatchGetItem, and its mask a GetItem. A vaccination is put in a transaction
-    // with its trace, the record's reminder-queue entry and the idempotent answer, under the
-    // record's guards (ConditionCheck); a read's trace is a PutItem (a first access, a transaction
+    // The record, the caller's standing and the history's mask are one BatchGetItem, the
+    // vaccinations one Query, the history's lines a Query of the history's index then a
+    // BatchGetItem. A vaccination is put in a transaction with its trace, the record's
+    // reminder-queue entry and the idempotent answer, under the record's guards
+    // (ConditionCheck); a read's trace is a PutItem (a first access, a transaction
     // of puts). The idempotency record and the keyed-hash secret are GetItems.
     items: ['GetItem', 'PutItem', 'ConditionCheckItem', 'Query', 'BatchGetItem'],
     claimsIndexQuery: true,
