@@ -1039,7 +1039,7 @@ export interface paths {
         };
         /**
          * FHIR DocumentReference search (MHD ITI-67): the documents of one record the caller may see, newest first
-         * @description `patient` (required), `status` (current, the default, or superseded), `type` ([system|]code), `date` (ge<day>: deposited on or after), `_count` (1-100), `_cursor` (from the `next` link). Any other parameter is refused (400).
+         * @description `patient` (required), `status` (current, the default, or superseded), `type` ([system|]code), `date` (ge<day>: deposited on or after), `_content` (words of the documents’ titles and text) or `_text` (the same: a DocumentReference’s narrative is its document), `_count` (1-100), `_cursor` (from the `next` link). Any other parameter is refused (400). With `_content` or `_text`: the record’s keyword search (traced as one), newest first; `type`, `date` and `status=current` filter what it finds, `status=superseded` is refused (400), and a page may hold fewer than `_count` documents: follow the `next` link.
          *
          *     Callers: health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
          */
@@ -13141,6 +13141,10 @@ export interface operations {
                 type?: string;
                 /** @example ge2026-01-01 */
                 date?: string;
+                /** @example compte rendu */
+                _content?: string;
+                /** @example compte rendu */
+                _text?: string;
                 /** @example 20 */
                 _count?: string;
                 /** @example o50 */

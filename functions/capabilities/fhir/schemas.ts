@@ -7,6 +7,8 @@ import * as z from 'zod/mini';
 import { CONTENT_TYPES } from '#domain/documents';
 import { FHIR_ID } from '#domain/fhir/ids';
 import { Day, PageCursor, text } from '#http/schemas';
+import { words } from '#domain/search/words';
+import { MAX_QUERY_LENGTH, MAX_QUERY_WORDS, parseQuery } from '../search/ranking.ts';
 
 export const FhirId = z.lazy(() => z.string().check(z.regex(FHIR_ID, 'not a FHIR id'), z.meta({ description: 'A FHIR logical id' })));
 
@@ -32,20 +34,53 @@ export const EverythingQuery = z.lazy(() =>
   }),
 );
 
-/** The search parameters of DocumentReference, and their FHIR types (the CapabilityStatement lists them). */
-export const DOCUMENT_SEARCH = { patient: 'reference', status: 'token', type: 'token', date: 'date' } as const;
+/**
+ * The search parameters of DocumentReference, and their FHIR types (the CapabilityStatement lists
+ * them). `_content` searches the words of the documents' titles and text; `_text` is FHIR's search
+ * of a resource's narrative, and a DocumentReference's narrative is its document: the same words,
+ * the same search (the record's keyword search, kind document).
+ */
+export const DOCUMENT_SEARCH = { patient: 'reference', status: 'token', type: 'token', date: 'date', _content: 'string', _text: 'string' } as const;
+
+/**
+ * Words to find (`_content`, `_text`): the keyword search's query, checked by its own rules
+ * (ranking.ts) so that a refusal (wildcards only, no searchable word, too many words) names the
+ * FHIR parameter.
+ */
+const Words = z.lazy(() =>
+  text(MAX_QUERY_LENGTH).check(
+    z.superRefine((q, ctx) => {
+      const terms = parseQuery(q.trim(), words);
+      if ('fault' in terms) ctx.addIssue({ code: 'custom', message: terms.fault });
+    }),
+    z.meta({
+      description: `Words to find, all of them (at most ${MAX_QUERY_WORDS} distinct words, ${MAX_QUERY_LENGTH} characters), as the record’s keyword search finds them; no wildcards`,
+    }),
+  ),
+);
 
 export const DocumentSearch = z.lazy(() =>
-  z.strictObject({
-    patient: z.string().check(z.regex(/^(?:Patient\/)?[A-Za-z0-9\-.]{1,64}$/, 'patient is Patient/<id> or <id>')),
-    status: z.optional(z.enum(['current', 'superseded'])),
-    // A token: [system|]code, the system LOINC's or the DMP's own (codes LOINC has not).
-    type: z.optional(z.string().check(z.regex(/^(?:(?:http:\/\/loinc\.org|urn:dmp:document-type)\|)?[A-Za-z0-9_.-]{1,32}$/, 'type is [system|]code'))),
-    // Only the lower bound of the deposit date is searched (ge): the listing's order and cursor are the deposit's.
-    date: z.optional(z.string().check(z.regex(/^ge[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'date is ge<YYYY-MM-DD> (documents deposited on or after a day)'))),
-    _count: z.optional(Count),
-    _cursor: z.optional(PageCursor),
-  }),
+  z
+    .strictObject({
+      patient: z.string().check(z.regex(/^(?:Patient\/)?[A-Za-z0-9\-.]{1,64}$/, 'patient is Patient/<id> or <id>')),
+      status: z.optional(z.enum(['current', 'superseded'])),
+      // A token: [system|]code, the system LOINC's or the DMP's own (codes LOINC has not).
+      type: z.optional(z.string().check(z.regex(/^(?:(?:http:\/\/loinc\.org|urn:dmp:document-type)\|)?[A-Za-z0-9_.-]{1,32}$/, 'type is [system|]code'))),
+      // Only the lower bound of the deposit date is searched (ge): the listing's order and cursor are the deposit's.
+      date: z.optional(z.string().check(z.regex(/^ge[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'date is ge<YYYY-MM-DD> (documents deposited on or after a day)'))),
+      _content: z.optional(Words),
+      _text: z.optional(Words),
+      _count: z.optional(Count),
+      _cursor: z.optional(PageCursor),
+    })
+    .check(
+      z.refine((s) => s._content === undefined || s._text === undefined, { message: '_content and _text are the same search: give one of them', path: ['_text'] }),
+      // The keyword search finds the current (and archived) documents; an earlier version is found through its current one.
+      z.refine((s) => (s._content === undefined && s._text === undefined) || s.status !== 'superseded', {
+        message: 'status=superseded does not combine with _content or _text: the words are found in current documents',
+        path: ['status'],
+      }),
+    ),
 );
 
 const Coding = z.lazy(() =>
