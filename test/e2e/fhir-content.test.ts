@@ -122,7 +122,7 @@ describe('DocumentReference?_content and ?_text', () => {
       expectValidFhir(page, `page ${pages}`);
       pages++;
       seen.push(...(page.entry ?? []).map((e) => e.resource?.id ?? ''));
-      const next = page.link?.find((l) => l.relation === 'next')?.url;
+      const next: string | undefined = page.link?.find((l) => l.relation === 'next')?.url;
       if (next) {
         const url = new URL(next, api.runtime.url);
         expect(url.searchParams.get('_text')).toBe(r.w.shared);
