@@ -163,7 +163,7 @@ const documentsByWords = async (
   const since = q.date?.slice('ge'.length);
   const matches: DocumentView[] = [];
   for (const found of stored) {
-    if (!found || found.status !== 'current' || (since && found.depositedAt.slice(0, 10) < since)) continue;
+    if (found?.status !== 'current' || (since && found.depositedAt.slice(0, 10) < since)) continue;
     const doc = deps.documents.openDocument(key, found);
     if ((typeCode && doc.typeCode !== typeCode) || !reader(doc).allow) continue;
     matches.push(metaView(key, deps, doc));
