@@ -827,7 +827,7 @@ export interface paths {
         };
         /**
          * FHIR Observation: the measurements (LOINC codes, UCUM units; blood pressure with its components), newest first; traced as a read of the measurements
-         * @description The record’s holders; professionals who may read the measurements (GET …/measurements: class 90). `code`: one LOINC code’s series; `date`: one day or instant, or a bound (`ge`, `gt`, `le`, `lt`); a parameter is given once. A searchset Bundle; `_count` entries a page (1 to 100, 50 by default) and a `next` link while more follow. Unknown parameters are refused (400), as `handling=strict`.
+         * @description The record’s holders; professionals who may read the measurements (GET …/measurements: class 90). `code`: one LOINC code’s series; `date`: one day or instant, or a bound (`ge`, `gt`, `le`, `lt`); `_content` (or `_text`, the same): words of the measurement’s name or code, as the record’s keyword search finds them (traced as one too), combined with `code` and `date`; a parameter is given once. A searchset Bundle; `_count` entries a page (1 to 100, 50 by default) and a `next` link while more follow. Unknown parameters are refused (400), as `handling=strict`.
          *
          *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
          */
@@ -11511,6 +11511,10 @@ export interface operations {
                 _count?: string;
                 /** @example o50 */
                 _cursor?: string;
+                /** @example compte rendu */
+                _content?: string;
+                /** @example compte rendu */
+                _text?: string;
                 /** @example 29463-7 */
                 code?: string;
                 /** @example ge2026-01-01 */

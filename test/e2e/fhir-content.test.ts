@@ -6,12 +6,13 @@
  * (newest first), page after page through `next` links; `type`, `date` and `status=current` filter
  * what the words find. The access policy is the keyword search's: a non-attending professional no
  * longer finds a document the patient masked, a blocked one is refused with an OperationOutcome;
- * each search is in the patient's access log. Bad input is a 400 OperationOutcome. Every resource
+ * each search is in the patient's access log. Observation takes the same words, of a measurement's
+ * name: the series of the codes they find. Bad input is a 400 OperationOutcome. Every resource
  * received is checked by the independent validator (test/support/fhir-validate.ts).
  *
  * The words are canaries (letters and digits: the index keeps them whole), unique to each run.
  */
-import type { Bundle, DocumentReference } from '@medplum/fhirtypes';
+import type { Bundle, DocumentReference, Observation } from '@medplum/fhirtypes';
 import { Client } from 'fhir-kit-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentResourceId, patientId } from '../../functions/domain/fhir/ids.ts';
@@ -19,7 +20,8 @@ import { daysAgo } from '../support/claims.ts';
 import { accessLog, deposit } from '../support/documents.ts';
 import { expectValidFhir, loadFhirDefinitions } from '../support/fhir-validate.ts';
 import { canary, randomRpps } from '../support/fixtures.ts';
-import { activeSession, newPatient } from '../support/patients.ts';
+import { heartRate, minutesAgo, postMeasurements, weight } from '../support/measurements.ts';
+import { activeSession, newPatient, patientWithSession } from '../support/patients.ts';
 import { startTestApi, type TestApi } from '../support/runtime.ts';
 
 let api: TestApi;
@@ -229,5 +231,86 @@ describe('DocumentReference?_content: bad input', () => {
     const wrong = await rawSearch(doctor, `${patient}&_content=${r.w.shared}&_cursor=${encodeURIComponent(cursor)}`);
     expect(wrong.status, JSON.stringify(wrong.body)).toBe(400);
     expect(wrong.body.resourceType).toBe('OperationOutcome');
+  });
+});
+
+describe('Observation?_content and ?_text', () => {
+  it('a word of a measurement’s name finds its series, as the plain search by code returns it; only for those who may read measurements; traced', async () => {
+    const { p, token } = await patientWithSession(api, doctor);
+    const posted = await postMeasurements(api, token, p.dmpId, [
+      heartRate({ effectiveAt: minutesAgo(30) }),
+      heartRate({ effectiveAt: minutesAgo(20), value: 70 }),
+      weight({ effectiveAt: minutesAgo(10) }),
+    ]);
+    expect(posted.status, JSON.stringify(posted.body)).toBe(200);
+    const indexed = await api.runJob('search-index');
+    expect(indexed.status).toBe(200);
+    const patient = patientId(p.dmpId);
+    const observations = async (who: string, searchParams: Record<string, string>) => {
+      const bundle = (await client(who).search({ resourceType: 'Observation', searchParams: { patient, ...searchParams } })) as unknown as Bundle;
+      expectValidFhir(bundle, JSON.stringify(searchParams));
+      const found = (bundle.entry ?? []).map((e) => e.resource as Observation);
+      for (const o of found) expectValidFhir(o, o.id);
+      return found;
+    };
+    const series = await observations(doctor, { code: '8867-4' });
+    expect(series).toHaveLength(2);
+    // The name the API shows (Fréquence cardiaque): case and accents do not matter.
+    for (const [param, words] of [
+      ['_content', 'cardiaque'],
+      ['_text', 'FREQUENCE'],
+    ]) {
+      expect(await observations(doctor, { [param as string]: words as string }), param).toEqual(series);
+      expect(await observations(token, { [param as string]: words as string }), param).toEqual(series);
+    }
+    expect((await observations(doctor, { _content: 'poids' })).map((o) => o.code.coding?.[0]?.code)).toEqual(['29463-7']);
+    expect(await observations(doctor, { _content: 'cardiaque', code: 'http://loinc.org|29463-7' })).toEqual([]);
+    expect(await observations(doctor, { _content: 'cardiaque', date: 'ge2999-01-01' })).toEqual([]);
+    expect(await observations(doctor, { _content: canary('Nowhere') })).toEqual([]);
+
+    // A profession the matrix keeps from patient data is refused, words or not, as the plain search refuses it.
+    const dieticianId = randomRpps();
+    const dietician = await api.professional({ professionalId: dieticianId, profession: '26' });
+    expect((await api.call('PUT', `/v1/records/${p.dmpId}/professionals/${dieticianId}`, { token, body: { status: 'authorized' } })).status).toBe(200);
+    const refused = await api.call('GET', `/fhir/Observation?patient=${patient}&_content=cardiaque`, { token: dietician });
+    expect(refused.status).toBe(403);
+    expect(refused.body.resourceType).toBe('OperationOutcome');
+    expectValidFhir(refused.body, 'refused');
+
+    // Traced: the search and the read of the measurements, by whom.
+    const probe = await pro();
+    expect((await api.call('PUT', `/v1/records/${p.dmpId}/professionals/${probe.id}`, { token, body: { status: 'authorized' } })).status).toBe(200);
+    expect(await observations(probe.token, { _content: 'cardiaque' })).toEqual(series);
+    const log = await accessLog(api, token, p.dmpId);
+    expect(
+      log
+        .filter((t) => t.actor.id === probe.id)
+        .map((t) => t.action)
+        .sort(),
+    ).toEqual(['measurements.read', 'record.keyword-search']);
+
+    // Bad input: a 400 OperationOutcome naming the parameter.
+    for (const [query, expression] of [
+      [`_content=${encodeURIComponent('*')}`, 'query._content'],
+      ['_text=', 'query._text'],
+      ['_content=cardiaque&_text=cardiaque', 'query._text'],
+    ]) {
+      const res = await api.call('GET', `/fhir/Observation?patient=${patient}&${query}`, { token: doctor });
+      expect(res.status, query).toBe(400);
+      expectValidFhir(res.body, query as string);
+      expect(
+        res.body.issue.flatMap((i: { expression?: string[] }) => i.expression ?? []),
+        query,
+      ).toContain(expression);
+    }
+  });
+
+  it('the other health-data searches do not take words: a 400 OperationOutcome', async () => {
+    const patient = patientId(r.p.dmpId);
+    for (const type of ['AllergyIntolerance', 'Condition', 'Immunization', 'MedicationDispense']) {
+      const res = await api.call('GET', `/fhir/${type}?patient=${patient}&_content=${r.w.body}`, { token: doctor });
+      expect(res.status, type).toBe(400);
+      expect(res.body.resourceType, type).toBe('OperationOutcome');
+    }
   });
 });

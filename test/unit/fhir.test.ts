@@ -44,16 +44,15 @@ describe('CapabilityStatement', () => {
     }
   });
 
-  it('lists the word searches _content and _text (type string) on DocumentReference, the types that serve them', () => {
+  it('lists the word searches _content and _text (type string) on DocumentReference and Observation, the types that serve them', () => {
     const params = (type: string) => statement.rest?.[0]?.resource?.find((x) => x.type === type)?.searchParam ?? [];
-    expect(params('DocumentReference')).toEqual(
-      expect.arrayContaining([
-        { name: '_content', type: 'string' },
-        { name: '_text', type: 'string' },
-      ]),
-    );
-    const served = (statement.rest?.[0]?.resource ?? []).filter((r) => r.searchParam?.some((p) => p.name === '_content')).map((r) => r.type);
-    expect(served).toEqual(['DocumentReference']);
+    const words = [
+      { name: '_content', type: 'string' },
+      { name: '_text', type: 'string' },
+    ];
+    for (const type of ['DocumentReference', 'Observation']) expect(params(type), type).toEqual(expect.arrayContaining(words));
+    const served = (statement.rest?.[0]?.resource ?? []).filter((r) => r.searchParam?.some((p) => p.name === '_content' || p.name === '_text')).map((r) => r.type);
+    expect(served.sort()).toEqual(['DocumentReference', 'Observation']);
   });
 
   it('is a valid FHIR R4 CapabilityStatement', () => {

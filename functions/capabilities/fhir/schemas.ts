@@ -7,8 +7,7 @@ import * as z from 'zod/mini';
 import { CONTENT_TYPES } from '#domain/documents';
 import { FHIR_ID } from '#domain/fhir/ids';
 import { Day, PageCursor, text } from '#http/schemas';
-import { words } from '#domain/search/words';
-import { MAX_QUERY_LENGTH, MAX_QUERY_WORDS, parseQuery } from '../search/ranking.ts';
+import { SearchWords } from '../search/schemas.ts';
 
 export const FhirId = z.lazy(() => z.string().check(z.regex(FHIR_ID, 'not a FHIR id'), z.meta({ description: 'A FHIR logical id' })));
 
@@ -42,23 +41,6 @@ export const EverythingQuery = z.lazy(() =>
  */
 export const DOCUMENT_SEARCH = { patient: 'reference', status: 'token', type: 'token', date: 'date', _content: 'string', _text: 'string' } as const;
 
-/**
- * Words to find (`_content`, `_text`): the keyword search's query, checked by its own rules
- * (ranking.ts) so that a refusal (wildcards only, no searchable word, too many words) names the
- * FHIR parameter.
- */
-const Words = z.lazy(() =>
-  text(MAX_QUERY_LENGTH).check(
-    z.superRefine((q, ctx) => {
-      const terms = parseQuery(q.trim(), words);
-      if ('fault' in terms) ctx.addIssue({ code: 'custom', message: terms.fault });
-    }),
-    z.meta({
-      description: `Words to find, all of them (at most ${MAX_QUERY_WORDS} distinct words, ${MAX_QUERY_LENGTH} characters), as the record’s keyword search finds them; no wildcards`,
-    }),
-  ),
-);
-
 export const DocumentSearch = z.lazy(() =>
   z
     .strictObject({
@@ -68,8 +50,8 @@ export const DocumentSearch = z.lazy(() =>
       type: z.optional(z.string().check(z.regex(/^(?:(?:http:\/\/loinc\.org|urn:dmp:document-type)\|)?[A-Za-z0-9_.-]{1,32}$/, 'type is [system|]code'))),
       // Only the lower bound of the deposit date is searched (ge): the listing's order and cursor are the deposit's.
       date: z.optional(z.string().check(z.regex(/^ge[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'date is ge<YYYY-MM-DD> (documents deposited on or after a day)'))),
-      _content: z.optional(Words),
-      _text: z.optional(Words),
+      _content: z.optional(SearchWords),
+      _text: z.optional(SearchWords),
       _count: z.optional(Count),
       _cursor: z.optional(PageCursor),
     })

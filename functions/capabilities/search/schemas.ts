@@ -2,7 +2,8 @@
 import * as z from 'zod/mini';
 import { Day, PageCursor, PageLimit, text } from '#http/schemas';
 import { SEARCH_KINDS, type SearchKind } from '#domain/search/postings';
-import { MAX_QUERY_LENGTH, MAX_QUERY_WORDS } from './ranking.ts';
+import { words } from '#domain/search/words';
+import { MAX_QUERY_LENGTH, MAX_QUERY_WORDS, parseQuery } from './ranking.ts';
 
 /** The kinds of items a search finds (the index's kinds, domain/search/postings.ts), as a tuple for the answer's enum. */
 export { SEARCH_KINDS };
@@ -33,6 +34,23 @@ export const SearchQuery = z.lazy(() =>
       cursor: z.optional(PageCursor),
     })
     .check(z.refine((s) => !s.from || !s.to || s.from <= s.to, { message: '`from` is after `to`', path: ['from'] })),
+);
+
+/**
+ * Words to find as another interface's parameter takes them (FHIR `_content`, `_text`): this
+ * search's query, checked by its own rules (ranking.ts) when the request is read, so that a
+ * refusal (wildcards only, no searchable word, too many words) names that parameter.
+ */
+export const SearchWords = z.lazy(() =>
+  text(MAX_QUERY_LENGTH).check(
+    z.superRefine((q, ctx) => {
+      const terms = parseQuery(q.trim(), words);
+      if ('fault' in terms) ctx.addIssue({ code: 'custom', message: terms.fault });
+    }),
+    z.meta({
+      description: `Words to find, all of them (at most ${MAX_QUERY_WORDS} distinct words, ${MAX_QUERY_LENGTH} characters), as the record’s keyword search finds them: case, accents, elisions and simple plurals do not matter; no wildcards`,
+    }),
+  ),
 );
 
 export const SearchHit = z.lazy(() =>
