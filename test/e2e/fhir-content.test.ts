@@ -103,6 +103,8 @@ describe('DocumentReference?_content and ?_text', () => {
       const { docs } = await search(doctor, { patient: `Patient/${patient}`, [param]: r.w.body });
       expect(docs).toEqual([expected]);
     }
+    // Both given: every word of both (the oldest holds body and shared, the middle one shared only).
+    expect((await search(doctor, { patient, _content: r.w.shared, _text: r.w.body })).docs.map((d) => d.id)).toEqual([r.oldest]);
     // Every word must be found in the same document; a word of no document finds nothing.
     expect((await search(doctor, { patient, _content: `${r.w.body} ${r.w.masked}` })).docs).toEqual([]);
     expect((await search(doctor, { patient, _content: canary('Nowhere') })).docs).toEqual([]);
@@ -207,7 +209,11 @@ describe('DocumentReference?_content: bad input', () => {
       ['no searchable word', `${patient}&_text=${encodeURIComponent('" - "')}`, 'query._text'],
       ['too many words', `${patient}&_content=${encodeURIComponent(many)}`, 'query._content'],
       ['too long', `${patient}&_content=${'x'.repeat(201)}`, 'query._content'],
-      ['both _content and _text', `${patient}&_content=${r.w.body}&_text=${r.w.body}`, 'query._text'],
+      [
+        '_content and _text together, too many words',
+        `${patient}&_content=${encodeURIComponent(many.split(' ').slice(0, 5).join(' '))}&_text=${encodeURIComponent(many.split(' ').slice(5).join(' '))}`,
+        'query._text',
+      ],
       ['superseded versions', `${patient}&_content=${r.w.body}&status=superseded`, 'query.status'],
       ['no patient', `_content=${r.w.body}`, 'query.patient'],
     ];
@@ -265,6 +271,8 @@ describe('Observation?_content and ?_text', () => {
     }
     expect((await observations(doctor, { _content: 'poids' })).map((o) => o.code.coding?.[0]?.code)).toEqual(['29463-7']);
     expect(await observations(doctor, { _content: 'cardiaque', code: 'http://loinc.org|29463-7' })).toEqual([]);
+    expect(await observations(doctor, { _content: 'cardiaque', _text: 'frequence' })).toEqual(series);
+    expect(await observations(doctor, { _content: 'cardiaque', _text: 'poids' })).toEqual([]);
     expect(await observations(doctor, { _content: 'cardiaque', date: 'ge2999-01-01' })).toEqual([]);
     expect(await observations(doctor, { _content: canary('Nowhere') })).toEqual([]);
 
@@ -293,7 +301,7 @@ describe('Observation?_content and ?_text', () => {
     for (const [query, expression] of [
       [`_content=${encodeURIComponent('*')}`, 'query._content'],
       ['_text=', 'query._text'],
-      ['_content=cardiaque&_text=cardiaque', 'query._text'],
+      [`_content=${encodeURIComponent('a1 b2 c3 d4 e5')}&_text=${encodeURIComponent('f6 g7 h8 i9')}`, 'query._text'],
     ]) {
       const res = await api.call('GET', `/fhir/Observation?patient=${patient}&${query}`, { token: doctor });
       expect(res.status, query).toBe(400);

@@ -72,7 +72,7 @@ export const FHIR_HEALTH_ROUTES = [
     fhir: { type: 'Observation', interaction: 'search-type', searchParams: { patient: 'reference', code: 'token', date: 'date', _content: 'string', _text: 'string' } },
     callers: CALLERS,
     summary: 'FHIR Observation: the measurements (LOINC codes, UCUM units; blood pressure with its components), newest first; traced as a read of the measurements',
-    description: `${HOLDERS}; professionals who may read the measurements (GET …/measurements: class 90). \`code\`: one LOINC code’s series; \`date\`: one day or instant, or a bound (\`ge\`, \`gt\`, \`le\`, \`lt\`); \`_content\` (or \`_text\`, the same): words of the measurement’s name or code, as the record’s keyword search finds them (traced as one too), combined with \`code\` and \`date\`; a parameter is given once. ${SEARCHSET}`,
+    description: `${HOLDERS}; professionals who may read the measurements (GET …/measurements: class 90). \`code\`: one LOINC code’s series; \`date\`: one day or instant, or a bound (\`ge\`, \`gt\`, \`le\`, \`lt\`); \`_content\` and \`_text\` (the same; both given, every word of both): words of the measurement’s name or code, as the record’s keyword search finds them (traced as one too), combined with \`code\` and \`date\`; a parameter is given once. ${SEARCHSET}`,
     query: s.ObservationSearch,
     responses: bundle('The measurements'),
     errors: [404],

@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { MEASUREMENT_CODES } from '#domain/measurements';
 import { PageCursor } from '#http/schemas';
-import { SearchWords } from '../search/schemas.ts';
+import { joinedWords, queryFault, SearchWords } from '../search/schemas.ts';
 
 /** The record: `<dmpId>` or `Patient/<dmpId>`. */
 const PatientParam = z.lazy(() =>
@@ -29,7 +29,7 @@ const codes = MEASUREMENT_CODES.map((c) => c.replace('-', '\\-')).join('|');
  * The Observation search's parameters. `_content`: words of the measurement's name (the LOINC
  * display the API shows) or its code, as the record's keyword search finds them (kind
  * measurement); `_text`, FHIR's search of the narrative, is the same search: an Observation's
- * narrative would be that name. They are one search: one of them at a time.
+ * narrative would be that name. Both given: every word of both.
  */
 export const ObservationSearch = z.lazy(() =>
   z
@@ -57,7 +57,13 @@ export const ObservationSearch = z.lazy(() =>
           ),
       ),
     })
-    .check(z.refine((s) => s._content === undefined || s._text === undefined, { message: '_content and _text are the same search: give one of them', path: ['_text'] })),
+    .check(
+      // Both given: every word of both, as one query of the search (at most its number of words).
+      z.superRefine((s, ctx) => {
+        const fault = s._content !== undefined && s._text !== undefined ? queryFault(joinedWords(s._content, s._text) ?? '') : undefined;
+        if (fault) ctx.addIssue({ code: 'custom', message: `_content and _text together: ${fault}`, path: ['_text'] });
+      }),
+    ),
 );
 
 /** A searchset Bundle: each entry a resource of the search, validated against FHIR R4 in the tests. */

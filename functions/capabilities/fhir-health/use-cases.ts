@@ -24,6 +24,7 @@ import { FHIR_HEALTH, type FHIR_HEALTH_ROUTES } from './routes.ts';
 import { dmpIdOfReference } from '#domain/fhir/ids';
 import { MEASUREMENT_CODES } from '#domain/measurements';
 import { searchRecord } from '../search/reader.ts';
+import { joinedWords } from '../search/schemas.ts';
 
 type Handler<Id extends (typeof FHIR_HEALTH_ROUTES)[number]['id']> = HandlerOf<typeof FHIR_HEALTH_ROUTES, Id, FhirHealthDeps>;
 type Query = { patient: string; _count?: string | undefined; _cursor?: string | undefined } & Record<string, string | undefined>;
@@ -157,7 +158,7 @@ const dateRange = (param: string | undefined): { from?: string; to?: string } =>
 };
 
 /**
- * The measured codes words name (`_content`, or `_text`: the same words): the record's keyword
+ * The measured codes words name (`_content`, `_text`: the same words; both given, every word of both): the record's keyword
  * search, kind measurement, which decides the access as a search (a refusal traced), leaves out
  * what the caller may not read and traces the search. One page holds every code found: a page's
  * limit is the number of codes there are.
@@ -169,7 +170,7 @@ const measuredCodes = async (deps: FhirHealthDeps, call: Call, dmpId: string, te
 
 /**
  * Observation: the measurements, newest first, opened, read and traced as GET …/measurements (a
- * caller refused there is refused here first, words or not). With `_content` (or `_text`), only
+ * caller refused there is refused here first, words or not). With `_content` or `_text`, only
  * the series of the codes the words find (and of `code`, when given too): the keyword search runs
  * on each page, traced as one, and the page is read by the measurements' own cursor.
  */
@@ -178,7 +179,7 @@ const searchObservation: Handler<'searchObservation'> = async (call, deps) => {
   const dmpId = recordOf(query.patient);
   const range = dateRange(query.date);
   const code = query.code?.replace('http://loinc.org|', '');
-  const text = query._content ?? query._text;
+  const text = joinedWords(query._content, query._text);
   const opened = await accessRecord(deps, call, dmpId, healthDecision(call, deps, 'measurements'), { action: 'measurements.read' });
   let codes = code ? [code] : undefined;
   if (text !== undefined) {

@@ -7,7 +7,7 @@ import * as z from 'zod/mini';
 import { CONTENT_TYPES } from '#domain/documents';
 import { FHIR_ID } from '#domain/fhir/ids';
 import { Day, PageCursor, text } from '#http/schemas';
-import { SearchWords } from '../search/schemas.ts';
+import { joinedWords, queryFault, SearchWords } from '../search/schemas.ts';
 
 export const FhirId = z.lazy(() => z.string().check(z.regex(FHIR_ID, 'not a FHIR id'), z.meta({ description: 'A FHIR logical id' })));
 
@@ -56,7 +56,11 @@ export const DocumentSearch = z.lazy(() =>
       _cursor: z.optional(PageCursor),
     })
     .check(
-      z.refine((s) => s._content === undefined || s._text === undefined, { message: '_content and _text are the same search: give one of them', path: ['_text'] }),
+      // Both given: every word of both, as one query of the search (at most its number of words).
+      z.superRefine((s, ctx) => {
+        const fault = s._content !== undefined && s._text !== undefined ? queryFault(joinedWords(s._content, s._text) ?? '') : undefined;
+        if (fault) ctx.addIssue({ code: 'custom', message: `_content and _text together: ${fault}`, path: ['_text'] });
+      }),
       // The keyword search finds the current (and archived) documents; an earlier version is found through its current one.
       z.refine((s) => (s._content === undefined && s._text === undefined) || s.status !== 'superseded', {
         message: 'status=superseded does not combine with _content or _text: the words are found in current documents',

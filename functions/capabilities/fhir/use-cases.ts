@@ -30,6 +30,7 @@ import { HttpProblem } from '#platform/problem';
 import { accessRecord, traceRead } from '../common.ts';
 import { capability as documents, metaView } from '../documents/use-cases.ts';
 import { searchRecord } from '../search/reader.ts';
+import { joinedWords } from '../search/schemas.ts';
 import { DepositBody, Deposited, DocumentList, DocumentWithContent } from '../documents/schemas.ts';
 import { ROUTES } from '../index.ts';
 import { clinicalResources } from './clinical.ts';
@@ -131,8 +132,8 @@ const fhirPatientEverything: Handler<'fhirPatientEverything'> = async (call, dep
 type DocumentSearchQuery = Parameters<Handler<'fhirSearchDocumentReference'>>[0]['query'];
 
 /**
- * DocumentReference search by words (`_content`, or `_text`: a DocumentReference's narrative is its
- * document, so the same words): the record's keyword search, kind document. It opens the record
+ * DocumentReference search by words (`_content`, `_text`: a DocumentReference's narrative is its
+ * document, so the same words; both given, every word of both): the record's keyword search, kind document. It opens the record
  * as a listing does (a refusal traced), weighs each document found under the policy as it is now
  * (matrix, the patient's mask, labels) and traces the search (`record.keyword-search`) before
  * anything is returned. Its page's documents are then read (their metadata, side by side) and
@@ -175,7 +176,7 @@ const fhirSearchDocumentReference: Handler<'fhirSearchDocumentReference'> = asyn
   const q = call.query;
   const dmpId = dmpIdOfReference(q.patient) ?? noSuch('Patient');
   const { baseUrl } = fhirOf(call);
-  const text = q._content ?? q._text;
+  const text = joinedWords(q._content, q._text);
   if (text !== undefined) {
     const { matches, next } = await documentsByWords(deps, call, dmpId, q, text);
     return {
