@@ -185,7 +185,7 @@ module.exports = {
       name: 'fhir-is-a-view-over-documents',
       severity: 'error',
       comment:
-        'The FHIR interface is another face of the same operations, not a read model: it answers DocumentReference and Binary through the documents capability’s own use cases (use-cases.ts, with its deps.ts and schemas.ts), so that the access decisions, traces, encryption, idempotency and deposit checks are the same ones, and the rest through stores and readers as any capability. Patient/$everything takes the health data’s resources from the fhir-health reader (with its deps.ts). It imports no other capability’s routes or handler, and nothing imports it.',
+        'The FHIR interface is another face of the same operations, not a read model: it answers DocumentReference and Binary through the documents capability’s own use cases (use-cases.ts, with its deps.ts and schemas.ts), so that the access decisions, traces, encryption, idempotency and deposit checks are the same ones, and the rest through stores and readers as any capability. Patient/$everything takes the health data’s resources from the fhir-health reader (with its deps.ts); _content and _text are the keyword search’s reader (with its schemas.ts). It imports no other capability’s routes or handler, and nothing imports it.',
       from: { path: '^functions/capabilities/fhir/' },
       to: {
         path: '^functions/capabilities/[^/]+/',
@@ -193,6 +193,8 @@ module.exports = {
           '^functions/capabilities/fhir/',
           '^functions/capabilities/documents/(use-cases|deps|schemas)[.]ts$',
           '^functions/capabilities/fhir-health/deps[.]ts$',
+          // _content and _text: the keyword search's reader (below) and its query's schema.
+          '^functions/capabilities/search/schemas[.]ts$',
           '^functions/capabilities/[^/]+/(store|[a-z]+-store|reader)[.]ts$',
         ],
       },

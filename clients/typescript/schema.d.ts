@@ -827,7 +827,7 @@ export interface paths {
         };
         /**
          * FHIR Observation: the measurements (LOINC codes, UCUM units; blood pressure with its components), newest first; traced as a read of the measurements
-         * @description The record’s holders; professionals who may read the measurements (GET …/measurements: class 90). `code`: one LOINC code’s series; `date`: one day or instant, or a bound (`ge`, `gt`, `le`, `lt`); a parameter is given once. A searchset Bundle; `_count` entries a page (1 to 100, 50 by default) and a `next` link while more follow. Unknown parameters are refused (400), as `handling=strict`.
+         * @description The record’s holders; professionals who may read the measurements (GET …/measurements: class 90). `code`: one LOINC code’s series; `date`: one day or instant, or a bound (`ge`, `gt`, `le`, `lt`); `_content` and `_text` (the same; both given, every word of both): words of the measurement’s name or code, as the record’s keyword search finds them (traced as one too), combined with `code` and `date`; a parameter is given once. A searchset Bundle; `_count` entries a page (1 to 100, 50 by default) and a `next` link while more follow. Unknown parameters are refused (400), as `handling=strict`.
          *
          *     Callers: the record’s holder (patient session); a legal representative (session); health professionals (Pro Santé Connect).
          */
@@ -1039,7 +1039,7 @@ export interface paths {
         };
         /**
          * FHIR DocumentReference search (MHD ITI-67): the documents of one record the caller may see, newest first
-         * @description `patient` (required), `status` (current, the default, or superseded), `type` ([system|]code), `date` (ge<day>: deposited on or after), `_count` (1-100), `_cursor` (from the `next` link). Any other parameter is refused (400).
+         * @description `patient` (required), `status` (current, the default, or superseded), `type` ([system|]code), `date` (ge<day>: deposited on or after), `_content` (words of the documents’ titles and text) and `_text` (the same: a DocumentReference’s narrative is its document; both given, every word of both), `_count` (1-100), `_cursor` (from the `next` link). Any other parameter is refused (400). With `_content` or `_text`: the record’s keyword search (traced as one), newest first; `type`, `date` and `status=current` filter what it finds, `status=superseded` is refused (400), and a page may hold fewer than `_count` documents: follow the `next` link.
          *
          *     Callers: health professionals (Pro Santé Connect); the record’s holder (patient session); a legal representative (session).
          */
@@ -11511,6 +11511,10 @@ export interface operations {
                 _count?: string;
                 /** @example o50 */
                 _cursor?: string;
+                /** @example compte rendu */
+                _content?: string;
+                /** @example compte rendu */
+                _text?: string;
                 /** @example 29463-7 */
                 code?: string;
                 /** @example ge2026-01-01 */
@@ -13141,6 +13145,10 @@ export interface operations {
                 type?: string;
                 /** @example ge2026-01-01 */
                 date?: string;
+                /** @example compte rendu */
+                _content?: string;
+                /** @example compte rendu */
+                _text?: string;
                 /** @example 20 */
                 _count?: string;
                 /** @example o50 */

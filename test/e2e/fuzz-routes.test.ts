@@ -15,6 +15,7 @@ import { toJSONSchema } from 'zod/mini';
 import type { $ZodType } from 'zod/v4/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/capabilities/index.ts';
+import { patientId } from '../../functions/domain/fhir/ids.ts';
 import type { Caller, Route } from '../../functions/http/route.ts';
 import { adultIdentity, canary, minorBirthDate, randomMobile, randomRpps, recordBody } from '../support/fixtures.ts';
 import { activeSession, newPatient } from '../support/patients.ts';
@@ -293,13 +294,22 @@ const requestsFor = (route: Route): fc.Arbitrary<Req> => {
   };
   const path = fc.tuple(...names.map(segment)).map((values) => names.reduce((p, n, i) => p.replace(`{${n}}`, values[i] as string), route.path));
 
-  const validQuery = queryJson ? fromSchema(queryJson, queryJson) : fc.constant({});
+  const fromQuerySchema = queryJson ? fromSchema(queryJson, queryJson) : fc.constant({});
+  // A FHIR search's `patient` is often a real record's Patient, so that what follows the record's
+  // opening (a DocumentReference search, by words too) is fuzzed, not only the refusal of an unknown one.
+  const validQuery = fromQuerySchema.chain((q) =>
+    q && typeof q === 'object' && 'patient' in q && known.dmpId?.length
+      ? fc
+          .oneof(fc.constant((q as Json).patient), fc.constantFrom(...known.dmpId.map(patientId)), fc.constantFrom(...known.dmpId.map((d) => `Patient/${patientId(d)}`)))
+          .map((patient) => ({ ...(q as Json), patient }))
+      : fc.constant(q),
+  );
   const query = fc.oneof(
     { weight: 4, arbitrary: validQuery.map((q) => queryString(q)) },
     {
       weight: 3,
       arbitrary: fc
-        .tuple(validQuery, fc.constantFrom('limit', 'cursor', 'q', 'status', 'month', 'from', 'to', 'x', '__proto__', 'constructor'), hostileString)
+        .tuple(validQuery, fc.constantFrom('limit', 'cursor', 'q', '_content', 'status', 'month', 'from', 'to', 'x', '__proto__', 'constructor'), hostileString)
         .map(([q, k, v]) => `${queryString(q)}&${k}=${enc(v.slice(0, 3_000))}&${k}=1`),
     },
     { weight: 1, arbitrary: fc.constantFrom('%', '%zz', '&&&', '=', 'a=%ED%A0%80', 'limit[]=1', 'limit=1&limit=2') },

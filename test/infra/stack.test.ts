@@ -576,6 +576,11 @@ describe('least privilege', () => {
     expect(snsPublishOf(fn)).toEqual([]);
   });
 
+  it('fhir and fhir-health: what the keyword search does is among their grants (_content, _text run it)', () => {
+    const { fhir, 'fhir-health': fhirHealth, search } = stack.api.functions;
+    for (const fn of [fhir, fhirHealth]) expect(beyondLogsAndTracing(search).filter((action) => !beyondLogsAndTracing(fn).includes(action))).toEqual([]);
+  });
+
   it('fhir: the documents function’s grants (it runs their use cases), and the history index’s Query for Patient/$everything, nothing more', () => {
     const fn = stack.api.functions.fhir;
     expect(new Set(beyondLogsAndTracing(fn))).toEqual(new Set(beyondLogsAndTracing(stack.api.functions.documents)));

@@ -15,6 +15,9 @@ import { expectValidFhir, fhirProblems, loadFhirDefinitions } from '../support/f
 
 beforeAll(() => loadFhirDefinitions());
 
+/** The parameters of paging, which the CapabilityStatement does not list as search parameters. */
+const PAGING = ['_count', '_cursor', '_offset'];
+
 describe('CapabilityStatement', () => {
   const statement = capabilityStatement(ROUTES, 'https://api.example/fhir');
 
@@ -34,11 +37,22 @@ describe('CapabilityStatement', () => {
 
   it('lists as search parameters exactly what each search route’s query admits, paging aside', () => {
     for (const r of ROUTES.filter((x) => x.fhir?.interaction === 'search-type')) {
-      const admitted = Object.keys(fieldsOf(r.query)).filter((n) => !n.startsWith('_'));
+      const admitted = Object.keys(fieldsOf(r.query)).filter((n) => !PAGING.includes(n));
       expect(Object.keys(r.fhir?.searchParams ?? {}).sort(), r.id).toEqual(admitted.sort());
       const listed = statement.rest?.[0]?.resource?.find((x) => x.type === r.fhir?.type)?.searchParam?.map((p) => p.name);
       expect(listed?.sort(), r.id).toEqual(admitted.sort());
     }
+  });
+
+  it('lists the word searches _content and _text (type string) on DocumentReference and Observation, the types that serve them', () => {
+    const params = (type: string) => statement.rest?.[0]?.resource?.find((x) => x.type === type)?.searchParam ?? [];
+    const words = [
+      { name: '_content', type: 'string' },
+      { name: '_text', type: 'string' },
+    ];
+    for (const type of ['DocumentReference', 'Observation']) expect(params(type), type).toEqual(expect.arrayContaining(words));
+    const served = (statement.rest?.[0]?.resource ?? []).filter((r) => r.searchParam?.some((p) => p.name === '_content' || p.name === '_text')).map((r) => r.type);
+    expect(served.sort()).toEqual(['DocumentReference', 'Observation']);
   });
 
   it('is a valid FHIR R4 CapabilityStatement', () => {

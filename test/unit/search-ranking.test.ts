@@ -3,7 +3,9 @@
  * its refusals, the intersection of several words, the ranking of phrases side by side, the order
  * and the cursor's positions, and the filters.
  */
+import { safeParse } from 'zod/mini';
 import { describe, expect, it } from 'vitest';
+import { joinedWords, queryFault, SearchWords } from '../../functions/capabilities/search/schemas.ts';
 import { words } from '../../functions/domain/search/words.ts';
 import {
   MAX_QUERY_WORDS,
@@ -128,5 +130,25 @@ describe('pages and filters', () => {
     expect(ids(within(ms, { from: '2025-06-01' }))).toEqual(['c1']);
     expect(ids(within(ms, { to: '2022-01-01' }))).toEqual(['p1']);
     expect(ids(within(ms, { from: '2022-01-02', to: '2025-05-31' }))).toEqual([]);
+  });
+});
+
+describe('words of other parameters (FHIR _content, _text): the query the search takes', () => {
+  it('joins several parameters’ words, closing a quote one leaves open so that no phrase runs into the next', () => {
+    expect(joinedWords(undefined, undefined)).toBeUndefined();
+    expect(joinedWords('hémoglobine', undefined)).toBe('hémoglobine');
+    expect(joinedWords('"bilan sanguin', 'glyquée')).toBe('"bilan sanguin" glyquée');
+    expect(joinedWords('"bilan sanguin"', 'glyquée')).toBe('"bilan sanguin" glyquée');
+    const joined = parseQuery(joinedWords('"bilan sanguin', 'glyquée') ?? '', words);
+    expect(joined).toEqual({ words: words('bilan sanguin glyquée'), phrases: [words('bilan sanguin')] });
+  });
+
+  it('refuses by the search’s own rules, and a refusal of each parameter names it', () => {
+    expect(queryFault('bilan sanguin')).toBeUndefined();
+    expect(queryFault('* %')).toMatch(/wildcards/);
+    expect(queryFault(Array.from({ length: 9 }, (_, i) => `mot${i}`).join(' '))).toMatch(/at most/);
+    const refused = safeParse(SearchWords, '**');
+    expect(refused.success).toBe(false);
+    expect(safeParse(SearchWords, 'bilan').success).toBe(true);
   });
 });

@@ -84,6 +84,9 @@ const BY_NAME: Readonly<Record<string, readonly string[]>> = {
   // FHIR search parameters (/fhir): a record as the patient's id, a page size, a page's cursor, a date prefix.
   patient: ['Kq3v9xT2mB7wLp4z', 'Patient/Kq3v9xT2mB7wLp4z'],
   _count: ['20'],
+  // FHIR's word searches (DocumentReference): words of the documents' titles and text.
+  _content: ['compte rendu'],
+  _text: ['compte rendu'],
   _cursor: ['o50', 'eyJrIjoiMDFqZGszbTh2NiJ9'],
   status: ['current'],
   kind: ['document'],

@@ -138,7 +138,8 @@ const depositDocument: Handler<'depositDocument'> = async (call, deps) => {
   return { status: 201, body: response };
 };
 
-const metaView = (key: DataKey | undefined, deps: DocumentDeps, doc: OpenedDocument) => ({
+/** A document as /v1 shows it (its listing's item, a read's without the content); FHIR's DocumentReference is made of it too. */
+export const metaView = (key: DataKey | undefined, deps: DocumentDeps, doc: OpenedDocument) => ({
   documentId: doc.documentId,
   version: doc.version,
   typeCode: doc.typeCode,

@@ -69,10 +69,10 @@ export const FHIR_HEALTH_ROUTES = [
     method: 'GET',
     path: '/fhir/Observation',
     capability: 'fhir-health',
-    fhir: { type: 'Observation', interaction: 'search-type', searchParams: { patient: 'reference', code: 'token', date: 'date' } },
+    fhir: { type: 'Observation', interaction: 'search-type', searchParams: { patient: 'reference', code: 'token', date: 'date', _content: 'string', _text: 'string' } },
     callers: CALLERS,
     summary: 'FHIR Observation: the measurements (LOINC codes, UCUM units; blood pressure with its components), newest first; traced as a read of the measurements',
-    description: `${HOLDERS}; professionals who may read the measurements (GET …/measurements: class 90). \`code\`: one LOINC code’s series; \`date\`: one day or instant, or a bound (\`ge\`, \`gt\`, \`le\`, \`lt\`); a parameter is given once. ${SEARCHSET}`,
+    description: `${HOLDERS}; professionals who may read the measurements (GET …/measurements: class 90). \`code\`: one LOINC code’s series; \`date\`: one day or instant, or a bound (\`ge\`, \`gt\`, \`le\`, \`lt\`); \`_content\` and \`_text\` (the same; both given, every word of both): words of the measurement’s name or code, as the record’s keyword search finds them (traced as one too), combined with \`code\` and \`date\`; a parameter is given once. ${SEARCHSET}`,
     query: s.ObservationSearch,
     responses: bundle('The measurements'),
     errors: [404],
@@ -129,7 +129,9 @@ export const FHIR_HEALTH = {
     // profile and wishes, vaccinations, measurements, the history's lines and the access log are
     // Queries, the history's mask and the labels of traced documents GetItem / BatchGetItem. A
     // read's trace is a PutItem; a professional's first access, a transaction that updates its
-    // standing (seen) and puts the patient's notice in the outbox under a condition.
+    // standing (seen) and puts the patient's notice in the outbox under a condition. Observation's
+    // _content and _text read what the keyword search function reads (search/routes.ts: postings
+    // by Query, candidates by BatchGetItem), all among these.
     items: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query'],
     dataKey: [{ operations: ['Decrypt'], contexts: ['record'] }],
     sessions: 'verify',

@@ -5,6 +5,7 @@
 import * as z from 'zod/mini';
 import { MEASUREMENT_CODES } from '#domain/measurements';
 import { PageCursor } from '#http/schemas';
+import { joinedWords, queryFault, SearchWords } from '../search/schemas.ts';
 
 /** The record: `<dmpId>` or `Patient/<dmpId>`. */
 const PatientParam = z.lazy(() =>
@@ -24,29 +25,45 @@ export const PatientSearch = z.lazy(() => z.strictObject(searchShape()));
 
 const codes = MEASUREMENT_CODES.map((c) => c.replace('-', '\\-')).join('|');
 
+/**
+ * The Observation search's parameters. `_content`: words of the measurement's name (the LOINC
+ * display the API shows) or its code, as the record's keyword search finds them (kind
+ * measurement); `_text`, FHIR's search of the narrative, is the same search: an Observation's
+ * narrative would be that name. Both given: every word of both.
+ */
 export const ObservationSearch = z.lazy(() =>
-  z.strictObject({
-    ...searchShape(),
-    code: z.optional(
-      z
-        .string()
-        .check(
-          z.regex(new RegExp(`^(?:http://loinc\\.org\\|)?(?:${codes})$`), 'a LOINC code of data/measurements.json, alone or as http://loinc.org|<code>'),
-          z.meta({ description: 'One LOINC code’s series (data/measurements.json): `<code>` or `http://loinc.org|<code>`' }),
-        ),
-    ),
-    date: z.optional(
-      z
-        .string()
-        .check(
-          z.regex(
-            /^(?:eq|ge|gt|le|lt)?[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,3})?)?(?:Z|[+-][0-9]{2}:[0-9]{2}))?$/,
-            'a day or an instant, after eq, ge, gt, le or lt',
+  z
+    .strictObject({
+      ...searchShape(),
+      _content: z.optional(SearchWords),
+      _text: z.optional(SearchWords),
+      code: z.optional(
+        z
+          .string()
+          .check(
+            z.regex(new RegExp(`^(?:http://loinc\\.org\\|)?(?:${codes})$`), 'a LOINC code of data/measurements.json, alone or as http://loinc.org|<code>'),
+            z.meta({ description: 'One LOINC code’s series (data/measurements.json): `<code>` or `http://loinc.org|<code>`' }),
           ),
-          z.meta({ description: 'When it was measured: a day or an instant (with its offset), after an optional prefix `eq` (the default), `ge`, `gt`, `le` or `lt`' }),
-        ),
+      ),
+      date: z.optional(
+        z
+          .string()
+          .check(
+            z.regex(
+              /^(?:eq|ge|gt|le|lt)?[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,3})?)?(?:Z|[+-][0-9]{2}:[0-9]{2}))?$/,
+              'a day or an instant, after eq, ge, gt, le or lt',
+            ),
+            z.meta({ description: 'When it was measured: a day or an instant (with its offset), after an optional prefix `eq` (the default), `ge`, `gt`, `le` or `lt`' }),
+          ),
+      ),
+    })
+    .check(
+      // Both given: every word of both, as one query of the search (at most its number of words).
+      z.superRefine((s, ctx) => {
+        const fault = s._content !== undefined && s._text !== undefined ? queryFault(joinedWords(s._content, s._text) ?? '') : undefined;
+        if (fault) ctx.addIssue({ code: 'custom', message: `_content and _text together: ${fault}`, path: ['_text'] });
+      }),
     ),
-  }),
 );
 
 /** A searchset Bundle: each entry a resource of the search, validated against FHIR R4 in the tests. */

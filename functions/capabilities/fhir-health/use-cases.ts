@@ -8,6 +8,9 @@
  * Paging: a kind whose store pages (measurements, the history, the access log) carries the store's
  * cursor in the next link; a kind read whole (the profile, the wishes, the vaccinations and what
  * is due) is cut in pages of `_count` by position (`_cursor=o<offset>`).
+ *
+ * Words (`_content`, `_text`): Observation only, through the record's keyword search
+ * (search/reader.ts); the other searches refuse them as any parameter they do not list.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { decideAccessLogRead } from '#domain/access-policy';
@@ -19,6 +22,9 @@ import { searchset } from './fhir.ts';
 import { auditPage, claimsDecision, consentResources, dispensePage, healthDecision, measurementPage, profileResources, vaccinationResources } from './reader.ts';
 import { FHIR_HEALTH, type FHIR_HEALTH_ROUTES } from './routes.ts';
 import { dmpIdOfReference } from '#domain/fhir/ids';
+import { MEASUREMENT_CODES } from '#domain/measurements';
+import { searchRecord } from '../search/reader.ts';
+import { joinedWords } from '../search/schemas.ts';
 
 type Handler<Id extends (typeof FHIR_HEALTH_ROUTES)[number]['id']> = HandlerOf<typeof FHIR_HEALTH_ROUTES, Id, FhirHealthDeps>;
 type Query = { patient: string; _count?: string | undefined; _cursor?: string | undefined } & Record<string, string | undefined>;
@@ -151,13 +157,39 @@ const dateRange = (param: string | undefined): { from?: string; to?: string } =>
   }
 };
 
+/**
+ * The measured codes words name (`_content`, `_text`: the same words; both given, every word of both): the record's keyword
+ * search, kind measurement, which decides the access as a search (a refusal traced), leaves out
+ * what the caller may not read and traces the search. One page holds every code found: a page's
+ * limit is the number of codes there are.
+ */
+const measuredCodes = async (deps: FhirHealthDeps, call: Call, dmpId: string, text: string): Promise<string[]> => {
+  const found = await searchRecord(deps, call, dmpId, { q: text, kinds: ['measurement'], limit: MEASUREMENT_CODES.length });
+  return found.items.map((hit) => hit.id);
+};
+
+/**
+ * Observation: the measurements, newest first, opened, read and traced as GET …/measurements (a
+ * caller refused there is refused here first, words or not). With `_content` or `_text`, only
+ * the series of the codes the words find (and of `code`, when given too): the keyword search runs
+ * on each page, traced as one, and the page is read by the measurements' own cursor.
+ */
 const searchObservation: Handler<'searchObservation'> = async (call, deps) => {
   const query = call.query;
   const dmpId = recordOf(query.patient);
   const range = dateRange(query.date);
   const code = query.code?.replace('http://loinc.org|', '');
+  const text = joinedWords(query._content, query._text);
   const opened = await accessRecord(deps, call, dmpId, healthDecision(call, deps, 'measurements'), { action: 'measurements.read' });
-  const page = await measurementPage(deps, call.actor, await opened.key(), { codes: code ? [code] : undefined, ...range, cursor: query._cursor, limit: countOf(query) });
+  let codes = code ? [code] : undefined;
+  if (text !== undefined) {
+    const found = await measuredCodes(deps, call, dmpId, text);
+    codes = (codes ?? found).filter((c) => found.includes(c));
+  }
+  const page =
+    codes?.length === 0
+      ? { resources: [], nextCursor: null }
+      : await measurementPage(deps, call.actor, await opened.key(), { codes, ...range, cursor: query._cursor, limit: countOf(query) });
   await traceRead(deps, call, dmpId, 'measurements.read', { mode: opened.decision.mode }, opened);
   return answer('Observation', query, page.resources, page.nextCursor);
 };

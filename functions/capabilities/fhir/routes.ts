@@ -59,7 +59,7 @@ export const FHIR_ROUTES = [
     callers: HOLDERS_AND_PROFESSIONALS,
     summary: 'FHIR DocumentReference search (MHD ITI-67): the documents of one record the caller may see, newest first',
     description:
-      '`patient` (required), `status` (current, the default, or superseded), `type` ([system|]code), `date` (ge<day>: deposited on or after), `_count` (1-100), `_cursor` (from the `next` link). Any other parameter is refused (400).',
+      '`patient` (required), `status` (current, the default, or superseded), `type` ([system|]code), `date` (ge<day>: deposited on or after), `_content` (words of the documents’ titles and text) and `_text` (the same: a DocumentReference’s narrative is its document; both given, every word of both), `_count` (1-100), `_cursor` (from the `next` link). Any other parameter is refused (400). With `_content` or `_text`: the record’s keyword search (traced as one), newest first; `type`, `date` and `status=current` filter what it finds, `status=superseded` is refused (400), and a page may hold fewer than `_count` documents: follow the `next` link.',
     query: s.DocumentSearch,
     responses: { 200: { description: 'searchset Bundle', schema: s.BundleOut, contentType: FHIR } },
     errors: [404],
@@ -156,7 +156,9 @@ export const FHIR_CAPABILITY = {
     memorySize: 1024,
     // What the documents function does for a deposit and a read (the same use cases), and the
     // record's META item for Patient: Get, Put, Update, Delete (a deposit's transaction), Query and
-    // BatchGet (listings and content chunks), BatchWrite (a deposit's chunks).
+    // BatchGet (listings and content chunks), BatchWrite (a deposit's chunks). _content and _text
+    // read what the keyword search function reads (search/routes.ts): Query (postings), BatchGet
+    // (candidates), Get, and the trace's Put/Update/ConditionCheck: all among these.
     items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query', 'BatchGetItem', 'BatchWriteItem'],
     dataKey: [
       { operations: ['Decrypt'], contexts: ['record', 'keyedIndex'] },

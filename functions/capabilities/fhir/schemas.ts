@@ -7,6 +7,7 @@ import * as z from 'zod/mini';
 import { CONTENT_TYPES } from '#domain/documents';
 import { FHIR_ID } from '#domain/fhir/ids';
 import { Day, PageCursor, text } from '#http/schemas';
+import { joinedWords, queryFault, SearchWords } from '../search/schemas.ts';
 
 export const FhirId = z.lazy(() => z.string().check(z.regex(FHIR_ID, 'not a FHIR id'), z.meta({ description: 'A FHIR logical id' })));
 
@@ -32,20 +33,40 @@ export const EverythingQuery = z.lazy(() =>
   }),
 );
 
-/** The search parameters of DocumentReference, and their FHIR types (the CapabilityStatement lists them). */
-export const DOCUMENT_SEARCH = { patient: 'reference', status: 'token', type: 'token', date: 'date' } as const;
+/**
+ * The search parameters of DocumentReference, and their FHIR types (the CapabilityStatement lists
+ * them). `_content` searches the words of the documents' titles and text; `_text` is FHIR's search
+ * of a resource's narrative, and a DocumentReference's narrative is its document: the same words,
+ * the same search (the record's keyword search, kind document).
+ */
+export const DOCUMENT_SEARCH = { patient: 'reference', status: 'token', type: 'token', date: 'date', _content: 'string', _text: 'string' } as const;
 
 export const DocumentSearch = z.lazy(() =>
-  z.strictObject({
-    patient: z.string().check(z.regex(/^(?:Patient\/)?[A-Za-z0-9\-.]{1,64}$/, 'patient is Patient/<id> or <id>')),
-    status: z.optional(z.enum(['current', 'superseded'])),
-    // A token: [system|]code, the system LOINC's or the DMP's own (codes LOINC has not).
-    type: z.optional(z.string().check(z.regex(/^(?:(?:http:\/\/loinc\.org|urn:dmp:document-type)\|)?[A-Za-z0-9_.-]{1,32}$/, 'type is [system|]code'))),
-    // Only the lower bound of the deposit date is searched (ge): the listing's order and cursor are the deposit's.
-    date: z.optional(z.string().check(z.regex(/^ge[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'date is ge<YYYY-MM-DD> (documents deposited on or after a day)'))),
-    _count: z.optional(Count),
-    _cursor: z.optional(PageCursor),
-  }),
+  z
+    .strictObject({
+      patient: z.string().check(z.regex(/^(?:Patient\/)?[A-Za-z0-9\-.]{1,64}$/, 'patient is Patient/<id> or <id>')),
+      status: z.optional(z.enum(['current', 'superseded'])),
+      // A token: [system|]code, the system LOINC's or the DMP's own (codes LOINC has not).
+      type: z.optional(z.string().check(z.regex(/^(?:(?:http:\/\/loinc\.org|urn:dmp:document-type)\|)?[A-Za-z0-9_.-]{1,32}$/, 'type is [system|]code'))),
+      // Only the lower bound of the deposit date is searched (ge): the listing's order and cursor are the deposit's.
+      date: z.optional(z.string().check(z.regex(/^ge[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'date is ge<YYYY-MM-DD> (documents deposited on or after a day)'))),
+      _content: z.optional(SearchWords),
+      _text: z.optional(SearchWords),
+      _count: z.optional(Count),
+      _cursor: z.optional(PageCursor),
+    })
+    .check(
+      // Both given: every word of both, as one query of the search (at most its number of words).
+      z.superRefine((s, ctx) => {
+        const fault = s._content !== undefined && s._text !== undefined ? queryFault(joinedWords(s._content, s._text) ?? '') : undefined;
+        if (fault) ctx.addIssue({ code: 'custom', message: `_content and _text together: ${fault}`, path: ['_text'] });
+      }),
+      // The keyword search finds the current (and archived) documents; an earlier version is found through its current one.
+      z.refine((s) => (s._content === undefined && s._text === undefined) || s.status !== 'superseded', {
+        message: 'status=superseded does not combine with _content or _text: the words are found in current documents',
+        path: ['status'],
+      }),
+    ),
 );
 
 const Coding = z.lazy(() =>

@@ -8,6 +8,9 @@
  *   with the /v1 request they stand for, so that access decisions, refusal traces, read traces,
  *   encryption, idempotency and the deposit's checks are the very same; this module only maps
  *   FHIR to /v1 and back (resources.ts).
+ * - DocumentReference search by words (`_content`, `_text`): the keyword search's reader
+ *   (search/reader.ts, the same decisions, weighing and trace as GET …/search), its documents
+ *   shown as the plain search shows them.
  * - Patient/$everything: the Patient, every document the caller sees (the listing, page after
  *   page) and the health data's resources (clinical.ts), each only where the token's SMART scopes
  *   cover its type, as a searchset Bundle paged by _offset and _count.
@@ -18,14 +21,16 @@
 import type { Resource } from '@medplum/fhirtypes';
 import * as z from 'zod/mini';
 import { openRecord } from '#adapters/record-sealing';
-import { decideRecordRead } from '#domain/access-policy';
+import { decideDocumentListing, decideRecordRead, documentReader } from '#domain/access-policy';
 import { searchsetBundle } from '#domain/fhir/bundle';
 import { dmpIdOf, dmpIdOfReference, documentOf, documentResourceId } from '#domain/fhir/ids';
 import { parseScopes, scopeCovers } from '#domain/fhir/scopes';
 import { defineCapability, type Call, type HandlerOf } from '#http/define-capability';
 import { HttpProblem } from '#platform/problem';
 import { accessRecord, traceRead } from '../common.ts';
-import { capability as documents } from '../documents/use-cases.ts';
+import { capability as documents, metaView } from '../documents/use-cases.ts';
+import { searchRecord } from '../search/reader.ts';
+import { joinedWords } from '../search/schemas.ts';
 import { DepositBody, Deposited, DocumentList, DocumentWithContent } from '../documents/schemas.ts';
 import { ROUTES } from '../index.ts';
 import { clinicalResources } from './clinical.ts';
@@ -124,9 +129,61 @@ const fhirPatientEverything: Handler<'fhirPatientEverything'> = async (call, dep
   };
 };
 
+type DocumentSearchQuery = Parameters<Handler<'fhirSearchDocumentReference'>>[0]['query'];
+
+/**
+ * DocumentReference search by words (`_content`, `_text`: a DocumentReference's narrative is its
+ * document, so the same words; both given, every word of both): the record's keyword search, kind document. It opens the record
+ * as a listing does (a refusal traced), weighs each document found under the policy as it is now
+ * (matrix, the patient's mask, labels) and traces the search (`record.keyword-search`) before
+ * anything is returned. Its page's documents are then read (their metadata, side by side) and
+ * shown as the plain search shows them, in the search's order (newest first), each weighed again
+ * under the policy; the other parameters filter them as they filter the plain search: `status`
+ * current (the default: an archived document is left out, as the plain search leaves it out;
+ * superseded is refused by the schema, the words being found in current documents), `type`,
+ * `date` (deposited on or after). A page may thus hold fewer than `_count` documents: the `next`
+ * link carries the search's cursor.
+ */
+const documentsByWords = async (
+  deps: FhirDeps,
+  call: Call,
+  dmpId: string,
+  q: DocumentSearchQuery,
+  text: string,
+): Promise<{ matches: DocumentView[]; next: string | undefined }> => {
+  const page = await searchRecord(deps, call, dmpId, { q: text, kinds: ['document'], limit: Number(q._count ?? 50), cursor: q._cursor });
+  if (page.items.length === 0) return { matches: [], next: page.nextCursor ?? undefined };
+  // The search decided and traced the access; the record is opened again (by the same decision) for its key.
+  const [opened, stored] = await Promise.all([
+    accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideDocumentListing(call.actor, record, standing, now), { action: 'record.keyword-search' }),
+    Promise.all(page.items.map((hit) => deps.documents.get(dmpId, hit.id))),
+  ]);
+  const key = await opened.key();
+  const reader = documentReader(call.actor, opened.record, opened.standing, deps.clock.now(), deps.matrix);
+  const typeCode = q.type?.split('|').at(-1);
+  const since = q.date?.slice('ge'.length);
+  const matches: DocumentView[] = [];
+  for (const found of stored) {
+    if (found?.status !== 'current' || (since && found.depositedAt.slice(0, 10) < since)) continue;
+    const doc = deps.documents.openDocument(key, found);
+    if ((typeCode && doc.typeCode !== typeCode) || !reader(doc).allow) continue;
+    matches.push(metaView(key, deps, doc));
+  }
+  return { matches, next: page.nextCursor ?? undefined };
+};
+
 const fhirSearchDocumentReference: Handler<'fhirSearchDocumentReference'> = async (call, deps) => {
   const q = call.query;
   const dmpId = dmpIdOfReference(q.patient) ?? noSuch('Patient');
+  const { baseUrl } = fhirOf(call);
+  const text = joinedWords(q._content, q._text);
+  if (text !== undefined) {
+    const { matches, next } = await documentsByWords(deps, call, dmpId, q, text);
+    return {
+      status: 200,
+      body: searchsetBundle({ baseUrl, path: 'DocumentReference', query: { ...q }, pageParam: '_cursor', next, matches: matches.map((d) => documentReference(baseUrl, dmpId, d)) }),
+    };
+  }
   const list = await documentPage(deps, call, dmpId, {
     // superseded versions are among `all` on /v1 (with archived documents): kept alone below.
     status: q.status === 'superseded' ? 'all' : 'current',
@@ -136,7 +193,6 @@ const fhirSearchDocumentReference: Handler<'fhirSearchDocumentReference'> = asyn
     cursor: q._cursor,
   });
   const items = q.status === 'superseded' ? list.items.filter((d) => d.status === 'superseded') : list.items;
-  const { baseUrl } = fhirOf(call);
   return {
     status: 200,
     body: searchsetBundle({
