@@ -46,7 +46,8 @@ export const INBOX_EXPIRY = Duration.days(7);
  * largest, and the ArrayBuffers its short-lived objects hold (sealed lines, request and response
  * bodies) wait for the rarer scavenges: measured by `BENCH_SECTIONS=claims npm run bench` (which
  * runs the import in a process with these very options), a 100,000-line file grew the process's
- * RSS by about 100 MB without them and by far less with them, at the same rate (docs/claims-capacity.md).
+ * RSS by 101 MB without them (and in the bench's own process) and by 59 MB with them, at about
+ * the same rate (docs/claims-capacity.md).
  */
 export const IMPORT_NODE_OPTIONS = '--max-semi-space-size=8';
 
