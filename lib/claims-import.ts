@@ -39,10 +39,23 @@ export const MAX_RECEIVES = 5;
 export const IMPORT_CONCURRENCY = 10;
 /** An object still in the inbox after this was never imported: it expires (and its dead letter says which). */
 export const INBOX_EXPIRY = Duration.days(7);
+/**
+ * The import's Node options: V8's young generation capped at semi-spaces of 8 MB (Node 24's default
+ * lets them grow to 32 MB each). The import allocates steadily (lines parsed, checked, sealed, sent)
+ * and holds a batch for the time of its DynamoDB calls, so V8 grows the young generation to its
+ * largest, and the ArrayBuffers its short-lived objects hold (sealed lines, request and response
+ * bodies) wait for the rarer scavenges: measured by `BENCH_SECTIONS=claims npm run bench` (which
+ * runs the import in a process with these very options), a 100,000-line file grew the process's
+ * RSS by 101 MB without them (and in the bench's own process) and by 59 MB with them, at about
+ * the same rate (docs/claims-capacity.md).
+ */
+export const IMPORT_NODE_OPTIONS = '--max-semi-space-size=8';
 
 export interface ClaimsImportProps {
   data: Data;
   logs: LogSettings;
+  /** The insurer's principal that drops the objects (an account id or an IAM role ARN); undefined: none outside the stack. */
+  writer?: string | undefined;
 }
 
 export class ClaimsImport extends Construct {
@@ -98,6 +111,7 @@ export class ClaimsImport extends Construct {
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: MAX_RECEIVES },
     });
+    if (props.writer !== undefined) this.grantWriter(props.writer, region);
     this.inbox.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue), { suffix: '.ndjson' });
 
     this.function = new DmpFunction(this, 'Function', {
@@ -110,6 +124,7 @@ export class ClaimsImport extends Construct {
         DATA_KEY_ID: data.dataKey.keyArn,
         INBOX_BUCKET: this.inbox.bucketName,
         IMPORT_QUEUE_URL: this.queue.queueUrl,
+        NODE_OPTIONS: IMPORT_NODE_OPTIONS,
       },
       logs: props.logs,
     });
@@ -137,5 +152,29 @@ export class ClaimsImport extends Construct {
     // UpdateItem), which the core's grants already hold.
     data.grantItems(this.function, [...new Set<ItemAction>([...CLAIMS.function.items, 'GetItem', 'PutItem', 'UpdateItem'])]);
     for (const grant of CLAIMS.function.dataKey) data.grantDataKey(this.function, grant.operations, grant.contexts);
+  }
+
+  /**
+   * The insurer's drop: s3:PutObject on the inbox's objects (no reading, listing or deleting), and
+   * the inbox key only through S3: kms:GenerateDataKey to encrypt what it puts, and kms:Decrypt,
+   * which S3 asks of the uploader of a multipart upload (any object above the CLI's 8 MB threshold)
+   * to complete it; without s3:GetObject it opens nothing. Both in the resource policies, since the
+   * principal is in another account: the bucket's and the key's (whose use is otherwise delegated
+   * to this account's IAM); the insurer's own IAM must grant the same on its side. The key's
+   * statement cannot name the bucket (its encryption context under S3 Bucket Keys): the bucket
+   * names the key, and CloudFormation refuses the cycle; the key serves this bucket alone.
+   */
+  private grantWriter(writer: string, region: string): void {
+    const principal = /^[0-9]{12}$/.test(writer) ? new iam.AccountPrincipal(writer) : new iam.ArnPrincipal(writer);
+    this.inbox.addToResourcePolicy(new iam.PolicyStatement({ sid: 'InsurerDrop', principals: [principal], actions: ['s3:PutObject'], resources: [this.inbox.arnForObjects('*')] }));
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'InsurerDropEncryption',
+        principals: [principal],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
+      }),
+    );
   }
 }

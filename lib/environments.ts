@@ -90,6 +90,12 @@ export interface EnvironmentConfig {
   alarms: AlarmThresholds;
   /** Email addresses subscribed to the operations topic (none: subscribe the on-call tool by hand). */
   operationsEmails?: string[];
+  /**
+   * The insurer's AWS principal that drops the nightly NDJSON objects in the claims inbox: its
+   * 12-digit account id, or the ARN of one of its IAM roles (preferred: only that role, not every
+   * principal the account's own IAM lets). Absent: no one outside this stack may write there.
+   */
+  claimsInboxWriter?: string | undefined;
 }
 
 const PRO_SANTE_CONNECT: IssuerConfig = {
@@ -211,5 +217,6 @@ export const environmentContext = (config: EnvironmentConfig): Record<string, un
     'dmp:deployment': config.deployment,
     'dmp:alarms': config.alarms,
     ...(config.operationsEmails ? { 'dmp:operationsEmails': config.operationsEmails } : {}),
+    ...(config.claimsInboxWriter === undefined ? {} : { 'dmp:claimsInboxWriter': config.claimsInboxWriter }),
   };
 };

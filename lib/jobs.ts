@@ -265,6 +265,6 @@ export class Jobs extends Construct {
       }),
     );
 
-    this.claimsImport = new ClaimsImport(this, 'ClaimsImport', { data, logs: logSettings });
+    this.claimsImport = new ClaimsImport(this, 'ClaimsImport', { data, logs: logSettings, writer: settings.claimsInboxWriter });
   }
 }

@@ -97,6 +97,8 @@ export interface Settings {
   alarms: AlarmThresholds;
   /** Addresses subscribed to the operations topic. */
   operationsEmails: string[];
+  /** The insurer's principal that may drop objects in the claims inbox (an account id or an IAM role ARN); undefined: none. */
+  claimsInboxWriter: string | undefined;
 }
 
 /** Reads one context key: the command line's (`-c`), else the environment's. */
@@ -247,6 +249,9 @@ const checkProduction = (environment: EnvironmentName, settings: Settings): void
   if (missing.length > 0) throw new Error(`the ${environment} configuration is incomplete; missing: ${missing.join('; ')}`);
 };
 
+/** The claims inbox's writer: an account id, or a role of an account (IAM's characters for role paths and names). */
+const INBOX_WRITER = /^(?:[0-9]{12}|arn:aws:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512})$/;
+
 export const readSettings = (app: Node): Settings => {
   const environment = environmentName(app);
   const defaults = environmentContext(ENVIRONMENTS[environment]);
@@ -258,6 +263,9 @@ export const readSettings = (app: Node): Settings => {
   if (!/^[0-9]+$/.test(spendLimit)) throw new Error('context dmp:smsMonthlySpendLimitUsd must be a whole number of US dollars');
   const account = text(node, 'dmp:account');
   if (account !== undefined && !/^[0-9]{12}$/.test(account)) throw new Error('context dmp:account must be a 12-digit AWS account id');
+  const claimsInboxWriter = text(node, 'dmp:claimsInboxWriter');
+  if (claimsInboxWriter !== undefined && !INBOX_WRITER.test(claimsInboxWriter))
+    throw new Error('context dmp:claimsInboxWriter must be a 12-digit AWS account id or an IAM role ARN (arn:aws:iam::<account>:role/<name>)');
   const dataRemoval = text(node, 'dmp:dataRemoval') ?? 'retain';
   if (dataRemoval !== 'retain' && dataRemoval !== 'destroy') throw new Error('context dmp:dataRemoval must be retain or destroy');
   const deployment = text(node, 'dmp:deployment') ?? 'CANARY_10PERCENT_5MINUTES';
@@ -281,6 +289,7 @@ export const readSettings = (app: Node): Settings => {
     deployment: style,
     alarms: alarms(node, ENVIRONMENTS[environment].alarms),
     operationsEmails: list(node, 'dmp:operationsEmails'),
+    claimsInboxWriter,
   };
   checkProduction(environment, settings);
   return settings;

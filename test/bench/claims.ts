@@ -19,19 +19,25 @@
  * records only); a share of the file names patients without a DMP. The files are written to a
  * temporary directory as a stream and read by the runtime from there.
  *
+ * The section runs in a process of its own (claims-process.ts, started by runInOwnProcess) with the
+ * claims import Lambda's NODE_OPTIONS: the memory figures are those of a process with the V8
+ * settings the import has in AWS, and not shaped by the bench's earlier sections.
+ *
  * The runtime's claims core is probed first: a placeholder stops the section at once with that
  * message rather than creating records for nothing.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BatchWriteItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { CLAIM_CALLS_AT_ONCE } from '../../functions/capabilities/claims/store.ts';
 import { randomIns, randomRpps } from '../support/fixtures.ts';
@@ -114,6 +120,8 @@ export interface ImportRun {
 
 export interface ClaimsResult {
   options: ClaimsOptions;
+  /** The NODE_OPTIONS of the process that ran the import (and measured its memory). */
+  nodeOptions: string;
   fileBytes: number;
   fileRecords: number;
   claimLines: number;
@@ -391,6 +399,7 @@ export const measureClaimsImport = async (bench: Bench, counter: CallCounter, o:
     if (second && second.kms > 0) failures.push(`claims: ${second.kms} KMS calls with every data key cached (target 0)`);
     return {
       options: o,
+      nodeOptions: process.env.NODE_OPTIONS ?? '',
       fileBytes,
       fileRecords: records,
       claimLines: lines,
@@ -400,6 +409,31 @@ export const measureClaimsImport = async (bench: Bench, counter: CallCounter, o:
       runs,
       failures,
     };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+};
+
+/**
+ * Runs the section in a process of its own (claims-process.ts), with `nodeOptions` added to its
+ * NODE_OPTIONS, the same loader as this process (tsx), and its progress on this process's stderr.
+ */
+export const runInOwnProcess = async (o: ClaimsOptions, nodeOptions: string): Promise<ClaimsResult> => {
+  const dir = await mkdtemp(join(tmpdir(), 'dmp-bench-claims-result-'));
+  try {
+    const out = join(dir, 'result.json');
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL('./claims-process.ts', import.meta.url))], {
+      env: {
+        ...process.env,
+        NODE_OPTIONS: [process.env.NODE_OPTIONS, nodeOptions].filter(Boolean).join(' '),
+        BENCH_CLAIMS_OUT: out,
+        BENCH_CLAIMS_OPTIONS: JSON.stringify(o),
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+    if (code !== 0) throw new Error(`the claims section's process ended with ${code ?? signal}`);
+    return JSON.parse(await readFile(out, 'utf8')) as ClaimsResult;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

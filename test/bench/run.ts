@@ -17,16 +17,21 @@
  * Env: BENCH_JSON=path writes the figures as JSON there (otherwise they close stdout);
  * BENCH_QUICK=1 takes few samples (a smoke run of the bench itself, figures not meaningful);
  * BENCH_SECTIONS=cold,calls,latency,documents,claims,claims-read,measurements,emergency,client,search-index,search,fhir (comma-separated) runs only those sections (default: all);
- * BENCH_CLAIMS_PATIENTS=n sets the claims section's patients with a DMP (default 100, 1,000 lines each:
- * each record is created over HTTP, with its password's scrypt, which takes most of a second on
- * the emulator).
+ * BENCH_CLAIMS_PATIENTS=n sets the claims section's patients with a DMP (default 100: each record is
+ * created over HTTP, with its password's scrypt, which takes most of a second on the emulator);
+ * BENCH_CLAIMS_LINES=n the claim lines of the file (default 100,000, spread evenly over those
+ * patients). Both are printed in the claims table's header: a smaller file is for experiments, its
+ * figures are not the target's. The claims section runs in a process of its own with the claims
+ * import Lambda's NODE_OPTIONS (lib/claims-import.ts); BENCH_CLAIMS_NODE_OPTIONS=... replaces them
+ * (empty: none), to compare.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { countRuntimeCalls, measureCalls, type CallsResult } from './calls.ts';
 import { measureClaimsReads } from './claims-read.ts';
-import { MAX_KMS_PER_PATIENT_BATCH, MAX_MEMORY_GROWTH_MB, measureClaimsImport, type ClaimsResult } from './claims.ts';
+import { IMPORT_NODE_OPTIONS } from '../../lib/claims-import.ts';
+import { MAX_KMS_PER_PATIENT_BATCH, MAX_MEMORY_GROWTH_MB, runInOwnProcess, type ClaimsResult } from './claims.ts';
 import { formatCalls } from './counting.ts';
 import { measureEmergencySummary } from './emergency.ts';
 import { measureSearchIndex } from './search-index.ts';
@@ -64,8 +69,10 @@ const POLICY_ITERATIONS = QUICK ? 50 : 1000;
 const LISTING_SAMPLES = QUICK ? 1 : 4;
 const LISTING_DOCUMENTS = 1000;
 /** 100,000 claim lines: patients with a DMP × lines each; 5 % more patients without a DMP. */
-const CLAIMS_LINES = QUICK ? 2_000 : 100_000;
+const CLAIMS_LINES = Number(process.env.BENCH_CLAIMS_LINES ?? (QUICK ? 2_000 : 100_000));
 const CLAIMS_PATIENTS = Number(process.env.BENCH_CLAIMS_PATIENTS ?? (QUICK ? 20 : 100));
+/** The claims section's process runs with the claims import Lambda's NODE_OPTIONS (set, even empty, to compare). */
+const CLAIMS_NODE_OPTIONS = process.env.BENCH_CLAIMS_NODE_OPTIONS ?? IMPORT_NODE_OPTIONS;
 const MEASUREMENT_ROUNDS = QUICK ? 3 : 15;
 const MEASUREMENT_WARMUP = QUICK ? 1 : 2;
 const SECTIONS = new Set(
@@ -225,7 +232,7 @@ const claimsTable = (c: ClaimsResult): string => {
     ['left', 'right', 'right', 'right', 'right'],
   );
   const runs = table(
-    `Claims import: a file of ${c.claimLines} claim lines (${c.fileRecords} NDJSON lines, ${(c.fileBytes / 1e6).toFixed(1)} MB; ${c.options.patients} patients with a DMP × ${c.options.linesPerPatient} lines, ${c.options.unknownPatients} without) through POST /_local/jobs/claims-import`,
+    `Claims import: a file of ${c.claimLines} claim lines (${c.fileRecords} NDJSON lines, ${(c.fileBytes / 1e6).toFixed(1)} MB; ${c.options.patients} patients with a DMP × ${c.options.linesPerPatient} lines, ${c.options.unknownPatients} without) through POST /_local/jobs/claims-import, in a process of its own with NODE_OPTIONS=${c.nodeOptions ? `'${c.nodeOptions}'` : 'unset'}`,
     `lines/s = claim lines of the run over its wall time; × BatchWriteItem = over the baseline above, one call at a time (target ≥ 0.50×, a timing: never fails the run) and as many at once as the core; each new line is one item (keyed by its sourceId; DynamoDB adds its entry in the history's index): items × at once = the items the run wrote per second over the baseline of as many calls at once (what the core adds beyond its writes); KMS per patient·batch = KMS calls over the patients of all batches (target ≤ ${MAX_KMS_PER_PATIENT_BATCH}, and 0 with every key cached); memory, above its level before the file (after a full collection): live = the heap right after each major collection, at its highest (what the process holds; target ≤ ${MAX_MEMORY_GROWTH_MB} MB), RSS and heap = high-water marks sampled every 25 ms (garbage not collected yet included); records created for it over HTTP in ${c.seedSeconds.toFixed(0)} s, untimed`,
     [
       'run',
@@ -354,9 +361,8 @@ const main = async (): Promise<void> => {
   });
 
   const claims = await section('claims', async () => {
-    const { bench: b, counter } = await runtime();
     const linesPerPatient = Math.max(1, Math.round(CLAIMS_LINES / CLAIMS_PATIENTS));
-    const result = await measureClaimsImport(b, counter, { patients: CLAIMS_PATIENTS, linesPerPatient, unknownPatients: Math.ceil(CLAIMS_PATIENTS / 20) }, progress);
+    const result = await runInOwnProcess({ patients: CLAIMS_PATIENTS, linesPerPatient, unknownPatients: Math.ceil(CLAIMS_PATIENTS / 20) }, CLAIMS_NODE_OPTIONS);
     failures.push(...result.failures);
     say(claimsTable(result));
     return result;

@@ -396,6 +396,11 @@ describe('environments', () => {
     expect(refused({ env: 'staging', 'dmp:insurerIssuer': '' })).toMatch(/staging configuration is incomplete; missing: dmp:insurerIssuer/);
     expect(refused({ env: 'production' })).toMatch(/context env must be one of dev, staging, prod/);
     expect(refused({ env: 'prod', 'dmp:account': '12345' })).toMatch(/dmp:account must be a 12-digit/);
+    // The claims inbox's writer: an account, or a role of one; never a user, a wildcard or another service's ARN.
+    for (const writer of ['arn:aws:iam::210987654321:user/drop', '*', 'arn:aws:s3:::bucket', '21098765432'])
+      expect(refused({ env: 'dev', 'dmp:claimsInboxWriter': writer })).toMatch(/dmp:claimsInboxWriter must be a 12-digit AWS account id or an IAM role ARN/);
+    expect(readSettings(appOf({ env: 'dev', 'dmp:claimsInboxWriter': '210987654321' }).node).claimsInboxWriter).toBe('210987654321');
+    expect(readSettings(appOf({ env: 'dev' }).node).claimsInboxWriter).toBeUndefined();
     expect(refused({ env: 'dev', 'dmp:alarms': '{"lambdaErrors":0}' })).toMatch(/dmp:alarms.lambdaErrors must be a positive number/);
     expect(refused({ env: 'dev', 'dmp:alarms': { lambdaError: 3 } })).toMatch(/dmp:alarms.lambdaError is not an alarm threshold/);
     // A threshold given on the command line overrides the environment's, the others stay.

@@ -26,7 +26,9 @@ type Json = Record<string, any>; // CloudFormation documents, as Template.toJSON
 
 // The project's own context (cdk.json), in production (lib/environments.ts), functions not bundled.
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
-const app = new App({ context: { ...cdkJson.context, env: 'prod', 'dmp:account': '123456789012', 'aws:cdk:bundling-stacks': [] } });
+/** The insurer's role that drops the claims objects (lib/environments.ts claimsInboxWriter). */
+const INBOX_WRITER = 'arn:aws:iam::210987654321:role/claims-drop';
+const app = new App({ context: { ...cdkJson.context, env: 'prod', 'dmp:account': '123456789012', 'dmp:claimsInboxWriter': INBOX_WRITER, 'aws:cdk:bundling-stacks': [] } });
 const settings = readSettings(app.node);
 const stack = new DmpStack(app, 'Dmp', { env: { region: settings.region }, settings });
 const template = Template.fromStack(stack);
@@ -114,8 +116,10 @@ describe('functions', () => {
         LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } },
         Role: arnOf(logicalId(fn.executionRole)),
       });
-      // Source maps ship beside the bundle but are not parsed at cold start.
-      expect(resources[logicalId(fn)]?.Properties.Environment.Variables).not.toHaveProperty('NODE_OPTIONS');
+      // Source maps ship beside the bundle but are not parsed at cold start; the claims import
+      // alone caps V8's young generation (its memory over a whole file, docs/claims-capacity.md).
+      if (fn === stack.jobs.claimsImport.function) expect(resources[logicalId(fn)]?.Properties.Environment.Variables.NODE_OPTIONS).toBe('--max-semi-space-size=8');
+      else expect(resources[logicalId(fn)]?.Properties.Environment.Variables).not.toHaveProperty('NODE_OPTIONS');
       expect([512, 1024]).toContain(resources[logicalId(fn)]?.Properties.MemorySize);
       const logGroup = resources[logicalId(fn)]?.Properties.LoggingConfig.LogGroup.Ref as string;
       expect(resources[logGroup]?.Type).toBe('AWS::Logs::LogGroup');
@@ -1256,6 +1260,27 @@ describe('the claims import', () => {
       INBOX_BUCKET: ref(inbox),
       IMPORT_QUEUE_URL: ref(queue),
     });
+  });
+
+  it("the insurer's principal (the environment's claimsInboxWriter) may put objects in the inbox and encrypt them with its key through S3, and nothing else", () => {
+    const [policyId, bucketPolicy] = ofType('AWS::S3::BucketPolicy').find(([, p]) => p.Properties.Bucket.Ref === inbox) ?? [];
+    const toWriter = (statements: Json[]) => statements.filter((st) => JSON.stringify(st.Principal ?? {}).includes(INBOX_WRITER));
+    expect(toWriter(bucketPolicy?.Properties.PolicyDocument.Statement as Json[])).toEqual([
+      { Sid: 'InsurerDrop', Effect: 'Allow', Principal: { AWS: INBOX_WRITER }, Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [arnOf(inbox), '/*']] } },
+    ]);
+    expect(toWriter(resources[logicalId(claims.key)]?.Properties.KeyPolicy.Statement as Json[])).toEqual([
+      {
+        Sid: 'InsurerDropEncryption',
+        Effect: 'Allow',
+        Principal: { AWS: INBOX_WRITER },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:ViaService': `s3.${settings.region}.amazonaws.com` } },
+      },
+    ]);
+    // Named nowhere else: no other key, bucket, queue or role of the stack lets it in.
+    const elsewhere = Object.entries(resources).filter(([id]) => id !== logicalId(claims.key) && id !== policyId);
+    expect(elsewhere.filter(([, r]) => JSON.stringify(r).includes(INBOX_WRITER)).map(([id]) => id)).toEqual([]);
   });
 
   it('may read and delete the inbox objects and nothing else of S3, use the inbox key through S3 and the queue key through SQS, and the table as the claims core does', () => {

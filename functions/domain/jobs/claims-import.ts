@@ -186,7 +186,13 @@ const NEWLINE = 0x0a;
 
 /**
  * Splits a byte stream into lines as it arrives, counting bytes (not characters) so that a line's
- * end is a byte offset the object can be read from again. Holds at most one line.
+ * end is a byte offset the object can be read from again. Holds at most one chunk's lines and one
+ * unfinished line.
+ *
+ * Each chunk is split and its whole lines decoded before any of them is handed out, so that no
+ * chunk is still referenced while its lines are used: the consumer awaits a whole batch (seconds of
+ * DynamoDB calls) between two lines, long enough for a chunk still referenced then to outlive V8's
+ * young generation, and its bytes (outside the heap) would then wait for a major collection.
  */
 export async function* linesOf(bytes: AsyncIterable<Uint8Array>, startByte: number, startLine: number): AsyncGenerator<Line> {
   const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false });
@@ -214,16 +220,32 @@ export async function* linesOf(bytes: AsyncIterable<Uint8Array>, startByte: numb
     parts.push(piece);
     held += piece.length;
   };
-  for await (const chunk of bytes) {
+  /** The whole lines a chunk ends; what follows its last newline is copied and held. */
+  const split = (chunk: Uint8Array): Line[] => {
+    const lines: Line[] = [];
     let from = 0;
     for (let i = chunk.indexOf(NEWLINE); i !== -1; i = chunk.indexOf(NEWLINE, from)) {
       hold(chunk.subarray(from, i));
-      yield take(position + i + 1);
+      lines.push(take(position + i + 1));
       from = i + 1;
     }
-    // Copied: the stream may reuse its buffer for the next chunk.
+    // Copied: the stream may reuse its buffer for the next chunk, and the chunk is let go.
     if (from < chunk.length) hold(Uint8Array.prototype.slice.call(chunk, from));
     position += chunk.length;
+    return lines;
+  };
+  // The iterator by hand: a for-await loop would keep its chunk referenced across the yields.
+  const chunks = bytes[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    while (!done) {
+      const lines = await chunks.next().then((r) => (r.done ? undefined : split(r.value)));
+      if (lines === undefined) done = true;
+      else yield* lines;
+    }
+  } finally {
+    // Stopped early (the time budget, a failure): the stream is closed, as a for-await loop does.
+    if (!done) await chunks.return?.();
   }
   if (held > 0 || tooLong) yield take(position);
 }
