@@ -12,6 +12,7 @@ import { randomRpps } from '../support/fixtures.ts';
 import { heartRate, listMeasurements, minutesAgo, pairDevice, postMeasurements, weight } from '../support/measurements.ts';
 import { patientWithSession } from '../support/patients.ts';
 import { startTestApi, type TestApi } from '../support/runtime.ts';
+import { searchRecord } from '../support/search.ts';
 
 let api: TestApi;
 let doctor: string;
@@ -21,18 +22,10 @@ beforeAll(async () => {
 });
 afterAll(() => api?.stop());
 
-interface Hit {
-  kind: string;
-  id: string;
-  date: string;
-  title: string;
-  field: string;
-}
-
 const search = async (dmpId: string, token: string, query: string) => {
-  const res = await api.call('GET', `/v1/records/${dmpId}/search?${query}`, { token });
+  const res = await searchRecord(api, dmpId, token, query);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body.items as Hit[];
+  return res.body.items;
 };
 
 /** A professional of a profession, authorised by the patient: its id and token. */

@@ -15,7 +15,7 @@ import { batchId, daysAgo, medicationLine, pushBatch } from '../support/claims.t
 import { adultIdentity, canary, minorBirthDate, randomMobile, randomRpps, recordBody } from '../support/fixtures.ts';
 import { profileBody, writeOnCurrent } from '../support/health.ts';
 import { activeSession, newPatient } from '../support/patients.ts';
-import type { Answer } from '../support/runtime.ts';
+import { searchRecord } from '../support/search.ts';
 import { startTestApi, type TestApi } from '../support/runtime.ts';
 
 let api: TestApi;
@@ -30,16 +30,7 @@ beforeAll(async () => {
 });
 afterAll(() => api?.stop());
 
-interface Hit {
-  kind: string;
-  id: string;
-  date: string;
-  title: string;
-  field: string;
-}
-
-const search = (dmpId: string, token: string, query: string): Promise<Answer<{ items: Hit[]; nextCursor: string | null }>> =>
-  api.call('GET', `/v1/records/${dmpId}/search?${query}`, { token });
+const search = (dmpId: string, token: string, query: string) => searchRecord(api, dmpId, token, query);
 const q = (text: string, extra = '') => `q=${encodeURIComponent(text)}${extra}`;
 /** The ids a caller finds for a query (and the answer was a 200). */
 const found = async (dmpId: string, token: string, text: string, extra = ''): Promise<string[]> => {
