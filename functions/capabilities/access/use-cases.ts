@@ -4,27 +4,17 @@
  * regulation), and the access log. Decisions are the access policy's; every change is traced in
  * its own transaction, with the notifications it causes.
  */
-import type { TraceView } from '#domain/trace';
 import type { Write } from '#domain/ports';
 import { EMERGENCY_NOTICE } from '#domain/stores';
 import { EMERGENCY_NOTICE_WINDOWS, emergencyNoticeCutoff, emergencyNoticeDue } from '#domain/sms-budget';
-import {
-  EMERGENCY_ACCESS_MS,
-  authorizationState,
-  decideAccessLogRead,
-  decideAccessRequest,
-  decideHolderAction,
-  showsTrace,
-  showsTracedDocument,
-  type Relation,
-} from '#domain/access-policy';
+import { EMERGENCY_ACCESS_MS, authorizationState, decideAccessLogRead, decideAccessRequest, decideHolderAction, type Relation } from '#domain/access-policy';
 import { refuse, ConditionsRefused } from '#domain/errors';
 import { assertOpenForChange } from '#domain/lifecycle';
-import { traceActor } from '#domain/trace';
 import type { CryptoDeps } from '#platform/deps-data';
 import { HttpProblem } from '#platform/problem';
 import { defineCapability, type Call, type HandlerOf } from '#http/define-capability';
 import { accessRecord, commit, guardRefused, holderMobiles, notify, notifyAll, traceRead, traceWrite, type Subject } from '../common.ts';
+import { accessLogPage } from './reader.ts';
 import { ACCESS, type ACCESS_ROUTES } from './routes.ts';
 
 type Handler<Id extends (typeof ACCESS_ROUTES)[number]['id']> = HandlerOf<typeof ACCESS_ROUTES, Id, CryptoDeps>;
@@ -171,45 +161,16 @@ const accessLog: Handler<'accessLog'> = async (call, deps) => {
   const { record, decision } = await accessRecord(deps, call, call.params.dmpId, ({ record, standing }, now) => decideAccessLogRead(call.actor, record, standing, now), {
     action: 'access-log.read',
   });
-  const me = traceActor(call.actor);
-  const wanted = limit ? Number(limit) : 50;
-  const only = decision.scope === 'own' ? { kind: me.kind, id: me.id ?? '' } : undefined;
-  // Traces of documents hidden from the reader when they were written are weighed on the
-  // documents' current labels (one BatchGetItem, only when the page holds such traces), and left
-  // out while hidden; a page short of them reads on from where its Query stopped, so that the page
-  // is the one a record without those documents would give.
-  const items: TraceView[] = [];
-  let page = await deps.traces.page(record.dmpId, wanted, cursor, only);
-  for (let queries = 1; ; queries++) {
-    const hidden = page.items.flatMap((t) => (t.documentId && !showsTracedDocument(call.actor, t.hiddenFrom) ? [t.documentId] : []));
-    const labels = hidden.length > 0 ? await deps.traces.documentLabels(record.dmpId, hidden) : undefined;
-    const shown = page.items.filter((t) => !t.documentId || showsTrace(call.actor, t.hiddenFrom, labels?.get(t.documentId)));
-    items.push(...shown);
-    const leftOut = shown.length < page.items.length;
-    if (!leftOut || items.length >= wanted || !page.nextCursor || queries === MAX_LOG_QUERIES) break;
-    page = await deps.traces.page(record.dmpId, wanted - items.length, page.nextCursor, only);
-  }
+  const { entries, nextCursor } = await accessLogPage(deps.traces, call.actor, record.dmpId, decision.scope, {
+    limit: limit ? Number(limit) : 50,
+    cursor,
+    maxQueries: MAX_LOG_QUERIES,
+  });
   // Reading the whole log is itself an access to the record: traced, for professionals.
   if (call.actor.kind === 'professional' && decision.scope === 'all') {
     await traceRead(deps, call, record.dmpId, 'access-log.read', { mode: 'normal' });
   }
-  return {
-    status: 200,
-    body: {
-      items: items.map((t) => ({
-        at: t.at,
-        actor: t.actor,
-        action: t.action,
-        mode: t.mode,
-        ...(t.documentId ? { documentId: t.documentId } : {}),
-        ...(t.subjectId ? { professionalId: t.subjectId } : {}),
-        outcome: t.outcome,
-        ...(t.requestId ? { requestId: t.requestId } : {}),
-        ...(t.code ? { reason: t.code } : {}),
-      })),
-      nextCursor: page.nextCursor,
-    },
-  };
+  return { status: 200, body: { items: entries, nextCursor } };
 };
 
 export const capability = defineCapability<CryptoDeps>()(ACCESS, { listProfessionals, decideProfessional, removeProfessional, declareAccess, accessLog });

@@ -10,6 +10,44 @@ import type { Trace } from '#domain/trace';
 import type { Call } from '#http/define-capability';
 import { accessRecord, type Subject } from '../common.ts';
 import type { ClaimsDeps } from './deps.ts';
+import type { ClaimLine } from '#domain/claims/lines';
+import type { ClaimStore, StoredClaim } from './store.ts';
+
+type ClaimsPage = Awaited<ReturnType<ClaimStore['page']>>;
+
+/**
+ * One page of the lines a caller sees, newest first (GET …/claims, and FHIR's MedicationDispense
+ * over the same lines): from `first` (the store's page, perhaps asked beside the record), lines
+ * `shown` rejects are skipped and the next Query page read, at most `maxQueries` of them. A cursor
+ * only when one more line the caller sees follows the page (as the documents' listing), or where
+ * the reading stopped.
+ */
+export const visibleLines = async (
+  claims: ClaimStore,
+  key: DataKey,
+  opts: { first: Promise<ClaimsPage>; next: (cursor: string) => Promise<ClaimsPage>; shown: (line: ClaimLine) => boolean; limit: number; maxQueries: number },
+): Promise<{ lines: (StoredClaim & { sk: string })[]; nextCursor: string | null }> => {
+  const lines: (StoredClaim & { sk: string })[] = [];
+  let current = await opts.first;
+  for (let pages = 1; ; pages++) {
+    let following = false;
+    for (const item of current.items) {
+      const claim = claims.open(key, item);
+      if (!opts.shown(claim.line)) continue;
+      if (lines.length === opts.limit) {
+        following = true;
+        break;
+      }
+      lines.push({ ...claim, sk: item.sk });
+    }
+    const lastShown = lines.at(-1);
+    if (following && lastShown) return { lines, nextCursor: claims.cursorAt(lastShown.sk) };
+    const lastRead = current.items.at(-1);
+    if (!current.more || !lastRead) return { lines, nextCursor: null };
+    if (pages === opts.maxQueries) return { lines, nextCursor: claims.cursorAt(lastRead.sk) };
+    current = await opts.next(claims.cursorAt(lastRead.sk));
+  }
+};
 
 /**
  * The record opened for a read of the history, by the history's decision (the patient's mask of

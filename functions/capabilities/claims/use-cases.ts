@@ -9,7 +9,7 @@ import type { ClaimLine } from '#domain/claims/lines';
 import { defineCapability, type HandlerOf } from '#http/define-capability';
 import { accessRecord, commitGuarded, traceRead, traceWrite, type Subject } from '../common.ts';
 import type { ClaimsDeps } from './deps.ts';
-import { openHistory } from './history.ts';
+import { openHistory, visibleLines } from './history.ts';
 import { withClaims } from './deps.ts';
 import { readCareTeam } from './care-team.ts';
 import { assertClaimsWriter, ingestBatch } from './ingest.ts';
@@ -59,42 +59,19 @@ const listClaims: Handler<'listClaims'> = async (call, deps) => {
   const key = await opened.key();
   const shown = (line: ClaimLine) => (!query.category || line.category === query.category) && claimLineVisible(call.actor, line);
 
-  // A cursor only when one more line the caller sees follows the page (as the documents' listing).
-  const visible: { sk: string; claim: StoredClaim }[] = [];
-  let current = await firstPage;
-  let pages = 1;
-  let nextCursor: string | null = null;
-  for (;;) {
-    let following = false;
-    for (const item of current.items) {
-      const claim = deps.claims.open(key, item);
-      if (!shown(claim.line)) continue;
-      if (visible.length === limit) {
-        following = true;
-        break;
-      }
-      visible.push({ sk: item.sk, claim });
-    }
-    const lastShown = visible.at(-1);
-    if (following && lastShown) {
-      nextCursor = deps.claims.cursorAt(lastShown.sk);
-      break;
-    }
-    const lastRead = current.items.at(-1);
-    if (!current.more || !lastRead) break;
-    if (pages === MAX_LISTING_QUERIES) {
-      nextCursor = deps.claims.cursorAt(lastRead.sk);
-      break;
-    }
-    current = await deps.claims.page(dmpId, { from: query.from, to: query.to, cursor: deps.claims.cursorAt(lastRead.sk), now });
-    pages++;
-  }
+  const { lines: visible, nextCursor } = await visibleLines(deps.claims, key, {
+    first: firstPage,
+    next: (cursor) => deps.claims.page(dmpId, { from: query.from, to: query.to, cursor, now }),
+    shown,
+    limit,
+    maxQueries: MAX_LISTING_QUERIES,
+  });
   // No access without its trace: written before anything is returned.
   await traceRead(deps, call, dmpId, 'claims.read', { mode: opened.decision.mode }, opened);
   const holder = isRecordHolder(call.actor);
   return {
     status: 200,
-    body: { items: visible.map((v) => view(v.claim, holder)), nextCursor, ...(holder ? { maskedToProfessionals: await masked } : {}) },
+    body: { items: visible.map((v) => view(v, holder)), nextCursor, ...(holder ? { maskedToProfessionals: await masked } : {}) },
   };
 };
 

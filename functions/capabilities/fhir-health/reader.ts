@@ -9,33 +9,23 @@
  * kind the caller may see, whole, for the Patient's $everything.
  */
 import type { Resource } from '@medplum/fhirtypes';
-import {
-  claimLineVisible,
-  decideAccessLogRead,
-  decideClaimsRead,
-  decideHealthRead,
-  decideRecordRead,
-  type Decision,
-  showsTrace,
-  showsTracedDocument,
-  type HealthKind,
-} from '#domain/access-policy';
+import { claimLineVisible, decideAccessLogRead, decideClaimsRead, decideHealthRead, decideRecordRead, type Decision, type HealthKind } from '#domain/access-policy';
 import { isRecordHolder, type Actor } from '#domain/actor';
-import type { ClaimLine } from '#domain/claims/lines';
 import { isoDate } from '#domain/dates';
 import type { DataKey } from '#domain/ports';
-import { traceActor, type TraceView } from '#domain/trace';
 import { dueItems, dueStatus } from '#domain/vaccinations/due';
 import { MEASUREMENT_CODES } from '#domain/measurements';
 import { openRecord } from '#adapters/record-sealing';
 import type { Call } from '#http/define-capability';
+import { accessLogPage } from '../access/reader.ts';
+import { visibleLines } from '../claims/history.ts';
 import { accessRecord, authorShownTo, traceRead, type RecordAccess, type Subject } from '../common.ts';
 import { type HealthData, readHealthData } from '../health/summary.ts';
 import { profileView, wishesView } from '../health/views.ts';
 import { claimsPart, readVaccinations } from '../vaccinations/reader.ts';
 import { vaccinationView } from '../vaccinations/views.ts';
 import type { FhirHealthDeps } from './deps.ts';
-import { auditEvent, type TraceEntry } from './map-audit-event.ts';
+import { auditEvent } from './map-audit-event.ts';
 import { advanceDirectiveConsent } from './map-consent.ts';
 import { medicationDispense } from './map-medication-dispense.ts';
 import { type MeasurementView, observation } from './map-observation.ts';
@@ -126,36 +116,15 @@ const MAX_QUERIES = 8;
  * medication lines): a cursor only when one more such line follows, or where the reading stopped.
  */
 export const dispensePage = async (deps: FhirHealthDeps, actor: Actor, key: DataKey, opts: { cursor?: string | undefined; limit: number; now: Date }) => {
-  const shown = (line: ClaimLine) => line.category === 'medication' && claimLineVisible(actor, line);
-  const visible: { sk: string; lineId: string; line: ClaimLine }[] = [];
-  let current = await deps.claims.page(key.dmpId, { cursor: opts.cursor, now: opts.now });
-  let nextCursor: string | null = null;
-  for (let pages = 1; ; pages++) {
-    let following = false;
-    for (const item of current.items) {
-      const { lineId, line } = deps.claims.open(key, item);
-      if (!shown(line)) continue;
-      if (visible.length === opts.limit) {
-        following = true;
-        break;
-      }
-      visible.push({ sk: item.sk, lineId, line });
-    }
-    const lastShown = visible.at(-1);
-    if (following && lastShown) {
-      nextCursor = deps.claims.cursorAt(lastShown.sk);
-      break;
-    }
-    const lastRead = current.items.at(-1);
-    if (!current.more || !lastRead) break;
-    if (pages === MAX_QUERIES) {
-      nextCursor = deps.claims.cursorAt(lastRead.sk);
-      break;
-    }
-    current = await deps.claims.page(key.dmpId, { cursor: deps.claims.cursorAt(lastRead.sk), now: opts.now });
-  }
+  const { lines, nextCursor } = await visibleLines(deps.claims, key, {
+    first: deps.claims.page(key.dmpId, { cursor: opts.cursor, now: opts.now }),
+    next: (cursor) => deps.claims.page(key.dmpId, { cursor, now: opts.now }),
+    shown: (line) => line.category === 'medication' && claimLineVisible(actor, line),
+    limit: opts.limit,
+    maxQueries: MAX_QUERIES,
+  });
   const holder = isRecordHolder(actor);
-  return { resources: visible.map((v) => medicationDispense(key.dmpId, v.lineId, v.line, holder)), nextCursor };
+  return { resources: lines.map((v) => medicationDispense(key.dmpId, v.lineId, v.line, holder)), nextCursor };
 };
 
 /**
@@ -164,30 +133,8 @@ export const dispensePage = async (deps: FhirHealthDeps, actor: Actor, key: Data
  * current labels and left out while hidden.
  */
 export const auditPage = async (deps: FhirHealthDeps, actor: Actor, dmpId: string, scope: 'all' | 'own', opts: { cursor?: string | undefined; limit: number }) => {
-  const me = traceActor(actor);
-  const only = scope === 'own' ? { kind: me.kind, id: me.id ?? '' } : undefined;
-  const items: TraceView[] = [];
-  let page = await deps.traces.page(dmpId, opts.limit, opts.cursor, only);
-  for (let queries = 1; ; queries++) {
-    const hidden = page.items.flatMap((t) => (t.documentId && !showsTracedDocument(actor, t.hiddenFrom) ? [t.documentId] : []));
-    const labels = hidden.length > 0 ? await deps.traces.documentLabels(dmpId, hidden) : undefined;
-    const shown = page.items.filter((t) => !t.documentId || showsTrace(actor, t.hiddenFrom, labels?.get(t.documentId)));
-    items.push(...shown);
-    if (shown.length === page.items.length || items.length >= opts.limit || !page.nextCursor || queries === MAX_QUERIES) break;
-    page = await deps.traces.page(dmpId, opts.limit - items.length, page.nextCursor, only);
-  }
-  const entries: TraceEntry[] = items.map((t) => ({
-    at: t.at,
-    actor: t.actor,
-    action: t.action,
-    mode: t.mode,
-    ...(t.documentId ? { documentId: t.documentId } : {}),
-    ...(t.subjectId ? { professionalId: t.subjectId } : {}),
-    outcome: t.outcome,
-    ...(t.requestId ? { requestId: t.requestId } : {}),
-    ...(t.code ? { reason: t.code } : {}),
-  }));
-  return { resources: entries.map((e) => auditEvent(dmpId, e)), nextCursor: page.nextCursor };
+  const { entries, nextCursor } = await accessLogPage(deps.traces, actor, dmpId, scope, { ...opts, maxQueries: MAX_QUERIES });
+  return { resources: entries.map((e) => auditEvent(dmpId, e)), nextCursor };
 };
 
 /** Every page of a paged read, for the whole export. */
