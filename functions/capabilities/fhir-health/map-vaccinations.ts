@@ -9,6 +9,7 @@
  */
 import type { Immunization, ImmunizationRecommendation, Practitioner, Reference } from '@medplum/fhirtypes';
 import type { vaccinationView } from '../vaccinations/views.ts';
+import type { DueItem, DueStatus } from '#domain/vaccinations/due';
 import { ATC, coding, fhirId, LOINC, patientRef, practitionerRef } from './fhir.ts';
 
 type VaccinationView = ReturnType<ReturnType<typeof vaccinationView>>;
@@ -56,17 +57,8 @@ export const immunization = (dmpId: string, v: VaccinationView): Immunization =>
   };
 };
 
-/** A due item as GET …/vaccinations/due answers it. */
-export interface DueView {
-  id: string;
-  kind: 'calendar' | 'booster';
-  boosterId?: string | undefined;
-  display: string;
-  dueDate: string;
-  window: { from: string; to: string };
-  status: 'upcoming' | 'due' | 'overdue';
-  vaccinationId?: string | undefined;
-}
+/** A due item as GET …/vaccinations/due answers it: the domain's, with its status today. */
+export type DueView = DueItem & { status: DueStatus };
 
 const STATUS = 'http://terminology.hl7.org/CodeSystem/immunization-recommendation-status';
 

@@ -157,8 +157,8 @@ export const FHIR_CAPABILITY = {
     // What the documents function does for a deposit and a read (the same use cases), and the
     // record's META item for Patient: Get, Put, Update, Delete (a deposit's transaction), Query and
     // BatchGet (listings and content chunks), BatchWrite (a deposit's chunks). _content and _text
-    // read what the keyword search function reads (search/routes.ts): Query (postings), BatchGet
-    // (candidates), Get, and the trace's Put/Update/ConditionCheck: all among these.
+    // read what the keyword search function reads (search/routes.ts): BatchGet (the record, the
+    // words' lists, the candidates), Get, and the trace's Put/Update/ConditionCheck: all among these.
     items: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query', 'BatchGetItem', 'BatchWriteItem'],
     dataKey: [
       { operations: ['Decrypt'], contexts: ['record', 'keyedIndex'] },
