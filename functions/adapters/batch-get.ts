@@ -19,11 +19,23 @@ const backoff = (attempt: number) => sleep(Math.min(1000, 20 * 2 ** attempt) * (
 export interface BatchGetOptions {
   /** Strongly consistent reads (a decision that must see the latest write). */
   consistent: boolean;
+  /** Only these attributes of each item (all when absent): the reader's own, and fewer bytes on the wire. */
+  attributes?: readonly string[];
 }
+
+/** A ProjectionExpression of these attribute names, each through a name placeholder (some are reserved words). */
+const projectionOf = (attributes: readonly string[] | undefined) =>
+  attributes === undefined
+    ? {}
+    : {
+        ProjectionExpression: attributes.map((_, i) => `#p${i}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#p${i}`, a])),
+      };
 
 /** The items found under these keys (absent ones are not returned), in no particular order. */
 export const batchGet = async (db: DynamoDBClient, table: string, keys: readonly Item[], options: BatchGetOptions): Promise<Item[]> => {
   const found: Item[] = [];
+  const projection = projectionOf(options.attributes);
   const calls: Promise<void>[] = [];
   for (let i = 0; i < keys.length; i += MAX_BATCH_GET) {
     const chunk = keys.slice(i, i + MAX_BATCH_GET);
@@ -33,7 +45,7 @@ export const batchGet = async (db: DynamoDBClient, table: string, keys: readonly
         for (let attempt = 0; pending.length > 0; attempt++) {
           if (attempt >= MAX_ATTEMPTS) throw new Error('items left unprocessed by BatchGetItem');
           if (attempt > 0) await backoff(attempt);
-          const out = await db.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: options.consistent } } }));
+          const out = await db.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: options.consistent, ...projection } } }));
           found.push(...(out.Responses?.[table] ?? []));
           pending = (out.UnprocessedKeys?.[table]?.Keys as Item[] | undefined) ?? [];
         }

@@ -37,6 +37,10 @@ export class KeyRing implements KeyRingPort {
     return key;
   }
 
+  cached(dmpId: string): DataKey | undefined {
+    return this.cache.get(dmpId);
+  }
+
   /**
    * Re-wrap a data key under another master key (after a master key change) without ever seeing
    * it in clear: the data key and every sealed value stay as they are.

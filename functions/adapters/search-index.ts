@@ -30,7 +30,7 @@ import type { Manifest, SearchIndexStore, SourceRef } from '#domain/jobs/search-
 import type { DataKey, KeyRing } from '#domain/ports';
 import type { IndexedWord, Posting, SearchKind } from '#domain/search/postings';
 import { B, N, bin, num, required, str, type Item } from './attributes.ts';
-import { batchGet } from './batch-get.ts';
+import { batchGet, readItem } from './batch-get.ts';
 import { openJson, sealJson } from './envelope.ts';
 import { keyItem, keys } from './table.ts';
 import { inPool } from './pool.ts';
@@ -122,20 +122,17 @@ export class SearchIndex implements Omit<SearchIndexStore<RecordIndexKey>, 'chan
 
   /**
    * The postings of each of these words, with the record's index key at hand: every bucket of
-   * every word in one BatchGetItem (eventually consistent: the index follows its sources anyway).
+   * every word read by readItem, so that they go out in one BatchGetItem, and in the same one as
+   * the record's own reads when they are asked for at the same time (search/reader.ts).
    */
   async postingsOfWords(key: RecordIndexKey, words: readonly string[]): Promise<Map<string, Posting[]>> {
     const dmpId = key.key.dmpId;
     const wanted = new Map<string, string>();
     for (const word of new Set(words)) for (let b = 0; b < BUCKETS; b++) wanted.set(indexKeys.list(dmpId, key.token(word), b).sk, word);
-    const items = await batchGet(
-      this.db,
-      this.tableName,
-      [...wanted.keys()].map((sk) => keyItem({ pk: keys.record(dmpId).pk, sk })),
-      { consistent: false },
-    );
+    const items = await Promise.all([...wanted.keys()].map((sk) => readItem(this.db, this.tableName, keyItem({ pk: keys.record(dmpId).pk, sk }))));
     const out = new Map<string, Posting[]>(words.map((w) => [w, []]));
     for (const item of items) {
+      if (!item) continue;
       const sk = required(str(item, 'sk'), 'sk');
       const word = wanted.get(sk);
       const sealed = bin(item, LIST_ATTRIBUTE);

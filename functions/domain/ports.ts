@@ -78,6 +78,8 @@ export interface WrappedKey {
 export interface KeyRing {
   generate(dmpId: string): Promise<{ key: DataKey; wrapped: WrappedKey }>;
   unwrap(dmpId: string, wrapped: WrappedKey): Promise<DataKey>;
+  /** The record's key when it is in memory (no KMS call), else undefined: a reader may start on it before the record is read. */
+  cached(dmpId: string): DataKey | undefined;
   /** Drops a record's key from the cache (its record was destroyed or re-keyed). */
   forget(dmpId: string): void;
 }

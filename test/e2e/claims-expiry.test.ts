@@ -1,13 +1,15 @@
 /**
  * The history keeps 24 months of care: a line past its care date + 24 months is filtered out of
  * every read at once (DynamoDB's TTL deletes it in AWS, later), and the local runtime's daily purge
- * (POST /_local/jobs/claims-purge) deletes it from the emulator, which never expires items. Time is
- * moved with the runtime's clock.
+ * (POST /_local/jobs/claims-purge) deletes it from the emulator, which never expires items. The
+ * keyword search leaves it out at once too, while its posting is still in the index (the search
+ * weighs a patient's lines on their postings). Time is moved with the runtime's clock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMonths } from '../../functions/domain/claims/lines.ts';
 import { batchId, claimDay, claimItems, daysAgo, labLine, pushBatch } from '../support/claims.ts';
 import { MovableClock, NEW_PASSWORD, activeSession, newPatient } from '../support/patients.ts';
+import { searchRecord } from '../support/search.ts';
 import { startClockedApi } from '../support/patients.ts';
 import type { TestApi } from '../support/runtime.ts';
 
@@ -39,8 +41,13 @@ describe('lines older than 24 months', () => {
       changed = true;
       const res = await api.call('GET', `/v1/records/${p.dmpId}/claims`, { token });
       expect(res.status).toBe(200);
+      const found = await searchRecord(api, p.dmpId, token, `q=${encodeURIComponent(old.display)}`);
+      expect(found.status).toBe(200);
+      // The search finds what the listing lists, and nothing else.
+      expect(found.body.items.map((i) => i.date).sort()).toEqual((res.body.items as { date: string }[]).map((i) => i.date).sort());
       return (res.body.items as { date: string }[]).map((i) => i.date).sort();
     };
+    expect((await api.runJob('search-index')).status).toBe(200);
     expect(await read()).toEqual([oldDay, recent.date].sort());
 
     clock.advance(7 * DAY_MS);

@@ -14,6 +14,7 @@ import { accessLog, deposit } from '../support/documents.ts';
 import { batchId, daysAgo, medicationLine, pushBatch } from '../support/claims.ts';
 import { adultIdentity, canary, minorBirthDate, randomMobile, randomRpps, recordBody } from '../support/fixtures.ts';
 import { profileBody, writeOnCurrent } from '../support/health.ts';
+import { recordCalls } from '../support/faults.ts';
 import { activeSession, newPatient } from '../support/patients.ts';
 import { searchRecord } from '../support/search.ts';
 import { startTestApi, type TestApi } from '../support/runtime.ts';
@@ -229,6 +230,33 @@ describe('GET /v1/records/{dmpId}/search: words, phrases, pages', () => {
     expect(await found(r.p.dmpId, r.token, r.w.claim, '&kind=document,vaccination')).toEqual([]);
     expect(await found(r.p.dmpId, r.token, r.w.alpha, `&from=${daysAgo(10)}`)).toEqual([r.docB]);
     expect(await found(r.p.dmpId, r.token, r.w.alpha, `&from=${daysAgo(25)}&to=${daysAgo(15)}`)).toEqual([r.docA]);
+  });
+
+  it('reads the record and every word’s lists in one call once the record’s key is in memory, of the page’s documents only what their decision reads, and a line of the history not again', async () => {
+    // A first search puts the record's key in the runtime's memory.
+    expect(await found(r.p.dmpId, doctor, r.w.alpha)).toEqual([r.docB, r.docA]);
+    const calls = recordCalls(api.runtime.deps.db);
+    const documents = await found(r.p.dmpId, doctor, `${r.w.alpha} ${r.w.beta}`).finally(() => calls.stop());
+    const lineCalls = recordCalls(api.runtime.deps.db);
+    const lines = await search(r.p.dmpId, doctor, q(r.w.claim)).finally(() => lineCalls.stop());
+    const words = calls.calls;
+    const line = lineCalls.calls;
+    expect(documents).toEqual([r.docB, r.docA]);
+    expect(words.map((c) => c.command).sort()).toEqual(['BatchGetItemCommand', 'BatchGetItemCommand', 'PutItemCommand']);
+    const [first, second] = words.filter((c) => c.command === 'BatchGetItemCommand').map((c) => Object.values(c.input.RequestItems)[0] as any);
+    const firstKeys: string[] = first.Keys.map((k: any) => k.sk.S);
+    // The record, its data key, the doctor's standing, the history's mask, and 8 lists a word.
+    expect(firstKeys).toEqual(expect.arrayContaining(['META', 'KEY']));
+    expect(firstKeys.filter((sk) => sk.startsWith('IDX#'))).toHaveLength(16);
+    expect(first.ConsistentRead).toBe(true);
+    // The page's two documents, with the attributes of their decision and nothing else.
+    expect(second.Keys.map((k: any) => k.sk.S).sort()).toEqual([`DOC#${r.docA}`, `DOC#${r.docB}`].sort());
+    expect(Object.values(second.ExpressionAttributeNames).sort()).toEqual(
+      ['sk', 'status', 'maskedToProfessionals', 'invisibleToPatient', 'invisibleToRepresentatives', 'facts', 'line', 'entry', 'profile'].sort(),
+    );
+    // A doctor's line of the history: the posting is shown, the line is not read again (only a representative's is).
+    expect(lines.body.items).toEqual([expect.objectContaining({ kind: 'claim', date: daysAgo(12), title: `AMOXICILLINE ${r.w.claim}` })]);
+    expect(line.map((c) => c.command).sort()).toEqual(['BatchGetItemCommand', 'PutItemCommand']);
   });
 
   it('every search is traced for the patient to read; a blocked professional’s refusal too', async () => {

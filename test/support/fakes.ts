@@ -238,6 +238,11 @@ class FakeKeyRing implements KeyRing {
     return { dmpId, version: wrapped.version, material: open({ dmpId, version: 1, material: this.master }, 'KMS', 'data-key', wrapped.ciphertext) };
   }
 
+  /** No cache: every key is unwrapped again. */
+  cached(_dmpId: string): DataKey | undefined {
+    return undefined;
+  }
+
   forget(dmpId: string): void {
     this.forgotten.push(dmpId);
   }

@@ -41,7 +41,7 @@ import type { Documents } from '#domain/stores';
 import { B, BOOL, N, S, bin, bool, num, required, str, type Item } from '#adapters/attributes';
 import { decodeCursor, encodeCursor } from '#adapters/cursor';
 import { open, seal } from '#adapters/envelope';
-import { openFacts, sealFacts } from '#adapters/document-facts';
+import { openFacts, sealFacts, type DocumentFactsOfCare } from '#adapters/document-facts';
 import type { DataKey, Write } from '#domain/ports';
 import { DOCUMENT_SHARDS, keyItem, keys, shardOf, uploadsPartition, visibilityPartition } from '#adapters/table';
 import { labelled, type LabelledWrite } from '#adapters/transactions';
@@ -115,7 +115,12 @@ export class DocumentStore implements Documents {
 
   /** The document's sealed facts, opened with the record's key (bound to its item: a foreign item does not open). */
   openDocument(key: DataKey, doc: StoredDocument): OpenedDocument {
-    return { ...doc, ...openFacts(key, keys.document(key.dmpId, doc.documentId).sk, doc.sealedFacts) };
+    return { ...doc, ...this.openState(key, doc.documentId, doc) };
+  }
+
+  /** A document's state with its sealed facts opened: what the access policy decides on (documentReader). */
+  openState(key: DataKey, documentId: string, state: DocumentState): DocumentState & DocumentFactsOfCare {
+    return { ...state, ...openFacts(key, keys.document(key.dmpId, documentId).sk, state.sealedFacts) };
   }
 
   openTitle(key: DataKey, doc: StoredDocument): string {
@@ -403,6 +408,22 @@ const visibilityIndex = (dmpId: string, k: { pk: string; sk: string }, step: 'no
   visibilityStep: S(`${step}@${at.toISOString()}`),
 });
 
+/** The attributes of a metadata item an access decision on the document reads (a reader that needs no more asks for these only). */
+export const DOCUMENT_STATE_ATTRIBUTES = ['sk', 'status', 'maskedToProfessionals', 'invisibleToPatient', 'invisibleToRepresentatives', 'facts'] as const;
+
+/** What an access decision reads of a metadata item as it is now: its status, labels and sealed facts. */
+export type DocumentState = Pick<StoredDocument, 'status' | 'labels' | 'sealedFacts'>;
+
+export const toDocumentState = (i: Item): DocumentState => ({
+  status: required(str(i, 'status'), 'status') as DocumentStatus,
+  labels: {
+    maskedToProfessionals: bool(i, 'maskedToProfessionals') ?? false,
+    invisibleToPatient: bool(i, 'invisibleToPatient') ?? false,
+    invisibleToRepresentatives: bool(i, 'invisibleToRepresentatives') ?? false,
+  },
+  sealedFacts: required(bin(i, 'facts'), 'facts'),
+});
+
 export const toStoredDocument = (i: Item): StoredDocument => {
   const step = str(i, 'visibilityStep');
   const [stepName, stepAt] = step ? step.split('@') : [];
@@ -415,13 +436,7 @@ export const toStoredDocument = (i: Item): StoredDocument => {
     depositedAt: required(str(i, 'depositedAt'), 'depositedAt'),
     size: required(num(i, 'size'), 'size'),
     chunks: required(num(i, 'chunks'), 'chunks'),
-    status: required(str(i, 'status'), 'status') as DocumentStatus,
-    labels: {
-      maskedToProfessionals: bool(i, 'maskedToProfessionals') ?? false,
-      invisibleToPatient: bool(i, 'invisibleToPatient') ?? false,
-      invisibleToRepresentatives: bool(i, 'invisibleToRepresentatives') ?? false,
-    },
-    sealedFacts: required(bin(i, 'facts'), 'facts'),
+    ...toDocumentState(i),
     sealedTitle: required(bin(i, 'title'), 'title'),
     titleTokens: new Set(i.titleTokens?.SS ?? []),
     revision: num(i, 'revision') ?? 1,

@@ -6,20 +6,25 @@
  *   2. the record is opened by the policy of a document listing (decideDocumentListing: the holders,
  *      a professional with access, or without access for the documents it deposited itself; a
  *      blocked professional is refused, and the refusal traced);
- *   3. the postings of every word are read (one BatchGetItem of their lists) and intersected: the
- *      items holding every word, in the search's order (ranking.ts); kinds the policy closes to the
+ *   3. the postings of every word are read (one BatchGetItem of their lists: beside the record's
+ *      own read when the record's key is in memory, after it otherwise) and intersected: the items
+ *      holding every word, in the search's order (ranking.ts); kinds the policy closes to the
  *      caller as a whole (the history, a kind of health data under the matrix) are dropped before
  *      anything else is read;
- *   4. only the candidates a page needs are read as they are now (one BatchGetItem; a measured code's
- *      latest value, one Query) and each is weighed by its own read's rule: documentReader (matrix,
- *      masks, labels, deleted) on current and archived documents, claimLineVisible and the expiry on
- *      the history's lines, decideHealthRead on the profile, vaccinations and measurements. An item
- *      the caller may not see is left out, and nothing counts it;
- *   5. the search is traced as a read once allowed, the trace written beside the reads of steps 3
- *      and 4 and awaited before anything is returned.
+ *   4. only the candidates a page needs are read as they are now, and of each only what its decision
+ *      reads (one BatchGetItem; a measured code's latest value, one Query), each weighed by its own
+ *      read's rule: documentReader (matrix, masks, labels, deleted) on current and archived
+ *      documents, decideHealthRead on the profile, vaccinations and measurements. A line of the
+ *      history is read only for a representative, the one caller a line's own flag refuses
+ *      (claimLineVisible: a confidential line); for any other caller the history was decided as a
+ *      whole in step 3, and the line's posting (label and date) is shown unless the line expired.
+ *      An item the caller may not see is left out, and nothing counts it;
+ *   5. the search is traced as a read once allowed, the trace written beside the reads of step 4
+ *      and awaited before anything is returned.
  */
 import { claimLineVisible, decideClaimsRead, decideDocumentListing, decideHealthRead, documentReader, type Decision, type HealthKind } from '#domain/access-policy';
-import { bin, epochSeconds, num, type Item } from '#adapters/attributes';
+import { bin, type Item } from '#adapters/attributes';
+import { expiresAt } from '#domain/claims/lines';
 import { decodeCursor, encodeCursor } from '#adapters/cursor';
 import { openJson } from '#adapters/envelope';
 import { RecordIndexKey } from '#adapters/search-index';
@@ -30,7 +35,7 @@ import { measurementDefinition } from '#domain/measurements';
 import { words } from '#domain/search/words';
 import type { Call } from '#http/define-capability';
 import { HttpProblem } from '#platform/problem';
-import { toStoredDocument } from '../documents/store.ts';
+import { toDocumentState } from '../documents/store.ts';
 import { accessRecord, traceRead, type RecordAccess } from '../common.ts';
 import type { SearchDeps } from './deps.ts';
 import { itemSk } from './items.ts';
@@ -86,6 +91,14 @@ const profileElement = (deps: SearchDeps, key: DataKey, sealed: Uint8Array, id: 
   return profile.allergies.find((e) => e.id === id)?.substance ?? profile.conditions.find((e) => e.id === id)?.text ?? profile.treatments.find((e) => e.id === id)?.medication;
 };
 
+/** The words' lists read with the record's key in memory, or undefined when it is not (read after the record then). */
+const earlyPostings = (deps: SearchDeps, dmpId: string, words: readonly string[]) => {
+  const cached = deps.keyRing.cached(dmpId);
+  if (!cached) return undefined;
+  const postings = deps.searchIndex.postingsOfWords(new RecordIndexKey(cached), words).catch(() => undefined);
+  return { key: cached, postings };
+};
+
 /**
  * Searches a record for a caller: the page of matching items the caller may see, and the cursor of
  * the next one. `action` is the trace's (and a refusal's); an interface of its own (FHIR) passes
@@ -97,6 +110,9 @@ export const searchRecord = async (deps: SearchDeps, call: Call, dmpId: string, 
   // The history's mask is read beside the record (one round trip); used only if the search is allowed.
   const masked = deps.claims.masked(dmpId);
   masked.catch(() => undefined);
+  // With the record's key in memory, the words' lists are read beside the record too: used only
+  // once the search is allowed, and only if the record's key is still that one.
+  const early = earlyPostings(deps, dmpId, terms.words);
   const opened = await accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideDocumentListing(call.actor, record, standing, now), { action });
   // No access without its trace: written beside the reads that follow, awaited before anything is returned.
   const traced = traceRead(deps, call, dmpId, action, { mode: opened.decision.mode }, opened);
@@ -110,8 +126,8 @@ export const searchRecord = async (deps: SearchDeps, call: Call, dmpId: string, 
   const open = new Set<string>(['document', ...(claims.allow ? ['claim'] : []), ...Object.entries(HEALTH).flatMap(([k, h]) => (health(h).allow ? [k] : []))]);
   const kinds = new Set([...(request.kinds ?? open)].filter((k) => open.has(k)));
 
-  const indexKey = new RecordIndexKey(key);
-  const postings = await deps.searchIndex.postingsOfWords(indexKey, terms.words);
+  // The cache hands the same key to the record's opening while it holds it: another key, read again.
+  const postings = (early?.key === key ? await early.postings : undefined) ?? (await deps.searchIndex.postingsOfWords(new RecordIndexKey(key), terms.words));
   const candidates = within(following(matchAll(terms, postings), start), { kinds, from: request.from, to: request.to });
 
   const readable = documentReader(call.actor, opened.record, opened.standing, now, deps.matrix);
@@ -148,7 +164,12 @@ const weigh = async (
   call: Call,
 ): Promise<{ match: Match; hit: SearchHit }[]> => {
   const dmpId = opened.record.dmpId;
-  const sks = batch.map((m) => itemSk(dmpId, m.kind, m.id)).filter((sk): sk is string => sk !== undefined);
+  // A line of the history is read only where its own flag decides (linesRead).
+  const linesRead = call.actor.kind === 'representative';
+  const sks = batch
+    .filter((m) => m.kind !== 'claim' || linesRead)
+    .map((m) => itemSk(dmpId, m.kind, m.id))
+    .filter((sk): sk is string => sk !== undefined);
   const measured = batch.filter((m) => m.kind === 'measurement').map((m) => m.id);
   const [items, latest] = await Promise.all([
     sks.length > 0 ? deps.searchItems.get(dmpId, sks) : new Map<string, Item>(),
@@ -159,7 +180,7 @@ const weigh = async (
   for (const m of batch) {
     const sk = itemSk(dmpId, m.kind, m.id);
     const item = sk === undefined ? undefined : items.get(sk);
-    const title = titleIfShown(deps, key, m, sk, item, { readable, now, call, measuredNow });
+    const title = titleIfShown(deps, key, m, sk, item, { readable, now, call, measuredNow, linesRead });
     if (title !== undefined) hits.push({ match: m, hit: { kind: m.kind as SearchKindName, id: m.id, date: m.date, title, field: m.field } });
   }
   return hits;
@@ -172,23 +193,28 @@ const titleIfShown = (
   m: Match,
   sk: string | undefined,
   item: Item | undefined,
-  ctx: { readable: ReturnType<typeof documentReader>; now: Date; call: Call; measuredNow: ReadonlyMap<string, boolean> },
+  ctx: { readable: ReturnType<typeof documentReader>; now: Date; call: Call; measuredNow: ReadonlyMap<string, boolean>; linesRead: boolean },
 ): string | undefined => {
   switch (m.kind) {
     case 'document': {
       if (!item) return undefined;
-      const stored = toStoredDocument(item);
+      const state = toDocumentState(item);
       // Current and archived documents; a superseded version is found through its current one.
-      if (stored.status !== 'current' && stored.status !== 'archived') return undefined;
-      const doc = deps.documents.openDocument(key, stored);
-      return ctx.readable(doc).allow ? deps.documents.openTitle(key, stored) : undefined;
+      if (state.status !== 'current' && state.status !== 'archived') return undefined;
+      // The title is the version's own (no change of a document touches it): the posting's.
+      return ctx.readable(deps.documents.openState(key, m.id, state)).allow ? m.title : undefined;
     }
     case 'claim': {
+      // Expired lines stay until DynamoDB's TTL (written from the line's date) deletes them: every read leaves them out.
+      const expired = (date: string) => expiresAt(date).getTime() <= ctx.now.getTime();
+      // Only a representative is refused a line by the line itself (a confidential one). For every
+      // other caller the history decides as a whole (decided above, on the record as it is now) and
+      // the posting is the line: its label and date, indexed from the line's last change.
+      if (!ctx.linesRead) return expired(m.date) ? undefined : m.title;
       const sealed = item && bin(item, 'line');
-      // Expired lines stay until DynamoDB's TTL deletes them: every read leaves them out.
-      if (!sk || !sealed || (num(item, 'ttl') ?? 0) <= epochSeconds(ctx.now)) return undefined;
+      if (!sk || !sealed) return undefined;
       const { line } = deps.claims.open(key, { sk, sealed });
-      return claimLineVisible(ctx.call.actor, line) ? line.display : undefined;
+      return !expired(line.date) && claimLineVisible(ctx.call.actor, line) ? line.display : undefined;
     }
     case 'vaccination': {
       const sealed = item && bin(item, 'entry');
