@@ -570,8 +570,14 @@ export const decideClaimsRead = (actor: Actor, record: RecordFacts, standing: St
   }
 };
 
+/**
+ * Whether a line's own flags can hide it from this reader (claimLineVisible): a representative only.
+ * For any other reader allowed by decideClaimsRead, every line is shown without opening it.
+ */
+export const claimLineCanHide = (actor: Actor): boolean => actor.kind === 'representative';
+
 /** A line of the history a reader allowed by decideClaimsRead sees: not a confidential line for a representative. */
-export const claimLineVisible = (actor: Actor, line: { confidential?: boolean | undefined }): boolean => !(actor.kind === 'representative' && line.confidential === true);
+export const claimLineVisible = (actor: Actor, line: { confidential?: boolean | undefined }): boolean => !(claimLineCanHide(actor) && line.confidential === true);
 
 /** Masking or unmasking the whole history: the record's holders, while the record is active. */
 export const decideClaimsMask = (actor: Actor, record: RecordFacts): Decision => {

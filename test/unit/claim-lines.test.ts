@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addMonths, checkLine, checkPatient, expiresAt, historyStart } from '../../functions/domain/claims/lines.ts';
-import { decideClaimsRead, claimLineVisible, decideClaimsMask, decideClaimsWrite, type RecordFacts } from '../../functions/domain/access-policy.ts';
+import { decideClaimsRead, claimLineCanHide, claimLineVisible, decideClaimsMask, decideClaimsWrite, type RecordFacts } from '../../functions/domain/access-policy.ts';
 import type { Actor } from '../../functions/domain/actor.ts';
 import { defaultAccessMatrix } from '../../functions/domain/reference-data.ts';
 import claimsCodes from '../../data/claims-codes.json' with { type: 'json' };
@@ -120,6 +120,13 @@ describe('the access policy on the history', () => {
     expect(read(representative)).toMatchObject({ allow: true });
     expect(claimLineVisible(representative, { confidential: true })).toBe(false);
     expect(claimLineVisible(doctor, { confidential: true })).toBe(true);
+    // A reader a line's flags cannot hide it from sees every line (the keyword search shows their postings unread).
+    expect(claimLineCanHide(representative)).toBe(true);
+    const patient: Actor = { kind: 'patient', dmpId: 'dmp-00000001', loginId: '12345678902' };
+    for (const reader of [doctor, nurse, insurer, patient]) {
+      expect(claimLineCanHide(reader)).toBe(false);
+      for (const confidential of [true, false, undefined]) expect(claimLineVisible(reader, { confidential })).toBe(true);
+    }
     expect(decideClaimsMask(representative, record).allow).toBe(true);
     expect(decideClaimsMask(doctor, record).allow).toBe(false);
     expect(decideClaimsMask(representative, { ...record, status: 'closed' })).toMatchObject({ allow: false, answer: 'conflict' });

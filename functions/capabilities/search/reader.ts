@@ -22,7 +22,16 @@
  *   5. the search is traced as a read once allowed, the trace written beside the reads of step 4
  *      and awaited before anything is returned.
  */
-import { claimLineVisible, decideClaimsRead, decideDocumentListing, decideHealthRead, documentReader, type Decision, type HealthKind } from '#domain/access-policy';
+import {
+  claimLineCanHide,
+  claimLineVisible,
+  decideClaimsRead,
+  decideDocumentListing,
+  decideHealthRead,
+  documentReader,
+  type Decision,
+  type HealthKind,
+} from '#domain/access-policy';
 import { bin, type Item } from '#adapters/attributes';
 import { expiresAt } from '#domain/claims/lines';
 import { decodeCursor, encodeCursor } from '#adapters/cursor';
@@ -164,8 +173,8 @@ const weigh = async (
   call: Call,
 ): Promise<{ match: Match; hit: SearchHit }[]> => {
   const dmpId = opened.record.dmpId;
-  // A line of the history is read only where its own flag decides (linesRead).
-  const linesRead = call.actor.kind === 'representative';
+  // A line of the history is read only for a reader its own flag can refuse it to.
+  const linesRead = claimLineCanHide(call.actor);
   const sks = batch
     .filter((m) => m.kind !== 'claim' || linesRead)
     .map((m) => itemSk(dmpId, m.kind, m.id))
