@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentResourceId, patientId } from '../../functions/domain/fhir/ids.ts';
 import { daysAgo } from '../support/claims.ts';
 import { accessLog, deposit } from '../support/documents.ts';
+import { recordCalls } from '../support/faults.ts';
 import { expectValidFhir, loadFhirDefinitions } from '../support/fhir-validate.ts';
 import { canary, randomRpps } from '../support/fixtures.ts';
 import { heartRate, minutesAgo, postMeasurements, weight } from '../support/measurements.ts';
@@ -116,7 +117,15 @@ describe('DocumentReference?_content and ?_text', () => {
     expect(v1.status).toBe(200);
     const order = (v1.body.items as { id: string }[]).map((i) => documentResourceId(r.p.dmpId, i.id));
     expect(order).toEqual([r.newest, r.middle, r.oldest]);
-    expect((await search(doctor, { patient, _content: r.w.shared })).docs.map((d) => d.id)).toEqual(order);
+    const calls = recordCalls(api.runtime.deps.db);
+    const found = await search(doctor, { patient, _content: r.w.shared }).finally(() => calls.stop());
+    expect(found.docs.map((d) => d.id)).toEqual(order);
+    // The page's three documents are read together (one BatchGetItem), none by a GetItem of its own.
+    const documentReads = calls.calls
+      .map((c) => ({ command: c.command, sks: [c.input.Key, ...((Object.values(c.input.RequestItems ?? {})[0] as any)?.Keys ?? [])].map((k: any) => k?.sk?.S) }))
+      .filter((c) => c.sks.some((sk) => sk?.startsWith('DOC#')));
+    expect(documentReads.map((c) => c.command)).toEqual(['BatchGetItemCommand', 'BatchGetItemCommand']);
+    expect(documentReads.map((c) => c.sks.filter((sk) => sk?.startsWith('DOC#')).length)).toEqual([3, 3]);
 
     const fhir = client(doctor);
     const seen: string[] = [];

@@ -39,6 +39,7 @@ import type { DocumentLabels, DocumentStatus } from '#domain/access-policy';
 import { abandonAt, chunksOf, DOCUMENT_ID, type NewDocument, type OpenedDocument, type StoredDocument } from '#domain/documents';
 import type { Documents } from '#domain/stores';
 import { B, BOOL, N, S, bin, bool, num, required, str, type Item } from '#adapters/attributes';
+import { batchGet } from '#adapters/batch-get';
 import { decodeCursor, encodeCursor } from '#adapters/cursor';
 import { open, seal } from '#adapters/envelope';
 import { openFacts, sealFacts, type DocumentFactsOfCare } from '#adapters/document-facts';
@@ -81,6 +82,13 @@ export class DocumentStore implements Documents {
   async get(dmpId: string, documentId: string): Promise<StoredDocument | undefined> {
     const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: keyItem(keys.document(dmpId, documentId)), ConsistentRead: true }));
     return out.Item ? toStoredDocument(out.Item) : undefined;
+  }
+
+  /** Several documents of a record by their ids (consistent reads, BatchGetItem), by id; absent ones are not in the map. */
+  async getMany(dmpId: string, documentIds: readonly string[]): Promise<Map<string, StoredDocument>> {
+    const wanted = [...new Set(documentIds)].map((id) => keyItem(keys.document(dmpId, id)));
+    const items = await batchGet(this.db, this.table, wanted, { consistent: true });
+    return new Map(items.map(toStoredDocument).map((doc) => [doc.documentId, doc]));
   }
 
   /** One Query: up to LIST_EVALUATION metadata items, newest first, after a cursor's key. */

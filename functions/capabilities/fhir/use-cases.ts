@@ -136,7 +136,7 @@ type DocumentSearchQuery = Parameters<Handler<'fhirSearchDocumentReference'>>[0]
  * document, so the same words; both given, every word of both): the record's keyword search, kind document. It opens the record
  * as a listing does (a refusal traced), weighs each document found under the policy as it is now
  * (matrix, the patient's mask, labels) and traces the search (`record.keyword-search`) before
- * anything is returned. Its page's documents are then read (their metadata, side by side) and
+ * anything is returned. Its page's documents are then read (their metadata, one BatchGetItem) and
  * shown as the plain search shows them, in the search's order (newest first), each weighed again
  * under the policy; the other parameters filter them as they filter the plain search: `status`
  * current (the default: an archived document is left out, as the plain search leaves it out;
@@ -154,18 +154,20 @@ const documentsByWords = async (
   const page = await searchRecord(deps, call, dmpId, { q: text, kinds: ['document'], limit: Number(q._count ?? 50), cursor: q._cursor });
   if (page.items.length === 0) return { matches: [], next: page.nextCursor ?? undefined };
   // The search decided and traced the access; the record is opened again (by the same decision) for its key.
+  const found = page.items.map((hit) => hit.id);
   const [opened, stored] = await Promise.all([
     accessRecord(deps, call, dmpId, ({ record, standing }, now) => decideDocumentListing(call.actor, record, standing, now), { action: 'record.keyword-search' }),
-    Promise.all(page.items.map((hit) => deps.documents.get(dmpId, hit.id))),
+    deps.documents.getMany(dmpId, found),
   ]);
   const key = await opened.key();
   const reader = documentReader(call.actor, opened.record, opened.standing, deps.clock.now(), deps.matrix);
   const typeCode = q.type?.split('|').at(-1);
   const since = q.date?.slice('ge'.length);
   const matches: DocumentView[] = [];
-  for (const found of stored) {
-    if (found?.status !== 'current' || (since && found.depositedAt.slice(0, 10) < since)) continue;
-    const doc = deps.documents.openDocument(key, found);
+  for (const documentId of found) {
+    const current = stored.get(documentId);
+    if (current?.status !== 'current' || (since && current.depositedAt.slice(0, 10) < since)) continue;
+    const doc = deps.documents.openDocument(key, current);
     if ((typeCode && doc.typeCode !== typeCode) || !reader(doc).allow) continue;
     matches.push(metaView(key, deps, doc));
   }
