@@ -10,6 +10,8 @@
  *   REC#<dmpId>            PRO#<id>#SEEN        the professional's first access (notified once)
  *   REC#<dmpId>            PRO#<id>#NOTICE      when the professional's last emergency access was told to the patient
  *   REC#<dmpId>            DOC#<documentId>     a document's metadata (title sealed): the commit point
+ *   REC#<dmpId>            DOCCHANGED#<docId>   a document version whose status or labels changed since its deposit
+ *                                              (keys only): the keyword search reads it again rather than trust its postings
  *   REC#<dmpId>            CHUNK#<docId>#<n>    a piece of a document's content (sealed)
  *   REC#<dmpId>            UPLOAD#<documentId>  a deposit whose chunks are being written
  *   REC#<dmpId>            DOCUID#<token>       a document uniqueId already deposited (keyed)
@@ -65,6 +67,7 @@ export const keys = {
   emergencyNotice: (dmpId: string, professionalId: string) => ({ pk: `REC#${dmpId}`, sk: `PRO#${professionalId}#NOTICE` }),
   smsBudget: (dmpId: string, kind: string, window: string, start: string) => ({ pk: `REC#${dmpId}`, sk: `SMS#${kind}#${window}#${start}` }),
   document: (dmpId: string, documentId: string) => ({ pk: `REC#${dmpId}`, sk: `DOC#${documentId}` }),
+  documentChanged: (dmpId: string, documentId: string) => ({ pk: `REC#${dmpId}`, sk: `DOCCHANGED#${documentId}` }),
   chunk: (dmpId: string, documentId: string, index: number) => ({ pk: `REC#${dmpId}`, sk: `CHUNK#${documentId}#${String(index).padStart(4, '0')}` }),
   upload: (dmpId: string, documentId: string) => ({ pk: `REC#${dmpId}`, sk: `UPLOAD#${documentId}` }),
   documentUid: (dmpId: string, token: string) => ({ pk: `REC#${dmpId}`, sk: `DOCUID#${token}` }),

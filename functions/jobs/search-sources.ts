@@ -31,7 +31,7 @@ import { HealthStore } from '#capabilities/health/store';
 import type { ChangedItem, Change, SearchIndexStore, SourceContent } from '#domain/jobs/search-index';
 import { measurementDefinition, type RecordedMeasurement } from '#domain/measurements';
 import type { Clock, KeyRing } from '#domain/ports';
-import type { SourceField } from '#domain/search/postings';
+import { documentStateTuple, type SourceField } from '#domain/search/postings';
 import type { RecordedVaccination } from '#domain/vaccinations/entries';
 
 /** The scheme of the index: part of every source's version. */
@@ -106,7 +106,9 @@ export class SearchIndexTable implements SearchIndexStore<RecordIndexKey> {
     const opened = this.documents.openDocument(key.key, doc);
     const read = async (): Promise<SourceContent> => {
       const title = this.documents.openTitle(key.key, doc);
-      const field = (name: string, text: string): SourceField => ({ id: documentId, date: opened.serviceDate, title, field: name, text });
+      // The access facts as read now, in every posting: a search decides on them while the version is unmarked (store.ts, changedMark).
+      const state = documentStateTuple({ status: opened.status, labels: opened.labels, classCode: opened.classCode, typeCode: opened.typeCode, author: opened.author });
+      const field = (name: string, text: string): SourceField => ({ id: documentId, date: opened.serviceDate, title, field: name, text, state });
       const extraction = await extractText(opened.contentType, await this.documents.readContent(key.key, doc), this.extraction);
       return {
         fields: [field('title', title), ...(extraction.state === 'indexed' ? [field('text', extraction.text)] : [])],

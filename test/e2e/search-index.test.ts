@@ -25,12 +25,14 @@ import { startTestApi, type TestApi } from '../support/runtime.ts';
 
 let api: TestApi;
 let doctor: string;
+let doctorId: string;
 let insurer: string;
 let index: SearchIndex;
 
 beforeAll(async () => {
   api = await startTestApi();
-  doctor = await api.professional({ professionalId: randomRpps() });
+  doctorId = randomRpps();
+  doctor = await api.professional({ professionalId: doctorId });
   insurer = await api.insurer();
   index = new SearchIndex(api.runtime.deps.db, api.runtime.config.tableName, api.runtime.deps.keyRing);
 });
@@ -107,9 +109,19 @@ describe('the keyword index job', () => {
     expect(await found(p.dmpId, 'poids')).toEqual(['measurement:29463-7:display']);
     expect(await found(p.dmpId, '29463-7')).toEqual(['measurement:29463-7:code']);
 
-    // A posting says where the word stands, and what a result shows.
+    // A posting says where the word stands, what a result shows, and (a document's) the access
+    // facts read when it was indexed: status, labels (masked, hidden from the patient, from
+    // representatives), class and type codes, author.
     const [posting] = await index.postings(p.dmpId, words('Scanner')[0] as string);
-    expect(posting).toEqual({ kind: 'document', id: pdf, date: '2026-11-20', title: expect.any(String), field: 'text', positions: [0] });
+    expect(posting).toEqual({
+      kind: 'document',
+      id: pdf,
+      date: '2026-11-20',
+      title: expect.any(String),
+      field: 'text',
+      positions: [0],
+      state: ['current', '000', expect.any(String), expect.any(String), 'professional', doctorId],
+    });
 
     // Another record with the same words finds none of these.
     const other = await newPatient(api, doctor);

@@ -174,6 +174,41 @@ describe('GET /v1/records/{dmpId}/search: who finds what', () => {
     expect(await found(r.p.dmpId, r.token, r.w.masked)).toEqual([r.docMasked]);
   });
 
+  it('a document deleted, or replaced by a new version, after it was indexed: the deleted one is found by no one at once, the replaced version never again', async () => {
+    const gone = canary('Gone');
+    const kept = canary('Kept');
+    const deleted = await deposit(api, doctor, r.p.dmpId, { title: 'Compte rendu', serviceDate: daysAgo(2), ...text(`Examen ${gone}.`) });
+    const replaced = await deposit(api, doctor, r.p.dmpId, { title: 'Ordonnance', serviceDate: daysAgo(2), ...text(`Ordonnance ${kept}.`) });
+    await indexed();
+    expect(await found(r.p.dmpId, r.token, gone)).toEqual([deleted]);
+    expect(await found(r.p.dmpId, r.doctor2.token, kept)).toEqual([replaced]);
+    const removed = await api.call('DELETE', `/v1/records/${r.p.dmpId}/documents/${deleted}`, { token: doctor });
+    expect(removed.status, JSON.stringify(removed.body)).toBe(204);
+    const replacing = await deposit(api, doctor, r.p.dmpId, { title: 'Ordonnance', serviceDate: daysAgo(1), replaces: replaced, ...text(`Ordonnance ${kept} modifiée.`) });
+    // Whether or not the index job has run since (the runtime drains it every second): the search
+    // weighs each version as it is now.
+    for (const token of [r.token, doctor, r.doctor2.token]) {
+      expect(await found(r.p.dmpId, token, gone)).toEqual([]);
+      expect(await found(r.p.dmpId, token, kept)).not.toContain(replaced);
+    }
+    await indexed();
+    for (const token of [r.token, doctor, r.doctor2.token]) expect(await found(r.p.dmpId, token, kept)).toEqual([replacing]);
+  });
+
+  it('a document masked then shown again: the non-attending professional finds it again, without indexing in between', async () => {
+    const word = canary('Again');
+    const doc = await deposit(api, doctor, r.p.dmpId, { title: 'Bilan', serviceDate: daysAgo(4), ...text(`Bilan ${word}.`) });
+    await indexed();
+    const patch = async (maskedToProfessionals: boolean) => {
+      const res = await api.call('PATCH', `/v1/records/${r.p.dmpId}/documents/${doc}`, { token: r.token, body: { maskedToProfessionals } });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+    };
+    await patch(true);
+    expect(await found(r.p.dmpId, r.doctor2.token, word)).toEqual([]);
+    await patch(false);
+    expect(await found(r.p.dmpId, r.doctor2.token, word)).toEqual([doc]);
+  });
+
   it('a line a minor keeps confidential: the minor’s professionals find it, the representative does not (nor learns it exists)', async () => {
     const mobile = randomMobile();
     const body = recordBody({
@@ -232,7 +267,7 @@ describe('GET /v1/records/{dmpId}/search: words, phrases, pages', () => {
     expect(await found(r.p.dmpId, r.token, r.w.alpha, `&from=${daysAgo(25)}&to=${daysAgo(15)}`)).toEqual([r.docA]);
   });
 
-  it('reads the record and every word’s lists in one call once the record’s key is in memory, of the page’s documents only what their decision reads, and a line of the history not again', async () => {
+  it('reads the record and every word’s lists in one call once the record’s key is in memory, of the page’s unchanged documents only their change marks, and a line of the history not again', async () => {
     // A first search puts the record's key in the runtime's memory.
     expect(await found(r.p.dmpId, doctor, r.w.alpha)).toEqual([r.docB, r.docA]);
     const calls = recordCalls(api.runtime.deps.db);
@@ -249,8 +284,9 @@ describe('GET /v1/records/{dmpId}/search: words, phrases, pages', () => {
     expect(firstKeys).toEqual(expect.arrayContaining(['META', 'KEY']));
     expect(firstKeys.filter((sk) => sk.startsWith('IDX#'))).toHaveLength(16);
     expect(first.ConsistentRead).toBe(true);
-    // The page's two documents, with the attributes of their decision and nothing else.
-    expect(second.Keys.map((k: any) => k.sk.S).sort()).toEqual([`DOC#${r.docA}`, `DOC#${r.docB}`].sort());
+    // The page's two documents, unchanged since deposit: only their change marks are looked up (not
+    // found), not the documents; their postings carry the facts their decision reads.
+    expect(second.Keys.map((k: any) => k.sk.S).sort()).toEqual([`DOCCHANGED#${r.docA}`, `DOCCHANGED#${r.docB}`].sort());
     expect(Object.values(second.ExpressionAttributeNames).sort()).toEqual(
       ['sk', 'status', 'maskedToProfessionals', 'invisibleToPatient', 'invisibleToRepresentatives', 'facts', 'line', 'entry', 'profile'].sort(),
     );

@@ -431,6 +431,37 @@ describe('labels and deletion are every version’s', () => {
     expect((await getItem(keys.document(key.dmpId, v1.documentId)))?.deletedAt?.S).toBe('2026-12-01T00:00:00.000Z');
   });
 
+  it('every change of status or labels marks the version it is made on (DOCCHANGED#), in its own transaction; a deposit, the visibility step and a refused change mark nothing', async () => {
+    const key = await recordKey('set-marks');
+    const marks = async () => (await partition(key.dmpId, 'DOCCHANGED#')).map((i) => i.sk?.S).sort();
+    const mark = (d: StoredDocument) => `DOCCHANGED#${d.documentId}`;
+    const relabelled = await depositDoc(key, newDoc());
+    const replaced = await depositDoc(key, newDoc());
+    const announced = await depositDoc(key, newDoc({ labels: hidden, visibilityStep: { step: 'notice', at: new Date((tick += 1000)) } }));
+    const deleted = await depositDoc(key, newDoc());
+    const refused = await depositDoc(key, newDoc());
+    expect(await marks()).toEqual([]);
+
+    await transact(env.db, store.labelsWrites(key.dmpId, relabelled, masked, 'current'));
+    const replacing = await newVersion(key, replaced);
+    await transact(env.db, [store.nextVisibilityStepWrite(key.dmpId, announced, new Date((tick += 1000)))]);
+    expect(await marks()).toEqual([mark(relabelled), mark(replaced)].sort());
+
+    await transact(env.db, store.revealWrites(key.dmpId, (await store.get(key.dmpId, announced.documentId))!));
+    await transact(env.db, store.deleteWrites(key.dmpId, deleted, new Date()));
+    await transact(env.db, store.labelsWrites(key.dmpId, refused, masked, 'current'));
+    const before = await marks();
+    expect(before).toEqual([mark(relabelled), mark(replaced), mark(announced), mark(deleted), mark(refused)].sort());
+    // The new version is unchanged since its deposit: unmarked.
+    expect(before).not.toContain(mark(replacing));
+    // A change on a stale revision writes nothing, its mark included.
+    const other = await depositDoc(key, newDoc());
+    await transact(env.db, store.labelsWrites(key.dmpId, other, masked, 'current'));
+    await deleteItem(keys.documentChanged(key.dmpId, other.documentId));
+    expect(await refusal(transact(env.db, store.labelsWrites(key.dmpId, other, hidden, 'current')))).toEqual(['document']);
+    expect(await marks()).toEqual(before);
+  });
+
   it('an earlier version that is not of the same document (or is gone) refuses the change', async () => {
     const key = await recordKey('set-foreign');
     const other = await depositDoc(key, newDoc());

@@ -257,6 +257,7 @@ export class DocumentStore implements Documents {
         { set: ['#status = :superseded', ...LABELS_SET], remove: VISIBILITY_QUEUE, values: { ':superseded': S('superseded'), ...labelValues(labels) } },
         'previous',
       ),
+      this.changedMark(dmpId, previous),
       ...(sameLabels(previous.labels, labels) ? [] : this.earlierWrites(dmpId, previous, { set: LABELS_SET, values: labelValues(labels) })),
     ];
   }
@@ -272,6 +273,7 @@ export class DocumentStore implements Documents {
         remove: labels.invisibleToPatient ? [] : VISIBILITY_QUEUE,
         values: { ...labelValues(labels), ':s': S(status) },
       }),
+      this.changedMark(dmpId, doc),
       ...(sameLabels(doc.labels, labels) ? [] : this.earlierWrites(dmpId, doc, { set: LABELS_SET, values: labelValues(labels) })),
     ];
   }
@@ -284,6 +286,7 @@ export class DocumentStore implements Documents {
         remove: VISIBILITY_QUEUE,
         values: { ':deleted': S('deleted'), ':at': S(at.toISOString()) },
       }),
+      this.changedMark(dmpId, doc),
       ...this.earlierWrites(dmpId, doc, {
         set: ['#status = :deleted', 'deletedAt = if_not_exists(deletedAt, :at)'],
         values: { ':deleted': S('deleted'), ':at': S(at.toISOString()) },
@@ -313,6 +316,7 @@ export class DocumentStore implements Documents {
         condition: 'invisibleToPatient = :true',
         conditionValues: { ':true': BOOL(true) },
       }),
+      this.changedMark(dmpId, doc),
       ...this.earlierWrites(dmpId, doc, { set: ['invisibleToPatient = :false'], values: { ':false': BOOL(false) } }),
     ];
   }
@@ -338,6 +342,19 @@ export class DocumentStore implements Documents {
         },
       },
     }));
+  }
+
+  /**
+   * The mark of a version whose status or labels this change alters (DOCCHANGED#<documentId>, keys
+   * only), in the change's own transaction: the keyword search decides a document it finds on the
+   * state its postings carry (the state the index job read) only while the version has no mark, and
+   * reads the version as it is now otherwise (capabilities/search/reader.ts). Every change of status
+   * or labels marks the version it is made on; the versions before it are superseded, and each was
+   * marked when it became so (supersedeWrites), so a set of 50 versions still fits one transaction.
+   * A mark stays: the version is read again by every search that finds it, as all were before.
+   */
+  private changedMark(dmpId: string, doc: StoredDocument): LabelledWrite {
+    return { label: 'changed', item: { Put: { TableName: this.table, Item: keyItem(keys.documentChanged(dmpId, doc.documentId)) } } };
   }
 
   /** A change of a document on the revision that was read: a concurrent change makes it fail. */

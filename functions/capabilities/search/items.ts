@@ -10,6 +10,10 @@
  *   vaccination  VACC#E#<id>                      a recorded vaccination (vaccinations/store.ts)
  *   profile      HEALTH#PROFILE                   the health profile, sealed whole (health/store.ts)
  *
+ * A document whose postings carry its access facts is not read: its mark (DOCCHANGED#<documentId>,
+ * keys only, written by every change of its status or labels) is looked up instead, and only a
+ * marked version is read (reader.ts).
+ *
  * A measured code has no item of its own: its latest value is one Query of the measurements store
  * (reader.ts). Only keys go out; every item comes back sealed, with only the attributes a decision
  * reads, and is opened by its own store.
@@ -28,6 +32,9 @@ import { DOCUMENT_STATE_ATTRIBUTES } from '../documents/store.ts';
  * else of an item comes back.
  */
 const CANDIDATE_ATTRIBUTES = [...DOCUMENT_STATE_ATTRIBUTES, 'line', 'entry', 'profile'];
+
+/** The sort key of a document version's mark of a change of status or labels since its deposit (documents/store.ts). */
+export const changedMarkSk = (dmpId: string, documentId: string): string => keys.documentChanged(dmpId, documentId).sk;
 
 /** The sort key of a candidate's item, or undefined for a kind that has none (a measured code). */
 export const itemSk = (dmpId: string, kind: string, id: string): string | undefined => {

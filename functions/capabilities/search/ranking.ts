@@ -14,6 +14,8 @@ export interface PostingLike {
   title: string;
   field: string;
   positions: number[];
+  /** A document's access facts as indexed (domain/search/postings.ts), opaque here. */
+  state?: unknown;
 }
 
 /** At most this many distinct words in a query: a handful, so that a search stays a handful of reads. */
@@ -60,6 +62,8 @@ export interface Match {
   field: string;
   /** Each quoted phrase of the query stands side by side, in order, in one field of the item (always true without phrases). */
   adjacent: boolean;
+  /** A document's access facts as its postings carry them (the reader decides whether to trust them). */
+  state?: unknown;
 }
 
 const itemKey = (p: { kind: string; id: string }): string => `${p.kind}\u0000${p.id}`;
@@ -123,7 +127,15 @@ export const matchAll = (terms: Terms, postings: ReadonlyMap<string, readonly Po
     const adjacent = phraseFields.every((f) => f !== undefined);
     const wordsIn = (f: string) => terms.words.filter((w) => at.get(w)?.has(f)).length;
     const busiest = fields.reduce((best, f) => (wordsIn(f) > wordsIn(best) ? f : best), fields[0] ?? first.field);
-    matches.push({ kind: first.kind, id: first.id, date: first.date, title: first.title, field: phraseFields.find((f) => f !== undefined) ?? busiest, adjacent });
+    matches.push({
+      kind: first.kind,
+      id: first.id,
+      date: first.date,
+      title: first.title,
+      field: phraseFields.find((f) => f !== undefined) ?? busiest,
+      adjacent,
+      ...(first.state === undefined ? {} : { state: first.state }),
+    });
   }
   return matches.sort(compare);
 };

@@ -30,6 +30,7 @@ import {
   decideHealthRead,
   documentReader,
   type Decision,
+  type DocumentFacts,
   type HealthKind,
 } from '#domain/access-policy';
 import { bin, type Item } from '#adapters/attributes';
@@ -41,13 +42,14 @@ import type { DataKey } from '#domain/ports';
 import type { Trace } from '#domain/trace';
 import type { RecordedVaccination } from '#domain/vaccinations/entries';
 import { measurementDefinition } from '#domain/measurements';
+import { documentStateOf } from '#domain/search/postings';
 import { words } from '#domain/search/words';
 import type { Call } from '#http/define-capability';
 import { HttpProblem } from '#platform/problem';
 import { toDocumentState } from '../documents/store.ts';
 import { accessRecord, traceRead, type RecordAccess } from '../common.ts';
 import type { SearchDeps } from './deps.ts';
-import { itemSk } from './items.ts';
+import { changedMarkSk, itemSk } from './items.ts';
 import { following, matchAll, parseQuery, positionOf, positionText, POSITION_SHAPE, within, type Match, type Position } from './ranking.ts';
 import type { SearchKindName } from './schemas.ts';
 
@@ -175,21 +177,29 @@ const weigh = async (
   const dmpId = opened.record.dmpId;
   // A line of the history is read only for a reader its own flag can refuse it to.
   const linesRead = claimLineCanHide(call.actor);
+  // A document whose postings carry its access facts: its change mark is looked up (a key not
+  // found, in the common case) rather than the document itself.
+  const indexed = new Map(batch.flatMap((m) => (m.kind === 'document' ? [[m.id, documentStateOf(m.state)] as const] : [])).filter(([, f]) => f !== undefined));
   const sks = batch
     .filter((m) => m.kind !== 'claim' || linesRead)
-    .map((m) => itemSk(dmpId, m.kind, m.id))
+    .map((m) => (indexed.has(m.id) && m.kind === 'document' ? changedMarkSk(dmpId, m.id) : itemSk(dmpId, m.kind, m.id)))
     .filter((sk): sk is string => sk !== undefined);
   const measured = batch.filter((m) => m.kind === 'measurement').map((m) => m.id);
   const [items, latest] = await Promise.all([
     sks.length > 0 ? deps.searchItems.get(dmpId, sks) : new Map<string, Item>(),
     Promise.all(measured.map(async (code) => [code, (await deps.measurements.page(key, { codes: [code], limit: 1 })).items.length > 0] as const)),
   ]);
+  // A marked version changed since it was indexed: it is read as it is now.
+  const marked = [...indexed.keys()].filter((id) => items.has(changedMarkSk(dmpId, id)));
+  for (const id of marked) indexed.delete(id);
+  const markedSks = marked.flatMap((id) => itemSk(dmpId, 'document', id) ?? []);
+  const reread = markedSks.length > 0 ? await deps.searchItems.get(dmpId, markedSks) : new Map<string, Item>();
   const measuredNow = new Map(latest);
   const hits: { match: Match; hit: SearchHit }[] = [];
   for (const m of batch) {
     const sk = itemSk(dmpId, m.kind, m.id);
-    const item = sk === undefined ? undefined : items.get(sk);
-    const title = titleIfShown(deps, key, m, sk, item, { readable, now, call, measuredNow, linesRead });
+    const item = sk === undefined ? undefined : (items.get(sk) ?? reread.get(sk));
+    const title = titleIfShown(deps, key, m, sk, item, { readable, now, call, measuredNow, linesRead, indexed });
     if (title !== undefined) hits.push({ match: m, hit: { kind: m.kind as SearchKindName, id: m.id, date: m.date, title, field: m.field } });
   }
   return hits;
@@ -202,16 +212,25 @@ const titleIfShown = (
   m: Match,
   sk: string | undefined,
   item: Item | undefined,
-  ctx: { readable: ReturnType<typeof documentReader>; now: Date; call: Call; measuredNow: ReadonlyMap<string, boolean>; linesRead: boolean },
+  ctx: {
+    readable: ReturnType<typeof documentReader>;
+    now: Date;
+    call: Call;
+    measuredNow: ReadonlyMap<string, boolean>;
+    linesRead: boolean;
+    /** Documents unchanged since indexed, by id: their access facts as their postings carry them. */
+    indexed: ReadonlyMap<string, DocumentFacts | undefined>;
+  },
 ): string | undefined => {
   switch (m.kind) {
     case 'document': {
-      if (!item) return undefined;
-      const state = toDocumentState(item);
+      // Unmarked, a version's status and labels are those it was deposited with, which the index read.
+      const facts = ctx.indexed.get(m.id) ?? (item ? deps.documents.openState(key, m.id, toDocumentState(item)) : undefined);
+      if (!facts) return undefined;
       // Current and archived documents; a superseded version is found through its current one.
-      if (state.status !== 'current' && state.status !== 'archived') return undefined;
+      if (facts.status !== 'current' && facts.status !== 'archived') return undefined;
       // The title is the version's own (no change of a document touches it): the posting's.
-      return ctx.readable(deps.documents.openState(key, m.id, state)).allow ? m.title : undefined;
+      return ctx.readable(facts).allow ? m.title : undefined;
     }
     case 'claim': {
       // Expired lines stay until DynamoDB's TTL (written from the line's date) deletes them: every read leaves them out.

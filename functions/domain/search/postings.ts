@@ -4,6 +4,7 @@
  * text; each normalised word of a field becomes one posting, which says where a reader finds the
  * item and where the word stands in the field. Pure.
  */
+import type { DocumentFacts, DocumentStatus } from '../access-policy.ts';
 import { words } from './words.ts';
 
 /** The kinds of items the index holds (and a search may be narrowed to). */
@@ -23,7 +24,43 @@ export interface Posting {
   field: string;
   /** The word's positions in that field (its indexes in words(field's text)). */
   positions: number[];
+  /** A document's access facts as the index job read them (documentStateOf reads them back). */
+  state?: DocumentStateTuple;
 }
+
+/**
+ * A document's access facts in a posting, compact (every posting of the document carries them):
+ * status, labels as three 0/1 flags (masked to professionals, invisible to the patient, to
+ * representatives), class and type codes, author kind and id.
+ */
+export type DocumentStateTuple = [status: DocumentStatus, labels: string, classCode: string, typeCode: string, authorKind: DocumentFacts['author']['kind'], authorId: string];
+
+const STATUSES: readonly string[] = ['current', 'archived', 'superseded', 'deleted'] satisfies DocumentStatus[];
+const AUTHOR_KINDS: readonly string[] = ['professional', 'patient', 'representative'] satisfies DocumentFacts['author']['kind'][];
+const flag = (b: boolean) => (b ? '1' : '0');
+
+export const documentStateTuple = (d: DocumentFacts): DocumentStateTuple => [
+  d.status,
+  `${flag(d.labels.maskedToProfessionals)}${flag(d.labels.invisibleToPatient)}${flag(d.labels.invisibleToRepresentatives)}`,
+  d.classCode,
+  d.typeCode,
+  d.author.kind,
+  d.author.id,
+];
+
+/** The access facts a posting carries, or undefined when it carries none (or not in this shape). */
+export const documentStateOf = (t: unknown): DocumentFacts | undefined => {
+  if (!Array.isArray(t) || t.length !== 6 || !t.every((v) => typeof v === 'string')) return undefined;
+  const [status, labels, classCode, typeCode, kind, id] = t as string[];
+  if (!STATUSES.includes(status ?? '') || !/^[01]{3}$/.test(labels ?? '') || !AUTHOR_KINDS.includes(kind ?? '')) return undefined;
+  return {
+    status: status as DocumentStatus,
+    labels: { maskedToProfessionals: labels?.[0] === '1', invisibleToPatient: labels?.[1] === '1', invisibleToRepresentatives: labels?.[2] === '1' },
+    classCode: classCode ?? '',
+    typeCode: typeCode ?? '',
+    author: { kind: kind as DocumentFacts['author']['kind'], id: id ?? '' },
+  };
+};
 
 /** A field of text of one item of a source (the health profile gives several items). */
 export interface SourceField {
@@ -32,6 +69,8 @@ export interface SourceField {
   title: string;
   field: string;
   text: string;
+  /** A document's access facts when it was read (documentStateTuple), carried by each of its postings. */
+  state?: DocumentStateTuple;
 }
 
 /** A posting to write, with its word and the ordinal of its field within the source (part of its key). */
@@ -65,7 +104,11 @@ export const postingsOf = (kind: SearchKind, fields: readonly SourceField[]): { 
         complete = false;
         return;
       }
-      const posting: IndexedWord = { word, fieldIndex, posting: { kind, id: f.id, date: f.date, title: f.title, field: f.field, positions: [position] } };
+      const posting: IndexedWord = {
+        word,
+        fieldIndex,
+        posting: { kind, id: f.id, date: f.date, title: f.title, field: f.field, positions: [position], ...(f.state ? { state: f.state } : {}) },
+      };
       byWord.set(word, posting);
       postings.push(posting);
     });
