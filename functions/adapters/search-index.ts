@@ -2,9 +2,11 @@
  * The keyword index of a record, blind: it lives on the record's own partition, and neither its keys
  * nor its clear attributes hold a word, an id or a count of words across records.
  *
- *   REC#<dmpId>  IDX#<token>#<b>    a word's list, bucket b (0‥7): the postings of that word in the
- *                                   sources whose hash falls in bucket b (sealed: for each source and
- *                                   field, kind, id, date, title, field, positions); `v` its version
+ *   REC#<dmpId>  IDX#<token>#<b>    a word's list, bucket b (0‥7): postings of that word (sealed: for
+ *                                   each source and field, kind, id, date, title, field, positions,
+ *                                   and a document's access facts); bucket 0 holds every source of
+ *                                   the word while they are few, buckets 1‥7 the sources whose hash
+ *                                   falls in them once the word outgrew bucket 0; `v` its version
  *   REC#<dmpId>  IDXSRC#<source>    a source's manifest (sealed: kind, id, the version indexed, the
  *                                   words and fields it put in lists, whether its text could be read)
  *
@@ -16,13 +18,15 @@
  *
  * Why lists under known keys rather than one item per posting found by a Query: a search reads the
  * lists of all its words in one BatchGetItem (8 keys a word), whose cost depends on what the words'
- * lists hold and not on what else the partition holds, and needs no paging of a common word. The
- * lists are split in 8 buckets by source so that an update rewrites an eighth of a common word's
- * list. The job reads a source's lists in BatchGetItems and writes each list (PutItem, DeleteItem)
- * on condition of the version it read: two sources of one record indexed at once never lose each
- * other's postings (the loser reads that list again and applies its change again). Single-item
- * writes rather than transactions: a conflict retries one list, and a write costs its size once.
- * Every change is "remove this source's entries, then add its new ones": replayed, it writes the same.
+ * lists hold and not on what else the partition holds, and needs no paging of a common word. A
+ * word of few sources is one item (bucket 0), which is most words of a record: on the emulator a
+ * search's cost is mostly the items found, and on DynamoDB one item of 9 KB costs fewer read units
+ * than eight of 1 KB. A common word is split in buckets by source so that an update rewrites a
+ * part of its list. The job reads a source's words' buckets in BatchGetItems and writes each list
+ * that changed (PutItem, DeleteItem) on condition of the version it read: two sources of one record
+ * indexed at once never lose each other's postings (the loser reads that word again and applies
+ * its change again). Single-item writes rather than transactions: a conflict retries one word, and
+ * a write costs its size once. Every change is "remove this source's entries, then add its new ones": replayed, it writes the same.
  */
 import { createHmac, hkdfSync } from 'node:crypto';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -40,8 +44,14 @@ export type { Posting, SearchKind } from '#domain/search/postings';
 const LIST_ATTRIBUTE = 'l';
 const MANIFEST_ATTRIBUTE = 'm';
 const HKDF_INFO = 'dmp/search-index/v1';
-/** Buckets of a word's list: a search reads 8 keys a word, an update rewrites one bucket. */
+/** Buckets of a word's list: a search reads 8 keys a word, an update rewrites one bucket or two. */
 export const BUCKETS = 8;
+/**
+ * Bucket 0 holds every source of a word while it stays under this sealed size (some fifty
+ * postings): most words of a record are one item, which a search reads as one. A word past it
+ * spreads over the other buckets by source.
+ */
+const SMALL_LIST_BYTES = 16_384;
 /**
  * A list's sealed size at most (DynamoDB's item limit is 400 KB): a source whose entry would pass
  * it is left out of that word's list, and its manifest says its index is incomplete.
@@ -50,14 +60,14 @@ const MAX_LIST_BYTES = 300_000;
 /** Lists written at once by one source's update. */
 const LIST_WRITES_AT_ONCE = 16;
 /** Rounds of read-and-write a list update gives a concurrent writer before failing (the stream retries). */
-const MAX_ROUNDS = 8;
+const MAX_ROUNDS = 16;
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /** A list's entries: `<source>#<fieldIndex>` → the posting of that word in that field of that source. */
 type List = Record<string, Posting>;
 
-/** The bucket of a source's hash: its first character (uniform over base64url's 64). */
-const bucketOf = (source: string): number => BASE64URL.indexOf(source[0] ?? 'A') % BUCKETS;
+/** A source's own bucket (1‥7), once its word outgrew bucket 0: its hash's first character (near uniform over base64url's 64). */
+const ownBucketOf = (source: string): number => 1 + (BASE64URL.indexOf(source[0] ?? 'A') % (BUCKETS - 1));
 
 export const indexKeys = {
   list: (dmpId: string, token: string, bucket: number) => ({ pk: keys.record(dmpId).pk, sk: `IDX#${token}#${bucket}` }),
@@ -130,16 +140,17 @@ export class SearchIndex implements Omit<SearchIndexStore<RecordIndexKey>, 'chan
     const wanted = new Map<string, string>();
     for (const word of new Set(words)) for (let b = 0; b < BUCKETS; b++) wanted.set(indexKeys.list(dmpId, key.token(word), b).sk, word);
     const items = await Promise.all([...wanted.keys()].map((sk) => readItem(this.db, this.tableName, keyItem({ pk: keys.record(dmpId).pk, sk }))));
-    const out = new Map<string, Posting[]>(words.map((w) => [w, []]));
+    // By entry: a source moving between buckets is in both for a moment (updateLists), found once.
+    const byWord = new Map<string, List>(words.map((w) => [w, {}]));
     for (const item of items) {
       if (!item) continue;
       const sk = required(str(item, 'sk'), 'sk');
       const word = wanted.get(sk);
       const sealed = bin(item, LIST_ATTRIBUTE);
       if (word === undefined || !sealed) continue;
-      out.get(word)?.push(...Object.values(openJson<List>(key.key, sk, LIST_ATTRIBUTE, sealed)));
+      Object.assign(byWord.get(word) ?? {}, openJson<List>(key.key, sk, LIST_ATTRIBUTE, sealed));
     }
-    return out;
+    return new Map([...byWord].map(([word, list]) => [word, Object.values(list)]));
   }
 
   /** A source's manifest, opened; undefined when it was never indexed (or was removed). */
@@ -189,72 +200,126 @@ export class SearchIndex implements Omit<SearchIndexStore<RecordIndexKey>, 'chan
   }
 
   /**
-   * The lists of these words, in the source's bucket, made to hold exactly the source's entries of
-   * `next` (none for a word it no longer has): read in BatchGetItems, each written (PutItem, or
-   * DeleteItem when nothing is left) on condition of the version read; a write refused (another
-   * source of the record changed that list meanwhile) reads that list again and applies the change
-   * again. Lists are independent: one conflict retries one list, not the source's others.
+   * The lists of these words made to hold exactly the source's entries of `next` (none for a word
+   * it no longer has): every bucket of each word read (BatchGetItems, consistent), the source's
+   * entries taken out of whichever bucket holds them and put in bucket 0 while it stays under
+   * SMALL_LIST_BYTES, in the source's own bucket otherwise; each list that changed written (PutItem,
+   * or DeleteItem when nothing is left) on condition of the version read, the list gaining the
+   * entries first (a reader meanwhile finds them twice, never nowhere: postingsOfWords merges by
+   * entry). A write refused (another source of the record changed that word meanwhile) reads the
+   * word's buckets again and applies the change again. Words are independent: one conflict retries
+   * one word, not the source's others.
    */
   private async updateLists(key: RecordIndexKey, source: string, tokens: ReadonlySet<string>, next: ReadonlyMap<string, List>) {
     const dmpId = key.key.dmpId;
-    const bucket = bucketOf(source);
-    const all = [...tokens].map((token) => ({ token, k: indexKeys.list(dmpId, token, bucket) }));
-    const read = await batchGet(
-      this.db,
-      this.tableName,
-      all.map(({ k }) => keyItem(k)),
-      { consistent: true },
-    );
-    const current = new Map(read.map((item) => [required(str(item, 'sk'), 'sk'), item]));
-    const outcomes = await inPool(all, LIST_WRITES_AT_ONCE, async ({ token, k }) => {
-      let item = current.get(k.sk);
+    const bucketsOf = (token: string) => Array.from({ length: BUCKETS }, (_, b) => indexKeys.list(dmpId, token, b));
+    const readBuckets = async (words: readonly string[]) => {
+      const read = await batchGet(
+        this.db,
+        this.tableName,
+        words.flatMap((token) => bucketsOf(token).map(keyItem)),
+        { consistent: true },
+      );
+      return new Map(read.map((item) => [required(str(item, 'sk'), 'sk'), item]));
+    };
+    const current = await readBuckets([...tokens]);
+    const outcomes = await inPool([...tokens], LIST_WRITES_AT_ONCE, async (token) => {
+      const buckets = bucketsOf(token);
+      let items = buckets.map((k) => current.get(k.sk));
       for (let round = 0; ; round++) {
-        const change = this.listChange(key, k, source, item, next.get(token));
-        if (change.outcome === 'unchanged') return change;
+        const change = this.wordChange(key, buckets, source, items, next.get(token));
         try {
-          await (change.command instanceof PutItemCommand ? this.db.send(change.command) : this.db.send(change.command));
+          for (const command of change.commands) await (command instanceof PutItemCommand ? this.db.send(command) : this.db.send(command));
           return change;
         } catch (error) {
           if (round + 1 >= MAX_ROUNDS || (error as { name?: string } | undefined)?.name !== 'ConditionalCheckFailedException') throw error;
           await new Promise((r) => setTimeout(r, Math.min(1000, 10 * 2 ** round) * (0.5 + Math.random() / 2)));
-          item = (await this.db.send(new GetItemCommand({ TableName: this.tableName, Key: keyItem(k), ConsistentRead: true }))).Item;
+          const again = await readBuckets([token]);
+          items = buckets.map((k) => again.get(k.sk));
         }
       }
     });
-    const count = (o: ListChange['outcome']) => outcomes.filter((c) => c.outcome === o).length;
-    return { written: count('written'), deleted: count('deleted'), dropped: outcomes.filter((c) => c.dropped).length };
+    return {
+      written: outcomes.reduce((n, c) => n + c.written, 0),
+      deleted: outcomes.reduce((n, c) => n + c.deleted, 0),
+      dropped: outcomes.filter((c) => c.dropped).length,
+    };
   }
 
-  /** The write that makes one list hold the source's entries `entries` (none: undefined), if it does not already. */
-  private listChange(key: RecordIndexKey, k: { pk: string; sk: string }, source: string, item: Item | undefined, entries: List | undefined): ListChange {
-    const sealed = item && bin(item, LIST_ATTRIBUTE);
-    const version = item ? (num(item, 'v') ?? 0) : undefined;
-    const list: List = sealed ? openJson<List>(key.key, k.sk, LIST_ATTRIBUTE, sealed) : {};
-    const before = JSON.stringify(list);
-    for (const e of Object.keys(list)) if (e.startsWith(`${source}#`)) delete list[e];
-    Object.assign(list, entries ?? {});
-    let body = sealJson(key.key, k.sk, LIST_ATTRIBUTE, list);
+  /** The writes that make one word's buckets hold the source's entries `entries` (none: undefined), if they do not already. */
+  private wordChange(
+    key: RecordIndexKey,
+    buckets: readonly { pk: string; sk: string }[],
+    source: string,
+    items: readonly (Item | undefined)[],
+    entries: List | undefined,
+  ): WordChange {
+    const lists = buckets.map((k, b) => {
+      const sealed = items[b] && bin(items[b], LIST_ATTRIBUTE);
+      return sealed ? openJson<List>(key.key, k.sk, LIST_ATTRIBUTE, sealed) : {};
+    });
+    // A list's entries whatever their order (taking a source's entries out and putting them back moves them to the end).
+    const canonical = (l: List) =>
+      JSON.stringify(
+        Object.keys(l)
+          .sort()
+          .map((e) => [e, l[e]]),
+      );
+    const before = lists.map(canonical);
+    for (const list of lists) for (const e of Object.keys(list)) if (e.startsWith(`${source}#`)) delete list[e];
+    const sealedSize = (b: number) => sealJson(key.key, buckets[b]?.sk ?? '', LIST_ATTRIBUTE, lists[b]).length;
     let dropped = false;
-    if (entries && body.length > MAX_LIST_BYTES) {
-      // A word too common to list this source too: the list keeps the others.
-      dropped = true;
-      for (const e of Object.keys(entries)) delete list[e];
-      body = sealJson(key.key, k.sk, LIST_ATTRIBUTE, list);
+    let target: number | undefined;
+    if (entries && Object.keys(entries).length > 0) {
+      // A word of few sources is one list (bucket 0): a search finds it in one item. Past that, each
+      // source goes to its own bucket, so that a change of a common word rewrites a seventh of it.
+      Object.assign(lists[0] as List, entries);
+      target = 0;
+      if (sealedSize(0) > SMALL_LIST_BYTES) {
+        for (const e of Object.keys(entries)) delete lists[0]?.[e];
+        target = ownBucketOf(source);
+        Object.assign(lists[target] as List, entries);
+        if (sealedSize(target) > MAX_LIST_BYTES) {
+          // A word too common to list this source too: the list keeps the others.
+          dropped = true;
+          for (const e of Object.keys(entries)) delete lists[target]?.[e];
+        }
+      }
     }
-    if (JSON.stringify(list) === before) return { outcome: 'unchanged', dropped };
-    const condition =
-      version === undefined ? { ConditionExpression: 'attribute_not_exists(pk)' } : { ConditionExpression: 'v = :v', ExpressionAttributeValues: { ':v': N(version) } };
-    if (Object.keys(list).length === 0) {
-      // Nothing left in a list that existed (an empty list that did not is no change, above).
-      return { outcome: 'deleted', dropped, command: new DeleteItemCommand({ TableName: this.tableName, Key: keyItem(k), ...condition }) };
+    // The list gaining the source's entries first, then those losing them.
+    const order = buckets.map((_, b) => b).sort((a, b) => (a === target ? -1 : b === target ? 1 : a - b));
+    const commands: (PutItemCommand | DeleteItemCommand)[] = [];
+    let written = 0;
+    let deleted = 0;
+    for (const b of order) {
+      const list = lists[b] as List;
+      const k = buckets[b] as { pk: string; sk: string };
+      const item = items[b];
+      if (canonical(list) === before[b]) continue;
+      const version = item ? (num(item, 'v') ?? 0) : undefined;
+      const condition =
+        version === undefined ? { ConditionExpression: 'attribute_not_exists(pk)' } : { ConditionExpression: 'v = :v', ExpressionAttributeValues: { ':v': N(version) } };
+      if (Object.keys(list).length === 0) {
+        // Nothing left in a list that existed (an empty list that did not is no change, above).
+        commands.push(new DeleteItemCommand({ TableName: this.tableName, Key: keyItem(k), ...condition }));
+        deleted++;
+        continue;
+      }
+      const body = sealJson(key.key, k.sk, LIST_ATTRIBUTE, list);
+      commands.push(new PutItemCommand({ TableName: this.tableName, Item: { ...keyItem(k), [LIST_ATTRIBUTE]: B(body), v: N((version ?? 0) + 1) }, ...condition }));
+      written++;
     }
-    const put = new PutItemCommand({ TableName: this.tableName, Item: { ...keyItem(k), [LIST_ATTRIBUTE]: B(body), v: N((version ?? 0) + 1) }, ...condition });
-    return { outcome: 'written', dropped, command: put };
+    return { commands, written, deleted, dropped };
   }
 }
 
-/** What one list's update does: nothing, or the conditional write that puts or deletes it. */
-type ListChange = { outcome: 'unchanged'; dropped: boolean } | { outcome: 'written' | 'deleted'; dropped: boolean; command: PutItemCommand | DeleteItemCommand };
+/** What one word's update does: the conditional writes that put or delete its changed buckets (none: unchanged). */
+interface WordChange {
+  commands: (PutItemCommand | DeleteItemCommand)[];
+  written: number;
+  deleted: number;
+  dropped: boolean;
+}
 
 /** The word's token of a manifest's entry `<token>#<fieldIndex>`. */
 const tokenOfEntry = (entry: string): string => entry.slice(0, entry.lastIndexOf('#'));

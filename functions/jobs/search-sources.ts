@@ -4,8 +4,9 @@
  * with the record's key, through the capabilities' own stores where they have a reader.
  *
  *   DOC#<documentId>   a document (current or archived: its title, and its content's text,
- *                      extracted within bounds only when this version is new to the index);
- *                      superseded or deleted: gone
+ *                      extracted within bounds only when this version is new to the index; each
+ *                      posting carries the access facts read here, which a search trusts while
+ *                      the version has no change mark); superseded or deleted: gone
  *   CLAIMSRC#<h>       a claims line (id <h>, as the history shows it): its label and its codes;
  *                      expired (past its ttl) or deleted: gone
  *   HEALTH#PROFILE     the health profile: one source, a posting per entry (allergies, conditions,

@@ -198,16 +198,64 @@ describe('the keyword index job', () => {
   it('keeps every source of a word when the job indexes sources of one record at once (lists are written on condition of their version)', async () => {
     const { p } = await patientWithSession(api, doctor);
     const shared = canary('Commun');
-    // 20 documents in 8 buckets: several share a list, and their updates race on it.
+    // 20 documents holding one word, few enough to share one list (bucket 0): their updates race on it.
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) ids.push(await deposit(api, doctor, p.dmpId, { contentType: 'text/plain', title: `Note ${i}` }, text(`Observation ${shared} numéro ${i}.`)));
     const runs = await Promise.all(ids.map((id) => newJob().run([{ dmpId: p.dmpId, sk: `DOC#${id}` }])));
     expect(runs.map((r) => r.report.failed)).toEqual(ids.map(() => 0));
     expect(runs.map((r) => r.report.indexed)).toEqual(ids.map(() => 1));
     expect(await found(p.dmpId, shared)).toEqual(ids.map((id) => `document:${id}:text`).sort());
-    // One list per bucket holding the word at most, however many sources.
+    // One list per bucket holding the word at most, however many sources; these few, in bucket 0 only.
     const lists = (await indexItems(p.dmpId)).filter((i) => i.sk?.S?.startsWith('IDX#'));
     expect(new Set(lists.map((i) => i.sk?.S)).size).toBe(lists.length);
+    const token = (await index.recordKey(p.dmpId))?.token(words(shared)[0] as string);
+    expect(lists.filter((i) => i.sk?.S?.startsWith(`IDX#${token}#`)).map((i) => i.sk?.S)).toEqual([`IDX#${token}#0`]);
+  });
+
+  it('a word of few sources is one list (bucket 0); past its size its sources spread over the other buckets, each found once and taken out of whichever holds it', async () => {
+    const { p } = await patientWithSession(api, doctor);
+    const key = await index.recordKey(p.dmpId);
+    if (!key) throw new Error('no data key');
+    const word = canary('mot').toLowerCase();
+    // Postings of some 470 bytes: bucket 0 (16 KiB sealed) holds the first thirty-odd sources.
+    const ref = (i: number) => ({ kind: 'claim' as const, id: `line-${i}` });
+    const put = (i: number) =>
+      index.replace(key, undefined, { ...ref(i), version: 'v1|test', item: `CLAIMSRC#${i}`, text: 'indexed', complete: true }, [
+        { word, fieldIndex: 0, posting: { ...ref(i), date: '2026-01-01', title: `${'X'.repeat(400)} ${i}`, field: 'display', positions: [0] } },
+      ]);
+    const ids = Array.from({ length: 60 }, (_, i) => i);
+    for (const i of ids) await put(i);
+    const buckets = async () => {
+      const token = key.token(word);
+      const lists = (await indexItems(p.dmpId)).filter((i) => i.sk?.S?.startsWith(`IDX#${token}#`));
+      return new Map(lists.map((i) => [Number(i.sk?.S?.split('#')[2]), i.l?.B?.length ?? 0]));
+    };
+    const spread = await buckets();
+    expect(spread.get(0)).toBeGreaterThan(10_000);
+    expect(spread.get(0)).toBeLessThanOrEqual(16_384);
+    expect([...spread.keys()].filter((b) => b > 0).length).toBeGreaterThan(3);
+    const postingIds = async () => (await index.postings(p.dmpId, word)).map((x) => x.id).sort();
+    expect(await postingIds()).toEqual(ids.map((i) => `line-${i}`).sort());
+
+    // Half of them removed, from bucket 0 and the others alike; a source indexed again is still found once.
+    for (const i of ids.filter((i) => i % 2 === 0)) {
+      const manifest = await index.manifest(key, ref(i));
+      if (!manifest) throw new Error(`no manifest for ${i}`);
+      await index.remove(key, manifest);
+    }
+    await put(1);
+    expect(await postingIds()).toEqual(
+      ids
+        .filter((i) => i % 2 === 1)
+        .map((i) => `line-${i}`)
+        .sort(),
+    );
+    // A new source goes to bucket 0 again, now that it has room.
+    const before = await buckets();
+    await put(100);
+    const after = await buckets();
+    expect(after.get(0)).toBeGreaterThan(before.get(0) ?? 0);
+    expect([...after].filter(([b]) => b > 0)).toEqual([...before].filter(([b]) => b > 0));
   });
 
   it('is blind: equal words of two records give unrelated tokens, and nothing is in clear in the index items', async () => {

@@ -14,7 +14,12 @@
  *   4. only the candidates a page needs are read as they are now, and of each only what its decision
  *      reads (one BatchGetItem; a measured code's latest value, one Query), each weighed by its own
  *      read's rule: documentReader (matrix, masks, labels, deleted) on current and archived
- *      documents, decideHealthRead on the profile, vaccinations and measurements. A line of the
+ *      documents, decideHealthRead on the profile, vaccinations and measurements. A document's
+ *      postings carry the access facts the index job read (status, labels, class, type, author);
+ *      every change of a version's status or labels marks it in the change's own transaction
+ *      (documents/store.ts), so a version without a mark is as it was indexed, and is weighed on
+ *      its postings: only its mark's key is read (not found). A marked version, or one indexed
+ *      before postings carried these facts, is read as it is now. A line of the
  *      history is read only for a representative, the one caller a line's own flag refuses
  *      (claimLineVisible: a confidential line); for any other caller the history was decided as a
  *      whole in step 3, and the line's posting (label and date) is shown unless the line expired.
