@@ -22,7 +22,7 @@
  * word of few sources is one item (bucket 0), which is most words of a record: on the emulator a
  * search's cost is mostly the items found, and on DynamoDB one item of 9 KB costs fewer read units
  * than eight of 1 KB. A common word is split in buckets by source so that an update rewrites a
- * part of its list. The job reads a source's words' buckets in BatchGetItems and writes each list
+ * part of its list. The job reads the lists that may hold a source in BatchGetItems and writes each list
  * that changed (PutItem, DeleteItem) on condition of the version it read: two sources of one record
  * indexed at once never lose each other's postings (the loser reads that word again and applies
  * its change again). Single-item writes rather than transactions: a conflict retries one word, and
@@ -68,6 +68,8 @@ type List = Record<string, Posting>;
 
 /** A source's own bucket (1‥7), once its word outgrew bucket 0: its hash's first character (near uniform over base64url's 64). */
 const ownBucketOf = (source: string): number => 1 + (BASE64URL.indexOf(source[0] ?? 'A') % (BUCKETS - 1));
+/** The bucket (0‥7) that held a source before bucket 0 took small words: an index written then is kept in line too. */
+const formerBucketOf = (source: string): number => BASE64URL.indexOf(source[0] ?? 'A') % BUCKETS;
 
 export const indexKeys = {
   list: (dmpId: string, token: string, bucket: number) => ({ pk: keys.record(dmpId).pk, sk: `IDX#${token}#${bucket}` }),
@@ -201,41 +203,44 @@ export class SearchIndex implements Omit<SearchIndexStore<RecordIndexKey>, 'chan
 
   /**
    * The lists of these words made to hold exactly the source's entries of `next` (none for a word
-   * it no longer has): every bucket of each word read (BatchGetItems, consistent), the source's
-   * entries taken out of whichever bucket holds them and put in bucket 0 while it stays under
-   * SMALL_LIST_BYTES, in the source's own bucket otherwise; each list that changed written (PutItem,
-   * or DeleteItem when nothing is left) on condition of the version read, the list gaining the
-   * entries first (a reader meanwhile finds them twice, never nowhere: postingsOfWords merges by
-   * entry). A write refused (another source of the record changed that word meanwhile) reads the
-   * word's buckets again and applies the change again. Words are independent: one conflict retries
-   * one word, not the source's others.
+   * it no longer has). A source's entries are only ever in bucket 0 or in its own bucket (or, for an
+   * index written before bucket 0 took small words, in the bucket its hash gave then): those lists
+   * of each word are read (BatchGetItems, consistent), the source's entries taken out of them and
+   * put in bucket 0 while it stays under SMALL_LIST_BYTES, in the source's own bucket otherwise;
+   * each list that changed is written (PutItem, or DeleteItem when nothing is left) on condition of
+   * the version read, the list gaining the entries first (a reader meanwhile finds them twice, never
+   * nowhere: postingsOfWords merges by entry). A write refused (another source of the record changed
+   * that word meanwhile) reads the word's lists again and applies the change again. Words are
+   * independent: one conflict retries one word, not the source's others.
    */
   private async updateLists(key: RecordIndexKey, source: string, tokens: ReadonlySet<string>, next: ReadonlyMap<string, List>) {
     const dmpId = key.key.dmpId;
-    const bucketsOf = (token: string) => Array.from({ length: BUCKETS }, (_, b) => indexKeys.list(dmpId, token, b));
-    const readBuckets = async (words: readonly string[]) => {
+    const own = ownBucketOf(source);
+    const held = [...new Set([0, own, formerBucketOf(source)])];
+    const listsOf = (token: string) => held.map((b) => ({ b, k: indexKeys.list(dmpId, token, b) }));
+    const readLists = async (words: readonly string[]) => {
       const read = await batchGet(
         this.db,
         this.tableName,
-        words.flatMap((token) => bucketsOf(token).map(keyItem)),
+        words.flatMap((token) => listsOf(token).map(({ k }) => keyItem(k))),
         { consistent: true },
       );
       return new Map(read.map((item) => [required(str(item, 'sk'), 'sk'), item]));
     };
-    const current = await readBuckets([...tokens]);
+    const current = await readLists([...tokens]);
     const outcomes = await inPool([...tokens], LIST_WRITES_AT_ONCE, async (token) => {
-      const buckets = bucketsOf(token);
-      let items = buckets.map((k) => current.get(k.sk));
+      const lists = listsOf(token);
+      let items = lists.map(({ k }) => current.get(k.sk));
       for (let round = 0; ; round++) {
-        const change = this.wordChange(key, buckets, source, items, next.get(token));
+        const change = this.wordChange(key, lists, own, source, items, next.get(token));
         try {
           for (const command of change.commands) await (command instanceof PutItemCommand ? this.db.send(command) : this.db.send(command));
           return change;
         } catch (error) {
           if (round + 1 >= MAX_ROUNDS || (error as { name?: string } | undefined)?.name !== 'ConditionalCheckFailedException') throw error;
           await new Promise((r) => setTimeout(r, Math.min(1000, 10 * 2 ** round) * (0.5 + Math.random() / 2)));
-          const again = await readBuckets([token]);
-          items = buckets.map((k) => again.get(k.sk));
+          const again = await readLists([token]);
+          items = lists.map(({ k }) => again.get(k.sk));
         }
       }
     });
@@ -246,16 +251,20 @@ export class SearchIndex implements Omit<SearchIndexStore<RecordIndexKey>, 'chan
     };
   }
 
-  /** The writes that make one word's buckets hold the source's entries `entries` (none: undefined), if they do not already. */
+  /**
+   * The writes that make a word's lists that may hold the source (`lists`, bucket 0 first, as
+   * read: `items`) hold its entries `entries` (none: undefined), if they do not already.
+   */
   private wordChange(
     key: RecordIndexKey,
-    buckets: readonly { pk: string; sk: string }[],
+    lists: readonly { b: number; k: { pk: string; sk: string } }[],
+    own: number,
     source: string,
     items: readonly (Item | undefined)[],
     entries: List | undefined,
   ): WordChange {
-    const lists = buckets.map((k, b) => {
-      const sealed = items[b] && bin(items[b], LIST_ATTRIBUTE);
+    const opened = lists.map(({ k }, i) => {
+      const sealed = items[i] && bin(items[i], LIST_ATTRIBUTE);
       return sealed ? openJson<List>(key.key, k.sk, LIST_ATTRIBUTE, sealed) : {};
     });
     // A list's entries whatever their order (taking a source's entries out and putting them back moves them to the end).
@@ -265,37 +274,50 @@ export class SearchIndex implements Omit<SearchIndexStore<RecordIndexKey>, 'chan
           .sort()
           .map((e) => [e, l[e]]),
       );
-    const before = lists.map(canonical);
-    for (const list of lists) for (const e of Object.keys(list)) if (e.startsWith(`${source}#`)) delete list[e];
-    const sealedSize = (b: number) => sealJson(key.key, buckets[b]?.sk ?? '', LIST_ATTRIBUTE, lists[b]).length;
+    const before = opened.map(canonical);
+    for (const list of opened) for (const e of Object.keys(list)) if (e.startsWith(`${source}#`)) delete list[e];
+    const bodies = new Map<number, Uint8Array>();
+    const body = (i: number) => {
+      const sealed = bodies.get(i) ?? sealJson(key.key, lists[i]?.k.sk ?? '', LIST_ATTRIBUTE, opened[i]);
+      bodies.set(i, sealed);
+      return sealed;
+    };
     let dropped = false;
     let target: number | undefined;
     if (entries && Object.keys(entries).length > 0) {
       // A word of few sources is one list (bucket 0): a search finds it in one item. Past that, each
       // source goes to its own bucket, so that a change of a common word rewrites a seventh of it.
-      Object.assign(lists[0] as List, entries);
+      const place = (i: number) => {
+        Object.assign(opened[i] as List, entries);
+        bodies.delete(i);
+      };
+      const unplace = (i: number) => {
+        for (const e of Object.keys(entries)) delete opened[i]?.[e];
+        bodies.delete(i);
+      };
       target = 0;
-      if (sealedSize(0) > SMALL_LIST_BYTES) {
-        for (const e of Object.keys(entries)) delete lists[0]?.[e];
-        target = ownBucketOf(source);
-        Object.assign(lists[target] as List, entries);
-        if (sealedSize(target) > MAX_LIST_BYTES) {
+      place(0);
+      if (body(0).length > SMALL_LIST_BYTES) {
+        unplace(0);
+        target = lists.findIndex(({ b }) => b === own);
+        place(target);
+        if (body(target).length > MAX_LIST_BYTES) {
           // A word too common to list this source too: the list keeps the others.
           dropped = true;
-          for (const e of Object.keys(entries)) delete lists[target]?.[e];
+          unplace(target);
         }
       }
     }
     // The list gaining the source's entries first, then those losing them.
-    const order = buckets.map((_, b) => b).sort((a, b) => (a === target ? -1 : b === target ? 1 : a - b));
+    const order = lists.map((_, i) => i).sort((a, b) => (a === target ? -1 : b === target ? 1 : a - b));
     const commands: (PutItemCommand | DeleteItemCommand)[] = [];
     let written = 0;
     let deleted = 0;
-    for (const b of order) {
-      const list = lists[b] as List;
-      const k = buckets[b] as { pk: string; sk: string };
-      const item = items[b];
-      if (canonical(list) === before[b]) continue;
+    for (const i of order) {
+      const list = opened[i] as List;
+      const k = lists[i]?.k as { pk: string; sk: string };
+      const item = items[i];
+      if (canonical(list) === before[i]) continue;
       const version = item ? (num(item, 'v') ?? 0) : undefined;
       const condition =
         version === undefined ? { ConditionExpression: 'attribute_not_exists(pk)' } : { ConditionExpression: 'v = :v', ExpressionAttributeValues: { ':v': N(version) } };
@@ -305,8 +327,7 @@ export class SearchIndex implements Omit<SearchIndexStore<RecordIndexKey>, 'chan
         deleted++;
         continue;
       }
-      const body = sealJson(key.key, k.sk, LIST_ATTRIBUTE, list);
-      commands.push(new PutItemCommand({ TableName: this.tableName, Item: { ...keyItem(k), [LIST_ATTRIBUTE]: B(body), v: N((version ?? 0) + 1) }, ...condition }));
+      commands.push(new PutItemCommand({ TableName: this.tableName, Item: { ...keyItem(k), [LIST_ATTRIBUTE]: B(body(i)), v: N((version ?? 0) + 1) }, ...condition }));
       written++;
     }
     return { commands, written, deleted, dropped };

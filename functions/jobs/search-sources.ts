@@ -103,6 +103,10 @@ export class SearchIndexTable implements SearchIndexStore<RecordIndexKey> {
     const item = keys.document(key.key.dmpId, documentId).sk;
     const ref = { kind: 'document', id: documentId } as const;
     const doc = await this.documents.get(key.key.dmpId, documentId);
+    // A version changed since its deposit has its mark (written with the change); written again here
+    // for a change made without it (an API older than the marks, during the deployment that brings
+    // them), so that a search stops trusting the facts indexed before it within the stream's lag.
+    if (doc && doc.revision > 1) await this.documents.markChanged(key.key.dmpId, documentId);
     if (!doc || doc.status === 'superseded' || doc.status === 'deleted') return { ref, item };
     const opened = this.documents.openDocument(key.key, doc);
     const read = async (): Promise<SourceContent> => {

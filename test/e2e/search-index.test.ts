@@ -8,8 +8,11 @@
  * indexed by its title, and its manifest says so. Blind: equal words of two records give unrelated
  * tokens, and no word, id or code is in clear in the index's items.
  */
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SearchIndex } from '../../functions/adapters/search-index.ts';
+import { sealJson } from '../../functions/adapters/envelope.ts';
+import { indexKeys, SearchIndex } from '../../functions/adapters/search-index.ts';
+import { keyItem } from '../../functions/adapters/table.ts';
 import { SearchIndexJob } from '../../functions/domain/jobs/search-index.ts';
 import { words } from '../../functions/domain/search/words.ts';
 import { SearchIndexTable } from '../../functions/jobs/search-sources.ts';
@@ -256,6 +259,26 @@ describe('the keyword index job', () => {
     const after = await buckets();
     expect(after.get(0)).toBeGreaterThan(before.get(0) ?? 0);
     expect([...after].filter(([b]) => b > 0)).toEqual([...before].filter(([b]) => b > 0));
+
+    // An index written before bucket 0 took small words kept a source in its hash's bucket (0‥7):
+    // indexed again, the source leaves that list for bucket 0, and is found once.
+    const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const at = (i: number) => B64.indexOf(key.source('claim', `line-${i}`)[0] ?? 'A');
+    const old = ids.map((i) => i + 200).find((i) => at(i) % 8 !== 0 && at(i) % 8 !== 1 + (at(i) % 7));
+    if (old === undefined) throw new Error('no source whose former bucket is neither 0 nor its own');
+    const formerWord = canary('ancien').toLowerCase();
+    const k = indexKeys.list(p.dmpId, key.token(formerWord), at(old) % 8);
+    const entry = { [`${key.source('claim', `line-${old}`)}#0`]: { ...ref(old), date: '2026-01-01', title: 'X', field: 'display', positions: [0] } };
+    await api.runtime.deps.db.send(
+      new PutItemCommand({ TableName: api.runtime.config.tableName, Item: { ...keyItem(k), l: { B: sealJson(key.key, k.sk, 'l', entry) }, v: { N: '1' } } }),
+    );
+    expect((await index.postings(p.dmpId, formerWord)).map((x) => x.id)).toEqual([`line-${old}`]);
+    await index.replace(key, undefined, { ...ref(old), version: 'v1|test', item: `CLAIMSRC#${old}`, text: 'indexed', complete: true }, [
+      { word: formerWord, fieldIndex: 0, posting: { ...ref(old), date: '2026-01-01', title: 'Y', field: 'display', positions: [0] } },
+    ]);
+    expect((await index.postings(p.dmpId, formerWord)).map((x) => [x.id, x.title])).toEqual([[`line-${old}`, 'Y']]);
+    const formerLists = (await indexItems(p.dmpId)).filter((i) => i.sk?.S?.startsWith(`IDX#${key.token(formerWord)}#`)).map((i) => i.sk?.S);
+    expect(formerLists).toEqual([`IDX#${key.token(formerWord)}#0`]);
   });
 
   it('is blind: equal words of two records give unrelated tokens, and nothing is in clear in the index items', async () => {

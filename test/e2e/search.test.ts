@@ -9,7 +9,9 @@
  *
  * The words are canaries (letters and digits: the index keeps them whole), unique to each run.
  */
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keyItem, keys } from '../../functions/adapters/table.ts';
 import { accessLog, deposit } from '../support/documents.ts';
 import { batchId, daysAgo, medicationLine, pushBatch } from '../support/claims.ts';
 import { adultIdentity, canary, minorBirthDate, randomMobile, randomRpps, recordBody } from '../support/fixtures.ts';
@@ -207,6 +209,30 @@ describe('GET /v1/records/{dmpId}/search: who finds what', () => {
     expect(await found(r.p.dmpId, r.doctor2.token, word)).toEqual([]);
     await patch(false);
     expect(await found(r.p.dmpId, r.doctor2.token, word)).toEqual([doc]);
+  });
+
+  it('a document masked by a writer that leaves no mark (an API older than the marks): the index job marks it, and the search weighs it as it is now from then on', async () => {
+    const word = canary('Unmarked');
+    const doc = await deposit(api, doctor, r.p.dmpId, { title: 'Bilan', serviceDate: daysAgo(4), ...text(`Bilan ${word}.`) });
+    await indexed();
+    expect(await found(r.p.dmpId, r.doctor2.token, word)).toEqual([doc]);
+    const k = keys.document(r.p.dmpId, doc);
+    // The change as the previous version of the documents store wrote it: labels and revision, no mark.
+    await api.runtime.deps.db.send(
+      new UpdateItemCommand({
+        TableName: api.runtime.config.tableName,
+        Key: keyItem(k),
+        UpdateExpression: 'SET maskedToProfessionals = :t, revision = revision + :one',
+        ExpressionAttributeValues: { ':t': { BOOL: true }, ':one': { N: '1' } },
+      }),
+    );
+    await indexed();
+    const mark = await api.runtime.deps.db.send(
+      new GetItemCommand({ TableName: api.runtime.config.tableName, Key: keyItem(keys.documentChanged(r.p.dmpId, doc)), ConsistentRead: true }),
+    );
+    expect(mark.Item).toBeDefined();
+    expect(await found(r.p.dmpId, r.doctor2.token, word)).toEqual([]);
+    expect(await found(r.p.dmpId, doctor, word)).toEqual([doc]);
   });
 
   it('a line a minor keeps confidential: the minor’s professionals find it, the representative does not (nor learns it exists)', async () => {

@@ -357,6 +357,15 @@ export class DocumentStore implements Documents {
     return { label: 'changed', item: { Put: { TableName: this.table, Item: keyItem(keys.documentChanged(dmpId, doc.documentId)) } } };
   }
 
+  /**
+   * The same mark, written alone: the index job's repair of a version that changed (its revision
+   * past 1) without its mark, as a writer older than the marks leaves it while a deployment
+   * rolls out. Idempotent.
+   */
+  async markChanged(dmpId: string, documentId: string): Promise<void> {
+    await this.db.send(new PutItemCommand({ TableName: this.table, Item: keyItem(keys.documentChanged(dmpId, documentId)) }));
+  }
+
   /** A change of a document on the revision that was read: a concurrent change makes it fail. */
   private change(
     dmpId: string,
