@@ -5,7 +5,8 @@
  * the record's META item on the same emulator, timed in the same interleaved rounds. The DynamoDB
  * calls of one search are counted on the runtime's clients (key cached): they do not grow with the
  * record (one BatchGetItem of the record, standing, mask and every word's lists, one of the page's
- * candidates that are read again, and the trace).
+ * candidates: a document's change mark, a document changed since indexed, an item of another kind;
+ * and the trace).
  *
  * Seeding: the history goes in over HTTP (the insurer's batches, 500 lines each); the 1,000
  * documents are written straight into the table with the documents store's own items (metadata
@@ -59,8 +60,8 @@ export interface SearchBenchResult {
 
 /**
  * The most DynamoDB calls one search of up to three words may make with the record's key in memory:
- * one BatchGetItem of the record, standing, mask and the words' lists, one of the candidates, the
- * trace (without the key in memory, the lists take a BatchGetItem of their own, after the record's).
+ * one BatchGetItem of the record, standing, mask and the words' lists, one of the candidates (a
+ * document unchanged since indexed is only its change mark's key), the trace (without the key in memory, the lists take a BatchGetItem of their own, after the record's).
  */
 export const MAX_SEARCH_DYNAMODB_CALLS = 3;
 
