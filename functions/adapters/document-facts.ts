@@ -4,7 +4,7 @@
  * to the item (its sort key, DOC#<documentId>) and the attribute: the documents store seals and
  * opens them, and the care team opens them to see who deposited (adapters/deposits.ts).
  */
-import type { DocumentAuthor } from '#domain/documents';
+import { DOCUMENT_AUTHOR_KINDS, type DocumentAuthor } from '#domain/documents';
 import type { DataKey } from '#domain/ports';
 import { openJson, SealedValueError, sealJson } from './envelope.ts';
 
@@ -16,7 +16,7 @@ export interface DocumentFactsOfCare {
   author: DocumentAuthor;
 }
 
-const AUTHOR_KINDS: readonly string[] = ['professional', 'patient', 'representative'] satisfies DocumentAuthor['kind'][];
+const AUTHOR_KINDS: readonly string[] = DOCUMENT_AUTHOR_KINDS;
 
 /** Seals exactly the facts of care (whatever else `facts` carries, such as a new document's content, stays out). */
 export const sealFacts = (key: DataKey, itemSk: string, facts: DocumentFactsOfCare): Uint8Array =>

@@ -22,11 +22,12 @@
  * word of few sources is one item (bucket 0), which is most words of a record: on the emulator a
  * search's cost is mostly the items found, and on DynamoDB one item of 9 KB costs fewer read units
  * than eight of 1 KB. A common word is split in buckets by source so that an update rewrites a
- * part of its list. The job reads the lists that may hold a source in BatchGetItems and writes each list
- * that changed (PutItem, DeleteItem) on condition of the version it read: two sources of one record
- * indexed at once never lose each other's postings (the loser reads that word again and applies
- * its change again). Single-item writes rather than transactions: a conflict retries one word, and
- * a write costs its size once. Every change is "remove this source's entries, then add its new ones": replayed, it writes the same.
+ * part of its list. The job reads the lists that may hold a source in BatchGetItems and writes
+ * each list that changed (PutItem, DeleteItem) on condition of the version it read: two sources of
+ * one record indexed at once never lose each other's postings (the loser reads that word again and
+ * applies its change again). Single-item writes rather than transactions: a conflict retries one
+ * word, and a write costs its size once. Every change is "remove this source's entries, then add
+ * its new ones": replayed, it writes the same.
  */
 import { createHmac, hkdfSync } from 'node:crypto';
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';

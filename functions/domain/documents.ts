@@ -89,8 +89,11 @@ export const revealAt = (depositedAt: Date): Date => {
 export const UPLOAD_ABANDON_MS = 15 * 60_000;
 export const abandonAt = (startedAt: Date): Date => new Date(startedAt.getTime() + UPLOAD_ABANDON_MS);
 
+/** Who may author a document (the sealed facts and the index's postings are checked against it). */
+export const DOCUMENT_AUTHOR_KINDS = ['professional', 'patient', 'representative'] as const;
+
 export interface DocumentAuthor {
-  kind: 'professional' | 'patient' | 'representative';
+  kind: (typeof DOCUMENT_AUTHOR_KINDS)[number];
   id: string;
   profession?: string | undefined;
 }

@@ -354,7 +354,7 @@ export class DocumentStore implements Documents {
    * A mark stays: the version is read again by every search that finds it, as all were before.
    */
   private changedMark(dmpId: string, doc: StoredDocument): LabelledWrite {
-    return { label: 'changed', item: { Put: { TableName: this.table, Item: keyItem(keys.documentChanged(dmpId, doc.documentId)) } } };
+    return { label: 'changed', item: { Put: { TableName: this.table, Item: markItem(dmpId, doc.documentId) } } };
   }
 
   /**
@@ -363,7 +363,7 @@ export class DocumentStore implements Documents {
    * rolls out. Idempotent.
    */
   async markChanged(dmpId: string, documentId: string): Promise<void> {
-    await this.db.send(new PutItemCommand({ TableName: this.table, Item: keyItem(keys.documentChanged(dmpId, documentId)) }));
+    await this.db.send(new PutItemCommand({ TableName: this.table, Item: markItem(dmpId, documentId) }));
   }
 
   /** A change of a document on the revision that was read: a concurrent change makes it fail. */
@@ -426,6 +426,9 @@ export class DocumentStore implements Documents {
     }
   }
 }
+
+/** A version's change mark (keys only): see changedMark. */
+const markItem = (dmpId: string, documentId: string): Item => keyItem(keys.documentChanged(dmpId, documentId));
 
 const LABELS_SET = ['maskedToProfessionals = :m', 'invisibleToPatient = :p', 'invisibleToRepresentatives = :r'];
 const labelValues = (l: DocumentLabels): Item => ({ ':m': BOOL(l.maskedToProfessionals), ':p': BOOL(l.invisibleToPatient), ':r': BOOL(l.invisibleToRepresentatives) });

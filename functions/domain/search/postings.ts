@@ -5,6 +5,7 @@
  * item and where the word stands in the field. Pure.
  */
 import type { DocumentFacts, DocumentStatus } from '../access-policy.ts';
+import { DOCUMENT_AUTHOR_KINDS } from '../documents.ts';
 import { words } from './words.ts';
 
 /** The kinds of items the index holds (and a search may be narrowed to). */
@@ -36,7 +37,7 @@ export interface Posting {
 export type DocumentStateTuple = [status: DocumentStatus, labels: string, classCode: string, typeCode: string, authorKind: DocumentFacts['author']['kind'], authorId: string];
 
 const STATUSES: readonly string[] = ['current', 'archived', 'superseded', 'deleted'] satisfies DocumentStatus[];
-const AUTHOR_KINDS: readonly string[] = ['professional', 'patient', 'representative'] satisfies DocumentFacts['author']['kind'][];
+const AUTHOR_KINDS: readonly string[] = DOCUMENT_AUTHOR_KINDS;
 const flag = (b: boolean) => (b ? '1' : '0');
 
 export const documentStateTuple = (d: DocumentFacts): DocumentStateTuple => [
